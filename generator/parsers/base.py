@@ -174,3 +174,9 @@ def parse_it_number(s: str) -> Decimal | None:
 def provenance(doc_id: str, line_start: int, line_end: int | None = None, act_id: str = "") -> dict:
     return {"source_id": doc_id, "act_id": act_id, "line_start": line_start,
             "line_end": line_end or line_start}
+
+
+# Foreign key from a row's ``istat`` to the ``comuni`` package (current and historical comuni).
+# Rows whose istat is empty (unresolved names) are allowed by Table Schema semantics.
+COMUNE_FK = {"fields": "istat",
+             "reference": {"package": "comuni", "resource": "comuni", "fields": "istat"}}
