@@ -85,9 +85,13 @@ class Log:
         self._add(Problem("warning", code, message, file, line))
 
     def _add(self, p: Problem):
-        k = self.known.get((p.file or "", p.code))
-        if k is not None and p.level == "warning":
-            p.known, p.explanation = True, k
+        if p.level == "warning":
+            for k in self.known.get("problems", []):
+                if k["file"] == (p.file or "") and k["code"] == p.code \
+                        and k.get("line") in (None, p.line) \
+                        and (not k.get("match") or k["match"] in p.message):
+                    p.known, p.explanation = True, k.get("explanation", "")
+                    break
         self.problems.append(p)
         if not self.quiet:
             print(str(p), file=self.stream)
@@ -105,12 +109,15 @@ class Log:
 
 
 def load_known_defects() -> dict:
-    """``{(file, code): explanation}`` for problems and ``{("check", doc_id, id): why}`` for checks."""
-    out = {}
+    """``{"problems": [entry...], ("check", doc_id, id): why}`` from data/known-defects/*.yaml.
+
+    A problem entry has ``file``, ``code`` and optionally ``line`` and ``match`` (a
+    substring of the message) to pin it; ``explanation`` says why it is acceptable.
+    """
+    out: dict = {"problems": []}
     for path in sorted(paths.KNOWN_DEFECTS.glob("*.yaml")) if paths.KNOWN_DEFECTS.is_dir() else []:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        for d in data.get("problems", []) or []:
-            out[(d["file"], d["code"])] = d.get("explanation", "")
+        out["problems"] += list(data.get("problems", []) or [])
         for d in data.get("checks", []) or []:
             out[("check", d["doc_id"], d["id"])] = d.get("explanation", "")
     return out

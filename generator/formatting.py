@@ -1,0 +1,58 @@
+"""it-IT formatting for pages (data files stay ISO / dot decimals)."""
+from __future__ import annotations
+
+from decimal import Decimal, ROUND_HALF_EVEN
+
+MONTHS = ["gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio", "agosto",
+          "settembre", "ottobre", "novembre", "dicembre"]
+
+
+def num(v, decimals: int | None = None) -> str:
+    """``1234567.5`` -> ``'1.234.567,5'``; ``None`` -> ``'–'``."""
+    if v is None or v == "":
+        return "–"
+    if isinstance(v, bool):
+        return "sì" if v else "no"
+    d = v if isinstance(v, Decimal) else Decimal(str(v))
+    if decimals is not None:
+        d = d.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_EVEN)
+    sign = "-" if d < 0 else ""
+    s = format(abs(d), "f")
+    whole, _, frac = s.partition(".")
+    groups = []
+    while len(whole) > 3:
+        groups.insert(0, whole[-3:])
+        whole = whole[:-3]
+    groups.insert(0, whole)
+    out = sign + ".".join(groups)
+    if frac:
+        out += "," + frac
+    return out
+
+
+def euro(v, decimals: int = 2) -> str:
+    return "–" if v is None or v == "" else "€\u00a0" + num(v, decimals)
+
+
+def date_it(iso: str | None) -> str:
+    """``'2018-11-22'`` -> ``'22 novembre 2018'``."""
+    if not iso:
+        return "–"
+    try:
+        y, m, d = (int(x) for x in str(iso)[:10].split("-"))
+    except ValueError:
+        return str(iso)
+    return f"{d} {MONTHS[m - 1]} {y}"
+
+
+def value(v, ftype: str = "string") -> str:
+    """A cell for display, by its Table Schema type."""
+    if v is None or v == "":
+        return "–"
+    if ftype in ("integer", "number"):
+        return num(v)
+    if ftype == "boolean":
+        return "sì" if v in (True, "true") else "no"
+    if ftype == "date":
+        return date_it(v)
+    return str(v)

@@ -1,0 +1,187 @@
+"""Stage 4: the site model, built in memory from the published packages.
+
+Comuni, programmes, documents and facts, with every cross-link resolved here, so
+templates only display. Every page's context is a plain dict that is also written
+as the page's JSON twin (``index.json``), as Datasette does.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from . import formatting
+from .content import Page
+from .packages import PackageInfo, json_value
+from .parsers.base import Act, Dataset, ParseResult
+from .quality import Check, Reject, ResolutionRecord
+from .registry import Comune, Registry
+from .sources import Document
+
+HIDDEN_FIELDS = {"source_id", "act_id", "line_start", "line_end", "istat",
+                 "resolution_method", "resolution_score"}
+
+
+def line_url(doc_id: str, line: int | None) -> str:
+    return f"/documenti/{doc_id}/" + (f"#L{line}" if line else "")
+
+
+def comune_url(istat: str) -> str:
+    return f"/comuni/{istat}/"
+
+
+@dataclass
+class Programme:
+    slug: str
+    title: str
+    page: Page | None
+    datasets: list[Dataset]
+    packages: list[PackageInfo]
+    checks: list[Check]
+    sources: list[str]
+    comuni: set[str] = field(default_factory=set)
+
+    @property
+    def summary(self) -> str:
+        if self.page and self.page.meta.get("summary"):
+            return str(self.page.meta["summary"])
+        return self.datasets[0].description if self.datasets else ""
+
+
+@dataclass
+class DocumentView:
+    doc: Document
+    acts: list[Act]
+    datasets: list[str]
+    checks: list[Check]
+    rejects: list[Reject]
+    parsed: bool
+    mentions: dict[str, list[int]] = field(default_factory=dict)  # istat -> lines
+
+
+@dataclass
+class SiteModel:
+    registry: Registry
+    comuni: dict[str, Comune]                 # current + historical, by ISTAT code
+    facts: dict[str, list[dict]]              # istat -> fact dicts
+    programmes: dict[str, Programme]
+    documents: dict[str, DocumentView]
+    packages: dict[str, PackageInfo]
+    pages: dict[str, Page]
+    checks: list[Check]
+    rejects: list[Reject]
+    resolutions: list[ResolutionRecord]
+    predecessors: dict[str, list[str]]        # successor istat -> historical istat codes
+    created: str
+
+    # -- page contexts (also the JSON twins) -------------------------------------------
+    def comune_context(self, istat: str) -> dict:
+        c = self.comuni[istat]
+        facts = self.facts.get(istat, [])
+        by_prog: dict[str, list[dict]] = defaultdict(list)
+        for f in facts:
+            by_prog[f["programme"]].append(f)
+        programmes = []
+        for slug in sorted(by_prog, key=lambda s: self.programmes[s].title if s in self.programmes else s):
+            p = self.programmes.get(slug)
+            programmes.append({"slug": slug, "title": p.title if p else slug,
+                               "url": f"/programmi/{slug}/" if p else None,
+                               "facts": by_prog[slug]})
+        preds = [self.comune_summary(h) for h in self.predecessors.get(istat, [])]
+        ctx = {
+            "istat": c.istat, "name": c.name, "cadastral_code": c.cadastral_code or None,
+            "province": {"name": c.province, "sigla": c.province_sigla,
+                         "url": f"/province/{c.province_sigla}/" if not c.historical else None},
+            "region": c.region,
+            "population": c.population, "population_0_6": c.population_0_6,
+            "historical": c.historical,
+            "suppressed": c.suppressed, "event": c.event, "evidence": c.evidence,
+            "successor": self.comune_summary(c.successor) if c.successor else None,
+            "predecessors": preds,
+            "programmes": programmes,
+            "sources": sorted({f["source"]["document"] for f in facts}),
+            "urls": {"html": comune_url(istat), "json": comune_url(istat) + "index.json",
+                     "csv": comune_url(istat) + "index.csv"},
+        }
+        return ctx
+
+    def comune_summary(self, istat: str | None) -> dict | None:
+        c = self.comuni.get(istat or "")
+        if not c:
+            return None
+        return {"istat": c.istat, "name": c.name, "province": c.province_sigla,
+                "url": comune_url(c.istat), "historical": c.historical}
+
+
+def facts_from_dataset(ds: Dataset) -> dict[str, list[dict]]:
+    """Every row naming a comune becomes one fact about it, with its provenance."""
+    out: dict[str, list[dict]] = defaultdict(list)
+    for t in ds.tables:
+        fields = t.schema()["fields"]
+        if not any(f["name"] == "istat" for f in fields):
+            continue
+        shown = [f for f in fields if f["name"] not in HIDDEN_FIELDS]
+        for r in t.rows:
+            istat = r.get("istat")
+            if not istat:
+                continue
+            out[istat].append({
+                "programme": ds.programme or ds.name,
+                "dataset": ds.name, "table": t.name, "table_title": t.title,
+                "values": {f["name"]: json_value(r.get(f["name"])) for f in shown},
+                "display": [[f.get("title", f["name"]), formatting.value(r.get(f["name"]),
+                                                                          f.get("type", "string"))]
+                            for f in shown if r.get(f["name"]) not in (None, "")],
+                "resolution": {"method": r.get("resolution_method"),
+                               "score": json_value(r.get("resolution_score"))},
+                "source": {"document": r.get("source_id"), "act": r.get("act_id") or None,
+                           "line_start": r.get("line_start"), "line_end": r.get("line_end"),
+                           "url": line_url(r.get("source_id"), r.get("line_start"))},
+            })
+    return out
+
+
+def build(registry: Registry, docs: list[Document], results: dict[str, ParseResult],
+          resolutions: list[ResolutionRecord], packages: dict[str, PackageInfo],
+          datasets: list[Dataset], pages: dict[str, Page], programme_pages: dict[str, Page],
+          created: str) -> SiteModel:
+    comuni: dict[str, Comune] = {**registry.current, **registry.historical}
+    facts: dict[str, list[dict]] = defaultdict(list)
+    programmes: dict[str, Programme] = {}
+    checks = [c for r in results.values() for c in r.checks]
+    rejects = [x for r in results.values() for x in r.rejects]
+    for ds in datasets:
+        if ds.name == "comuni":
+            continue
+        slug = ds.programme or ds.name
+        page = programme_pages.get(slug)
+        prog = programmes.get(slug)
+        if prog is None:
+            title = str(page.meta.get("title")) if page and page.meta.get("title") else ds.title
+            prog = programmes[slug] = Programme(slug, title, page, [], [], [], [])
+        prog.datasets.append(ds)
+        if ds.name in packages:
+            prog.packages.append(packages[ds.name])
+        for istat, fl in facts_from_dataset(ds).items():
+            facts[istat].extend(fl)
+            prog.comuni.add(istat)
+        srcs = {r.get("source_id") for t in ds.tables for r in t.rows if r.get("source_id")}
+        prog.sources = sorted(set(prog.sources) | srcs)
+    for prog in programmes.values():
+        prog.checks = [c for c in checks if c.doc_id in prog.sources]
+    documents = {}
+    for d in docs:
+        r = results.get(d.id)
+        documents[d.id] = DocumentView(
+            d, r.acts if r else [],
+            sorted(ds.name for ds in datasets
+                   if any(row.get("source_id") == d.id for t in ds.tables for row in t.rows[:1])),
+            [c for c in checks if c.doc_id == d.id], [x for x in rejects if x.doc_id == d.id],
+            r is not None)
+    predecessors: dict[str, list[str]] = defaultdict(list)
+    for h in registry.historical.values():
+        if h.successor:
+            predecessors[h.successor].append(h.istat)
+    for fl in facts.values():
+        fl.sort(key=lambda f: (f["programme"], f["table"], f["source"]["line_start"] or 0))
+    return SiteModel(registry, comuni, dict(facts), programmes, documents, packages, pages,
+                     checks, rejects, resolutions, dict(predecessors), created)

@@ -1,0 +1,219 @@
+"""Stage 3: datasets become Frictionless data packages, validated.
+
+For every :class:`~generator.parsers.base.Dataset` this writes ``data/<name>/``:
+
+* ``<table>.csv``        UTF-8, ``,``, dot decimals, ISO dates (the canonical resource)
+* ``<table>.excel.csv``  Excel-friendly twin: ``;``, decimal comma, BOM (its own dialect
+                         and schema say so)
+* ``<table>.json``       the rows as a JSON array
+* ``datapackage.json``   metadata (title, description, licences, sources, schemas, hashes)
+* ``validation.json``    the frictionless validation report, published as is
+
+Foreign keys to the ``comuni`` package cannot be validated by frictionless across
+packages, so they are checked here against the registry and reported the same way.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from .parsers.base import Dataset, Table
+
+LICENCE = {"name": "CC-BY-4.0", "title": "Creative Commons Attribution 4.0",
+           "path": "https://creativecommons.org/licenses/by/4.0/"}
+SITE_NAME = "Comuni aperti"
+
+
+@dataclass
+class PackageInfo:
+    name: str
+    title: str
+    description: str
+    programme: str | None
+    descriptor: dict
+    resources: list[dict]            # name, title, rows, csv/json/excel paths
+    valid: bool = True
+    errors: list[dict] = field(default_factory=list)
+    report: dict = field(default_factory=dict)
+
+
+def cell(v) -> str:
+    """A value as written in the canonical CSV (ISO, dot decimals)."""
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, Decimal):
+        s = format(v, "f")
+        return s
+    if isinstance(v, float):
+        s = repr(v)
+        return s[:-2] if s.endswith(".0") else s
+    return str(v)
+
+
+def excel_cell(v, ftype: str) -> str:
+    s = cell(v)
+    if ftype == "number" and s:
+        s = s.replace(".", ",")
+    return s
+
+
+def json_value(v):
+    if isinstance(v, Decimal):
+        return int(v) if v == v.to_integral_value() and "." not in format(v, "f") else float(v)
+    return v
+
+
+def csv_bytes(table: Table, excel: bool = False) -> bytes:
+    names = [f["name"] for f in table.schema()["fields"]]
+    types = {f["name"]: f.get("type", "string") for f in table.schema()["fields"]}
+    buf = io.StringIO()
+    w = csv.writer(buf, delimiter=";" if excel else ",", lineterminator="\r\n" if excel else "\n")
+    w.writerow(names)
+    for r in table.rows:
+        if excel:
+            w.writerow([excel_cell(r.get(n), types[n]) for n in names])
+        else:
+            w.writerow([cell(r.get(n)) for n in names])
+    data = buf.getvalue().encode("utf-8")
+    return (b"\xef\xbb\xbf" + data) if excel else data
+
+
+def json_bytes(table: Table) -> bytes:
+    names = [f["name"] for f in table.schema()["fields"]]
+    rows = [{n: json_value(r.get(n)) for n in names} for r in table.rows]
+    return (json.dumps(rows, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+
+
+def _published_schema(table: Table, excel: bool = False) -> dict:
+    """Table Schema as published: cross-package FKs moved to a documented custom property."""
+    s = json.loads(json.dumps(table.schema()))
+    cross = [fk for fk in s.get("foreignKeys", []) if "package" in fk.get("reference", {})]
+    local = [fk for fk in s.get("foreignKeys", []) if "package" not in fk.get("reference", {})]
+    if local:
+        s["foreignKeys"] = local
+    else:
+        s.pop("foreignKeys", None)
+    if cross:
+        for fk in cross:
+            for f in s["fields"]:
+                if f["name"] == fk["fields"]:
+                    f["description"] = (f.get("description", "") +
+                                        " Riferimento: pacchetto `comuni`, campo `istat`.").strip()
+    if excel:
+        for f in s["fields"]:
+            if f.get("type") == "number":
+                f["decimalChar"] = ","
+    return s
+
+
+def build_descriptor(ds: Dataset, sources: list[dict], files: dict[str, bytes],
+                     created: str) -> dict:
+    resources = []
+    for t in ds.tables:
+        for variant in ("csv", "excel"):
+            path = f"{t.name}.csv" if variant == "csv" else f"{t.name}.excel.csv"
+            data = files[path]
+            res = {
+                "name": t.name if variant == "csv" else f"{t.name}-excel",
+                "title": t.title if variant == "csv" else f"{t.title} (CSV per Excel)",
+                "description": t.description,
+                "path": path, "format": "csv", "mediatype": "text/csv",
+                "encoding": "utf-8" if variant == "csv" else "utf-8-sig",
+                "bytes": len(data), "hash": "sha256:" + hashlib.sha256(data).hexdigest(),
+                "schema": _published_schema(t, excel=variant == "excel"),
+            }
+            if variant == "excel":
+                res["dialect"] = {"csv": {"delimiter": ";", "lineTerminator": "\r\n"}}
+            resources.append(res)
+    return {
+        "$schema": "https://datapackage.org/profiles/1.0/datapackage.json",
+        "name": ds.name,
+        "title": ds.title,
+        "description": ds.description,
+        "version": "1.0.0",
+        "created": f"{created}T00:00:00Z",
+        "keywords": ds.keywords,
+        "homepage": f"/programmi/{ds.programme}/" if ds.programme else f"/dati/{ds.name}/",
+        "licenses": [LICENCE],
+        "sources": sources,
+        "contributors": [{"title": SITE_NAME, "role": "publisher"}],
+        "resources": resources,
+    }
+
+
+def write_package(ds: Dataset, out: Path, sources: list[dict], created: str,
+                  comuni_ids: set[str] | None = None, validate: bool = True) -> PackageInfo:
+    """Write one package into ``out`` (``.../data/<name>/``) and validate it."""
+    out.mkdir(parents=True, exist_ok=True)
+    files: dict[str, bytes] = {}
+    resources = []
+    for t in ds.tables:
+        files[f"{t.name}.csv"] = csv_bytes(t)
+        files[f"{t.name}.excel.csv"] = csv_bytes(t, excel=True)
+        files[f"{t.name}.json"] = json_bytes(t)
+        resources.append({"name": t.name, "title": t.title, "description": t.description,
+                          "rows": len(t.rows), "csv": f"{t.name}.csv",
+                          "excel": f"{t.name}.excel.csv", "json": f"{t.name}.json",
+                          "schema": _published_schema(t), "bytes": len(files[f"{t.name}.csv"])})
+    descriptor = build_descriptor(ds, sources, files, created)
+    files["datapackage.json"] = (json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n").encode()
+    for name, data in files.items():
+        (out / name).write_bytes(data)
+    info = PackageInfo(ds.name, ds.title, ds.description, ds.programme, descriptor, resources)
+    errors = fk_errors(ds, comuni_ids) if comuni_ids is not None else []
+    report = {"valid": True, "stats": {}, "tasks": []}
+    if validate:
+        report = validate_package(out / "datapackage.json")
+    errors += [e for t in report.get("tasks", []) for e in t.get("errors", [])]
+    info.report = {"valid": report.get("valid", False) and not errors, "package": ds.name,
+                   "frictionless": report, "foreign_key_errors": fk_errors(ds, comuni_ids)
+                   if comuni_ids is not None else []}
+    info.valid = info.report["valid"]
+    info.errors = errors
+    (out / "validation.json").write_text(
+        json.dumps(info.report, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
+        encoding="utf-8")
+    return info
+
+
+def validate_package(descriptor_path: Path) -> dict:
+    """Real frictionless validation of every resource; a trimmed, deterministic report."""
+    from frictionless import Package, system
+
+    with system.use_context(trusted=True):
+        report = Package(str(descriptor_path)).validate()
+    d = report.to_descriptor()
+    out = {"valid": d["valid"], "stats": {k: d["stats"][k] for k in ("errors", "tasks")},
+           "tasks": []}
+    for t in d.get("tasks", []):
+        out["tasks"].append({
+            "name": t.get("name"), "valid": t.get("valid"),
+            "stats": {k: t.get("stats", {}).get(k) for k in ("rows", "fields", "errors", "bytes")},
+            "errors": [{k: e.get(k) for k in ("type", "title", "message", "rowNumber",
+                                              "fieldName", "note")} for e in t.get("errors", [])][:200],
+        })
+    return out
+
+
+def fk_errors(ds: Dataset, comuni_ids: set[str] | None) -> list[dict]:
+    out = []
+    if comuni_ids is None:
+        return out
+    for t in ds.tables:
+        for fk in t.foreign_keys:
+            if "package" not in fk.get("reference", {}):
+                continue
+            col = fk["fields"]
+            for i, r in enumerate(t.rows, start=2):
+                v = r.get(col)
+                if v not in (None, "") and v not in comuni_ids:
+                    out.append({"type": "foreign-key", "resource": t.name, "rowNumber": i,
+                                "fieldName": col, "message": f"{v} is not in the comuni package"})
+    return out

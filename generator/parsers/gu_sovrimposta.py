@@ -1,0 +1,772 @@
+"""Gazzetta Ufficiale, 24 October 1983: the 1983 *sovrimposta comunale sul reddito dei fabbricati*.
+
+The D.M. 24 ottobre 1983 publishes, province by province, every comune of Italy with
+the rate of the sovrimposta it deliberated (art. 19, second paragraph, d.l. 28 febbraio
+1983, n. 55: 8, 12, 16 or 20 per cent of the taxable income), ``non istituita`` where it
+was not introduced, or ``(*)`` where the comune is deferred to a later supplementary list
+(the *Avvertenza* names those comuni). Footnote markers such as ``(A)``, ``(Y)``, ``(1)``
+refer to the footnotes printed at the bottom of the same page.
+
+How the text is laid out, and how this parser reads it:
+
+* Every printed column starts with a column header (``Numero d'ordine  COMUNI  Aliquota
+  deliberata %``). A page whose two columns were extracted side by side gives lines of six
+  tab-separated cells (left column, right column); other pages give one column per header.
+  Reading order is restored per run of two-column lines: the whole left column, then the
+  whole right column (:func:`reading_order`). A left and a right column can belong to
+  different provinces; in reading order every entry follows its own heading.
+* Province headings come as ``## PROVINCIA DI X``, ``**PROVINCIA DI X**``, ``<b>...</b>``
+  or plain capitals. A heading can be missing: a restart of the order numbers (a lower
+  number *and* an alphabetically earlier name) without a heading opens a headless segment,
+  whose province is inferred from the index (the provinces listed between its neighbours)
+  and from the provinces of the comuni it names (:func:`infer_province`).
+* Order numbers run 1..N per province, in alphabetical order of the names: they prove
+  completeness (gaps, duplicates and out-of-order numbers are reported as checks).
+
+Every parse is checked against what the document declares: the index of provinces, the
+order numbers, the alphabetical order, each page's footnotes, the Avvertenza's list of
+deferred comuni and the rate domain set by the law.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from ..quality import Check, Reject
+from ..registry import normalise
+from .base import (COMUNE_FK, RESOLUTION_FIELDS, Dataset, ParseResult, Parser, Table,
+                   parse_it_number, provenance, resolution_fields)
+
+DATASET = "sovrimposta-fabbricati-1983"
+
+# The 95 provinces of 1983: name as in the document's index -> (sigla in 1983, the sigle
+# of today's provinces its comuni belong to). Provinces created since 1983 took comuni
+# from these: Biella (1992, from Vercelli), Verbano-Cusio-Ossola (1992, Novara), Lecco
+# (1992, Como and Bergamo), Lodi (1992, Milano), Crotone and Vibo Valentia (1992,
+# Catanzaro), Prato (1992, Firenze), Rimini (1992, Forlì; 2009 and 2021 comuni of Pesaro
+# e Urbino), Monza e Brianza, Fermo and Barletta-Andria-Trani (2004/2009, from Milano,
+# Ascoli Piceno, Bari and Foggia), and the Sardinian reorganisations (2005, 2016: today's
+# Sud Sardegna, and Nuoro/Sassari absorbing Ogliastra and Olbia-Tempio).
+PROVINCES_1983: dict[str, tuple[str, tuple[str, ...]]] = {
+    "Agrigento": ("AG", ("AG",)), "Alessandria": ("AL", ("AL",)),
+    "Ancona": ("AN", ("AN",)), "Aosta": ("AO", ("AO",)), "Arezzo": ("AR", ("AR",)),
+    "Ascoli Piceno": ("AP", ("AP", "FM")), "Asti": ("AT", ("AT",)),
+    "Avellino": ("AV", ("AV",)), "Bari": ("BA", ("BA", "BT")), "Belluno": ("BL", ("BL", "UD")),
+    "Benevento": ("BN", ("BN",)), "Bergamo": ("BG", ("BG", "LC")), "Bologna": ("BO", ("BO",)),
+    "Bolzano/Bozen": ("BZ", ("BZ",)), "Brescia": ("BS", ("BS",)), "Brindisi": ("BR", ("BR",)),
+    "Cagliari": ("CA", ("CA", "SU", "OR", "NU")), "Caltanissetta": ("CL", ("CL",)),
+    "Campobasso": ("CB", ("CB",)), "Caserta": ("CE", ("CE",)), "Catania": ("CT", ("CT",)),
+    "Catanzaro": ("CZ", ("CZ", "KR", "VV")), "Chieti": ("CH", ("CH",)),
+    "Como": ("CO", ("CO", "LC")), "Cosenza": ("CS", ("CS",)), "Cremona": ("CR", ("CR",)),
+    "Cuneo": ("CN", ("CN",)), "Enna": ("EN", ("EN",)), "Ferrara": ("FE", ("FE",)),
+    "Firenze": ("FI", ("FI", "PO")), "Foggia": ("FG", ("FG", "BT")),
+    "Forlì": ("FO", ("FC", "RN")), "Frosinone": ("FR", ("FR",)), "Genova": ("GE", ("GE",)),
+    "Gorizia": ("GO", ("GO",)), "Grosseto": ("GR", ("GR",)), "Imperia": ("IM", ("IM",)),
+    "Isernia": ("IS", ("IS",)), "L'Aquila": ("AQ", ("AQ",)), "La Spezia": ("SP", ("SP",)),
+    "Latina": ("LT", ("LT",)), "Lecce": ("LE", ("LE",)), "Livorno": ("LI", ("LI",)),
+    "Lucca": ("LU", ("LU",)), "Macerata": ("MC", ("MC",)), "Mantova": ("MN", ("MN",)),
+    "Massa Carrara": ("MS", ("MS",)), "Matera": ("MT", ("MT",)),
+    "Messina": ("ME", ("ME",)), "Milano": ("MI", ("MI", "MB", "LO")),
+    "Modena": ("MO", ("MO",)), "Napoli": ("NA", ("NA",)), "Novara": ("NO", ("NO", "VB")),
+    "Nuoro": ("NU", ("NU", "OR", "SS", "SU")), "Oristano": ("OR", ("OR", "SU", "NU")),
+    "Padova": ("PD", ("PD",)), "Palermo": ("PA", ("PA",)), "Parma": ("PR", ("PR",)),
+    "Pavia": ("PV", ("PV",)), "Perugia": ("PG", ("PG",)), "Pesaro": ("PS", ("PU", "RN")),
+    "Pescara": ("PE", ("PE",)), "Piacenza": ("PC", ("PC",)), "Pisa": ("PI", ("PI",)),
+    "Pistoia": ("PT", ("PT",)), "Pordenone": ("PN", ("PN",)), "Potenza": ("PZ", ("PZ",)),
+    "Ragusa": ("RG", ("RG",)), "Ravenna": ("RA", ("RA",)),
+    "Reggio Calabria": ("RC", ("RC",)), "Reggio Emilia": ("RE", ("RE",)),
+    "Rieti": ("RI", ("RI",)), "Roma": ("RM", ("RM",)), "Rovigo": ("RO", ("RO",)),
+    "Salerno": ("SA", ("SA",)), "Sassari": ("SS", ("SS",)), "Savona": ("SV", ("SV",)),
+    "Siena": ("SI", ("SI",)), "Siracusa": ("SR", ("SR",)), "Sondrio": ("SO", ("SO",)),
+    "Taranto": ("TA", ("TA",)), "Teramo": ("TE", ("TE",)), "Terni": ("TR", ("TR",)),
+    "Torino": ("TO", ("TO",)), "Trapani": ("TP", ("TP",)), "Trento": ("TN", ("TN",)),
+    "Treviso": ("TV", ("TV",)), "Trieste": ("TS", ("TS",)), "Udine": ("UD", ("UD",)),
+    "Varese": ("VA", ("VA",)), "Venezia": ("VE", ("VE",)), "Vercelli": ("VC", ("VC", "BI")),
+    "Verona": ("VR", ("VR",)), "Vicenza": ("VI", ("VI",)), "Viterbo": ("VT", ("VT",)),
+}
+# Lookup by normalised name; "Bolzano" (as the Avvertenza writes it) too.
+_PROVINCE_KEYS = {normalise(n): n for n in PROVINCES_1983}
+_PROVINCE_KEYS.update({normalise(n.split("/")[0]): n for n in PROVINCES_1983 if "/" in n})
+
+RATE_DOMAIN = {8, 12, 16, 20}   # art. 19, 2nd par., d.l. 55/1983: "8 o 12 o 16 o 20 per cento"
+UNIT_DECLARED = "%"
+
+STATUS_SET = "istituita"
+STATUS_NOT_SET = "non istituita"
+STATUS_DEFERRED = "elenco integrativo"
+
+_HEADER_RE = re.compile(r"^Numero\b")
+_HEADING_RE = re.compile(r"^PROVINCIA DI\s+(?P<name>[A-ZÀ-Ý' /]+?)\s*\.?$")
+_MARKUP_RE = re.compile(r"^(#+)\s*|^\*\*|\*\*$|</?b>", re.I)
+_FOOTNOTE_RE = re.compile(r"^\((?P<mark>\\?\*|[A-Z0-9]{1,2})\)\s+(?P<text>\S.*)$")
+_NUMBER_RE = re.compile(r"^(\d{1,3})\.$")
+_RATE_RE = re.compile(r"^(?:(?P<num>\d{1,3})|(?P<non>non\s+istituita))?\s*"
+                      r"(?:\((?P<mark>\\?\*|[A-Z0-9]{1,2})\))?$")
+_TRAILER_RE = re.compile(r"^\(\d{3,}\)$")      # the insertion code closing the act, "(5447)"
+_LEADERS_RE = re.compile(r"(?:\s*\.){3,}\s*$")  # dot leaders "Agrigento . . . . ."
+
+
+# -- reading the layout ---------------------------------------------------------------
+@dataclass
+class Item:
+    """One column cell-triple in reading order."""
+    line: int
+    column: str          # "left", "right" or "single"
+    block: int           # index of the column header above it (a printed column or page)
+    cells: tuple[str, ...]
+
+
+def split_cells(text: str) -> list[str]:
+    return [c.strip() for c in text.split("\t")]
+
+
+def reading_order(lines: list[tuple[int, str]]) -> list[Item]:
+    """Cell triples of the table region in reading order.
+
+    Lines of four or more cells hold two columns side by side; a run of such lines is
+    read as its whole left column, then its whole right column. Blank lines do not break
+    a run; any other line (one column, a footnote, a heading alone) does.
+    """
+    items: list[Item] = []
+    block = 0
+    run: list[tuple[int, list[str]]] = []
+
+    def flush():
+        for side, lo in (("left", 0), ("right", 3)):
+            for n, cells in run:
+                part = tuple(cells[lo:lo + 3])
+                if any(part):
+                    items.append(Item(n, side, block, part))
+        run.clear()
+
+    for n, text in lines:
+        cells = split_cells(text)
+        if not any(cells):
+            continue
+        if _HEADER_RE.match(cells[0]):
+            flush()
+            block += 1
+            items.append(Item(n, "header", block, tuple(cells)))
+        elif len(cells) >= 4:
+            run.append((n, cells + [""] * (6 - len(cells))))
+        else:
+            flush()
+            items.append(Item(n, "single", block, tuple(cells)))
+    flush()
+    return items
+
+
+def clean_name(cell: str) -> str:
+    return _LEADERS_RE.sub("", cell).strip()
+
+
+def heading_of(cell: str) -> tuple[str, str] | None:
+    """``('CREMONA', 'markdown-h2')`` when the cell is a province heading."""
+    s = cell.strip()
+    markup = "plain"
+    if s.startswith("#"):
+        markup = f"markdown-h{len(s) - len(s.lstrip('#'))}"
+    elif s.startswith("**"):
+        markup = "bold"
+    elif s.lower().startswith("<b>"):
+        markup = "html-bold"
+    s = _MARKUP_RE.sub("", s).strip()
+    s = _MARKUP_RE.sub("", s).strip()
+    m = _HEADING_RE.match(s)
+    return (m.group("name").strip(), markup) if m else None
+
+
+def province_name(printed: str) -> str | None:
+    """The index name of a 1983 province from its name as printed, or None."""
+    return _PROVINCE_KEYS.get(normalise(printed))
+
+
+def alpha_key(name: str) -> str:
+    """Sort key of the list: case, accents, spaces and apostrophes ignored."""
+    return normalise(name).replace(" ", "")
+
+
+# -- parsed structure -----------------------------------------------------------------
+@dataclass
+class Entry:
+    line: int
+    block: int
+    number: int
+    name: str
+    rate_cell: str
+    rate: int | None
+    status: str
+    marker: str | None
+    pos: int                       # position in reading order
+    footnote: "Footnote | None" = None
+
+
+@dataclass
+class Footnote:
+    line: int
+    block: int
+    marker: str
+    text: str
+    pos: int
+    users: list[Entry] = field(default_factory=list)
+
+    @property
+    def id(self) -> str:
+        return f"n{self.line}"
+
+
+@dataclass
+class Segment:
+    """The entries between two headings (or a heading and a restart of the numbering)."""
+    province: str | None            # index name of the 1983 province, None if unknown
+    printed: str | None             # heading as printed (None: no heading)
+    markup: str | None
+    heading_line: int | None
+    entries: list[Entry] = field(default_factory=list)
+    evidence: str = ""              # how a headless segment's province was inferred
+    break_line: int | None = None   # headless: line where the numbering restarted
+    ended_by: str = "heading"       # heading | restart | end
+
+
+def parse_index(lines: list[tuple[int, str]]) -> list[tuple[str, int | None, int]]:
+    """The ``INDICE ALFABETICO PER PROVINCIA``: ``[(name, page, line)]`` in reading order."""
+    left, right = [], []
+    for n, text in lines:
+        cells = split_cells(text)
+        for side, lo in ((left, 0), (right, 2)):
+            if len(cells) > lo and cells[lo]:
+                page = re.search(r"\d+", cells[lo + 1]) if len(cells) > lo + 1 else None
+                side.append((clean_name(cells[lo]), int(page.group()) if page else None, n))
+    return left + right
+
+
+def parse_avvertenza(lines: list[tuple[int, str]]) -> dict[str, dict]:
+    """The comuni deferred to the supplementary list: ``{province: {names, all, line}}``."""
+    out: dict[str, dict] = {}
+    for n, text in lines:
+        t = text.strip().rstrip(";.").strip()
+        m = re.match(r"^tutti i comuni della provincia di (.+)$", t, re.I)
+        if m:
+            out[province_name(m.group(1)) or m.group(1)] = {"all": True, "names": [], "line": n}
+            continue
+        m = re.match(r"^i comuni di (.+) in provincia di (.+)$", t, re.I)
+        if m:
+            names = [x.strip() for x in m.group(1).split(",") if x.strip()]
+            out[province_name(m.group(2)) or m.group(2)] = {"all": False, "names": names,
+                                                             "line": n}
+    return out
+
+
+def infer_province(seg: Segment, before: str | None, after: str | None,
+                   index_names: list[str], registry) -> tuple[str | None, str]:
+    """Province of a headless segment from two independent lines of evidence.
+
+    1. the index: the provinces listed between the province before the segment and the
+       next printed heading after it;
+    2. the comuni: exact/normalised resolution (no fuzzy) of the segment's names, voted by
+       today's province and mapped back to the 1983 provinces.
+    Accepted only when the index leaves exactly one candidate and every resolved comune
+    belongs to it.
+    """
+    order = {n: i for i, n in enumerate(index_names)}
+    lo = order.get(before, -1) if before else -1
+    hi = order.get(after, len(index_names)) if after else len(index_names)
+    between = index_names[lo + 1:hi]
+    votes: Counter = Counter()
+    resolved = 0
+    for e in seg.entries:
+        r = registry.resolve(e.name, fuzzy=False)
+        if r.ok:
+            resolved += 1
+            sigla = registry.get(r.istat).province_sigla
+            for name, (_, today) in PROVINCES_1983.items():
+                if sigla in today:
+                    votes[name] += 1
+    first, last = seg.entries[0], seg.entries[-1]
+    evidence = (f"numerazione che riparte senza intestazione (riga {seg.break_line}: "
+                f"n. {first.number} {first.name}, dopo {before or 'inizio'}); "
+                f"indice tra {before or 'inizio'} e {after or 'fine'}: "
+                f"{', '.join(between) or 'nessuna provincia'}; "
+                f"comuni risolti senza fuzzy: {resolved}/{len(seg.entries)}, per provincia "
+                f"{', '.join(f'{k} {v}' for k, v in votes.most_common(3)) or '-'}; "
+                f"righe {first.line}-{last.line}")
+    if len(between) == 1 and resolved and votes.get(between[0], 0) == resolved:
+        return between[0], evidence
+    return None, evidence
+
+
+# -- the parser -----------------------------------------------------------------------
+class GuSovrimpostaParser(Parser):
+    family = "gu_sovrimposta"
+    version = "1"
+
+    def parse(self, doc, ctx) -> ParseResult:
+        return _Parse(doc, ctx).run()
+
+
+class _Parse:
+    def __init__(self, doc, ctx):
+        self.doc, self.ctx = doc, ctx
+        self.result = ParseResult()
+        self.lines = list(doc.numbered())
+
+    # -- helpers
+    def check(self, id, description, declared, parsed, passed, line_start=None, line_end=None,
+              explanation=""):
+        self.result.checks.append(Check(id, description, declared, parsed, bool(passed),
+                                        self.doc.id, line_start, line_end or line_start,
+                                        explanation))
+
+    def reject(self, line, text, reason, table="aliquote"):
+        self.result.rejects.append(Reject(self.doc.id, line, text, reason, table))
+
+    def sigla(self, province: str | None) -> str | None:
+        return PROVINCES_1983[province][0] if province else None
+
+    # -- stages
+    def run(self) -> ParseResult:
+        start = next((n for n, t in self.lines if _HEADER_RE.match(t) and "COMUNI" in t), None)
+        if start is None:
+            self.ctx.error("gu-no-table", "no column header 'Numero d'ordine ... COMUNI' found")
+            return self.result
+        self.index = self._front_matter_index(start)
+        self.avvertenza = parse_avvertenza(self.lines[:start])
+        items = reading_order(self.lines[start - 1:])
+        self.units: list[tuple[int, str]] = []
+        self.entries: list[Entry] = []
+        self.footnotes: list[Footnote] = []
+        self.segments: list[Segment] = []
+        self.candidate_lines: set[int] = set()
+        self._walk(items)
+        self._infer_headless()
+        self._link_footnotes()
+        self.result.datasets.append(self._dataset())
+        self._check_document()
+        return self.result
+
+    def _front_matter_index(self, start: int) -> list[tuple[str, int | None, int]]:
+        at = next((n for n, t in self.lines[:start] if "INDICE ALFABETICO" in t.upper()), None)
+        if at is None:
+            return []
+        rows = [(n, t) for n, t in self.lines[at:start - 1] if t.strip()]
+        return parse_index(rows)
+
+    def _walk(self, items: list[Item]) -> None:
+        """Classify every cell triple; cut the stream into segments at headings and restarts."""
+        seg: Segment | None = None
+        for pos, it in enumerate(items):
+            first = it.cells[0] if it.cells else ""
+            if it.column == "header":
+                self.units += [(it.line, c.split("deliberata", 1)[1].strip())
+                               for c in it.cells if c.startswith("Aliquota")
+                               and "deliberata" in c]
+                continue
+            head = heading_of(first)
+            if head:
+                if seg:
+                    seg.ended_by = "heading"
+                name = province_name(head[0])
+                if name is None:
+                    self.reject(it.line, first, "intestazione di provincia non riconosciuta "
+                                                "(nome non presente tra le province del 1983)",
+                                "province")
+                seg = Segment(name, head[0], head[1], it.line)
+                self.segments.append(seg)
+                continue
+            fm = _FOOTNOTE_RE.match(first)
+            if fm and len(fm.group("text")) > 10:
+                self.footnotes.append(Footnote(it.line, it.block, _marker(fm.group("mark")),
+                                               fm.group("text").strip(), pos))
+                continue
+            self.candidate_lines.add(it.line)
+            if _TRAILER_RE.match(first) and not any(it.cells[1:]):
+                self.reject(it.line, first, "codice dell'inserzione che chiude l'atto "
+                                            "(non è una riga dell'elenco)")
+                continue
+            entry = self._entry(it, pos)
+            if entry is None:
+                continue
+            if seg is None or (seg.entries and entry.number < seg.entries[-1].number
+                               and alpha_key(entry.name) < alpha_key(seg.entries[-1].name)):
+                if seg is not None:
+                    seg.ended_by = "restart"
+                seg = Segment(None, None, None, None, break_line=entry.line)
+                self.segments.append(seg)
+            seg.entries.append(entry)
+            self.entries.append(entry)
+        if seg:
+            seg.ended_by = "end"
+
+    def _entry(self, it: Item, pos: int) -> Entry | None:
+        cells = list(it.cells) + [""] * (3 - len(it.cells))
+        raw = "\t".join(c for c in it.cells if c)
+        m = _NUMBER_RE.match(cells[0])
+        if not m:
+            self.reject(it.line, raw, "riga non riconosciuta (manca il numero d'ordine)")
+            return None
+        name = clean_name(cells[1])
+        if not name:
+            self.reject(it.line, raw, "numero d'ordine senza nome del comune")
+            return None
+        r = _RATE_RE.match(cells[2])
+        if not cells[2] or not r or not (r.group("num") or r.group("non") or r.group("mark")):
+            self.reject(it.line, raw, f"aliquota non leggibile: {cells[2]!r}")
+            return None
+        mark = _marker(r.group("mark")) if r.group("mark") else None
+        if r.group("num"):
+            rate, status = int(parse_it_number(r.group("num"))), STATUS_SET
+        elif r.group("non"):
+            rate, status = None, STATUS_NOT_SET
+        elif mark == "*":
+            rate, status = None, STATUS_DEFERRED
+        else:
+            self.reject(it.line, raw, f"nota senza aliquota: {cells[2]!r}")
+            return None
+        return Entry(it.line, it.block, int(m.group(1)), name, cells[2], rate, status, mark, pos)
+
+    def _infer_headless(self) -> None:
+        names = [n for n, _, _ in self.index]
+        printed_before: str | None = None
+        for i, seg in enumerate(self.segments):
+            if seg.printed is None:
+                after = next((s.province for s in self.segments[i + 1:] if s.printed), None)
+                seg.province, seg.evidence = infer_province(
+                    seg, printed_before, after, names, self.ctx.registry)
+            if seg.province:
+                printed_before = seg.province
+
+    def _link_footnotes(self) -> None:
+        """A marker refers to the first footnote with that marker printed after it on the
+        same page: the same column block or the next one (a page holds two columns)."""
+        for e in self.entries:
+            if not e.marker:
+                continue
+            for f in self.footnotes:
+                if f.pos > e.pos and f.marker == e.marker and f.block <= e.block + 1:
+                    e.footnote = f
+                    f.users.append(e)
+                    break
+
+    # -- output
+    def _dataset(self) -> Dataset:
+        by_province = self._by_province()
+        aliquote = self._aliquote_table()
+        note = Table(
+            name="note", title="Note in calce",
+            description="Le note a piè di pagina dell'elenco, una riga per nota stampata "
+                        "(il testo può variare da pagina a pagina). Il richiamo nella colonna "
+                        "dell'aliquota rinvia alla nota della stessa pagina.",
+            fields=[
+                {"name": "id", "type": "string", "title": "Id nota",
+                 "description": "n + riga del testo in cui la nota è stampata",
+                 "constraints": {"required": True, "unique": True}},
+                {"name": "marker", "type": "string", "title": "Richiamo",
+                 "description": "Il richiamo come stampato: A, Y, 1, 4, * ..."},
+                {"name": "text", "type": "string", "title": "Testo della nota"},
+                {"name": "lines", "type": "string", "title": "Righe",
+                 "description": "Riga (o righe) del testo in cui la nota è stampata"},
+                {"name": "rows_referring", "type": "integer", "title": "Comuni richiamati",
+                 "description": "Quanti comuni della stessa pagina portano il richiamo"},
+            ],
+            rows=[{"id": f.id, "marker": f.marker, "text": f.text, "lines": str(f.line),
+                   "rows_referring": len(f.users), **provenance(self.doc.id, f.line)}
+                  for f in self.footnotes],
+            primary_key=["id"], lines_in=len(self.footnotes))
+        province = self._province_table(by_province)
+        return Dataset(
+            name=DATASET,
+            title="Sovrimposta comunale sul reddito dei fabbricati 1983: aliquote deliberate",
+            description="Elenco dei comuni, per provincia, con l'aliquota della sovrimposta "
+                        "comunale sul reddito dei fabbricati deliberata per il 1983 "
+                        "(D.M. 24 ottobre 1983, Gazzetta Ufficiale del 24 ottobre 1983).",
+            tables=[aliquote, note, province], programme="sovrimposta-fabbricati-1983",
+            keywords=["sovrimposta", "fabbricati", "fiscalità locale", "1983"])
+
+    def _aliquote_table(self) -> Table:
+        rows = []
+        for seg in self.segments:
+            sigla = self.sigla(seg.province)
+            today = PROVINCES_1983[seg.province][1] if seg.province else None
+            for e in seg.entries:
+                res = self.ctx.resolve(e.name, e.line, province=today)
+                rows.append({
+                    "province": seg.printed or seg.province,
+                    "province_sigla_1983": sigla,
+                    "order_number": e.number,
+                    "comune": e.name,
+                    **resolution_fields(res),
+                    "rate_percent": e.rate,
+                    "rate_as_printed": e.rate_cell,
+                    "status": e.status,
+                    "note_marker": e.marker,
+                    "footnote_id": e.footnote.id if e.footnote else None,
+                    **provenance(self.doc.id, e.line)})
+        return Table(
+            name="aliquote", title="Aliquote per comune",
+            description="Un comune per riga, nell'ordine dell'elenco: aliquota deliberata "
+                        "(per cento del reddito imponibile dei fabbricati), «non istituita», "
+                        "o rinvio all'elenco integrativo (*).",
+            fields=[
+                {"name": "province", "type": "string", "title": "Provincia",
+                 "description": "Provincia come intestata nell'elenco (o dedotta, se "
+                                "l'intestazione manca: vedi la tabella province)"},
+                {"name": "province_sigla_1983", "type": "string", "title": "Sigla 1983",
+                 "description": "Sigla della provincia nel 1983 (vuota se non determinabile)",
+                 "constraints": {"pattern": "[A-Z]{2}"}},
+                {"name": "order_number", "type": "integer", "title": "Numero d'ordine",
+                 "constraints": {"required": True, "minimum": 1}},
+                {"name": "comune", "type": "string", "title": "Comune (come stampato)",
+                 "constraints": {"required": True}},
+                *RESOLUTION_FIELDS,
+                {"name": "rate_percent", "type": "integer", "title": "Aliquota (%)",
+                 "description": "Aliquota deliberata, in per cento del reddito imponibile "
+                                "(art. 19 d.l. 55/1983: 8, 12, 16 o 20); vuota se non "
+                                "istituita o rinviata",
+                 "constraints": {"minimum": 0, "maximum": 100}},
+                {"name": "rate_as_printed", "type": "string", "title": "Aliquota come stampata"},
+                {"name": "status", "type": "string", "title": "Stato",
+                 "constraints": {"required": True,
+                                 "enum": [STATUS_SET, STATUS_NOT_SET, STATUS_DEFERRED]}},
+                {"name": "note_marker", "type": "string", "title": "Richiamo di nota"},
+                {"name": "footnote_id", "type": "string", "title": "Nota",
+                 "description": "Id della nota in calce (tabella note) a cui rinvia il "
+                                "richiamo; vuoto se la pagina non stampa la nota"},
+            ],
+            rows=rows, foreign_keys=[COMUNE_FK, {
+                "fields": "footnote_id", "reference": {"resource": "note", "fields": "id"}}],
+            lines_in=len(self.candidate_lines))
+
+    def _by_province(self) -> dict[str | None, list[Segment]]:
+        out: dict[str | None, list[Segment]] = {}
+        for seg in self.segments:
+            out.setdefault(seg.province, []).append(seg)
+        return out
+
+    def _province_table(self, by_province) -> Table:
+        rows = []
+        index_page = {n: p for n, p, _ in self.index}
+        self._province_stats = {}
+        for name, segs in by_province.items():
+            entries = [e for s in segs for e in s.entries]
+            numbers = [e.number for e in entries]
+            top = max(numbers, default=0)
+            seen = Counter(numbers)
+            missing = [k for k in range(1, top + 1) if k not in seen]
+            dups = sorted(k for k, c in seen.items() if c > 1)
+            disorder = [b for a, b in zip(entries, entries[1:]) if b.number <= a.number]
+            printed = next((s for s in segs if s.printed), None)
+            truncated = segs[-1].ended_by == "restart"
+            stats = dict(entries=entries, top=top, missing=missing, dups=dups,
+                         disorder=disorder, printed=printed, truncated=truncated, segs=segs)
+            self._province_stats[name] = stats
+            lines = [s.heading_line for s in segs if s.heading_line] + [e.line for e in entries]
+            rows.append({
+                "province": printed.printed if printed else name,
+                "province_name": name,
+                "province_sigla_1983": self.sigla(name),
+                "sigle_today": " ".join(PROVINCES_1983[name][1]) if name else None,
+                "heading": "stampata" if printed else "dedotta",
+                "heading_markup": printed.markup if printed else None,
+                "heading_line": printed.heading_line if printed else None,
+                "inference_evidence": "; ".join(s.evidence for s in segs if s.evidence) or None,
+                "index_page": index_page.get(name),
+                "derived_count": top,
+                "parsed_count": len(entries),
+                "max_order_number": top,
+                "missing_numbers": _ranges(missing) or None,
+                "duplicate_numbers": " ".join(map(str, dups)) or None,
+                "out_of_order": len(disorder),
+                "complete": not (missing or dups or disorder or truncated),
+                **provenance(self.doc.id, min(lines), max(lines))})
+        return Table(
+            name="province", title="Province",
+            description="Una riga per provincia dell'elenco: intestazione (stampata o dedotta "
+                        "e come), conteggio dei comuni derivato dai numeri d'ordine (l'elenco "
+                        "non stampa totali) e confronto con le righe lette.",
+            fields=[
+                {"name": "province", "type": "string", "title": "Provincia (come stampata)"},
+                {"name": "province_name", "type": "string", "title": "Provincia (indice)",
+                 "description": "Nome della provincia come nell'indice alfabetico del documento"},
+                {"name": "province_sigla_1983", "type": "string", "title": "Sigla 1983",
+                 "constraints": {"pattern": "[A-Z]{2}", "unique": True}},
+                {"name": "sigle_today", "type": "string", "title": "Sigle attuali",
+                 "description": "Province di oggi in cui si trovano i comuni della provincia "
+                                "del 1983 (separate da spazio)"},
+                {"name": "heading", "type": "string", "title": "Intestazione",
+                 "constraints": {"enum": ["stampata", "dedotta"]}},
+                {"name": "heading_markup", "type": "string", "title": "Formato intestazione",
+                 "description": "markdown-hN, bold, html-bold, plain"},
+                {"name": "heading_line", "type": "integer", "title": "Riga intestazione"},
+                {"name": "inference_evidence", "type": "string", "title": "Come è stata dedotta",
+                 "description": "Per le intestazioni mancanti: le prove usate"},
+                {"name": "index_page", "type": "integer", "title": "Pagina (indice)"},
+                {"name": "derived_count", "type": "integer", "title": "Comuni (dai numeri d'ordine)",
+                 "description": "Numero di comuni che la numerazione dichiara: il numero "
+                                "d'ordine più alto (l'elenco non stampa totali)"},
+                {"name": "parsed_count", "type": "integer", "title": "Comuni letti"},
+                {"name": "max_order_number", "type": "integer", "title": "Numero d'ordine massimo"},
+                {"name": "missing_numbers", "type": "string", "title": "Numeri mancanti"},
+                {"name": "duplicate_numbers", "type": "string", "title": "Numeri duplicati"},
+                {"name": "out_of_order", "type": "integer", "title": "Numeri fuori sequenza"},
+                {"name": "complete", "type": "boolean", "title": "Completa",
+                 "description": "Numerazione 1..N senza lacune, doppioni o salti, e lista "
+                                "chiusa da un'intestazione o dalla fine dell'elenco"},
+            ],
+            rows=rows, primary_key=["province_name"],
+            lines_in=sum(1 for s in self.segments if s.heading_line))
+
+    # -- checks
+    def _check_document(self) -> None:
+        index_names = [n for n, _, _ in self.index]
+        found = [n for n in self._province_stats if n]
+        idx_lines = [ln for _, _, ln in self.index] or [None]
+        self.check("index:provinces", "Le province dell'elenco sono quelle dell'indice alfabetico",
+                   len(index_names), len(found), set(index_names) == set(found),
+                   min(idx_lines), max(idx_lines),
+                   _diff("indice", index_names, "elenco", found))
+        seen_order = [n for n in dict.fromkeys(s.province for s in self.segments) if n]
+        expected = [n for n in index_names if n in seen_order]
+        self.check("index:order", "Le province compaiono nell'ordine dell'indice",
+                   " ".join(self.sigla(n) for n in expected),
+                   " ".join(self.sigla(n) for n in seen_order), expected == seen_order,
+                   explanation="" if expected == seen_order else "ordine diverso dall'indice")
+        for name, st in self._province_stats.items():
+            self._check_province(name, st)
+        if None in self._province_stats:
+            st = self._province_stats[None]
+            self.check("province:unknown", "Ogni segmento dell'elenco ha una provincia",
+                       0, len(st["entries"]), False, st["entries"][0].line, st["entries"][-1].line,
+                       "; ".join(s.evidence for s in st["segs"]))
+        self._check_footnotes()
+        self._check_avvertenza()
+        self._check_rates()
+        units = sorted({u for _, u in self.units})
+        odd = [(n, u) for n, u in self.units if u != UNIT_DECLARED]
+        self.check("column-unit", "Ogni intestazione di colonna dichiara l'aliquota in per cento",
+                   UNIT_DECLARED, " ".join(repr(u) for u in units), not odd,
+                   odd[0][0] if odd else None, odd[-1][0] if odd else None,
+                   "; ".join(f"riga {n}: {u or 'unità mancante'}" for n, u in odd))
+        total_declared = sum(st["top"] for n, st in self._province_stats.items())
+        self.check("rows:total", "Righe lette = somma dei numeri d'ordine massimi delle province",
+                   total_declared, len(self.entries), total_declared == len(self.entries),
+                   explanation="" if total_declared == len(self.entries) else
+                   "differenza dovuta alle lacune di numerazione segnalate per provincia")
+
+    def _check_province(self, name, st) -> None:
+        if name is None:
+            return
+        sg = self.sigla(name)
+        entries = st["entries"]
+        l0, l1 = (entries[0].line, entries[-1].line) if entries else (None, None)
+        printed = st["printed"]
+        self.check(f"heading:{sg}", f"Intestazione «PROVINCIA DI {name.upper()}» stampata",
+                   f"PROVINCIA DI {name.upper()}",
+                   printed.printed if printed else "mancante (dedotta)", printed is not None,
+                   printed.heading_line if printed else l0, None if printed else l1,
+                   "" if printed else "; ".join(s.evidence for s in st["segs"] if s.evidence))
+        problems = []
+        if st["missing"]:
+            problems.append(f"mancano i numeri {_ranges(st['missing'])}")
+        if st["dups"]:
+            problems.append(f"numeri ripetuti {' '.join(map(str, st['dups']))}")
+        if st["disorder"]:
+            problems.append("fuori sequenza: " + ", ".join(
+                f"{e.number} {e.name} (riga {e.line})" for e in st["disorder"][:10]))
+        self.check(f"numbering:{sg}", f"Numeri d'ordine 1..N continui ({name})",
+                   st["top"], len(entries), not problems, l0, l1, "; ".join(problems))
+        nxt = st["segs"][-1]
+        self.check(f"tail:{sg}", f"L'elenco di {name} è chiuso dall'intestazione della "
+                   "provincia seguente o dalla fine del documento",
+                   "intestazione o fine", nxt.ended_by,
+                   nxt.ended_by != "restart", l1, None,
+                   "" if nxt.ended_by != "restart" else
+                   f"dopo il n. {entries[-1].number} la numerazione riparte senza intestazione: "
+                   "la fine della lista può mancare e il conteggio derivato è un minimo")
+        inversions = [(a, b) for a, b in zip(entries, entries[1:])
+                      if b.number == a.number + 1 and alpha_key(b.name) < alpha_key(a.name)]
+        self.check(f"alphabetical:{sg}", f"Comuni in ordine alfabetico ({name})",
+                   0, len(inversions), not inversions, l0, l1,
+                   "; ".join(f"{a.number} {a.name} > {b.number} {b.name} (riga {b.line})"
+                             for a, b in inversions))
+
+    def _check_footnotes(self) -> None:
+        for name, st in self._province_stats.items():
+            marked = [e for e in st["entries"] if e.marker]
+            if not marked or name is None:
+                continue
+            linked = [e for e in marked if e.footnote]
+            orphans = [e for e in marked if not e.footnote]
+            self.check(f"markers:{self.sigla(name)}",
+                       f"Ogni richiamo di nota ha la sua nota nella stessa pagina ({name})",
+                       len(marked), len(linked), not orphans, marked[0].line, marked[-1].line,
+                       "; ".join(f"({e.marker}) {e.name} riga {e.line}: nessuna nota ({e.marker}) "
+                                 "stampata nella pagina" for e in orphans))
+        for f in self.footnotes:
+            self.check(f"footnote-used:{f.line}", f"La nota ({f.marker}) è richiamata da "
+                       "almeno un comune della pagina", ">=1", len(f.users), bool(f.users),
+                       f.line, None,
+                       "" if f.users else f"nessun comune della pagina porta il richiamo "
+                                          f"({f.marker}): richiamo perso nel testo o refuso")
+
+    def _check_avvertenza(self) -> None:
+        deferred: dict[str | None, list[Entry]] = {}
+        for name, st in self._province_stats.items():
+            for e in st["entries"]:
+                if e.status == STATUS_DEFERRED:
+                    deferred.setdefault(name, []).append(e)
+        for name, decl in self.avvertenza.items():
+            sg = self.sigla(name) if name in PROVINCES_1983 else normalise(name)
+            got = deferred.get(name, [])
+            if decl["all"]:
+                entries = self._province_stats.get(name, {}).get("entries", [])
+                want = {alpha_key(e.name) for e in entries}
+                declared = f"tutti i comuni ({len(entries)})"
+            else:
+                want = {alpha_key(n) for n in decl["names"]}
+                declared = len(decl["names"])
+            have = {alpha_key(e.name) for e in got}
+            self.check(f"avvertenza:{sg}", f"I comuni con (*) sono quelli elencati "
+                       f"nell'Avvertenza ({name})", declared, len(got), want == have,
+                       decl["line"], None, _diff("Avvertenza", sorted(want), "elenco",
+                                                 sorted(have)))
+        extra = [e for n, es in deferred.items() if n not in self.avvertenza for e in es]
+        self.check("avvertenza:others", "Nessun comune fuori dall'Avvertenza porta (*)",
+                   0, len(extra), not extra, extra[0].line if extra else None, None,
+                   "; ".join(f"{e.name} riga {e.line}" for e in extra))
+
+    def _check_rates(self) -> None:
+        odd = [e for e in self.entries if e.rate is not None and e.rate not in RATE_DOMAIN]
+        self.check("rate-domain", "Ogni aliquota è 8, 12, 16 o 20 per cento "
+                   "(art. 19 d.l. 55/1983)", "8 12 16 20",
+                   " ".join(str(r) for r in sorted({e.rate for e in self.entries
+                                                    if e.rate is not None})),
+                   not odd, odd[0].line if odd else None, None,
+                   "; ".join(f"{e.name} {e.rate_cell} riga {e.line}" for e in odd))
+
+
+def _marker(m: str) -> str:
+    return m.replace("\\", "")
+
+
+def _ranges(nums: list[int]) -> str:
+    """``[1, 2, 3, 7]`` -> ``'1-3 7'``."""
+    out, i = [], 0
+    while i < len(nums):
+        j = i
+        while j + 1 < len(nums) and nums[j + 1] == nums[j] + 1:
+            j += 1
+        out.append(str(nums[i]) if i == j else f"{nums[i]}-{nums[j]}")
+        i = j + 1
+    return " ".join(out)
+
+
+def _diff(a_label: str, a: list, b_label: str, b: list) -> str:
+    only_a = [x for x in a if x not in set(b)]
+    only_b = [x for x in b if x not in set(a)]
+    parts = []
+    if only_a:
+        parts.append(f"solo in {a_label}: {', '.join(map(str, only_a))}")
+    if only_b:
+        parts.append(f"solo in {b_label}: {', '.join(map(str, only_b))}")
+    return "; ".join(parts)

@@ -1,0 +1,355 @@
+"""Stage 5: the model becomes files. Jinja2 with autoescape over ``templates/``.
+
+One template per page kind; every HTML page that shows data has its JSON twin
+written from the same context dict. Templates only display: no parsing, no lookups.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from . import formatting, paths
+from .model import SiteModel, comune_url
+from .quality import Log, as_dict
+
+SITE_URL = os.environ.get("SITE_URL", "https://comuni-aperti.netlify.app").rstrip("/")
+SITE_NAME = "Comuni aperti"
+
+
+def environment() -> Environment:
+    env = Environment(loader=FileSystemLoader(str(paths.TEMPLATES)),
+                      autoescape=select_autoescape(["html", "xml"], default=True),
+                      trim_blocks=True, lstrip_blocks=True,
+                      keep_trailing_newline=True)
+    env.filters["num"] = formatting.num
+    env.filters["euro"] = formatting.euro
+    env.filters["date_it"] = formatting.date_it
+    env.globals.update(site_name=SITE_NAME, site_url=SITE_URL)
+    return env
+
+
+class Writer:
+    """Writes files under the output root and keeps the list of HTML pages (for the sitemap)."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.pages: list[str] = []
+        self.count = 0
+
+    def write(self, url_path: str, data: str | bytes) -> None:
+        rel = url_path.lstrip("/")
+        if rel == "" or rel.endswith("/"):
+            rel += "index.html"
+        p = self.root / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+        self.count += 1
+        if rel.endswith(".html") and rel != "404.html":
+            self.pages.append("/" + rel[: -len("index.html")] if rel.endswith("index.html") else "/" + rel)
+
+    def json(self, url_path: str, obj) -> None:
+        self.write(url_path, json.dumps(obj, ensure_ascii=False, indent=1, sort_keys=False) + "\n")
+
+
+def render_site(model: SiteModel, out: Path, log: Log) -> int:
+    env = environment()
+    w = Writer(out)
+    _copy_static(out)
+    nav = _nav(model)
+    common = {"nav": nav, "created": model.created}
+
+    def page(template: str, url: str, ctx: dict, twin: bool = True, **extra):
+        html = env.get_template(template).render(page_url=url, data=ctx, **common, **extra)
+        w.write(url, html)
+        if twin:
+            w.json(url + "index.json", ctx)
+
+    # home
+    page("home.html", "/", home_context(model), intro=model.pages.get("home"))
+
+    # comuni: index by region/province, provinces, one page each
+    regions = comuni_index(model)
+    page("comuni.html", "/comuni/", {"regions": regions})
+    for reg in regions:
+        for prov in reg["provinces"]:
+            page("province.html", f"/province/{prov['sigla']}/", province_context(model, prov["sigla"]))
+    tpl = env.get_template("comune.html")
+    n = len(model.comuni)
+    for i, istat in enumerate(sorted(model.comuni), start=1):
+        ctx = model.comune_context(istat)
+        url = comune_url(istat)
+        w.write(url, tpl.render(page_url=url, data=ctx, **common))
+        w.json(url + "index.json", ctx)
+        w.write(url + "index.csv", comune_csv(ctx))
+        if i % 2000 == 0 or i == n:
+            log.info(f"  comuni: {i}/{n}")
+
+    # programmes
+    page("programmes.html", "/programmi/", {"programmes": [programme_summary(model, p)
+                                                           for p in sorted(model.programmes)]})
+    for slug in model.programmes:
+        page("programme.html", f"/programmi/{slug}/", programme_context(model, slug),
+             description=model.programmes[slug].page)
+
+    # documents and acts
+    page("documents.html", "/documenti/", {"documents": [document_summary(model, d)
+                                                          for d in model.documents]})
+    for doc_id in model.documents:
+        ctx = document_context(model, doc_id)
+        page("document.html", f"/documenti/{doc_id}/", ctx)
+        for act in ctx["acts"]:
+            page("act.html", act["url"], act_context(model, doc_id, act), document=ctx["meta"])
+
+    # data catalogue
+    page("data.html", "/dati/", {"packages": [package_summary(p) for p in model.packages.values()]})
+
+    # content pages
+    for slug, pg in model.pages.items():
+        if slug == "home":
+            continue
+        html = env.get_template("page.html").render(page_url=f"/{slug}/", page=pg, data={}, **common)
+        w.write(f"/{slug}/", html)
+
+    w.write("/404.html", env.get_template("404.html").render(page_url="/404.html", data={}, **common))
+    w.write("/robots.txt", f"User-agent: *\nAllow: /\nSitemap: {SITE_URL}/sitemap.xml\n")
+    w.write("/feed.xml", env.get_template("feed.xml").render(
+        page_url="/feed.xml", data=feed_context(model), **common))
+    w.pages.append("/dati/qualita/")
+    w.write("/sitemap.xml", env.get_template("sitemap.xml").render(
+        page_url="/sitemap.xml", urls=sorted(set(w.pages)), data={}, **common))
+    return w.count
+
+
+# -- contexts -------------------------------------------------------------------------
+def _nav(model: SiteModel) -> list[dict]:
+    return [{"url": "/comuni/", "title": "Comuni"}, {"url": "/programmi/", "title": "Programmi"},
+            {"url": "/documenti/", "title": "Documenti"}, {"url": "/dati/", "title": "Dati"},
+            {"url": "/dati/qualita/", "title": "Qualità dei dati"}]
+
+
+def home_context(model: SiteModel) -> dict:
+    docs = sorted(model.documents.values(), key=lambda d: str(d.doc.meta.get("date")), reverse=True)
+    return {
+        "counts": {"comuni": len(model.registry.current), "historical": len(model.registry.historical),
+                   "programmes": len(model.programmes), "documents": len(model.documents),
+                   "packages": len(model.packages)},
+        "programmes": [programme_summary(model, p) for p in sorted(model.programmes)],
+        "documents": [document_summary(model, d.doc.id) for d in docs],
+    }
+
+
+def comuni_index(model: SiteModel) -> list[dict]:
+    regions: dict[str, dict] = {}
+    for sigla, p in model.registry.provinces.items():
+        r = regions.setdefault(p["region"], {"name": p["region"], "code": p["region_code"],
+                                             "provinces": []})
+        r["provinces"].append({"sigla": sigla, "name": p["name"], "url": f"/province/{sigla}/",
+                               "comuni": len(p["comuni"])})
+    out = sorted(regions.values(), key=lambda r: r["code"])
+    for r in out:
+        r["provinces"].sort(key=lambda p: p["name"])
+    return out
+
+
+def province_context(model: SiteModel, sigla: str) -> dict:
+    p = model.registry.provinces[sigla]
+    comuni = sorted(model.registry.comuni_of_province(sigla), key=lambda c: c.name)
+    hist = sorted((c for c in model.registry.historical.values() if c.province_sigla == sigla),
+                  key=lambda c: c.name)
+    return {
+        "sigla": sigla, "name": p["name"], "region": p["region"],
+        "comuni": [{"istat": c.istat, "name": c.name, "url": comune_url(c.istat),
+                    "population": c.population,
+                    "programmes": sorted({f["programme"] for f in model.facts.get(c.istat, [])})}
+                   for c in comuni],
+        "historical": [{"istat": c.istat, "name": c.name, "url": comune_url(c.istat),
+                        "suppressed": c.suppressed} for c in hist],
+        "population": sum(c.population or 0 for c in comuni),
+    }
+
+
+def comune_csv(ctx: dict) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["istat", "comune", "programma", "tabella", "campo", "valore", "documento", "atto",
+                "riga_inizio", "riga_fine"])
+    for p in ctx["programmes"]:
+        for f in p["facts"]:
+            for k, v in f["values"].items():
+                if v in (None, ""):
+                    continue
+                s = f["source"]
+                w.writerow([ctx["istat"], ctx["name"], p["slug"], f["table"], k, v, s["document"],
+                            s["act"] or "", s["line_start"], s["line_end"]])
+    return buf.getvalue()
+
+
+def programme_summary(model: SiteModel, slug: str) -> dict:
+    p = model.programmes[slug]
+    return {"slug": slug, "title": p.title, "url": f"/programmi/{slug}/", "summary": p.summary,
+            "comuni": len(p.comuni), "rows": sum(len(t.rows) for d in p.datasets for t in d.tables),
+            "issuer": (p.page.meta.get("issuer") if p.page else None),
+            "period": (str(p.page.meta.get("period")) if p.page and p.page.meta.get("period") else None)}
+
+
+def programme_context(model: SiteModel, slug: str) -> dict:
+    p = model.programmes[slug]
+    tables = []
+    for ds in p.datasets:
+        info = model.packages.get(ds.name)
+        for t in ds.tables:
+            fields = t.schema()["fields"]
+            shown = [f for f in fields if f["name"] not in ("source_id", "act_id", "line_end")]
+            rows = []
+            for r in t.rows:
+                cells = []
+                for f in shown:
+                    v = r.get(f["name"])
+                    cell = {"text": formatting.value(v, f.get("type", "string")),
+                            "num": f.get("type") in ("integer", "number"),
+                            "sort": None if v is None else str(v), "url": None}
+                    if f["name"] == "istat" and v:
+                        cell["url"] = comune_url(v)
+                    if f["name"] == "line_start" and v:
+                        cell["url"] = f"/documenti/{r.get('source_id')}/#L{v}"
+                    cells.append(cell)
+                rows.append(cells)
+            tables.append({"dataset": ds.name, "name": t.name, "title": t.title,
+                           "description": t.description, "fields": shown, "rows": rows,
+                           "count": len(t.rows),
+                           "downloads": _downloads(ds.name, t.name) if info else []})
+    checks = [as_dict(c) for c in p.checks]
+    return {"slug": slug, "title": p.title,
+            "meta": {"issuer": None, "period": None, "licence": None,
+                     **{k: (str(v) if not isinstance(v, (list, dict)) else v)
+                        for k, v in (p.page.meta.items() if p.page else [])}},
+            "summary": p.summary, "sources": p.sources,
+            "packages": [package_summary(i) for i in p.packages],
+            "comuni": len(p.comuni), "tables": tables, "checks": checks,
+            "checks_failed": sum(1 for c in p.checks if not c.passed)}
+
+
+def _downloads(ds: str, table: str) -> list[dict]:
+    base = f"/data/{ds}/"
+    return [{"title": "CSV", "url": base + f"{table}.csv"},
+            {"title": "CSV per Excel", "url": base + f"{table}.excel.csv"},
+            {"title": "JSON", "url": base + f"{table}.json"}]
+
+
+def package_summary(info) -> dict:
+    base = f"/data/{info.name}/"
+    return {"name": info.name, "title": info.title, "description": info.description,
+            "programme": info.programme, "valid": info.valid,
+            "licence": info.descriptor["licenses"][0]["title"],
+            "sources": info.descriptor["sources"], "created": info.descriptor["created"],
+            "datapackage": base + "datapackage.json", "validation": base + "validation.json",
+            "resources": [{**{k: r[k] for k in ("name", "title", "rows", "bytes")},
+                           "csv": base + r["csv"], "excel": base + r["excel"],
+                           "json": base + r["json"], "schema": r["schema"]["fields"]}
+                          for r in info.resources]}
+
+
+def document_summary(model: SiteModel, doc_id: str) -> dict:
+    d = model.documents[doc_id]
+    return {"id": doc_id, "title": d.doc.title, "issuer": d.doc.meta.get("issuer"),
+            "date": str(d.doc.meta.get("date")), "kind": d.doc.meta.get("kind"),
+            "url": f"/documenti/{doc_id}/", "acts": len(d.acts), "datasets": d.datasets,
+            "parsed": d.parsed}
+
+
+def document_context(model: SiteModel, doc_id: str) -> dict:
+    d = model.documents[doc_id]
+    meta = {k: str(v) for k, v in d.doc.meta.items() if not k.startswith("_")}
+    acts = [{"id": a.id, "type": a.type, "date": a.date, "number": a.number, "title": a.title,
+             "office": a.office, "line_start": a.line_start, "line_end": a.line_end,
+             "url": f"/documenti/{doc_id}/atti/{a.id}/"} for a in d.acts]
+    return {"id": doc_id, "meta": meta, "sha256": d.doc.sha256, "lines": d.doc.lines,
+            "acts": acts, "datasets": d.datasets, "parsed": d.parsed,
+            "checks": [as_dict(c) for c in d.checks], "rejects": [as_dict(r) for r in d.rejects]}
+
+
+def act_context(model: SiteModel, doc_id: str, act: dict) -> dict:
+    d = model.documents[doc_id]
+    lines = [(n, d.doc.lines[n - 1]) for n in range(act["line_start"], act["line_end"] + 1)
+             if n <= len(d.doc.lines)]
+    return {**act, "document": doc_id, "excerpt": lines[:400], "truncated": len(lines) > 400}
+
+
+def feed_context(model: SiteModel) -> dict:
+    entries = []
+    for d in model.documents.values():
+        entries.append({"id": f"{SITE_URL}/documenti/{d.doc.id}/", "title": d.doc.title,
+                        "url": f"{SITE_URL}/documenti/{d.doc.id}/",
+                        "updated": str(d.doc.meta.get("date")), "summary": d.doc.meta.get("issuer", "")})
+    for p in model.packages.values():
+        entries.append({"id": f"{SITE_URL}/data/{p.name}/", "title": f"Dati: {p.title}",
+                        "url": f"{SITE_URL}/dati/#{p.name}", "updated": p.descriptor["created"],
+                        "summary": p.description})
+    entries.sort(key=lambda e: (e["updated"], e["id"]), reverse=True)
+    return {"entries": entries, "updated": model.created}
+
+
+def write_quality(model: SiteModel, log: Log, out: Path) -> None:
+    """The machine-readable quality report and the public data-quality page."""
+    env = environment()
+    res = [as_dict(r) for r in model.resolutions]
+    report = {
+        "created": model.created,
+        "summary": {
+            "problems": len(log.problems),
+            "errors": sum(1 for p in log.problems if p.level == "error"),
+            "checks": len(model.checks), "checks_failed": sum(1 for c in model.checks if not c.passed),
+            "rejects": len(model.rejects), "resolutions": len(res),
+            "unresolved": sum(1 for r in res if r["status"] != "resolved"),
+            "fuzzy": sum(1 for r in res if r["method"] == "fuzzy"),
+            "packages": len(model.packages),
+            "packages_invalid": sum(1 for p in model.packages.values() if not p.valid),
+        },
+        "problems": [as_dict(p) for p in log.problems],
+        "checks": [as_dict(c) for c in model.checks],
+        "rejects": [as_dict(r) for r in model.rejects],
+        "resolutions": {
+            "by_method": _count(r["method"] or r["status"] for r in res),
+            "not_exact": [r for r in res if r["method"] not in ("exact",)],
+        },
+        "packages": [{"name": p.name, "valid": p.valid, "errors": len(p.errors)}
+                     for p in model.packages.values()],
+    }
+    w = Writer(out)
+    w.json("/dati/qualita/quality.json", report)
+    w.write("/dati/qualita/", env.get_template("quality.html").render(
+        page_url="/dati/qualita/", data=report, nav=_nav(model), created=model.created))
+
+
+def _count(items) -> dict:
+    out: dict = {}
+    for i in items:
+        out[i] = out.get(i, 0) + 1
+    return dict(sorted(out.items(), key=lambda kv: str(kv[0])))
+
+
+def _copy_static(out: Path) -> None:
+    if paths.STATIC.is_dir():
+        shutil.copytree(paths.STATIC, out / "static", dirs_exist_ok=True,
+                        ignore=shutil.ignore_patterns("README.md", "*.txt"))
+
+
+def search_index(out: Path, log: Log) -> None:
+    """Pagefind over the written HTML (comuni, programmes, acts)."""
+    cmd = [sys.executable, "-m", "pagefind", "--site", str(out), "--output-subdir", "pagefind",
+           "--quiet"]
+    try:
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        log.error("search-index", f"pagefind could not run: {e}")
+        return
+    if r.returncode != 0:
+        log.error("search-index", f"pagefind failed: {r.stderr.strip()[-500:]}")
