@@ -18,6 +18,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from . import formatting, paths
 from .model import SiteModel, comune_url
+from .packages import json_value
 from .quality import Log, as_dict
 
 SITE_URL = os.environ.get("SITE_URL", "https://comuni-aperti.netlify.app").rstrip("/")
@@ -34,6 +35,15 @@ def environment() -> Environment:
     env.filters["date_it"] = formatting.date_it
     env.globals.update(site_name=SITE_NAME, site_url=SITE_URL)
     return env
+
+
+def _json_default(o):
+    from decimal import Decimal
+    if isinstance(o, Decimal):
+        return json_value(o)
+    if isinstance(o, (set, tuple)):
+        return sorted(o)
+    raise TypeError(f"not JSON serializable: {type(o).__name__}")
 
 
 class Writer:
@@ -56,7 +66,8 @@ class Writer:
             self.pages.append("/" + rel[: -len("index.html")] if rel.endswith("index.html") else "/" + rel)
 
     def json(self, url_path: str, obj) -> None:
-        self.write(url_path, json.dumps(obj, ensure_ascii=False, indent=1, sort_keys=False) + "\n")
+        self.write(url_path, json.dumps(obj, ensure_ascii=False, indent=1, default=_json_default)
+                   + "\n")
 
 
 def render_site(model: SiteModel, out: Path, log: Log) -> int:

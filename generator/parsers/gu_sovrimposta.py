@@ -89,6 +89,9 @@ PROVINCES_1983: dict[str, tuple[str, tuple[str, ...]]] = {
 _PROVINCE_KEYS = {normalise(n): n for n in PROVINCES_1983}
 _PROVINCE_KEYS.update({normalise(n.split("/")[0]): n for n in PROVINCES_1983 if "/" in n})
 
+# A printed page holds two columns of about 65 lines: a footnote more than this many lines
+# below a marked row is not on the row's page.
+PAGE_SPAN = 140
 RATE_DOMAIN = {8, 12, 16, 20}   # art. 19, 2nd par., d.l. 55/1983: "8 o 12 o 16 o 20 per cento"
 UNIT_DECLARED = "%"
 
@@ -126,35 +129,91 @@ def reading_order(lines: list[tuple[int, str]]) -> list[Item]:
 
     Lines of four or more cells hold two columns side by side; a run of such lines is
     read as its whole left column, then its whole right column. Blank lines do not break
-    a run; any other line (one column, a footnote, a heading alone) does.
+    a run. One-column lines that follow a run inside the same printed block (a *tail*)
+    sit at the foot of one of the two columns: the order numbers say which (see
+    :func:`_place_tail`). Footnotes go to the end of their block (the foot of the page).
     """
     items: list[Item] = []
     block = 0
+    pieces: list = []          # ("run", left, right) | ("single", item), current block
+    notes: list[Item] = []     # one-column footnote lines of the current block
     run: list[tuple[int, list[str]]] = []
 
-    def flush():
-        for side, lo in (("left", 0), ("right", 3)):
-            for n, cells in run:
-                part = tuple(cells[lo:lo + 3])
-                if any(part):
-                    items.append(Item(n, side, block, part))
-        run.clear()
+    def close_run():
+        if run:
+            left = [Item(n, "left", block, tuple(c[0:3])) for n, c in run if any(c[0:3])]
+            right = [Item(n, "right", block, tuple(c[3:6])) for n, c in run if any(c[3:6])]
+            pieces.append(("run", left, right))
+            run.clear()
+
+    def close_block():
+        close_run()
+        i = 0
+        while i < len(pieces):
+            if pieces[i][0] == "run":
+                j = i + 1
+                while j < len(pieces) and pieces[j][0] == "single":
+                    j += 1
+                tail = [p[1] for p in pieces[i + 1:j]]
+                items.extend(_place_tail(pieces[i][1], pieces[i][2], tail))
+                i = j
+            else:
+                items.append(pieces[i][1])
+                i += 1
+        items.extend(notes)
+        pieces.clear()
+        notes.clear()
 
     for n, text in lines:
         cells = split_cells(text)
         if not any(cells):
             continue
         if _HEADER_RE.match(cells[0]):
-            flush()
+            close_block()
             block += 1
             items.append(Item(n, "header", block, tuple(cells)))
         elif len(cells) >= 4:
             run.append((n, cells + [""] * (6 - len(cells))))
         else:
-            flush()
-            items.append(Item(n, "single", block, tuple(cells)))
-    flush()
+            close_run()
+            item = Item(n, "single", block, tuple(cells))
+            if _FOOTNOTE_RE.match(cells[0]):
+                notes.append(item)
+            else:
+                pieces.append(("single", item))
+    close_block()
     return items
+
+
+def _place_tail(left: list[Item], right: list[Item], tail: list[Item]) -> list[Item]:
+    """Order a two-column run and the one-column lines printed after it.
+
+    The tail belongs to the foot of the left column (``left, tail, right``) when that
+    makes the order numbers continue where they would otherwise break: e.g. a left
+    column ending at 157, a tail "PROVINCIA DI CHIETI, 1..13" and a right column
+    starting at 14. Otherwise the text order stands (``left, right, tail``).
+    """
+    if not tail or not right:
+        return left + right + tail
+
+    def joins(a: list[Item], b: list[Item]) -> int:
+        """1 when ``b`` continues ``a``: it opens with a heading, or with number last+1."""
+        first = next((it for it in b if it.cells and it.cells[0]), None)
+        if first is None or heading_of(first.cells[0]):
+            return 1
+        nb = _number(first.cells[0])
+        na = next((_number(it.cells[0]) for it in reversed(a)
+                   if _number(it.cells[0]) is not None), None)
+        return int(nb is not None and na is not None and nb == na + 1)
+
+    as_printed = joins(left, right) + joins(right, tail)
+    tail_left = joins(left, tail) + joins(tail, right)
+    return left + tail + right if tail_left > as_printed else left + right + tail
+
+
+def _number(cell: str) -> int | None:
+    m = _NUMBER_RE.match(cell.strip())
+    return int(m.group(1)) if m else None
 
 
 def clean_name(cell: str) -> str:
@@ -182,6 +241,11 @@ def province_name(printed: str) -> str | None:
     return _PROVINCE_KEYS.get(normalise(printed))
 
 
+def official_name(printed: str) -> str:
+    """The name to resolve: the Italian part of a bilingual ``Italiano - Deutsch`` name."""
+    return printed.split(" - ", 1)[0].strip() if " - " in printed else printed
+
+
 def alpha_key(name: str) -> str:
     """Sort key of the list: case, accents, spaces and apostrophes ignored."""
     return normalise(name).replace(" ", "")
@@ -192,7 +256,8 @@ def alpha_key(name: str) -> str:
 class Entry:
     line: int
     block: int
-    number: int
+    number: int                    # order number as read (see :func:`_read_number`)
+    printed_number: str            # order number cell as printed, e.g. "01."
     name: str
     rate_cell: str
     rate: int | None
@@ -200,6 +265,8 @@ class Entry:
     marker: str | None
     pos: int                       # position in reading order
     footnote: "Footnote | None" = None
+    footnote_problem: str = ""     # why a marker has no footnote (none on the page, ambiguous)
+    istat: str | None = None       # set when the row is resolved
 
 
 @dataclass
@@ -210,6 +277,7 @@ class Footnote:
     text: str
     pos: int
     users: list[Entry] = field(default_factory=list)
+    reprint_of: str | None = None   # id of the same note printed earlier on the same page
 
     @property
     def id(self) -> str:
@@ -332,7 +400,11 @@ class _Parse:
             return self.result
         self.index = self._front_matter_index(start)
         self.avvertenza = parse_avvertenza(self.lines[:start])
-        items = reading_order(self.lines[start - 1:])
+        # The list ends at the insertion code "(5447)"; what follows is the Gazzetta's
+        # colophon (its editors' names), which is not part of the act.
+        end = next((n for n, t in self.lines[start:]
+                    if any(_TRAILER_RE.match(c) for c in split_cells(t))), len(self.lines))
+        items = reading_order(self.lines[start - 1:end])
         self.units: list[tuple[int, str]] = []
         self.entries: list[Entry] = []
         self.footnotes: list[Footnote] = []
@@ -387,6 +459,8 @@ class _Parse:
             entry = self._entry(it, pos)
             if entry is None:
                 continue
+            if seg is not None and seg.entries:
+                entry.number = _read_number(entry.printed_number, seg.entries[-1].number)
             if seg is None or (seg.entries and entry.number < seg.entries[-1].number
                                and alpha_key(entry.name) < alpha_key(seg.entries[-1].name)):
                 if seg is not None:
@@ -423,7 +497,8 @@ class _Parse:
         else:
             self.reject(it.line, raw, f"nota senza aliquota: {cells[2]!r}")
             return None
-        return Entry(it.line, it.block, int(m.group(1)), name, cells[2], rate, status, mark, pos)
+        return Entry(it.line, it.block, int(m.group(1)), cells[0], name, cells[2], rate, status,
+                     mark, pos)
 
     def _infer_headless(self) -> None:
         names = [n for n, _, _ in self.index]
@@ -437,16 +512,41 @@ class _Parse:
                 printed_before = seg.province
 
     def _link_footnotes(self) -> None:
-        """A marker refers to the first footnote with that marker printed after it on the
-        same page: the same column block or the next one (a page holds two columns)."""
+        """A marker refers to the footnote with that marker in the first group of footnotes
+        printed after it (the foot of its page), at most :data:`PAGE_SPAN` lines below.
+
+        Two footnotes of a group with the same marker and the same text are one note
+        printed twice (once per column): rows link to the first, the second records it
+        in ``reprint_of``. With the same marker and different texts the marker is
+        ambiguous and is left unlinked (reported).
+        """
+        groups: list[list[Footnote]] = []
+        for f in self.footnotes:
+            if groups and f.pos == groups[-1][-1].pos + 1:
+                groups[-1].append(f)
+            else:
+                groups.append([f])
+        for g in groups:
+            for i, f in enumerate(g):
+                f.reprint_of = next((x.id for x in g[:i] if x.marker == f.marker
+                                     and normalise(x.text) == normalise(f.text)), None)
         for e in self.entries:
             if not e.marker:
                 continue
-            for f in self.footnotes:
-                if f.pos > e.pos and f.marker == e.marker and f.block <= e.block + 1:
-                    e.footnote = f
-                    f.users.append(e)
-                    break
+            group = next((g for g in groups if g[0].pos > e.pos), None)
+            if group is None or group[0].line - e.line > PAGE_SPAN:
+                e.footnote_problem = f"nessuna nota ({e.marker}) in calce alla pagina"
+                continue
+            same = [f for f in group if f.marker == e.marker and f.reprint_of is None]
+            if len(same) == 1:
+                e.footnote = same[0]
+                same[0].users.append(e)
+            elif not same:
+                e.footnote_problem = f"nessuna nota ({e.marker}) in calce alla pagina"
+            else:
+                e.footnote_problem = (f"richiamo ambiguo: la pagina stampa {len(same)} note "
+                                      f"({e.marker}) con testi diversi "
+                                      f"(righe {', '.join(str(f.line) for f in same)})")
 
     # -- output
     def _dataset(self) -> Dataset:
@@ -468,9 +568,12 @@ class _Parse:
                  "description": "Riga (o righe) del testo in cui la nota è stampata"},
                 {"name": "rows_referring", "type": "integer", "title": "Comuni richiamati",
                  "description": "Quanti comuni della stessa pagina portano il richiamo"},
+                {"name": "reprint_of", "type": "string", "title": "Ristampa di",
+                 "description": "Id della stessa nota già stampata in calce alla stessa pagina"},
             ],
             rows=[{"id": f.id, "marker": f.marker, "text": f.text, "lines": str(f.line),
-                   "rows_referring": len(f.users), **provenance(self.doc.id, f.line)}
+                   "rows_referring": len(f.users), "reprint_of": f.reprint_of,
+                   **provenance(self.doc.id, f.line)}
                   for f in self.footnotes],
             primary_key=["id"], lines_in=len(self.footnotes))
         province = self._province_table(by_province)
@@ -489,11 +592,14 @@ class _Parse:
             sigla = self.sigla(seg.province)
             today = PROVINCES_1983[seg.province][1] if seg.province else None
             for e in seg.entries:
-                res = self.ctx.resolve(e.name, e.line, province=today)
+                res = self.ctx.resolve(official_name(e.name), e.line, province=today)
+                e.istat = res.istat if res.ok else None
                 rows.append({
+                    "row": len(rows) + 1,
                     "province": seg.printed or seg.province,
                     "province_sigla_1983": sigla,
                     "order_number": e.number,
+                    "order_number_printed": e.printed_number,
                     "comune": e.name,
                     **resolution_fields(res),
                     "rate_percent": e.rate,
@@ -508,6 +614,9 @@ class _Parse:
                         "(per cento del reddito imponibile dei fabbricati), «non istituita», "
                         "o rinvio all'elenco integrativo (*).",
             fields=[
+                {"name": "row", "type": "integer", "title": "Riga",
+                 "description": "Posizione nell'elenco, in ordine di lettura",
+                 "constraints": {"required": True, "unique": True, "minimum": 1}},
                 {"name": "province", "type": "string", "title": "Provincia",
                  "description": "Provincia come intestata nell'elenco (o dedotta, se "
                                 "l'intestazione manca: vedi la tabella province)"},
@@ -515,8 +624,15 @@ class _Parse:
                  "description": "Sigla della provincia nel 1983 (vuota se non determinabile)",
                  "constraints": {"pattern": "[A-Z]{2}"}},
                 {"name": "order_number", "type": "integer", "title": "Numero d'ordine",
+                 "description": "Numero d'ordine nella provincia; differisce dallo stampato "
+                                "solo quando la stampa ha perso la cifra iniziale ('01.' "
+                                "dopo 100 si legge 101: vedi i controlli number-printed)",
                  "constraints": {"required": True, "minimum": 1}},
+                {"name": "order_number_printed", "type": "string",
+                 "title": "Numero d'ordine come stampato"},
                 {"name": "comune", "type": "string", "title": "Comune (come stampato)",
+                 "description": "Nome come stampato; per i nomi bilingui 'italiano - tedesco' "
+                                "la risoluzione usa la parte italiana",
                  "constraints": {"required": True}},
                 *RESOLUTION_FIELDS,
                 {"name": "rate_percent", "type": "integer", "title": "Aliquota (%)",
@@ -533,7 +649,7 @@ class _Parse:
                  "description": "Id della nota in calce (tabella note) a cui rinvia il "
                                 "richiamo; vuoto se la pagina non stampa la nota"},
             ],
-            rows=rows, foreign_keys=[COMUNE_FK, {
+            rows=rows, primary_key=["row"], foreign_keys=[COMUNE_FK, {
                 "fields": "footnote_id", "reference": {"resource": "note", "fields": "id"}}],
             lines_in=len(self.candidate_lines))
 
@@ -647,11 +763,6 @@ class _Parse:
                    UNIT_DECLARED, " ".join(repr(u) for u in units), not odd,
                    odd[0][0] if odd else None, odd[-1][0] if odd else None,
                    "; ".join(f"riga {n}: {u or 'unità mancante'}" for n, u in odd))
-        total_declared = sum(st["top"] for n, st in self._province_stats.items())
-        self.check("rows:total", "Righe lette = somma dei numeri d'ordine massimi delle province",
-                   total_declared, len(self.entries), total_declared == len(self.entries),
-                   explanation="" if total_declared == len(self.entries) else
-                   "differenza dovuta alle lacune di numerazione segnalate per provincia")
 
     def _check_province(self, name, st) -> None:
         if name is None:
@@ -673,6 +784,14 @@ class _Parse:
         if st["disorder"]:
             problems.append("fuori sequenza: " + ", ".join(
                 f"{e.number} {e.name} (riga {e.line})" for e in st["disorder"][:10]))
+        lost = [e for e in entries if e.printed_number.rstrip(".") != str(e.number)]
+        self.check(f"number-printed:{sg}", f"Numeri d'ordine stampati per intero ({name})",
+                   0, len(lost), not lost, lost[0].line if lost else l0,
+                   lost[-1].line if lost else l1,
+                   "; ".join(f"'{e.printed_number}' letto {e.number} ({e.name}, riga {e.line})"
+                             for e in lost) + (": la stampa ha perso la cifra iniziale; il "
+                                               "numero segue il precedente e l'ordine "
+                                               "alfabetico continua" if lost else ""))
         self.check(f"numbering:{sg}", f"Numeri d'ordine 1..N continui ({name})",
                    st["top"], len(entries), not problems, l0, l1, "; ".join(problems))
         nxt = st["segs"][-1]
@@ -698,16 +817,19 @@ class _Parse:
             linked = [e for e in marked if e.footnote]
             orphans = [e for e in marked if not e.footnote]
             self.check(f"markers:{self.sigla(name)}",
-                       f"Ogni richiamo di nota ha la sua nota nella stessa pagina ({name})",
+                       f"Ogni richiamo di nota ha la sua nota in calce alla pagina ({name})",
                        len(marked), len(linked), not orphans, marked[0].line, marked[-1].line,
-                       "; ".join(f"({e.marker}) {e.name} riga {e.line}: nessuna nota ({e.marker}) "
-                                 "stampata nella pagina" for e in orphans))
+                       "; ".join(f"({e.marker}) {e.name} riga {e.line}: {e.footnote_problem}"
+                                 for e in orphans))
+        by_id = {f.id: f for f in self.footnotes}
         for f in self.footnotes:
+            users = by_id[f.reprint_of].users if f.reprint_of else f.users
             self.check(f"footnote-used:{f.line}", f"La nota ({f.marker}) è richiamata da "
-                       "almeno un comune della pagina", ">=1", len(f.users), bool(f.users),
+                       "almeno un comune della pagina", ">=1", len(users), bool(users),
                        f.line, None,
-                       "" if f.users else f"nessun comune della pagina porta il richiamo "
-                                          f"({f.marker}): richiamo perso nel testo o refuso")
+                       (f"ristampa della nota {f.reprint_of}" if f.reprint_of and users else "")
+                       or ("" if users else "nessun comune della pagina è collegato a questa "
+                           f"nota ({f.marker}): richiamo perso nel testo o reso ambiguo"))
 
     def _check_avvertenza(self) -> None:
         deferred: dict[str | None, list[Entry]] = {}
@@ -725,11 +847,31 @@ class _Parse:
             else:
                 want = {alpha_key(n) for n in decl["names"]}
                 declared = len(decl["names"])
-            have = {alpha_key(e.name) for e in got}
+            have = {alpha_key(official_name(e.name)): e for e in got}
+            only_decl = sorted(want - set(have))
+            only_list = sorted(set(have) - want)
+            by_code = []
+            if not decl["all"] and only_decl and only_list:
+                # same comune, spelled differently: both names resolve to the same code
+                hint = PROVINCES_1983[name][1] if name in PROVINCES_1983 else None
+                codes = {}
+                for n in decl["names"]:
+                    r = self.ctx.registry.resolve(n, province=hint)
+                    if alpha_key(n) in only_decl and r.ok:
+                        codes[r.istat] = n
+                for k in list(only_list):
+                    e = have[k]
+                    if e.istat and e.istat in codes:
+                        by_code.append(f"{codes[e.istat]} = {e.name} ({e.istat})")
+                        only_decl.remove(alpha_key(codes.pop(e.istat)))
+                        only_list.remove(k)
+            explanation = _diff("Avvertenza", only_decl, "elenco", only_list)
+            if by_code:
+                explanation = "; ".join(filter(None, [
+                    explanation, "stesso comune con grafia diversa: " + ", ".join(by_code)]))
             self.check(f"avvertenza:{sg}", f"I comuni con (*) sono quelli elencati "
-                       f"nell'Avvertenza ({name})", declared, len(got), want == have,
-                       decl["line"], None, _diff("Avvertenza", sorted(want), "elenco",
-                                                 sorted(have)))
+                       f"nell'Avvertenza ({name})", declared, len(got),
+                       not only_decl and not only_list, decl["line"], None, explanation)
         extra = [e for n, es in deferred.items() if n not in self.avvertenza for e in es]
         self.check("avvertenza:others", "Nessun comune fuori dall'Avvertenza porta (*)",
                    0, len(extra), not extra, extra[0].line if extra else None, None,
@@ -743,6 +885,23 @@ class _Parse:
                                                     if e.rate is not None})),
                    not odd, odd[0].line if odd else None, None,
                    "; ".join(f"{e.name} {e.rate_cell} riga {e.line}" for e in odd))
+
+
+def _read_number(printed: str, previous: int) -> int:
+    """The order number of a cell, given the previous entry's number in the same segment.
+
+    A printed number lower than the previous one, whose digits are the trailing digits
+    of previous + 1, has lost its leading digit(s) ("01." and "10." after 100 and 109 in
+    the Roma list): the number is previous + 1. The caller has already ruled out a
+    restart (a lower number with an alphabetically earlier name opens a new segment),
+    and the ``number-printed`` check reports every such reading. Any other cell reads
+    as printed.
+    """
+    digits = printed.strip().rstrip(".")
+    value = int(digits)
+    if value < previous and str(previous + 1).endswith(digits):
+        return previous + 1
+    return value
 
 
 def _marker(m: str) -> str:

@@ -250,9 +250,9 @@ def _split_and(name: str, province: str | None, is_comune) -> list[str]:
     return [name]
 
 
-def _entries_of_text(text: str, role: str, member_of: str, province: str | None,
-                     is_comune, notes: list[str]) -> list[Entry]:
-    """Entries from one plain text piece: embedded capitalised enti and ``" e "`` lists."""
+def _entries_of_text(text: str, province: str | None, is_comune,
+                     notes: list[str]) -> list[Entry]:
+    """Aggregati from one plain text piece: embedded capitalised enti and ``" e "`` lists."""
     text = _WITH_AGGREGATO.sub("", text).strip(" -–")
     if not text:
         return []
@@ -261,17 +261,16 @@ def _entries_of_text(text: str, role: str, member_of: str, province: str | None,
         ente = m.group(1).strip()
         left, right = text[:m.start()].strip(), text[m.end():].strip()
         note = f"«{ente}» inserita nell'elenco senza separatori"
-        out = _entries_of_text(left, role, member_of, province, is_comune, notes + [note]) \
-            if left else []
-        out.append(Entry(ente, role, _kind(ente), member_of, None, list(notes) + [
+        out = _entries_of_text(left, province, is_comune, notes + [note]) if left else []
+        out.append(Entry(ente, "aggregato", _kind(ente), notes=list(notes) + [
             f"inserita nell'elenco senza separatori, tra «{left}» e «{right}»"]))
         if right:
-            out += _entries_of_text(right, role, member_of, province, is_comune, notes + [note])
+            out += _entries_of_text(right, province, is_comune, notes + [note])
         return out
     kind = _kind(text)
     if kind:
-        return [Entry(text, role, kind, member_of, province, list(notes))]
-    return [Entry(n, role, None, member_of, province, list(notes))
+        return [Entry(text, "aggregato", kind, notes=list(notes))]
+    return [Entry(n, "aggregato", notes=list(notes))
             for n in _split_and(text, province, is_comune)]
 
 
@@ -283,7 +282,7 @@ def split_cell(text: str, capofila: str, province: str | None, is_comune) -> lis
         current: list[Entry] = []
         for kind, content, closed in pieces:
             if kind == "text":
-                current = _entries_of_text(content, "aggregato", "", province, is_comune, notes)
+                current = _entries_of_text(content, province, is_comune, notes)
                 out += current
                 continue
             owner = current[-1] if current else None
@@ -297,8 +296,12 @@ def split_cell(text: str, capofila: str, province: str | None, is_comune) -> lis
                 for partner in split_cell(conv.group(1), capofila, province, is_comune):
                     partner.notes.append(f"in convenzione con {owner.name} (tra parentesi)")
                     out.append(partner)
-            else:
-                ente = owner.name if owner else (capofila if seg_i == 0 else "")
+            elif owner is None and seg_i > 0:   # "..., (A, B)": no ente to belong to
+                for e in split_cell(content, capofila, province, is_comune):
+                    e.notes.append("elencato tra parentesi senza un ente che lo preceda")
+                    out.append(e)
+            else:           # members of the ente before, or of the capofila at cell start
+                ente = owner.name if owner else capofila
                 for member in split_cell(content, capofila, province, is_comune):
                     member.role, member.member_of = "membro", ente
                     if not closed:
@@ -541,15 +544,19 @@ class SmartParser(Parser):
             if res is not None and res.ok:
                 reg_comune = ctx.registry.get(res.istat)
                 comune = reg_comune.name if reg_comune else res.name
-            if res is not None and res.note and res.ok:
+            if res is not None and res.ok and res.method == "alias":
+                e.notes.append("nome in forma non ufficiale: alias curato in data/registry/aliases")
+            elif res is not None and res.ok and res.note:
                 e.notes.append(res.note)
             key = res.istat if res is not None and res.ok else f"{kind}|{normalise(e.name)}"
             if key in seen:            # same ente named twice in the row: one participant
                 row = seen[key]
                 if e.member_of and not row["member_of"]:
                     row["member_of"] = e.member_of
-                row["note"] = "; ".join(filter(None, [row["note"]] + (
-                    e.notes or ["nominato più volte nella riga"])))
+                notes = (row["note"] or "").split("; ") if row["note"] else []
+                notes += [n for n in e.notes or ["nominato più volte nella riga"]
+                          if n not in notes]
+                row["note"] = "; ".join(notes)
                 continue
             row = {"group_id": gid, "position": len(rows) + 1, "role": e.role, "name": e.name,
                    "ente_type": kind, "member_of": e.member_of or None,
@@ -589,18 +596,21 @@ def _description(gruppi: list[dict], partecipanti: list[dict]) -> str:
     n_ok = sum(1 for g in gruppi if g["total_matches"])
     comuni = {r["istat"] or normalise(r["name"]) for r in partecipanti
               if r["ente_type"] == COMUNE}
+    examples = [f"{g['group_id']} ({g['capofila']}): {g['declared_total']} comuni dichiarati, "
+                f"{g['counted_other_enti']} altri enti nominati e non contati"
+                for g in gruppi if g["total_matches"] and g["counted_other_enti"]][:3]
     return (
         f"Elenco regionale dei gruppi SMART di polizia locale: {len(gruppi)} gruppi, ciascuno "
         f"guidato da un ente capofila, con {len(partecipanti)} partecipanti nominati "
         f"({len(comuni)} comuni distinti). I «comuni coinvolti» sono contati come comuni "
         "distinti nominati nella riga: il capofila se è un comune, i comuni aggregati, i comuni "
         "che il documento indica come membri di un'unione, comunità montana o corpo "
-        "intercomunale (tra parentesi o nella denominazione) e quelli in convenzione. Unioni, "
-        "comunità montane e province non sono contate: è la lettura che coincide con il totale "
-        f"dichiarato nel maggior numero di gruppi ({n_ok} su {len(gruppi)}; per esempio il gruppo "
-        "di Lainate, che aggrega la Provincia di Milano, dichiara 3 comuni, e quello della CM di "
-        "Scalve conta i suoi 4 comuni più Castione della Presolana). Dove il totale dichiarato "
-        "differisce, la colonna «Spiegazione della differenza» dà la lettura più probabile.")
+        "intercomunale (tra parentesi o nella denominazione) e quelli in convenzione; unioni, "
+        "comunità montane, province e altri enti non sono contati. È la lettura che coincide "
+        f"con il totale dichiarato nel maggior numero di gruppi ({n_ok} su {len(gruppi)}"
+        + (", per esempio " + "; ".join(examples) if examples else "") + "). "
+        "Dove il totale dichiarato differisce, la colonna «Spiegazione della differenza» dà la "
+        "lettura più probabile.")
 
 
 def _facts(doc_id: str, gruppi: list[dict], partecipanti: list[dict]) -> list[dict]:

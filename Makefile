@@ -1,0 +1,44 @@
+# Two commands for a fresh machine (Python 3.11, make, git, apt):
+#   make site   install everything and build site/
+#   make test   install everything (incl. Chromium for browser tests) and run the tests
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: site test install install-dev system-deps serve check bench clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Debian packages for the real-browser tests and the Hugo benchmark (skipped when present).
+system-deps:
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium chromium-driver; \
+	fi
+
+site: install
+	$(BIN)/python -m generator build --strict
+
+test: install system-deps
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile
+
+serve: install
+	$(BIN)/python -m generator serve
+
+check: install
+	$(BIN)/python -m generator check
+
+bench: install
+	$(BIN)/python bench/build_bench.py
+
+clean:
+	rm -rf site .site-* .cache

@@ -1,0 +1,62 @@
+"""Benchmark: a cold full build and a no-change rebuild, each in a fresh process.
+
+Prints per-stage seconds, pages written, files, and peak memory (max RSS).
+Usage: python bench/build_bench.py [--runs N] [--no-search]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+CHILD = r"""
+import json, resource, sys, time, io
+from pathlib import Path
+from generator.build import build
+from generator.quality import Log
+t = time.perf_counter()
+rep = build(Path(sys.argv[1]), strict=False, log=Log(stream=io.StringIO()), search=sys.argv[2] == "1")
+total = time.perf_counter() - t
+rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"total": round(total, 2), "stages": rep.stages, "pages": rep.pages,
+                  "files": rep.files, "peak_mib": round(rss, 1)}))
+"""
+
+
+def run(site: Path, search: bool) -> dict:
+    out = subprocess.run([sys.executable, "-c", CHILD, str(site), "1" if search else "0"],
+                         cwd=ROOT, capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=1)
+    ap.add_argument("--no-search", action="store_true")
+    args = ap.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="bench-"))
+    try:
+        site = tmp / "site"
+        for i in range(args.runs):
+            shutil.rmtree(site, ignore_errors=True)
+            shutil.rmtree(ROOT / ".cache", ignore_errors=True)
+            cold = run(site, not args.no_search)
+            warm = run(site, not args.no_search)
+            for label, r in (("cold build", cold), ("no-change rebuild", warm)):
+                stages = ", ".join(f"{k} {v:.2f}s" for k, v in r["stages"].items())
+                print(f"run {i + 1} {label:>18}: {r['total']:6.2f} s | pages {r['pages']} | "
+                      f"files {r['files']} | peak {r['peak_mib']} MiB | {stages}")
+            print(f"run {i + 1} ratio rebuild/cold: {warm['total'] / cold['total']:.2f}")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
