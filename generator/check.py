@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import json
+import os
+import posixpath
 import re
 import sys
-from html.parser import HTMLParser
+from html import unescape
 from pathlib import Path
 from urllib.parse import unquote, urldefrag
 
@@ -12,61 +14,65 @@ from . import paths
 from .packages import validate_package
 
 
-class _Links(HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.links: list[str] = []
-        self.ids: set[str] = set()
-
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        if "id" in a and a["id"]:
-            self.ids.add(a["id"])
-        for k in ("href", "src"):
-            v = a.get(k)
-            if v and not re.match(r"^[a-z][a-z0-9+.-]*:", v) and not v.startswith("//"):
-                self.links.append(v)
+_ATTR = re.compile(r'\s(id|href|src)="([^"]*)"')
 
 
-def _target(site: Path, page: Path, url: str) -> Path | None:
-    path, _ = urldefrag(url)
-    path = unquote(path)
+def _scan(html: str) -> tuple[list[str], set[str]]:
+    """Internal links and element ids of a page (our own HTML: attributes always double-quoted)."""
+    links, ids = [], set()
+    for attr, value in _ATTR.findall(html):
+        value = unescape(value)
+        if attr == "id":
+            ids.add(value)
+        elif value and not re.match(r"^[a-z][a-z0-9+.-]*:", value) and not value.startswith("//"):
+            links.append(value)
+    return links, ids
+
+
+def _target(page_rel: str, url: str, files: set[str]) -> str | None:
+    """Site-relative file a link points to (``a/b/index.html``), or None if missing."""
+    path = unquote(urldefrag(url)[0])
     if path == "":
-        return page
-    base = site if path.startswith("/") else page.parent
-    t = (base / path.lstrip("/")).resolve()
-    if t.is_dir() or path.endswith("/"):
-        t = t / "index.html"
-    return t
+        return page_rel
+    if path.startswith("/"):
+        t = path.lstrip("/")
+    else:
+        t = posixpath.join(posixpath.dirname(page_rel), path)
+    t = posixpath.normpath(t) if t else ""
+    if t in (".", ""):
+        t = ""
+    for cand in (t, posixpath.join(t, "index.html") if t else "index.html"):
+        if cand in files:
+            return cand
+    return None
 
 
 def broken_links(site: Path) -> list[str]:
     """Every internal link and anchor of every HTML page that does not resolve."""
-    site = site.resolve()
-    ids_cache: dict[Path, set[str]] = {}
+    site = Path(site)
+    files: set[str] = set()
+    for dirpath, _, names in os.walk(site):
+        rel = os.path.relpath(dirpath, site)
+        for n in names:
+            files.add(n if rel == "." else f"{rel}/{n}")
+    ids_cache: dict[str, set[str]] = {}
 
-    def ids_of(p: Path) -> set[str]:
-        if p not in ids_cache:
-            parser = _Links()
-            parser.feed(p.read_text(encoding="utf-8"))
-            ids_cache[p] = parser.ids
-        return ids_cache[p]
+    def ids_of(rel: str) -> set[str]:
+        if rel not in ids_cache:
+            ids_cache[rel] = _scan((site / rel).read_text(encoding="utf-8"))[1]
+        return ids_cache[rel]
 
     broken = []
-    for page in sorted(site.rglob("*.html")):
-        if "pagefind" in page.parts:
-            continue
-        parser = _Links()
-        parser.feed(page.read_text(encoding="utf-8"))
-        ids_cache[page] = parser.ids
-        for url in parser.links:
-            t = _target(site, page, url)
-            if t is None or not t.exists():
-                broken.append(f"{page.relative_to(site)}: {url}")
+    for rel in sorted(f for f in files if f.endswith(".html") and not f.startswith("pagefind/")):
+        links, ids_cache[rel] = _scan((site / rel).read_text(encoding="utf-8"))
+        for url in links:
+            t = _target(rel, url, files)
+            if t is None:
+                broken.append(f"{rel}: {url}")
                 continue
             frag = urldefrag(url)[1]
-            if frag and t.suffix == ".html" and frag not in ids_of(t):
-                broken.append(f"{page.relative_to(site)}: {url} (anchor)")
+            if frag and t.endswith(".html") and unquote(frag) not in ids_of(t):
+                broken.append(f"{rel}: {url} (anchor)")
     return broken
 
 

@@ -68,3 +68,17 @@ def test_site_files(built_site):
     assert sitemap.count("<loc>") > 7899
     assert "/comuni/016024/</loc>" in sitemap
     assert "Sitemap:" in (site / "robots.txt").read_text()
+
+
+def test_no_broken_internal_links_or_anchors(built_site):
+    from generator.check import broken_links
+    site, _ = built_site
+    assert broken_links(site) == []
+
+
+def test_link_checker_catches_breakage(tmp_path):
+    from generator.check import broken_links
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a/index.html").write_text('<p id="x">ok</p><a href="#x">in</a>'
+                                           '<a href="/b/">missing</a><a href="/a/#nope">bad</a>')
+    assert broken_links(tmp_path) == ["a/index.html: /b/", "a/index.html: /a/#nope (anchor)"]

@@ -66,7 +66,8 @@ class AreeInterneParser(Parser):
         self.doc, self.ctx = doc, ctx
         self.text = _Text(doc.lines)
         self.result = ParseResult()
-        tables = [self._aree(), self._criteri(), self._indicatori(), self._risorse(),
+        aree = self._aree()
+        tables = [aree, self._criteri(), self._indicatori(), self._risorse(len(aree.rows)),
                   self._pilastri()]
         self._facts()
         self.result.datasets.append(Dataset(
@@ -154,7 +155,6 @@ class AreeInterneParser(Parser):
             self._check("workshops", "Workshop strategici = 2 per area × aree",
                         int(workshops.group(1)), int(workshops.group(2)) * len(rows), w0, w1,
                         "il numero di workshop non corrisponde a quelli per area")
-        self.n_areas = len(rows)
         return Table("aree", "Aree interne 2021-2027",
                      "Le aree interne nell'ordine delle slide: tipo (SNAI o regionale), numero "
                      "nell'elenco e nome come scritto.",
@@ -223,7 +223,7 @@ class AreeInterneParser(Parser):
                        "constraints": {"minimum": 0}}],
                      rows, primary_key=["family"], lines_in=len(rows))
 
-    def _risorse(self) -> Table:
+    def _risorse(self, n_areas: int) -> Table:
         rows, lines = [], 0
         for n, text in self.doc.numbered():
             m = _RESOURCE.match(text)
@@ -255,7 +255,7 @@ class AreeInterneParser(Parser):
                     "la somma per fondo differisce dall'investimento complessivo")
         per, p0, p1 = self.text.find(r"(\d+(?:,\d+)?)\s*MLN\s*€\s*\n\s*PER\s+AREA")
         per_eur = int(parse_it_number(per.group(1)) * MLN) if per else None
-        share = Decimal(total_eur) / self.n_areas if self.n_areas else None
+        share = Decimal(total_eur) / n_areas if n_areas else None
         if share is not None:
             share = int(share) if share == share.to_integral_value() else float(round(share, 2))
         self._check("resources-per-area", "Risorse per area = totale / numero delle aree",

@@ -769,7 +769,8 @@ class _Parse:
             return
         sg = self.sigla(name)
         entries = st["entries"]
-        l0, l1 = (entries[0].line, entries[-1].line) if entries else (None, None)
+        lines = [e.line for e in entries]
+        l0, l1 = (min(lines), max(lines)) if lines else (None, None)
         printed = st["printed"]
         self.check(f"heading:{sg}", f"Intestazione «PROVINCIA DI {name.upper()}» stampata",
                    f"PROVINCIA DI {name.upper()}",

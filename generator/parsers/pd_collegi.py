@@ -104,6 +104,10 @@ class _Run:
         self.result = ParseResult()
         self.region_sigle = sorted(s for s, p in self.reg.provinces.items() if p["region"] == REGION)
         self.kinds = self._event_kinds()
+        # current comuni that did not exist (with their code) at the document's date
+        self.new_since = {h.successor for h in self.reg.historical.values()
+                          if h.successor and self.date and (h.suppressed or "") > self.date
+                          and self.kinds[h.istat] != "incorporazione"}
 
     # -- small helpers --------------------------------------------------------------------
     def check(self, id, description, declared, parsed, line_start=None, line_end=None, explanation=""):
@@ -135,15 +139,7 @@ class _Run:
             return not c.historical
         if c.historical:
             return bool(c.suppressed) and c.suppressed > self.date
-        return c.istat not in self._new_since
-
-    @property
-    def _new_since(self) -> set[str]:
-        if not hasattr(self, "_new_cache"):
-            self._new_cache = {h.successor for h in self.reg.historical.values()
-                               if h.successor and h.suppressed and self.date and h.suppressed > self.date
-                               and self.kinds[h.istat] != "incorporazione"}
-        return self._new_cache
+        return c.istat not in self.new_since
 
     def comuni_as_of(self, sigla: str) -> list[Comune]:
         """The comuni of a province at the document's date (current ones that existed + suppressed since)."""
@@ -163,7 +159,7 @@ class _Run:
     def change_note(self, c: Comune) -> str:
         """What happened to a comune between the document's date and the registry."""
         if c.historical:
-            return f"Soppresso dal {c.suppressed}: {c.event}" if c.event else f"Soppresso dal {c.suppressed}"
+            return c.event[:1].upper() + c.event[1:] if c.event else f"Soppresso dal {c.suppressed}"
         merged = sorted(h.name for h in self.reg.historical.values()
                         if h.successor == c.istat and self.existed(h)
                         and self.kinds[h.istat] == "incorporazione")
@@ -294,8 +290,8 @@ class _Run:
                     close_list(None)
                 rule_lines += 1
                 for clause in _RULE_SPLIT.split(t.strip()):
-                    head, *extra = ([clause] if re.search(_EXCEPT, clause, re.I)
-                                    else [c for c in clause.split(",")])
+                    head, *extra = ([clause] if _ZONE_RULE.match(clause) or re.search(_EXCEPT, clause, re.I)
+                                    else clause.split(","))
                     n_rules += 1
                     groups.append(_Group(f"C{number:02d}-R{n_rules}", number, "rule", n, n, head.strip()))
                     extra = [e for e in extra if e.strip()]
@@ -440,7 +436,7 @@ class _Run:
     def check_lists(self, groups, rows):
         for g in groups:
             if g.kind == "list" and g.declared is not None:
-                self.check(f"list-count:{g.collegio}:{g.id}",
+                self.check(f"list-count:{g.id}",
                            f"Collegio {g.collegio}, elenco {g.id}: numero di comuni = conteggio stampato",
                            g.declared, len(g.names), g.line_start, g.line_end,
                            "Il conteggio stampato in fondo all'elenco non coincide con i nomi elencati.")
@@ -614,7 +610,8 @@ class _Run:
                    {"name": "new_since", "type": "string", "title": "Comuni istituiti dopo la data",
                     "description": "Comuni del registro 2023 che non esistevano alla data del documento"},
                    {"name": "merged_since", "type": "string", "title": "Comuni soppressi dopo la data",
-                    "description": "Comuni esistenti alla data del documento e soppressi in seguito"}],
+                    "description": "Comuni esistenti alla data del documento e in seguito soppressi (fusione, "
+                                   "incorporazione) o passati ad altra provincia"}],
                   regole, primary_key=["rule_id"], foreign_keys=[collegio_fk], lines_in=rule_lines),
         ]
         self.result.datasets.append(Dataset(

@@ -128,8 +128,8 @@ def _read_layout(doc, ctx) -> tuple[list[Block], list[Reject], list[int]]:
             prov, hline = (heading if heading else (None, None))
             blocks.append(Block(n, prov, hline))
             if heading is None:
-                ctx.warn("missing-heading", "tabella senza intestazione di provincia: "
-                         "provincia dedotta dai comuni elencati", n)
+                ctx.warn("missing-heading", "tabella senza intestazione di provincia (provincia "
+                         f"dedotta dalle evidenze: controllo block-province:{n})", n)
             heading = None
             continue
         if header_open:
@@ -137,9 +137,10 @@ def _read_layout(doc, ctx) -> tuple[list[Block], list[Reject], list[int]]:
             header_open = None
             rest = [c.strip() for c in cells if c.strip()]
             if rest and f"{last} {rest[-1]}" == HEADER_COLUMNS[-1]:
-                junk = rest[:-1]
-                ctx.warn("header-split", f"intestazione di colonna spezzata sulle righe {line0}-{n}"
-                         + (f"; scartato il frammento spurio {' '.join(junk)!r}" if junk else ""), n)
+                junk = " ".join(rest[:-1])
+                ctx.warn("header-split", f"intestazione di colonna spezzata sulle righe "
+                         f"{line0}-{n}" + (f"; scartato il frammento spurio {junk!r}" if junk
+                                           else ""), n)
                 continue
         sigla = _province_of_heading(text, ctx.registry)
         if sigla:
@@ -352,7 +353,10 @@ def _infer_province(block: Block, blocks: list[Block], ctx, entries: list[Entry]
     headed = {b.province for b in blocks if b.province}
     regions = {reg.provinces[s]["region"] for s in headed}
     unheaded = {s for s, p in reg.provinces.items() if p["region"] in regions} - headed
-    name = lambda s: normalise(reg.provinces[s]["name"])  # noqa: E731
+
+    def name(sigla: str) -> str:
+        return normalise(reg.provinces[sigla]["name"])
+
     between = {s for s in unheaded | headed
                if (not prev or name(prev.province) < name(s))
                and (not nxt or name(s) < name(nxt.province))}
@@ -486,7 +490,8 @@ class SmartParser(Parser):
                 gruppi.append(grow)
                 partecipanti += prows
                 result.checks.append(check)
-                progr_by_prov.setdefault(b.province or "?", []).append((g.progr, g.line))
+                progr_by_prov.setdefault(b.province or f"?{b.header_line}", []).append(
+                    (g.progr, g.line))
         for prov, seq in progr_by_prov.items():
             nums = [p for p, _ in seq]
             ok = nums == list(range(1, len(nums) + 1))
@@ -520,7 +525,8 @@ class SmartParser(Parser):
     def _group(self, doc, ctx, block: Block, g: RawGroup, is_comune):
         """The ``gruppi`` row, the ``partecipanti`` rows and the total check of one group."""
         prov = block.province
-        gid = f"{prov or '?'}-{g.progr}"
+        prov_key = prov or f"?{block.header_line}"   # unique even with several unknown blocks
+        gid = f"{prov_key}-{g.progr}"
         prov_fields = provenance(doc.id, g.line)
         capo = Entry(g.capofila, "capofila", _kind(g.capofila))
         entries = [capo] + split_cell(g.aggregati, g.capofila, prov, is_comune) \
@@ -586,7 +592,7 @@ class SmartParser(Parser):
                 "aggregati_text": g.aggregati or None, "declared_total": g.declared,
                 "counted_comuni": comuni, "counted_other_enti": others, "total_matches": ok,
                 "total_explanation": why or None, **prov_fields}
-        check = Check(f"group-total:{prov or '?'}:{g.progr}",
+        check = Check(f"group-total:{prov_key}:{g.progr}",
                       f"Totale comuni coinvolti del gruppo {gid} ({g.capofila})",
                       g.declared, comuni, ok, ctx.doc_id, g.line, g.line, why)
         return grow, rows, check

@@ -79,10 +79,7 @@ def clean(s: str) -> str:
 def is_page_header(line: str) -> bool:
     """True for a running page header/footer line of the bulletin."""
     s = clean(line)
-    if not s:
-        return False
-    rest = _PAGE_PIECES.sub("", s).strip()
-    return rest == "" and s != ""
+    return bool(s) and not _PAGE_PIECES.sub("", s).strip()
 
 
 def is_heading(line: str) -> bool:
@@ -128,6 +125,7 @@ def join_lines(parts: list[str]) -> str:
 
 
 def act_id(h: dict) -> str:
+    """Stable id: ``dgr-2018-11-19-xi-827`` (type, ISO date, number)."""
     number = re.sub(r"[^a-z0-9]+", "-", (h["number"] or "").lower()).strip("-")
     return "-".join(x for x in (h["prefix"], h["date"], number) if x)
 

@@ -29,7 +29,7 @@ from ...quality import Check, Reject
 from ..base import (COMUNE_FK, RESOLUTION_FIELDS, Dataset, ParseResult, Table,
                     parse_it_number, provenance, resolution_fields)
 from . import act_for_line
-from .acts import clean, is_page_header
+from .acts import MONTHS, clean, is_page_header
 
 DATASET = "fondo-0-6-riparto-2018"
 TABLE = "riparto"
@@ -50,10 +50,12 @@ INT_RE = re.compile(r"^\d{1,3}(?:\.\d{3})+$|^\d+$")
 AMOUNT_RE = re.compile(r"^-$|^\d{1,3}(?:\.\d{3})*,\d{2}$")
 HEADER_START_RE = re.compile(r"^\s*Codice(\s+ISTAT)?\s*$")
 HEADER_END = "TOTALE RIPARTO"
-RIPARTO_RE = re.compile(r"Riparto\s+(\d+)\s*%\s+su\s+(.*?)(?=\s+Riparto\s+\d+\s*%|\s+TOTALE RIPARTO)")
+RIPARTO_RE = re.compile(
+    r"Riparto\s+(\d+)\s*%\s+su\s+(.*?)(?=\s+Riparto\s+\d+\s*%|\s+TOTALE RIPARTO)")
 SEPARATOR_RE = re.compile(r"^\s*—+\s*•\s*—+\s*$")
 DECLARED_TOTAL_RE = re.compile(r"complessivamente a €\s*(\d{1,3}(?:\.\d{3})*,\d{2})")
 MAX_HEADER_LINES = 60
+MONTH_NAMES = sorted(MONTHS, key=MONTHS.get)
 
 
 def _round(x: Decimal) -> Decimal:
@@ -166,133 +168,59 @@ def parse(doc, ctx, acts) -> ParseResult:
         return result
     table_start, header = found
     act = act_for_line(acts, table_start)
-    region_end = act.line_end if act else len(lines)
-    decree_start = act.line_start if act else 1
-
-    # -- 1. classify every line of the table region ------------------------------------
-    raw_rows, rejects = [], []
-    header_blocks, header_lines, page_lines = [], 0, 0
-    n = table_start
-    while n <= region_end:
-        text = lines[n - 1]
-        hb = header_block(lines, n)
-        if hb:
-            header_blocks.append((n, hb[1]))
-            header_lines += sum(1 for t in lines[n - 1:hb[0]] if t.strip())
-            n = hb[0] + 1
-            continue
-        if n > table_start and SEPARATOR_RE.match(text):
-            region_end = n - 1
-            break
-        if not text.strip():
-            pass
-        elif is_page_header(text):
-            page_lines += 1
-        else:
-            m = ROW_RE.match(text)
-            parts = split_row(m.group("rest")) if m else None
-            if parts:
-                raw_rows.append((n, m.group("code"), *parts))
-            else:
-                rejects.append(Reject(doc.id, n, text.strip(), "riga non riconosciuta come "
-                                      "riga della tabella (codice, comune, conteggi, importi)",
-                                      TABLE))
-        n += 1
-
-    # -- 2. amounts per unit estimated from the complete rows --------------------------
     ncol = len(COUNT_COLUMNS)
-    full = [r for r in raw_rows if len(r[3]) == ncol]
-    est, slack = [], []
-    for j in range(ncol):
-        pairs = [(r[3][j], r[4][j]) for r in full if r[3][j] > 0]
-        units = sum(c for c, _ in pairs)
-        est.append(sum(a for _, a in pairs) / units if units else Decimal(0))
-        slack.append(CENT / 2 * len(pairs) / units if units else Decimal(0))
 
-    # -- 3. place the counts of the rows that print fewer integers ----------------------
-    placed_rows, ambiguous, unplaced = [], [], []
-    blank_cols: Counter = Counter()
-    for r in raw_rows:
-        line, code, name, counts, amounts = r
-        if len(counts) == ncol:
-            placed_rows.append((r, list(counts), None))
-            continue
-        options = placements(counts, amounts, est, slack)
-        if len(options) == 1:
-            blank = [j for j, v in enumerate(options[0]) if v is None]
-            blank_cols.update(blank)
-            placed_rows.append((r, options[0], "unique"))
-        elif options:
-            ambiguous.append((r, options))
-        else:
-            unplaced.append(line)
-            rejects.append(Reject(doc.id, line, lines[line - 1].strip(),
-                                  f"{len(counts)} conteggi stampati su {ncol}: nessuna "
-                                  "collocazione riproduce gli importi stampati", TABLE))
-    # Several placements give the same amounts only when a printed 0 could sit in either of
-    # two columns whose riparto is "-": the table's own habit decides which cell is blank.
-    convention = blank_cols.most_common(1)[0][0] if blank_cols else None
-    resolved_by_convention = []
-    for r, options in ambiguous:
-        pick = [o for o in options if convention is not None and o[convention] is None]
-        if len(pick) == 1:
-            placed_rows.append((r, pick[0], "convention"))
-            resolved_by_convention.append(r[0])
-        else:
-            unplaced.append(r[0])
-            rejects.append(Reject(doc.id, r[0], lines[r[0] - 1].strip(),
-                                  "collocazione dei conteggi ambigua", TABLE))
-    placed_rows.sort(key=lambda x: x[0][0])
+    scan = _scan(doc, table_start, act.line_end if act else len(lines))
+    rejects = scan["rejects"]
+    est, slack = _estimate_rates(scan["rows"])
+    placed_rows, by_convention, unplaced = _place_counts(doc, scan["rows"], est, slack, rejects)
 
-    # -- 4. exact amounts per unit from the declared fund -----------------------------
-    checks: list[Check] = []
-    decl = declared_total(lines, decree_start, table_start - 1)
-    sums = [sum(p[j] or 0 for _, p, _ in placed_rows) for j in range(ncol)]
-    if decl:
-        fund, fund_line = decl
-        rates = [header["shares"][j] * fund / sums[j] if sums[j] else Decimal(0)
-                 for j in range(ncol)]
-    else:
-        fund, fund_line = None, None
-        rates = est
+    # Exact amounts per unit: share of the fund declared in the decree / column total.
+    decl = declared_total(lines, act.line_start if act else 1, table_start - 1)
+    sums = [sum(p[j] or 0 for _, p in placed_rows) for j in range(ncol)]
+    fund, fund_line = decl if decl else (None, None)
+    rates = ([header["shares"][j] * fund / sums[j] if sums[j] else Decimal(0)
+              for j in range(ncol)] if fund is not None else est)
 
-    # -- 5. rows -------------------------------------------------------------------------
     prov_by_code = {p["code"]: s for s, p in ctx.registry.provinces.items()}
     rows = []
-    for (line, code, name, counts, amounts), placed, how in placed_rows:
+    for (line, code, name, _, amounts), placed in placed_rows:
         sigla = prov_by_code.get(code[:3])
         res = ctx.resolve(name, line, province=sigla)
-        a = act_for_line(acts, line)
+        row_act = act_for_line(acts, line)
         row = {"codice_istat": code, "comune": name, "provincia": sigla}
-        for (fname, _, _, _), v in zip(COUNT_COLUMNS, placed):
-            row[fname] = v
-        for fname, v in zip(AMOUNT_NAMES, amounts[:ncol]):
-            row[fname] = v
+        row.update({c[0]: v for c, v in zip(COUNT_COLUMNS, placed)})
+        row.update(dict(zip(AMOUNT_NAMES, amounts[:ncol])))
         row["totale_riparto"] = amounts[ncol]
         row["conteggio_non_stampato"] = ", ".join(
             COUNT_COLUMNS[j][0] for j, v in enumerate(placed) if v is None) or None
         row.update(resolution_fields(res))
-        row.update(provenance(doc.id, line, line, a.id if a else ""))
+        row.update(provenance(doc.id, line, line, row_act.id if row_act else ""))
         rows.append(row)
 
-    first_line = table_start
-    last_line = max([r["line_end"] for r in rows] + [x.line for x in rejects] + [table_start])
-    checks += _checks(doc.id, rows, header, header_blocks, rates, sums, fund, fund_line,
-                      placed_rows, resolved_by_convention, unplaced, first_line, last_line)
-    checks.append(Check(
+    first, last = table_start, max([r["line_end"] for r in rows]
+                                   + [x.line for x in rejects] + [table_start])
+    result.checks = _checks(doc.id, rows, header, scan["header_blocks"], rates, sums, fund,
+                            fund_line, sum(1 for r, _ in placed_rows if len(r[3]) < ncol),
+                            by_convention, unplaced, first, last)
+    result.checks.append(Check(
         "fondo06:rows-published", "Ogni riga candidata della tabella è pubblicata",
-        len(rows) + len(rejects), len(rows), not rejects, doc.id, first_line, last_line,
-        f"{len(rejects)} righe scartate; saltate {header_lines} righe di intestazione di "
-        f"colonna ({len(header_blocks)} blocchi) e {page_lines} righe di intestazione di pagina"))
+        len(rows) + len(rejects), len(rows), not rejects, doc.id, first, last,
+        f"{len(rejects)} righe scartate; saltate {scan['header_lines']} righe di intestazione "
+        f"di colonna ({len(scan['header_blocks'])} blocchi) e {scan['page_lines']} righe di "
+        "intestazione di pagina"))
+    result.rejects = rejects
 
+    where = (f"{act.type} {_it_date(act.date)} n. {act.number}" if act
+             else "il decreto di riparto")
     table = Table(
-        name=TABLE, title="Riparto del Fondo nazionale 0-6 anni ai comuni lombardi, 2018",
+        name=TABLE, title="Riparto del Fondo nazionale 0-6 anni ai comuni",
         description=(
-            "Allegato A del d.d.s. 14 novembre 2018 n. 16506 (BURL SO 47/2018): per ogni comune "
-            "ammesso, i dati di base (popolazione 0-6 anni, posti nei servizi per la prima "
-            "infanzia, iscritti alle scuole dell'infanzia paritarie e alle sezioni primavera) "
-            "e le quote del riparto. Ogni quota è il dato del comune per un importo unitario "
-            "costante (quota del fondo / totale regionale del dato), arrotondato al centesimo."),
+            f"Allegato A di {where}: per ogni comune ammesso, i dati di base (popolazione 0-6 "
+            "anni, posti nei servizi per la prima infanzia, iscritti alle scuole dell'infanzia "
+            "paritarie e alle sezioni primavera) e le quote del riparto. Ogni quota è il dato "
+            "del comune per un importo unitario costante (quota del fondo / totale del dato), "
+            "arrotondato al centesimo."),
         fields=_fields(header), rows=rows, primary_key=["codice_istat"],
         foreign_keys=[COMUNE_FK], lines_in=len(rows) + len(rejects))
     result.datasets.append(Dataset(
@@ -300,23 +228,113 @@ def parse(doc, ctx, acts) -> ParseResult:
         description=(
             "Riparto tra i comuni lombardi della quota 2018 del Fondo nazionale per il sistema "
             "integrato di educazione e di istruzione dalla nascita fino a sei anni (d.lgs. "
-            "65/2017), approvato con d.d.s. 14 novembre 2018 n. 16506 (BURL Serie Ordinaria "
-            "n. 47 del 22 novembre 2018, Allegato A)."),
+            f"65/2017), approvato con {where} ({doc.meta.get('official_reference', doc.id)}, "
+            "Allegato A)."),
         tables=[table], programme=DATASET,
         keywords=["fondo 0-6", "sistema integrato 0-6", "prima infanzia", "scuole paritarie",
                   "sezioni primavera", "d.lgs. 65/2017", "riparto", "comuni"]))
-    result.checks = checks
-    result.rejects = rejects
+    prov = {"source_id": doc.id, "act_id": act.id if act else ""}
     if fund is not None:
-        result.facts.append({"label": "Quota lombarda del Fondo nazionale 0-6 anni 2018",
-                             "value": fund, "unit": "EUR", "source_id": doc.id,
-                             "act_id": act.id if act else "", "line_start": fund_line,
-                             "line_end": fund_line})
+        result.facts.append({"label": "Fondo ripartito (dichiarato nel decreto)", "value": fund,
+                             "unit": "EUR", "lines": [fund_line, fund_line], **prov})
     result.facts.append({"label": "Comuni ammessi al riparto", "value": len(rows),
-                         "unit": "comuni", "source_id": doc.id,
-                         "act_id": act.id if act else "", "line_start": first_line,
-                         "line_end": last_line})
+                         "unit": "comuni", "lines": [first, last], **prov})
     return result
+
+
+def _it_date(iso: str | None) -> str:
+    """``'2018-11-14'`` -> ``'14 novembre 2018'``."""
+    if not iso:
+        return ""
+    y, m, d = (int(x) for x in iso.split("-"))
+    return f"{d} {MONTH_NAMES[m - 1]} {y}"
+
+
+def _scan(doc, table_start: int, region_end: int) -> dict:
+    """Classify every line from the first column header to the end of the act (or an
+    annex separator): column-header blocks, page headers, data rows, rejects."""
+    lines = doc.lines
+    out = {"rows": [], "rejects": [], "header_blocks": [], "header_lines": 0, "page_lines": 0}
+    n = table_start
+    while n <= region_end:
+        text = lines[n - 1]
+        hb = header_block(lines, n)
+        if hb:
+            out["header_blocks"].append((n, hb[1]))
+            out["header_lines"] += sum(1 for t in lines[n - 1:hb[0]] if t.strip())
+            n = hb[0] + 1
+            continue
+        if SEPARATOR_RE.match(text):
+            break
+        if is_page_header(text):
+            out["page_lines"] += 1
+        elif text.strip():
+            m = ROW_RE.match(text)
+            parts = split_row(m.group("rest")) if m else None
+            if parts:
+                out["rows"].append((n, m.group("code"), *parts))
+            else:
+                out["rejects"].append(Reject(
+                    doc.id, n, text.strip(), "riga non riconosciuta come riga della tabella "
+                    "(codice, comune, conteggi, importi)", TABLE))
+        n += 1
+    return out
+
+
+def _estimate_rates(raw_rows) -> tuple[list[Decimal], list[Decimal]]:
+    """Amount per unit of each count column from the rows printing every count (sum of
+    amounts / sum of counts), and its uncertainty from rounding the amounts to the cent."""
+    full = [r for r in raw_rows if len(r[3]) == len(COUNT_COLUMNS)]
+    est, slack = [], []
+    for j in range(len(COUNT_COLUMNS)):
+        pairs = [(r[3][j], r[4][j]) for r in full if r[3][j] > 0]
+        units = sum(c for c, _ in pairs)
+        est.append(sum(a for _, a in pairs) / units if units else Decimal(0))
+        slack.append(CENT / 2 * len(pairs) / units if units else Decimal(0))
+    return est, slack
+
+
+def _place_counts(doc, raw_rows, est, slack, rejects):
+    """Put each row's printed counts in their columns.
+
+    Returns ``([(raw_row, placed_counts)], lines decided by convention, lines not placed)``;
+    rows that cannot be placed are appended to ``rejects``.
+    """
+    ncol = len(COUNT_COLUMNS)
+    placed_rows, ambiguous, unplaced = [], [], []
+    blank_cols: Counter = Counter()
+    for r in raw_rows:
+        line, _, _, counts, amounts = r
+        if len(counts) == ncol:
+            placed_rows.append((r, list(counts)))
+            continue
+        options = placements(counts, amounts, est, slack)
+        if len(options) == 1:
+            blank_cols.update(j for j, v in enumerate(options[0]) if v is None)
+            placed_rows.append((r, options[0]))
+        elif options:
+            ambiguous.append((r, options))
+        else:
+            unplaced.append(line)
+            rejects.append(Reject(doc.id, line, doc.lines[line - 1].strip(),
+                                  f"{len(counts)} conteggi stampati su {ncol}: nessuna "
+                                  "collocazione riproduce gli importi stampati", TABLE))
+    # Several placements give the same amounts only when a printed 0 could sit in either of
+    # two columns whose riparto is "-": the table's own habit (the column left blank in the
+    # rows placed without doubt) decides which cell is the blank one.
+    convention = blank_cols.most_common(1)[0][0] if blank_cols else None
+    by_convention = []
+    for r, options in ambiguous:
+        pick = [o for o in options if convention is not None and o[convention] is None]
+        if len(pick) == 1:
+            placed_rows.append((r, pick[0]))
+            by_convention.append(r[0])
+        else:
+            unplaced.append(r[0])
+            rejects.append(Reject(doc.id, r[0], doc.lines[r[0] - 1].strip(),
+                                  "collocazione dei conteggi ambigua", TABLE))
+    placed_rows.sort(key=lambda x: x[0][0])
+    return placed_rows, by_convention, sorted(unplaced)
 
 
 def _fields(header: dict) -> list[dict]:
@@ -350,7 +368,7 @@ def _fields(header: dict) -> list[dict]:
 
 
 def _checks(doc_id, rows, header, header_blocks, rates, sums, fund, fund_line,
-            placed_rows, by_convention, unplaced, first, last) -> list[Check]:
+            n_short, by_convention, unplaced, first, last) -> list[Check]:
     out: list[Check] = []
 
     # Repeated column headers are identical to the first one (the columns never change).
@@ -367,12 +385,11 @@ def _checks(doc_id, rows, header, header_blocks, rates, sums, fund, fund_line,
                      doc_id, header_blocks[0][0], header_blocks[0][0]))
 
     # Placement of the rows printing fewer integers than count columns.
-    short = [p for p in placed_rows if p[2] is not None]
     out.append(Check(
         "fondo06:missing-counts", "Righe con meno conteggi stampati che colonne: i conteggi "
         "sono collocati con gli importi (importo = conteggio × importo unitario)",
-        len(short) + len(unplaced), len(short), not unplaced, doc_id, first, last,
-        f"{len(short) - len(by_convention)} collocate in modo univoco; {len(by_convention)} "
+        n_short + len(unplaced), n_short, not unplaced, doc_id, first, last,
+        f"{n_short - len(by_convention)} collocate in modo univoco; {len(by_convention)} "
         "con due collocazioni equivalenti (uno 0 stampato e due riparti «-»), decise con la "
         "colonna vuota nelle altre righe della tabella"
         + (f" (righe {by_convention})" if by_convention else "")

@@ -91,7 +91,7 @@ def money(s: str) -> Decimal:
     v = parse_it_number(s.replace("€", "").replace(NBSP, " "))
     if v is None:
         raise ValueError(f"empty amount: {s!r}")
-    return v
+    return v.quantize(CENT)
 
 
 def amounts_only(line: str) -> list[Decimal] | None:
@@ -263,6 +263,11 @@ class Checks:
         self.add(cid, description, len(rows), len(rows) - len(bad), not bad,
                  rows[0]["line_start"] if rows else None, rows[-1]["line_end"] if rows else None,
                  f"{len(bad)} righe non rispettano {what} (righe {lines})")
+
+
+def total(rows: list[dict], column: str) -> Decimal:
+    """Sum of a column, empty cells left out."""
+    return sum((r[column] for r in rows if r[column] is not None), Decimal("0.00"))
 
 
 def act_id(acts, line: int) -> str:
@@ -678,10 +683,12 @@ class RawRow:
     match: re.Match | None = None
 
 
-def collect_rows(doc, ledger: Ledger, start: int, end: int, is_start, complete, on_other):
+def collect_rows(doc, ledger: Ledger, start: int, end: int, is_start, complete, on_other,
+                 on_start=None) -> list[RawRow]:
     """Group body lines ``start..end`` into rows: a row begins on a line ``is_start`` accepts
-    and takes the following lines until ``complete(text)`` matches; other lines (between
-    complete rows) go to ``on_other(line, text)``, which returns False to reject them."""
+    (``on_start(line)`` is told) and takes the following lines until ``complete(text)``
+    matches; other lines (between complete rows) go to ``on_other(line, text)``, which
+    returns False to reject them. Rows that never complete are rejected line by line."""
     rows: list[RawRow] = []
     cur: RawRow | None = None
     for n in range(start, end + 1):
@@ -694,6 +701,8 @@ def collect_rows(doc, ledger: Ledger, start: int, end: int, is_start, complete, 
                     ledger.reject(doc, ln, "riga di tabella incompleta: colonne non riconosciute")
             cur = RawRow(n, n, [n], t)
             ledger.candidates.add(n)
+            if on_start:
+                on_start(n)
             rows.append(cur)
         elif cur and not cur.match:
             cur.lines.append(n)
@@ -734,7 +743,7 @@ def _brescia_annex(doc, ctx, acts, checks: Checks, header_line: int, layout: str
     first_row = next((n for n in range(header_line, end + 1)
                       if BS_ROW_START.match(clean(doc.line(n)))), None)
     if first_row is None:
-        return None, ledger
+        return None, ledger, {}
     totals: list[tuple[int, list[Decimal]]] = []
 
     def other(n, t):
@@ -773,11 +782,12 @@ def _brescia_annex(doc, ctx, acts, checks: Checks, header_line: int, layout: str
                 row.update({"comune": None, "provincia": None, **NO_COMUNE})
         row.update({"tipologia_territorio": g["tipo"], a1: money(g["a1"]), a2: money(g["a2"]),
                     "percentuale_atc": pct,
-                    "quota_atc": money(g["quota_atc"]) if g["quota_atc"] else Decimal("0.00"),
+                    "quota_atc": money(g["quota_atc"]) if g["quota_atc"] else None,
                     "quota_regione": money(g["quota_regione"]),
                     **provenance(doc.id, r.start, r.end, act_id(acts, r.start))})
         if g["pct"] and pct is None:
-            ledger.reject(doc, r.start, f"percentuale non interpretabile: {g['pct']!r}")
+            for ln in r.lines:
+                ledger.reject(doc, ln, f"percentuale non interpretabile: {g['pct']!r}")
             continue
         rows.append(row)
     cid = f"{name}"
@@ -790,12 +800,14 @@ def _brescia_annex(doc, ctx, acts, checks: Checks, header_line: int, layout: str
               "importo ammesso", "importo_periziato": "importo periziato", "importo_netto":
               "importo netto di franchigia", "quota_atc": "quota ATC/CA",
               "quota_regione": "quota Regione"}
+    printed: dict[str, tuple[Decimal, int]] = {}
     if totals:
         line, tot = totals[-1]
         if len(tot) == len(cols):
             for c, v in zip(cols, tot):
+                printed[c] = (v, line)
                 checks.equal(f"{cid}:totale:{c}", f"Totale stampato della colonna {titles[c]}",
-                             v, sum(r[c] for r in rows), line)
+                             v, total(rows, c), line)
         else:
             checks.add(f"{cid}:totale", "Riga dei totali con una cifra per colonna", len(cols),
                        len(tot), False, line, explanation="numero di cifre inatteso")
@@ -804,15 +816,16 @@ def _brescia_annex(doc, ctx, acts, checks: Checks, header_line: int, layout: str
     else:
         checks.add(f"{cid}:totale", "Riga dei totali stampata in calce", 1, 0, False, first_row,
                    end, "nessuna riga di totali trovata")
-    checks.rows(f"{cid}:quote", f"Quota ATC/CA + quota Regione = {titles[a2]}, per ogni riga", rows,
-                lambda r: r["quota_atc"] + r["quota_regione"] == r[a2], "l'uguaglianza")
+    checks.rows(f"{cid}:quote", f"Quota ATC/CA + quota Regione = {titles[a2]}, per ogni riga "
+                "(quota ATC/CA assente = 0)", rows,
+                lambda r: (r["quota_atc"] or 0) + r["quota_regione"] == r[a2], "l'uguaglianza")
     with_pct = [r for r in rows if r["percentuale_atc"] is not None]
     checks.rows(f"{cid}:percentuale", "Quota ATC/CA = percentuale dichiarata dell'importo, al centesimo",
                 with_pct, lambda r: abs(r[a2] * r["percentuale_atc"] / 100 - r["quota_atc"]) <= CENT,
                 "la percentuale")
     dec_from = decreta_line(doc, sec)
     if layout == "indennizzi":
-        fr = declared(doc, sec.start, sec.end, r"franchigia di € ?(" + AMT + ")")
+        fr = declared(doc, sec.start, sec.end, r"applicata una franchigia di € ?(" + AMT + ")")
         if fr:
             m, line = fr[0]
             f = money(m.group(1))
@@ -826,9 +839,8 @@ def _brescia_annex(doc, ctx, acts, checks: Checks, header_line: int, layout: str
         if dec:
             m, line = dec[0]
             checks.equal(f"{cid}:decreto:{col}", f"Somma della colonna {what} = importo dichiarato "
-                         f"nel dispositivo del decreto", money(m.group(1)),
-                         sum(r[col] for r in rows), line)
-    return rows, ledger
+                         f"nel dispositivo del decreto", money(m.group(1)), total(rows, col), line)
+    return rows, ledger, printed
 
 
 def _brescia_tables(doc, ctx, acts, checks):
@@ -844,9 +856,9 @@ def _brescia_tables(doc, ctx, acts, checks):
             layout, name = "prevenzione", "prevenzione_brescia"
         else:
             continue
-        rows, ledger = _brescia_annex(doc, ctx, acts, checks, n, layout, name)
+        rows, ledger, printed = _brescia_annex(doc, ctx, acts, checks, n, layout, name)
         if rows is not None:
-            out[name] = (rows, ledger, n)
+            out[name] = (rows, ledger, n, printed)
     return out
 
 
@@ -862,13 +874,22 @@ VP_TAIL = re.compile(
 VP_COLS = ["indennizzo", "importo_da_liquidare", "quota_regione", "quota_atc"]
 
 
+def _next_text(doc, n: int, end: int) -> str:
+    """The next non-blank line after ``n`` (cleaned), or ''."""
+    for k in range(n + 1, end + 1):
+        t = clean(doc.line(k))
+        if t:
+            return t
+    return ""
+
+
 def _val_padana(doc, ctx, acts, checks: Checks, title_line: int, sede: str, atc_amounts):
     """The UTR Val Padana list of one seat: rows in groups per ATC, each group closed by an
-    unlabelled subtotal line, then a grand-total block.
+    unlabelled subtotal line, then a grand-total block (``IMPORTO COMPLESSIVO ...``).
 
     ``atc_amounts``: ``{ATC key: (importo a carico Regione, line)}`` from the act's per-ATC
-    table, used to name the groups whose header does not (``A.T.C. ...`` labels them when
-    printed) and to verify every group subtotal."""
+    table; it names the groups whose header does not (``A.T.C. ...`` labels them when
+    printed) and verifies every group subtotal."""
     name = f"indennizzi_{sede.lower()}"
     cid = name
     ledger = Ledger(doc.id, name)
@@ -877,117 +898,105 @@ def _val_padana(doc, ctx, acts, checks: Checks, title_line: int, sede: str, atc_
                       if VP_ROW_START.match(clean(doc.line(n)))), None)
     if first_row is None:
         return None, ledger
+    last = next((n for n in range(first_row, end + 1)
+                 if re.match(rf"^COMPLESSIV\w*\s*{AMTE}$", clean(doc.line(n)))), end)
     head = join_label([doc.line(k) for k in range(title_line, first_row)])
-    cuaa_first = head.find("CUAA") < head.find("IVA")
-    groups: list[dict] = [{"label": None, "rows": [], "subtotal": None, "line": None}]
-    state = {"grand": False, "label_text": ""}
+    cuaa_at, iva_at = re.search(r"\bCUAA\b", head), re.search(r"\bIVA\b", head)
+    cuaa_first = not (cuaa_at and iva_at and iva_at.start() < cuaa_at.start())
+    groups: list[dict] = [{"label": None, "starts": 0, "subtotal": None, "line": None}]
+    row_group: dict[int, int] = {}
     grand: dict[str, tuple[Decimal, int]] = {}
+    state = {"grand": False, "labels": ""}
 
-    def new_group_label(label):
-        g = groups[-1]
-        if g["rows"] or g["subtotal"] is not None:
-            groups.append({"label": label, "rows": [], "subtotal": None, "line": None})
+    def label_group(label):
+        if groups[-1]["starts"] or groups[-1]["subtotal"] is not None:
+            groups.append({"label": label, "starts": 0, "subtotal": None, "line": None})
         else:
-            g["label"] = label
+            groups[-1]["label"] = label
 
     for k in range(title_line, first_row):
         if (m := re.search(r"A\.T\.C\.\s*(.+?)\s*$", clean(doc.line(k)))):
-            new_group_label(m.group(1))
+            label_group(m.group(1))
 
-    def other(n, t):
-        if state["grand"]:
-            tot = amounts_only(t.replace("COMPLESSIVO", "").strip())
-            if tot is None:
-                state["label_text"] += " " + t
-                return bool(re.fullmatch(r"[A-Z'.\s]+", t))
-            labels = re.findall(r"REGIONE|A\.T\.C\.", state["label_text"])
-            keys = ["quota_regione" if x == "REGIONE" else "quota_atc" for x in labels] \
-                if len(labels) == len(tot) else (["importo_da_liquidare"] if len(tot) == 1 else [])
-            for key, v in zip(keys, tot):
-                grand[key] = (v, n)
-            state["label_text"] = ""
-            return bool(keys)
-        tot = amounts_only(t)
-        if tot is not None:
-            g = groups[-1]
-            if g["subtotal"] is not None or not g["rows"]:
-                return False
-            g["subtotal"], g["line"] = tot, n
-            groups.append({"label": None, "rows": [], "subtotal": None, "line": None})
-            return True
-        if (m := re.search(r"A\.T\.C\.\s*(.+?)\s*$", t)):
-            new_group_label(m.group(1))
-            return True
-        if re.match(r"^IMPORTO\b", t) and not groups[-1]["rows"]:
-            state["grand"] = True
-            state["label_text"] = t
-            return True
-        # repeated header blocks and page titles: uppercase, no amounts, no codes
-        return bool(re.fullmatch(r"[^a-z€]+", t)) and not re.search(AMT, t) and \
-            not re.search(r"R-\d{5}", t)
+    def is_start(t):
+        return bool(VP_ROW_START.match(t))
+
+    def on_start(n):
+        row_group[n] = len(groups) - 1
+        groups[-1]["starts"] += 1
 
     def complete(text):
         m = VP_ROW_START.match(text)
         return VP_TAIL.match(m.group("rest") or "") if m else None
 
-    def start(t):
-        if VP_ROW_START.match(t):
+    def other(n, t):
+        if state["grand"]:
+            tot = amounts_only(re.sub(r"^COMPLESSIV\w*", "", t))
+            if tot is None:
+                state["labels"] += " " + t
+                return bool(re.fullmatch(r"[A-Z'.\s]+", t))
+            mentions = re.findall(r"REGIONE|A\.T\.C\.", state["labels"])
+            if len(mentions) == len(tot):
+                keys = ["quota_regione" if x == "REGIONE" else "quota_atc" for x in mentions]
+            else:
+                keys = ["importo_da_liquidare"] if len(tot) == 1 else []
+            for key, v in zip(keys, tot):
+                grand[key] = (v, n)
+            state["labels"] = ""
+            return bool(keys)
+        tot = amounts_only(t)
+        if tot is not None:
+            g = groups[-1]
+            if g["subtotal"] is not None or not g["starts"]:
+                return False
+            g["subtotal"], g["line"] = tot, n
+            groups.append({"label": None, "starts": 0, "subtotal": None, "line": None})
             return True
-        return False
+        if (m := re.search(r"A\.T\.C\.\s*(.+?)\s*$", t)):
+            label_group(m.group(1))
+            return True
+        if re.match(r"^IMPORTO\b", t) and re.match(r"^COMPLESSIV", _next_text(doc, n, last)):
+            state["grand"], state["labels"] = True, t
+            return True
+        # repeated header blocks and page titles: no lowercase, no amounts, no SIAN-COR codes
+        return bool(re.fullmatch(r"[^a-z€]+", t)) and not re.search(AMT, t) and \
+            not re.search(r"R-\d{5}", t)
 
-    # rows are attached to the open group as they complete
-    raws = []
-
-    def is_start(t):
-        ok = start(t)
-        if ok:
-            raws.append(len(groups) - 1)
-        return ok
-
-    parsed = collect_rows(doc, ledger, first_row, end, is_start, complete, other)
-    # collect_rows returns completed rows in order; map each to its group by start order
-    all_starts = raws
-    completed_iter = iter(parsed)
-    # rebuild: parsed rows correspond to a subsequence of starts; match by line
-    by_line = {r.start: r for r in parsed}
-    starts_lines = [n for n in range(first_row, end + 1)
-                    if VP_ROW_START.match(clean(doc.line(n)))]
-    del completed_iter
-    for gi, line in zip(all_starts, starts_lines):
-        if line in by_line:
-            groups[gi]["rows"].append(by_line[line])
-    groups = [g for g in groups if g["rows"] or g["subtotal"] is not None]
+    parsed = collect_rows(doc, ledger, first_row, last, is_start, complete, other, on_start)
     names = Pseudonyms()
     rows = []
-    for gi, g in enumerate(groups, start=1):
+    for g in groups:
         key = atc_key("A.T.C. " + g["label"]) if g["label"] else None
-        method = "intestazione" if key else None
+        g["method"] = "intestazione" if key else None
         reg_sub = g["subtotal"][-2] if g["subtotal"] and len(g["subtotal"]) >= 2 else None
         matches = [a for a, (v, _) in atc_amounts.items() if v == reg_sub]
         if key is None and len(matches) == 1:
-            key, method = matches[0], "subtotale"
-        g["key"], g["method"] = key, method
-        for r in g["rows"]:
-            s = VP_ROW_START.match(r.text)
-            m = VP_TAIL.match(s.group("rest"))
-            cuaa, piva = (m.group("c1"), m.group("c2")) if cuaa_first else (m.group("c2"),
-                                                                            m.group("c1"))
-            person = subject_kind(m.group("name"), cuaa) == PERSONA_FISICA
-            rows.append({
-                "n": len(rows) + 1, "ambito": key, "ambito_metodo": method,
-                "beneficiario": names.label(cuaa) if person else m.group("name"),
-                "soggetto": PERSONA_FISICA if person else PERSONA_GIURIDICA,
-                "cuaa": None if person else cuaa, "partita_iva": None if person else piva,
-                "codice_sian_cor": None if person else s.group("cor"),
-                "indennizzo": money(m.group("indennizzo")),
-                "riduzione_de_minimis": m.group("riduzione").upper() == "SI",
-                "importo_da_liquidare": money(m.group("liquidare")),
-                "quota_regione": money(m.group("regione")), "quota_atc": money(m.group("atc")),
-                **provenance(doc.id, r.start, r.end, act_id(acts, r.start))})
-            g.setdefault("published", []).append(rows[-1])
+            key, g["method"] = matches[0], "subtotale"
+        g["key"], g["rows"] = key, []
+    for r in parsed:
+        g = groups[row_group[r.start]]
+        s = VP_ROW_START.match(r.text)
+        m = VP_TAIL.match(s.group("rest"))
+        c1, c2 = m.group("c1"), m.group("c2")
+        cuaa, piva = (c1, c2) if cuaa_first else (c2, c1)
+        personal = next((c for c in (cuaa, piva) if CF_PERSONAL.match(c)), cuaa)
+        person = subject_kind(m.group("name"), personal) == PERSONA_FISICA
+        row = {"n": len(rows) + 1, "ambito": g["key"], "ambito_metodo": g["method"],
+               "beneficiario": names.label(personal) if person else m.group("name"),
+               "soggetto": PERSONA_FISICA if person else PERSONA_GIURIDICA,
+               "cuaa": None if person else cuaa, "partita_iva": None if person else piva,
+               "codice_sian_cor": None if person else s.group("cor"),
+               "indennizzo": money(m.group("indennizzo")),
+               "riduzione_de_minimis": m.group("riduzione").upper() == "SI",
+               "importo_da_liquidare": money(m.group("liquidare")),
+               "quota_regione": money(m.group("regione")), "quota_atc": money(m.group("atc")),
+               **provenance(doc.id, r.start, r.end, act_id(acts, r.start))}
+        rows.append(row)
+        g["rows"].append(row)
+    groups = [g for g in groups if g["rows"] or g["subtotal"] is not None]
     # -- checks
     for gi, g in enumerate(groups, start=1):
-        grow = g.get("published", [])
+        grow = g["rows"]
         if g["subtotal"] is None:
             checks.add(f"{cid}:gruppo:{gi}:subtotale", f"Subtotale stampato del gruppo {gi}", 1, 0,
                        False, grow[0]["line_start"] if grow else None,
@@ -997,55 +1006,58 @@ def _val_padana(doc, ctx, acts, checks: Checks, title_line: int, sede: str, atc_
         for c, v in zip(cols, g["subtotal"]):
             checks.equal(f"{cid}:gruppo:{gi}:{c}",
                          f"Subtotale stampato del gruppo {gi} ({g['key'] or '?'}), colonna {c}",
-                         v, sum(r[c] for r in grow), g["line"])
+                         v, total(grow, c), g["line"])
         reg_sub = g["subtotal"][-2] if len(g["subtotal"]) >= 2 else None
         ref = atc_amounts.get(g["key"]) if g["key"] else None
         checks.add(f"{cid}:gruppo:{gi}:ambito",
-                   f"Il gruppo {gi} è attribuito a un ambito ({g['method'] or 'nessun metodo'}) "
-                   f"e il suo subtotale a carico Regione è l'importo del prospetto per ambito",
+                   f"Il gruppo {gi} è attribuito a un ambito ({g['method'] or 'nessun metodo'}) il "
+                   "cui importo a carico Regione nel prospetto per ambito del decreto è il "
+                   "subtotale a carico Regione del gruppo",
                    as_number(ref[0]) if ref else None, as_number(reg_sub),
                    bool(ref) and ref[0] == reg_sub, g["line"],
                    explanation="nessun ambito del prospetto con questo importo" if not ref else
                    "importo diverso dal prospetto per ambito")
     for c in ("importo_da_liquidare", "quota_regione", "quota_atc"):
-        if c in grand:
-            v, line = grand[c]
-            checks.equal(f"{cid}:totale:{c}", f"Totale complessivo stampato, colonna {c}", v,
-                         sum(r[c] for r in rows), line)
-            subs = [g["subtotal"][VP_COLS[-len(g["subtotal"]):].index(c)] for g in groups
-                    if g["subtotal"] and c in VP_COLS[-len(g["subtotal"]):]]
-            checks.equal(f"{cid}:totale-subtotali:{c}",
-                         f"Totale complessivo stampato = somma dei subtotali stampati, colonna {c}",
-                         v, sum(subs), line)
-        else:
+        if c not in grand:
             checks.add(f"{cid}:totale:{c}", f"Totale complessivo stampato, colonna {c}", 1, 0,
-                       False, end, explanation="totale non trovato")
+                       False, last, explanation="totale non trovato")
+            continue
+        v, line = grand[c]
+        checks.equal(f"{cid}:totale:{c}", f"Totale complessivo stampato, colonna {c}", v,
+                     total(rows, c), line)
+        subs = [g["subtotal"][VP_COLS[-len(g["subtotal"]):].index(c)] for g in groups
+                if g["subtotal"] and c in VP_COLS[-len(g["subtotal"]):]]
+        checks.equal(f"{cid}:totale-subtotali:{c}",
+                     f"Totale complessivo stampato = somma dei subtotali stampati, colonna {c}",
+                     v, sum(subs), line)
     checks.rows(f"{cid}:quote", "Quota Regione + quota ATC = importo da liquidare, per ogni riga",
                 rows, lambda r: r["quota_regione"] + r["quota_atc"] == r["importo_da_liquidare"],
                 "l'uguaglianza")
-    checks.rows(f"{cid}:riduzione", "Importo da liquidare = indennizzo se non c'è riduzione de "
-                "minimis, altrimenti non superiore", rows,
+    checks.rows(f"{cid}:riduzione", "Importo da liquidare = indennizzo senza riduzione de minimis, "
+                "non superiore con la riduzione", rows,
                 lambda r: r["importo_da_liquidare"] <= r["indennizzo"] if r["riduzione_de_minimis"]
                 else r["importo_da_liquidare"] == r["indennizzo"], "la regola")
     sec = section_at(sections(doc), title_line, doc)
     dec_from = decreta_line(doc, sec)
-    for pattern, col in ((r"importo complessivo di € ?(" + AMT + ")", "importo_da_liquidare"),
-                         (r"€ ?(" + AMT + r") a carico (?:della )?Regione", "quota_regione"),
-                         (r"€ ?(" + AMT + r") a carico degli ATC", "quota_atc")):
+    for pattern, c in ((r"importo complessivo di € ?(" + AMT + ")", "importo_da_liquidare"),
+                       (r"€ ?(" + AMT + r") a carico (?:della )?Regione", "quota_regione"),
+                       (r"€ ?(" + AMT + r") a carico degli ATC", "quota_atc")):
         dec = declared(doc, dec_from, sec.end, pattern)
         if dec:
             m, line = dec[0]
-            checks.equal(f"{cid}:decreto:{col}", f"Somma della colonna {col} = importo dichiarato "
-                         "nel dispositivo del decreto", money(m.group(1)),
-                         sum(r[col] for r in rows), line)
+            checks.equal(f"{cid}:decreto:{c}", f"Somma della colonna {c} = importo dichiarato nel "
+                         "dispositivo del decreto", money(m.group(1)), total(rows, c), line)
     return rows, ledger
 
 
 # -- 2d. Transfers to hunting districts / ruoli --------------------------------------------
-def _transfers(doc, ctx, acts, checks: Checks, sec: Section, allegato_regione):
+def _transfers(doc, ctx, acts, checks: Checks, sec: Section, annex):
     """The per-beneficiary transfer of one act: rows from the ``Ambito C.F.`` table when the
     act has one, else from the commitment table; the act's other prospetti enrich and verify.
-    Returns (rows, ledger, atc_amounts for the annex)."""
+
+    ``annex``: ``(rows, printed totals)`` of the act's numbered annex (UTR Brescia), whose
+    Regione share must equal the transfers, in total and per ambito.
+    Returns (rows, ledger, ``{ambito: (importo a carico Regione, line)}``)."""
     ledger = Ledger(doc.id, "trasferimenti")
     cf_tabs = atc_cf_tables(doc, sec.start, sec.end)
     splits = split_tables(doc, sec.start, sec.end)
@@ -1119,6 +1131,7 @@ def _transfers(doc, ctx, acts, checks: Checks, sec: Section, allegato_regione):
             if x is not None and y is not None:
                 x["importo_indennizzi"] = y.get("indennizzo")
                 x["importo_prevenzione"] = y.get("prevenzione")
+                x["ambito"] = x["ambito"] or atc_key(y["name"])
         ok = [x is not None and y is not None and
               y.get("indennizzo", 0) + y.get("prevenzione", 0) == x["importo_regione"]
               for x, y in pairs]
@@ -1135,37 +1148,56 @@ def _transfers(doc, ctx, acts, checks: Checks, sec: Section, allegato_regione):
                              f"Totale stampato del prospetto per capitolo, colonna {c}", v, got,
                              p.total_line)
     for ri, p in enumerate(riparti, start=1):
-        pairs = _pair(rows, p.rows)
         if ri == 1:
+            pairs = _pair(rows, p.rows)
             for x, y in pairs:
                 if x is not None and y is not None:
                     x["importo_atc"], x["importo_complessivo"] = y["atc"], y["complessivo"]
-        same = len(p.rows) == len(rows) and all(
-            x is not None and y is not None and y["regione"] == x["importo_regione"]
-            for x, y in pairs)
-        checks.add(f"{tag}:riparto:{ri}", f"Il riparto per ambito (righe {p.start}-{p.end}) riporta gli "
-                   "stessi importi a carico Regione", len(rows),
-                   sum(1 for x, y in pairs if x and y and y["regione"] == x["importo_regione"]),
-                   same, p.start, p.end, "; ".join(p.errors) or "importi diversi")
+            same = len(p.rows) == len(rows) and all(
+                x is not None and y is not None and y["regione"] == x["importo_regione"]
+                for x, y in pairs)
+            checks.add(f"{tag}:riparto", f"Il riparto Regione/ATC (righe {p.start}-{p.end}) riporta "
+                       "gli stessi importi a carico Regione del prospetto per ambito", len(rows),
+                       sum(1 for x, y in pairs if x and y and y["regione"] == x["importo_regione"]),
+                       same, p.start, p.end, "; ".join(p.errors) or "importi diversi")
+        else:
+            ref = riparti[0]
+            cells = lambda q: [(y["name"], y["regione"], y["atc"], y["complessivo"]) for y in q.rows]
+            same = cells(p) == cells(ref)
+            checks.add(f"{tag}:riparto:copia:{ri}", f"La copia del riparto alle righe {p.start}-{p.end} "
+                       f"è identica a quella alle righe {ref.start}-{ref.end}", len(ref.rows),
+                       sum(1 for a, b in zip(cells(p), cells(ref)) if a == b), same, p.start, p.end,
+                       "; ".join(p.errors) or "le copie differiscono")
+            continue
         good = [y for y in p.rows if None not in (y["regione"], y["atc"], y["complessivo"])]
         bad = [y["line"] for y in good if y["regione"] + y["atc"] != y["complessivo"]]
-        checks.add(f"{tag}:riparto:{ri}:righe", "Regione + ATC = importo complessivo, per ogni "
-                   "ambito del riparto", len(p.rows), len(good) - len(bad),
+        checks.add(f"{tag}:riparto:righe", "Regione + ATC = importo complessivo, per ogni ambito del "
+                   "riparto", len(p.rows), len(good) - len(bad),
                    not bad and len(good) == len(p.rows), p.start, p.end,
-                   f"righe {', '.join(map(str, bad))} non sommano" if bad else "; ".join(p.errors))
+                   f"righe {', '.join(map(str, bad))}: la somma non torna" if bad
+                   else "; ".join(p.errors))
         if p.total_line and p.total and len(p.total) == 3:
             for c, v in zip(("regione", "atc", "complessivo"), p.total):
                 vals = [y[c] for y in p.rows]
                 got = sum(vals) if None not in vals else None
-                checks.equal(f"{tag}:riparto:{ri}:totale:{c}",
-                             f"Totale stampato del riparto per ambito, colonna {c}", v, got,
+                checks.equal(f"{tag}:riparto:totale:{c}",
+                             f"Totale stampato del riparto Regione/ATC, colonna {c}", v, got,
                              p.total_line, explanation="" if got is not None else
                              "importi illeggibili nel prospetto")
-    if allegato_regione is not None:
-        value, line = allegato_regione
-        checks.equal(f"{tag}:allegato", "Trasferimenti a carico Regione = totale a carico Regione "
-                     "dell'allegato dei beneficiari", value,
-                     sum(r["importo_regione"] for r in rows), line)
+    if annex is not None:
+        annex_rows, printed = annex
+        if "quota_regione" in printed:
+            value, line = printed["quota_regione"]
+            checks.equal(f"{tag}:allegato", "Trasferimenti a carico Regione = totale a carico "
+                         "Regione stampato nell'allegato dei beneficiari", value,
+                         sum(r["importo_regione"] for r in rows), line)
+        for r in rows:
+            if r.get("ambito"):
+                mine = [a for a in annex_rows if a["ambito"] == r["ambito"]]
+                checks.equal(f"{tag}:allegato:{r['ambito']}",
+                             f"Trasferimento a {r['ambito']} = somma delle quote Regione delle righe "
+                             f"dell'allegato di {r['ambito']}", r["importo_regione"],
+                             total(mine, "quota_regione"), r["_line"], r["_end"])
     out = []
     for i, r in enumerate(rows, start=1):
         comune, prov = _comune_from_address(r.get("indirizzo"))
@@ -1300,55 +1332,52 @@ _FIELDS_TRANSFERS = [
 
 
 def _fauna(doc, ctx, acts, checks: Checks):
+    """All tables of the wildlife-damage acts: the Brescia annexes, each act's transfers to
+    hunting districts, then the Val Padana lists (whose groups need the per-ATC amounts)."""
     secs = sections(doc)
     brescia = _brescia_tables(doc, ctx, acts, checks)
+    annexes = {section_at(secs, line, doc).start: (rows, printed)
+               for _, (rows, _, line, printed) in brescia.items()}
     tables: list[Table] = []
     rejects: list[Reject] = []
     transfers: list[dict] = []
     t_ledger = Ledger(doc.id, "trasferimenti")
-    annex_regione: dict[int, tuple[Decimal, int]] = {}
-    for name, (rows, ledger, line) in brescia.items():
-        sec = section_at(secs, line, doc)
-        tot = [c for c in checks.items if c.id == f"{name}:totale:quota_regione"]
-        if tot:
-            annex_regione[sec.start] = (Decimal(str(tot[0].declared)), tot[0].line_start)
-    vp_titles = [(n, m.group("sede")) for n, t in doc.numbered() if (m := VP_TITLE.match(t))]
-    vp_secs = {section_at(secs, n, doc).start for n, _ in vp_titles}
-    bs_secs = {section_at(secs, line, doc).start for _, (_, _, line) in brescia.items()}
     atc_by_sec: dict[int, dict] = {}
     for sec in secs:
-        has_money_tables = any(p.rows for p in atc_cf_tables(doc, sec.start, sec.end)) or \
-            sec.start in bs_secs
-        if not has_money_tables:
+        if sec.start not in annexes and \
+                not any(p.rows for p in atc_cf_tables(doc, sec.start, sec.end)):
             continue
         rows, ledger, atc_amounts = _transfers(doc, ctx, acts, checks, sec,
-                                               annex_regione.get(sec.start))
+                                               annexes.get(sec.start))
         transfers += rows
         t_ledger.candidates |= ledger.candidates
         t_ledger.rejects += ledger.rejects
         atc_by_sec[sec.start] = atc_amounts
-    del vp_secs
-    for name in ("prevenzione_brescia", "indennizzi_brescia"):
+    for name, layout in (("prevenzione_brescia", "prevenzione"), ("indennizzi_brescia", "indennizzi")):
         if name not in brescia:
             continue
-        rows, ledger, _ = brescia[name]
-        layout = name.split("_")[0]
-        desc = ("Allegato 1 del D.d.u.o. 16552/2018 (UTR Brescia): contributi per opere di "
-                "prevenzione dei danni da fauna selvatica. Il comune della sede viene dal testo del "
-                "decreto ('con sede in ...'), abbinato per codice fiscale/partita IVA."
-                if layout == "prevenzione" else
-                "Allegato 1 del D.d.s. 16556/2018 (UTR Brescia): indennizzi dei danni da fauna "
-                "selvatica alle produzioni agricole, periodo 1 ottobre 2017 - 30 settembre 2018, al "
-                "netto della franchigia di 100 euro per stima. Per oasi e zrc la Regione paga il "
-                "100% (nessuna quota ATC/CA).")
-        tables.append(Table(name, ("Contributi per la prevenzione dei danni - UTR Brescia"
-                                   if layout == "prevenzione" else
-                                   "Indennizzi danni da fauna selvatica - UTR Brescia"),
-                            desc + _PRIVACY_NOTE, _fields_brescia(layout), rows, primary_key=["n"],
+        rows, ledger, line, _ = brescia[name]
+        sec = section_at(secs, line, doc)
+        if layout == "prevenzione":
+            title = "Contributi per la prevenzione dei danni - UTR Brescia"
+            desc = (f"Allegato 1 del {sec.label}/2018 (UTR Brescia): contributi per opere di "
+                    "prevenzione dei danni da fauna selvatica. Il comune della sede viene dal testo "
+                    "del decreto ('con sede in ...'), abbinato per codice fiscale/partita IVA.")
+        else:
+            title = "Indennizzi danni da fauna selvatica - UTR Brescia"
+            desc = (f"Allegato 1 del {sec.label}/2018 (UTR Brescia): indennizzi dei danni da fauna "
+                    "selvatica alle produzioni agricole, periodo 1 ottobre 2017 - 30 settembre 2018, "
+                    "al netto della franchigia per stima. Per oasi e zrc la Regione paga il 100% "
+                    "(nessuna quota ATC/CA: cella vuota).")
+        tables.append(Table(name, title, desc + _PRIVACY_NOTE, _fields_brescia(layout), rows,
+                            primary_key=["n"],
                             foreign_keys=[COMUNE_FK] if layout == "prevenzione" else [],
                             lines_in=len(ledger.candidates)))
         rejects += ledger.rejects
-    for n, sede in vp_titles:
+    for n, t in doc.numbered():
+        if not (m := VP_TITLE.match(t)):
+            continue
+        sede = m.group("sede")
         sec = section_at(secs, n, doc)
         rows, ledger = _val_padana(doc, ctx, acts, checks, n, sede, atc_by_sec.get(sec.start, {}))
         if rows is None:
@@ -1356,12 +1385,12 @@ def _fauna(doc, ctx, acts, checks: Checks):
         tables.append(Table(
             f"indennizzi_{sede.lower()}",
             f"Indennizzi danni da fauna selvatica - UTR Val Padana, sede di {sede.capitalize()}",
-            f"Allegato del {sec.label}/2018 (UTR Val Padana - sede di {sede.capitalize()}): elenco dei "
-            "beneficiari degli indennizzi dei danni da fauna selvatica, periodo 1 ottobre 2017 - 30 "
-            "settembre 2018, per ambito territoriale di caccia. Ogni gruppo è chiuso da un subtotale "
-            "stampato; dove il gruppo non è intitolato, l'ATC è quello del prospetto per ambito del "
-            "decreto con lo stesso importo a carico Regione (colonna 'Attribuzione dell'ATC')."
-            + _PRIVACY_NOTE, _FIELDS_VAL_PADANA, rows, primary_key=["n"],
+            f"Allegato del {sec.label}/2018 (UTR Val Padana - sede di {sede.capitalize()}): elenco "
+            "dei beneficiari degli indennizzi dei danni da fauna selvatica, periodo 1 ottobre 2017 - "
+            "30 settembre 2018, per ambito territoriale di caccia. Ogni gruppo è chiuso da un "
+            "subtotale stampato; dove il gruppo non è intitolato, l'ATC è quello del prospetto per "
+            "ambito del decreto con lo stesso importo a carico Regione (colonna 'Attribuzione "
+            "dell'ATC')." + _PRIVACY_NOTE, _FIELDS_VAL_PADANA, rows, primary_key=["n"],
             lines_in=len(ledger.candidates)))
         rejects += ledger.rejects
     if transfers:
@@ -1369,11 +1398,11 @@ def _fauna(doc, ctx, acts, checks: Checks):
             "trasferimenti", "Trasferimenti della Regione agli ambiti di caccia",
             "Per ogni decreto, quanto la Regione impegna e liquida a ciascun ambito territoriale o "
             "comprensorio alpino di caccia (che paga poi le aziende) o al ruolo 'beneficiari "
-            "diversi'. Le righe vengono dal prospetto per ambito con codice fiscale, o in sua "
-            "assenza dalla tabella degli impegni; le altre tabelle dello stesso decreto (liquidazioni, "
-            "anagrafica, riparto per capitolo o tra Regione e ATC) completano le colonne e sono "
-            "verificate riga per riga. Gli ambiti sono enti (codice fiscale numerico) e sono "
-            "pubblicati per nome.",
+            "diversi'. Le righe vengono dal prospetto per ambito con codice fiscale o, in sua "
+            "assenza, dalla tabella degli impegni; le altre tabelle dello stesso decreto "
+            "(liquidazioni, anagrafica, riparto per capitolo o tra Regione e ATC) completano le "
+            "colonne e sono verificate riga per riga. Gli ambiti sono enti (codice fiscale "
+            "numerico) e sono pubblicati per nome.",
             _FIELDS_TRANSFERS, transfers, primary_key=["atto", "n"], foreign_keys=[COMUNE_FK],
             lines_in=len(t_ledger.candidates)))
         rejects += t_ledger.rejects
@@ -1383,8 +1412,8 @@ def _fauna(doc, ctx, acts, checks: Checks):
         "danni-fauna-selvatica-2018",
         "Indennizzi e contributi per danni da fauna selvatica 2018",
         "Indennizzi dei danni arrecati dalla fauna selvatica alle produzioni agricole e contributi "
-        "per le opere di prevenzione (l. 157/1992 art. 26, l.r. 26/1993 art. 47, d.g.r. X/5841/2016), "
-        "periodo 1 ottobre 2017 - 30 settembre 2018, decreti degli Uffici territoriali regionali "
+        "per le opere di prevenzione (l. 157/1992, l.r. 26/1993 art. 47, d.g.r. X/5841/2016), "
+        "periodo 1 ottobre 2017 - 30 settembre 2018: decreti degli Uffici territoriali regionali "
         "pubblicati nel BURL SO n. 47 del 22 novembre 2018.",
         tables, programme="danni-fauna-selvatica-2018",
         keywords=["fauna selvatica", "agricoltura", "indennizzi", "caccia", "ATC"])
