@@ -63,7 +63,7 @@ class AreeInterneParser(Parser):
     version = "1"
 
     def parse(self, doc, ctx) -> ParseResult:
-        self.doc, self.ctx = doc, ctx
+        self.doc = doc          # no comune is named: ctx (registry) is not needed
         self.text = _Text(doc.lines)
         self.result = ParseResult()
         aree = self._aree()

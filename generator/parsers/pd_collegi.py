@@ -60,6 +60,7 @@ _ZONE_RULE = re.compile(
     r"^(?P<city>.+?)\s+CITT[AÀ]'?\s*:\s*(?P<word>ZON[AE]|MUNICIPI|MUNICIPIO)\s+(?P<nums>\d+(?:\s*(?:,|\bE\b)\s*\d+)*)$",
     re.I)
 _EVENT_KINDS = ("fusione", "incorporazione", "cambio-provincia")
+_EVENT_KIND_RE = re.compile(r"\s*(fusione|incorpora\w*|cambio[- ]provincia)\b", re.I)
 
 
 @dataclass
@@ -120,11 +121,16 @@ class _Run:
         self.result.rejects.append(Reject(self.doc.id, line, self.doc.line(line), reason, table))
 
     def _event_kinds(self) -> dict[str, str]:
-        """Kind of change (fusione | incorporazione | cambio-provincia) of each historical comune."""
+        """Kind of change (fusione | incorporazione | cambio-provincia) of each historical comune,
+        read from the start of its ``event`` text."""
         out = {}
         for h in self.reg.historical.values():
-            kind = (h.event or "").split(":")[0].strip().lower()
-            if kind not in _EVENT_KINDS:
+            m = _EVENT_KIND_RE.match(h.event or "")
+            if m:
+                word = m.group(1).lower()
+                kind = ("incorporazione" if word.startswith("incorpora")
+                        else "cambio-provincia" if word.startswith("cambio") else "fusione")
+            else:
                 if h.province_sigla in self.region_sigle and self.date and (h.suppressed or "") > self.date:
                     self.ctx.warn("historical-event",
                                   f"{h.name} ({h.istat}): event {h.event!r} does not start with one of "
@@ -178,6 +184,8 @@ class _Run:
         collegi, total, collegi_lines_in = self.parse_allegato(lines[allegato:assoc - 1])
         self.check_seats(lines[:allegato - 1], collegi, total)
         blocks, headings, comuni_lines_in = self.split_blocks(lines[assoc:])
+        last = max((n for n, t in lines[assoc:] if t.strip()), default=assoc)
+        self.span = (assoc, last)            # line range of the association section, for region checks
         self.check_association(collegi, headings, assoc)
         groups, rule_lines = [], 0
         for number, block in blocks.items():
@@ -195,7 +203,7 @@ class _Run:
     def parse_allegato(self, lines):
         collegi: list[_Collegio] = []
         total, lines_in = None, 0
-        for n, t in lines[1:]:                       # lines[0] is the ALLEGATO A heading
+        for n, t in lines:
             if not t.strip():
                 continue
             cells = [c.strip() for c in _CELL_SPLIT.split(t.strip()) if c.strip()]
@@ -444,10 +452,10 @@ class _Run:
         stale = [r for r in named if r["istat"] and not self.existed(self.reg.get(r["istat"]))]
         outside = [r for r in named if r["province"] and r["province"] not in self.region_sigle]
         self.check("as-of-date", "Comuni nominati che non esistevano alla data del documento",
-                   0, len(stale), None, None,
+                   0, len(stale), *self.span,
                    "; ".join(f"{r['comune']} (riga {r['line_start']}) -> {r['istat']}" for r in stale))
         self.check("outside-region", f"Comuni nominati fuori dalla regione {REGION}", 0, len(outside),
-                   None, None,
+                   *self.span,
                    "; ".join(f"{r['comune']} (riga {r['line_start']}) -> {r['province']}" for r in outside))
 
     def check_zones(self, rows):
@@ -486,18 +494,19 @@ class _Run:
             all_double += double
             covered = sum(1 for c in universe if c.istat in assigned)
             self.check(f"coverage:{sigla}",
-                       f"Comuni della provincia {sigla} alla data del documento assegnati a un collegio",
-                       len(universe), covered, None, None,
+                       f"Comuni della provincia {sigla} alla data del documento (registro ISTAT 2023 riportato alla "
+                       f"data con il crosswalk storico) assegnati a un collegio",
+                       len(universe), covered, *self.span,
                        "Non assegnati: " + ", ".join(f"{c.name} ({c.istat})" for c in missing))
         self.check("double-assignment", "Comuni assegnati a più di un collegio", 0, len(all_double),
-                   None, None,
+                   *self.span,
                    "; ".join(f"{c.name} ({c.istat}): collegi {sorted(assigned[c.istat])}" for c in all_double))
         universe_ids = {c.istat for s in self.region_sigle for c in self.comuni_as_of(s)}
         self.result.facts += [
             {"label": f"Comuni della {REGION} alla data del documento", "value": len(universe_ids),
-             "unit": "comuni", "line_start": None, "line_end": None},
+             "unit": "comuni", "line_start": self.span[0], "line_end": self.span[1]},
             {"label": "Comuni assegnati a un collegio", "value": len(universe_ids & set(assigned)),
-             "unit": "comuni", "line_start": None, "line_end": None},
+             "unit": "comuni", "line_start": self.span[0], "line_end": self.span[1]},
         ]
 
     # package ---------------------------------------------------------------------------

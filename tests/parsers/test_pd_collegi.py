@@ -251,6 +251,15 @@ def test_seats_against_total_and_art6():
     assert c["collegi-numbering"].passed and c["collegi-associated"].passed
 
 
+def test_compact_layout_without_blank_lines():
+    text = ("ALLEGATO A: COLLEGI\n1\tA\t5\n2\tB\t6\n11\nAssociazione Comuni/Collegi:\n"
+            "Collegio 1\nBORMIO (1)\nCollegio 2\nLIVIGNO (1)\n")
+    result, _, _ = parse_text(FAMILY, text, meta=DATE)
+    assert [r["seats"] for r in tables(result)["collegi"].rows] == [5, 6]
+    assert checks(result)["seats-total"].passed
+    assert [(r["collegio"], r["comune"]) for r in rows_of(result)] == [(1, "BORMIO"), (2, "LIVIGNO")]
+
+
 def test_collegio_without_association_block_and_gap_in_numbering():
     text = fragment("1\tA\t5\n3\tB\t5\n10", "Collegio 1\n\nBORMIO (1)")
     result, _, _ = parse_text(FAMILY, text, meta=DATE)

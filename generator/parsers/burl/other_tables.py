@@ -229,8 +229,12 @@ class Ledger:
     rejects: list[Reject] = field(default_factory=list)
 
     def reject(self, doc, line: int, reason: str):
+        """Reject a line; its text is withheld when it carries a personal codice fiscale."""
         self.candidates.add(line)
-        self.rejects.append(Reject(self.doc_id, line, doc.line(line), reason, self.table))
+        text = doc.line(line)
+        if any(CF_PERSONAL.match(w) for w in re.findall(r"[A-Z0-9]{16}", text)):
+            text = "[testo omesso: la riga contiene dati di una persona fisica]"
+        self.rejects.append(Reject(self.doc_id, line, text, reason, self.table))
 
 
 class Checks:
