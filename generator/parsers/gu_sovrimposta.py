@@ -34,7 +34,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from ..quality import Check, Reject
-from ..registry import normalise
+from ..registry import Resolution, normalise
 from .base import (COMUNE_FK, RESOLUTION_FIELDS, Dataset, ParseResult, Parser, Table,
                    parse_it_number, provenance, resolution_fields)
 
@@ -410,6 +410,7 @@ class _Parse:
         self.footnotes: list[Footnote] = []
         self.segments: list[Segment] = []
         self.candidate_lines: set[int] = set()
+        self.duplicates: dict[str, list[Entry]] = {}
         self._walk(items)
         self._infer_headless()
         self._link_footnotes()
@@ -586,13 +587,78 @@ class _Parse:
             tables=[aliquote, note, province], programme="sovrimposta-fabbricati-1983",
             keywords=["sovrimposta", "fabbricati", "fiscalità locale", "1983"])
 
-    def _aliquote_table(self) -> Table:
-        rows = []
+    def _resolve_all(self) -> dict[int, Resolution]:
+        """Resolve every entry, then drop the matches the document itself contradicts.
+
+        * a match outside the 1983 province (its comuni are today in the provinces listed
+          in :data:`PROVINCES_1983`): the registry resolves a name unique in Italy even in
+          another province, but here the list puts it in this one ("Camino" in the Viterbo
+          list is Canino, not Camino in Alessandria);
+        * a fuzzy match to a comune that another row of the same province names exactly:
+          each comune is listed once ("Castellano" in Ancona is not Castelplanio, which has
+          its own row);
+        * any other code given to two rows: one of them is misprinted ("20. Gualdo",
+          "21. Gualdo") and nothing says which, so neither keeps the code (they are listed
+          in :attr:`duplicates` for the ``istat-unique`` check).
+        Dropped matches stay in the resolution log as unresolved, with the reason.
+        """
+        out: dict[int, tuple[Resolution, int]] = {}
         for seg in self.segments:
-            sigla = self.sigla(seg.province)
             today = PROVINCES_1983[seg.province][1] if seg.province else None
             for e in seg.entries:
                 res = self.ctx.resolve(official_name(e.name), e.line, province=today)
+                out[id(e)] = (res, len(self.ctx.resolutions) - 1)
+                if res.ok and today:
+                    c = self.ctx.registry.get(res.istat)
+                    if c is not None and c.province_sigla not in today:
+                        self._drop(out, e, f"scartato: {res.name} ({c.province_sigla}) è fuori "
+                                           f"dalla provincia dell'elenco ({'/'.join(today)})")
+        for seg_name, st in self._segments_by_province().items():
+            certain: dict[str, Entry] = {}
+            for e in st:
+                res = out[id(e)][0]
+                if res.ok and res.method != "fuzzy":
+                    certain.setdefault(res.istat, e)
+            for e in st:
+                res = out[id(e)][0]
+                if res.ok and res.method == "fuzzy" and res.istat in certain:
+                    other = certain[res.istat]
+                    self._drop(out, e, f"scartato: {res.name} ha già la sua riga "
+                                       f"({other.number} {other.name}, riga {other.line})")
+        groups: dict[str, list[Entry]] = {}
+        for e in self.entries:
+            if out[id(e)][0].ok:
+                groups.setdefault(out[id(e)][0].istat, []).append(e)
+        self.duplicates = {k: v for k, v in groups.items() if len(v) > 1}
+        for istat, es in self.duplicates.items():
+            for e in es:
+                others = ", ".join(f"riga {o.line}" for o in es if o is not e)
+                self._drop(out, e, f"scartato: {out[id(e)][0].name} è nominato anche alla "
+                                   f"{others}; non si sa quale riga sia giusta")
+        return {k: v[0] for k, v in out.items()}
+
+    def _drop(self, out: dict, e: Entry, why: str) -> None:
+        res, i = out[id(e)]
+        rec = self.ctx.resolutions[i]
+        rec.status, rec.istat, rec.name, rec.method, rec.note = ("unresolved", None, None,
+                                                                 None, why)
+        rec.candidates = [res.istat]
+        out[id(e)] = (Resolution(res.query, "unresolved", score=res.score,
+                                 candidates=[res.istat], note=why), i)
+
+    def _segments_by_province(self) -> dict[str | None, list[Entry]]:
+        out: dict[str | None, list[Entry]] = {}
+        for seg in self.segments:
+            out.setdefault(seg.province, []).extend(seg.entries)
+        return out
+
+    def _aliquote_table(self) -> Table:
+        rows = []
+        resolved = self._resolve_all()
+        for seg in self.segments:
+            sigla = self.sigla(seg.province)
+            for e in seg.entries:
+                res = resolved[id(e)]
                 e.istat = res.istat if res.ok else None
                 rows.append({
                     "row": len(rows) + 1,
@@ -754,6 +820,7 @@ class _Parse:
             self.check("province:unknown", "Ogni segmento dell'elenco ha una provincia",
                        0, len(st["entries"]), False, st["entries"][0].line, st["entries"][-1].line,
                        "; ".join(s.evidence for s in st["segs"]))
+        self._check_unique_codes()
         self._check_footnotes()
         self._check_avvertenza()
         self._check_rates()
@@ -809,6 +876,15 @@ class _Parse:
                    0, len(inversions), not inversions, l0, l1,
                    "; ".join(f"{a.number} {a.name} > {b.number} {b.name} (riga {b.line})"
                              for a, b in inversions))
+
+    def _check_unique_codes(self) -> None:
+        dups = self.duplicates
+        self.check("istat-unique", "Nessun comune è nominato da due righe dell'elenco "
+                   "(le righe in conflitto restano senza codice)",
+                   0, len(dups), not dups,
+                   explanation="; ".join(f"{k}: " + ", ".join(f"{e.name} (riga {e.line})"
+                                                             for e in v)
+                                         for k, v in sorted(dups.items())))
 
     def _check_footnotes(self) -> None:
         for name, st in self._province_stats.items():

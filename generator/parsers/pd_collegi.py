@@ -20,6 +20,9 @@ whose ``event`` starts with the kind of change: ``fusione`` (the successor is a 
 comune with a new ISTAT code), ``incorporazione`` (the successor already existed, same
 code) or ``cambio-provincia`` (same comune, new code in another province).
 
+Names in a list are resolved with the provinces of the list's other members (found by exact
+lookup) as the hint, so that a misspelt name is matched only among its neighbours.
+
 Tables (one data package): ``collegi``, ``comuni_collegi`` (one row per comune named in
 a list or produced by a rule), ``regole``. Checks: seats against the printed total and
 art. 6, the numbering of the collegi, one association block per collegio, every list
@@ -79,7 +82,7 @@ class _Group:
     kind: str                      # "list" | "rule"
     line_start: int
     line_end: int
-    text: str = ""
+    text: str = ""                 # the rule as written (rules only)
     names: list[tuple[str, int, int]] = field(default_factory=list)  # name, line_start, line_end
     declared: int | None = None    # printed count of a list
 
@@ -116,6 +119,10 @@ class _Run:
         self.result.checks.append(Check(id, description, declared, parsed, passed, self.doc.id,
                                         line_start, line_end or line_start,
                                         "" if passed else explanation))
+
+    def fact(self, label, value, unit, line_start, line_end) -> dict:
+        return {"label": label, "value": value, "unit": unit, "source_id": self.doc.id,
+                "line_start": line_start, "line_end": line_end}
 
     def reject(self, line, reason, table):
         self.result.rejects.append(Reject(self.doc.id, line, self.doc.line(line), reason, table))
@@ -283,7 +290,7 @@ class _Run:
             nonlocal n_lists, pending
             n_lists += 1
             g = _Group(f"C{number:02d}-L{n_lists}", number, "list", pending[0][0], pending[-1][0],
-                       " ".join(t.strip() for _, t in pending), declared=declared)
+                       declared=declared)
             g.names = self.split_names(pending)
             if declared is None:
                 self.ctx.warn("list-without-count",
@@ -305,7 +312,7 @@ class _Run:
                     extra = [e for e in extra if e.strip()]
                     if extra:                                     # "..., SAN COLOMBANO AL LAMBRO"
                         n_lists += 1
-                        g = _Group(f"C{number:02d}-L{n_lists}", number, "list", n, n, ", ".join(extra))
+                        g = _Group(f"C{number:02d}-L{n_lists}", number, "list", n, n)
                         g.names = [(e.strip(), n, n) for e in extra]
                         groups.append(g)
                 continue
@@ -503,11 +510,10 @@ class _Run:
                    "; ".join(f"{c.name} ({c.istat}): collegi {sorted(assigned[c.istat])}" for c in all_double))
         universe_ids = {c.istat for s in self.region_sigle for c in self.comuni_as_of(s)}
         self.result.facts += [
-            {"label": f"Comuni della {REGION} alla data del documento", "value": len(universe_ids),
-             "unit": "comuni", "line_start": self.span[0], "line_end": self.span[1]},
-            {"label": "Comuni assegnati a un collegio", "value": len(universe_ids & set(assigned)),
-             "unit": "comuni", "line_start": self.span[0], "line_end": self.span[1]},
-        ]
+            self.fact(f"Comuni della {REGION} alla data del documento", len(universe_ids), "comuni",
+                      *self.span),
+            self.fact("Comuni assegnati a un collegio", len(universe_ids & set(assigned)), "comuni",
+                      *self.span)]
 
     # package ---------------------------------------------------------------------------
     def package(self, collegi, rows, regole, groups, collegi_lines_in, comuni_lines_in, rule_lines):
@@ -527,14 +533,11 @@ class _Run:
                          "declared_comuni": declared[c.number], "comuni": len(comuni[c.number]),
                          "rules": n_rules[c.number], **provenance(self.doc.id, c.line)} for c in collegi]
         seats = sum(c.seats for c in collegi)
-        self.result.facts[:0] = [
-            {"label": "Collegi", "value": len(collegi), "unit": "collegi",
-             "line_start": collegi[0].line if collegi else None,
-             "line_end": collegi[-1].line if collegi else None},
-            {"label": "Seggi dell'Assemblea regionale eletti nei collegi", "value": seats, "unit": "seggi",
-             "line_start": collegi[0].line if collegi else None,
-             "line_end": collegi[-1].line if collegi else None},
-        ]
+        if collegi:
+            span = (collegi[0].line, collegi[-1].line)
+            self.result.facts[:0] = [self.fact("Collegi", len(collegi), "collegi", *span),
+                                     self.fact("Seggi dell'Assemblea regionale eletti nei collegi", seats,
+                                               "seggi", *span)]
         collegio_fk = {"fields": "collegio", "reference": {"resource": "collegi", "fields": "number"}}
         resolution = [dict(f) for f in RESOLUTION_FIELDS]
         resolution[1]["description"] = ("exact, normalised, folded, alias, historical, fuzzy, ambiguous, "

@@ -144,9 +144,9 @@ def test_merged_comuni_named_in_lists(real):
                                ("VERMEZZO", "015235", "015251"), ("OSMATE", "012111", "012143")]:
         r = one(rows, comune=name)
         assert (r["istat"], r["resolution_method"], r["istat_today"]) == (istat, "historical", today)
-        assert r["note"].startswith("Fusione: dal ")
-    bardello = one(rows, comune="BARDELLO")                # successor missing from the 2023 registry
-    assert (bardello["istat"], bardello["istat_today"]) == ("012009", None)
+        assert r["note"].startswith("Fusione: ")
+    bardello = one(rows, comune="BARDELLO")        # successor added in data/registry/new/
+    assert (bardello["istat"], bardello["istat_today"]) == ("012009", "012144")
     assert "Bardello con Malgesso e Bregano" in bardello["note"]
     bienno = one(rows, comune="BIENNO")
     assert bienno["note"] == "Dopo la data del documento vi è stato incorporato: Prestine"
@@ -356,3 +356,11 @@ def test_unresolved_name_stays_empty():
     r = one(rows_of(result), comune="PAESE INVENTATO")
     assert (r["istat"], r["resolution_method"], r["istat_today"]) == (None, "unresolved", None)
     assert [x.query for x in ctx.resolutions if x.status == "unresolved"] == ["PAESE INVENTATO"]
+
+
+def test_programme_facts(real):
+    result, _, _ = real
+    assert [(f["label"], f["value"]) for f in result.facts] == [
+        ("Collegi", 30), ("Seggi dell'Assemblea regionale eletti nei collegi", 316),
+        ("Comuni della Lombardia alla data del documento", 1544), ("Comuni assegnati a un collegio", 1544)]
+    assert all(f["source_id"] == DOC and f["line_start"] for f in result.facts)

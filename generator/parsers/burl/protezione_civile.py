@@ -74,9 +74,8 @@ def _layout(header: str) -> dict:
     part = h.split("ESITO")[0]
     scores = []
     for seg in re.split(r"\bPUNTI\b", part)[1:]:
-        key = " ".join(re.sub(r"[^A-Z ]", " ", seg).split())
-        name, title = SCORE_NAMES.get(key, ("punti_" + key.lower().replace(" ", "_"),
-                                            "Punti " + key.lower()))
+        key = " ".join(re.sub(r"[^A-Z ]", " ", seg).split()).lower()
+        name, title = SCORE_NAMES.get(key, ("punti_" + key.replace(" ", "_"), "Punti " + key))
         scores.append((name, title))
     return {"scores": scores, "comune": bool(re.search(r"\bCOMUNE\b", h)),
             "piva": bool(re.search(r"\bP\.\s*IVA\b", h))}
@@ -154,7 +153,7 @@ def _annex(doc, ctx, acts, checks: Checks, title_line: int, who: str):
                "numero_protocollo": m.group("protocollo")}
         label = names.label(cf) if person else subject
         if who == "enti":
-            kind = _ente_type(subject)
+            kind = None if person else _ente_type(subject)
             row.update({"ente": label, "tipo_ente": kind, "provincia": prov,
                         "codice_fiscale": None if person else cf})
             if kind == "Comune":
