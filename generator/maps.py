@@ -76,7 +76,26 @@ def _geopop_dir() -> Path:
 def _sources() -> dict[str, Path]:
     d = _geopop_dir()
     return {"geo": d / f"{REGISTRY_YEAR}_italy_geo_municipalities.feather",
-            "registry": d / f"{REGISTRY_YEAR}_italy_municipalities.feather"}
+            "geo_previous": d / f"{REGISTRY_YEAR - 1}_italy_geo_municipalities.feather"}
+
+
+def _predecessors(reg) -> dict[str, list[str]]:
+    """Comuni of the registry -> their predecessors (historical comuni whose successor they
+    are), used to draw comuni missing from the boundaries file as the union of the
+    predecessors' boundaries of the previous year."""
+    out: dict[str, list[str]] = {}
+    for h in reg.historical.values():
+        if h.successor and h.successor in reg.current:
+            out.setdefault(h.successor, []).append(h.istat)
+    return {k: sorted(v) for k, v in sorted(out.items())}
+
+
+def _registry_fingerprint(reg) -> str:
+    """What the cached layers depend on in the registry (not the names, read at render)."""
+    rows = [f"{c.istat}|{c.province_sigla}|{c.region_code}" for c in
+            sorted(reg.current.values(), key=lambda c: c.istat)]
+    rows += [f"{k}<{','.join(v)}" for k, v in _predecessors(reg).items()]
+    return hashlib.sha256("\n".join(rows).encode()).hexdigest()
 
 
 def _sha256(path: Path) -> str:
@@ -147,15 +166,39 @@ def _project(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return tr.transform(lon, lat)
 
 
-def _build_topology(codes_wanted: set[str]) -> _Topology:
+def _load_boundaries(reg) -> tuple[list[str], np.ndarray, dict[str, list[str]]]:
+    """(ISTAT codes, WGS84 geometries) of the registry's comuni, sorted by code; comuni
+    missing from the current file are drawn from their predecessors' previous boundaries.
+    Also returns the comuni drawn that way (code -> predecessors)."""
     import geopandas as gpd
     import shapely
 
     g = gpd.read_feather(_sources()["geo"])
-    codes_all = [f"{int(c):06d}" for c in g["municipality_code"]]
-    order = sorted((c, i) for i, c in enumerate(codes_all) if c in codes_wanted)
-    codes = [c for c, _ in order]
-    geoms = g.geometry.values[[i for _, i in order]]
+    found = {f"{int(c):06d}": geom for c, geom in zip(g["municipality_code"], g.geometry.values)}
+    geoms = {c: found[c] for c in reg.current if c in found}
+    missing = sorted(c for c in reg.current if c not in found)
+    preds = _predecessors(reg)
+    filled: dict[str, list[str]] = {}
+    if any(c in preds for c in missing):
+        old = gpd.read_feather(_sources()["geo_previous"])
+        prev = {f"{int(c):06d}": geom for c, geom in zip(old["municipality_code"],
+                                                          old.geometry.values)}
+        for c in missing:
+            parts = [prev[p] for p in preds.get(c, []) if p in prev]
+            if parts:
+                u = shapely.union_all(shapely.make_valid(np.array(parts, dtype=object)))
+                polys = [p for p in shapely.get_parts(u) if p.geom_type == "Polygon"]
+                if polys:
+                    geoms[c] = shapely.multipolygons(polys)
+                    filled[c] = [p for p in preds[c] if p in prev]
+    codes = sorted(geoms)
+    return codes, np.array([geoms[c] for c in codes], dtype=object), filled
+
+
+def _build_topology(reg) -> _Topology:
+    import shapely
+
+    codes, geoms, filled = _load_boundaries(reg)
 
     parts, feat_of_part = shapely.get_parts(geoms, return_index=True)
     rings_g, part_of_ring = shapely.get_rings(parts, return_index=True)
@@ -246,7 +289,9 @@ def _build_topology(codes_wanted: set[str]) -> _Topology:
 
     rp = shapely.get_coordinates(shapely.point_on_surface(shapely.make_valid(geoms)))
     rx, ry = _project(rp[:, 0], rp[:, 1])
-    return _Topology(codes, rings, arcs, arc_pids, np.stack([rx, ry], axis=1))
+    topo = _Topology(codes, rings, arcs, arc_pids, np.stack([rx, ry], axis=1))
+    topo.filled = filled
+    return topo
 
 
 def _dissolve(topo: _Topology, groups: Mapping[str, list[int]]) -> dict[str, list[list[int]]]:
@@ -401,9 +446,11 @@ class Geometry:
     # -- cache -------------------------------------------------------------------
     @staticmethod
     def cache_key() -> str:
-        src = {k: _sha256(p) for k, p in sorted(_sources().items())}
+        from .registry import load as load_registry
+        src = {k: _sha256(p) for k, p in sorted(_sources().items()) if p.exists()}
         blob = json.dumps({"version": VERSION, "sources": src, "params": PARAMS, "proj": PROJ,
-                           "tiny": TINY}, sort_keys=True)
+                           "tiny": TINY, "registry": _registry_fingerprint(load_registry())},
+                          sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()[:20]
 
     @classmethod
@@ -435,7 +482,7 @@ class Geometry:
 
         t0 = time.perf_counter()
         reg = load_registry()
-        topo = _build_topology(set(reg.current))
+        topo = _build_topology(reg)
         t1 = time.perf_counter()
         fidx = {c: i for i, c in enumerate(topo.codes)}
         prov_of = [reg.current[c].province_sigla for c in topo.codes]
@@ -491,7 +538,10 @@ class Geometry:
             {"region": reg_border, "outline": outline}, allf)
         t2 = time.perf_counter()
         meta = {"topology_s": round(t1 - t0, 2), "layers_s": round(t2 - t1, 2),
-                "arcs": len(topo.arcs), "from_cache": False}
+                "arcs": len(topo.arcs), "comuni": len(topo.codes),
+                "from_previous_boundaries": topo.filled,
+                "without_boundaries": sorted(set(reg.current) - set(topo.codes)),
+                "from_cache": False}
         return cls(layers, key, meta)
 
 
@@ -527,6 +577,12 @@ def _e(s) -> str:
 def provinces() -> list[str]:
     """Sigle of the 107 provinces, sorted (one SVG file each)."""
     return sorted(_reg().provinces)
+
+
+def has_boundary(istat: str, geo: Geometry | None = None) -> bool:
+    """Whether the comune can be drawn (``locator_html`` returns ``""`` otherwise)."""
+    c = _reg().current.get(istat)
+    return bool(c) and istat in (geo or geometry()).layer(f"province:{c.province_sigla}").paths
 
 
 def province_url(sigla: str, base: str = "/static/maps/province/") -> str:
@@ -566,6 +622,8 @@ def locator_overlay(istat: str, name: str | None = None, province_name: str | No
     name = c.name if name is None else name
     province_name = c.province if province_name is None else province_name
     lay = geo.layer(f"province:{c.province_sigla}")
+    if istat not in lay.paths:
+        return ""
     tid = f"loc-{istat}"
     marker = ""
     if lay.extent[istat] < TINY:  # findable even when a few pixels wide
@@ -594,6 +652,8 @@ def locator_html(istat: str, name: str, province_name: str, geo: Geometry | None
     geo = geo or geometry()
     c = _reg().current[istat]
     lay = geo.layer(f"province:{c.province_sigla}")
+    if istat not in lay.paths:
+        return ""
     src = _e(province_url(c.province_sigla, base))
     return (f'<figure class="map locator">'
             f'<div class="map-stack">'
@@ -638,19 +698,23 @@ def contrast(c1: str, c2: str) -> float:
     return (l1 + 0.05) / (l2 + 0.05)
 
 
-def palette(n: int) -> list[str]:
-    """Sequential palette, light yellow-green to dark blue, equal steps of CIE L*.
+def _lch(L: float, C: float, h: float) -> str:
+    return _srgb_from_lab(L, C * math.cos(math.radians(h)), C * math.sin(math.radians(h)))
 
-    Lightness is monotonic (readable in greyscale and by colour-blind readers); the
-    darkest step has >= 10:1 contrast with white, adjacent steps >= 1.3:1.
+
+def palette(n: int) -> list[str]:
+    """Sequential palette of ``n`` colours, pale yellow -> green -> teal -> dark blue.
+
+    Interpolated in CIE LCh (L* 95 -> 25, hue 100° -> 290°): lightness is monotonic, so
+    the order reads in greyscale and for colour-blind readers.  Adjacent steps differ by
+    at least 1.6:1 (5 classes) / 1.36:1 (7 classes) in WCAG contrast; the darkest step is
+    11:1 on white.  The lightest is close to white (1.14:1): the map has a dark outline.
     """
     if n < 1:
         raise ValueError("at least one class")
-    light, dark = (96.0, -8.0, 30.0), (22.0, 12.0, -48.0)
-    if n == 1:
-        return [_srgb_from_lab(*[(a + b) / 2 for a, b in zip(light, dark)])]
-    return [_srgb_from_lab(*[a + (b - a) * i / (n - 1) for a, b in zip(light, dark)])
-            for i in range(n)]
+    a, b = (95.0, 38.0, 100.0), (25.0, 45.0, 290.0)
+    ts = [0.5] if n == 1 else [i / (n - 1) for i in range(n)]
+    return [_lch(*[x + (y - x) * t for x, y in zip(a, b)]) for t in ts]
 
 
 def quantile_breaks(values: list[float], k: int) -> list[float]:
@@ -816,13 +880,15 @@ def _choropleth_svg(lay: Layer, vals: Mapping[str, float | None], names: Mapping
                     label: str, unit_word: str, title: str, legend_title: str, classes: int,
                     fmt, method: str, desc: str | None, pfx: str, border_mesh: str,
                     note: str | None = None) -> str:
-    known = {k: float(v) for k, v in vals.items() if v is not None and not _isnan(v)}
+    absent = sorted(k for k in vals if k not in lay.paths)   # no boundaries: not drawn
+    vals = {k: v for k, v in vals.items() if k in lay.paths}
+    known = {k: v for k, v in vals.items() if v is not None and not _isnan(v)}
     nodata = sorted(k for k in vals if k not in known)
     if known:
         if method == "natural":
-            breaks = natural_breaks(list(known.values()), classes)
+            breaks = natural_breaks([float(v) for v in known.values()], classes)
         elif method == "quantile":
-            breaks = quantile_breaks(list(known.values()), classes)
+            breaks = quantile_breaks([float(v) for v in known.values()], classes)
         else:
             raise ValueError(f"metodo sconosciuto: {method!r}")
     else:
@@ -831,9 +897,9 @@ def _choropleth_svg(lay: Layer, vals: Mapping[str, float | None], names: Mapping
     colours = palette(k) if k else []
     members: list[list[str]] = [[] for _ in range(k)]
     for code in sorted(known):
-        members[_classify(known[code], breaks)].append(code)
-    lows = [min(known[c] for c in m) if m else None for m in members]
-    highs = [max(known[c] for c in m) if m else None for m in members]
+        members[_classify(float(known[code]), breaks)].append(code)
+    lows = [min((known[c] for c in m), key=float) if m else None for m in members]
+    highs = [max((known[c] for c in m), key=float) if m else None for m in members]
 
     def rng(i):
         if lows[i] is None:
@@ -861,7 +927,9 @@ def _choropleth_svg(lay: Layer, vals: Mapping[str, float | None], names: Mapping
                  f"{_e(legend_title)}, in {k} classi "
                  f"{'per quantili' if method == 'quantile' else 'a intervalli naturali'}: "
                  f"{_e(summary)}; dato non disponibile: {len(nodata)} {word}. "
-                 f"{_e(note) if note else ''}I valori sono anche nella tabella che segue.")
+                 f"{_e(note) + ' ' if note else ''}"
+                 f"{f'{len(absent)} {word} senza confini disponibili non sono disegnati. ' if absent else ''}"
+                 f"I valori sono anche nella tabella che segue.")
     d_text = _e(desc) if desc is not None else auto_desc
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {total_h}" '
            f'class="choropleth" role="img" aria-labelledby="{pfx}-t {pfx}-d">'

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from . import formatting
+from . import formatting, views
 from .content import Page
 from .packages import PackageInfo, json_value
 from .parsers.base import Act, Dataset, ParseResult
@@ -76,7 +76,11 @@ class SiteModel:
     # -- page contexts (also the JSON twins) -------------------------------------------
     def comune_context(self, istat: str) -> dict:
         c = self.comuni[istat]
-        facts = self.facts.get(istat, [])
+        facts = list(self.facts.get(istat, []))
+        for h in self.predecessors.get(istat, []):      # facts of the comuni merged into it
+            hc = self.comuni[h]
+            facts += [{**f, "via": {"istat": h, "name": hc.name, "url": comune_url(h)}}
+                      for f in self.facts.get(h, [])]
         by_prog: dict[str, list[dict]] = defaultdict(list)
         for f in facts:
             by_prog[f["programme"]].append(f)
@@ -86,7 +90,11 @@ class SiteModel:
             programmes.append({"slug": slug, "title": p.title if p else slug,
                                "url": f"/programmi/{slug}/" if p else None,
                                "facts": by_prog[slug]})
-        preds = [self.comune_summary(h) for h in self.predecessors.get(istat, [])]
+        preds = []
+        for h in self.predecessors.get(istat, []):
+            summary = self.comune_summary(h)
+            summary["facts"] = len(self.facts.get(h, []))
+            preds.append(summary)
         ctx = {
             "istat": c.istat, "name": c.name, "cadastral_code": c.cadastral_code or None,
             "province": {"name": c.province, "sigla": c.province_sigla,
@@ -112,9 +120,11 @@ class SiteModel:
                 "url": comune_url(c.istat), "historical": c.historical}
 
 
-def facts_from_dataset(ds: Dataset) -> dict[str, list[dict]]:
-    """Every row naming a comune becomes one fact about it, with its provenance."""
+def facts_from_dataset(ds: Dataset, registry: Registry | None = None) -> dict[str, list[dict]]:
+    """Every row naming a comune becomes one fact about it, with its provenance
+    (plus the programme's view: ranks, group members, footnotes; see views.py)."""
     out: dict[str, list[dict]] = defaultdict(list)
+    extra = views.extras(ds, registry)
     for t in ds.tables:
         fields = t.schema()["fields"]
         if not any(f["name"] == "istat" for f in fields):
@@ -131,6 +141,8 @@ def facts_from_dataset(ds: Dataset) -> dict[str, list[dict]]:
                 "display": [[f.get("title", f["name"]), formatting.value(r.get(f["name"]),
                                                                           f.get("type", "string"))]
                             for f in shown if r.get(f["name"]) not in (None, "")],
+                "via": None,
+                "extra": extra.get(istat, {}).get((t.name, r.get("line_start")), []),
                 "resolution": {"method": r.get("resolution_method"),
                                "score": json_value(r.get("resolution_score"))},
                 "source": {"document": r.get("source_id"), "act": r.get("act_id") or None,
@@ -161,7 +173,7 @@ def build(registry: Registry, docs: list[Document], results: dict[str, ParseResu
         prog.datasets.append(ds)
         if ds.name in packages:
             prog.packages.append(packages[ds.name])
-        for istat, fl in facts_from_dataset(ds).items():
+        for istat, fl in facts_from_dataset(ds, registry).items():
             facts[istat].extend(fl)
             prog.comuni.add(istat)
         srcs = {r.get("source_id") for t in ds.tables for r in t.rows if r.get("source_id")}

@@ -156,7 +156,7 @@ EXPECTED_FAILED = {
     "alphabetical:MI", "alphabetical:NA", "alphabetical:PV", "alphabetical:PC",
     "alphabetical:RE", "alphabetical:SA", "alphabetical:UD", "alphabetical:VT",
     "markers:CB", "footnote-used:1819", "footnote-used:1821",
-    "avvertenza:BZ", "avvertenza:TN", "column-unit",
+    "avvertenza:TN", "column-unit", "istat-unique",
 }
 
 
@@ -169,7 +169,8 @@ def test_every_check_outcome(real):
     for sigla in ("AG", "TO", "BZ", "CH", "GE", "GO", "VT"):
         assert by_id[f"numbering:{sigla}"].passed
         assert by_id[f"heading:{sigla}"].passed
-    for cid in ("index:provinces", "index:order", "avvertenza:BS", "avvertenza:CT",
+    for cid in ("index:provinces", "index:order", "avvertenza:BS", "avvertenza:BZ",
+                "avvertenza:CT",
                 "avvertenza:SO", "avvertenza:others", "rate-domain", "markers:EN",
                 "markers:PA", "footnote-used:4338", "footnote-used:6530"):
         assert by_id[cid].passed, cid
@@ -200,6 +201,36 @@ def test_avvertenza_spelling_variants(real):
     # the two names cannot be proved to be one comune and the check reports both.
     c = checks(result)["avvertenza:TN"]
     assert c.explanation == "solo in Avvertenza: pejo; solo in elenco: peio"
+
+
+def test_resolution_uses_the_curated_crosswalk(real):
+    result, ctx = real
+    # line 151 "8. Canasta": misprint of Camastra (alias with the alphabetical evidence)
+    r = row(result, "AG", 8)
+    assert (r["istat"], r["resolution_method"]) == ("084008", "alias")
+    # line 236 "Castellania": renamed Castellania Coppi, same comune
+    assert row(result, "AL", 45)["istat"] == "006045"
+    # line 2763 "Figline Valdarno": merged in 2014 into Figline e Incisa Valdarno
+    r = row(result, "FI", 16)
+    assert (r["comune"], r["istat"], r["resolution_method"]) == ("Figline Valdarno", "048016",
+                                                                  "historical")
+    assert ctx.registry.get("048016").successor == "048052"
+
+
+def test_matches_the_document_contradicts_are_dropped(real):
+    result, ctx = real
+    # line 7193 "12. Camino" in the Viterbo list: the only Camino is in Alessandria
+    r = row(result, "VT", 12)
+    assert (r["istat"], r["resolution_method"]) == (None, "unresolved")
+    rec = [x for x in ctx.resolutions if x.line == 7193 and x.query == "Camino"][0]
+    assert rec.status == "unresolved" and "fuori dalla provincia" in rec.note
+    # lines 3531-3532 "20. Gualdo", "21. Gualdo": one is misprinted, neither gets the code
+    assert row(result, "MC", 20)["istat"] is None and row(result, "MC", 21)["istat"] is None
+    # line 345 "8. Castellano" is not Castelplanio (fuzzy), which has its own row: the
+    # alias from the alphabetical slot gives Castelbellino
+    assert row(result, "AN", 8)["istat"] == "042008"
+    codes = [r["istat"] for r in tables(result)["aliquote"].rows if r["istat"]]
+    assert len(codes) == len(set(codes))
 
 
 def test_parse_is_fast():

@@ -1108,7 +1108,7 @@ def _transfers(doc, ctx, acts, checks: Checks, sec: Section, annex):
             checks.add(f"{tag}:impegni:leggibile", "Importi dell'impegno leggibili", 0, 1, False,
                        primary.start, primary.end, err)
     else:
-        return [], ledger
+        return [], ledger, {}
     # commitments / payments as enrichment and verification
     for kind, tabs in (("impegni", commitments), ("liquidazioni", payments)):
         for ti, p in enumerate(tabs, start=1):

@@ -1,0 +1,145 @@
+"""Programme-specific additions to a comune's facts, computed once per dataset.
+
+The generic fact (one row of a package naming the comune, every field with its
+title) is always shown; a view adds what a reader asks next: the other members of
+a SMART group, the amount per child and the rank of a 0-6 grant in its province
+and region, the seats of a PD collegio, the footnote of a 1983 rate. Each view
+reads only the published tables of its dataset.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+from typing import Callable
+
+from . import formatting
+from .parsers.base import Dataset
+
+# view(dataset, registry) -> {istat: {(table, line_start): [extra rows]}}
+# an extra row is {"label": str, "value": str, "links": [{"name", "url"}] | None}
+Views = dict[str, dict[tuple[str, int], list[dict]]]
+
+
+def _url(istat: str) -> str:
+    return f"/comuni/{istat}/"
+
+
+def _table(ds: Dataset, name: str):
+    return next((t for t in ds.tables if t.name == name), None)
+
+
+def smart(ds: Dataset, registry) -> Views:
+    t = _table(ds, "partecipanti")
+    groups = _table(ds, "gruppi")
+    out: Views = defaultdict(dict)
+    if not t:
+        return out
+    members: dict[str, list[dict]] = defaultdict(list)
+    for r in t.rows:
+        members[r["group_id"]].append(r)
+    capofila = {g["group_id"]: g for g in (groups.rows if groups else [])}
+    for r in t.rows:
+        if not r.get("istat"):
+            continue
+        others = [{"name": m.get("comune") or m["name"], "url": _url(m["istat"]) if m.get("istat") else None}
+                  for m in members[r["group_id"]] if m is not r]
+        g = capofila.get(r["group_id"], {})
+        extra = [{"label": "Capofila del gruppo", "value": g.get("capofila", "–"), "links": None},
+                 {"label": "Altri partecipanti", "value": str(len(others)), "links": others}]
+        out[r["istat"]][("partecipanti", r["line_start"])] = extra
+    return out
+
+
+def fondo06(ds: Dataset, registry) -> Views:
+    t = _table(ds, "riparto")
+    out: Views = defaultdict(dict)
+    if not t:
+        return out
+    rows = [r for r in t.rows if r.get("istat") and r.get("totale_riparto") is not None]
+    per_child = {}
+    for r in rows:
+        pop = r.get("pop_0_6")
+        if pop:
+            per_child[id(r)] = Decimal(str(r["totale_riparto"])) / Decimal(pop)
+
+    def ranks(key: Callable, group: Callable) -> dict[int, tuple[int, int]]:
+        by: dict[str, list[dict]] = defaultdict(list)
+        for r in rows:
+            if key(r) is not None:
+                by[group(r)].append(r)
+        res = {}
+        for members in by.values():
+            members.sort(key=lambda r: (-key(r), r["istat"]))
+            for i, r in enumerate(members, start=1):
+                res[id(r)] = (i, len(members))
+        return res
+
+    total = lambda r: Decimal(str(r["totale_riparto"]))  # noqa: E731
+    pc = lambda r: per_child.get(id(r))  # noqa: E731
+    prov = lambda r: r.get("provincia") or ""  # noqa: E731
+    rank_prov, rank_reg = ranks(total, prov), ranks(total, lambda r: "")
+    rank_pc_prov, rank_pc_reg = ranks(pc, prov), ranks(pc, lambda r: "")
+    for r in rows:
+        extra = []
+        if id(r) in per_child:
+            extra.append({"label": "Riparto per bambino 0-6 anni",
+                          "value": formatting.euro(per_child[id(r)]), "links": None})
+        for label, rk in (("Posizione in provincia per importo", rank_prov),
+                          ("Posizione in Lombardia per importo", rank_reg),
+                          ("Posizione in provincia per importo per bambino", rank_pc_prov),
+                          ("Posizione in Lombardia per importo per bambino", rank_pc_reg)):
+            if id(r) in rk:
+                i, n = rk[id(r)]
+                extra.append({"label": label, "value": f"{i}ª su {formatting.num(n)}", "links": None})
+        out[r["istat"]][("riparto", r["line_start"])] = extra
+    return out
+
+
+def collegi(ds: Dataset, registry) -> Views:
+    t = _table(ds, "comuni_collegi")
+    c = _table(ds, "collegi")
+    out: Views = defaultdict(dict)
+    if not t or not c:
+        return out
+    by_number = {r["number"]: r for r in c.rows}
+    for r in t.rows:
+        col = by_number.get(r.get("collegio"))
+        if not r.get("istat") or not col:
+            continue
+        extra = [{"label": "Collegio", "value": f"{col['number']} – {col['name']}", "links": None},
+                 {"label": "Seggi del collegio", "value": formatting.num(col.get("seats")), "links": None},
+                 {"label": "Comuni del collegio", "value": formatting.num(col.get("comuni")), "links": None}]
+        out[r["istat"]][("comuni_collegi", r["line_start"])] = extra
+    return out
+
+
+def sovrimposta(ds: Dataset, registry) -> Views:
+    t = _table(ds, "aliquote")
+    notes = _table(ds, "note")
+    out: Views = defaultdict(dict)
+    if not t:
+        return out
+    text = {n["id"]: n for n in (notes.rows if notes else [])}
+    for r in t.rows:
+        if not r.get("istat"):
+            continue
+        extra = []
+        n = text.get(r.get("footnote_id"))
+        if n:
+            extra.append({"label": f"Nota ({n.get('marker') or ''})", "value": n["text"], "links": None,
+                          "source_line": n["line_start"]})
+        out[r["istat"]][("aliquote", r["line_start"])] = extra
+    return out
+
+
+VIEWS: dict[str, Callable[[Dataset, object], Views]] = {
+    "smart-polizia-locale-2025": smart,
+    "fondo-0-6-riparto-2018": fondo06,
+    "collegi-pd-lombardia-2014": collegi,
+    "sovrimposta-fabbricati-1983": sovrimposta,
+}
+
+
+def extras(ds: Dataset, registry) -> Views:
+    view = VIEWS.get(ds.name)
+    return view(ds, registry) if view else {}
