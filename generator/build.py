@@ -8,6 +8,7 @@ failed build never leaves a half-written site.
 from __future__ import annotations
 
 import os
+from decimal import Decimal
 import shutil
 import sys
 import tempfile
@@ -143,6 +144,44 @@ def comuni_dataset(reg: registry.Registry) -> Dataset:
                    keywords=["comuni", "ISTAT", "anagrafica"])
 
 
+FACT_FIELDS = [
+    {"name": "label", "type": "string", "title": "Voce", "constraints": {"required": True}},
+    {"name": "value", "type": "number", "title": "Valore"},
+    {"name": "text", "type": "string", "title": "Valore (testo)",
+     "description": "Per le voci non numeriche (es. riferimenti di atti)"},
+    {"name": "unit", "type": "string", "title": "Unità"},
+    {"name": "note", "type": "string", "title": "Nota"},
+]
+
+
+def attach_facts(doc_id: str, result: ParseResult) -> None:
+    """Programme-level facts (declared totals, counts) become a ``fatti`` table of the
+    dataset they describe (``dataset`` key) or of the document's first dataset."""
+    if not result.facts or not result.datasets:
+        return
+    by_ds: dict[str, list[dict]] = {}
+    for f in result.facts:
+        by_ds.setdefault(f.get("dataset") or result.datasets[0].name, []).append(f)
+    for ds in result.datasets:
+        facts = by_ds.get(ds.name)
+        if not facts or any(t.name == "fatti" for t in ds.tables):
+            continue
+        rows = []
+        for f in facts:
+            lines = f.get("lines") or [f.get("line_start"), f.get("line_end")]
+            v = f.get("value")
+            numeric = isinstance(v, (int, float, Decimal)) and not isinstance(v, bool)
+            rows.append({"label": f["label"], "value": v if numeric else None,
+                         "text": None if numeric or v is None else str(v), "unit": f.get("unit"),
+                         "note": f.get("note"),
+                         **provenance(f.get("source_id") or doc_id, int(lines[0] or 1),
+                                      int(lines[1] or lines[0] or 1), f.get("act_id") or "")})
+        ds.tables.insert(0, Table("fatti", "Cifre chiave",
+                                  "Valori dichiarati dal documento a livello di programma "
+                                  "(totali, conteggi), con la riga da cui provengono.",
+                                  FACT_FIELDS, rows))
+
+
 def documents_dataset(docs: list[sources.Document], results: dict[str, ParseResult]) -> Dataset:
     dfields = [
         {"name": "id", "type": "string", "title": "Id", "constraints": {"required": True, "unique": True}},
@@ -212,6 +251,8 @@ def build(site_dir: Path | None = None, strict: bool = False, log: Log | None = 
                 log.info(
                     f"  check {'known' if c.known else 'FAILED'}: {c.doc_id} [{c.id}] "
                     f"declared {c.declared!r} parsed {c.parsed!r}")
+    for doc_id, r in results.items():
+        attach_facts(doc_id, r)
     datasets = [comuni_dataset(reg), documents_dataset(docs, results)]
     datasets += [ds for r in results.values() for ds in r.datasets]
 

@@ -13,7 +13,10 @@ def num(v, decimals: int | None = None) -> str:
         return "–"
     if isinstance(v, bool):
         return "sì" if v else "no"
-    d = v if isinstance(v, Decimal) else Decimal(str(v))
+    try:
+        d = v if isinstance(v, Decimal) else Decimal(str(v))
+    except ArithmeticError:       # not a number: show it as it is
+        return str(v)
     if decimals is not None:
         d = d.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_EVEN)
     sign = "-" if d < 0 else ""

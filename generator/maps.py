@@ -49,9 +49,9 @@ PROJ = "+proj=tmerc +lat_0=0 +lon_0=12.5 +k=0.9996 +x_0=0 +y_0=0 +ellps=WGS84 +u
 # Per use: long side of the map in SVG user units, Douglas-Peucker tolerance in user
 # units, padding.  Coordinates are integers in user units.
 PARAMS = {
-    "province": {"size": 1000, "tol": 0.9, "pad": 6},
+    "province": {"size": 1000, "tol": 0.5, "pad": 6},
     "region": {"size": 1000, "tol": 1.1, "pad": 6},
-    "italy": {"size": 1000, "tol": 1.0, "pad": 6},
+    "italy": {"size": 1000, "tol": 1.5, "pad": 6},
 }
 ITALY_MAX_BYTES = 600_000   # above this, the national map falls back to provinces
 TINY = 24                   # comuni smaller than this (user units) get a ring marker
@@ -362,8 +362,8 @@ def _render(topo: _Topology, key: str, features: Mapping[str, list[list[int]]],
     minx, miny = pts.min(axis=0)
     maxx, maxy = pts.max(axis=0)
     s = (size - 2 * pad) / max(maxx - minx, maxy - miny)
-    width = int(math.ceil((maxx - minx) * s)) + 2 * pad
-    height = int(math.ceil((maxy - miny) * s)) + 2 * pad
+    width = int(math.ceil((maxx - minx) * s - 1e-6)) + 2 * pad
+    height = int(math.ceil((maxy - miny) * s - 1e-6)) + 2 * pad
 
     def to_units(xy: np.ndarray) -> np.ndarray:
         u = np.empty(xy.shape, dtype=np.int64)
@@ -401,7 +401,7 @@ def _render(topo: _Topology, key: str, features: Mapping[str, list[list[int]]],
             hi = rhi if hi is None else np.maximum(hi, rhi)
             d = np.diff(r, axis=0)
             first = r[0] if prev_start is None else r[0] - prev_start
-            parts.append(f"m{first[0]} {first[1]} ".replace(" -", "-") + _fmt_pairs(d) + "z")
+            parts.append(f"m{first[0]} {first[1]} {_fmt_pairs(d)}z".replace(" -", "-"))
             prev_start = r[0]
         rp = to_units(np.asarray(rep[fk], dtype=float).reshape(1, 2))[0]
         if not parts:  # collapsed at this scale: a 2x2 square at a point inside it
@@ -637,7 +637,7 @@ def locator_overlay(istat: str, name: str | None = None, province_name: str | No
             f'{_e(province_name)}</title>'
             f'<desc id="{tid}-d">Mappa dei comuni della provincia di {_e(province_name)}; '
             f'il comune di {_e(name)} è evidenziato.</desc>'
-            f'<path class="comune selected" id="{tid}-c" d="{lay.paths[istat]}" '
+            f'<path class="comune selected" d="{lay.paths[istat]}" '
             f'fill="{HIGHLIGHT}" stroke="{HIGHLIGHT_STROKE}" stroke-width="2" '
             f'stroke-linejoin="round" fill-rule="evenodd"/>{marker}</svg>')
 
@@ -658,7 +658,7 @@ def locator_html(istat: str, name: str, province_name: str, geo: Geometry | None
     return (f'<figure class="map locator">'
             f'<div class="map-stack">'
             f'<img src="{src}" alt="" width="{lay.width}" height="{lay.height}" '
-            f'loading="lazy" decoding="async">'
+            f'loading="lazy" decoding="async"/>'
             f'{locator_overlay(istat, name, province_name, geo)}'
             f'</div>'
             f'<figcaption>{_e(name)} nella provincia di {_e(province_name)}. Confini ISTAT '
@@ -855,8 +855,8 @@ def _choropleth_provinces(values, by_province, title, legend_title, classes, fmt
         if by_province:
             pv[s] = values.get(s)
             continue
-        known = [float(values[c]) for c in reg.provinces[s]["comuni"]
-                 if values.get(c) is not None]
+        known = [values[c] for c in reg.provinces[s]["comuni"]
+                 if values.get(c) is not None and not _isnan(values[c])]
         if not known:
             pv[s] = None
         elif callable(aggregate):
@@ -876,74 +876,90 @@ def _choropleth_provinces(values, by_province, title, legend_title, classes, fmt
                            id_prefix or _slug(f"italy:province|{title}"), "region", note)
 
 
+_WORDS = {"comuni": ("comune", "comuni", "dei"), "province": ("provincia", "province", "delle")}
+
+
+def _count(n: int, unit: str) -> str:
+    one, many, _ = _WORDS[unit]
+    return f"{formatting.num(n)} {one if n == 1 else many}"
+
+
 def _choropleth_svg(lay: Layer, vals: Mapping[str, float | None], names: Mapping[str, str],
-                    label: str, unit_word: str, title: str, legend_title: str, classes: int,
+                    label: str, unit: str, title: str, legend_title: str, classes: int,
                     fmt, method: str, desc: str | None, pfx: str, border_mesh: str,
                     note: str | None = None) -> str:
     absent = sorted(k for k in vals if k not in lay.paths)   # no boundaries: not drawn
     vals = {k: v for k, v in vals.items() if k in lay.paths}
     known = {k: v for k, v in vals.items() if v is not None and not _isnan(v)}
     nodata = sorted(k for k in vals if k not in known)
-    if known:
-        if method == "natural":
-            breaks = natural_breaks([float(v) for v in known.values()], classes)
-        elif method == "quantile":
-            breaks = quantile_breaks([float(v) for v in known.values()], classes)
-        else:
-            raise ValueError(f"metodo sconosciuto: {method!r}")
-    else:
+    if method not in ("quantile", "natural"):
+        raise ValueError(f"metodo sconosciuto: {method!r}")
+    floats = [float(v) for v in known.values()]
+    if not known:
         breaks = []
+    elif method == "natural":
+        breaks = natural_breaks(floats, classes)
+    else:
+        breaks = quantile_breaks(floats, classes)
     k = len(breaks)
     colours = palette(k) if k else []
     members: list[list[str]] = [[] for _ in range(k)]
     for code in sorted(known):
         members[_classify(float(known[code]), breaks)].append(code)
-    lows = [min((known[c] for c in m), key=float) if m else None for m in members]
-    highs = [max((known[c] for c in m), key=float) if m else None for m in members]
+    members = [m for m in members if m]     # cannot happen with data-valued breaks
+    k = len(members)
+    colours = palette(k) if k else []
 
-    def rng(i):
-        if lows[i] is None:
-            return "nessun valore"
-        a, b = fmt(lows[i]), fmt(highs[i])
-        return a if a == b else f"{a} – {b}"
+    def rng(m: list[str]) -> str:
+        lo = fmt(min((known[c] for c in m), key=float))
+        hi = fmt(max((known[c] for c in m), key=float))
+        return lo if lo == hi else f"{lo} – {hi}"
+
+    entries = [(colours[i], f"q{i + 1}", f"{rng(m)} ({_count(len(m), unit)})")
+               for i, m in enumerate(members)]
+    entries.append((f"url(#{pfx}-nd)", "nd",
+                    f"Dato non disponibile ({_count(len(nodata), unit)})"))
 
     W, H = lay.width, lay.height
-    fs = max(14, round(W * 0.022))          # legend text size in user units
-    sw = round(fs * 1.6)                    # swatch
-    row = round(fs * 2.0)
-    cols = 2 if W >= 700 else 1
-    entries = [(f"url(#{pfx}-nd)" if i == k else colours[i],
-                ("Dato non disponibile" if i == k else rng(i)),
-                len(nodata) if i == k else len(members[i])) for i in range(k + 1)]
-    if not nodata:
-        entries[-1] = (entries[-1][0], entries[-1][1], 0)
+    fs = max(14, round(W * 0.025))          # legend text size, user units
+    sw = round(fs * 1.6)                    # swatch width
+    row = round(fs * 1.9)
+    x0 = round(fs * 0.5)
+    longest = max(len(t) for _, _, t in entries)
+    cols = 2 if (W - 2 * x0) / 2 >= sw + fs * (0.5 + 0.55 * longest) else 1
     nrows = math.ceil(len(entries) / cols)
+    colw = (W - 2 * x0) // cols
     legend_top = H + round(fs * 0.8)
-    total_h = legend_top + round(fs * 1.8) + nrows * row + round(fs * 0.6)
+    total_h = legend_top + round(fs * 1.8) + nrows * row + round(fs * 0.4)
 
-    word = unit_word
-    summary = "; ".join(f"{rng(i)}: {len(members[i])} {word}" for i in range(k))
-    auto_desc = (f"Mappa coropletica dei {len(vals)} {word} ({_e(label)}) per "
-                 f"{_e(legend_title)}, in {k} classi "
-                 f"{'per quantili' if method == 'quantile' else 'a intervalli naturali'}: "
-                 f"{_e(summary)}; dato non disponibile: {len(nodata)} {word}. "
-                 f"{_e(note) + ' ' if note else ''}"
-                 f"{f'{len(absent)} {word} senza confini disponibili non sono disegnati. ' if absent else ''}"
-                 f"I valori sono anche nella tabella che segue.")
-    d_text = _e(desc) if desc is not None else auto_desc
+    art = _WORDS[unit][2]
+    how = "per quantili" if method == "quantile" else "a intervalli naturali (Jenks)"
+    parts = [f"Mappa coropletica {art} {_count(len(vals), unit)} ({label}): {legend_title}, "
+             f"in {k} {'classe' if k == 1 else 'classi'} {how}, dal colore più chiaro "
+             f"(valori più bassi) al più scuro."]
+    parts += [f"{rng(m)}: {_count(len(m), unit)}." for m in members]
+    parts.append(f"Dato non disponibile (tratteggio): {_count(len(nodata), unit)}.")
+    if note:
+        parts.append(note)
+    if absent:
+        parts.append(f"Senza confini disponibili, non disegnati: {_count(len(absent), unit)}.")
+    parts.append("Gli stessi valori sono nella tabella dei dati.")
+    d_text = desc if desc is not None else " ".join(parts)
+
+    # comuni of a region: thin white borders; at national scale only region borders
+    area_stroke = ('stroke="#ffffff" stroke-width="0.6" stroke-linejoin="round" '
+                   if lay.key.startswith(("region", "province")) or unit == "province"
+                   else 'stroke="none" ')
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {total_h}" '
            f'class="choropleth" role="img" aria-labelledby="{pfx}-t {pfx}-d">'
-           f'<title id="{pfx}-t">{_e(title)}</title><desc id="{pfx}-d">{d_text.strip()}</desc>'
+           f'<title id="{pfx}-t">{_e(title)}</title><desc id="{pfx}-d">{_e(d_text)}</desc>'
            f'<defs><pattern id="{pfx}-nd" width="8" height="8" patternUnits="userSpaceOnUse" '
            f'patternTransform="rotate(45)"><rect width="8" height="8" fill="{NODATA_BG}"/>'
-           f'<rect width="2.5" height="8" fill="{NODATA_LINE}"/></pattern></defs>'
-           f'<g class="areas" stroke="#ffffff" stroke-width="0.6" stroke-linejoin="round" '
-           f'fill-rule="evenodd">']
-    for i in range(k):
-        if not members[i]:
-            continue
+           f'<rect width="3" height="8" fill="{NODATA_LINE}"/></pattern></defs>'
+           f'<g class="areas" {area_stroke}fill-rule="evenodd">']
+    for i, m in enumerate(members):
         out.append(f'<g class="q{i + 1}" fill="{colours[i]}">')
-        for code in members[i]:
+        for code in m:
             out.append(f'<path d="{lay.paths[code]}"><title>{_e(names[code])}: '
                        f'{_e(fmt(known[code]))}</title></path>')
         out.append('</g>')
@@ -959,21 +975,17 @@ def _choropleth_svg(lay: Layer, vals: Mapping[str, float | None], names: Mapping
                    f'stroke-linejoin="round" d="{lay.meshes[border_mesh]}"/>')
     out.append(f'<path class="outline" fill="none" stroke="{OUTLINE}" stroke-width="1.5" '
                f'stroke-linejoin="round" d="{lay.meshes.get("outline", "")}"/>')
-    # legend
-    x0 = round(fs * 0.5)
     out.append(f'<g class="legend" font-size="{fs}" fill="{TEXT}">'
                f'<text x="{x0}" y="{legend_top + fs}" font-weight="bold">{_e(legend_title)}'
                f'</text>')
-    colw = (W - 2 * x0) // cols
-    for n, (fill, text, count) in enumerate(entries):
+    for n, (fill, cls, text) in enumerate(entries):
         r, c = n % nrows, n // nrows
         x = x0 + c * colw
         y = legend_top + round(fs * 1.8) + r * row
-        cls = "nd" if n == k else f"q{n + 1}"
         out.append(f'<g class="key {cls}"><rect x="{x}" y="{y}" width="{sw}" height="{fs}" '
                    f'fill="{fill}" stroke="{OUTLINE}" stroke-width="1"/>'
                    f'<text x="{x + sw + round(fs * 0.5)}" y="{y + round(fs * 0.85)}">'
-                   f'{_e(text)} ({count} {word})</text></g>')
+                   f'{_e(text)}</text></g>')
     out.append('</g></svg>')
     return "".join(out)
 

@@ -9,6 +9,14 @@ catalogue's issue date), so two builds of the same data give byte-identical file
 * :func:`dataset_jsonld` – a schema.org ``Dataset`` for a package's HTML page.
 * :func:`jsonld_script` – JSON safe to embed in ``<script type="application/ld+json">``.
 
+IRIs (all under ``site_url``): catalogue ``/dati/#catalogo``; dataset
+``/dati/<name>/#dataset`` (also the ``@id`` of the schema.org JSON-LD); distribution
+``/dati/<name>/#distribuzione-<resource>``; agents and contact points ``/chi-siamo/#...``.
+Files are ``/data/<name>/<path>`` (download and access URL), the landing page is the
+descriptor's ``homepage``.  Licences use the Italian licence vocabulary (CC BY 4.0 ->
+``.../licences/A21_CCBY40``), formats the EU file-type authority, themes the EU
+data-theme authority (chosen from name, title and keywords: :func:`themes_of`).
+
 Every node of the RDF graph has an IRI minted under the site URL (no blank nodes), and
 the three serialisations are written from the sorted triples, so the output does not
 depend on hash seeds or on the order in which the descriptors are given.
@@ -40,7 +48,6 @@ THEME_SCHEME = URIRef("http://publications.europa.eu/resource/authority/data-the
 
 #: prefixes declared in every serialisation (all of them end with ``#`` or ``/``)
 PREFIXES: dict[str, str] = {
-    "adms": "http://www.w3.org/ns/adms#",
     "dcat": str(DCAT),
     "dcatapit": str(DCATAPIT),
     "dct": str(DCTERMS),
@@ -81,12 +88,14 @@ FILE_TYPES = {
 
 #: EU data themes chosen from the package's name, title and keywords (word prefixes)
 THEME_RULES: list[tuple[str, str]] = [
+    ("AGRI", r"agricol|pesca|piscator|ittic|fauna|caccia|zootecn|forest"),
+    ("ENVI", r"ambient|clima|inquinam|rifiut|natura\b|parchi\b"),
     ("ECON", r"fiscal|sovrimpost|impost|tribut|tass[ae]|bilanc|finanz|riparto|fond[oi]\b"
              r"|spes[ae]\b|econom"),
     ("EDUC", r"istruzion|scuol|infanzia|0-6\b|educa"),
-    ("JUST", r"polizia|sicurezza|giustizia"),
+    ("JUST", r"polizia|sicurezza|giustizia|protezione civile"),
     ("REGI", r"comun[ei]\b|provinc|region[ei]\b|territor|aree interne|snai\b|coesione"),
-    ("SOCI", r"social|famigli|popolazion|welfare"),
+    ("SOCI", r"social|famigli|popolazion|welfare|volontariat|associazion"),
     ("GOVE", r"elezion|elettoral|collegi|partit[oi]\b|atti\b|fonti\b|govern|amministra"
              r"|document"),
 ]
@@ -242,9 +251,10 @@ def _add_contact(g: Graph, site_url: str, contributor: dict,
     return iri
 
 
-def _add_licence(g: Graph, licence: dict) -> URIRef:
+def _add_licence(g: Graph, site_url: str, licence: dict) -> URIRef:
     name = str(licence.get("name") or "")
-    iri, kind = LICENCES.get(name, (licence.get("path") or "", "Attribution"))
+    path = absolute_url(site_url, licence["path"]) if licence.get("path") else ""
+    iri, kind = LICENCES.get(name, (path, "Attribution"))
     if not iri:
         raise ValueError(f"licence without a known name or a path: {licence!r}")
     node = URIRef(iri)
@@ -252,8 +262,8 @@ def _add_licence(g: Graph, licence: dict) -> URIRef:
     g.add((node, RDF.type, DCTERMS.LicenseDocument))
     g.add((node, DCTERMS.type, ADMS_LICENCE_TYPE[kind]))
     g.add((node, FOAF.name, _lit(licence.get("title") or name)))
-    if licence.get("path") and licence["path"] != iri:
-        g.add((node, FOAF.page, URIRef(licence["path"])))
+    if path and path != iri:
+        g.add((node, FOAF.page, URIRef(path)))
     return node
 
 
@@ -290,7 +300,7 @@ def _add_dataset(g: Graph, d: dict, site_url: str, publisher_id: str,
         if src.get("path"):
             g.add((ds, DCTERMS.source, URIRef(absolute_url(site_url, src["path"]))))
 
-    licences = [_add_licence(g, lic) for lic in d.get("licenses") or []]
+    licences = [_add_licence(g, site_url, lic) for lic in d.get("licenses") or []]
     if not licences:
         raise ValueError(f"package {name!r} has no licence")
     for res in d.get("resources") or []:
@@ -305,8 +315,9 @@ def _add_dataset(g: Graph, d: dict, site_url: str, publisher_id: str,
         url = URIRef(download_url(site_url, name, res["path"]))
         g.add((dist, DCAT.accessURL, url))
         g.add((dist, DCAT.downloadURL, url))
-        if res.get("mediatype"):
-            g.add((dist, DCAT.mediaType, URIRef(IANA_MEDIA + res["mediatype"])))
+        media = str(res.get("mediatype") or "").split(";")[0].strip().lower()
+        if re.fullmatch(r"[a-z0-9.+-]+/[a-z0-9.+-]+", media):
+            g.add((dist, DCAT.mediaType, URIRef(IANA_MEDIA + media)))
         for lic in licences:
             g.add((dist, DCTERMS.license, lic))
         if res.get("bytes") is not None:
@@ -365,18 +376,25 @@ def _qname(iri: str) -> str | None:
     for prefix, ns in PREFIXES.items():
         if iri.startswith(ns):
             local = iri[len(ns):]
-            if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.-]*", local) and (
+            if re.fullmatch(r"[A-Za-z_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_-])?", local) and (
                     best is None or len(ns) > len(PREFIXES[best.split(":")[0]])):
                 best = f"{prefix}:{local}"
     return best
 
 
+def _term_key(o) -> tuple:
+    if isinstance(o, Literal):
+        return (1, str(o), o.language or "", str(o.datatype or ""))
+    return (0, str(o), "", "")
+
+
 def _subjects(g: Graph) -> list[tuple[URIRef, list[URIRef], list[tuple]]]:
     """(subject, sorted types, sorted (predicate, object) pairs) in a stable order."""
     out = []
-    for s in sorted({s for s in g.subjects()}):
-        types = sorted(g.objects(s, RDF.type))
-        pairs = sorted((p, o) for p, o in g.predicate_objects(s) if p != RDF.type)
+    for s in sorted(set(g.subjects()), key=str):
+        types = sorted(g.objects(s, RDF.type), key=str)
+        pairs = sorted(((p, o) for p, o in g.predicate_objects(s) if p != RDF.type),
+                       key=lambda po: (str(po[0]), _term_key(po[1])))
         rank = min((_TYPE_RANK.index(t) for t in types if t in _TYPE_RANK),
                    default=len(_TYPE_RANK))
         out.append((rank, s, types, pairs))

@@ -1,10 +1,11 @@
 """Stage 1: discover the vendored documents, check them against the manifest, load their text.
 
 A document is added by dropping its file into ``data/sources/`` and adding one entry
-to ``sources.yaml``. Nothing else. Problems (missing file, file without an entry,
-changed hash, bad encoding, binary content, path tricks) are reported with file and
-line; the document is then skipped (or, for encoding fixes we can make exactly,
-loaded with a warning).
+to ``sources.yaml``. Nothing else. Problems (unreadable or malformed manifest, missing
+file, file without an entry, changed hash, bad encoding, binary content, path tricks,
+unknown parser) are reported with file and line; the document is then skipped (or,
+where the text can be normalised exactly — BOM, CR/CRLF line endings — loaded with a
+warning). A bad input never stops the build: it is reported and the rest goes on.
 """
 from __future__ import annotations
 
@@ -52,24 +53,46 @@ class Document:
 
 
 def load_manifest(log: Log, manifest: Path | None = None) -> list[dict]:
+    """The sound entries of the manifest; every unsound one is reported and left out.
+
+    Each returned entry has ``id`` and ``file`` as strings and ``_line``, the line of the
+    manifest where the entry starts.
+    """
     manifest = manifest or paths.MANIFEST
     rel = _rel(manifest)
-    if not manifest.exists():
+    if not manifest.is_file():
         log.error("manifest-missing", "sources manifest not found", rel)
         return []
+    raw = manifest.read_bytes()
     try:
-        data = yaml.safe_load(manifest.read_text(encoding="utf-8")) or {}
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        log.error("manifest-encoding", f"manifest is not UTF-8 (byte 0x{raw[e.start]:02x}); "
+                  "convert it to UTF-8", rel, raw[:e.start].count(b"\n") + 1)
+        return []
+    try:
+        data = yaml.safe_load(text)
+        tree = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as e:
         line = getattr(getattr(e, "problem_mark", None), "line", None)
         log.error("manifest-syntax", f"manifest is not valid YAML: {e}", rel,
                   line + 1 if line is not None else None)
         return []
+    if data is None:
+        return []
+    if not isinstance(data, dict) or not isinstance(data.get("documents") or [], list):
+        log.error("manifest-syntax", "manifest must be a mapping whose `documents:` is a list "
+                  "of entries", rel, 1)
+        return []
     entries = data.get("documents") or []
-    text_lines = manifest.read_text(encoding="utf-8").splitlines()
-    out, seen = [], set()
-    for e in entries:
-        eid = str(e.get("id", ""))
-        line = _line_of(text_lines, f"id: {eid}") if eid else None
+    lines = _entry_lines(tree, len(entries))
+    known_parsers = _parser_families()
+    out, seen, files = [], set(), {}
+    for e, line in zip(entries, lines):
+        if not isinstance(e, dict):
+            log.error("manifest-entry", f"entry is not a mapping of fields: {e!r}", rel, line)
+            continue
+        eid = str(e.get("id") or "")
         missing = [k for k in REQUIRED if not e.get(k)]
         if missing:
             log.error("manifest-entry", f"entry {eid or '?'} lacks {', '.join(missing)}", rel, line)
@@ -77,23 +100,36 @@ def load_manifest(log: Log, manifest: Path | None = None) -> list[dict]:
         if not ID_RE.match(eid):
             log.error("manifest-id", f"id {eid!r} is not a slug (a-z, 0-9, '-')", rel, line)
             continue
-        f = str(e["file"])
-        if "/" in f or "\\" in f or f.startswith("."):
+        f = e["file"]
+        if not isinstance(f, str) or "/" in f or "\\" in f or f.startswith(".") or "\0" in f:
             log.error("manifest-path", f"file {f!r} must be a plain file name in data/sources/",
                       rel, line)
             continue
         if eid in seen:
             log.error("manifest-duplicate", f"id {eid} appears twice", rel, line)
             continue
+        if f in files:
+            log.error("manifest-duplicate", f"file {f} is already the file of entry {files[f]}",
+                      rel, line)
+            continue
+        parser = e.get("parser")
+        if parser not in (None, "") and parser not in known_parsers[0] \
+                and parser not in known_parsers[1]:
+            log.warning("unknown-parser", f"entry {eid} names parser {parser!r}, which does not "
+                        f"exist (known: {', '.join(sorted(known_parsers[0]))}); the document "
+                        "gets a page but no dataset", rel, line)
         seen.add(eid)
-        e["_line"] = line
-        out.append(e)
+        files[f] = eid
+        out.append({**e, "id": eid, "_line": line})
     return out
 
 
 def discover(log: Log, sources_dir: Path | None = None) -> list[Document]:
     """Every manifest entry whose file is present and sound, as a loaded Document."""
     sources_dir = sources_dir or paths.SOURCES
+    if not sources_dir.is_dir():
+        log.error("sources-missing", "the sources folder does not exist", _rel(sources_dir))
+        return []
     manifest = sources_dir / "sources.yaml"
     entries = load_manifest(log, manifest)
     listed = {e["file"] for e in entries}
@@ -105,9 +141,17 @@ def discover(log: Log, sources_dir: Path | None = None) -> list[Document]:
     docs = []
     for e in entries:
         p = sources_dir / e["file"]
+        if p.is_symlink():
+            log.error("symlink", f"manifest entry {e['id']} names a symbolic link (to "
+                      f"{p.readlink()}): vendor the file itself", _rel(manifest), e.get("_line"))
+            continue
         if not p.exists():
             log.error("file-missing", f"manifest entry {e['id']} names a file that is not there",
                       _rel(manifest), e.get("_line"))
+            continue
+        if not p.is_file():
+            log.error("not-a-file", f"manifest entry {e['id']} names {e['file']}, which is not "
+                      "a regular file", _rel(manifest), e.get("_line"))
             continue
         doc = load_document(p, e, log)
         if doc is not None:
@@ -117,7 +161,11 @@ def discover(log: Log, sources_dir: Path | None = None) -> list[Document]:
 
 def load_document(path: Path, meta: dict, log: Log) -> Document | None:
     rel = _rel(path)
-    raw = path.read_bytes()
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        log.error("unreadable", f"document cannot be read: {e.strerror}", rel)
+        return None
     digest = hashlib.sha256(raw).hexdigest()
     if digest != str(meta.get("sha256", "")).lower():
         log.error("hash-mismatch", f"sha256 is {digest}, manifest says {meta.get('sha256')}: "
@@ -139,8 +187,8 @@ def load_document(path: Path, meta: dict, log: Log) -> Document | None:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
         line = raw[:e.start].count(b"\n") + 1
-        log.error("encoding", f"not UTF-8 (byte 0x{raw[e.start]:02x} at offset {e.start}); "
-                  "convert the file to UTF-8", rel, line)
+        log.error("encoding", f"not UTF-8 (byte 0x{raw[e.start]:02x} at offset {e.start}"
+                  f"{_legacy_hint(raw)}); convert the file to UTF-8", rel, line)
         return None
     if "\r" in text:
         log.warning("line-endings", "CR/CRLF line endings normalised to LF", rel,
@@ -161,11 +209,30 @@ def load_document(path: Path, meta: dict, log: Log) -> Document | None:
     return Document(id=meta["id"], path=path, meta=meta, text=text, sha256=digest, lines=lines)
 
 
-def _line_of(lines: list[str], needle: str) -> int | None:
-    for i, ln in enumerate(lines, start=1):
-        if needle in ln:
-            return i
-    return None
+def _legacy_hint(raw: bytes) -> str:
+    """``'; it reads as Windows-1252 (cp1252)'`` when that legacy encoding decodes it."""
+    for enc, name in (("cp1252", "Windows-1252 (cp1252)"), ("latin-1", "Latin-1")):
+        try:
+            raw.decode(enc)
+        except UnicodeDecodeError:
+            continue
+        return f"; it reads as {name}"
+    return ""
+
+
+def _entry_lines(tree, n: int) -> list[int | None]:
+    """1-based manifest line where each of the ``n`` entries of ``documents:`` starts."""
+    if isinstance(tree, yaml.MappingNode):
+        for key, value in tree.value:
+            if getattr(key, "value", None) == "documents" and isinstance(value, yaml.SequenceNode):
+                return [item.start_mark.line + 1 for item in value.value]
+    return [None] * n
+
+
+def _parser_families() -> tuple[set[str], set[str]]:
+    """``(families, modules that failed to import)`` of generator/parsers."""
+    from . import parsers      # here, not at the top: parsers import this module's types
+    return set(parsers.families()), set(parsers.BROKEN)
 
 
 def _rel(p: Path) -> str:
