@@ -4,82 +4,94 @@
 for each link, which rule made it count; ``link_line(text, mentions)`` renders one
 line as HTML with those links. A name is linked only when the match is unambiguous:
 many comuni are also common words (Sale, Nave, Opera, Calcio, Re, Ora), province
-names (Bergamo in "Provincia di Bergamo"), street names (Via Roma) or homonyms
-(two comuni called Paterno), and a wrong link is worse than a missing one.
+names (Bergamo in "Provincia di Bergamo"), street names (Via Roma), parts of longer
+names (Rio in "Rio Marina") or homonyms (Paterno and Paternò), and a wrong link is
+worse than a missing one.
 
 Matching
 --------
 The text is read as one stream of word tokens (letters only; apostrophes, hyphens
 and spaces separate tokens; accents are folded as in :func:`registry.normalise`, so
 ``FENEGRO'`` matches Fenegrò and ``Sant'Angelo`` matches Sant'Angelo). Every comune
-name of the registry (official name, each part of a bilingual name, a variant with
-``S.`` for San/Santo/Santa/Sant', historical names that no current comune carries)
-is indexed by its first token; at each token the longest name that matches wins
-(``Castione della Presolana`` over ``Castione``, ``Ponte di Legno`` over
-``Ponte``). A name may run over a line break (``PONTE SAN`` / ``PIETRO``, at most
-one blank line in between) and a word split by an end-of-line hyphen is joined
-when the next line goes on in lower case (``Spinade-`` / ``sco``) or when the joined
-word is a word of some comune name (``BRE-`` / ``NO``); such a mention yields one
-:class:`Mention` per line it touches.
+name is indexed by its first token: the official name, each part of a bilingual
+name, a variant with ``S.`` for San/Santo/Santa/Sant', the names of historical
+comuni that no current comune carries (linked to the historical comune's page) and
+the curated aliases (used only with a strong context, below). At each token the
+longest name that matches wins (``Castione della Presolana`` over ``Castione``,
+``Ponte di Legno`` over ``Ponte``). A name may run over a line break (``PONTE SAN``
+/ ``PIETRO``, at most one blank line in between), and a word split by an
+end-of-line hyphen is joined when the next line goes on in lower case
+(``Spinade-`` / ``sco``) or when the joined word is a word of some comune name
+(``BRE-`` / ``NO``); such a mention gives one :class:`Mention` per line it touches.
 
 Case: in mixed-case text a proper name is capitalised, so every word that is
-capitalised in the official name must be capitalised in the text (``Calcio`` may
-be the comune, ``calcio`` never is). A name written in capitals carries no such
-evidence (headings, tables): it is treated like a bare name (rules below), never
-more.
+capitalised in the official name must be capitalised in the text (``Calcio`` may be
+the comune, ``calcio`` never is). A name written in capitals carries no such
+evidence (headings, tables): it is treated like a bare name (below), never more.
 
-Rules, in the order they are applied (``Mention.rule`` is the rule that linked it)
----------------------------------------------------------------------------------
+Rules, in the order they are applied (``Mention.rule`` names the rule that linked)
+----------------------------------------------------------------------------------
 Negative contexts, which win over everything else:
 
-* ``province`` - the name follows ``provincia/province/prefettura/questura/città
-  metropolitana/diocesi ... di|del|della`` (also in a list: "province di Bergamo,
-  Brescia e Cremona"), or is followed by ``e (della) Brianza``: it names a province,
-  not a comune. "Provincia di Bergamo" is the province, whatever a parser says.
-* ``street`` - the name follows ``via/viale/piazza/piazzale/corso/largo/vicolo/
-  strada``: "Via Roma" is a street.
+* province - the name follows ``provincia/province/prefettura/questura/città
+  metropolitana/diocesi ... di|del|della`` (also further names of a plural list:
+  "province di Bergamo, Brescia e Cremona"), or is followed by ``e (della)
+  Brianza``: "Provincia di Bergamo" names the province, whatever else is said.
+* street - the name follows ``via/viale/piazza/piazzale/corso/largo/vicolo/strada``.
 
-Linking rules (strong context first; each narrows homonyms by the province sigla,
-the "in provincia di X" that closes a list, or the ``province_hint``, and links only
-if exactly one comune is left):
+Table lines: when the caller passes ``resolved`` (line -> ISTAT codes of the
+parser rows naming a comune that cover the line), the parser is the authority on
+those lines, because it had the table's structure (columns, province headings,
+order numbers):
 
-* ``table-row`` - a parser already resolved a row covering this line to a comune
-  whose name (or curated alias) is the matched text (``resolved`` argument). The
-  parser had the table's structure; the text span only locates the link.
+* ``table-row`` - the matched name (or a curated alias of it) is one of the comuni
+  the parser resolved on this line: linked to that comune.
+* any other name on a table line is not linked (an association's or a farm's
+  name, a name the parser left unresolved).
+
+Strong contexts, which link even common words, capoluoghi and (narrowed) homonyms,
+unless the name is part of a longer name (see part-of-name below):
+
 * ``sigla`` - the name is followed by a province sigla of that comune: "Predore
   (BG)", "Ceto - BS". A sigla that does not match is accepted only for a name that
-  is unique in Italy and not a common word (comuni change province: Torre de' Busi).
+  is unique and not a common word (comuni change province: Torre de' Busi).
 * ``comune-di`` - the name follows "comune/comuni/città/municipio di" ("città
-  metropolitana" excluded), or continues such a list ("i comuni di Berzo Demo,
-  Bienno e Breno"): the text says it is a comune.
-* ``cap`` - the name follows a 5-digit postal code ("20124 Milano"), as in an
-  address.
+  metropolitana" excluded), or is a later item of a "comuni di ..." list ("i comuni
+  di Berzo Demo, Berzo Inferiore, Bienno ... in provincia di Brescia"; unknown
+  names in between do not break the list; the closing "in provincia di X" narrows
+  homonyms).
+* ``sede`` - the name follows "sede in/a/di" or "sede legale in": a seat is a town.
+* ``cap`` - the name follows a 5-digit postal code ("20124 Milano").
 
 Weak context (a bare capitalised name, or any name in capitals) links only when
-none of these holds, otherwise it is left unlinked:
+none of these holds:
 
-* province name - the comune has the name of a province (Bergamo, Como, Monza,
-  Massa ...): a bare "Como" may be the province, the lake or the city;
-* common word - the name is in ``data/registry/mention-stopwords.txt`` (comuni
-  names that are Italian words, given names or surnames) or occurs in lower case
-  in the same document (evidence that it is a word of the text's language);
-* homonym - more than one comune has the name and no hint narrows it to one;
-* outside hint - a ``province_hint`` is given and the comune is not in it (a
-  Lombard bulletin naming "Vita" or "Lago" means no Sicilian or Calabrian comune);
+* part-of-name - the name touches another capitalised word ("Brembate Sopra", "Rio
+  Marina", "Maria Rosa", "Colonna Mobile") or is joined to one by a particle ("Costa
+  di Ome", "Sciano del Lago", "Alberto da Giussano", "Castelnuovo di Sotto"): it is
+  (part of) another name;
+* province-name - the comune has the name of a province (Bergamo, Como, Monza,
+  Massa, Aosta ...): a bare "Como" may be the province, the lake or the city;
+* common-word - the name is in ``data/registry/mention-stopwords.txt`` (comuni
+  names that are Italian words, given names or surnames; a name written with its
+  accent, Salò, is exempt) or occurs in lower case in the same text (evidence that
+  it is a word of the text's language);
+* homonym - more than one comune has the name and the hint does not narrow it to one;
+* outside-hint - a ``province_hint`` is given and the comune is not in it (a
+  Lombard bulletin's "Vita" or "Lago" is no Sicilian or Calabrian comune);
 * ``name`` - otherwise a capitalised name in mixed-case text is linked;
-* ``caps`` - and a name in capitals is linked on the same terms.
+* ``caps`` - and a name written in capitals on the same terms.
 
 Known limits: a name with an OCR error, an abbreviation other than ``S.`` or a
 lower-case initial is not found; a bare capoluogo in running text ("a Bergamo") is
-not linked (it cannot be told from the province); mentions of a territory named
-after a comune ("Collina di San Colombano") are linked only if the words are a
-comune's full name.
+not linked (it cannot be told from the province); a territory named after a comune
+with the comune's full name ("Collina di San Colombano al Lambro") would be linked.
 """
 from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Collection, Iterable, Mapping
@@ -92,19 +104,29 @@ from .registry import Registry, normalise
 STOPWORDS_FILE = paths.DATA / "registry" / "mention-stopwords.txt"
 
 _WORD = re.compile(r"[^\W\d_]+")
-_MAX_GAP_LINES = 2                      # a name may span one blank line, not more
+_MAX_BREAKS = 2                      # a name may span one blank line, not more
 _SAN = {"san", "santo", "santa", "sant"}
-
-# Words that, followed by di/del/della..., introduce a province or a wider territory.
-_PROVINCE_CUES = {"provincia", "province", "prefettura", "prefetture", "questura",
-                  "metropolitana", "diocesi", "provinciale", "provinciali"}
+_PROVINCE_CUES = {"provincia", "province", "prefettura", "questura", "diocesi"}
+_PROVINCE_PLURAL = {"province"}
 _STREET_CUES = {"via", "viale", "piazza", "piazzale", "corso", "largo", "vicolo", "strada"}
 _COMUNE_CUES = {"comune", "comuni", "citta", "municipio"}
+_COMUNE_PLURAL = {"comuni"}
 _OF = {"di", "del", "della", "dello", "dei", "delle", "d"}
-_LIST_JOIN = re.compile(r"^\s*(,|;|\s+e\s+|\s+ed\s+|,\s*e\s+|,\s*ed\s+)\s*$", re.I)
-_SIGLA_AFTER = re.compile(r"^\s*(?:\(\s*([A-Z]{2})\s*\)|[-\u2013\u2010]\s*([A-Z]{2})\b)")
-_CAP_BEFORE = re.compile(r"\b\d{5}\s*[-\u2013]?\s*$")
-_ACCENT_MARK = ("'", "\u2019", "`")
+# Lower-case words that join the parts of a longer proper name ("Castelnuovo di Sotto").
+_PARTICLES = _OF | {"da", "de", "degli", "ne", "nel", "nell", "nella", "sul", "sull", "sulla",
+                    "in", "al", "all", "allo", "alla", "con", "sopra", "sotto"}
+_CONJ = {"e", "ed"}
+# Former province names that are also comuni names (the registry knows today's provinces).
+_FORMER_PROVINCES = {"aosta", "forli", "pesaro", "carbonia", "iglesias", "olbia", "tempio pausania",
+                     "lanusei", "tortoli", "sanluri", "villacidro"}
+_CLAUSE_BREAK = re.compile(r"[.;:()\[\]«»\"\t\d]")
+_ADJACENT = re.compile(r"^(?:[ \u00a0]+|['\u2019\-\u2010])$")   # "Rio Marina", "Castelbello-Ciardes"
+_LIST_PARTICLES = {"di", "del", "della", "d", "de", "in", "al", "allo", "sul", "sulla", "con"}
+_IN_PROVINCE = re.compile(r"^[\s,]*(?:in|della|nella)\s+provincia\s+di\s+"
+                          r"([A-ZÀ-Ý][\w'\u2019]*(?:[ -/][A-ZÀ-Ý][\w'\u2019]*)*)")
+_SIGLA_AFTER = re.compile(r"^[\s\u00a0]*(?:\(\s*([A-Z]{2})\s*\)|[-\u2013\u2010]\s*([A-Z]{2})\b)")
+_CAP_BEFORE = re.compile(r"\b\d{5}[\s\u00a0]*[-\u2013]?[\s\u00a0]*$")
+_ACCENT_MARKS = ("'", "\u2019", "`")
 
 
 @dataclass(frozen=True)
@@ -115,65 +137,75 @@ class Mention:
     end: int
     text: str          # the line's characters [start:end]
     istat: str
-    rule: str          # which rule linked it (see the module docstring)
+    rule: str          # the rule that linked it (see the module docstring)
 
 
 @dataclass(frozen=True)
 class Candidate:
-    """A registry name found in the text, linked or not (``reason`` says why not)."""
-    mentions: tuple[Mention, ...]   # one per line touched; istat/rule set only if linked
+    """A registry name found in the text and the decision taken on it.
+
+    ``istat``/``rule`` are set when it is linked, ``reason`` when it is not; its
+    ``mentions`` (one per line touched) carry the istat and rule only when linked.
+    """
+    mentions: tuple[Mention, ...]
     key: str                        # normalised name
     istat: str | None
     rule: str | None
-    reason: str | None              # why it was not linked
+    reason: str | None
 
 
-# -- the name index ----------------------------------------------------------------------
+# -- the name index ------------------------------------------------------------------------
 @dataclass
 class _Name:
-    key: str                         # normalised tokens joined by spaces
+    key: str                                   # normalised tokens joined by spaces
     tokens: tuple[str, ...]
-    capital: tuple[bool, ...]        # is each token capitalised in the official name?
-    current: set[str]                # ISTAT codes of current comuni with this name
-    historical: set[str]             # ... of historical comuni (only if no current one)
-    aliases: dict[str, set[str]]     # ISTAT code -> provinces ("" = any), curated aliases
+    capital: tuple[bool, ...]                  # is each token capitalised in the official name?
+    accented: bool                             # does the official name carry an accent?
+    current: set[str] = field(default_factory=set)      # ISTAT codes of current comuni
+    historical: set[str] = field(default_factory=set)   # of historical comuni (if no current)
+    aliases: dict[str, set[str]] = field(default_factory=dict)  # ISTAT -> provinces ("" = any)
 
 
-def _tokens(text: str) -> list[tuple[str, int, int, str]]:
-    """Word tokens of ``text``: (normalised, start, end, surface)."""
-    out = []
-    for m in _WORD.finditer(text):
-        out.append((_fold(m.group()), m.start(), m.end(), m.group()))
-    return out
-
-
+@lru_cache(maxsize=65536)
 def _fold(word: str) -> str:
+    """Lower case without accents (the per-word part of :func:`registry.normalise`)."""
+    if word.isascii():
+        return word.lower()
     s = unicodedata.normalize("NFKD", word)
     return "".join(c for c in s if not unicodedata.combining(c)).lower()
 
 
-class NameIndex:
-    """Comune names by first token, longest first; built once per registry."""
+def _tokens(text: str) -> list[tuple[str, int, int, str]]:
+    """Word tokens of ``text``: (folded, start, end, surface)."""
+    out = []
+    for m in _WORD.finditer(text):
+        w = m.group()
+        out.append((_fold(w), m.start(), m.end(), w))
+    return out
 
-    def __init__(self, registry: Registry, stopwords: Collection[str] = ()):
+
+class NameIndex:
+    """Every comune name, by first token and longest first; built once per registry."""
+
+    def __init__(self, registry: Registry, stopwords: Iterable[str] = ()):
         self.registry = registry
-        self.by_first: dict[str, list[_Name]] = {}
-        self.words: set[str] = set()           # every token of every name (for de-hyphenation)
         names: dict[str, _Name] = {}
+        self.words: set[str] = set()          # every token of every name (for de-hyphenation)
 
         def add(display: str, istat: str, kind: str, province: str = "") -> None:
             toks = _tokens(display)
             if not toks:
                 return
-            variants = [tuple(t[0] for t in toks)]
+            base = tuple(t[0] for t in toks)
             capital = tuple(t[3][:1].isupper() for t in toks)
-            if any(t in _SAN for t in variants[0]):
-                variants.append(tuple("s" if t in _SAN else t for t in variants[0]))
+            accented = any(not c.isascii() for c in display if c.isalpha())
+            variants = [base]
+            if any(t in _SAN for t in base):
+                variants.append(tuple("s" if t in _SAN else t for t in base))
             for v in variants:
                 key = " ".join(v)
-                n = names.get(key)
-                if n is None:
-                    n = names[key] = _Name(key, v, capital, set(), set(), {})
+                n = names.setdefault(key, _Name(key, v, capital, accented))
+                n.accented = n.accented or accented
                 if kind == "current":
                     n.current.add(istat)
                 elif kind == "historical":
@@ -190,14 +222,15 @@ class NameIndex:
         for entries in registry.aliases.values():
             for a in entries:
                 add(a["alias"], a["istat"], "alias", a.get("province") or "")
+        self.by_first: dict[str, list[_Name]] = {}
         for n in names.values():
             if n.current:
-                n.historical.clear()     # a current comune's name is never a historical link
+                n.historical.clear()          # a current comune's name never links a historical one
             self.by_first.setdefault(n.tokens[0], []).append(n)
         for lst in self.by_first.values():
             lst.sort(key=lambda n: -len(n.tokens))
         self.stopwords = {normalise(w) for w in stopwords}
-        self.province_names = _province_name_keys(registry)
+        self.province_names = _province_name_keys(registry) | _FORMER_PROVINCES
         self.sigle = set(registry.provinces)
 
 
@@ -205,83 +238,73 @@ def _province_name_keys(registry: Registry) -> set[str]:
     """Normalised province names and their parts ("Pesaro e Urbino" -> pesaro, urbino)."""
     keys = set()
     for p in registry.provinces.values():
-        name = p["name"]
-        keys.add(normalise(name))
-        for part in re.split(r"/|-| e della | e ", name):
-            if part.strip():
-                keys.add(normalise(part))
+        keys.add(normalise(p["name"]))
+        keys.update(normalise(part) for part in re.split(r"/|-| e della | e ", p["name"]) if part.strip())
     return keys
 
 
 def load_stopwords(path: Path = STOPWORDS_FILE) -> list[str]:
-    """Curated comuni names that are also common words (one a line, ``#`` comments)."""
+    """Comuni names that are also common words: one a line, ``#`` starts a comment."""
     if not path.exists():
         return []
-    out = []
-    for ln in path.read_text(encoding="utf-8").splitlines():
-        ln = ln.split("#", 1)[0].strip()
-        if ln:
-            out.append(ln)
-    return out
+    lines = (ln.split("#", 1)[0].strip() for ln in path.read_text(encoding="utf-8").splitlines())
+    return [ln for ln in lines if ln]
 
 
 @lru_cache(maxsize=4)
-def _index_for(registry: Registry) -> NameIndex:
+def name_index(registry: Registry) -> NameIndex:
+    """The :class:`NameIndex` of ``registry`` with the curated stopwords (cached)."""
     return NameIndex(registry, load_stopwords())
 
 
-# -- the token stream ---------------------------------------------------------------------
-@dataclass
+# -- the token stream ----------------------------------------------------------------------
+@dataclass(slots=True)
 class _Tok:
     norm: str
-    pieces: list[tuple[int, int, int]]   # (line index 0-based, start, end); 2 if joined over a hyphen
+    pieces: list[tuple[int, int, int]]   # (0-based line, start, end); two if joined over a hyphen
     surface: str
-    upper: bool                          # written in capitals (2+ letters)
+    upper: bool                          # written in capitals (a one-letter word counts too)
     capital: bool                        # first letter upper case
 
 
 def _stream(lines: list[str], words: set[str]) -> list[_Tok]:
+    """The word tokens of ``lines``, end-of-line hyphenations joined where they split a word."""
     toks: list[_Tok] = []
-    pending: _Tok | None = None          # a token ending in "-" at the end of its line
+    pending: _Tok | None = None          # the last token of the previous line, if it ends in "-"
     for li, line in enumerate(lines):
         found = _tokens(line)
+        if not found and line.strip():
+            pending = None
         for k, (norm, s, e, surf) in enumerate(found):
-            if pending is not None and k == 0:
-                joined = pending.norm + norm
-                if surf[:1].islower() or joined in words:
-                    pending.norm = joined
-                    pending.surface += surf
-                    pending.pieces.append((li, s, e))
-                    pending.upper = pending.upper and surf.isupper()
-                    pending = None
-                    if k == len(found) - 1 and _ends_with_hyphen(line, e):
-                        pending = toks[-1]
-                    continue
-            pending = None
-            t = _Tok(norm, [(li, s, e)], surf, len(surf) > 1 and surf.isupper(), surf[:1].isupper())
+            last = k == len(found) - 1
+            if k == 0 and pending is not None and (surf[:1].islower() or pending.norm + norm in words):
+                pending.norm += norm
+                pending.surface += surf
+                pending.pieces.append((li, s, e))
+                pending.upper = pending.upper and surf.isupper()
+                pending = pending if last and _ends_with_hyphen(line, e) else None
+                continue
+            t = _Tok(norm, [(li, s, e)], surf, surf.isupper(), surf[:1].isupper())
             toks.append(t)
-            if k == len(found) - 1 and _ends_with_hyphen(line, e):
-                pending = t
-        if found == [] and line.strip():
-            pending = None
+            pending = t if last and _ends_with_hyphen(line, e) else None
     return toks
 
 
 def _ends_with_hyphen(line: str, end: int) -> bool:
-    rest = line[end:].rstrip()
-    return rest in ("-", "\u2010", "\u00ad")
+    return line[end:].rstrip() in ("-", "\u2010", "\u00ad")
 
 
-# -- finding ------------------------------------------------------------------------------
+# -- finding -------------------------------------------------------------------------------
 def find_mentions(lines: list[str], registry: Registry,
                   province_hint: set[str] | None = None,
                   resolved: Mapping[int, Collection[str]] | None = None) -> list[Mention]:
-    """The comuni that ``lines`` name unambiguously, one :class:`Mention` per line part.
+    """The comuni that ``lines`` name unambiguously: one :class:`Mention` per line part.
 
     ``province_hint``: sigle of the provinces the document is about (narrows homonyms;
     bare names of comuni elsewhere are not linked). ``resolved``: 1-based line ->
-    ISTAT codes that a parser resolved for a table row covering that line (see
-    :func:`resolved_lines`). Mentions are sorted by line and offset.
+    ISTAT codes of the parser rows naming a comune that cover the line (empty when the
+    parser left the name unresolved), as :func:`resolved_lines` builds them; on those
+    lines only the parser's comuni are linked. Sorted by line and offset.
     """
     out = [m for c in find_candidates(lines, registry, province_hint, resolved) if c.istat
            for m in c.mentions]
@@ -291,234 +314,267 @@ def find_mentions(lines: list[str], registry: Registry,
 def find_candidates(lines: list[str], registry: Registry,
                     province_hint: set[str] | None = None,
                     resolved: Mapping[int, Collection[str]] | None = None) -> list[Candidate]:
-    """Every capitalised registry name in ``lines`` with the decision taken on it."""
-    idx = _index_for(registry)
+    """Every capitalised (or all-caps) comune name in ``lines``, linked or with the reason why not."""
+    idx = name_index(registry)
     toks = _stream(lines, idx.words)
-    hint = set(province_hint or ())
-    resolved = resolved or {}
-    matches = []          # (first token, last token, _Name)
-    lower_seen: set[str] = set()
+    matches: list[tuple[int, int, _Name]] = []
+    lower_seen: set[str] = set()         # names this text also uses as lower-case words
     i = 0
-    n = len(toks)
-    while i < n:
-        m = _longest(toks, i, idx, lines)
-        if m is None:
+    while i < len(toks):
+        found = _longest(toks, i, idx, lines) if toks[i].norm in idx.by_first else None
+        if found is None:
             i += 1
             continue
-        j, name = m
-        if _case_ok(toks, i, j, name, lines):
+        j, name = found
+        if _case_ok(toks[i:j + 1], name):
             matches.append((i, j, name))
-        elif all(not t.capital for t in toks[i:j + 1]):
+        elif not any(t.capital for t in toks[i:j + 1]):
             lower_seen.add(name.key)
         i = j + 1
 
-    list_ctx = _list_contexts(toks, matches, lines)
-    cands = []
-    for (i, j, name), ctx in zip(matches, list_ctx):
-        istat, rule, reason = _decide(toks, i, j, name, ctx, idx, hint, resolved, lower_seen, lines)
-        pieces = _pieces(toks, i, j, name, lines)
-        cands.append(Candidate(
+    scan = _Scan(toks, lines, idx, set(province_hint or ()), resolved or {}, lower_seen)
+    contexts = scan.list_contexts(matches)
+    out = []
+    for (i, j, name), ctx in zip(matches, contexts):
+        istat, rule, reason = scan.decide(i, j, name, ctx)
+        pieces = _pieces(toks, i, j, lines)
+        out.append(Candidate(
             tuple(Mention(li + 1, s, e, lines[li][s:e], istat or "", rule or "") for li, s, e in pieces),
             name.key, istat, rule, reason))
-    return cands
+    return out
 
 
 def _longest(toks: list[_Tok], i: int, idx: NameIndex, lines: list[str]):
-    """The longest registry name starting at token ``i``: (last token index, name)."""
+    """The longest comune name starting at token ``i``: (index of its last token, name)."""
     for name in idx.by_first.get(toks[i].norm, ()):
         k = len(name.tokens)
-        if i + k > len(toks):
-            continue
-        if all(toks[i + q].norm == name.tokens[q] for q in range(1, k)) and \
-                _contiguous(toks, i, i + k - 1, lines):
+        if i + k <= len(toks) and all(toks[i + q].norm == name.tokens[q] for q in range(1, k)) \
+                and all(_joins_name(_gap(toks, q, q + 1, lines)) for q in range(i, i + k - 1)):
             return i + k - 1, name
     return None
 
 
 def _gap(toks: list[_Tok], a: int, b: int, lines: list[str]) -> str:
-    """The text between the end of token ``a`` and the start of token ``b`` (``\\n`` at breaks)."""
+    """The text between tokens ``a`` and ``b`` (``\\n`` at each line break)."""
     la, _, ea = toks[a].pieces[-1]
     lb, sb, _ = toks[b].pieces[0]
     if la == lb:
         return lines[la][ea:sb]
-    parts = [lines[la][ea:]] + lines[la + 1:lb] + [lines[lb][:sb]]
-    return "\n".join(parts)
+    return "\n".join([lines[la][ea:]] + lines[la + 1:lb] + [lines[lb][:sb]])
 
 
-def _contiguous(toks: list[_Tok], i: int, j: int, lines: list[str]) -> bool:
-    """Tokens ``i..j`` are separated only by spaces, apostrophes, hyphens, dots or slashes."""
-    for q in range(i, j):
-        g = _gap(toks, q, q + 1, lines)
-        if g.count("\n") > _MAX_GAP_LINES:
-            return False
-        if re.search(r"[^\s'\u2019`.\-\u2010/]", g):
-            return False
-    return True
+def _joins_name(gap: str) -> bool:
+    """Can ``gap`` separate two words of one name (spaces, apostrophe, hyphen, dot, slash)?"""
+    return gap.count("\n") <= _MAX_BREAKS and not re.search(r"[^\s'\u2019`.\-\u2010/]", gap)
 
 
-def _case_ok(toks: list[_Tok], i: int, j: int, name: _Name, lines: list[str]) -> bool:
-    span = toks[i:j + 1]
-    if all(t.upper or len(t.surface) == 1 and t.surface.isupper() for t in span):
-        return True                                  # written in capitals: no case evidence
-    if not span[0].capital:
-        return False
-    return all(t.capital or not cap for t, cap in zip(span, name.capital))
-
-
-def _prev_words(toks: list[_Tok], i: int, lines: list[str], k: int = 4) -> list[str]:
-    """Up to ``k`` normalised tokens before token ``i`` that are in the same clause."""
-    out = []
-    q = i - 1
-    while q >= 0 and len(out) < k:
-        g = _gap(toks, q, q + 1, lines)
-        if re.search(r"[.;:()\[\]«»\"]", g.replace("'", "")) or g.count("\n") > _MAX_GAP_LINES:
-            break
-        out.append(toks[q].norm)
-        q -= 1
-    return out
-
-
-def _after(toks: list[_Tok], j: int, lines: list[str]) -> str:
-    li, _, e = toks[j].pieces[-1]
-    return lines[li][e:]
-
-
-def _before(toks: list[_Tok], i: int, lines: list[str]) -> str:
-    li, s, _ = toks[i].pieces[0]
-    return lines[li][:s]
-
-
-def _cue_before(words: list[str], cues: set[str]) -> bool:
-    """``words`` (nearest first) end with ``cue [di|del|della|d]``."""
-    if not words:
-        return False
-    if words[0] in _OF and len(words) > 1:
-        return words[1] in cues or (words[1] in _OF and len(words) > 2 and words[2] in cues)
-    return False
+def _case_ok(span: list[_Tok], name: _Name) -> bool:
+    if all(t.upper for t in span):
+        return True                                  # capitals: no case evidence either way
+    return span[0].capital and all(t.capital or not cap for t, cap in zip(span, name.capital))
 
 
 @dataclass
 class _ListCtx:
-    kind: str | None          # "comune" | "province" | None
-    province: set[str]        # sigla from "in provincia di X" closing the list
+    kind: str | None = None          # "comune" | "province" | None
+    plural: bool = False             # "comuni di" / "province di": later items continue it
+    provinces: set[str] = field(default_factory=set)   # from "in provincia di X" after the list
 
 
-def _list_contexts(toks, matches, lines) -> list[_ListCtx]:
-    """For each match: does it open or continue a "comuni di ..." / "province di ..." list?"""
-    out: list[_ListCtx] = []
-    prev_end = None
-    prev_ctx: _ListCtx | None = None
-    for i, j, name in matches:
-        words = _prev_words(toks, i, lines)
-        ctx = _ListCtx(None, set())
-        if _cue_before(words, _COMUNE_CUES) and not (len(words) > 2 and words[1] == "metropolitana"):
-            ctx.kind = "comune"
-        if _cue_before(words, _PROVINCE_CUES) or (words[:2] == ["di", "metropolitana"]):
-            ctx.kind = "province"
-        if ctx.kind is None and prev_ctx is not None and prev_ctx.kind and prev_end is not None \
-                and _LIST_JOIN.match(_gap(toks, prev_end, i, lines)):
-            ctx = prev_ctx
-        out.append(ctx)
-        prev_end, prev_ctx = j, ctx
-    _close_lists(toks, matches, out, lines)
-    return out
+class _Scan:
+    """Context checks over one text's token stream."""
 
+    def __init__(self, toks, lines, idx: NameIndex, hint: set[str],
+                 resolved: Mapping[int, Collection[str]], lower_seen: set[str]):
+        self.toks, self.lines, self.idx, self.hint = toks, lines, idx, hint
+        self.resolved, self.lower_seen = resolved, lower_seen
+        self.reg = idx.registry
 
-_IN_PROVINCE = re.compile(r"^[\s,]*(?:in|della|nella)\s+provincia\s+di\s+([A-Z][\w'’]+(?:[ -][A-Z][\w'’]+)*)")
+    # -- neighbourhood ---------------------------------------------------------------------
+    def prev_words(self, i: int, k: int = 4) -> list[str]:
+        """Up to ``k`` tokens before token ``i`` in the same clause, nearest first."""
+        out, q = [], i - 1
+        while q >= 0 and len(out) < k:
+            g = _gap(self.toks, q, q + 1, self.lines)
+            if _CLAUSE_BREAK.search(g) or g.count("\n") > _MAX_BREAKS:
+                break
+            out.append(self.toks[q].norm)
+            q -= 1
+        return out
 
+    def after(self, j: int) -> str:
+        li, _, e = self.toks[j].pieces[-1]
+        return self.lines[li][e:]
 
-def _close_lists(toks, matches, ctxs, lines) -> None:
-    """A "comuni di A, B e C in provincia di X" list takes X as province of its items."""
-    seen: set[int] = set()
-    for q, ctx in enumerate(ctxs):
-        if ctx.kind != "comune" or id(ctx) in seen:
-            continue
-        seen.add(id(ctx))
-        last = max(k for k, c in enumerate(ctxs) if c is ctx)
-        m = _IN_PROVINCE.match(_after(toks, matches[last][1], lines))
-        if m:
-            ctx.province.add(m.group(1))
+    def before(self, i: int) -> str:
+        li, s, _ = self.toks[i].pieces[0]
+        return self.lines[li][:s]
 
+    def adjacent(self, a: int, b: int) -> bool:
+        """Tokens ``a`` and ``b`` are on one line, separated only by spaces, apostrophe, hyphen."""
+        if a < 0 or b >= len(self.toks):
+            return False
+        return self.toks[a].pieces[-1][0] == self.toks[b].pieces[0][0] and \
+            bool(_ADJACENT.match(_gap(self.toks, a, b, self.lines)))
 
-def _decide(toks, i, j, name: _Name, ctx: _ListCtx, idx: NameIndex, hint: set[str],
-            resolved, lower_seen, lines):
-    """(istat, rule, reason): the decision on one match; reason set when not linked."""
-    reg = idx.registry
-    words = _prev_words(toks, i, lines)
-    after = _after(toks, j, lines)
-    # negative contexts
-    if ctx.kind == "province":
-        return None, None, "province"
-    if name.tokens[0] in idx.province_names and re.match(r"^\s+e\s+(della\s+)?Brianza\b", after, re.I):
-        return None, None, "province"
-    if words and words[0] in _STREET_CUES:
-        return None, None, "street"
+    def part_of_name(self, i: int, j: int) -> bool:
+        """Is the name at ``i..j`` glued to another proper name (before or after)?"""
+        toks = self.toks
+        caps = all(t.upper for t in toks[i:j + 1])
 
-    codes = set(name.current or name.historical)
-    lines_touched = {li + 1 for t in toks[i:j + 1] for li, _, _ in t.pieces}
-    # table-row: a parser resolved a row on this line to one of these comuni
-    row_codes = set().union(*(set(resolved.get(ln, ())) for ln in lines_touched))
-    if row_codes:
-        alias_codes = {c for c, provs in name.aliases.items()}
-        hit = (codes | alias_codes) & row_codes
-        if len(hit) == 1:
-            return hit.pop(), "table-row", None
-    if not codes:
-        return None, None, "alias-only"
+        def proper(q: int) -> bool:
+            t = toks[q]
+            if t.norm in _CONJ or t.norm in _PARTICLES:
+                return False
+            return t.upper if caps else t.capital
 
-    common = name.key in idx.stopwords or name.key in lower_seen
-    provs = _sigle_of(ctx.province, reg)
-    # sigla
-    sm = _SIGLA_AFTER.match(after)
-    if sm:
-        sigla = sm.group(1) or sm.group(2)
-        if sigla in idx.sigle:
-            narrowed = {c for c in codes if reg.get(c).province_sigla == sigla}
+        for near, far, step in ((i - 1, i - 2, -1), (j + 1, j + 2, 1)):
+            a, b = (near, i) if step < 0 else (j, near)
+            if not self.adjacent(a, b):
+                continue
+            if proper(near):
+                return True
+            if toks[near].norm in _PARTICLES:
+                a2, b2 = (far, near) if step < 0 else (near, far)
+                if self.adjacent(a2, b2) and proper(far) and toks[far].norm not in _STREET_CUES:
+                    return True
+        return False
+
+    # -- lists -----------------------------------------------------------------------------
+    def opener(self, i: int) -> _ListCtx:
+        words = self.prev_words(i)
+        if len(words) < 2 or words[0] not in _OF:
+            return _ListCtx()
+        if words[1] == "metropolitana":
+            return _ListCtx("province")
+        for cue in words[1:3]:          # "provincia di", "province autonome di"
+            if cue in _PROVINCE_CUES:
+                return _ListCtx("province", cue in _PROVINCE_PLURAL)
+            if cue in _COMUNE_CUES:
+                return _ListCtx("comune", cue in _COMUNE_PLURAL)
+        return _ListCtx()
+
+    def list_contexts(self, matches) -> list[_ListCtx]:
+        """For each match: does it open or continue a "comuni di" / "province di" list?"""
+        out: list[_ListCtx] = []
+        for q, (i, j, name) in enumerate(matches):
+            ctx = self.opener(i)
+            if ctx.kind is None and q and out[-1].plural:
+                gap = _gap(self.toks, matches[q - 1][1], i, self.lines)
+                if gap.count("\n") <= _MAX_BREAKS and _list_gap(gap):
+                    prev = out[-1]
+                    if prev.kind == "comune" or name.key in self.idx.province_names:
+                        ctx = prev
+            out.append(ctx)
+        closed: set[int] = set()
+        for q in range(len(out) - 1, -1, -1):       # the last item of each comuni list
+            ctx = out[q]
+            if ctx.kind == "comune" and id(ctx) not in closed:
+                closed.add(id(ctx))
+                m = _IN_PROVINCE.match(self.after(matches[q][1]))
+                if m:
+                    sigla = self.reg.province_sigla(m.group(1))
+                    if sigla:
+                        ctx.provinces.add(sigla)
+        return out
+
+    # -- the decision ----------------------------------------------------------------------
+    def decide(self, i: int, j: int, name: _Name, ctx: _ListCtx):
+        """(istat, rule, reason) for the match ``i..j``; reason is set when it is not linked."""
+        toks, reg = self.toks, self.reg
+        words = self.prev_words(i)
+        after = self.after(j)
+        if ctx.kind == "province" or (name.key in self.idx.province_names
+                                      and re.match(r"^\s+e\s+(della\s+)?Brianza\b", after, re.I)):
+            return None, None, "province"
+        if words and words[0] in _STREET_CUES:
+            return None, None, "street"
+
+        codes = set(name.current or name.historical)
+        lines_touched = {li + 1 for t in toks[i:j + 1] for li, _, _ in t.pieces}
+        table = [self.resolved[ln] for ln in lines_touched if ln in self.resolved]
+        if table:
+            hit = (codes | set(name.aliases)) & set().union(*map(set, table))
+            if len(hit) == 1:
+                return hit.pop(), "table-row", None
+            return None, None, "table-line"
+
+        written_accent = name.accented and self.written_accent(i, j)
+        common = not written_accent and (name.key in self.idx.stopwords or name.key in self.lower_seen)
+        glued = self.part_of_name(i, j)
+
+        sm = _SIGLA_AFTER.match(after)
+        if sm and (sm.group(1) or sm.group(2)) in self.idx.sigle:
+            sigla = sm.group(1) or sm.group(2)
+            if glued:
+                return None, None, "part-of-name"
+            pool = codes | {c for c, provs in name.aliases.items() if "" in provs or sigla in provs}
+            narrowed = {c for c in pool if reg.get(c) and reg.get(c).province_sigla == sigla}
             if len(narrowed) == 1:
                 return narrowed.pop(), "sigla", None
             if not narrowed and len(codes) == 1 and not common:
                 return next(iter(codes)), "sigla", None
-            return None, None, "sigla-mismatch" if not narrowed else "homonym"
-    strong = None
-    if ctx.kind == "comune":
-        strong = "comune-di"
-    elif _CAP_BEFORE.search(_before(toks, i, lines)):
-        strong = "cap"
-    if strong:
-        pick = _narrow(codes, provs or hint, reg)
-        if pick:
-            return pick, strong, None
-        return None, None, "homonym"
+            return None, None, "homonym" if narrowed else "sigla-mismatch"
 
-    if name.key in idx.province_names:
-        return None, None, "province-name"
-    if common:
-        return None, None, "common-word"
-    pick = _narrow(codes, hint, reg)
-    if pick is None:
-        return None, None, "homonym"
-    if hint and reg.get(pick).province_sigla not in hint:
-        return None, None, "outside-hint"
-    upper = all(t.upper or len(t.surface) == 1 for t in toks[i:j + 1])
-    return pick, "caps" if upper else "name", None
+        strong = None
+        if ctx.kind == "comune":
+            strong = "comune-di"
+        elif len(words) >= 2 and words[0] in ("in", "a", "di") and \
+                (words[1] == "sede" or words[1] == "legale" and words[2:3] == ["sede"]):
+            strong = "sede"
+        elif _CAP_BEFORE.search(self.before(i)):
+            strong = "cap"
+        if strong:
+            if glued:
+                return None, None, "part-of-name"
+            provs = ctx.provinces or self.hint
+            pool = codes or {c for c, p in name.aliases.items()
+                             if "" in p or not provs or p & provs}
+            pick = _narrow(pool, provs, reg)
+            return (pick, strong, None) if pick else (None, None, "homonym")
+
+        if not codes:
+            return None, None, "alias-only"
+        if glued:
+            return None, None, "part-of-name"
+        if name.key in self.idx.province_names:
+            return None, None, "province-name"
+        if common:
+            return None, None, "common-word"
+        pick = _narrow(codes, self.hint, reg)
+        if pick is None:
+            return None, None, "homonym"
+        if self.hint and reg.get(pick).province_sigla not in self.hint:
+            return None, None, "outside-hint"
+        return pick, "caps" if all(t.upper for t in toks[i:j + 1]) else "name", None
+
+    def written_accent(self, i: int, j: int) -> bool:
+        """Is the name written with an accent ("Salò", or "SALO'" in capitals)?"""
+        if any(not c.isascii() for t in self.toks[i:j + 1] for c in t.surface):
+            return True
+        after = self.after(j)
+        return after[:1] in _ACCENT_MARKS and not after[1:2].isalpha()
 
 
-def _sigle_of(province_names: set[str], reg: Registry) -> set[str]:
-    return {s for s in (reg.province_sigla(p) for p in province_names) if s}
+def _list_gap(gap: str) -> bool:
+    """Is ``gap`` the inside of a list: separators, names not in the registry, particles?"""
+    items = re.findall(r"[^\W\d_][\w'\u2019\-]*|\S", gap)
+    if not any(x in (",", ";") or x in _CONJ for x in items):
+        return False
+    return all(x in (",", ";", "'", "\u2019", "-") or x in _CONJ or x in _LIST_PARTICLES or x[:1].isupper()
+               for x in items)
 
 
 def _narrow(codes: set[str], provs: set[str], reg: Registry) -> str | None:
+    """The one comune of ``codes`` (narrowed to ``provs`` if several), or None."""
     if len(codes) == 1:
         return next(iter(codes))
-    if provs:
-        narrowed = {c for c in codes if reg.get(c).province_sigla in provs}
-        if len(narrowed) == 1:
-            return narrowed.pop()
-    return None
+    narrowed = {c for c in codes if provs and reg.get(c) and reg.get(c).province_sigla in provs}
+    return narrowed.pop() if len(narrowed) == 1 else None
 
 
-def _pieces(toks, i, j, name: _Name, lines) -> list[tuple[int, int, int]]:
-    """The span of tokens ``i..j`` split per line: [(line index, start, end)]."""
+def _pieces(toks: list[_Tok], i: int, j: int, lines: list[str]) -> list[tuple[int, int, int]]:
+    """The span of tokens ``i..j`` cut at line ends: [(0-based line, start, end)]."""
     spans: dict[int, list[int]] = {}
     for t in toks[i:j + 1]:
         for li, s, e in t.pieces:
@@ -526,33 +582,45 @@ def _pieces(toks, i, j, name: _Name, lines) -> list[tuple[int, int, int]]:
             sp[0], sp[1] = min(sp[0], s), max(sp[1], e)
     li, _, e = toks[j].pieces[-1]
     line = lines[li]
-    if e < len(line) and line[e] in _ACCENT_MARK and (e + 1 == len(line) or not line[e + 1].isalpha()):
-        spans[li][1] = e + 1                      # "FENEGRO'": the apostrophe is the accent
+    if line[e:e + 1] in _ACCENT_MARKS and not line[e + 1:e + 2].isalpha():
+        spans[li][1] = e + 1                     # "FENEGRO'": the apostrophe is the accent
     return [(li, s, e) for li, (s, e) in sorted(spans.items())]
 
 
-# -- helpers for callers ---------------------------------------------------------------------
+# -- for callers ---------------------------------------------------------------------------
 def resolved_lines(datasets: Iterable) -> dict[int, set[str]]:
-    """Line -> ISTAT codes of the table rows (with a resolved ``istat``) covering it."""
+    """Line -> ISTAT codes of the table rows naming a comune that cover it.
+
+    Only tables with an ``istat`` field count; a row whose name the parser left
+    unresolved still marks its lines (with no code), so nothing is guessed there.
+    """
     out: dict[int, set[str]] = {}
     for ds in datasets:
         for t in ds.tables:
+            if not any(f["name"] == "istat" for f in t.fields):
+                continue
             for row in t.rows:
-                code = row.get("istat")
-                if not code or not row.get("line_start"):
+                start = row.get("line_start")
+                if not start:
                     continue
-                for ln in range(row["line_start"], (row.get("line_end") or row["line_start"]) + 1):
-                    out.setdefault(ln, set()).add(code)
+                for ln in range(start, (row.get("line_end") or start) + 1):
+                    codes = out.setdefault(ln, set())
+                    if row.get("istat"):
+                        codes.add(row["istat"])
     return out
 
 
 def link_line(text: str, mentions_on_line: list[Mention]) -> Markup:
-    """``text`` HTML-escaped, each mention wrapped in a link to its comune's page."""
+    """``text`` HTML-escaped, each mention wrapped in ``<a href="/comuni/<istat>/" class="mention">``.
+
+    Everything is escaped, the linked text too; a mention that overlaps an earlier
+    one, falls outside the line or does not carry a 6-digit ISTAT code is left as text.
+    """
     parts = []
     pos = 0
-    for m in sorted(mentions_on_line, key=lambda m: m.start):
-        if m.start < pos or m.end > len(text) or not re.fullmatch(r"\d{6}", m.istat):
-            continue                               # overlapping or foreign: leave as text
+    for m in sorted(mentions_on_line, key=lambda m: (m.start, m.end)):
+        if m.start < pos or m.end > len(text) or m.start >= m.end or not re.fullmatch(r"\d{6}", m.istat):
+            continue
         parts.append(escape(text[pos:m.start]))
         parts.append(Markup('<a href="/comuni/{}/" class="mention">{}</a>').format(
             m.istat, text[m.start:m.end]))

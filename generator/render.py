@@ -16,13 +16,14 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from . import formatting, paths
+from . import formatting, metadata, paths
 from .model import SiteModel, comune_url
 from .packages import json_value
 from .quality import Log, as_dict
 
 SITE_URL = os.environ.get("SITE_URL", "https://comuni-aperti.netlify.app").rstrip("/")
 SITE_NAME = "Comuni aperti"
+CATALOGUE_FILES = ("catalogo.ttl", "catalogo.rdf", "catalogo.jsonld")
 
 
 def environment() -> Environment:
@@ -107,8 +108,11 @@ def render_site(model: SiteModel, out: Path, log: Log) -> int:
     page("programmes.html", "/programmi/", {"programmes": [programme_summary(model, p)
                                                            for p in sorted(model.programmes)]})
     for slug in model.programmes:
+        lds = [metadata.dataset_jsonld(i.descriptor, SITE_URL, f"/dati/{i.name}/")
+               for i in model.programmes[slug].packages]
         page("programme.html", f"/programmi/{slug}/", programme_context(model, slug),
-             description=model.programmes[slug].page)
+             description=model.programmes[slug].page,
+             jsonld=metadata.jsonld_script(lds[0] if len(lds) == 1 else lds) if lds else None)
 
     # documents and acts
     page("documents.html", "/documenti/", {"documents": [document_summary(model, d)
@@ -119,8 +123,18 @@ def render_site(model: SiteModel, out: Path, log: Log) -> int:
         for act in ctx["acts"]:
             page("act.html", act["url"], act_context(model, doc_id, act), document=ctx["meta"])
 
-    # data catalogue
-    page("data.html", "/dati/", {"packages": [package_summary(p) for p in model.packages.values()]})
+    # data catalogue: one page per package (schema.org JSON-LD), DCAT-AP_IT files
+    page("data.html", "/dati/", {"packages": [package_summary(p) for p in model.packages.values()],
+                                 "catalogue": [f"/dati/{n}" for n in CATALOGUE_FILES]})
+    for info in model.packages.values():
+        url = f"/dati/{info.name}/"
+        ld = metadata.dataset_jsonld(info.descriptor, SITE_URL, url)
+        page("dataset.html", url, package_summary(info), jsonld=metadata.jsonld_script(ld))
+    w.write("/dati/comuni-aperti-dati.zip", bulk_zip(out / "data"))
+    cat = metadata.dcat_catalogue([p.descriptor for p in model.packages.values()], SITE_URL,
+                                  model.created)
+    for name, data in sorted(cat.items()):
+        w.write(f"/dati/{name}", data)
 
     # content pages
     for slug, pg in model.pages.items():
@@ -338,6 +352,20 @@ def write_quality(model: SiteModel, log: Log, out: Path) -> None:
     w.json("/dati/qualita/quality.json", report)
     w.write("/dati/qualita/", env.get_template("quality.html").render(
         page_url="/dati/qualita/", data=report, nav=_nav(model), created=model.created))
+
+
+def bulk_zip(data_dir: Path) -> bytes:
+    """Every package in one zip, deterministic (fixed timestamps, sorted names)."""
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for f in sorted(p for p in data_dir.rglob("*") if p.is_file()):
+            info = zipfile.ZipInfo(str(f.relative_to(data_dir.parent)), date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            z.writestr(info, f.read_bytes())
+    return buf.getvalue()
 
 
 def _count(items) -> dict:

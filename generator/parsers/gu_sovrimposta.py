@@ -115,8 +115,7 @@ _LEADERS_RE = re.compile(r"(?:\s*\.){3,}\s*$")  # dot leaders "Agrigento . . . .
 class Item:
     """One column cell-triple in reading order."""
     line: int
-    column: str          # "left", "right" or "single"
-    block: int           # index of the column header above it (a printed column or page)
+    column: str          # "left", "right", "single" or "header"
     cells: tuple[str, ...]
 
 
@@ -134,15 +133,14 @@ def reading_order(lines: list[tuple[int, str]]) -> list[Item]:
     :func:`_place_tail`). Footnotes go to the end of their block (the foot of the page).
     """
     items: list[Item] = []
-    block = 0
     pieces: list = []          # ("run", left, right) | ("single", item), current block
     notes: list[Item] = []     # one-column footnote lines of the current block
     run: list[tuple[int, list[str]]] = []
 
     def close_run():
         if run:
-            left = [Item(n, "left", block, tuple(c[0:3])) for n, c in run if any(c[0:3])]
-            right = [Item(n, "right", block, tuple(c[3:6])) for n, c in run if any(c[3:6])]
+            left = [Item(n, "left", tuple(c[0:3])) for n, c in run if any(c[0:3])]
+            right = [Item(n, "right", tuple(c[3:6])) for n, c in run if any(c[3:6])]
             pieces.append(("run", left, right))
             run.clear()
 
@@ -170,13 +168,12 @@ def reading_order(lines: list[tuple[int, str]]) -> list[Item]:
             continue
         if _HEADER_RE.match(cells[0]):
             close_block()
-            block += 1
-            items.append(Item(n, "header", block, tuple(cells)))
+            items.append(Item(n, "header", tuple(cells)))
         elif len(cells) >= 4:
             run.append((n, cells + [""] * (6 - len(cells))))
         else:
             close_run()
-            item = Item(n, "single", block, tuple(cells))
+            item = Item(n, "single", tuple(cells))
             if _FOOTNOTE_RE.match(cells[0]):
                 notes.append(item)
             else:
@@ -255,7 +252,6 @@ def alpha_key(name: str) -> str:
 @dataclass
 class Entry:
     line: int
-    block: int
     number: int                    # order number as read (see :func:`_read_number`)
     printed_number: str            # order number cell as printed, e.g. "01."
     name: str
@@ -272,7 +268,6 @@ class Entry:
 @dataclass
 class Footnote:
     line: int
-    block: int
     marker: str
     text: str
     pos: int
@@ -449,7 +444,7 @@ class _Parse:
                 continue
             fm = _FOOTNOTE_RE.match(first)
             if fm and len(fm.group("text")) > 10:
-                self.footnotes.append(Footnote(it.line, it.block, _marker(fm.group("mark")),
+                self.footnotes.append(Footnote(it.line, _marker(fm.group("mark")),
                                                fm.group("text").strip(), pos))
                 continue
             self.candidate_lines.add(it.line)
@@ -498,7 +493,7 @@ class _Parse:
         else:
             self.reject(it.line, raw, f"nota senza aliquota: {cells[2]!r}")
             return None
-        return Entry(it.line, it.block, int(m.group(1)), cells[0], name, cells[2], rate, status,
+        return Entry(it.line, int(m.group(1)), cells[0], name, cells[2], rate, status,
                      mark, pos)
 
     def _infer_headless(self) -> None:

@@ -22,7 +22,8 @@ from generator.parsers.burl.other_tables import (CF_PERSONAL, LEGAL_FORM, PERSON
                                                   PERSONA_GIURIDICA, subject_kind)
 
 DOC = "burl-2018-so47"
-KNOWN = Path(__file__).resolve().parents[2] / "data" / "known-defects" / "burl-2018-so47-tables.yaml"
+ROOT = Path(__file__).resolve().parents[2]
+KNOWN = ROOT / "data" / "known-defects" / "burl-2018-so47-tables.yaml"
 PREFIXES = ("piscatorie:", "prevenzione_brescia:", "indennizzi_", "trasferimenti:")
 
 
@@ -52,8 +53,7 @@ def fauna(real):
 
 @pytest.fixture(scope="module")
 def doc_lines():
-    return (Path(__file__).resolve().parents[2] / "data" / "sources" /
-            f"{DOC}.txt").read_text(encoding="utf-8").split("\n")
+    return (ROOT / "data" / "sources" / f"{DOC}.txt").read_text(encoding="utf-8").split("\n")
 
 
 # -- real document -------------------------------------------------------------------------
@@ -85,7 +85,8 @@ def test_line_accounting(real, fauna, doc_lines):
 
 def test_piscatorie_rows(real):
     rows = tables(real[0], "associazioni-piscatorie-2018")["contributi"].rows
-    # the operative copy (147-166) is published: "Euro 102.981,42 Euro 64.329,17 n. 56.311 Euro 64.329,17"
+    # the operative copy (147-166) is published:
+    # "Euro 102.981,42 Euro 64.329,17 n. 56.311 Euro 64.329,17"
     assert [(r["associazione"], r["importo_programma"], r["contributo_richiesto"], r["iscritti"],
              r["contributo_assegnato"], r["line_start"], r["line_end"]) for r in rows] == [
         ("FIPSAS Comitato Regione Lombardia", Decimal("102981.42"), Decimal("64329.17"), 56311,
@@ -98,11 +99,13 @@ def test_piscatorie_rows(real):
 
 def test_brescia_rows(fauna):
     prev = {r["n"]: r for r in fauna["prevenzione_brescia"].rows}
-    # 5415-5421: 3 CA5 Monerbe Società Agricola Srl ... 04254190160 ... 883,14 746,39 30 223,92 522,47
+    # 5415-5421: 3 CA5 Monerbe Società Agricola Srl ... 04254190160 ...
+    #            883,14 746,39 30 223,92 522,47
     r = prev[3]
     assert (r["beneficiario"], r["soggetto"], r["cuaa"], r["codice_sian_cor"]) == \
         ("Monerbe Società Agricola Srl", PERSONA_GIURIDICA, "04254190160", "R-388677")
-    assert (r["comune"], r["provincia"], r["istat"]) == ("Predore", "BG", "016174")  # from 5213-5214
+    # the comune comes from the decree text (5213-5214), joined on the codice fiscale
+    assert (r["comune"], r["provincia"], r["istat"]) == ("Predore", "BG", "016174")
     assert (r["contributo_ammissibile"], r["importo_ammesso"], r["percentuale_atc"],
             r["quota_atc"], r["quota_regione"]) == (Decimal("883.14"), Decimal("746.39"), 30,
                                                     Decimal("223.92"), Decimal("522.47"))
@@ -434,7 +437,8 @@ def test_val_padana_groups_page_titles_and_grand_totals():
 
 def test_val_padana_group_without_a_matching_atc_is_reported():
     text = VAL_PADANA.replace("Atc 2 91007040206    900,00 €", "Atc 2 91007040206    950,00 €")
-    result, ctx, log = parse_text("burl", text.replace("Totale  2.520,00 €", "Totale  2.570,00 €"))
+    text = text.replace("Totale  2.520,00 €", "Totale  2.570,00 €")
+    result, ctx, log = parse_text("burl", text)
     t = tables(result, "danni-fauna-selvatica-2018")["indennizzi_mantova"]
     assert t.rows[2]["ambito"] is None and t.rows[2]["ambito_metodo"] is None
     c = my_checks(result)["indennizzi_mantova:gruppo:2:ambito"]

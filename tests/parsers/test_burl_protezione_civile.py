@@ -121,7 +121,8 @@ def test_association_rows_against_text(t):
                            "punti_rischio_incendi_boschivi")] == [15, 1, 5, 2, 3, 4]
     # 8573: 46 ... IL NIBBIO ONLUS SPINADESCO CR ... 4.540,00 € 4.510,00 € 30,00 €
     r = rows[46]
-    assert (r["associazione"], r["comune"], r["istat"]) == ("IL NIBBIO ONLUS", "SPINADESCO", "019100")
+    assert (r["associazione"], r["comune"], r["istat"]) == \
+        ("IL NIBBIO ONLUS", "SPINADESCO", "019100")
     assert (r["contributo_assegnato"], r["contributo_finanziato"], r["quota_carico_richiedente"]) \
         == (Decimal("4540.00"), Decimal("4510.00"), Decimal("30.00"))
     # 8575: TOSCOLANO‐MADERNO with U+2010 hyphen
@@ -235,15 +236,16 @@ def test_lost_nbsp_comune_found_from_the_registry():
     # every NBSP replaced by a plain space: the comune is the longest tail naming a comune of BS
     row = ROW_SERLE.replace("·", " ").replace("PROTEZIONE CIVILE SERLE", "GRUPPO DI SAN ZENO")
     row = row.replace("SERLE BS", "SAN ZENO NAVIGLIO BS")
-    _, table = crafted(row, total="TOTALE 4.646,00 € 4.646,00 € 4.646,00 € 4.646,00 € 0,00 €")
+    _, table = crafted(row,
+                       total="TOTALE 4.646,00 € 4.646,00 € 4.646,00 € 4.646,00 € 0,00 €")
     (r,) = table.rows
     assert (r["associazione"], r["comune"], r["istat"]) == ("GRUPPO DI SAN ZENO",
                                                              "SAN ZENO NAVIGLIO", "017173")
 
 
 def test_wrong_printed_total_fails_its_check():
-    result, _ = crafted(ROW_SERLE, ROW_PIVA,
-                        total="TOTALE 9.046,00·€ 9.046,00·€ 9.046,00·€ 9.000,00·€ €·0,00")
+    wrong = "TOTALE 9.046,00·€ 9.046,00·€ 9.046,00·€ 9.000,00·€ €·0,00"
+    result, _ = crafted(ROW_SERLE, ROW_PIVA, total=wrong)
     c = pc_checks(result)["pc:associazioni:totale:contributo_finanziato"]
     assert not c.passed and (c.declared, c.parsed) == (9000.0, 9046.0)
     assert "differenza" in c.explanation

@@ -57,7 +57,8 @@ LEGAL_FORM = re.compile(
 PERSONA_FISICA = "persona fisica"
 PERSONA_GIURIDICA = "persona giuridica"
 ACT_HEADER = re.compile(
-    r"^\s*(D\.g\.r\.|D\.d\.s\.|D\.d\.u\.o\.)\s+\d{1,2}\s+[a-z]+\s+\d{4}\s+-\s+n\.\s*((?:[IVXL]+/)?\d+)\s*$")
+    r"^\s*(D\.g\.r\.|D\.d\.s\.|D\.d\.u\.o\.)\s+\d{1,2}\s+[a-z]+\s+\d{4}\s+-\s+"
+    r"n\.\s*((?:[IVXL]+/)?\d+)\s*$")
 ANNEX_SEPARATOR = re.compile(r"^\s*—+\s*•\s*—+\s*$")
 NUMBER_WORDS = {"uno": 1, "due": 2, "tre": 3, "quattro": 4, "cinque": 5, "sei": 6, "sette": 7,
                 "otto": 8, "nove": 9, "dieci": 10, "venti": 20, "trenta": 30, "quaranta": 40,
@@ -87,7 +88,8 @@ def join_label(parts: list[str]) -> str:
 
 
 def money(s: str) -> Decimal:
-    """An amount cell (``'7.215,42 €'``, ``'€ 3.592,39'``, ``'0'``) as Decimal; ValueError if not."""
+    """An amount cell (``'7.215,42 €'``, ``'€ 3.592,39'``, ``'0'``) as a Decimal in cents;
+    ValueError if it is not one."""
     v = parse_it_number(s.replace("€", "").replace(NBSP, " "))
     if v is None:
         raise ValueError(f"empty amount: {s!r}")
@@ -358,7 +360,8 @@ def _piscatorie(doc, ctx, acts, checks: Checks) -> tuple[Dataset | None, list[Re
                    other[0]["start"], other[-1]["end"],
                    "le due copie della tabella differiscono")
     total = sum(r["contributo_assegnato"] for r in rows)
-    dec = declared(doc, decreta_line(doc, sec), sec.end, r"somma complessiva pari a € ?(" + AMT + ")")
+    dec = declared(doc, decreta_line(doc, sec), sec.end,
+                   r"somma complessiva pari a € ?(" + AMT + ")")
     if dec:
         m, line = dec[0]
         checks.equal("piscatorie:totale-delibera",
@@ -372,15 +375,18 @@ def _piscatorie(doc, ctx, acts, checks: Checks) -> tuple[Dataset | None, list[Re
                    number_word(m.group(1)), len(rows), number_word(m.group(1)) == len(rows), line,
                    explanation="il numero di righe non corrisponde ai programmi dichiarati")
     checks.rows("piscatorie:righe-coerenti",
-                "Contributo assegnato ≤ contributo richiesto ≤ importo del programma, per ogni riga",
+                "Contributo assegnato ≤ contributo richiesto ≤ importo del programma, "
+                "per ogni riga",
                 rows, lambda r: r["contributo_assegnato"] <= r["contributo_richiesto"]
                 <= r["importo_programma"], "la disuguaglianza")
     fields = [
         _f("n", "integer", "N.", "Ordine di stampa nella tabella", required=True),
         _f("associazione", "string", "Associazione",
-           "Associazione piscatoria dilettantistica qualificata (nome come stampato)", required=True),
+           "Associazione piscatoria dilettantistica qualificata (nome come stampato)",
+           required=True),
         _euro("importo_programma", "Importo del programma",
-              "Importo del programma di intervento presentato, in euro (intestazione non stampata)"),
+              "Importo del programma di intervento presentato, in euro (intestazione non "
+              "stampata)"),
         _euro("contributo_richiesto", "Contributo richiesto e ammissibile",
               "Contributo richiesto e ammissibile, in euro (intestazione non stampata)"),
         _f("iscritti", "integer", "Iscritti", "Numero di iscritti (tesserati) dell'associazione"),
@@ -411,7 +417,7 @@ def _piscatorie(doc, ctx, acts, checks: Checks) -> tuple[Dataset | None, list[Re
 # -- 2a. "Ambito  C.F.  importo" tables and the other per-ATC prospetti ---------------------
 ATC_CF_HEADER = re.compile(r"^\s*ambito\s+c\.f\.", re.IGNORECASE)
 ATC_CF_ROW = re.compile(rf"^\s*(?P<name>\S.*?)\s+(?P<cf>\d{{11}})\s+(?P<amt>{AMTE})\s*$")
-TOTAL_ROW = re.compile(rf"^\s*TOTALE\s+(?P<amts>(?:{AMTE}\s*)+|€\s*)$", re.IGNORECASE)
+TOTAL_ROW = re.compile(rf"^\s*TOTALE\s+(?P<amts>(?:{AMTE}\s*)+)$", re.IGNORECASE)
 ATC_NUMBER = re.compile(
     r"(?:\bATC|\bA\.T\.C\.|AMBITO TERRITORIALE DI CACCIA)\s*(?:n\.\s*|MN\s*)?(\d+)\b", re.I)
 
@@ -729,7 +735,8 @@ def sede_by_code(doc, sec: Section) -> dict[str, tuple[str, str, int]]:
     Predore - BG C.F. e P.I. 04254190160 ...")."""
     out = {}
     for m, line in declared(doc, sec.start, sec.end,
-                            r"con sede in (?P<comune>[A-ZÀ-Ý][\w'À-ÿ ]*?) ?[-–] ?(?P<prov>[A-Z]{2})\b"
+                            r"con sede in (?P<comune>[A-ZÀ-Ý][\w'À-ÿ ]*?) ?[-–] ?"
+                            r"(?P<prov>[A-Z]{2})\b"
                             r"[^€;]*?(?P<code>\d{11})"):
         out.setdefault(m.group("code"), (m.group("comune").strip(), m.group("prov"), line))
     return out
@@ -824,8 +831,9 @@ def _brescia_annex(doc, ctx, acts, checks: Checks, header_line: int, layout: str
                 "(quota ATC/CA assente = 0)", rows,
                 lambda r: (r["quota_atc"] or 0) + r["quota_regione"] == r[a2], "l'uguaglianza")
     with_pct = [r for r in rows if r["percentuale_atc"] is not None]
-    checks.rows(f"{cid}:percentuale", "Quota ATC/CA = percentuale dichiarata dell'importo, al centesimo",
-                with_pct, lambda r: abs(r[a2] * r["percentuale_atc"] / 100 - r["quota_atc"]) <= CENT,
+    checks.rows(f"{cid}:percentuale",
+                "Quota ATC/CA = percentuale dichiarata dell'importo, al centesimo", with_pct,
+                lambda r: abs(r[a2] * r["percentuale_atc"] / 100 - r["quota_atc"]) <= CENT,
                 "la percentuale")
     dec_from = decreta_line(doc, sec)
     if layout == "indennizzi":
@@ -834,11 +842,13 @@ def _brescia_annex(doc, ctx, acts, checks: Checks, header_line: int, layout: str
             m, line = fr[0]
             f = money(m.group(1))
             checks.rows(f"{cid}:franchigia",
-                        f"Importo periziato − franchigia dichiarata ({m.group(1)} €) = importo netto",
+                        f"Importo periziato − franchigia dichiarata ({m.group(1)} €) = "
+                        "importo netto",
                         rows, lambda r: r[a1] - f == r[a2], "la franchigia")
     for pattern, col, what in (
             (r"importo complessivo di € ?(" + AMT + ")", a2, titles[a2]),
-            (r"(?:la somma di|per un totale di) € ?(" + AMT + ")", "quota_regione", "quota Regione")):
+            (r"(?:la somma di|per un totale di) € ?(" + AMT + ")", "quota_regione",
+             "quota Regione")):
         dec = declared(doc, dec_from, sec.end, pattern)
         if dec:
             m, line = dec[0]
@@ -1014,7 +1024,8 @@ def _val_padana(doc, ctx, acts, checks: Checks, title_line: int, sede: str, atc_
         reg_sub = g["subtotal"][-2] if len(g["subtotal"]) >= 2 else None
         ref = atc_amounts.get(g["key"]) if g["key"] else None
         checks.add(f"{cid}:gruppo:{gi}:ambito",
-                   f"Il gruppo {gi} è attribuito a un ambito ({g['method'] or 'nessun metodo'}) il "
+                   f"Il gruppo {gi} è attribuito a un ambito "
+                   f"({g['method'] or 'nessun metodo'}) il "
                    "cui importo a carico Regione nel prospetto per ambito del decreto è il "
                    "subtotale a carico Regione del gruppo",
                    as_number(ref[0]) if ref else None, as_number(reg_sub),
@@ -1088,15 +1099,18 @@ def _transfers(doc, ctx, acts, checks: Checks, sec: Section, annex):
                            r"somma complessiva di € ?(" + AMT + ")")
             if dec:
                 m, line = dec[0]
-                checks.equal(f"{tag}:totale", "Somma del prospetto per ambito (senza riga di totale) "
-                             "= somma complessiva dichiarata nel dispositivo", money(m.group(1)),
-                             tot, line)
+                checks.equal(f"{tag}:totale", "Somma del prospetto per ambito (senza riga di "
+                             "totale) = somma complessiva dichiarata nel dispositivo",
+                             money(m.group(1)), tot, line)
     elif commitments:
         primary = commitments[0]
         for r in primary.rows:
-            for n in range(r["line_start"], r["line"] + 1):
-                if doc.line(n).strip():
-                    ledger.candidates.add(n)
+            lines = [n for n in range(r["line_start"], r["line"] + 1) if doc.line(n).strip()]
+            ledger.candidates.update(lines)
+            if r["amount"] is None:
+                for n in lines:
+                    ledger.reject(doc, n, "importo dell'impegno non leggibile")
+                continue
             a = anag.get(r["code"], {})
             rows.append({"beneficiario": a.get("name") or r["name"],
                          "ambito": atc_key(r["name"]), "codice_beneficiario": r["code"],
@@ -1104,9 +1118,6 @@ def _transfers(doc, ctx, acts, checks: Checks, sec: Section, annex):
                          "indirizzo": a.get("address"), "capitolo": r["capitolo"],
                          "importo_regione": r["amount"], "_line": r["line_start"],
                          "_end": r["line"]})
-        for err in primary.errors:
-            checks.add(f"{tag}:impegni:leggibile", "Importi dell'impegno leggibili", 0, 1, False,
-                       primary.start, primary.end, err)
     else:
         return [], ledger, {}
     # commitments / payments as enrichment and verification
@@ -1119,7 +1130,8 @@ def _transfers(doc, ctx, acts, checks: Checks, sec: Section, annex):
                 checks.add(f"{tag}:{kind}:{ti}",
                            f"La tabella degli {kind} (righe {p.start}-{p.end}) riporta gli stessi "
                            "beneficiari e importi", len(rows),
-                           sum(1 for x, y in pairs if x and y and x["importo_regione"] == y["amount"]),
+                           sum(1 for x, y in pairs
+                               if x and y and x["importo_regione"] == y["amount"]),
                            same, p.start, p.end, "; ".join(p.errors) or
                            "beneficiari o importi diversi")
                 for x, y in pairs:
@@ -1127,7 +1139,8 @@ def _transfers(doc, ctx, acts, checks: Checks, sec: Section, annex):
                         x.setdefault("codice_beneficiario", y["code"])
                         x.setdefault("capitolo", y["capitolo"])
             if p.total_line:
-                checks.equal(f"{tag}:{kind}:{ti}:totale", f"Totale stampato della tabella degli {kind}",
+                checks.equal(f"{tag}:{kind}:{ti}:totale",
+                             f"Totale stampato della tabella degli {kind}",
                              p.total[0], sum(y["amount"] or 0 for y in p.rows), p.total_line)
     for si, p in enumerate(splits, start=1):
         pairs = _pair(rows, p.rows)
@@ -1139,8 +1152,9 @@ def _transfers(doc, ctx, acts, checks: Checks, sec: Section, annex):
         ok = [x is not None and y is not None and
               y.get("indennizzo", 0) + y.get("prevenzione", 0) == x["importo_regione"]
               for x, y in pairs]
-        checks.add(f"{tag}:capitoli:{si}", "Per ogni ambito, indennizzi + prevenzione (prospetto per "
-                   "capitolo) = importo del prospetto per ambito", len(rows), sum(ok),
+        checks.add(f"{tag}:capitoli:{si}", "Per ogni ambito, indennizzi + prevenzione "
+                   "(prospetto per capitolo) = importo del prospetto per ambito", len(rows),
+                   sum(ok),
                    all(ok) and len(p.rows) == len(rows), p.start, p.end,
                    "ambiti o importi diversi tra i due prospetti")
         if p.total_line and p.total:
@@ -1160,23 +1174,24 @@ def _transfers(doc, ctx, acts, checks: Checks, sec: Section, annex):
             same = len(p.rows) == len(rows) and all(
                 x is not None and y is not None and y["regione"] == x["importo_regione"]
                 for x, y in pairs)
-            checks.add(f"{tag}:riparto", f"Il riparto Regione/ATC (righe {p.start}-{p.end}) riporta "
-                       "gli stessi importi a carico Regione del prospetto per ambito", len(rows),
+            checks.add(f"{tag}:riparto", f"Il riparto Regione/ATC (righe {p.start}-{p.end}) "
+                       "riporta gli stessi importi a carico Regione del prospetto per ambito",
+                       len(rows),
                        sum(1 for x, y in pairs if x and y and y["regione"] == x["importo_regione"]),
                        same, p.start, p.end, "; ".join(p.errors) or "importi diversi")
         else:
             ref = riparti[0]
-            cells = lambda q: [(y["name"], y["regione"], y["atc"], y["complessivo"]) for y in q.rows]
-            same = cells(p) == cells(ref)
-            checks.add(f"{tag}:riparto:copia:{ri}", f"La copia del riparto alle righe {p.start}-{p.end} "
-                       f"è identica a quella alle righe {ref.start}-{ref.end}", len(ref.rows),
-                       sum(1 for a, b in zip(cells(p), cells(ref)) if a == b), same, p.start, p.end,
+            mine, theirs = _riparto_cells(p), _riparto_cells(ref)
+            checks.add(f"{tag}:riparto:copia:{ri}", f"La copia del riparto alle righe "
+                       f"{p.start}-{p.end} è identica a quella alle righe {ref.start}-{ref.end}",
+                       len(ref.rows), sum(1 for a, b in zip(mine, theirs) if a == b),
+                       mine == theirs, p.start, p.end,
                        "; ".join(p.errors) or "le copie differiscono")
             continue
         good = [y for y in p.rows if None not in (y["regione"], y["atc"], y["complessivo"])]
         bad = [y["line"] for y in good if y["regione"] + y["atc"] != y["complessivo"]]
-        checks.add(f"{tag}:riparto:righe", "Regione + ATC = importo complessivo, per ogni ambito del "
-                   "riparto", len(p.rows), len(good) - len(bad),
+        checks.add(f"{tag}:riparto:righe", "Regione + ATC = importo complessivo, per ogni "
+                   "ambito del riparto", len(p.rows), len(good) - len(bad),
                    not bad and len(good) == len(p.rows), p.start, p.end,
                    f"righe {', '.join(map(str, bad))}: la somma non torna" if bad
                    else "; ".join(p.errors))
@@ -1199,8 +1214,8 @@ def _transfers(doc, ctx, acts, checks: Checks, sec: Section, annex):
             if r.get("ambito"):
                 mine = [a for a in annex_rows if a["ambito"] == r["ambito"]]
                 checks.equal(f"{tag}:allegato:{r['ambito']}",
-                             f"Trasferimento a {r['ambito']} = somma delle quote Regione delle righe "
-                             f"dell'allegato di {r['ambito']}", r["importo_regione"],
+                             f"Trasferimento a {r['ambito']} = somma delle quote Regione delle "
+                             f"righe dell'allegato di {r['ambito']}", r["importo_regione"],
                              total(mine, "quota_regione"), r["_line"], r["_end"])
     out = []
     for i, r in enumerate(rows, start=1):
@@ -1218,10 +1233,15 @@ def _transfers(doc, ctx, acts, checks: Checks, sec: Section, annex):
             "importo_regione": r["importo_regione"],
             "importo_indennizzi": r.get("importo_indennizzi"),
             "importo_prevenzione": r.get("importo_prevenzione"),
-            "importo_atc": r.get("importo_atc"), "importo_complessivo": r.get("importo_complessivo"),
+            "importo_atc": r.get("importo_atc"),
+            "importo_complessivo": r.get("importo_complessivo"),
             **provenance(doc.id, r["_line"], r["_end"], act_id(acts, r["_line"]))})
     atc_amounts = {r["ambito"]: (r["importo_regione"], r["line_start"]) for r in out if r["ambito"]}
     return out, ledger, atc_amounts
+
+
+def _riparto_cells(p: Prospetto) -> list[tuple]:
+    return [(y["name"], y["regione"], y["atc"], y["complessivo"]) for y in p.rows]
 
 
 def _pair(rows: list[dict], others: list[dict]) -> list[tuple[dict | None, dict | None]]:
@@ -1278,14 +1298,16 @@ def _fields_brescia(layout: str) -> list[dict]:
         (("importo_periziato", "Importo periziato", "Danno periziato, in euro"),
          ("importo_netto", "Importo netto", "Danno periziato al netto della franchigia, in euro"))
     fields = [_f("n", "integer", "N.", "Numero d'ordine stampato", required=True),
-              _f("ambito", "string", "ATC/CA", "Ambito territoriale o comprensorio alpino di caccia"),
+              _f("ambito", "string", "ATC/CA",
+                 "Ambito territoriale o comprensorio alpino di caccia"),
               *_SUBJECT_FIELDS]
     if layout == "indennizzi":
         fields.append(_f("azienda_agricola", "boolean", "Azienda agricola",
                          "Colonna 'Azienda agricola' (si/no)"))
     else:
         fields += [_f("comune", "string", "Comune della sede",
-                      "Dal testo del decreto ('con sede in ...'), abbinato per codice fiscale/partita IVA"),
+                      "Dal testo del decreto ('con sede in ...'), abbinato per codice "
+                      "fiscale/partita IVA"),
                    _f("provincia", "string", "Provincia"), *RESOLUTION_FIELDS]
     return fields + [
         _f("tipologia_territorio", "string", "Tipologia del territorio"),
@@ -1317,7 +1339,8 @@ _FIELDS_TRANSFERS = [
     _f("atto", "string", "Atto", "Decreto che impegna e liquida", required=True),
     _f("n", "integer", "N.", "Ordine della riga nel prospetto dell'atto", required=True),
     _f("beneficiario", "string", "Beneficiario",
-       "Ambito/comprensorio di caccia o ruolo di beneficiari diversi, come stampato", required=True),
+       "Ambito/comprensorio di caccia o ruolo di beneficiari diversi, come stampato",
+       required=True),
     _f("ambito", "string", "Ambito", "Chiave dell'ambito (ATC n, CAn, ATC) se riconoscibile"),
     _f("codice_beneficiario", "string", "Codice beneficiario/ruolo"),
     _f("codice_fiscale", "string", "Codice fiscale"),
@@ -1327,11 +1350,16 @@ _FIELDS_TRANSFERS = [
     _f("provincia_sede", "string", "Provincia della sede"),
     *RESOLUTION_FIELDS,
     _f("capitolo", "string", "Capitolo di bilancio"),
-    _euro("importo_regione", "Importo a carico Regione", "Importo impegnato/liquidato dalla Regione, in euro"),
-    _euro("importo_indennizzi", "di cui indennizzi", "Quota per indennizzo danni (cap. 11647), in euro"),
-    _euro("importo_prevenzione", "di cui prevenzione", "Quota per prevenzione danni (cap. 12832), in euro"),
-    _euro("importo_atc", "Importo a carico ATC", "Quota a carico dell'ATC secondo il riparto, in euro"),
-    _euro("importo_complessivo", "Importo complessivo", "Regione + ATC secondo il riparto, in euro"),
+    _euro("importo_regione", "Importo a carico Regione",
+          "Importo impegnato/liquidato dalla Regione, in euro"),
+    _euro("importo_indennizzi", "di cui indennizzi",
+          "Quota per indennizzo danni (cap. 11647), in euro"),
+    _euro("importo_prevenzione", "di cui prevenzione",
+          "Quota per prevenzione danni (cap. 12832), in euro"),
+    _euro("importo_atc", "Importo a carico ATC",
+          "Quota a carico dell'ATC secondo il riparto, in euro"),
+    _euro("importo_complessivo", "Importo complessivo",
+          "Regione + ATC secondo il riparto, in euro"),
 ]
 
 
@@ -1357,7 +1385,8 @@ def _fauna(doc, ctx, acts, checks: Checks):
         t_ledger.candidates |= ledger.candidates
         t_ledger.rejects += ledger.rejects
         atc_by_sec[sec.start] = atc_amounts
-    for name, layout in (("prevenzione_brescia", "prevenzione"), ("indennizzi_brescia", "indennizzi")):
+    for name, layout in (("prevenzione_brescia", "prevenzione"),
+                         ("indennizzi_brescia", "indennizzi")):
         if name not in brescia:
             continue
         rows, ledger, line, _ = brescia[name]
@@ -1365,14 +1394,15 @@ def _fauna(doc, ctx, acts, checks: Checks):
         if layout == "prevenzione":
             title = "Contributi per la prevenzione dei danni - UTR Brescia"
             desc = (f"Allegato 1 del {sec.label}/2018 (UTR Brescia): contributi per opere di "
-                    "prevenzione dei danni da fauna selvatica. Il comune della sede viene dal testo "
-                    "del decreto ('con sede in ...'), abbinato per codice fiscale/partita IVA.")
+                    "prevenzione dei danni da fauna selvatica. Il comune della sede viene dal "
+                    "testo del decreto ('con sede in ...'), abbinato per codice fiscale/partita "
+                    "IVA.")
         else:
             title = "Indennizzi danni da fauna selvatica - UTR Brescia"
-            desc = (f"Allegato 1 del {sec.label}/2018 (UTR Brescia): indennizzi dei danni da fauna "
-                    "selvatica alle produzioni agricole, periodo 1 ottobre 2017 - 30 settembre 2018, "
-                    "al netto della franchigia per stima. Per oasi e zrc la Regione paga il 100% "
-                    "(nessuna quota ATC/CA: cella vuota).")
+            desc = (f"Allegato 1 del {sec.label}/2018 (UTR Brescia): indennizzi dei danni da "
+                    "fauna selvatica alle produzioni agricole, periodo 1 ottobre 2017 - 30 "
+                    "settembre 2018, al netto della franchigia per stima. Per oasi e zrc la "
+                    "Regione paga il 100% (nessuna quota ATC/CA: cella vuota).")
         tables.append(Table(name, title, desc + _PRIVACY_NOTE, _fields_brescia(layout), rows,
                             primary_key=["n"],
                             foreign_keys=[COMUNE_FK] if layout == "prevenzione" else [],
@@ -1389,13 +1419,14 @@ def _fauna(doc, ctx, acts, checks: Checks):
         tables.append(Table(
             f"indennizzi_{sede.lower()}",
             f"Indennizzi danni da fauna selvatica - UTR Val Padana, sede di {sede.capitalize()}",
-            f"Allegato del {sec.label}/2018 (UTR Val Padana - sede di {sede.capitalize()}): elenco "
-            "dei beneficiari degli indennizzi dei danni da fauna selvatica, periodo 1 ottobre 2017 - "
-            "30 settembre 2018, per ambito territoriale di caccia. Ogni gruppo è chiuso da un "
-            "subtotale stampato; dove il gruppo non è intitolato, l'ATC è quello del prospetto per "
-            "ambito del decreto con lo stesso importo a carico Regione (colonna 'Attribuzione "
-            "dell'ATC')." + _PRIVACY_NOTE, _FIELDS_VAL_PADANA, rows, primary_key=["n"],
-            lines_in=len(ledger.candidates)))
+            f"Allegato del {sec.label}/2018 (UTR Val Padana - sede di {sede.capitalize()}): "
+            "elenco dei beneficiari degli indennizzi dei danni da fauna selvatica, periodo 1 "
+            "ottobre 2017 - 30 settembre 2018, per ambito territoriale di caccia. Ogni gruppo è "
+            "chiuso da un subtotale stampato; dove il gruppo non è intitolato, l'ATC è quello "
+            "del "
+            "prospetto per ambito del decreto con lo stesso importo a carico Regione (colonna "
+            "'Attribuzione dell'ATC')." + _PRIVACY_NOTE, _FIELDS_VAL_PADANA, rows,
+            primary_key=["n"], lines_in=len(ledger.candidates)))
         rejects += ledger.rejects
     if transfers:
         tables.append(Table(

@@ -31,8 +31,8 @@ from decimal import Decimal
 from ..base import (COMUNE_FK, RESOLUTION_FIELDS, Dataset, ParseResult, Table, provenance,
                     resolution_fields)
 from .other_tables import (AMT, NBSP, NO_COMUNE, PERSONA_FISICA, PERSONA_GIURIDICA, Checks,
-                           Ledger, Pseudonyms, _euro, _f, act_id, as_number, clean, decreta_line,
-                           declared, money, ruolo_tables, section_at, sections, subject_kind, total)
+                           Ledger, Pseudonyms, _euro, _f, act_id, clean, decreta_line, declared,
+                           money, ruolo_tables, section_at, sections, subject_kind, total)
 
 DATASET = "protezione-civile-contributi-2018"
 TITLE = re.compile(r"DOMANDE\s+FINANZIATE\s*[-‐–]\s*(?P<who>ENTI\s+LOCALI|ASSOCIAZIONI)", re.I)
@@ -40,7 +40,8 @@ ROW_START = re.compile(r"^\s*\d+\s+\d+\s+\d{2}/\d{2}/\d{4}\b")
 MONEY_CELL = rf"(?:€\s*)?{AMT}(?:\s*€)?"
 ROW = re.compile(
     r"^\s*(?P<prog>\d+)\s+(?P<id_pratica>\d+)\s+(?P<data>\d{2}/\d{2}/\d{4})\s+"
-    r"(?P<ora>\d{2}:\d{2}:\d{2})\s+(?P<protocollo>\S+)\s+(?P<middle>.+?)\s+(?P<provincia>[A-Z]{2})\s+"
+    r"(?P<ora>\d{2}:\d{2}:\d{2})\s+(?P<protocollo>\S+)\s+(?P<middle>.+?)\s+"
+    r"(?P<provincia>[A-Z]{2})\s+"
     r"(?P<cf>[A-Z0-9]{16}|\d{11})(?:\s+(?P<piva>\d{11}))?\s+(?P<scores>(?:\d+\s+)+)"
     r"(?P<esito>Ammesso\b.*?finanziato)\s+"
     rf"(?P<amounts>(?:{MONEY_CELL}\s+){{4}}{MONEY_CELL})\s*$")
@@ -220,14 +221,16 @@ def _impegni(doc, acts, checks: Checks, sec, annex_totals: dict):
         rows.append({"n": i, "ruolo": r["name"], "destinatari": who, "codice": r["code"],
                      "capitolo": r["capitolo"], "anno_2018": r["years"][0],
                      "anno_2019": r["years"][1], "anno_2020": r["years"][2],
-                     **provenance(doc.id, r["line_start"], r["line"], act_id(acts, r["line_start"]))})
-    dec = declared(doc, decreta_line(doc, sec), sec.end, r"somma comples-?\s?siva di Euro ([\d.,]+)")
+                     **provenance(doc.id, r["line_start"], r["line"],
+                                  act_id(acts, r["line_start"]))})
+    dec = declared(doc, decreta_line(doc, sec), sec.end, r"somma complessiva di Euro ([\d.,]+)")
     if dec:
         m, line = dec[0]
         checks.equal("pc:impegni:decreto", "Somma degli impegni = somma complessiva impegnata dal "
                      "decreto", money(m.group(1)), total(rows, "anno_2018"), line)
     chapters = {m.group(2): (money(m.group(1)), line) for m, line in declared(
-        doc, sec.start, sec.end, r"importo di euro ([\d.,]+) che trova copertura al capitolo (\d+)")}
+        doc, sec.start, sec.end,
+        r"importo di euro ([\d.,]+) che trova copertura al capitolo (\d+)")}
     for who, (rows_annex, tot_line) in annex_totals.items():
         mine = [r for r in rows if r["destinatari"] == who]
         fin = total(rows_annex, "contributo_finanziato")
@@ -237,8 +240,8 @@ def _impegni(doc, acts, checks: Checks, sec, annex_totals: dict):
         caps = {r["capitolo"].rsplit(".", 1)[-1] for r in mine}
         for cap in sorted(caps & chapters.keys()):
             v, line = chapters[cap]
-            checks.equal(f"pc:capitolo:{cap}", f"Contributo finanziato ({who}) = importo dichiarato "
-                         f"sul capitolo {cap}", v, fin, line)
+            checks.equal(f"pc:capitolo:{cap}", f"Contributo finanziato ({who}) = importo "
+                         f"dichiarato sul capitolo {cap}", v, fin, line)
         # each ruolo covers a contiguous run of PROG rows: cumulative sums hit every boundary
         ordered = sorted(rows_annex, key=lambda r: r["prog"])
         cum, bounds = Decimal("0.00"), {}
@@ -280,8 +283,7 @@ def parse(doc, ctx, acts) -> ParseResult:
         ledgers.append(ledger)
         sec = section_at(secs, n, doc)
         totals_by_sec.setdefault(sec.start, (sec, {}))[1][name] = (parsed[0], tot[0])
-        count = declared(doc, sec.start, sec.end,
-                         rf"n\. ?(\d+) domande,? relative ad {'enti' if who == 'enti' else 'associazioni'}")
+        count = declared(doc, sec.start, sec.end, rf"n\. ?(\d+) domande,? relative ad {who}")
         if count:
             mm, line = count[0]
             checks.add(f"pc:{name}:numero-domande", f"Numero di righe dell'allegato = domande "
