@@ -122,6 +122,8 @@ _FORMER_PROVINCES = {"aosta", "forli", "pesaro", "carbonia", "iglesias", "olbia"
 _CLAUSE_BREAK = re.compile(r"[.;:()\[\]«»\"\t\d]")
 _ADJACENT = re.compile(r"^(?:[ \u00a0]+|['\u2019\-\u2010])$")   # "Rio Marina", "Castelbello-Ciardes"
 _LIST_PARTICLES = {"di", "del", "della", "d", "de", "in", "al", "allo", "sul", "sulla", "con"}
+_ENUM_GAP = re.compile(r"^[ \u00a0]*(?:[,;][ \u00a0]*(?:ed?[ \u00a0]+)?|\n[ \u00a0]*|[ \u00a0]+ed?[ \u00a0]+)$", re.I)
+_ENUMERABLE = {"common-word", "homonym", "alias-only", "province-name"}
 _IN_PROVINCE = re.compile(r"^[\s,]*(?:in|della|nella)\s+provincia\s+di\s+"
                           r"([A-ZÀ-Ý][\w'\u2019]*(?:[ -/][A-ZÀ-Ý][\w'\u2019]*)*)")
 _SIGLA_AFTER = re.compile(r"^[\s\u00a0]*(?:\(\s*([A-Z]{2})\s*\)|[-\u2013\u2010]\s*([A-Z]{2})\b)")
@@ -222,13 +224,18 @@ class NameIndex:
         for entries in registry.aliases.values():
             for a in entries:
                 add(a["alias"], a["istat"], "alias", a.get("province") or "")
-        self.by_first: dict[str, list[_Name]] = {}
+        self.single: dict[str, _Name] = {}                      # one-word names
+        self.by_two: dict[tuple[str, str], list[_Name]] = {}     # longer names by first two words
         for n in names.values():
             if n.current:
                 n.historical.clear()          # a current comune's name never links a historical one
-            self.by_first.setdefault(n.tokens[0], []).append(n)
-        for lst in self.by_first.values():
+            if len(n.tokens) == 1:
+                self.single[n.key] = n
+            else:
+                self.by_two.setdefault(n.tokens[:2], []).append(n)
+        for lst in self.by_two.values():
             lst.sort(key=lambda n: -len(n.tokens))
+        self.first = set(self.single) | {k[0] for k in self.by_two}
         self.stopwords = {normalise(w) for w in stopwords}
         self.province_names = _province_name_keys(registry) | _FORMER_PROVINCES
         self.sigle = set(registry.provinces)
@@ -321,7 +328,7 @@ def find_candidates(lines: list[str], registry: Registry,
     lower_seen: set[str] = set()         # names this text also uses as lower-case words
     i = 0
     while i < len(toks):
-        found = _longest(toks, i, idx, lines) if toks[i].norm in idx.by_first else None
+        found = _longest(toks, i, idx, lines) if toks[i].norm in idx.first else None
         if found is None:
             i += 1
             continue
@@ -334,9 +341,10 @@ def find_candidates(lines: list[str], registry: Registry,
 
     scan = _Scan(toks, lines, idx, set(province_hint or ()), resolved or {}, lower_seen)
     contexts = scan.list_contexts(matches)
+    decisions = [scan.decide(i, j, name, ctx) for (i, j, name), ctx in zip(matches, contexts)]
+    scan.enumerations(matches, decisions)
     out = []
-    for (i, j, name), ctx in zip(matches, contexts):
-        istat, rule, reason = scan.decide(i, j, name, ctx)
+    for (i, j, name), (istat, rule, reason) in zip(matches, decisions):
         pieces = _pieces(toks, i, j, lines)
         out.append(Candidate(
             tuple(Mention(li + 1, s, e, lines[li][s:e], istat or "", rule or "") for li, s, e in pieces),
@@ -346,12 +354,14 @@ def find_candidates(lines: list[str], registry: Registry,
 
 def _longest(toks: list[_Tok], i: int, idx: NameIndex, lines: list[str]):
     """The longest comune name starting at token ``i``: (index of its last token, name)."""
-    for name in idx.by_first.get(toks[i].norm, ()):
-        k = len(name.tokens)
-        if i + k <= len(toks) and all(toks[i + q].norm == name.tokens[q] for q in range(1, k)) \
-                and all(_joins_name(_gap(toks, q, q + 1, lines)) for q in range(i, i + k - 1)):
-            return i + k - 1, name
-    return None
+    if i + 1 < len(toks):
+        for name in idx.by_two.get((toks[i].norm, toks[i + 1].norm), ()):
+            k = len(name.tokens)
+            if i + k <= len(toks) and all(toks[i + q].norm == name.tokens[q] for q in range(2, k)) \
+                    and all(_joins_name(_gap(toks, q, q + 1, lines)) for q in range(i, i + k - 1)):
+                return i + k - 1, name
+    name = idx.single.get(toks[i].norm)
+    return (i, name) if name else None
 
 
 def _gap(toks: list[_Tok], a: int, b: int, lines: list[str]) -> str:
@@ -547,6 +557,32 @@ class _Scan:
         if self.hint and reg.get(pick).province_sigla not in self.hint:
             return None, None, "outside-hint"
         return pick, "caps" if all(t.upper for t in toks[i:j + 1]) else "name", None
+
+    def enumerations(self, matches, decisions) -> None:
+        """Rule ``list``: a name left out only as a common word, a homonym or an alias, that
+        stands in an enumeration ("Locate di Triulzi, Cerro al Lambro, Opera") next to a
+        linked comune, is a comune too; its neighbour's province narrows homonyms."""
+        reg = self.reg
+        changed = True
+        while changed:
+            changed = False
+            for q, ((i, j, name), (istat, _, reason)) in enumerate(zip(matches, decisions)):
+                if istat or reason not in _ENUMERABLE:
+                    continue
+                for r in (q - 1, q + 1):
+                    if not 0 <= r < len(matches) or not decisions[r][0]:
+                        continue
+                    a, b = (matches[r][1], i) if r < q else (j, matches[r][0])
+                    if not _ENUM_GAP.match(_gap(self.toks, a, b, self.lines)):
+                        continue
+                    sigla = reg.get(decisions[r][0]).province_sigla
+                    pool = set(name.current or name.historical) or \
+                        {c for c, p in name.aliases.items() if "" in p or sigla in p}
+                    pick = _narrow(pool, {sigla}, reg)
+                    if pick and (len(pool) == 1 or reg.get(pick).province_sigla == sigla):
+                        decisions[q] = (pick, "list", None)
+                        changed = True
+                        break
 
     def written_accent(self, i: int, j: int) -> bool:
         """Is the name written with an accent ("Salò", or "SALO'" in capitals)?"""

@@ -94,6 +94,7 @@ def render_site(model: SiteModel, out: Path, log: Log) -> int:
         for prov in reg["provinces"]:
             page("province.html", f"/province/{prov['sigla']}/", province_context(model, prov["sigla"]))
     tpl = env.get_template("comune.html")
+    feed_tpl = env.get_template("feed.xml")
     n = len(model.comuni)
     for i, istat in enumerate(sorted(model.comuni), start=1):
         ctx = model.comune_context(istat)
@@ -101,6 +102,8 @@ def render_site(model: SiteModel, out: Path, log: Log) -> int:
         w.write(url, tpl.render(page_url=url, data=ctx, **common))
         w.json(url + "index.json", ctx)
         w.write(url + "index.csv", comune_csv(ctx))
+        w.write(url + "feed.xml", feed_tpl.render(page_url=url + "feed.xml",
+                                                  data=comune_feed(model, ctx), **common))
         if i % 2000 == 0 or i == n:
             log.info(f"  comuni: {i}/{n}")
 
@@ -145,8 +148,11 @@ def render_site(model: SiteModel, out: Path, log: Log) -> int:
 
     w.write("/404.html", env.get_template("404.html").render(page_url="/404.html", data={}, **common))
     w.write("/robots.txt", f"User-agent: *\nAllow: /\nSitemap: {SITE_URL}/sitemap.xml\n")
-    w.write("/feed.xml", env.get_template("feed.xml").render(
-        page_url="/feed.xml", data=feed_context(model), **common))
+    feed_tpl = env.get_template("feed.xml")
+    w.write("/feed.xml", feed_tpl.render(page_url="/feed.xml", data=feed_context(model), **common))
+    for slug, p in model.programmes.items():
+        w.write(f"/programmi/{slug}/feed.xml", feed_tpl.render(
+            page_url=f"/programmi/{slug}/feed.xml", data=programme_feed(model, slug), **common))
     w.pages.append("/dati/qualita/")
     w.write("/sitemap.xml", env.get_template("sitemap.xml").render(
         page_url="/sitemap.xml", urls=sorted(set(w.pages)), data={}, **common))
@@ -308,6 +314,47 @@ def act_context(model: SiteModel, doc_id: str, act: dict) -> dict:
     return {**act, "document": doc_id, "excerpt": lines[:400], "truncated": len(lines) > 400}
 
 
+def _doc_entry(model: SiteModel, doc_id: str, title: str, summary: str, anchor: str = "") -> dict:
+    d = model.documents[doc_id].doc
+    return {"id": f"{SITE_URL}/documenti/{doc_id}/{anchor}", "title": title,
+            "url": f"{SITE_URL}/documenti/{doc_id}/{anchor}", "updated": str(d.meta.get("date")),
+            "summary": summary}
+
+
+def programme_feed(model: SiteModel, slug: str) -> dict:
+    """A programme's feed: the documents its data come from."""
+    p = model.programmes[slug]
+    entries = [_doc_entry(model, s, model.documents[s].doc.title,
+                          f"Fonte dei dati del programma «{p.title}»")
+               for s in p.sources if s in model.documents]
+    entries.sort(key=lambda e: (e["updated"], e["id"]), reverse=True)
+    return {"title": f"{SITE_NAME}: {p.title}", "self": f"/programmi/{slug}/feed.xml",
+            "alternate": f"/programmi/{slug}/", "entries": entries,
+            "updated": entries[0]["updated"] if entries else model.created}
+
+
+def comune_feed(model: SiteModel, ctx: dict) -> dict:
+    """A comune's feed: one entry per document that added facts about it."""
+    by_doc: dict[str, list[str]] = {}
+    for p in ctx["programmes"]:
+        for f in p["facts"]:
+            by_doc.setdefault(f["source"]["document"], []).append(p["title"])
+    entries = []
+    for doc_id, progs in by_doc.items():
+        if doc_id not in model.documents:
+            continue
+        titles = ", ".join(sorted(set(progs)))
+        e = _doc_entry(model, doc_id, f"{ctx['name']}: {titles}",
+                       f"{len(progs)} dati su {ctx['name']} da "
+                       f"«{model.documents[doc_id].doc.title}»")
+        e["id"] = f"{SITE_URL}{ctx['urls']['html']}#fonte-{doc_id}"
+        entries.append(e)
+    entries.sort(key=lambda e: (e["updated"], e["id"]), reverse=True)
+    return {"title": f"{SITE_NAME}: {ctx['name']}", "self": ctx["urls"]["html"] + "feed.xml",
+            "alternate": ctx["urls"]["html"], "entries": entries,
+            "updated": entries[0]["updated"] if entries else model.created}
+
+
 def feed_context(model: SiteModel) -> dict:
     entries = []
     for d in model.documents.values():
@@ -319,7 +366,8 @@ def feed_context(model: SiteModel) -> dict:
                         "url": f"{SITE_URL}/dati/#{p.name}", "updated": p.descriptor["created"],
                         "summary": p.description})
     entries.sort(key=lambda e: (e["updated"], e["id"]), reverse=True)
-    return {"entries": entries, "updated": model.created}
+    return {"title": f"{SITE_NAME}: documenti e dati", "self": "/feed.xml", "alternate": "/",
+            "entries": entries, "updated": model.created}
 
 
 def write_quality(model: SiteModel, log: Log, out: Path) -> None:

@@ -608,7 +608,8 @@ class _Parse:
                     if c is not None and c.province_sigla not in today:
                         self._drop(out, e, f"scartato: {res.name} ({c.province_sigla}) è fuori "
                                            f"dalla provincia dell'elenco ({'/'.join(today)})")
-        for seg_name, st in self._segments_by_province().items():
+        for segs in self._by_province().values():
+            st = [e for seg in segs for e in seg.entries]
             certain: dict[str, Entry] = {}
             for e in st:
                 res = out[id(e)][0]
@@ -640,12 +641,6 @@ class _Parse:
         rec.candidates = [res.istat]
         out[id(e)] = (Resolution(res.query, "unresolved", score=res.score,
                                  candidates=[res.istat], note=why), i)
-
-    def _segments_by_province(self) -> dict[str | None, list[Entry]]:
-        out: dict[str | None, list[Entry]] = {}
-        for seg in self.segments:
-            out.setdefault(seg.province, []).extend(seg.entries)
-        return out
 
     def _aliquote_table(self) -> Table:
         rows = []

@@ -801,11 +801,14 @@ def _brescia_annex(doc, ctx, acts, checks: Checks, header_line: int, layout: str
                 ledger.reject(doc, ln, f"percentuale non interpretabile: {g['pct']!r}")
             continue
         rows.append(row)
-    cid = f"{name}"
+    cid = name
     order = [r["n"] for r in rows]
-    checks.add(f"{cid}:numerazione", "Numeri d'ordine consecutivi da 1 all'ultimo stampato",
-               max(order, default=0), len(rows), order == list(range(1, len(rows) + 1)),
-               first_row, end, "numeri d'ordine mancanti, ripetuti o fuori sequenza")
+    last_n = max((int(m.group("n")) for n in ledger.candidates
+                  if (m := BS_ROW_START.match(clean(doc.line(n))))), default=0)
+    checks.add(f"{cid}:numerazione", "Righe pubblicate = numeri d'ordine da 1 all'ultimo stampato",
+               last_n, len(rows), order == list(range(1, last_n + 1)), first_row,
+               totals[-1][0] if totals else end,
+               "numeri d'ordine mancanti, ripetuti, fuori sequenza o righe scartate")
     cols = [a1, a2, "quota_atc", "quota_regione"]
     titles = {"contributo_ammissibile": "contributi ammissibili", "importo_ammesso":
               "importo ammesso", "importo_periziato": "importo periziato", "importo_netto":

@@ -107,7 +107,7 @@ def _annex(doc, ctx, acts, checks: Checks, title_line: int, who: str):
         return None, ledger, None
     layout = _layout(" ".join(doc.line(n) for n in range(title_line + 1, first)))
     n_scores = len(layout["scores"])
-    rows, total_line, printed = [], None, None
+    rows, total_line, printed, progs_printed = [], None, None, []
     names = Pseudonyms()
     for n in range(first, end + 1):
         raw = doc.line(n)
@@ -121,6 +121,8 @@ def _annex(doc, ctx, acts, checks: Checks, title_line: int, who: str):
         if TITLE.search(t) or (not ROW_START.match(raw) and rows and not re.search(r"\d", t)):
             break                                           # next annex or prose: table ended
         ledger.candidates.add(n)
+        if ROW_START.match(raw):
+            progs_printed.append(int(t.split()[0]))
         m = ROW.match(raw)
         if not m:
             ledger.reject(doc, n, "riga non riconosciuta: colonne fisse mancanti o malformate")
@@ -172,15 +174,17 @@ def _annex(doc, ctx, acts, checks: Checks, title_line: int, who: str):
         row.update(dict(zip(AMOUNT_COLUMNS, amounts)))
         row.update(provenance(doc.id, n, n, act_id(acts, n)))
         rows.append(row)
-    _checks(doc, checks, cid, rows, layout, total_line, printed, first)
+    _checks(checks, cid, rows, layout, total_line, printed, first, max(progs_printed, default=0))
     return (rows, layout), ledger, (total_line, printed)
 
 
-def _checks(doc, checks: Checks, cid, rows, layout, total_line, printed, first):
+def _checks(checks: Checks, cid, rows, layout, total_line, printed, first, last_prog):
+    """The annex's own checks; ``last_prog``: the last PROG number printed (rows published or
+    not)."""
     progs = [r["prog"] for r in rows]
-    checks.add(f"{cid}:prog", "Numeri PROG consecutivi da 1 all'ultimo stampato",
-               max(progs, default=0), len(rows), progs == list(range(1, len(rows) + 1)), first,
-               rows[-1]["line_end"] if rows else first, "PROG mancanti, ripetuti o fuori ordine")
+    checks.add(f"{cid}:prog", "Righe pubblicate = PROG da 1 all'ultimo stampato, in ordine",
+               last_prog, len(rows), progs == list(range(1, last_prog + 1)), first,
+               total_line or first, "PROG mancanti, ripetuti, fuori ordine o righe scartate")
     if printed is None:
         checks.add(f"{cid}:totale", "Riga TOTALE stampata in calce all'allegato", 1, 0, False,
                    first, explanation="riga TOTALE non trovata")
