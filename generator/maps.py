@@ -20,6 +20,34 @@ built **once** into a :class:`Geometry` store and cached on disk:
 Output is deterministic: same inputs, byte-identical SVG.  Only presentation attributes
 are used (no ``style``), so the site's CSP (``style-src 'self'``) is respected; page CSS
 may override them.  Text is escaped with :func:`markupsafe.escape`.
+
+Public API::
+
+    Geometry.load(cache_dir=None, rebuild=False) -> Geometry   # once per build
+    geometry() / use_geometry(geo)                  # process-wide store (lazy)
+    provinces() -> list[str]                        # the 107 sigle
+    province_svg(sigla) -> str                      # file for /static/maps/province/<sigla>.svg
+    province_url(sigla, base="/static/maps/province/") -> str
+    has_boundary(istat) -> bool
+    locator_overlay(istat, name=None, province_name=None) -> str    # inline <svg>
+    locator_html(istat, name, province_name, base=...) -> str       # <figure class="map locator">
+    choropleth(values, scope, title, legend_title, classes=5, fmt=formatting.num, *,
+               method="quantile"|"natural", level="auto"|"comuni"|"province",
+               aggregate="sum"|"mean"|callable, max_bytes=600_000, desc=None,
+               id_prefix=None) -> str
+
+Markup and classes (the page CSS must stack the locator)::
+
+    <figure class="map locator">
+      <div class="map-stack">               position: relative
+        <img alt="" width height>           display: block; width: 100%; height: auto
+        <svg class="locator-overlay">       position: absolute; inset: 0; width/height 100%
+          <path class="comune selected"> (+ <circle> ring for comuni < 24 units wide)
+      </div>
+      <figcaption>
+    <svg class="choropleth">  <g class="areas"> <g class="q1".."qN"|"nd"> <path><title>
+                              <path class="borders">  <path class="outline">
+                              <g class="legend"> <g class="key q1".."key nd"> <rect><text>
 """
 from __future__ import annotations
 
@@ -61,7 +89,7 @@ BASE_FILL = "#dce3ea"       # comuni of the province in the locator
 BASE_STROKE = "#ffffff"
 OUTLINE = "#44505c"         # outer border: 8.2:1 on white
 BORDER = "#5c6f82"          # province / region borders: 5.1:1 on white
-HIGHLIGHT = "#a64d00"       # selected comune: 5.3:1 on white, 4.1:1 on BASE_FILL
+HIGHLIGHT = "#a64d00"       # selected comune: 5.7:1 on white, 4.4:1 on BASE_FILL
 HIGHLIGHT_STROKE = "#4d2400"
 TEXT = "#1a1a1a"
 NODATA_BG = "#ffffff"
@@ -349,12 +377,12 @@ def _fmt_pairs(d: np.ndarray) -> str:
 
 def _render(topo: _Topology, key: str, features: Mapping[str, list[list[int]]],
             rep: Mapping[str, np.ndarray], size: int, tol: float, pad: int,
-            meshes: Mapping[str, Callable[[set[int]], bool]] = {},
+            meshes: Mapping[str, Callable[[set[int], int], bool]] = {},
             member_features: Iterable[int] = ()) -> Layer:
     """Simplify the arcs used by ``features`` for a map of long side ``size`` units.
 
-    ``meshes``: name -> predicate over the set of in-scope features using an arc; the arcs
-    for which it holds are drawn once in that mesh.  ``member_features`` are the comuni
+    ``meshes``: name -> predicate over (set of in-scope features using an arc, number of
+    uses in scope); the arcs for which it holds are drawn once in that mesh.  ``member_features`` are the comuni
     indices of the scope (for the meshes and the "outline").
     """
     import shapely
@@ -612,11 +640,6 @@ def province_svg(sigla: str, geo: Geometry | None = None) -> str:
     return "".join(out)
 
 
-def _locator_title(istat: str) -> tuple[str, str]:
-    c = _reg().current[istat]
-    return c.name, c.province
-
-
 def locator_overlay(istat: str, name: str | None = None, province_name: str | None = None,
                     geo: Geometry | None = None) -> str:
     """Inline SVG with only the comune's path, same viewBox as its province SVG."""
@@ -635,7 +658,8 @@ def locator_overlay(istat: str, name: str | None = None, province_name: str | No
         marker = (f'<circle cx="{x}" cy="{y}" r="{r}" fill="none" stroke="{HIGHLIGHT}" '
                   f'stroke-width="5"/>')
     return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{lay.viewbox}" '
-            f'class="locator-overlay" role="img" aria-labelledby="{tid}-t {tid}-d">'
+            f'class="locator-overlay" preserveAspectRatio="none" role="img" '
+            f'aria-labelledby="{tid}-t {tid}-d">'
             f'<title id="{tid}-t">Posizione di {_e(name)} nella provincia di '
             f'{_e(province_name)}</title>'
             f'<desc id="{tid}-d">Mappa dei comuni della provincia di {_e(province_name)}; '
@@ -658,14 +682,20 @@ def locator_html(istat: str, name: str, province_name: str, geo: Geometry | None
     if istat not in lay.paths:
         return ""
     src = _e(province_url(c.province_sigla, base))
+    preds = geo.meta.get("from_previous_boundaries", {}).get(istat)
+    note = ""
+    if preds:
+        names = [(_reg().get(p).name if _reg().get(p) else p) for p in preds]
+        note = (f"Disegnato come unione dei comuni da cui è nato ({_e(', '.join(names))}), "
+                f"con i loro confini ISTAT {REGISTRY_YEAR - 1}. ")
     return (f'<figure class="map locator">'
             f'<div class="map-stack">'
             f'<img src="{src}" alt="" width="{lay.width}" height="{lay.height}" '
             f'loading="lazy" decoding="async"/>'
             f'{locator_overlay(istat, name, province_name, geo)}'
             f'</div>'
-            f'<figcaption>{_e(name)} nella provincia di {_e(province_name)}. Confini ISTAT '
-            f'{REGISTRY_YEAR} (Openpolis, CC BY 4.0).</figcaption>'
+            f'<figcaption>{_e(name)} nella provincia di {_e(province_name)}. {note}'
+            f'Confini ISTAT {REGISTRY_YEAR} (Openpolis, CC BY 4.0).</figcaption>'
             f'</figure>')
 
 
@@ -691,6 +721,8 @@ def _srgb_from_lab(L: float, a: float, b: float) -> str:
 
 def relative_luminance(hex_colour: str) -> float:
     h = hex_colour.lstrip("#")
+    if len(h) == 3:
+        h = "".join(c * 2 for c in h)
     chans = [int(h[i:i + 2], 16) / 255 for i in (0, 2, 4)]
     lin = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in chans]
     return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]

@@ -417,8 +417,13 @@ class _Scan:
         return self.lines[li][e:]
 
     def before(self, i: int) -> str:
+        """The text before token ``i`` on its line, after the previous line's text if
+        the token starts its line ("... 20124" / "Milano")."""
         li, s, _ = self.toks[i].pieces[0]
-        return self.lines[li][:s]
+        head = self.lines[li][:s]
+        if not head.strip() and li > 0:
+            return self.lines[li - 1] + " " + head
+        return head
 
     def adjacent(self, a: int, b: int) -> bool:
         """Tokens ``a`` and ``b`` are on one line, separated only by spaces, apostrophe, hyphen."""
