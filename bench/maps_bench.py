@@ -59,7 +59,8 @@ def main() -> int:
         svgs = {s: maps.province_svg(s) for s in maps.provinces()}
         dt = time.perf_counter() - t
         sizes = sorted((len(v.encode()), s) for s, v in svgs.items())
-        print(f"{len(svgs)} province SVGs             {dt:7.2f} s  total {kb(sum(n for n, _ in sizes))}, "
+        total = sum(n for n, _ in sizes)
+        print(f"{len(svgs)} province SVGs             {dt:7.2f} s  total {kb(total)}, "
               f"median {kb(statistics.median(n for n, _ in sizes))}, "
               f"max {kb(sizes[-1][0])} ({sizes[-1][1]}), min {kb(sizes[0][0])} ({sizes[0][1]})")
 
@@ -89,8 +90,9 @@ def main() -> int:
                                   **kwargs)
             dt = time.perf_counter() - t
             b = svg.encode()
-            what = "provinces" if 'class="choropleth"' in svg and "(somma" in svg else "comuni"
-            print(f"{label:29} {dt:7.2f} s  {kb(len(b))} ({what}), gzip {kb(len(gzip.compress(b, 9)))}")
+            what = "provinces" if "somma dei comuni" in svg else "comuni"
+            gz = len(gzip.compress(b, 9))
+            print(f"{label:29} {dt:7.2f} s  {kb(len(b))} ({what}), gzip {kb(gz)}")
         t = time.perf_counter()
         maps.choropleth(pop, "region:Lombardia", "Popolazione", "Abitanti", method="natural")
         print(f"Lombardy, natural breaks      {time.perf_counter() - t:7.2f} s")

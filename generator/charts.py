@@ -123,10 +123,9 @@ def bar_chart(items: Sequence[tuple[str, float]], title: str,
     n_all = len(all_items)
     if desc is None:
         if vals:
-            imax = max(range(len(shown)), key=lambda i: (shown[i][1] is not None,
-                                                         shown[i][1] if shown[i][1] is not None else 0))
-            imin = min(range(len(shown)), key=lambda i: (shown[i][1] is None,
-                                                         shown[i][1] if shown[i][1] is not None else 0))
+            present = [i for i, (_, v) in enumerate(shown) if v is not None]
+            imax = max(present, key=lambda i: float(shown[i][1]))
+            imin = min(present, key=lambda i: float(shown[i][1]))
             desc = (f"Grafico a barre orizzontali con {len(shown)} voci"
                     f"{f' (le prime {len(shown)} di {n_all})' if n_all > len(shown) else ''}. "
                     f"Valore più alto: {shown[imax][0]}, {vtexts[imax]}; "
@@ -213,8 +212,9 @@ def histogram(values: Sequence[float | None], title: str, bins: int = 10,
     if fmt is None:
         dec = _decimals(edges, cap=3) if nice or vmax == vmin else \
             max(0, 2 - math.floor(math.log10((vmax - vmin) / bins)))
-        fmt = lambda v: formatting.num(round(float(v), dec) if dec else int(round(float(v))),  # noqa: E731
-                                       dec or None)
+        def fmt(v, dec=dec):
+            return formatting.num(round(float(v), dec) if dec else int(round(float(v))),
+                                  dec or None)
 
     ticks = nice_ticks(0, max(counts + [1]), 4)
     ticks = [t for t in ticks if t == int(t)] or [0, 1]

@@ -313,7 +313,8 @@ def _build_topology(reg) -> _Topology:
         rot = lst[j0:] + lst[:j0]
         cuts = (jpos - j0).tolist() + [len(lst)]
         rot.append(rot[0])
-        rings[f].append([arc_ref(tuple(rot[cuts[m]:cuts[m + 1] + 1])) for m in range(len(cuts) - 1)])
+        rings[f].append([arc_ref(tuple(rot[cuts[m]:cuts[m + 1] + 1]))
+                         for m in range(len(cuts) - 1)])
 
     arcs = [pxy[list(t)] for t in arcs_ids]
     arc_pids = [(t[0], t[-1]) for t in arcs_ids]
@@ -382,8 +383,8 @@ def _render(topo: _Topology, key: str, features: Mapping[str, list[list[int]]],
     """Simplify the arcs used by ``features`` for a map of long side ``size`` units.
 
     ``meshes``: name -> predicate over (set of in-scope features using an arc, number of
-    uses in scope); the arcs for which it holds are drawn once in that mesh.  ``member_features`` are the comuni
-    indices of the scope (for the meshes and the "outline").
+    uses in scope); the arcs for which it holds are drawn once in that mesh.
+    ``member_features`` are the comuni indices of the scope (for the meshes).
     """
     import shapely
 
@@ -505,6 +506,12 @@ class Geometry:
             pickle.dump({"layers": {k: v.to_dict() for k, v in geo.layers.items()},
                          "meta": geo.meta}, fh, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, f)
+        for old in cache_dir.glob("geometry-*.pickle"):   # stale inputs or parameters
+            if old != f:
+                try:
+                    old.unlink()
+                except OSError:
+                    pass
         return geo
 
     @classmethod

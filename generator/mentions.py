@@ -25,8 +25,8 @@ end-of-line hyphen is joined when the next line goes on in lower case
 (``BRE-`` / ``NO``); such a mention gives one :class:`Mention` per line it touches.
 
 Case: in mixed-case text a proper name is capitalised, so every word that is
-capitalised in the official name must be capitalised in the text (``Calcio`` may be
-the comune, ``calcio`` never is). A name written in capitals carries no such
+capitalised in the official name (particles such as di, la, bel aside) must be
+capitalised in the text (``Calcio`` may be the comune, ``calcio`` never is). A name written in capitals carries no such
 evidence (headings, tables): it is treated like a bare name (below), never more.
 
 Rules, in the order they are applied (``Mention.rule`` names the rule that linked)
@@ -39,15 +39,19 @@ Negative contexts, which win over everything else:
   Brianza``: "Provincia di Bergamo" names the province, whatever else is said.
 * street - the name follows ``via/viale/piazza/piazzale/corso/largo/vicolo/strada``.
 
-Table lines: when the caller passes ``resolved`` (line -> ISTAT codes of the
-parser rows naming a comune that cover the line), the parser is the authority on
-those lines, because it had the table's structure (columns, province headings,
-order numbers):
+Table lines: when the caller passes ``resolved`` (line -> the ISTAT codes of the
+parser rows naming a comune that cover the line, see :func:`resolved_lines`), the
+parser is the authority on those lines, because it had the table's structure
+(columns, province headings, order numbers, declared counts):
 
 * ``table-row`` - the matched name (or a curated alias of it) is one of the comuni
   the parser resolved on this line: linked to that comune.
-* any other name on a table line is not linked (an association's or a farm's
-  name, a name the parser left unresolved).
+* ``table-written`` - a comune the parser resolved on this line from a name that is
+  not in the registry (an OCR error or a short form: "Ponte Nossia", "Brembate
+  Sopra"), found in the line as the parser read it (``resolved`` built with the
+  parse context's resolution records).
+* any other name on a table line is not linked (a name inside an association's or
+  a farm's name, a name the parser left unresolved).
 
 Strong contexts, which link even common words, capoluoghi and (narrowed) homonyms,
 unless the name is part of a longer name (see part-of-name below):
@@ -76,14 +80,19 @@ none of these holds:
   names that are Italian words, given names or surnames; a name written with its
   accent, Salò, is exempt) or occurs in lower case in the same text (evidence that
   it is a word of the text's language);
-* homonym - more than one comune has the name and the hint does not narrow it to one;
+* homonym - more than one comune has the name and neither the hint nor the accent
+  as written ("Paternò" is not Paterno) narrows it to one;
 * outside-hint - a ``province_hint`` is given and the comune is not in it (a
   Lombard bulletin's "Vita" or "Lago" is no Sicilian or Calabrian comune);
 * ``name`` - otherwise a capitalised name in mixed-case text is linked;
 * ``caps`` - and a name written in capitals on the same terms.
 
-Known limits: a name with an OCR error, an abbreviation other than ``S.`` or a
-lower-case initial is not found; a bare capoluogo in running text ("a Bergamo") is
+Enumerations: a name left out only as a common word, a capoluogo, a homonym or an
+alias, that stands in a list ("Locate di Triulzi, Cerro al Lambro, Opera") next to a
+linked comune, is linked as ``list``; the neighbour's province narrows homonyms.
+
+Known limits: outside table lines, a name with an OCR error, an abbreviation other
+than ``S.`` or a lower-case initial is not found; a bare capoluogo in running text ("a Bergamo") is
 not linked (it cannot be told from the province); a territory named after a comune
 with the comune's full name ("Collina di San Colombano al Lambro") would be linked.
 """
@@ -116,11 +125,14 @@ _OF = {"di", "del", "della", "dello", "dei", "delle", "d"}
 _PARTICLES = _OF | {"da", "de", "degli", "ne", "nel", "nell", "nella", "sul", "sull", "sulla",
                     "in", "al", "all", "allo", "alla", "con", "sopra", "sotto"}
 _CONJ = {"e", "ed"}
+_FREE_CASE = _PARTICLES | _CONJ | {"la", "le", "lo", "il", "i", "bel", "en"}
 # Former province names that are also comuni names (the registry knows today's provinces).
 _FORMER_PROVINCES = {"aosta", "forli", "pesaro", "carbonia", "iglesias", "olbia", "tempio pausania",
                      "lanusei", "tortoli", "sanluri", "villacidro"}
 _CLAUSE_BREAK = re.compile(r"[.;:()\[\]«»\"\t\d]")
 _ADJACENT = re.compile(r"^(?:[ \u00a0]+|['\u2019\-\u2010])$")   # "Rio Marina", "Castelbello-Ciardes"
+# Capitalised words before "di" that do not make a longer name: "Comune di Sale", "Via di ...".
+_CUE_WORDS = _STREET_CUES | _COMUNE_CUES | _PROVINCE_CUES | {"sede"}
 _LIST_PARTICLES = {"di", "del", "della", "d", "de", "in", "al", "allo", "sul", "sulla", "con"}
 _ENUM_GAP = re.compile(r"^[ \u00a0]*(?:[,;][ \u00a0]*(?:ed?[ \u00a0]+)?|\n[ \u00a0]*|[ \u00a0]+ed?[ \u00a0]+)$", re.I)
 _ENUMERABLE = {"common-word", "homonym", "alias-only", "province-name"}
@@ -199,7 +211,8 @@ class NameIndex:
             if not toks:
                 return
             base = tuple(t[0] for t in toks)
-            capital = tuple(t[3][:1].isupper() for t in toks)
+            # particles may be written either way ("Alice bel Colle", "Torre le Nocelle")
+            capital = tuple(t[3][:1].isupper() and t[0] not in _FREE_CASE for t in toks)
             accented = any(not c.isascii() for c in display if c.isalpha())
             variants = [base]
             if any(t in _SAN for t in base):
@@ -310,8 +323,9 @@ def find_mentions(lines: list[str], registry: Registry,
     ``province_hint``: sigle of the provinces the document is about (narrows homonyms;
     bare names of comuni elsewhere are not linked). ``resolved``: 1-based line ->
     ISTAT codes of the parser rows naming a comune that cover the line (empty when the
-    parser left the name unresolved), as :func:`resolved_lines` builds them; on those
-    lines only the parser's comuni are linked. Sorted by line and offset.
+    parser left the name unresolved); :func:`resolved_lines` builds it, as a mapping
+    code -> names as written, from the parse result. On those lines only the
+    parser's comuni are linked. Sorted by line and offset.
     """
     out = [m for c in find_candidates(lines, registry, province_hint, resolved) if c.istat
            for m in c.mentions]
@@ -349,6 +363,47 @@ def find_candidates(lines: list[str], registry: Registry,
         out.append(Candidate(
             tuple(Mention(li + 1, s, e, lines[li][s:e], istat or "", rule or "") for li, s, e in pieces),
             name.key, istat, rule, reason))
+    out += _written_forms(lines, resolved or {}, out)
+    return sorted(out, key=lambda c: (c.mentions[0].line, c.mentions[0].start))
+
+
+def _written_forms(lines: list[str], resolved: Mapping[int, Collection[str]],
+                   found: list[Candidate]) -> list[Candidate]:
+    """Rule ``table-written``: a comune a parser resolved on a table line from a name
+    that is not a registry name (an OCR error, a shortened form: "Ponte Nossia",
+    "Brembate Sopra"), found in the line as the parser read it."""
+    linked: dict[int, list[tuple[int, int]]] = {}
+    codes_on: dict[int, set[str]] = {}
+    for c in found:
+        for m in c.mentions:
+            if c.istat:
+                linked.setdefault(m.line, []).append((m.start, m.end))
+                codes_on.setdefault(m.line, set()).add(c.istat)
+    todo: dict[tuple[str, str], list[int]] = {}
+    for ln in sorted(resolved):
+        forms = resolved[ln]
+        if isinstance(forms, Mapping):
+            for istat, written in forms.items():
+                for w in written:
+                    todo.setdefault((istat, w), []).append(ln)
+    out = []
+    for (istat, written), lns in todo.items():
+        if any(istat in codes_on.get(ln, ()) for ln in lns):
+            continue
+        pattern = re.compile(r"(?<!\w)" + r"[\s\u00a0]+".join(map(re.escape, written.split())) + r"(?!\w)",
+                             re.IGNORECASE)
+        for ln in lns:
+            if not 1 <= ln <= len(lines):
+                continue
+            spans = linked.setdefault(ln, [])
+            m = next((m for m in pattern.finditer(lines[ln - 1])
+                      if all(m.end() <= a or m.start() >= b for a, b in spans)), None)
+            if m:
+                spans.append((m.start(), m.end()))
+                codes_on.setdefault(ln, set()).add(istat)
+                out.append(Candidate((Mention(ln, m.start(), m.end(), m.group(), istat, "table-written"),),
+                                     normalise(written), istat, "table-written", None))
+                break
     return out
 
 
@@ -451,7 +506,7 @@ class _Scan:
                 return True
             if toks[near].norm in _PARTICLES:
                 a2, b2 = (far, near) if step < 0 else (near, far)
-                if self.adjacent(a2, b2) and proper(far) and toks[far].norm not in _STREET_CUES:
+                if self.adjacent(a2, b2) and proper(far) and toks[far].norm not in _CUE_WORDS:
                     return True
         return False
 
@@ -515,6 +570,9 @@ class _Scan:
             return None, None, "table-line"
 
         written_accent = name.accented and self.written_accent(i, j)
+        if written_accent and len(codes) > 1:       # "Paternò" is not Paterno
+            accented = {c for c in codes if any(not ch.isascii() for ch in reg.get(c).name)}
+            codes = accented if len(accented) == 1 else codes
         common = not written_accent and (name.key in self.idx.stopwords or name.key in self.lower_seen)
         glued = self.part_of_name(i, j)
 
@@ -629,13 +687,16 @@ def _pieces(toks: list[_Tok], i: int, j: int, lines: list[str]) -> list[tuple[in
 
 
 # -- for callers ---------------------------------------------------------------------------
-def resolved_lines(datasets: Iterable) -> dict[int, set[str]]:
-    """Line -> ISTAT codes of the table rows naming a comune that cover it.
+def resolved_lines(datasets: Iterable, resolutions: Iterable = ()) -> dict[int, dict[str, set[str]]]:
+    """Line -> {ISTAT code: names as written} for the table rows naming a comune.
 
-    Only tables with an ``istat`` field count; a row whose name the parser left
-    unresolved still marks its lines (with no code), so nothing is guessed there.
+    Only tables with an ``istat`` field count, and every line of each row's range. A
+    row whose name the parser left unresolved still marks its lines (with no code),
+    so nothing is guessed there. ``resolutions`` (the parse context's
+    :class:`~generator.quality.ResolutionRecord` list) add the name as the parser read
+    it to the lines of the rows that carry the resolved code, from the record's line on.
     """
-    out: dict[int, set[str]] = {}
+    out: dict[int, dict[str, set[str]]] = {}
     for ds in datasets:
         for t in ds.tables:
             if not any(f["name"] == "istat" for f in t.fields):
@@ -645,9 +706,16 @@ def resolved_lines(datasets: Iterable) -> dict[int, set[str]]:
                 if not start:
                     continue
                 for ln in range(start, (row.get("line_end") or start) + 1):
-                    codes = out.setdefault(ln, set())
+                    codes = out.setdefault(ln, {})
                     if row.get("istat"):
-                        codes.add(row["istat"])
+                        codes.setdefault(row["istat"], set())
+    for rec in resolutions:
+        ln = rec.line
+        if not rec.istat or not ln or not rec.query.strip():
+            continue
+        while rec.istat in out.get(ln, {}):
+            out[ln][rec.istat].add(rec.query.strip())
+            ln += 1
     return out
 
 

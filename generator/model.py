@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from . import formatting, views
+from . import formatting, privacy, views
 from .content import Page
 from .packages import PackageInfo, json_value
 from .parsers.base import Act, Dataset, ParseResult
@@ -55,6 +55,8 @@ class DocumentView:
     checks: list[Check]
     rejects: list[Reject]
     parsed: bool
+    lines: list[str] = field(default_factory=list)     # as published (privacy.redact)
+    withheld: int = 0                                   # lines changed for privacy
     mentions: dict[str, list[int]] = field(default_factory=dict)  # istat -> lines
 
 
@@ -183,12 +185,13 @@ def build(registry: Registry, docs: list[Document], results: dict[str, ParseResu
     documents = {}
     for d in docs:
         r = results.get(d.id)
+        lines, withheld = privacy.redact(d.lines, r.private if r else [])
         documents[d.id] = DocumentView(
             d, r.acts if r else [],
             sorted(ds.name for ds in datasets
                    if any(row.get("source_id") == d.id for t in ds.tables for row in t.rows[:1])),
             [c for c in checks if c.doc_id == d.id], [x for x in rejects if x.doc_id == d.id],
-            r is not None)
+            r is not None, lines, withheld)
     predecessors: dict[str, list[str]] = defaultdict(list)
     for h in registry.historical.values():
         if h.successor:

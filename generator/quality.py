@@ -89,7 +89,9 @@ class Log:
             for k in self.known.get("problems", []):
                 if k["file"] == (p.file or "") and k["code"] == p.code \
                         and k.get("line") in (None, p.line) \
-                        and (not k.get("match") or k["match"] in p.message):
+                        and (not k.get("match") or k["match"] in p.message) \
+                        and (not k.get("names") or any(repr(str(n)) in p.message
+                                                       for n in k["names"])):
                     p.known, p.explanation = True, k.get("explanation", "")
                     break
         self.problems.append(p)
@@ -111,8 +113,9 @@ class Log:
 def load_known_defects() -> dict:
     """``{"problems": [entry...], ("check", doc_id, id): why}`` from data/known-defects/*.yaml.
 
-    A problem entry has ``file``, ``code`` and optionally ``line`` and ``match`` (a
-    substring of the message) to pin it; ``explanation`` says why it is acceptable.
+    A problem entry has ``file``, ``code`` and optionally ``line``, ``match`` (a
+    substring of the message) or ``names`` (comune names as written, for
+    ``unresolved-name``) to pin it; ``explanation`` says why it is acceptable.
     """
     out: dict = {"problems": []}
     for path in sorted(paths.KNOWN_DEFECTS.glob("*.yaml")) if paths.KNOWN_DEFECTS.is_dir() else []:

@@ -302,15 +302,16 @@ def document_context(model: SiteModel, doc_id: str) -> dict:
     acts = [{"id": a.id, "type": a.type, "date": a.date, "number": a.number, "title": a.title,
              "office": a.office, "line_start": a.line_start, "line_end": a.line_end,
              "url": f"/documenti/{doc_id}/atti/{a.id}/"} for a in d.acts]
-    return {"id": doc_id, "meta": meta, "sha256": d.doc.sha256, "lines": d.doc.lines,
+    return {"id": doc_id, "meta": meta, "sha256": d.doc.sha256, "lines": d.lines,
+            "withheld": d.withheld,
             "acts": acts, "datasets": d.datasets, "parsed": d.parsed,
             "checks": [as_dict(c) for c in d.checks], "rejects": [as_dict(r) for r in d.rejects]}
 
 
 def act_context(model: SiteModel, doc_id: str, act: dict) -> dict:
     d = model.documents[doc_id]
-    lines = [(n, d.doc.lines[n - 1]) for n in range(act["line_start"], act["line_end"] + 1)
-             if n <= len(d.doc.lines)]
+    lines = [(n, d.lines[n - 1]) for n in range(act["line_start"], act["line_end"] + 1)
+             if n <= len(d.lines)]
     return {**act, "document": doc_id, "excerpt": lines[:400], "truncated": len(lines) > 400}
 
 

@@ -49,7 +49,8 @@ def test_province_svg(geo, reg, sigla):
     assert root.tag == SVG + "svg" and root.get("role") == "img"
     assert re.fullmatch(r"0 0 \d+ \d+", root.get("viewBox"))
     assert max(int(x) for x in root.get("viewBox").split()[2:]) <= 1000
-    assert root.find("s:title", NS).text == f"Comuni della provincia di {reg.provinces[sigla]['name']}"
+    name = reg.provinces[sigla]["name"]
+    assert root.find("s:title", NS).text == f"Comuni della provincia di {name}"
     assert root.find("s:desc", NS).text
     paths = {p.get("id"): p for p in root.iter(SVG + "path") if p.get("class") == "comune"}
     assert set(paths) == {f"c{c}" for c in reg.provinces[sigla]["comuni"]}
@@ -142,7 +143,8 @@ def test_choropleth_legend_and_paths(geo, reg, classes):
     assert root.find("s:title", NS).text == "Popolazione residente"
     assert "Lombardia" in root.find("s:desc", NS).text
     keys = root.findall(".//s:g[@class='legend']/s:g", NS)
-    assert [k.get("class") for k in keys] == [f"key q{i}" for i in range(1, classes + 1)] + ["key nd"]
+    expected = [f"key q{i}" for i in range(1, classes + 1)] + ["key nd"]
+    assert [k.get("class") for k in keys] == expected
     nd = keys[-1].find("s:text", NS).text
     assert nd == f"Dato non disponibile ({sum(1 for v in values.values() if v is None)} comuni)"
     areas = root.find("s:g[@class='areas']", NS)

@@ -109,6 +109,9 @@ class ParseResult:
     rejects: list[Reject] = field(default_factory=list)
     acts: list[Act] = field(default_factory=list)
     facts: list[dict] = field(default_factory=list)   # programme-level facts (label, value, unit, lines)
+    # line ranges (start, end) of rows describing a natural person: withheld from the
+    # published document text (see generator/privacy.py)
+    private: list[tuple[int, int]] = field(default_factory=list)
 
 
 class ParseContext:

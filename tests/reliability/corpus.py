@@ -19,6 +19,7 @@ come out of every build as it comes out of ``data/sources/``.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import json
@@ -27,15 +28,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+import yaml
+
 from generator import build, paths, quality, registry, sources
 from generator.quality import Log
 
 REAL_SOURCES = paths.SOURCES          # captured at import: tests monkeypatch paths.SOURCES
+SMART = "smart-polizia-locale-2025.txt"
+BURL = "burl-2018-so47.txt"
+AREE = "aree-interne-2021-2027.txt"
+PD = "pd-lombardia-regolamento-2014.txt"
 
 SCRIPT = "<script>alert(1)</script>"
 JS_URL = "javascript:alert(1)"
 IMG = '"><img src=x onerror=alert(1)>'
 PAYLOADS = (SCRIPT, JS_URL, IMG)
+FORMULA = "=2+5"                      # a spreadsheet formula (CSV injection)
 # The active parts of the payloads: never in HTML or XML output, where only the escaped
 # forms (&lt;script&gt; ...) may appear.
 RAW_MARKERS = ("<script>alert", "<img src=x", 'href="javascript:', "onerror=alert(1)>")
@@ -114,10 +122,18 @@ def write_corpus(folder: Path, docs: list[Source]) -> None:
 
 
 # -- the documents the kinds patch --------------------------------------------------------
-SMART = "smart-polizia-locale-2025.txt"
-BURL = "burl-2018-so47.txt"
-AREE = "aree-interne-2021-2027.txt"
-PD = "pd-lombardia-regolamento-2014.txt"
+@functools.cache
+def real_entries() -> dict[str, dict]:
+    """The real manifest entries, by id."""
+    data = yaml.safe_load((REAL_SOURCES / "sources.yaml").read_text(encoding="utf-8"))
+    return {e["id"]: e for e in data["documents"]}
+
+
+SMART_ID = "smart-polizia-locale-2025"
+BURL_ID = "burl-2018-so47"
+AREE_ID = "aree-interne-2021-2027"
+PD_ID = "pd-lombardia-regolamento-2014"
+GU_ID = "prova-gu"
 
 GU_HEADER = "Numero d'ordine\tCOMUNI\tAliquota deliberata %"
 GU_FRAGMENT = [
@@ -132,11 +148,23 @@ GU_FRAGMENT = [
     "2.\tAlliste\t12",
 ]
 
-BASELINE_ID = "prova-pd-collegi"
+# The untouched document of every corpus: it must come out of every build as from
+# data/sources/.
+BASELINE_ID = PD_ID
+
+
+def family_doc(doc_id: str, content: bytes) -> Source:
+    """A document of one of the parser families, with its real manifest entry (same id,
+    file, dates: so data/known-defects applies to it as to the real document)."""
+    if doc_id == GU_ID:
+        return Source(GU_ID, content, "gu_sovrimposta", meta={"date": "1983-10-24"})
+    e = real_entries()[doc_id]
+    meta = {k: v for k, v in e.items() if k not in ("id", "file", "sha256", "parser")}
+    return Source(doc_id, content, e["parser"], file=e["file"], meta=meta)
 
 
 def baseline() -> Source:
-    return Source(BASELINE_ID, encode(real_lines(PD)), "pd_collegi")
+    return family_doc(PD_ID, encode(real_lines(PD)))
 
 
 @dataclass
@@ -165,12 +193,12 @@ def patched(base: list[str], patches: list[Patch]) -> bytes:
     return data
 
 
-# One document per parser family: id -> (parser, lines). Kinds patch them.
-FAMILY_DOCS: dict[str, tuple[str, Callable[[], list[str]]]] = {
-    "prova-smart": ("smart", lambda: real_lines(SMART)),
-    "prova-burl": ("burl", lambda: real_lines(BURL)),
-    "prova-aree": ("aree_interne", lambda: real_lines(AREE)),
-    "prova-gu": ("gu_sovrimposta", lambda: list(GU_FRAGMENT)),
+# The documents the kinds patch, one per parser family: id -> its clean lines.
+FAMILY_DOCS: dict[str, Callable[[], list[str]]] = {
+    SMART_ID: lambda: real_lines(SMART),
+    BURL_ID: lambda: real_lines(BURL),
+    AREE_ID: lambda: real_lines(AREE),
+    GU_ID: lambda: list(GU_FRAGMENT),
 }
 
 
@@ -207,17 +235,17 @@ class Kind:
         """The corpus of this kind alone; ``hazard=False``: its clean twin."""
         docs = [baseline()]
         for doc_id, patch in self.patches.items():
-            parser, base = FAMILY_DOCS[doc_id]
-            docs.append(Source(doc_id, patched(base(), [patch] if hazard else []), parser))
+            lines = FAMILY_DOCS[doc_id]()
+            docs.append(family_doc(doc_id, patched(lines, [patch] if hazard else [])))
         return docs + (self.docs() if hazard else [])
 
 
 def all_kinds_sources(kinds: list[Kind]) -> list[Source]:
     """Every kind side by side: one document per family, carrying all its patches."""
     docs = [baseline()]
-    for doc_id, (parser, base) in FAMILY_DOCS.items():
-        docs.append(Source(doc_id, patched(base(), [k.patches[doc_id] for k in kinds
-                                                    if doc_id in k.patches]), parser))
+    for doc_id, lines in FAMILY_DOCS.items():
+        docs.append(family_doc(doc_id, patched(lines(), [k.patches[doc_id] for k in kinds
+                                                         if doc_id in k.patches])))
     for k in kinds:
         docs += k.docs()
     return docs
@@ -262,10 +290,10 @@ KINDS: list[Kind] = [
     Kind("cp1252", [Expect("problem", "encoding", "prova-cp1252.txt", line=2, in_text="1252")],
          docs=lambda: [Source("prova-cp1252", "Riparto\nImporto “totale”: 1.000 €\n"
                                               .encode("cp1252"))]),
-    Kind("crlf", [Expect("problem", "line-endings", "prova-aree", line=1)],
-         patches={"prova-aree": Patch(transform=lambda b: b.replace(b"\n", b"\r\n"))}),
-    Kind("bom", [Expect("problem", "bom", "prova-gu", line=1)],
-         patches={"prova-gu": Patch(transform=lambda b: b"\xef\xbb\xbf" + b)}),
+    Kind("crlf", [Expect("problem", "line-endings", AREE_ID, line=1)],
+         patches={AREE_ID: Patch(transform=lambda b: b.replace(b"\n", b"\r\n"))}),
+    Kind("bom", [Expect("problem", "bom", GU_ID, line=1)],
+         patches={GU_ID: Patch(transform=lambda b: b"\xef\xbb\xbf" + b)}),
     Kind("no-parser", [Expect("problem", "no-parser", "prova-senza-parser")],
          docs=lambda: [Source("prova-senza-parser", encode(["Un documento", "senza parser"]))]),
     Kind("unknown-parser",
@@ -305,76 +333,76 @@ KINDS: list[Kind] = [
                        for i in ("prova-doppio-a", "prova-doppio-b")]),
     # -- tables -----------------------------------------------------------------------------
     Kind("truncated-smart",
-         [Expect("reject", "attese 4 colonne", "prova-smart", "1\tCREMA\tOffanengo")],
-         patches={"prova-smart": Patch(cut=(_smart_row("1\tCREMA\t"), 60))}),
+         [Expect("reject", "attese 4 colonne", SMART_ID, "1\tCREMA\tOffanengo")],
+         patches={SMART_ID: Patch(cut=(_smart_row("1\tCREMA\t"), 60))}),
     Kind("truncated-fondo",
-         [Expect("check", "fondo06:fund-total", "prova-burl", in_text="differenza"),
-          Expect("check", "fondo06:column-total:pop_0_6", "prova-burl"),
-          Expect("reject", "riga non riconosciuta", "prova-burl", "012034 Caronno Pertusella")],
-         patches={"prova-burl": Patch(cut=(_fondo_row("012034"), 60))}),
+         [Expect("check", "fondo06:fund-total", BURL_ID, in_text="differenza"),
+          Expect("check", "fondo06:column-total:pop_0_6", BURL_ID),
+          Expect("reject", "riga non riconosciuta", BURL_ID, "012034 Caronno Pertusella")],
+         patches={BURL_ID: Patch(cut=(_fondo_row("012034"), 60))}),
     Kind("missing-cell-smart",
-         [Expect("reject", "attese 4 colonne separate da tabulazione, trovate 3", "prova-smart",
+         [Expect("reject", "attese 4 colonne separate da tabulazione, trovate 3", SMART_ID,
                  "6\tSOVERE\t")],
-         patches={"prova-smart": Patch({_smart_row("6\tSOVERE"): "6\tSOVERE\tEndine Gaiano, "
+         patches={SMART_ID: Patch({_smart_row("6\tSOVERE"): "6\tSOVERE\tEndine Gaiano, "
                                                                  "Pianico"})}),
     Kind("extra-cell-smart",
-         [Expect("reject", "attese 4 colonne separate da tabulazione, trovate 5", "prova-smart",
+         [Expect("reject", "attese 4 colonne separate da tabulazione, trovate 5", SMART_ID,
                  "4\tTERRE DI FRONTIERA")],
-         patches={"prova-smart": Patch({_smart_row("4\tTERRE DI FRONTIERA"): (
+         patches={SMART_ID: Patch({_smart_row("4\tTERRE DI FRONTIERA"): (
              "4\tTERRE DI FRONTIERA\tBizzarone, Faloppio, Uggiate con Ronago, Olgiate Comasco, "
              "Rovellasca\t5\t(vedi nota)")})}),
     Kind("missing-cell-fondo",
-         [Expect("reject", "riga non riconosciuta", "prova-burl", "012012 Besnate"),
-          Expect("check", "fondo06:rows-published", "prova-burl")],
-         patches={"prova-burl": Patch({_fondo_row("012012"): " ".join(
+         [Expect("reject", "riga non riconosciuta", BURL_ID, "012012 Besnate"),
+          Expect("check", "fondo06:rows-published", BURL_ID)],
+         patches={BURL_ID: Patch({_fondo_row("012012"): " ".join(
              t for t in _amounts_besnate if t != "-")})}),
     Kind("extra-cell-fondo",
-         [Expect("reject", "riga non riconosciuta", "prova-burl", "012013 Besozzo"),
-          Expect("check", "fondo06:rows-published", "prova-burl")],
-         patches={"prova-burl": Patch({_fondo_row("012013"): _burl[_fondo_row("012013") - 1]
+         [Expect("reject", "riga non riconosciuta", BURL_ID, "012013 Besozzo"),
+          Expect("check", "fondo06:rows-published", BURL_ID)],
+         patches={BURL_ID: Patch({_fondo_row("012013"): _burl[_fondo_row("012013") - 1]
                                        .rstrip() + " 1,00"})}),
     Kind("non-numeric-amount",
-         [Expect("reject", "riga non riconosciuta", "prova-burl", "012006 Azzate"),
-          Expect("check", "fondo06:rows-published", "prova-burl")],
-         patches={"prova-burl": Patch({_fondo_row("012006"): _burl[_fondo_row("012006") - 1]
+         [Expect("reject", "riga non riconosciuta", BURL_ID, "012006 Azzate"),
+          Expect("check", "fondo06:rows-published", BURL_ID)],
+         patches={BURL_ID: Patch({_fondo_row("012006"): _burl[_fondo_row("012006") - 1]
                                        .replace("5.587,42", "5.58O,42")})}),
     Kind("non-numeric-total-smart",
-         [Expect("reject", "totale comuni non numerico", "prova-smart", "15\tUNIONE ANTICHI")],
-         patches={"prova-smart": Patch({_smart_row("15\tUNIONE ANTICHI"):
+         [Expect("reject", "totale comuni non numerico", SMART_ID, "15\tUNIONE ANTICHI")],
+         patches={SMART_ID: Patch({_smart_row("15\tUNIONE ANTICHI"):
                                         _row_smart_total + "\tdodici"})}),
     Kind("duplicate-istat",
-         [Expect("check", "fondo06:istat-order", "prova-burl", in_text=str(_fondo_row("012019"))),
-          Expect("check", "fondo06:istat-registry", "prova-burl",
+         [Expect("check", "fondo06:istat-order", BURL_ID, in_text=str(_fondo_row("012019"))),
+          Expect("check", "fondo06:istat-registry", BURL_ID,
                  in_text=f"riga {_fondo_row('012019')} Brenta: stampato 012017")],
-         patches={"prova-burl": Patch({_fondo_row("012019"): _burl[_fondo_row("012019") - 1]
+         patches={BURL_ID: Patch({_fondo_row("012019"): _burl[_fondo_row("012019") - 1]
                                        .replace("012019", "012017")})}),
     # -- names and headings ---------------------------------------------------------------------
     Kind("unresolved-name",
-         [Expect("resolution", "unresolved", "prova-smart", "Paperopoli", "Paperopoli"),
-          Expect("problem", "unresolved-name", "prova-smart", "Paperopoli", "Paperopoli")],
-         patches={"prova-smart": Patch({_smart_row("2\tBONATE SOTTO"):
+         [Expect("resolution", "unresolved", SMART_ID, "Paperopoli", "Paperopoli"),
+          Expect("problem", "unresolved-name", SMART_ID, "Paperopoli", "Paperopoli")],
+         patches={SMART_ID: Patch({_smart_row("2\tBONATE SOTTO"):
                                         "2\tBONATE SOTTO\tBonate Sopra, Paperopoli\t3"})}),
     Kind("ambiguous-name",
-         [Expect("resolution", "ambiguous", "prova-smart", "Samone", "Samone"),
-          Expect("problem", "unresolved-name", "prova-smart", "Samone", "ambiguous")],
-         patches={"prova-smart": Patch({_smart_row("4\tPALOSCO"):
+         [Expect("resolution", "ambiguous", SMART_ID, "Samone", "Samone"),
+          Expect("problem", "unresolved-name", SMART_ID, "Samone", "ambiguous")],
+         patches={SMART_ID: Patch({_smart_row("4\tPALOSCO"):
                                         "4\tPALOSCO\tBolgare, Cividate al Piano, Samone\t4"})}),
     Kind("heading-never-closes",
-         [Expect("any", "", "prova-gu", "**PROVINCIA DI ASTI"),
-          Expect("any", "", "prova-gu", "<b>PROVINCIA DI LECCE")],
-         patches={"prova-gu": Patch({7: "**PROVINCIA DI ASTI", 10: "<b>PROVINCIA DI LECCE\t\t"})}),
+         [Expect("any", "", GU_ID, "**PROVINCIA DI ASTI"),
+          Expect("any", "", GU_ID, "<b>PROVINCIA DI LECCE")],
+         patches={GU_ID: Patch({7: "**PROVINCIA DI ASTI", 10: "<b>PROVINCIA DI LECCE\t\t"})}),
     Kind("heading-without-table",
-         [Expect("any", "", "prova-smart", "MANTOVA")],
-         patches={"prova-smart": Patch({_smart_row("COMO") - 1: "MANTOVA"})}),
+         [Expect("any", "", SMART_ID, "MANTOVA")],
+         patches={SMART_ID: Patch({_smart_row("COMO") - 1: "MANTOVA"})}),
     # -- active content -----------------------------------------------------------------------
     Kind("html-payload",
-         [Expect("resolution", "unresolved", "prova-smart", "<script>alert(1)</script>")],
+         [Expect("resolution", "unresolved", SMART_ID, "<script>alert(1)</script>")],
          docs=lambda: [Source("prova-payload", _PAYLOAD_TEXT, meta={
              "title": f"Titolo {SCRIPT} {IMG}", "issuer": JS_URL,
              "official_reference": f"{IMG} {SCRIPT}"})],
-         patches={"prova-smart": Patch({_smart_row("6\tLENO"): "6\tLENO\t" + ", ".join(PAYLOADS)
-                                        + "\t4"}),
-                  "prova-burl": Patch({2: f"{SCRIPT} {IMG} {JS_URL} " + _burl[1]})}),
+         patches={SMART_ID: Patch({_smart_row("6\tLENO"): "6\tLENO\t" + ", ".join(PAYLOADS + (FORMULA,))
+                                        + "\t5"}),
+                  BURL_ID: Patch({2: f"{SCRIPT} {IMG} {JS_URL} " + _burl[1]})}),
 ]
 KIND_NAMES = [k.name for k in KINDS]
 
@@ -400,15 +428,7 @@ class Gathered:
     blocking: list[str]
 
     def line_of(self, e: Expect) -> int | None:
-        if e.line is not None or e.marker is None:
-            return e.line
-        if e.doc == "sources.yaml":
-            text = (self.folder / "sources.yaml").read_text(encoding="utf-8").split("\n")
-        else:
-            text = self.docs[e.doc].lines if e.doc in self.docs else []
-        line = next((n for n, t in enumerate(text, start=1) if e.marker in t), None)
-        assert line is not None, f"{e.marker!r} is not in {e.doc}"
-        return line
+        return locate(self.folder, e)
 
     def file_names(self, e: Expect) -> set[str]:
         """The names under which problems about ``e.doc`` are filed."""
@@ -418,6 +438,8 @@ class Gathered:
     def reports(self, e: Expect) -> list[str]:
         """Every report matching ``e``, as readable strings (empty: not reported)."""
         line, names = self.line_of(e), self.file_names(e)
+        if e.marker is not None and line is None:
+            return []
 
         def same_file(f):
             return f is not None and any(f == n or f.endswith("/" + n) for n in names)
@@ -442,6 +464,20 @@ class Gathered:
         return out
 
 
+def locate(folder: Path, e: Expect) -> int | None:
+    """The line ``e`` points to in the corpus in ``folder`` (None: no line, or the marker is
+    not there). Documents are read as the build reads them (lines split on LF)."""
+    if e.line is not None or e.marker is None:
+        return e.line
+    path = folder / ("sources.yaml" if e.doc == "sources.yaml" else f"{e.doc}.txt")
+    if e.doc in real_entries():
+        path = folder / real_entries()[e.doc]["file"]
+    if not path.is_file():
+        return None
+    text = path.read_bytes().decode("utf-8-sig", errors="replace").split("\n")
+    return next((n for n, t in enumerate(text, start=1) if e.marker in t), None)
+
+
 def gather(folder: Path) -> Gathered:
     """Run the build's sources and parse stages (``build.parse_all``) on a corpus."""
     log = quiet_log()
@@ -461,3 +497,49 @@ def tree_digest(root: Path) -> dict[str, str]:
             p = Path(dirpath) / f
             out[str(p.relative_to(root))] = hashlib.sha256(p.read_bytes()).hexdigest()
     return dict(sorted(out.items()))
+
+
+# -- accounting: every candidate line is in a row or rejected ---------------------------------
+def _gu_heading_line(text: str) -> bool:
+    from generator.parsers.gu_sovrimposta import heading_of, split_cells
+    return any(heading_of(c) for c in split_cells(text))
+
+
+# Tables whose rows summarise other tables: their row ranges span the lines of those
+# tables, and their candidate lines are only some of them (e.g. the GU province table:
+# one row per province, ``lines_in`` = the province headings, see
+# ``gu_sovrimposta._province_table``).
+SUMMARY_CANDIDATES = {("gu_sovrimposta", "province"): _gu_heading_line}
+
+
+def accounting_errors(doc, result) -> list[str]:
+    """Tables of ``result`` whose line accounting does not hold, with the numbers.
+
+    Invariant (base.py, "Nothing is lost"): the candidate lines of a table are the
+    non-blank lines inside its rows' ``line_start..line_end`` plus its rejected lines;
+    ``Table.lines_in`` must count exactly those, and no line is both published and
+    rejected.
+    """
+    errors = []
+    names = {t.name for ds in result.datasets for t in ds.tables}
+    errors += [f"{doc.id}:{x.line}: rejected for table {x.table!r}, which the parser does not "
+               "publish: the line cannot be accounted" for x in result.rejects
+               if x.table not in names]
+    for ds in result.datasets:
+        for t in ds.tables:
+            where = f"{doc.id} {ds.name}/{t.name}"
+            if t.lines_in is None:
+                errors.append(f"{where}: lines_in is not set (the parser must count the "
+                              "candidate lines of the table)")
+                continue
+            covered = {n for r in t.rows for n in range(r["line_start"], r["line_end"] + 1)}
+            rejected = {x.line for x in result.rejects if x.table == t.name}
+            keep = SUMMARY_CANDIDATES.get((doc.parser, t.name), lambda text: bool(text.strip()))
+            candidates = {n for n in covered | rejected if keep(doc.line(n))}
+            both = sorted(covered & rejected)
+            if t.lines_in != len(candidates) or both:
+                errors.append(f"{where}: lines_in={t.lines_in}, lines in rows "
+                              f"{len(candidates - rejected)} + rejected {len(rejected)} = "
+                              f"{len(candidates)}" + (f"; both published and rejected: "
+                                                      f"{both[:10]}" if both else ""))
+    return errors

@@ -39,4 +39,5 @@ class BurlParser(Parser):
             result.checks += r.checks
             result.rejects += r.rejects
             result.facts += r.facts
+            result.private += r.private
         return result

@@ -1469,4 +1469,7 @@ def parse(doc, ctx, acts) -> ParseResult:
             result.datasets.append(ds)
         result.rejects += rejects
     result.checks = checks.items
+    result.private = sorted({(r["line_start"], r["line_end"]) for ds in result.datasets
+                             for t in ds.tables for r in t.rows
+                             if r.get("soggetto") == PERSONA_FISICA})
     return result

@@ -1,0 +1,60 @@
+"""Privacy: no natural person's identifiers are published, in tables or in document text.
+
+Parsers publish legal entities and mask natural persons in their tables (see
+``parsers/burl/other_tables.py``); they also return ``ParseResult.private``: the line
+ranges of rows that describe a natural person. The document and act pages show the
+vendored text, so the same lines are withheld there, the person's name is withheld
+wherever else the text repeats it (prose, a name broken across two lines), and any
+personal codice fiscale left anywhere is masked. The vendored file itself is kept in
+the repository as published by the issuer; only the site applies this.
+"""
+from __future__ import annotations
+
+import re
+
+# Personal codice fiscale: 6 letters, 2 digits (or omocodia letters), month letter, ...
+CF_PERSONAL = re.compile(
+    r"\b[A-Z]{6}[0-9LMNPQRSTUV]{2}[ABCDEHLMPRST][0-9LMNPQRSTUV]{2}[A-Z][0-9LMNPQRSTUV]{3}[A-Z]\b")
+WITHHELD_ROW = "[riga omessa: dati di una persona fisica]"
+WITHHELD_CF = "[codice fiscale omesso]"
+WITHHELD_NAME = "[persona fisica]"
+_WORD = re.compile(r"[A-Za-zÀ-ÿ'’]+")
+_CODE = re.compile(r"\b\d{6,}\b|\b[A-Z0-9]{16}\b")
+
+
+def name_key(text: str) -> list[str] | None:
+    """The last two name words before the first code of a person's row ("Donina Diego")."""
+    m = _CODE.search(text)
+    head = text[:m.start()] if m else text
+    words = [w for w in _WORD.findall(head) if len(w) > 1 and w[0].isupper()]
+    return words[-2:] if len(words) >= 2 else None
+
+
+def redact(lines: list[str], private: list[tuple[int, int]]) -> tuple[list[str], int]:
+    """Lines safe to publish, and how many were changed."""
+    out = list(lines)
+    changed = set()
+    keys = []
+    for start, end in private:
+        text = " ".join(lines[start - 1:end])
+        k = name_key(text)
+        if k:
+            keys.append(re.compile(r"\b" + r"\W+".join(map(re.escape, k)) + r"\b", re.I))
+        for n in range(start, end + 1):
+            if n <= len(out):
+                out[n - 1] = WITHHELD_ROW
+                changed.add(n)
+    for i, line in enumerate(out):
+        if i + 1 in changed:
+            continue
+        new = CF_PERSONAL.sub(WITHHELD_CF, line)
+        if keys:
+            joined = new + " " + (lines[i + 1] if i + 1 < len(lines) else "")
+            for k in keys:
+                m = k.search(joined)
+                if m and m.start() < len(new):
+                    new = new[:m.start()] + WITHHELD_NAME + (new[m.end():] if m.end() <= len(new) else "")
+        if new != line:
+            out[i] = new
+            changed.add(i + 1)
+    return out, len(changed)
