@@ -506,9 +506,14 @@ class _Scan:
                 return True
             if toks[near].norm in _PARTICLES:
                 a2, b2 = (far, near) if step < 0 else (near, far)
-                if self.adjacent(a2, b2) and proper(far) and toks[far].norm not in _CUE_WORDS:
+                if self.adjacent(a2, b2) and proper(far) and toks[far].norm not in _CUE_WORDS \
+                        and not (step < 0 and self.sentence_start(far)):
                     return True
         return False
+
+    def sentence_start(self, q: int) -> bool:
+        """Does token ``q`` open a sentence (capitalised for that reason: "Arrivano da ...")?"""
+        return q == 0 or bool(re.search(r"[.!?;:]\s*$", _gap(self.toks, q - 1, q, self.lines)))
 
     # -- lists -----------------------------------------------------------------------------
     def opener(self, i: int) -> _ListCtx:

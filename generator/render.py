@@ -15,8 +15,9 @@ import sys
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 
-from . import formatting, metadata, paths
+from . import formatting, maps, metadata, paths, views
 from .model import SiteModel, comune_url
 from .packages import json_value
 from .quality import Log, as_dict
@@ -93,13 +94,18 @@ def render_site(model: SiteModel, out: Path, log: Log) -> int:
     for reg in regions:
         for prov in reg["provinces"]:
             page("province.html", f"/province/{prov['sigla']}/", province_context(model, prov["sigla"]))
+    for sigla in maps.provinces():
+        w.write(maps.province_url(sigla), maps.province_svg(sigla))
     tpl = env.get_template("comune.html")
     feed_tpl = env.get_template("feed.xml")
     n = len(model.comuni)
     for i, istat in enumerate(sorted(model.comuni), start=1):
         ctx = model.comune_context(istat)
         url = comune_url(istat)
-        w.write(url, tpl.render(page_url=url, data=ctx, **common))
+        c = model.comuni[istat]
+        locator = maps.locator_html(istat, c.name, c.province) \
+            if not c.historical and maps.has_boundary(istat) else ""
+        w.write(url, tpl.render(page_url=url, data=ctx, locator=Markup(locator), **common))
         w.json(url + "index.json", ctx)
         w.write(url + "index.csv", comune_csv(ctx))
         w.write(url + "feed.xml", feed_tpl.render(page_url=url + "feed.xml",
@@ -258,7 +264,8 @@ def programme_context(model: SiteModel, slug: str) -> dict:
                            "count": len(t.rows),
                            "downloads": _downloads(ds.name, t.name) if info else []})
     checks = [as_dict(c) for c in p.checks]
-    return {"slug": slug, "title": p.title,
+    figs = [f for ds in p.datasets for f in views.figures(ds, model.registry)]
+    return {"slug": slug, "title": p.title, "figures": figs,
             "meta": {"issuer": None, "period": None, "licence": None,
                      **{k: (str(v) if not isinstance(v, (list, dict)) else v)
                         for k, v in (p.page.meta.items() if p.page else [])}},

@@ -143,3 +143,98 @@ VIEWS: dict[str, Callable[[Dataset, object], Views]] = {
 def extras(ds: Dataset, registry) -> Views:
     view = VIEWS.get(ds.name)
     return view(ds, registry) if view else {}
+
+
+# -- programme figures: maps and charts, each with its table alternative ---------------------
+def _province_totals(rows, value, province) -> list[tuple[str, float]]:
+    tot: dict[str, Decimal] = defaultdict(Decimal)
+    for r in rows:
+        v = value(r)
+        if v is not None:
+            tot[province(r)] += Decimal(str(v))
+    return sorted(((k, float(v)) for k, v in tot.items()), key=lambda kv: (-kv[1], kv[0]))
+
+
+def figures(ds: Dataset, registry) -> list[dict]:
+    """Maps and charts of a programme's dataset: ``[{title, svg, table: {caption, head, rows}}]``.
+
+    Every figure comes with the table that carries the same numbers (WCAG: a text
+    alternative for each chart and map)."""
+    from . import charts, maps
+
+    out: list[dict] = []
+    if ds.name == "fondo-0-6-riparto-2018":
+        t = _table(ds, "riparto")
+        rows = [r for r in t.rows if r.get("istat") and r.get("pop_0_6")]
+        per_child = {r["istat"]: float(Decimal(str(r["totale_riparto"])) / r["pop_0_6"]) for r in rows}
+        out.append({"title": "Riparto per bambino 0-6 anni, per comune",
+                    "svg": maps.choropleth(per_child, "region:Lombardia",
+                                           "Riparto del Fondo 0-6 per bambino", "€ per bambino",
+                                           fmt=lambda v: formatting.euro(v, 0)),
+                    "table": None})
+        out.append({"title": "Distribuzione del riparto per bambino",
+                    "svg": charts.histogram(list(per_child.values()), "Comuni per riparto per bambino",
+                                            fmt=lambda v: formatting.euro(v, 0), unit="comuni"),
+                    "table": None})
+        totals = _province_totals(t.rows, lambda r: r.get("totale_riparto"), lambda r: r.get("provincia") or "?")
+        out.append({"title": "Riparto totale per provincia",
+                    "svg": charts.bar_chart(totals, "Riparto totale per provincia", unit_fmt=formatting.euro),
+                    "table": {"caption": "Riparto totale per provincia", "head": ["Provincia", "Totale riparto"],
+                              "rows": [[k, formatting.euro(v)] for k, v in totals]}})
+    elif ds.name == "sovrimposta-fabbricati-1983":
+        t = _table(ds, "aliquote")
+        rates = {r["istat"]: float(r["rate_percent"]) for r in t.rows
+                 if r.get("istat") and r.get("rate_percent") is not None and r["istat"] in registry.current}
+        out.append({"title": "Aliquota media deliberata per provincia (1983)",
+                    "svg": maps.choropleth(rates, "italy", "Sovrimposta fabbricati 1983: aliquota media",
+                                           "aliquota %", aggregate="mean",
+                                           fmt=lambda v: formatting.num(v, 1) + "%"),
+                    "table": None})
+        counts: dict[str, int] = defaultdict(int)
+        for r in t.rows:
+            counts[r.get("status") or "?"] += 1
+        by_rate: dict[str, int] = defaultdict(int)
+        for r in t.rows:
+            if r.get("rate_percent") is not None:
+                by_rate[f"{r['rate_percent']}%"] += 1
+        items = sorted(by_rate.items(), key=lambda kv: float(kv[0][:-1]))
+        out.append({"title": "Comuni per aliquota deliberata",
+                    "svg": charts.bar_chart([(k, float(v)) for k, v in items], "Comuni per aliquota"),
+                    "table": {"caption": "Comuni per aliquota e stato", "head": ["Aliquota o stato", "Comuni"],
+                              "rows": [[k, formatting.num(v)] for k, v in items]
+                              + [[k, formatting.num(v)] for k, v in sorted(counts.items())]}})
+    elif ds.name == "smart-polizia-locale-2025":
+        t = _table(ds, "partecipanti")
+        groups: dict[str, int] = {}
+        for r in t.rows:
+            if r.get("istat"):
+                groups[r["istat"]] = 1
+        out.append({"title": "Comuni che partecipano a un gruppo SMART",
+                    "svg": maps.choropleth({c: 1.0 for c in groups}, "region:Lombardia",
+                                           "Comuni nei gruppi SMART 2025", "partecipa", classes=1,
+                                           fmt=lambda v: "sì"),
+                    "table": None})
+        g = _table(ds, "gruppi")
+        per_prov: dict[str, int] = defaultdict(int)
+        for r in g.rows:
+            per_prov[r.get("province") or "?"] += 1
+        items = sorted(per_prov.items(), key=lambda kv: (-kv[1], kv[0]))
+        out.append({"title": "Gruppi per provincia",
+                    "svg": charts.bar_chart([(k, float(v)) for k, v in items], "Gruppi SMART per provincia"),
+                    "table": {"caption": "Gruppi SMART per provincia", "head": ["Provincia", "Gruppi"],
+                              "rows": [[k, str(v)] for k, v in items]}})
+    elif ds.name == "collegi-pd-lombardia-2014":
+        c = _table(ds, "collegi")
+        items = [(f"{r['number']}. {r['name'][:40]}", float(r["seats"])) for r in c.rows]
+        out.append({"title": "Seggi per collegio",
+                    "svg": charts.bar_chart(items, "Seggi dell'Assemblea regionale per collegio"),
+                    "table": None})
+        t = _table(ds, "comuni_collegi")
+        seats = {r["number"]: r["seats"] for r in c.rows}
+        vals = {r["istat"]: float(seats[r["collegio"]]) for r in t.rows
+                if r.get("istat") in registry.current and r.get("collegio") in seats}
+        out.append({"title": "Seggi del collegio di ogni comune",
+                    "svg": maps.choropleth(vals, "region:Lombardia", "Seggi del collegio PD 2014",
+                                           "seggi del collegio"),
+                    "table": None})
+    return out

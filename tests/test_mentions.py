@@ -68,8 +68,8 @@ def test_gu_avvertenza_lists_of_comuni(real, reg):
 
 def test_gu_table_rows_follow_the_parser(real):
     lines, found = real["gu-1983-sovrimposta-fabbricati"]
-    assert on_line(found, 1021) == {"Fuipiano Valle Imagna": "016105", "Ponte Nossia": "016168"}
-    assert on_line(found, 1493) == {"Sciano del Lago": "017178"}     # not Lago (CS)
+    assert on_line(found, 1021) == {"Fuipiano Valle Imagna": "016106", "Ponte Nossia": "016168"}
+    assert on_line(found, 1493) == {"Sciano del Lago": "017180"}     # Soiano del Lago, not Lago (CS)
     assert on_line(found, 3023) == {"Torriglia": "010062"}            # PROVINCIA DI GENOVA is a heading
     assert on_line(found, 93) == {}                                   # index of provinces
 
@@ -110,7 +110,7 @@ def test_smart_capitals_headings_and_short_forms(real):
     l8 = on_line(found, 8)                                            # "5 PROVINCIA DI BERGAMO Grassobbio, ..."
     assert "BERGAMO" not in l8 and l8["Grassobbio"] == "016117"
     assert l8["Brembate Sopra"] == "016038"                            # as the parser read it; not Brembate
-    assert on_line(found, 37) == {"FENEGRO'": "013100", "Lurago Marinone": "013134",
+    assert on_line(found, 37) == {"FENEGRO'": "013100", "Lurago Marinone": "013137",
                                   "Limido Comasco": "013128"}          # the apostrophe is the accent
     assert on_line(found, 6)["Castione della Presolana"] == "016064"   # not a prefix
 
@@ -182,7 +182,7 @@ def test_part_of_a_longer_name(reg):
 def test_capitals_and_accents_as_written(reg):
     found = find_mentions(["1\tFENEGRO'\tLurago Marinone"], reg)
     assert [(m.text, m.istat, m.rule) for m in found] == [
-        ("FENEGRO'", "013100", "caps"), ("Lurago Marinone", "013134", "name")]
+        ("FENEGRO'", "013100", "caps"), ("Lurago Marinone", "013137", "name")]
     assert linked(reg, "a fenegrò") == {}                        # running text capitalises names
 
 
@@ -225,8 +225,8 @@ def test_link_line_refuses_bad_mentions():
            Mention(1, 5, 12, text[5:12], "016024", "name"),          # overlaps the first: dropped
            Mention(1, 19, 26, "Dalmine", '0"><x', "name"),           # not an ISTAT code: dropped
            Mention(1, 19, 99, "Dalmine", "016091", "name")]          # past the end: dropped
-    assert link_line(text, bad) == ('a <a href="/comuni/016024/" class="mention">&lt;b&gt;Berg</a>'
-                                    'amo&lt;/b&gt; e Dalmine')
+    assert link_line(text, bad) == ('a <a href="/comuni/016024/" class="mention">&lt;b&gt;Berga</a>'
+                                    'mo&lt;/b&gt; e Dalmine')
     assert link_line("", []) == ""
 
 

@@ -24,7 +24,7 @@ import hashlib
 import io
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -431,37 +431,51 @@ class Gathered:
         return locate(self.folder, e)
 
     def file_names(self, e: Expect) -> set[str]:
-        """The names under which problems about ``e.doc`` are filed."""
-        doc = self.docs.get(e.doc)
-        return {e.doc} | ({doc.path.name} if doc else set())
+        return file_names(e)
 
     def reports(self, e: Expect) -> list[str]:
         """Every report matching ``e``, as readable strings (empty: not reported)."""
-        line, names = self.line_of(e), self.file_names(e)
-        if e.marker is not None and line is None:
-            return []
+        return find_reports(e, self.line_of(e), self.file_names(e), {
+            "problems": [asdict(p) for p in self.log.problems],
+            "checks": [asdict(c) for c in self.checks],
+            "rejects": [asdict(x) for r in self.results.values() for x in r.rejects],
+            "resolutions": [asdict(r) for r in self.resolutions]})
 
-        def same_file(f):
-            return f is not None and any(f == n or f.endswith("/" + n) for n in names)
 
-        out = []
-        if e.what in ("problem", "any"):
-            out += [str(p) for p in self.log.problems if same_file(p.file) and p.line == line
-                    and (e.what == "any" or p.code == e.code) and e.in_text in p.message]
-        if e.what in ("check", "any"):
-            out += [f"{c.doc_id}:{c.line_start}: check failed [{c.id}] {c.explanation}"
-                    for c in self.checks if not c.passed and c.doc_id == e.doc
-                    and (c.id == e.code if e.what == "check" else c.line_start == line)
-                    and e.in_text in f"{c.explanation} {c.declared} {c.parsed}"]
-        if e.what in ("reject", "any"):
-            out += [f"{x.doc_id}:{x.line}: rejected: {x.reason}" for r in self.results.values()
-                    for x in r.rejects if x.doc_id == e.doc and x.line == line
-                    and x.reason.startswith(e.code)]
-        if e.what == "resolution":
-            out += [f"{r.doc_id}:{r.line}: {r.status} {r.query!r}" for r in self.resolutions
-                    if r.doc_id == e.doc and r.line == line and r.status == e.code
-                    and e.in_text in r.query]
-        return out
+def file_names(e: Expect) -> set[str]:
+    """The names under which problems about ``e.doc`` are filed (id, file name)."""
+    file = real_entries()[e.doc]["file"] if e.doc in real_entries() else f"{e.doc}.txt"
+    return {e.doc, file}
+
+
+def find_reports(e: Expect, line: int | None, names: set[str], found: dict) -> list[str]:
+    """The reports in ``found`` (lists of dicts: ``problems``, ``checks``, ``rejects``,
+    ``resolutions``, as in quality.json) that match ``e`` at ``line``; ``names``: the file
+    names problems about ``e.doc`` are filed under."""
+    if e.marker is not None and line is None:
+        return []
+
+    def same_file(f):
+        return f is not None and any(f == n or f.endswith("/" + n) for n in names)
+
+    out = []
+    if e.what in ("problem", "any"):
+        out += [f"{p['file']}:{p['line']}: {p['level']}: [{p['code']}] {p['message']}"
+                for p in found["problems"] if same_file(p["file"]) and p["line"] == line
+                and (e.what == "any" or p["code"] == e.code) and e.in_text in p["message"]]
+    if e.what in ("check", "any"):
+        out += [f"{c['doc_id']}:{c['line_start']}: check failed [{c['id']}] {c['explanation']}"
+                for c in found["checks"] if not c["passed"] and c["doc_id"] == e.doc
+                and (c["id"] == e.code if e.what == "check" else c["line_start"] == line)
+                and e.in_text in f"{c['explanation']} {c['declared']} {c['parsed']}"]
+    if e.what in ("reject", "any"):
+        out += [f"{x['doc_id']}:{x['line']}: rejected: {x['reason']}" for x in found["rejects"]
+                if x["doc_id"] == e.doc and x["line"] == line and x["reason"].startswith(e.code)]
+    if e.what == "resolution":
+        out += [f"{r['doc_id']}:{r['line']}: {r['status']} {r['query']!r}"
+                for r in found["resolutions"] if r["doc_id"] == e.doc and r["line"] == line
+                and r["status"] == e.code and e.in_text in r["query"]]
+    return out
 
 
 def locate(folder: Path, e: Expect) -> int | None:
