@@ -11,14 +11,14 @@ import os
 from decimal import Decimal
 import shutil
 import sys
-import tempfile
 import time
 import traceback
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from . import content, packages, paths, quality, registry, render, sources
+from . import cache as cache_mod
+from . import content, output, packages, paths, quality, registry, render, sources
 from . import model as site_model
 from .parsers import BROKEN as BROKEN_PARSERS
 from .parsers import get as get_parser
@@ -35,6 +35,7 @@ class BuildReport:
     stages: dict[str, float] = field(default_factory=dict)
     pages: int = 0
     files: int = 0
+    written: int = 0
     problems: int = 0
     blocking: list[str] = field(default_factory=list)
     model: object = None
@@ -69,10 +70,19 @@ def build_date(docs: list[sources.Document]) -> str:
     return dates[-1] if dates else "1970-01-01"
 
 
-def parse_all(docs: list[sources.Document], reg: registry.Registry, log: Log):
+def parse_all(docs: list[sources.Document], reg: registry.Registry, log: Log,
+              cache_dir: Path | None = None):
     results: dict[str, ParseResult] = {}
     resolutions = []
     for doc in docs:
+        hit = cache_mod.load_parse(cache_dir, doc) if cache_dir else None
+        if hit is not None:
+            res, recs, problems = hit
+            for p in problems:
+                log.replay(p)
+            _collect(doc, res, recs, results, resolutions, log)
+            continue
+        before = len(log.problems)
         file = f"data/sources/{doc.path.name}"
         parser = get_parser(doc.parser)
         if parser is None and doc.parser in BROKEN_PARSERS:
@@ -91,15 +101,22 @@ def parse_all(docs: list[sources.Document], reg: registry.Registry, log: Log):
             log.error("parser-failed", f"parser {doc.parser} failed: {type(e).__name__}: {e} "
                       f"(at {Path(tb.filename).name}:{tb.lineno})", file)
             continue
-        results[doc.id] = res
-        resolutions += ctx.resolutions
-        for r in ctx.resolutions:
-            if r.status != "resolved":
-                log.warning("unresolved-name", f"{r.status} comune name {r.query!r}"
-                            + (f" ({r.note})" if r.note else ""), file, r.line)
-        for c in res.checks:
-            c.doc_id = c.doc_id or doc.id
+        if cache_dir:
+            cache_mod.save_parse(cache_dir, doc, res, ctx.resolutions, log.problems[before:])
+        _collect(doc, res, ctx.resolutions, results, resolutions, log)
     return results, resolutions
+
+
+def _collect(doc, res: ParseResult, recs, results, resolutions, log: Log) -> None:
+    results[doc.id] = res
+    resolutions += recs
+    for r in recs:
+        if r.status != "resolved":
+            log.warning("unresolved-name", f"{r.status} comune name {r.query!r}"
+                        + (f" ({r.note})" if r.note else ""), f"data/sources/{doc.path.name}",
+                        r.line)
+    for c in res.checks:
+        c.doc_id = c.doc_id or doc.id
 
 
 def comuni_dataset(reg: registry.Registry) -> Dataset:
@@ -230,43 +247,56 @@ def documents_dataset(docs: list[sources.Document], results: dict[str, ParseResu
 
 
 def build(site_dir: Path | None = None, strict: bool = False, log: Log | None = None,
-          search: bool = True, validate: bool = True) -> BuildReport:
-    """Build the whole site into ``site_dir`` (default ``site/``), atomically."""
+          search: bool = True, validate: bool = True, workers: int | None = None,
+          cache: bool = True) -> BuildReport:
+    """Build the whole site into ``site_dir`` (default ``site/``), atomically.
+
+    With ``cache``, parse results are reused by document hash and parser code, package
+    validation by package hash, and unchanged output files are not rewritten; when no
+    input changed at all since the last successful build of ``site_dir``, nothing runs.
+    """
     site_dir = Path(site_dir or paths.SITE)
     log = log or Log()
     report = BuildReport()
     stage = _Stages(log, report)
     t0 = time.perf_counter()
+    cache_dir = paths.CACHE if cache else None
+    fingerprint = cache_mod.inputs_fingerprint(search=search, validate=validate)
+    if cache and cache_mod.unchanged(cache_dir, site_dir, fingerprint, strict):
+        log.info("no input changed since the last build: site/ is up to date")
+        report.stages["unchanged"] = round(time.perf_counter() - t0, 3)
+        return report
 
     with stage("sources"):
         docs = sources.discover(log)
         reg = registry.load()
         created = build_date(docs)
     with stage("parse"):
-        results, resolutions = parse_all(docs, reg, log)
+        results, resolutions = parse_all(docs, reg, log, cache_dir)
         checks = [c for r in results.values() for c in r.checks]
         quality.mark_known_checks(checks, log.known)
         for c in checks:
             if not c.passed:
-                log.info(
-                    f"  check {'known' if c.known else 'FAILED'}: {c.doc_id} [{c.id}] "
-                    f"declared {c.declared!r} parsed {c.parsed!r}")
+                log.info(f"  check {'known' if c.known else 'FAILED'}: {c.doc_id} [{c.id}] "
+                         f"declared {c.declared!r} parsed {c.parsed!r}")
     for doc_id, r in results.items():
         attach_facts(doc_id, r)
     datasets = [comuni_dataset(reg), documents_dataset(docs, results)]
     datasets += [ds for r in results.values() for ds in r.datasets]
 
     site_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".site-", dir=site_dir.parent))
+    previous = output.load_manifest(cache_dir, site_dir) if cache else {}
+    tmp = output.stage(site_dir, previous_ok=bool(previous))
+    w = output.Writer(tmp, previous)
     try:
         with stage("packages"):
             comuni_ids = set(reg.current) | set(reg.historical)
             infos = {}
             by_doc = {d.id: d for d in docs}
             for ds in datasets:
-                srcs = _package_sources(ds, by_doc)
                 infos[ds.name] = packages.write_package(
-                    ds, tmp / "data" / ds.name, srcs, created, comuni_ids, validate=validate)
+                    ds, w, _package_sources(ds, by_doc), created, comuni_ids,
+                    validate=validate, cache_dir=cache_dir)
                 if not infos[ds.name].valid:
                     log.error("package-invalid", f"data package {ds.name} does not validate: "
                               f"{len(infos[ds.name].errors)} errors "
@@ -275,26 +305,35 @@ def build(site_dir: Path | None = None, strict: bool = False, log: Log | None = 
             model = site_model.build(reg, docs, results, resolutions, infos, datasets,
                                      content.pages(), content.programmes(), created)
         with stage("render"):
-            report.pages = render.render_site(model, tmp, log)
-            render.write_quality(model, log, tmp)
-        if search:
+            report.pages = render.render_site(model, w, log, workers)
+            render.write_quality(model, log, w)
+            removed = output.prune(tmp, set(w.hashes), keep_prefixes=("pagefind/",))
+        html_changed = removed > 0 or any(
+            previous.get(rel) != h for rel, h in w.hashes.items() if rel.endswith(".html"))
+        if search and (html_changed or not (tmp / "pagefind").is_dir()):
             with stage("search index"):
+                shutil.rmtree(tmp / "pagefind", ignore_errors=True)
                 render.search_index(tmp, log)
+        elif not search:
+            shutil.rmtree(tmp / "pagefind", ignore_errors=True)
         report.blocking = log.blocking(checks)
         if strict and report.blocking:
             raise BuildError(f"--strict: {len(report.blocking)} blocking problems:\n  "
                              + "\n  ".join(report.blocking[:50]))
-        errors = [p for p in log.problems if p.level == "error"]
-        if errors and not docs:
+        if not docs:
             raise BuildError("no usable document: nothing to publish")
-        _swap(tmp, site_dir)
+        output.swap(tmp, site_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    report.files = sum(1 for _ in site_dir.rglob("*") if _.is_file())
+    if cache:
+        output.save_manifest(cache_dir, site_dir, w.hashes, fingerprint,
+                             blocking=len(report.blocking))
+    report.files = len(w.hashes)
+    report.written = w.written
     report.problems = len(log.problems)
     report.model = model
-    log.info(f"built {report.pages} pages, {report.files} files in "
+    log.info(f"built {report.pages} files ({w.written} changed, {removed} removed) in "
              f"{time.perf_counter() - t0:.1f} s; {len(report.blocking)} blocking problems")
     return report
 
@@ -312,17 +351,6 @@ def _package_sources(ds: Dataset, by_doc: dict) -> list[dict]:
                         "version": d.sha256[:12], "licence": d.meta.get("licence"),
                         "status": d.meta.get("status")})
     return out
-
-
-def _swap(tmp: Path, site_dir: Path) -> None:
-    """Replace ``site_dir`` with ``tmp`` with two renames (old tree removed after)."""
-    old = None
-    if site_dir.exists():
-        old = site_dir.with_name(site_dir.name + ".old-" + tmp.name[-8:])
-        os.replace(site_dir, old)
-    os.replace(tmp, site_dir)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
 
 
 def main_build(strict: bool, site: str | None = None, search: bool = True) -> int:

@@ -66,6 +66,8 @@ unless the name is part of a longer name (see part-of-name below):
   homonyms).
 * ``sede`` - the name follows "sede in/a/di" or "sede legale in": a seat is a town.
 * ``cap`` - the name follows a 5-digit postal code ("20124 Milano").
+* ``dateline`` - the name opens a line and a date follows: "Roma, addì 24 ottobre
+  1983", "Roma - Lunedì, 24 ottobre 1983" (where the act was signed or printed).
 
 Weak context (a bare capitalised name, or any name in capitals) links only when
 none of these holds:
@@ -80,6 +82,8 @@ none of these holds:
   names that are Italian words, given names or surnames; a name written with its
   accent, Salò, is exempt) or occurs in lower case in the same text (evidence that
   it is a word of the text's language);
+* accent - the text writes an accent the comune's name does not have ("Cagnò" is
+  not Cagno);
 * homonym - more than one comune has the name and neither the hint nor the accent
   as written ("Paternò" is not Paterno) narrows it to one;
 * outside-hint - a ``province_hint`` is given and the comune is not in it (a
@@ -123,14 +127,15 @@ _COMUNE_PLURAL = {"comuni"}
 _OF = {"di", "del", "della", "dello", "dei", "delle", "d"}
 # Lower-case words that join the parts of a longer proper name ("Castelnuovo di Sotto").
 _PARTICLES = _OF | {"da", "de", "degli", "ne", "nel", "nell", "nella", "sul", "sull", "sulla",
-                    "in", "al", "all", "allo", "alla", "con", "sopra", "sotto"}
+                    "in", "al", "all", "allo", "alla", "con"}
 _CONJ = {"e", "ed"}
 _FREE_CASE = _PARTICLES | _CONJ | {"la", "le", "lo", "il", "i", "bel", "en"}
 # Former province names that are also comuni names (the registry knows today's provinces).
 _FORMER_PROVINCES = {"aosta", "forli", "pesaro", "carbonia", "iglesias", "olbia", "tempio pausania",
                      "lanusei", "tortoli", "sanluri", "villacidro"}
 _CLAUSE_BREAK = re.compile(r"[.;:()\[\]«»\"\t\d]")
-_ADJACENT = re.compile(r"^(?:[ \u00a0]+|['\u2019\-\u2010])$")   # "Rio Marina", "Castelbello-Ciardes"
+# "Rio Marina", "Castelbello-Ciardes", "ne' Monti"
+_ADJACENT = re.compile(r"^(?:[ \u00a0]+|['\u2019][ \u00a0]?|[\-\u2010])$")
 # Capitalised words before "di" that do not make a longer name: "Comune di Sale", "Via di ...".
 _CUE_WORDS = _STREET_CUES | _COMUNE_CUES | _PROVINCE_CUES | {"sede"}
 _LIST_PARTICLES = {"di", "del", "della", "d", "de", "in", "al", "allo", "sul", "sulla", "con"}
@@ -141,6 +146,10 @@ _IN_PROVINCE = re.compile(r"^[\s,]*(?:in|della|nella)\s+provincia\s+di\s+"
 _SIGLA_AFTER = re.compile(r"^[\s\u00a0]*(?:\(\s*([A-Z]{2})\s*\)|[-\u2013\u2010]\s*([A-Z]{2})\b)")
 _CAP_BEFORE = re.compile(r"\b\d{5}[\s\u00a0]*[-\u2013]?[\s\u00a0]*$")
 _ACCENT_MARKS = ("'", "\u2019", "`")
+_MONTHS = "gennaio|febbraio|marzo|aprile|maggio|giugno|luglio|agosto|settembre|ottobre|novembre|dicembre"
+_DATELINE = re.compile(  # "Roma, addì 24 ottobre 1983", "Roma - Lunedì, 24 ottobre 1983"
+    r"^\s*[,\-\u2013]\s*(?:addì|lì|li|(?:lunedì|martedì|mercoledì|giovedì|venerdì|sabato|domenica),?)?"
+    r"\s*\d{1,2}°?\s+(?:" + _MONTHS + r")\s+\d{4}", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -471,11 +480,16 @@ class _Scan:
         li, _, e = self.toks[j].pieces[-1]
         return self.lines[li][e:]
 
+    def line_head(self, i: int) -> str:
+        """The text before token ``i`` on its line."""
+        li, s, _ = self.toks[i].pieces[0]
+        return self.lines[li][:s]
+
     def before(self, i: int) -> str:
         """The text before token ``i`` on its line, after the previous line's text if
         the token starts its line ("... 20124" / "Milano")."""
-        li, s, _ = self.toks[i].pieces[0]
-        head = self.lines[li][:s]
+        li = self.toks[i].pieces[0][0]
+        head = self.line_head(i)
         if not head.strip() and li > 0:
             return self.lines[li - 1] + " " + head
         return head
@@ -512,8 +526,15 @@ class _Scan:
         return False
 
     def sentence_start(self, q: int) -> bool:
-        """Does token ``q`` open a sentence (capitalised for that reason: "Arrivano da ...")?"""
-        return q == 0 or bool(re.search(r"[.!?;:]\s*$", _gap(self.toks, q - 1, q, self.lines)))
+        """Does token ``q`` open a sentence (capitalised for that reason: "Arrivano da ...")?
+
+        After a word of four letters or more and a full stop, yes; after a number
+        ("67." in a numbered table row) or an abbreviation ("St. Pankraz"), no."""
+        if q == 0:
+            return True
+        prev = self.toks[q - 1]
+        return bool(re.search(r"[.!?;:]\s*$", _gap(self.toks, q - 1, q, self.lines))) and \
+            len(prev.surface) > 3 and prev.surface.islower()
 
     # -- lists -----------------------------------------------------------------------------
     def opener(self, i: int) -> _ListCtx:
@@ -602,6 +623,8 @@ class _Scan:
             strong = "sede"
         elif _CAP_BEFORE.search(self.before(i)):
             strong = "cap"
+        elif not self.line_head(i).strip(" \t*#_") and _DATELINE.match(after):
+            strong = "dateline"
         if strong:
             if glued:
                 return None, None, "part-of-name"
@@ -615,6 +638,8 @@ class _Scan:
             return None, None, "alias-only"
         if glued:
             return None, None, "part-of-name"
+        if not name.accented and self.written_accent(i, j):
+            return None, None, "accent"             # "Cagnò" is not Cagno
         if name.key in self.idx.province_names:
             return None, None, "province-name"
         if common:
@@ -663,9 +688,10 @@ class _Scan:
 def _list_gap(gap: str) -> bool:
     """Is ``gap`` the inside of a list: separators, names not in the registry, particles?"""
     items = re.findall(r"[^\W\d_][\w'\u2019\-]*|\S", gap)
-    if not any(x in (",", ";") or x in _CONJ for x in items):
+    words = [x.lower() for x in items]
+    if not any(x in (",", ";") or x in _CONJ for x in words):
         return False
-    return all(x in (",", ";", "'", "\u2019", "-") or x in _CONJ or x in _LIST_PARTICLES or x[:1].isupper()
+    return all(x in (",", ";", "'", "\u2019", "-") or x.lower() in _CONJ | _LIST_PARTICLES or x[:1].isupper()
                for x in items)
 
 

@@ -148,10 +148,14 @@ def build_descriptor(ds: Dataset, sources: list[dict], files: dict[str, bytes],
     }
 
 
-def write_package(ds: Dataset, out: Path, sources: list[dict], created: str,
-                  comuni_ids: set[str] | None = None, validate: bool = True) -> PackageInfo:
-    """Write one package into ``out`` (``.../data/<name>/``) and validate it."""
-    out.mkdir(parents=True, exist_ok=True)
+def write_package(ds: Dataset, w, sources: list[dict], created: str,
+                  comuni_ids: set[str] | None = None, validate: bool = True,
+                  cache_dir: Path | None = None) -> PackageInfo:
+    """Write one package under ``/data/<name>/`` with the output writer ``w``, validate it.
+
+    The frictionless report is cached by the sha256 of ``datapackage.json`` (which holds
+    the sha256 of every resource), so an unchanged package is not validated twice."""
+    out = w.root / "data" / ds.name
     files: dict[str, bytes] = {}
     resources = []
     for t in ds.tables:
@@ -165,22 +169,36 @@ def write_package(ds: Dataset, out: Path, sources: list[dict], created: str,
     descriptor = build_descriptor(ds, sources, files, created)
     files["datapackage.json"] = (json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n").encode()
     for name, data in files.items():
-        (out / name).write_bytes(data)
+        w.write(f"/data/{ds.name}/{name}", data)
     info = PackageInfo(ds.name, ds.title, ds.description, ds.programme, descriptor, resources)
     errors = fk_errors(ds, comuni_ids) if comuni_ids is not None else []
     report = {"valid": True, "stats": {}, "tasks": []}
     if validate:
-        report = validate_package(out / "datapackage.json")
+        report = cached_validation(out / "datapackage.json", files["datapackage.json"], cache_dir)
     errors += [e for t in report.get("tasks", []) for e in t.get("errors", [])]
     info.report = {"valid": report.get("valid", False) and not errors, "package": ds.name,
                    "frictionless": report, "foreign_key_errors": fk_errors(ds, comuni_ids)
                    if comuni_ids is not None else []}
     info.valid = info.report["valid"]
     info.errors = errors
-    (out / "validation.json").write_text(
-        json.dumps(info.report, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
-        encoding="utf-8")
+    w.write(f"/data/{ds.name}/validation.json",
+            json.dumps(info.report, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
     return info
+
+
+def cached_validation(path: Path, descriptor: bytes, cache_dir: Path | None) -> dict:
+    import frictionless
+
+    if cache_dir is None:
+        return validate_package(path)
+    key = hashlib.sha256(descriptor + frictionless.__version__.encode()).hexdigest()
+    f = cache_dir / "validation" / f"{key}.json"
+    if f.exists():
+        return json.loads(f.read_text(encoding="utf-8"))
+    report = validate_package(path)
+    f.parent.mkdir(parents=True, exist_ok=True)
+    f.write_text(json.dumps(report, sort_keys=True), encoding="utf-8")
+    return report
 
 
 def validate_package(descriptor_path: Path) -> dict:

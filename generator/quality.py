@@ -98,6 +98,10 @@ class Log:
         if not self.quiet:
             print(str(p), file=self.stream)
 
+    def replay(self, p: Problem):
+        """Report again a problem found by an earlier, cached run of a stage."""
+        self._add(Problem(p.level, p.code, p.message, p.file, p.line))
+
     def info(self, message: str):
         if not self.quiet:
             print(message, file=self.stream)

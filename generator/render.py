@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import csv
 import io
-import json
+import multiprocessing
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -19,6 +18,7 @@ from markupsafe import Markup
 
 from . import formatting, maps, metadata, paths, views
 from .model import SiteModel, comune_url
+from .output import Writer
 from .packages import json_value
 from .quality import Log, as_dict
 
@@ -48,34 +48,12 @@ def _json_default(o):
     raise TypeError(f"not JSON serializable: {type(o).__name__}")
 
 
-class Writer:
-    """Writes files under the output root and keeps the list of HTML pages (for the sitemap)."""
-
-    def __init__(self, root: Path):
-        self.root = root
-        self.pages: list[str] = []
-        self.count = 0
-
-    def write(self, url_path: str, data: str | bytes) -> None:
-        rel = url_path.lstrip("/")
-        if rel == "" or rel.endswith("/"):
-            rel += "index.html"
-        p = self.root / rel
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
-        self.count += 1
-        if rel.endswith(".html") and rel != "404.html":
-            self.pages.append("/" + rel[: -len("index.html")] if rel.endswith("index.html") else "/" + rel)
-
-    def json(self, url_path: str, obj) -> None:
-        self.write(url_path, json.dumps(obj, ensure_ascii=False, indent=1, default=_json_default)
-                   + "\n")
+_WORKER: dict = {}      # what forked render workers inherit (set before the pool starts)
 
 
-def render_site(model: SiteModel, out: Path, log: Log) -> int:
+def render_site(model: SiteModel, w: Writer, log: Log, workers: int | None = None) -> int:
     env = environment()
-    w = Writer(out)
-    _copy_static(out)
+    _copy_static(w)
     nav = _nav(model)
     common = {"nav": nav, "created": model.created}
 
@@ -83,7 +61,7 @@ def render_site(model: SiteModel, out: Path, log: Log) -> int:
         html = env.get_template(template).render(page_url=url, data=ctx, **common, **extra)
         w.write(url, html)
         if twin:
-            w.json(url + "index.json", ctx)
+            w.json(url + "index.json", ctx, default=_json_default)
 
     # home
     page("home.html", "/", home_context(model), intro=model.pages.get("home"))
@@ -96,22 +74,7 @@ def render_site(model: SiteModel, out: Path, log: Log) -> int:
             page("province.html", f"/province/{prov['sigla']}/", province_context(model, prov["sigla"]))
     for sigla in maps.provinces():
         w.write(maps.province_url(sigla), maps.province_svg(sigla))
-    tpl = env.get_template("comune.html")
-    feed_tpl = env.get_template("feed.xml")
-    n = len(model.comuni)
-    for i, istat in enumerate(sorted(model.comuni), start=1):
-        ctx = model.comune_context(istat)
-        url = comune_url(istat)
-        c = model.comuni[istat]
-        locator = maps.locator_html(istat, c.name, c.province) \
-            if not c.historical and maps.has_boundary(istat) else ""
-        w.write(url, tpl.render(page_url=url, data=ctx, locator=Markup(locator), **common))
-        w.json(url + "index.json", ctx)
-        w.write(url + "index.csv", comune_csv(ctx))
-        w.write(url + "feed.xml", feed_tpl.render(page_url=url + "feed.xml",
-                                                  data=comune_feed(model, ctx), **common))
-        if i % 2000 == 0 or i == n:
-            log.info(f"  comuni: {i}/{n}")
+    render_comuni(model, w, common, log, workers)
 
     # programmes
     page("programmes.html", "/programmi/", {"programmes": [programme_summary(model, p)
@@ -139,7 +102,7 @@ def render_site(model: SiteModel, out: Path, log: Log) -> int:
         url = f"/dati/{info.name}/"
         ld = metadata.dataset_jsonld(info.descriptor, SITE_URL, url)
         page("dataset.html", url, package_summary(info), jsonld=metadata.jsonld_script(ld))
-    w.write("/dati/comuni-aperti-dati.zip", bulk_zip(out / "data"))
+    w.write("/dati/comuni-aperti-dati.zip", bulk_zip(w.root / "data", w.hashes))
     cat = metadata.dcat_catalogue([p.descriptor for p in model.packages.values()], SITE_URL,
                                   model.created)
     for name, data in sorted(cat.items()):
@@ -163,6 +126,46 @@ def render_site(model: SiteModel, out: Path, log: Log) -> int:
     w.write("/sitemap.xml", env.get_template("sitemap.xml").render(
         page_url="/sitemap.xml", urls=sorted(set(w.pages)), data={}, **common))
     return w.count
+
+
+def _render_comuni(codes: list[str]) -> Writer:
+    """Comune pages (HTML, JSON twin, CSV, feed) for ``codes``: runs in a worker."""
+    model, common = _WORKER["model"], _WORKER["common"]
+    w = Writer(_WORKER["root"], _WORKER["previous"])
+    env = environment()
+    tpl, feed_tpl = env.get_template("comune.html"), env.get_template("feed.xml")
+    for istat in codes:
+        ctx = model.comune_context(istat)
+        url = comune_url(istat)
+        c = model.comuni[istat]
+        locator = maps.locator_html(istat, c.name, c.province) \
+            if not c.historical and maps.has_boundary(istat) else ""
+        w.write(url, tpl.render(page_url=url, data=ctx, locator=Markup(locator), **common))
+        w.json(url + "index.json", ctx, default=_json_default)
+        w.write(url + "index.csv", comune_csv(ctx))
+        w.write(url + "feed.xml", feed_tpl.render(page_url=url + "feed.xml",
+                                                  data=comune_feed(model, ctx), **common))
+    return w
+
+
+def render_comuni(model: SiteModel, w: Writer, common: dict, log: Log,
+                  workers: int | None = None) -> None:
+    """One page per comune, in ``workers`` forked processes (output identical either way)."""
+    codes = sorted(model.comuni)
+    workers = workers if workers is not None else min(2, os.cpu_count() or 1)
+    maps.geometry()                       # load once, before forking
+    _WORKER.update(model=model, common=common, root=w.root, previous=w.previous)
+    try:
+        if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
+            chunks = [codes[i::workers * 4] for i in range(workers * 4)]
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                for part in pool.imap(_render_comuni, chunks):
+                    w.merge(part)
+        else:
+            w.merge(_render_comuni(codes))
+    finally:
+        _WORKER.clear()
+    log.info(f"  comuni: {len(codes)} pages ({workers} processes)")
 
 
 # -- contexts -------------------------------------------------------------------------
@@ -378,7 +381,7 @@ def feed_context(model: SiteModel) -> dict:
             "entries": entries, "updated": model.created}
 
 
-def write_quality(model: SiteModel, log: Log, out: Path) -> None:
+def write_quality(model: SiteModel, log: Log, w: Writer) -> None:
     """The machine-readable quality report and the public data-quality page."""
     env = environment()
     res = [as_dict(r) for r in model.resolutions]
@@ -404,19 +407,18 @@ def write_quality(model: SiteModel, log: Log, out: Path) -> None:
         "packages": [{"name": p.name, "valid": p.valid, "errors": len(p.errors)}
                      for p in model.packages.values()],
     }
-    w = Writer(out)
-    w.json("/dati/qualita/quality.json", report)
+    w.json("/dati/qualita/quality.json", report, default=_json_default)
     w.write("/dati/qualita/", env.get_template("quality.html").render(
         page_url="/dati/qualita/", data=report, nav=_nav(model), created=model.created))
 
 
-def bulk_zip(data_dir: Path) -> bytes:
-    """Every package in one zip, deterministic (fixed timestamps, sorted names)."""
+def bulk_zip(data_dir: Path, written: dict[str, str]) -> bytes:
+    """Every package written by this build in one zip, deterministic (fixed timestamps)."""
     import zipfile
 
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        for f in sorted(p for p in data_dir.rglob("*") if p.is_file()):
+        for f in sorted(data_dir.parent / r for r in written if r.startswith("data/")):
             info = zipfile.ZipInfo(str(f.relative_to(data_dir.parent)), date_time=(1980, 1, 1, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
@@ -431,10 +433,12 @@ def _count(items) -> dict:
     return dict(sorted(out.items(), key=lambda kv: str(kv[0])))
 
 
-def _copy_static(out: Path) -> None:
-    if paths.STATIC.is_dir():
-        shutil.copytree(paths.STATIC, out / "static", dirs_exist_ok=True,
-                        ignore=shutil.ignore_patterns("README.md", "*.txt"))
+def _copy_static(w: Writer) -> None:
+    if not paths.STATIC.is_dir():
+        return
+    for f in sorted(paths.STATIC.rglob("*")):
+        if f.is_file() and f.name != "README.md" and f.suffix != ".txt":
+            w.write("/static/" + f.relative_to(paths.STATIC).as_posix(), f.read_bytes())
 
 
 def search_index(out: Path, log: Log) -> None:

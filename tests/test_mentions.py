@@ -60,6 +60,7 @@ def test_gu_avvertenza_lists_of_comuni(real, reg):
     assert l83["Berzo Demo"] == "017016" and l83["Temù"] == "017184" and l83["Ponte di Legno"]
     assert "Brescia" not in l83                      # "in provincia di Brescia" is the province
     assert on_line(found, 81) == {}                  # "tutti i comuni della provincia di Sondrio"
+    assert on_line(found, 57) == {"Roma": "058091"}  # "Roma, addì 24 ottobre 1983"
     l87 = on_line(found, 87)                         # the list goes on past "Pejo", not a 2023 name
     assert {"Caldes", "Ossana", "Pellizzano", "Vermiglio"} <= set(l87) and "Trento" not in l87
     # Paternò has a homonym (Paterno, PZ): the list's "in provincia di Catania" decides
@@ -158,6 +159,8 @@ def test_provinces_streets_and_capoluoghi(reg):
     assert linked(reg, "il Comune di Bergamo") == {"Bergamo": ("016024", "comune-di")}
     assert linked(reg, "con sede in Milano") == {"Milano": ("015146", "sede")}
     assert linked(reg, "Piazza Città di Lombardia 1 - 20124 Milano") == {"Milano": ("015146", "cap")}
+    assert linked(reg, "Milano, 15 novembre 2018") == {"Milano": ("015146", "dateline")}
+    assert linked(reg, "a Milano, 15 novembre 2018") == {}
 
 
 def test_common_words(reg):

@@ -12,43 +12,9 @@ from __future__ import annotations
 
 import pytest
 
-from corpus import (AREE_ID, BASELINE_ID, GU_ID, KIND_NAMES, Expect, accounting_errors, gather,
-                    kind, write_corpus)
-
-REJECT_NOT_BLOCKING = (
-    "needs: a rejected line to fail --strict. quality.Log.blocking() ignores rejects, and the "
-    "smart parser emits no check for them (fondo06 does: fondo06:rows-published). Fix: "
-    "Log.blocking() also returns rejects not listed in data/known-defects (a new `rejects:` "
-    "section keyed by doc_id + line), or smart.py adds a `rows-published` check (declared = "
-    "candidate lines, parsed = rows) as fondo06 does")
-GU_UNCLOSED_HEADING = (
-    "needs: gu_sovrimposta to report a province heading whose markup never closes "
-    "('**PROVINCIA DI ASTI' without the closing '**', '<b>PROVINCIA DI LECCE' without "
-    "'</b>'): heading_of() strips the opening markup silently; it should "
-    "ctx.warn('heading-markup', ..., line) (or add a failed check on that line)")
-SMART_ORPHAN_HEADING = (
-    "needs: smart._read_layout to warn when a province heading is followed by another "
-    "heading (or the end of the text) before any column header: the province's table is "
-    "missing, and today the heading is silently replaced by the next one "
-    "(ctx.warn('heading-without-table', ..., line))")
-
-SMART_PARTICIPANTS_ACCOUNTING = (
-    "needs: smart.py to account a rejected group line in `partecipanti` too: both tables set "
-    "lines_in to every candidate data line, but the Reject is filed for table 'gruppi' only, "
-    "so partecipanti.lines_in counts one line that is neither in its rows nor in its rejects. "
-    "Fix: file the Reject for both tables, or set partecipanti.lines_in to the lines of the "
-    "published groups")
-
-NOT_REPORTED = {"heading-never-closes": GU_UNCLOSED_HEADING,
-                "heading-without-table": SMART_ORPHAN_HEADING}
-NOT_STRICT = {**NOT_REPORTED, **{k: REJECT_NOT_BLOCKING for k in (
-    "truncated-smart", "missing-cell-smart", "extra-cell-smart", "non-numeric-total-smart")}}
-
-
-def kinds(xfail: dict[str, str]):
-    return [pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=xfail[n]))
-            if n in xfail else n for n in KIND_NAMES]
-
+from corpus import (AREE_ID, BASELINE_ID, GU_ID, KIND_NAMES, NOT_REPORTED, NOT_STRICT,
+                    SMART_PARTICIPANTS_ACCOUNTING, Expect, accounting_errors, gather, kind, kinds,
+                    write_corpus)
 
 @pytest.fixture(scope="module")
 def corpora(tmp_path_factory):

@@ -1,0 +1,273 @@
+/* Comuni aperti: search page (/cerca/) on top of Pagefind's JS API.
+   Loaded only by /cerca/ as <script src="/static/js/search.js" defer></script>; no inline code,
+   no innerHTML: every node is built with the DOM API (works under CSP script-src 'self'
+   'wasm-unsafe-eval'). /pagefind/pagefind.js is loaded with a dynamic import() the first time
+   a query is run, and fetches only the index chunks that query needs.
+   Mount point: <div id="search" data-search></div>. Without JS that div stays empty and the
+   page's own text links to the A–Z index. */
+(function () {
+  'use strict';
+
+  var root = document.querySelector('[data-search]');
+  if (!root) return;
+
+  var PAGE_SIZE = 10;
+  var DEBOUNCE_MS = 250;
+  var BUNDLE = '/pagefind/pagefind.js';
+  var APOSTROPHES = '\'\u2019\u02bc\u0060\u00b4\u2018';
+  var KINDS = [
+    ['/comuni/', 'Comune'],
+    ['/programmi/', 'Programma'],
+    ['/documenti/', 'Atto']
+  ];
+
+  /* ---------- query normalisation ----------
+     Pagefind (>= 1.2) already lower-cases, drops punctuation and folds diacritics on both
+     sides, so "Fenegrò" and "fenegro" meet. We also fold them here (harmless, and it keeps
+     older bundles working), and deal with apostrophes, which Pagefind simply deletes:
+       "FENEGRO'"      -> "fenegro"        (apostrophe typed instead of an accent)
+       "Sant'Angelo"   -> "sant angelo"    (elision: two words, as the page text is indexed)
+       "Cassano d’Adda"-> "cassano d adda" */
+  function fold(s) {
+    return s.normalize('NFD').replace(/[\u0300-\u036f]/g, '');
+  }
+
+  function normaliseQuery(q) {
+    var apos = '[' + APOSTROPHES + ']';
+    var s = fold(String(q || '')).toLocaleLowerCase('it');
+    s = s.replace(new RegExp('([a-z0-9])' + apos + '+(?=[a-z0-9])', 'g'), '$1 ');
+    s = s.replace(new RegExp(apos, 'g'), ' ');
+    return s.replace(/\s+/g, ' ').trim();
+  }
+
+  /* ---------- safe excerpt: text + <mark> only ----------
+     Pagefind returns the excerpt as an HTML string whose only tags are <mark>…</mark> around
+     the matched words (the rest is page text, HTML-escaped). We never parse it as HTML: split
+     on the two mark tags, drop anything else that looks like a tag, decode character
+     references, and build text nodes and <mark> elements. */
+  var NAMED = { amp: '&', lt: '<', gt: '>', quot: '"', apos: '\'', nbsp: '\u00a0', '#39': '\'' };
+
+  function decodeEntities(s) {
+    return s.replace(/&(#x[0-9a-f]+|#[0-9]+|[a-z]+|#39);/gi, function (m, e) {
+      var low = e.toLowerCase();
+      if (Object.prototype.hasOwnProperty.call(NAMED, low)) return NAMED[low];
+      var cp = NaN;
+      if (low.charAt(0) === '#') {
+        cp = low.charAt(1) === 'x' ? parseInt(low.slice(2), 16) : parseInt(low.slice(1), 10);
+      }
+      if (!isFinite(cp) || cp < 1 || cp > 0x10ffff) return m;
+      try { return String.fromCodePoint(cp); } catch (err) { return m; }
+    });
+  }
+
+  function excerptNodes(html) {
+    var frag = document.createDocumentFragment();
+    var parts = String(html || '').split(/(<\/?mark>)/i);
+    var inMark = false;
+    parts.forEach(function (p) {
+      if (/^<mark>$/i.test(p)) { inMark = true; return; }
+      if (/^<\/mark>$/i.test(p)) { inMark = false; return; }
+      var text = decodeEntities(p.replace(/<[^>]*>/g, ''));
+      if (!text) return;
+      if (inMark) {
+        var m = document.createElement('mark');
+        m.textContent = text;
+        frag.appendChild(m);
+      } else {
+        frag.appendChild(document.createTextNode(text));
+      }
+    });
+    return frag;
+  }
+
+  /* ---------- DOM ---------- */
+  function el(tag, attrs, text) {
+    var e = document.createElement(tag);
+    if (attrs) {
+      Object.keys(attrs).forEach(function (k) { e.setAttribute(k, attrs[k]); });
+    }
+    if (text !== undefined && text !== null) e.textContent = text;
+    return e;
+  }
+
+  var form = el('form', { 'class': 'search-box', action: '/cerca/', method: 'get', role: 'search' });
+  var label = el('label', { 'for': 'search-q' }, 'Cerca un comune, un programma o un atto');
+  var row = el('div', { 'class': 'search-row' });
+  var input = el('input', {
+    id: 'search-q', name: 'q', type: 'search', autocomplete: 'off', spellcheck: 'false',
+    autocapitalize: 'off', enterkeyhint: 'search', 'aria-describedby': 'search-hint',
+    'aria-controls': 'search-results'
+  });
+  var button = el('button', { type: 'submit', 'class': 'btn btn-primary' }, 'Cerca');
+  var hint = el('p', { id: 'search-hint', 'class': 'search-hint' },
+    'Maiuscole, accenti e apostrofi non contano: \u00abfenegro\u00bb trova Fenegr\u00f2.');
+  row.appendChild(input);
+  row.appendChild(button);
+  form.appendChild(label);
+  form.appendChild(row);
+  form.appendChild(hint);
+
+  var status = el('p', { id: 'search-status', 'class': 'search-status', role: 'status',
+                         'aria-live': 'polite', 'aria-atomic': 'true' });
+  var list = el('ol', { id: 'search-results', 'class': 'search-results',
+                        'aria-labelledby': 'search-status' });
+  var more = el('button', { type: 'button', 'class': 'btn btn-outline-primary search-more' },
+    'Mostra altri risultati');
+  more.hidden = true;
+
+  root.appendChild(form);
+  root.appendChild(status);
+  root.appendChild(list);
+  root.appendChild(more);
+  root.classList.add('search-ready');
+
+  /* ---------- Pagefind ---------- */
+  var pagefindPromise = null;
+
+  function loadPagefind() {
+    if (!pagefindPromise) {
+      pagefindPromise = import(BUNDLE).then(function (pf) {
+        return Promise.resolve(pf.options({ excerptLength: 24 })).then(function () {
+          return Promise.resolve(pf.init && pf.init());
+        }).then(function () { return pf; });
+      });
+      pagefindPromise.catch(function () { pagefindPromise = null; });
+    }
+    return pagefindPromise;
+  }
+
+  function kindOf(url) {
+    for (var i = 0; i < KINDS.length; i++) {
+      if (url.indexOf(KINDS[i][0]) === 0) return KINDS[i][1];
+    }
+    return '';
+  }
+
+  /* Pagefind URLs end in "/index.html" only when pages were indexed without clean URLs. */
+  function cleanUrl(url) {
+    return String(url || '').replace(/\/index\.html(?=$|[?#])/, '/');
+  }
+
+  function renderResult(data) {
+    var url = cleanUrl(data.url);
+    var li = el('li', { 'class': 'search-result' });
+    var h = el('h2', { 'class': 'search-result-title' });
+    var a = el('a', { href: url }, (data.meta && data.meta.title) || url);
+    h.appendChild(a);
+    li.appendChild(h);
+    var kind = kindOf(url);
+    var info = el('p', { 'class': 'search-result-url' });
+    if (kind) info.appendChild(el('span', { 'class': 'search-result-kind' }, kind));
+    info.appendChild(document.createTextNode((kind ? ' \u00b7 ' : '') + url));
+    li.appendChild(info);
+    if (data.excerpt) {
+      var p = el('p', { 'class': 'search-result-excerpt' });
+      p.appendChild(excerptNodes(data.excerpt));
+      li.appendChild(p);
+    }
+    return li;
+  }
+
+  function plural(n, one, many) {
+    return n.toLocaleString('it-IT') + ' ' + (n === 1 ? one : many);
+  }
+
+  var seq = 0;            /* id of the latest query: stale answers are ignored */
+  var current = null;     /* { results, shown, query } */
+
+  function showMore() {
+    var state = current;
+    if (!state) return Promise.resolve();
+    var batch = state.results.slice(state.shown, state.shown + PAGE_SIZE);
+    var mySeq = state.seq;
+    more.disabled = true;
+    return Promise.all(batch.map(function (r) { return r.data(); })).then(function (datas) {
+      if (mySeq !== seq) return;
+      var firstNew = null;
+      datas.forEach(function (d) {
+        var li = renderResult(d);
+        if (!firstNew) firstNew = li;
+        list.appendChild(li);
+      });
+      state.shown += batch.length;
+      more.hidden = state.shown >= state.results.length;
+      more.disabled = false;
+      return firstNew;
+    });
+  }
+
+  function setUrl(q) {
+    if (!window.history || !window.history.replaceState) return;
+    var url = new URL(window.location.href);
+    if (q) url.searchParams.set('q', q); else url.searchParams.delete('q');
+    window.history.replaceState(null, '', url.pathname + url.search + url.hash);
+  }
+
+  function clear() {
+    seq++;
+    current = null;
+    list.textContent = '';
+    more.hidden = true;
+    status.textContent = '';
+    root.removeAttribute('aria-busy');
+  }
+
+  function run(raw) {
+    var q = normaliseQuery(raw);
+    setUrl(String(raw || '').trim());
+    if (!q) { clear(); return Promise.resolve(); }
+    var mySeq = ++seq;
+    root.setAttribute('aria-busy', 'true');
+    return loadPagefind().then(function (pf) {
+      return pf.search(q);
+    }).then(function (search) {
+      if (mySeq !== seq) return;
+      var results = (search && search.results) || [];
+      current = { results: results, shown: 0, seq: mySeq, query: raw };
+      list.textContent = '';
+      more.hidden = true;
+      return showMore().then(function () {
+        if (mySeq !== seq) return;
+        root.removeAttribute('aria-busy');
+        status.textContent = results.length
+          ? plural(results.length, 'risultato', 'risultati') + ' per \u00ab' + String(raw).trim() + '\u00bb'
+          : 'Nessun risultato per \u00ab' + String(raw).trim() + '\u00bb. Prova l\u2019indice A\u2013Z dei comuni.';
+      });
+    }).catch(function (err) {
+      if (mySeq !== seq) return;
+      root.removeAttribute('aria-busy');
+      list.textContent = '';
+      more.hidden = true;
+      status.textContent = 'La ricerca non \u00e8 disponibile in questo momento: usa l\u2019indice A\u2013Z dei comuni.';
+      if (window.console && console.warn) console.warn('search:', err);
+    });
+  }
+
+  var timer = null;
+  input.addEventListener('input', function () {
+    window.clearTimeout(timer);
+    timer = window.setTimeout(function () { run(input.value); }, DEBOUNCE_MS);
+  });
+  /* first keystroke: start fetching the bundle + WASM while the user types */
+  input.addEventListener('focus', function () { loadPagefind().catch(function () {}); }, { once: true });
+  form.addEventListener('submit', function (ev) {
+    ev.preventDefault();
+    window.clearTimeout(timer);
+    run(input.value);
+  });
+  more.addEventListener('click', function () {
+    showMore().then(function (firstNew) {
+      var a = firstNew && firstNew.querySelector('a');
+      if (a) a.focus();
+    });
+  });
+
+  var initial = new URLSearchParams(window.location.search).get('q');
+  if (initial) {
+    input.value = initial;
+    run(initial);
+  }
+
+  /* exposed for tests and the browser console */
+  window.comuniApertiSearch = { normaliseQuery: normaliseQuery, excerptNodes: excerptNodes };
+})();

@@ -1,0 +1,116 @@
+"""/cerca/: Pagefind search with our own UI (static/js/search.js), in a real browser."""
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import WebDriverWait
+
+FENEGRO = "/comuni/013100/"
+SPELLINGS = ["Fenegrò", "fenegro", "FENEGRO'"]
+
+
+def wait_results(drv, timeout: float = 20) -> list[dict]:
+    """Wait until the search UI has answered; return the rendered results."""
+    WebDriverWait(drv, timeout).until(lambda d: d.execute_script(
+        "var r = document.querySelector('[data-search]');"
+        "var s = document.getElementById('search-status');"
+        "return !!(r && s && !r.hasAttribute('aria-busy') && s.textContent.trim());"))
+    return drv.execute_script("""
+        return Array.from(document.querySelectorAll('#search-results > li')).map(function (li) {
+          var a = li.querySelector('h2 a'), ex = li.querySelector('.search-result-excerpt');
+          return {href: a.getAttribute('href'), title: a.textContent,
+                  excerpt: ex ? ex.textContent : '', marks: li.querySelectorAll('mark').length};
+        });""")
+
+
+def status_text(drv) -> str:
+    return drv.find_element(By.ID, "search-status").text
+
+
+def test_search_ui_is_accessible_markup(browser, server):
+    browser.get(server.url("/cerca/"))
+    inp = browser.find_element(By.ID, "search-q")
+    label = browser.find_element(By.CSS_SELECTOR, "label[for='search-q']")
+    assert label.text.strip()
+    assert inp.get_attribute("type") == "search"
+    status = browser.find_element(By.ID, "search-status")
+    assert status.get_attribute("role") == "status"
+    assert status.get_attribute("aria-live") == "polite"
+    assert browser.find_element(By.CSS_SELECTOR, "form[role='search']")
+
+
+@pytest.mark.parametrize("query", SPELLINGS)
+def test_query_param_finds_fenegro_whatever_the_spelling(browser, server, query):
+    browser.get(server.url("/cerca/?" + urlencode({"q": query})))
+    results = wait_results(browser)
+    hrefs = [r["href"] for r in results]
+    assert FENEGRO in hrefs[:3], f"{query!r}: Fenegrò not in the top 3: {hrefs[:5]}"
+    top = results[hrefs.index(FENEGRO)]
+    assert top["title"] == "Fenegrò"
+    assert top["marks"] >= 1 and "Fenegr" in top["excerpt"]
+    assert browser.find_element(By.ID, "search-q").get_attribute("value") == query
+    status = status_text(browser)
+    assert "risultat" in status and query in status
+
+
+def test_home_form_to_results_to_comune(browser, server):
+    browser.get(server.url("/"))
+    box = browser.find_element(By.ID, "q")
+    box.send_keys("FENEGRO'")
+    box.send_keys(Keys.ENTER)
+    WebDriverWait(browser, 10).until(lambda d: urlsplit(d.current_url).path == "/cerca/")
+    assert parse_qs(urlsplit(browser.current_url).query)["q"] == ["FENEGRO'"]
+    results = wait_results(browser)
+    assert FENEGRO in [r["href"] for r in results][:3]
+    browser.find_element(By.CSS_SELECTOR, f"#search-results a[href='{FENEGRO}']").click()
+    WebDriverWait(browser, 10).until(lambda d: urlsplit(d.current_url).path == FENEGRO)
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Fenegrò"
+
+
+def test_typing_searches_and_updates_the_url(browser, server):
+    browser.get(server.url("/cerca/"))
+    box = browser.find_element(By.ID, "search-q")
+    box.send_keys("fenegro")
+    WebDriverWait(browser, 20).until(
+        lambda d: parse_qs(urlsplit(d.current_url).query).get("q") == ["fenegro"])
+    results = wait_results(browser)
+    assert FENEGRO in [r["href"] for r in results][:3]
+    # the results list grows on demand and keeps announcing a count
+    assert len(results) <= 10
+
+
+def test_no_results_is_announced(browser, server):
+    browser.get(server.url("/cerca/?q=zzxqjw"))
+    assert wait_results(browser) == []
+    assert status_text(browser).startswith("Nessun risultato")
+
+
+def test_excerpt_is_built_as_text_and_mark_only(browser, server):
+    browser.get(server.url("/cerca/"))
+    out = browser.execute_script("""
+        var f = window.comuniApertiSearch.excerptNodes(
+          'a <img src=x onerror="window.__pwned=1"><mark>b</mark> &lt;c&gt; &amp; d&#39;e <script>x</script>');
+        var div = document.createElement('div'); div.appendChild(f);
+        return {text: div.textContent, tags: Array.from(div.querySelectorAll('*')).map(function (e) {
+                  return e.tagName; }), pwned: !!window.__pwned};""")
+    assert out["tags"] == ["MARK"]
+    assert out["text"] == "a b <c> & d'e x"
+    assert not out["pwned"]
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("Fenegrò", "fenegro"),
+    ("FENEGRO'", "fenegro"),
+    ("fenegro’", "fenegro"),
+    ("Sant'Angelo Lodigiano", "sant angelo lodigiano"),
+    ("  Cassano   d’Adda ", "cassano d adda"),
+    ("Città", "citta"),
+])
+def test_query_normalisation(browser, server, raw, expected):
+    if not browser.current_url.startswith(server.url("/cerca/")):
+        browser.get(server.url("/cerca/"))
+    assert browser.execute_script(
+        "return window.comuniApertiSearch.normaliseQuery(arguments[0])", raw) == expected
