@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from . import formatting, privacy, views
+from . import formatting, mentions, privacy, views
 from .content import Page
 from .packages import PackageInfo, json_value
 from .parsers.base import Act, Dataset, ParseResult
@@ -58,6 +58,13 @@ class DocumentView:
     lines: list[str] = field(default_factory=list)     # as published (privacy.redact)
     withheld: int = 0                                   # lines changed for privacy
     mentions: dict[str, list[int]] = field(default_factory=dict)  # istat -> lines
+    line_mentions: dict[int, list] = field(default_factory=dict)  # line -> [Mention]
+
+    def act_at(self, line: int) -> Act | None:
+        for a in self.acts:
+            if a.line_start <= line <= a.line_end:
+                return a
+        return None
 
 
 @dataclass
@@ -107,12 +114,34 @@ class SiteModel:
             "suppressed": c.suppressed, "event": c.event, "evidence": c.evidence,
             "successor": self.comune_summary(c.successor) if c.successor else None,
             "predecessors": preds,
+            "mentions": self.mentions_of(istat),
             "programmes": programmes,
             "sources": sorted({f["source"]["document"] for f in facts}),
             "urls": {"html": comune_url(istat), "json": comune_url(istat) + "index.json",
                      "csv": comune_url(istat) + "index.csv"},
         }
         return ctx
+
+    def mentions_of(self, istat: str) -> list[dict]:
+        """Documents (and acts) whose text names the comune, with the lines."""
+        out = []
+        for doc_id, dv in self.documents.items():
+            lines = dv.mentions.get(istat)
+            if not lines:
+                continue
+            by_act: dict[str | None, list[int]] = {}
+            for n in sorted(lines):
+                a = dv.act_at(n)
+                by_act.setdefault(a.id if a else None, []).append(n)
+            for act_id, ls in by_act.items():
+                a = next((x for x in dv.acts if x.id == act_id), None)
+                out.append({"document": doc_id, "title": dv.doc.title,
+                            "act": {"id": a.id, "label": f"{a.type} {a.number or ''}".strip(),
+                                    "title": a.title,
+                                    "url": f"/documenti/{doc_id}/atti/{a.id}/"} if a else None,
+                            "lines": ls[:20], "more": max(0, len(ls) - 20),
+                            "url": line_url(doc_id, ls[0])})
+        return out
 
     def comune_summary(self, istat: str | None) -> dict | None:
         c = self.comuni.get(istat or "")
@@ -154,6 +183,14 @@ def facts_from_dataset(ds: Dataset, registry: Registry | None = None) -> dict[st
     return out
 
 
+def _hint(registry: Registry, doc: Document) -> set[str] | None:
+    """Province sigle a document is about (manifest ``region:``), for mentions."""
+    region = doc.meta.get("region")
+    if not region:
+        return None
+    return {s for s, p in registry.provinces.items() if p["region"] == region} or None
+
+
 def build(registry: Registry, docs: list[Document], results: dict[str, ParseResult],
           resolutions: list[ResolutionRecord], packages: dict[str, PackageInfo],
           datasets: list[Dataset], pages: dict[str, Page], programme_pages: dict[str, Page],
@@ -186,12 +223,21 @@ def build(registry: Registry, docs: list[Document], results: dict[str, ParseResu
     for d in docs:
         r = results.get(d.id)
         lines, withheld = privacy.redact(d.lines, r.private if r else [])
-        documents[d.id] = DocumentView(
+        found = mentions.find_mentions(
+            lines, registry, _hint(registry, d),
+            mentions.resolved_lines(r.datasets, [x for x in resolutions if x.doc_id == d.id])
+            if r else None)
+        documents[d.id] = dv = DocumentView(
             d, r.acts if r else [],
             sorted(ds.name for ds in datasets
                    if any(row.get("source_id") == d.id for t in ds.tables for row in t.rows[:1])),
             [c for c in checks if c.doc_id == d.id], [x for x in rejects if x.doc_id == d.id],
             r is not None, lines, withheld)
+        for m in found:
+            dv.line_mentions.setdefault(m.line, []).append(m)
+            dv.mentions.setdefault(m.istat, [])
+            if m.line not in dv.mentions[m.istat]:
+                dv.mentions[m.istat].append(m.line)
     predecessors: dict[str, list[str]] = defaultdict(list)
     for h in registry.historical.values():
         if h.successor:

@@ -18,6 +18,7 @@ from markupsafe import Markup
 
 from . import formatting, maps, metadata, paths, views
 from .model import SiteModel, comune_url
+from .mentions import link_line
 from .output import Writer
 from .packages import json_value
 from .quality import Log, as_dict
@@ -91,9 +92,11 @@ def render_site(model: SiteModel, w: Writer, log: Log, workers: int | None = Non
                                                           for d in model.documents]})
     for doc_id in model.documents:
         ctx = document_context(model, doc_id)
-        page("document.html", f"/documenti/{doc_id}/", ctx)
+        page("document.html", f"/documenti/{doc_id}/", ctx, text=html_lines(model.documents[doc_id]))
+        d = model.documents[doc_id]
         for act in ctx["acts"]:
-            page("act.html", act["url"], act_context(model, doc_id, act), document=ctx["meta"])
+            page("act.html", act["url"], act_context(model, doc_id, act), document=ctx["meta"],
+                 excerpt=html_lines(d, act["line_start"], min(act["line_end"], act["line_start"] + 399)))
 
     # data catalogue: one page per package (schema.org JSON-LD), DCAT-AP_IT files
     page("data.html", "/dati/", {"packages": [package_summary(p) for p in model.packages.values()],
@@ -314,15 +317,36 @@ def document_context(model: SiteModel, doc_id: str) -> dict:
              "url": f"/documenti/{doc_id}/atti/{a.id}/"} for a in d.acts]
     return {"id": doc_id, "meta": meta, "sha256": d.doc.sha256, "lines": d.lines,
             "withheld": d.withheld,
+            "mentioned": _mentioned(model, d.mentions),
             "acts": acts, "datasets": d.datasets, "parsed": d.parsed,
             "checks": [as_dict(c) for c in d.checks], "rejects": [as_dict(r) for r in d.rejects]}
 
 
+def _mentioned(model: SiteModel, by_istat: dict[str, list[int]]) -> list[dict]:
+    out = []
+    for istat, lines in by_istat.items():
+        c = model.comuni.get(istat)
+        if c:
+            out.append({"istat": istat, "name": c.name, "province": c.province_sigla,
+                        "url": comune_url(istat), "lines": sorted(lines)})
+    return sorted(out, key=lambda m: (m["name"], m["istat"]))
+
+
+def html_lines(d, first: int = 1, last: int | None = None) -> list[tuple[int, Markup]]:
+    """Published lines with comune mentions linked (escaped; see mentions.link_line)."""
+    last = min(last or len(d.lines), len(d.lines))
+    return [(n, link_line(d.lines[n - 1], d.line_mentions.get(n, [])))
+            for n in range(first, last + 1)]
+
+
 def act_context(model: SiteModel, doc_id: str, act: dict) -> dict:
     d = model.documents[doc_id]
-    lines = [(n, d.lines[n - 1]) for n in range(act["line_start"], act["line_end"] + 1)
-             if n <= len(d.lines)]
-    return {**act, "document": doc_id, "excerpt": lines[:400], "truncated": len(lines) > 400}
+    inside = {i: [n for n in ls if act["line_start"] <= n <= act["line_end"]]
+              for i, ls in d.mentions.items()}
+    n = act["line_end"] - act["line_start"] + 1
+    return {**act, "document": doc_id, "truncated": n > 400,
+            "mentioned": _mentioned(model, {i: ls for i, ls in inside.items() if ls}),
+            "datasets": d.datasets}
 
 
 def _doc_entry(model: SiteModel, doc_id: str, title: str, summary: str, anchor: str = "") -> dict:
