@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import csv
 import json
+import re
+from xml.etree import ElementTree
 from html.parser import HTMLParser
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
-from corpus import (AREE_ID, BASELINE_ID, BURL_ID, FORMULA, GU_ID, IMG, KINDS, NOT_REPORTED,
+from corpus import (AREE_ID, BASELINE_ID, BURL_ID, CLOSE_SCRIPT, FORMULA, GU_ID, IMG, KINDS, NOT_REPORTED,
                     PAYLOADS, RAW_MARKERS, SCRIPT, SMART_ID, all_kinds_sources, file_names,
                     find_reports, kind, kinds, locate, quiet_log, tree_digest, write_corpus)
 from conftest import parse_real
@@ -214,7 +216,8 @@ def _outputs(site: Path, suffixes: tuple[str, ...]):
 
 
 def test_no_active_content_in_any_html_or_xml_output(corpus):
-    bad = [f"{p.relative_to(corpus.site)}: {m!r}" for p in _outputs(corpus.site, (".html", ".xml"))
+    bad = [f"{p.relative_to(corpus.site)}: {m!r}"
+           for p in _outputs(corpus.site, (".html", ".xml", ".rdf", ".svg"))
            for m in RAW_MARKERS if m in p.read_text(encoding="utf-8")]
     assert bad == []
 
@@ -233,12 +236,31 @@ ESCAPED_IMG = "&#34;&gt;&lt;img src=x onerror=alert(1)&gt;"
     ("programmi/smart-polizia-locale-2025/index.html", ("&lt;script&gt;alert",)),
     ("dati/qualita/index.html", ("&lt;script&gt;alert", "javascript:alert")),
     ("feed.xml", (ESCAPED_SCRIPT,)),
+    # the decree's reference is in the package description: visible text and JSON-LD
+    ("dati/fondo-0-6-riparto-2018/index.html", ("&lt;/script&gt;&lt;script&gt;alert(1)",
+                                                "\\u003c/script\\u003e\\u003cscript\\u003e")),
 ])
 def test_payload_is_shown_escaped(corpus, page, shown):
     text = read(corpus.site, page)
     for s in shown:
         assert s in text, f"{page}: {s!r} not shown"
     assert not [m for m in RAW_MARKERS if m in text]
+
+
+def test_catalogues_and_feeds_stay_well_formed_and_keep_the_text(corpus):
+    """The payload in a decree reference reaches the DCAT-AP_IT catalogue in three syntaxes
+    and the Atom feed: each must still parse, with the text intact."""
+    site = corpus.site
+    for rel in ("feed.xml", "sitemap.xml", "dati/catalogo.rdf"):
+        ElementTree.parse(site / rel)                          # raises if not well-formed
+    rdf = read(site, "dati/catalogo.rdf")
+    assert "BURL &lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;" in rdf
+    ld = json.loads(read(site, "dati/catalogo.jsonld"))
+    assert f"BURL {CLOSE_SCRIPT} {IMG}" in " ".join(_strings(ld))
+    literals = [re.sub(r"\\(.)", lambda e: {"n": "\n", "t": "\t"}.get(e.group(1), e.group(1)), m)
+                for m in re.findall(r'dct:description "((?:[^"\\\n]|\\.)*)"',
+                                    read(site, "dati/catalogo.ttl"))]
+    assert any(f"BURL {CLOSE_SCRIPT} {IMG}" in lit for lit in literals)
 
 
 def _json_twins(site: Path) -> list[Path]:
