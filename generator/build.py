@@ -248,7 +248,7 @@ def documents_dataset(docs: list[sources.Document], results: dict[str, ParseResu
 
 def build(site_dir: Path | None = None, strict: bool = False, log: Log | None = None,
           search: bool = True, validate: bool = True, workers: int | None = None,
-          cache: bool = True) -> BuildReport:
+          cache: bool = True, force: bool = False) -> BuildReport:
     """Build the whole site into ``site_dir`` (default ``site/``), atomically.
 
     With ``cache``, parse results are reused by document hash and parser code, package
@@ -262,7 +262,7 @@ def build(site_dir: Path | None = None, strict: bool = False, log: Log | None = 
     t0 = time.perf_counter()
     cache_dir = paths.CACHE if cache else None
     fingerprint = cache_mod.inputs_fingerprint(search=search, validate=validate)
-    if cache and cache_mod.unchanged(cache_dir, site_dir, fingerprint, strict):
+    if cache and not force and cache_mod.unchanged(cache_dir, site_dir, fingerprint, strict):
         log.info("no input changed since the last build: site/ is up to date")
         report.stages["unchanged"] = round(time.perf_counter() - t0, 3)
         return report
