@@ -11,7 +11,7 @@ from markupsafe import Markup
 from generator import mentions
 from generator.mentions import Mention, find_candidates, find_mentions, link_line, resolved_lines
 
-from conftest import _documents, parse_real
+from support import _documents, parse_real
 
 DOCS = ["smart-polizia-locale-2025", "burl-2018-so47", "aree-interne-2021-2027",
         "pd-lombardia-regolamento-2014", "gu-1983-sovrimposta-fabbricati"]

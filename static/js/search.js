@@ -12,6 +12,7 @@
   if (!root) return;
 
   var PAGE_SIZE = 10;
+  var RERANK = 20;
   var DEBOUNCE_MS = 250;
   var BUNDLE = '/pagefind/pagefind.js';
   var APOSTROPHES = '\'\u2019\u02bc\u0060\u00b4\u2018';
@@ -22,22 +23,28 @@
   ];
 
   /* ---------- query normalisation ----------
-     Pagefind (>= 1.2) already lower-cases, drops punctuation and folds diacritics on both
-     sides, so "Fenegrò" and "fenegro" meet. We also fold them here (harmless, and it keeps
-     older bundles working), and deal with apostrophes, which Pagefind simply deletes:
-       "FENEGRO'"      -> "fenegro"        (apostrophe typed instead of an accent)
-       "Sant'Angelo"   -> "sant angelo"    (elision: two words, as the page text is indexed)
-       "Cassano d’Adda"-> "cassano d adda" */
-  function fold(s) {
-    return s.normalize('NFD').replace(/[\u0300-\u036f]/g, '');
-  }
+     Pagefind (>= 1.2) lower-cases, drops punctuation and folds diacritics on both sides, so
+     "Fenegrò", "fenegro" and "FENEGRÒ" meet; we keep the accents (Pagefind ranks an exact
+     accent match a little higher). What it does badly is apostrophes, which it deletes:
+       "FENEGRO'"       -> "fenegro"         (apostrophe typed instead of an accent)
+       "Sant'Angelo"    -> "sant angelo"     (elision: two words, as the page text is indexed)
+       "Cassano d’Adda" -> "cassano d adda"                                                 */
+  var APOS = '[' + APOSTROPHES + ']';
+  var ELISION = new RegExp('([\\p{L}\\p{N}])' + APOS + '+(?=[\\p{L}\\p{N}])', 'gu');
+  var ANY_APOS = new RegExp(APOS, 'g');
 
   function normaliseQuery(q) {
-    var apos = '[' + APOSTROPHES + ']';
-    var s = fold(String(q || '')).toLocaleLowerCase('it');
-    s = s.replace(new RegExp('([a-z0-9])' + apos + '+(?=[a-z0-9])', 'g'), '$1 ');
-    s = s.replace(new RegExp(apos, 'g'), ' ');
-    return s.replace(/\s+/g, ' ').trim();
+    return String(q || '').normalize('NFC').toLocaleLowerCase('it')
+      .replace(ELISION, '$1 ')
+      .replace(ANY_APOS, ' ')
+      .replace(/\s+/g, ' ')
+      .trim();
+  }
+
+  /* comparison key for re-ranking: normalised and without diacritics */
+  function foldKey(s) {
+    return normaliseQuery(s).normalize('NFD').replace(/[\u0300-\u036f]/g, '')
+      .replace(/\s*\([^)]*\)$/, '');
   }
 
   /* ---------- safe excerpt: text + <mark> only ----------
@@ -148,17 +155,38 @@
     return String(url || '').replace(/\/index\.html(?=$|[?#])/, '/');
   }
 
+  function titleOf(data) {
+    return (data.meta && data.meta.title) || cleanUrl(data.url);
+  }
+
+  /* Pagefind ranks by stems: "crema" scores Cremasco, Cremia and Crema alike. Among the first
+     RERANK results (their fragments are needed anyway to show them), put first the page whose
+     title IS the query, then titles starting with it, then titles containing every word of
+     it; otherwise keep Pagefind's order. */
+  var WORD_SPLIT = /[^\p{L}\p{N}]+/u;
+
+  function tier(data, key, words) {
+    var t = foldKey(titleOf(data));
+    if (t === key) return 0;
+    if (t.indexOf(key + ' ') === 0) return 1;
+    var have = t.split(WORD_SPLIT);
+    if (words.length && words.every(function (w) { return have.indexOf(w) !== -1; })) return 2;
+    return 3;
+  }
+
   function renderResult(data) {
     var url = cleanUrl(data.url);
     var li = el('li', { 'class': 'search-result' });
     var h = el('h2', { 'class': 'search-result-title' });
-    var a = el('a', { href: url }, (data.meta && data.meta.title) || url);
-    h.appendChild(a);
+    h.appendChild(el('a', { href: url }, titleOf(data)));
     li.appendChild(h);
     var kind = kindOf(url);
     var info = el('p', { 'class': 'search-result-url' });
+    /* optional meta from the page: data-pagefind-meta="provincia" (e.g. "Como (CO)") */
+    var where = data.meta && data.meta.provincia;
     if (kind) info.appendChild(el('span', { 'class': 'search-result-kind' }, kind));
-    info.appendChild(document.createTextNode((kind ? ' \u00b7 ' : '') + url));
+    info.appendChild(document.createTextNode(
+      (kind ? ' \u00b7 ' : '') + (where ? 'provincia di ' + where + ' \u00b7 ' : '') + url));
     li.appendChild(info);
     if (data.excerpt) {
       var p = el('p', { 'class': 'search-result-excerpt' });
@@ -173,16 +201,20 @@
   }
 
   var seq = 0;            /* id of the latest query: stale answers are ignored */
-  var current = null;     /* { results, shown, query } */
+  var current = null;     /* { items: [{r, d}], shown, seq } */
+
+  function dataOf(item) {
+    if (!item.p) item.p = item.d ? Promise.resolve(item.d) : item.r.data();
+    return item.p;
+  }
 
   function showMore() {
     var state = current;
-    if (!state) return Promise.resolve();
-    var batch = state.results.slice(state.shown, state.shown + PAGE_SIZE);
-    var mySeq = state.seq;
+    if (!state) return Promise.resolve(null);
+    var batch = state.items.slice(state.shown, state.shown + PAGE_SIZE);
     more.disabled = true;
-    return Promise.all(batch.map(function (r) { return r.data(); })).then(function (datas) {
-      if (mySeq !== seq) return;
+    return Promise.all(batch.map(dataOf)).then(function (datas) {
+      if (state.seq !== seq) return null;
       var firstNew = null;
       datas.forEach(function (d) {
         var li = renderResult(d);
@@ -190,7 +222,7 @@
         list.appendChild(li);
       });
       state.shown += batch.length;
-      more.hidden = state.shown >= state.results.length;
+      more.hidden = state.shown >= state.items.length;
       more.disabled = false;
       return firstNew;
     });
@@ -213,25 +245,39 @@
   }
 
   function run(raw) {
+    var shown = String(raw || '').trim();
     var q = normaliseQuery(raw);
-    setUrl(String(raw || '').trim());
+    setUrl(shown);
     if (!q) { clear(); return Promise.resolve(); }
     var mySeq = ++seq;
+    var key = foldKey(q);
+    var words = key.split(WORD_SPLIT).filter(Boolean);
     root.setAttribute('aria-busy', 'true');
     return loadPagefind().then(function (pf) {
       return pf.search(q);
     }).then(function (search) {
-      if (mySeq !== seq) return;
-      var results = (search && search.results) || [];
-      current = { results: results, shown: 0, seq: mySeq, query: raw };
-      list.textContent = '';
-      more.hidden = true;
-      return showMore().then(function () {
+      if (mySeq !== seq) return null;
+      var items = ((search && search.results) || []).map(function (r) { return { r: r }; });
+      var head = items.slice(0, RERANK);
+      return Promise.all(head.map(dataOf)).then(function (datas) {
+        if (mySeq !== seq) return null;
+        var ranked = head.map(function (item, i) {
+          item.d = datas[i];
+          return { item: item, i: i, t: tier(datas[i], key, words) };
+        });
+        ranked.sort(function (a, b) { return a.t - b.t || a.i - b.i; });
+        current = { items: ranked.map(function (x) { return x.item; }).concat(items.slice(RERANK)),
+                    shown: 0, seq: mySeq };
+        list.textContent = '';
+        more.hidden = true;
+        return showMore();
+      }).then(function () {
         if (mySeq !== seq) return;
+        var n = current.items.length;
         root.removeAttribute('aria-busy');
-        status.textContent = results.length
-          ? plural(results.length, 'risultato', 'risultati') + ' per \u00ab' + String(raw).trim() + '\u00bb'
-          : 'Nessun risultato per \u00ab' + String(raw).trim() + '\u00bb. Prova l\u2019indice A\u2013Z dei comuni.';
+        status.textContent = n
+          ? plural(n, 'risultato', 'risultati') + ' per \u00ab' + shown + '\u00bb'
+          : 'Nessun risultato per \u00ab' + shown + '\u00bb. Prova l\u2019indice A\u2013Z dei comuni.';
       });
     }).catch(function (err) {
       if (mySeq !== seq) return;
@@ -269,5 +315,6 @@
   }
 
   /* exposed for tests and the browser console */
-  window.comuniApertiSearch = { normaliseQuery: normaliseQuery, excerptNodes: excerptNodes };
+  window.comuniApertiSearch = { normaliseQuery: normaliseQuery, foldKey: foldKey,
+                                 excerptNodes: excerptNodes };
 })();

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from conftest import parse_real, parse_text
+from support import parse_real, parse_text
 
 DOC = "aree-interne-2021-2027"
 

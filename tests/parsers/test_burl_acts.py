@@ -5,7 +5,7 @@ import pytest
 
 from generator.parsers.burl import act_for_line
 from generator.parsers.burl.acts import is_page_header, join_lines, parse_header
-from conftest import parse_real, parse_text
+from support import parse_real, parse_text
 
 DOC = "burl-2018-so47"
 

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import pytest
 
-from conftest import parse_real, parse_text
+from support import parse_real, parse_text
 
 DOC = "burl-2018-so47"
 DATASET = "fondo-0-6-riparto-2018"

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import parse_real, parse_text
+from support import parse_real, parse_text
 from generator.parsers.burl.other_tables import (CF_PERSONAL, LEGAL_FORM, PERSONA_FISICA,
                                                   PERSONA_GIURIDICA, subject_kind)
 

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import pytest
 
-from conftest import parse_real, parse_text
+from support import parse_real, parse_text
 
 DOC = "burl-2018-so47"
 DATASET = "protezione-civile-contributi-2018"

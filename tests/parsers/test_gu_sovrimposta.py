@@ -9,7 +9,7 @@ import pytest
 
 from generator.parsers.gu_sovrimposta import PROVINCES_1983, alpha_key, reading_order
 from generator.quality import load_known_defects, mark_known_checks
-from conftest import _documents, _registry, parse_real, parse_text
+from support import _documents, _registry, parse_real, parse_text
 
 DOC = "gu-1983-sovrimposta-fabbricati"
 FAMILY = "gu_sovrimposta"

@@ -5,7 +5,7 @@ from collections import Counter
 
 import pytest
 
-from conftest import parse_real, parse_text
+from support import parse_real, parse_text
 
 DOC = "pd-lombardia-regolamento-2014"
 FAMILY = "pd_collegi"

@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from generator import paths
-from conftest import parse_real, parse_text
+from support import parse_real, parse_text
 
 DOC = "smart-polizia-locale-2025"
 HEADER = "Progr.\tCAPOFILA SMART\tComuni aggregati\tTotale Comuni coinvolti"

@@ -13,7 +13,7 @@ import copy
 
 import pytest
 
-from conftest import _documents, parse_real
+from support import _documents, parse_real
 from corpus import accounting_errors, real_entries
 from generator.parsers import families
 

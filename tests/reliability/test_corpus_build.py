@@ -22,7 +22,7 @@ import pytest
 from corpus import (AREE_ID, BASELINE_ID, BURL_ID, CLOSE_SCRIPT, FORMULA, GU_ID, IMG, KINDS, NOT_REPORTED,
                     PAYLOADS, RAW_MARKERS, SCRIPT, SMART_ID, all_kinds_sources, file_names,
                     find_reports, kind, kinds, locate, quiet_log, tree_digest, write_corpus)
-from conftest import parse_real
+from support import parse_real
 from generator import build, paths
 
 JSON_NOT_ESCAPED = (

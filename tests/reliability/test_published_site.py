@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import _documents
+from support import _documents
 from generator import paths, render
 
 # -- privacy ------------------------------------------------------------------------------
