@@ -316,7 +316,7 @@ def build(site_dir: Path | None = None, strict: bool = False, log: Log | None = 
                 render.search_index(tmp, log)
         elif not search:
             shutil.rmtree(tmp / "pagefind", ignore_errors=True)
-        report.blocking = log.blocking(checks)
+        report.blocking = log.blocking(checks, [x for r in results.values() for x in r.rejects])
         if strict and report.blocking:
             raise BuildError(f"--strict: {len(report.blocking)} blocking problems:\n  "
                              + "\n  ".join(report.blocking[:50]))

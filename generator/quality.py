@@ -106,11 +106,14 @@ class Log:
         if not self.quiet:
             print(message, file=self.stream)
 
-    def blocking(self, checks: list[Check]) -> list[str]:
-        """What makes ``--strict`` fail: errors, unknown warnings, unexplained failed checks."""
+    def blocking(self, checks: list[Check], rejects: list[Reject] = ()) -> list[str]:
+        """What makes ``--strict`` fail: errors, unknown warnings, unexplained failed
+        checks, and rejected lines not listed in the known defects."""
         out = [str(p) for p in self.problems if p.level == "error" or not p.known]
         out += [f"{c.doc_id}:{c.line_start or ''}: check failed [{c.id}] declared {c.declared!r}, "
                 f"parsed {c.parsed!r}" for c in checks if not c.passed and not c.known]
+        out += [f"{r.doc_id}:{r.line}: rejected line ({r.reason})" for r in rejects
+                if ("reject", r.doc_id, r.line) not in self.known]
         return out
 
 
@@ -125,6 +128,8 @@ def load_known_defects() -> dict:
     for path in sorted(paths.KNOWN_DEFECTS.glob("*.yaml")) if paths.KNOWN_DEFECTS.is_dir() else []:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         out["problems"] += list(data.get("problems", []) or [])
+        for d in data.get("rejects", []) or []:
+            out[("reject", d["doc_id"], int(d["line"]))] = d.get("explanation", "")
         for d in data.get("checks", []) or []:
             out[("check", d["doc_id"], d["id"])] = d.get("explanation", "")
     return out
