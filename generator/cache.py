@@ -105,9 +105,9 @@ def inputs_fingerprint(**flags) -> str:
 def unchanged(cache_dir: Path, site_dir: Path, fingerprint: str, strict: bool) -> bool:
     """True when the last successful build of ``site_dir`` had exactly these inputs
     (and, for ``--strict``, had nothing blocking) and its output is still there."""
-    from .output import MANIFEST
+    from .output import manifest_path
 
-    f = cache_dir / MANIFEST
+    f = manifest_path(cache_dir, site_dir)
     if not f.exists() or not (site_dir / "index.html").exists():
         return False
     try:

@@ -15,7 +15,12 @@ import os
 import shutil
 from pathlib import Path
 
-MANIFEST = ".build-manifest.json"     # kept in the cache dir, not published
+MANIFEST = "build-manifest"     # kept in the cache dir, one per output directory
+
+
+def manifest_path(cache_dir: Path, site_dir: Path) -> Path:
+    key = hashlib.sha256(str(Path(site_dir).resolve()).encode()).hexdigest()[:16]
+    return cache_dir / f"{MANIFEST}-{key}.json"
 
 
 class Writer:
@@ -111,7 +116,7 @@ def swap(tmp: Path, site_dir: Path) -> None:
 
 
 def load_manifest(cache_dir: Path, site_dir: Path) -> dict[str, str]:
-    p = cache_dir / MANIFEST
+    p = manifest_path(cache_dir, site_dir)
     if not p.exists() or not site_dir.is_dir():
         return {}
     try:
@@ -124,8 +129,9 @@ def load_manifest(cache_dir: Path, site_dir: Path) -> dict[str, str]:
 def save_manifest(cache_dir: Path, site_dir: Path, hashes: dict[str, str], inputs: str,
                   blocking: int = 0) -> None:
     cache_dir.mkdir(parents=True, exist_ok=True)
-    tmp = cache_dir / (MANIFEST + ".tmp")
+    final = manifest_path(cache_dir, site_dir)
+    tmp = final.with_suffix(f".tmp{os.getpid()}")
     tmp.write_text(json.dumps({"site": str(site_dir.resolve()), "inputs": inputs,
                                "blocking": blocking, "files": hashes}, sort_keys=True),
                    encoding="utf-8")
-    os.replace(tmp, cache_dir / MANIFEST)
+    os.replace(tmp, final)

@@ -51,7 +51,8 @@ decimals_any = st.integers(min_value=0, max_value=10).flatmap(lambda places: st.
 
 
 @PROPERTY
-@given(amounts, st.booleans(), st.sampled_from(["{}", "€ {}", "€{}", "{} €", " {} ", "{}\u00a0€"]))
+@given(amounts, st.booleans(),
+       st.sampled_from(["{}", "€ {}", "€{}", "{} €", " {} ", "{}\u00a0€"]))
 @example(Decimal("1234.56"), True, "{}")
 @example(Decimal("3000"), True, "€ {}")
 def test_parse_it_number_reads_italian_amounts_exactly(d, thousands, template):
@@ -131,8 +132,8 @@ def strip_accents(s: str) -> str:
 
 # The characters of Italian comune names (ISTAT, incl. French, German and Ladin names),
 # without ß (see the xfail below), and the apostrophes and separators documents use.
-NAME_CHARS = ("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZàâçèéêìòôöùüÀÈÉÌÒÙ"
-              " '’`-./")
+NAME_CHARS = ("abcdefghijklmnopqrstuvwxyz" "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+              "àâçèéêìòôöùüÀÈÉÌÒÙ" " '’`-./")
 names = st.text(alphabet=NAME_CHARS, min_size=1, max_size=40)
 
 
@@ -189,7 +190,8 @@ def test_folded_reads_saint_abbreviations_alike(tail):
     "'SS', so a name printed in capitals ('FUNES/VILLNÖSS', 'EPPAN AN DER WEINSTRASSE') "
     "normalises to '...villnoss' while the registry's 'Funes/Villnöß' gives '...villno', "
     "and the exact/normalised lookup misses 8 comuni of Bolzano"))
-@pytest.mark.parametrize("name", ["Funes/Villnöß", "Appiano sulla strada del vino/Eppan an der Weinstraße"])
+@pytest.mark.parametrize("name", ["Funes/Villnöß",
+                                  "Appiano sulla strada del vino/Eppan an der Weinstraße"])
 def test_normalise_ignores_case_for_sharp_s(name):
     assert normalise(name.upper()) == normalise(name)
 

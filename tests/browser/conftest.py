@@ -87,9 +87,14 @@ def driver(tmp_path_factory):
 
 @pytest.fixture()
 def browser(driver):
-    """The session browser on about:blank, desktop viewport, empty logs."""
+    """The session browser on about:blank, desktop viewport, reduced motion, empty logs.
+
+    prefers-reduced-motion: reduce turns off Bootstrap's smooth scrolling, which would make
+    chromedriver click where an element was before the scroll animation ended."""
     driver.get("about:blank")
     driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {
+        "features": [{"name": "prefers-reduced-motion", "value": "reduce"}]})
     driver.set_window_size(*DESKTOP)
     drain_logs(driver)
     return driver

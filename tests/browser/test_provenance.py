@@ -21,7 +21,6 @@ def test_provenance_link_lands_on_the_line(browser, server, document, line_text)
     href = link.get_attribute("href")
     fragment = urlsplit(href).fragment
     assert re.fullmatch(r"L\d+", fragment), href
-    browser.execute_script("arguments[0].scrollIntoView({block: 'center', behavior: 'instant'})", link)
     link.click()
     WebDriverWait(browser, 20).until(lambda d: urlsplit(d.current_url).path == document
                                      and d.execute_script("return document.readyState") == "complete")

@@ -9,12 +9,31 @@ import base64
 import pytest
 from selenium.webdriver.support.ui import WebDriverWait
 
-from browser_support import ARTIFACTS, DESKTOP, MOBILE, PAGES, SEARCH_PAGE
+from browser_support import ARTIFACTS, DESKTOP, MOBILE, PAGES, SEARCH_PAGE, KnownIssue
 
 OUT = ARTIFACTS / "screenshots"
 MAX_HEIGHT = 4000          # px of page captured (long documents are cut)
 ALL_PAGES = {**PAGES, "search": SEARCH_PAGE}
 VIEWPORTS = {"1280": DESKTOP, "375": MOBILE}
+
+# (kind, viewport) -> reported cause; such a case is an expected failure (strict).
+KNOWN_OVERFLOW = {
+    ("programme", "375"): "table.data.compact.checks (templates/partials/checks.html) is not "
+                          "inside a .table-wrap scroll container: the page is 857 px wide",
+    ("document", "375"): "dl.meta: the SHA-256 <code> keeps its min-content width (Bootstrap "
+                         "sets code{word-wrap:break-word}); grid column 1fr = minmax(auto, 1fr) "
+                         "grows to 629 px",
+}
+
+
+def _params():
+    for kind in ALL_PAGES:
+        for vp in VIEWPORTS:
+            marks = []
+            if (kind, vp) in KNOWN_OVERFLOW:
+                marks.append(pytest.mark.xfail(raises=KnownIssue, strict=True,
+                                               reason=KNOWN_OVERFLOW[(kind, vp)]))
+            yield pytest.param(kind, vp, id=f"{kind}-{vp}", marks=marks)
 
 
 def set_viewport(drv, width, height, mobile):
@@ -33,8 +52,7 @@ def capture(drv, path):
     path.write_bytes(base64.b64decode(shot["data"]))
 
 
-@pytest.mark.parametrize("vp", list(VIEWPORTS))
-@pytest.mark.parametrize("kind", list(ALL_PAGES))
+@pytest.mark.parametrize("kind, vp", list(_params()))
 def test_screenshot_and_no_horizontal_scroll(browser, server, kind, vp):
     OUT.mkdir(parents=True, exist_ok=True)
     width, height = VIEWPORTS[vp]
@@ -74,6 +92,9 @@ def test_screenshot_and_no_horizontal_scroll(browser, server, kind, vp):
             });
             return {scroll: document.documentElement.scrollWidth, inner: window.innerWidth,
                     vw: vw, bad: bad.slice(0, 10)};""", width)
-        assert overflow["scroll"] <= width and overflow["inner"] == width, overflow
+        ok = overflow["scroll"] <= width and overflow["inner"] == width
+        if not ok and (kind, vp) in KNOWN_OVERFLOW:
+            raise KnownIssue(f"{kind} at {vp} px scrolls sideways: {overflow}")
+        assert ok, f"{kind} at {vp} px scrolls sideways (WCAG 1.4.10): {overflow}"
     finally:
         browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})

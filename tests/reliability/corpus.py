@@ -28,9 +28,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
 
-import yaml
-
 import pytest
+import yaml
 
 from generator import build, paths, quality, registry, sources
 from generator.quality import Log
@@ -119,7 +118,7 @@ def write_corpus(folder: Path, docs: list[Source]) -> None:
             entry["parser"] = d.parser
         entry.update(d.meta)
         for i, (k, v) in enumerate(entry.items()):
-            value = json.dumps(v, ensure_ascii=False)       # a valid YAML double-quoted scalar
+            value = json.dumps(v, ensure_ascii=False, default=str)  # YAML double-quoted scalar
             lines.append(("  - " if i == 0 else "    ") + f"{k}: {value}")
     (folder / "sources.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
@@ -281,8 +280,7 @@ _PAYLOAD_TEXT = encode([
     SCRIPT, JS_URL, IMG, f"Comune di {SCRIPT} <b>grassetto</b> & 'apici' \"virgolette\""])
 
 _row_smart_total = _smart[_smart_row("15\tUNIONE ANTICHI") - 1].rsplit("\t", 1)[0]
-_row_besnate = _burl[_fondo_row("012012") - 1]
-_amounts_besnate = _row_besnate.split()
+_besnate_tokens = _burl[_fondo_row("012012") - 1].split()
 
 KINDS: list[Kind] = [
     # -- files and manifest --------------------------------------------------------------
@@ -362,7 +360,7 @@ KINDS: list[Kind] = [
          [Expect("reject", "riga non riconosciuta", BURL_ID, "012012 Besnate"),
           Expect("check", "fondo06:rows-published", BURL_ID)],
          patches={BURL_ID: Patch({_fondo_row("012012"): " ".join(
-             t for t in _amounts_besnate if t != "-")})}),
+             t for t in _besnate_tokens if t != "-")})}),
     Kind("extra-cell-fondo",
          [Expect("reject", "riga non riconosciuta", BURL_ID, "012013 Besozzo"),
           Expect("check", "fondo06:rows-published", BURL_ID)],
@@ -407,8 +405,8 @@ KINDS: list[Kind] = [
          docs=lambda: [Source("prova-payload", _PAYLOAD_TEXT, meta={
              "title": f"Titolo {SCRIPT} {IMG}", "issuer": JS_URL,
              "official_reference": f"{IMG} {SCRIPT}"})],
-         patches={SMART_ID: Patch({_smart_row("6\tLENO"): "6\tLENO\t" + ", ".join(PAYLOADS + (FORMULA,))
-                                        + "\t5"}),
+         patches={SMART_ID: Patch({_smart_row("6\tLENO"):
+                                   "6\tLENO\t" + ", ".join(PAYLOADS + (FORMULA,)) + "\t5"}),
                   BURL_ID: Patch({2: f"{SCRIPT} {IMG} {JS_URL} " + _burl[1]},
                                  meta={"official_reference": f"BURL {CLOSE_SCRIPT} {IMG}"})}),
 ]
