@@ -282,7 +282,15 @@ def build(site_dir: Path | None = None, strict: bool = False, log: Log | None = 
     for doc_id, r in results.items():
         attach_facts(doc_id, r)
     datasets = [comuni_dataset(reg), documents_dataset(docs, results)]
-    datasets += [ds for r in results.values() for ds in r.datasets]
+    seen = {ds.name for ds in datasets}
+    for doc_id, r in results.items():
+        for ds in r.datasets:
+            if ds.name in seen:          # two documents publish the same package name
+                log.warning("duplicate-dataset", f"dataset {ds.name} is also published by "
+                            f"another document: renamed {ds.name}--{doc_id}")
+                ds.name = f"{ds.name}--{doc_id}"
+            seen.add(ds.name)
+            datasets.append(ds)
 
     site_dir.parent.mkdir(parents=True, exist_ok=True)
     previous = output.load_manifest(cache_dir, site_dir) if cache else {}

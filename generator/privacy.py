@@ -34,26 +34,27 @@ def redact(lines: list[str], private: list[tuple[int, int]]) -> tuple[list[str],
     """Lines safe to publish, and how many were changed."""
     out = list(lines)
     changed = set()
-    keys = []
+    alts = set()
     for start, end in private:
-        text = " ".join(lines[start - 1:end])
-        k = name_key(text)
+        k = name_key(" ".join(lines[start - 1:end]))
         if k:
-            keys.append(re.compile(r"\b" + r"\W+".join(map(re.escape, k)) + r"\b", re.I))
-        for n in range(start, end + 1):
-            if n <= len(out):
-                out[n - 1] = WITHHELD_ROW
-                changed.add(n)
+            alts.add(r"\W+".join(map(re.escape, k)))
+        for n in range(start, min(end, len(out)) + 1):
+            out[n - 1] = WITHHELD_ROW
+            changed.add(n)
+    # all names in one alternation: one search per line, not one per person
+    names = re.compile(r"\b(?:" + "|".join(sorted(alts)) + r")\b", re.I) if alts else None
     for i, line in enumerate(out):
         if i + 1 in changed:
             continue
         new = CF_PERSONAL.sub(WITHHELD_CF, line)
-        if keys:
-            joined = new + " " + (lines[i + 1] if i + 1 < len(lines) else "")
-            for k in keys:
-                m = k.search(joined)
-                if m and m.start() < len(new):
-                    new = new[:m.start()] + WITHHELD_NAME + (new[m.end():] if m.end() <= len(new) else "")
+        if names:
+            nxt = lines[i + 1] if i + 1 < len(lines) else ""
+            pos = 0
+            # a name may start on this line and end on the next ("Donina / Diego")
+            while (m := names.search(new + " " + nxt, pos)) and m.start() < len(new):
+                new = new[:m.start()] + WITHHELD_NAME + new[min(m.end(), len(new)):]
+                pos = m.start() + len(WITHHELD_NAME)
         if new != line:
             out[i] = new
             changed.add(i + 1)

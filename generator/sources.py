@@ -9,6 +9,7 @@ warning). A bad input never stops the build: it is reported and the rest goes on
 """
 from __future__ import annotations
 
+import datetime
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -112,15 +113,23 @@ def load_manifest(log: Log, manifest: Path | None = None) -> list[dict]:
             log.error("manifest-duplicate", f"file {f} is already the file of entry {files[f]}",
                       rel, line)
             continue
+        try:
+            date = datetime.date.fromisoformat(str(e["date"]))
+        except ValueError:
+            log.error("manifest-date", f"entry {eid}: date {e['date']!r} is not a date "
+                      "(YYYY-MM-DD)", rel, line)
+            continue
+        entry = {**e, "id": eid, "date": date.isoformat(), "_line": line}
         parser = e.get("parser")
-        if parser not in (None, "") and parser not in known_parsers[0] \
-                and parser not in known_parsers[1]:
+        if parser not in (None, "") and (not isinstance(parser, str) or (
+                parser not in known_parsers[0] and parser not in known_parsers[1])):
             log.warning("unknown-parser", f"entry {eid} names parser {parser!r}, which does not "
                         f"exist (known: {', '.join(sorted(known_parsers[0]))}); the document "
                         "gets a page but no dataset", rel, line)
+            entry["parser"] = str(parser)
         seen.add(eid)
         files[f] = eid
-        out.append({**e, "id": eid, "_line": line})
+        out.append(entry)
     return out
 
 

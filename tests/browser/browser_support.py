@@ -4,6 +4,7 @@ to read Chrome's performance/console logs. Standard library only (selenium impor
 """
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import re
@@ -65,10 +66,18 @@ def netlify_header_rules(path: Path = ROOT / "netlify.toml") -> list[tuple[re.Pa
     return rules
 
 
+COMPRESSIBLE = ("text/", "application/json", "application/javascript", "application/xml",
+                "application/atom+xml", "image/svg+xml", "application/wasm")
+
+
 class SiteHandler(SimpleHTTPRequestHandler):
-    """Static files + netlify.toml headers (all matching rules, in order) + 404.html. Quiet."""
+    """Static files + netlify.toml headers (all matching rules, in order) + 404.html, gzip for
+    text types when the client accepts it (as Netlify does). Quiet."""
 
     rules: list = []
+    served: list = []            # (path, bytes sent) of every body, for bench/page_budget.py
+    compress: bool = True
+    _gz_cache: dict = {}
     extensions_map = {**SimpleHTTPRequestHandler.extensions_map,
                       ".js": "text/javascript", ".mjs": "text/javascript",
                       ".css": "text/css", ".csv": "text/csv", ".json": "application/json",
@@ -81,6 +90,51 @@ class SiteHandler(SimpleHTTPRequestHandler):
 
     def log_message(self, format, *args):  # noqa: A002 - stdlib signature
         pass
+
+    def send_head(self):
+        f = super().send_head()
+        return f
+
+    def do_GET(self):
+        if self.compress and "gzip" in self.headers.get("Accept-Encoding", ""):
+            path = self.translate_path(self.path)
+            if os.path.isdir(path):
+                path = os.path.join(path, "index.html")
+            ctype = self.guess_type(path)
+            if os.path.isfile(path) and ctype.startswith(COMPRESSIBLE) \
+                    and not urlsplit(self.path).path.endswith("/") is False or \
+                    (os.path.isfile(path) and ctype.startswith(COMPRESSIBLE)):
+                return self._send_gzip(path, ctype)
+        return super().do_GET()
+
+    def _send_gzip(self, path: str, ctype: str):
+        if not urlsplit(self.path).path.endswith("/") and os.path.isdir(self.translate_path(self.path)):
+            return super().do_GET()          # let the stdlib redirect /dir -> /dir/
+        st = os.stat(path)
+        key = (path, st.st_mtime_ns, st.st_size)
+        body = self._gz_cache.get(key)
+        if body is None:
+            with open(path, "rb") as fh:
+                body = gzip.compress(fh.read(), compresslevel=6, mtime=0)
+            if len(self._gz_cache) > 2000:
+                self._gz_cache.clear()
+            self._gz_cache[key] = body
+        self.send_response(200)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Vary", "Accept-Encoding")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Last-Modified", self.date_time_string(int(st.st_mtime)))
+        self.end_headers()
+        self.wfile.write(body)
+        self.served.append((urlsplit(self.path).path, len(body)))
+
+    def copyfile(self, source, outputfile):
+        n = 0
+        while chunk := source.read(64 * 1024):
+            outputfile.write(chunk)
+            n += len(chunk)
+        self.served.append((urlsplit(self.path).path, n))
 
     def _headers_for(self) -> dict:
         path = urlsplit(self.path).path
@@ -120,7 +174,9 @@ class StaticServer:
     """``with StaticServer(site) as s: s.url('/comuni/')`` on a random free port of 127.0.0.1."""
 
     def __init__(self, root: Path):
-        handler = type("Handler", (SiteHandler,), {"rules": netlify_header_rules()})
+        self.served: list[tuple[str, int]] = []
+        handler = type("Handler", (SiteHandler,), {"rules": netlify_header_rules(),
+                                                   "served": self.served})
         self.httpd = ThreadingHTTPServer((HOST, 0), partial(handler, directory=str(root)))
         self.httpd.daemon_threads = True
         self.port = self.httpd.server_address[1]

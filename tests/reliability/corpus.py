@@ -336,6 +336,15 @@ KINDS: list[Kind] = [
          [Expect("problem", "manifest-duplicate", "sources.yaml", _manifest("prova-doppio-b"))],
          docs=lambda: [Source(i, encode(["Un file, due voci"]), file="prova-doppio.txt")
                        for i in ("prova-doppio-a", "prova-doppio-b")]),
+    Kind("invalid-date",
+         [Expect("problem", "manifest-date", "sources.yaml", _manifest("prova-data"),
+                 in_text="2018-13-45")],
+         docs=lambda: [Source("prova-data", encode(["Testo"]), meta={"date": "2018-13-45"})]),
+    Kind("parser-not-a-name",
+         [Expect("problem", "unknown-parser", "sources.yaml", _manifest("prova-parser-lista")),
+          Expect("problem", "no-parser", "prova-parser-lista")],
+         docs=lambda: [Source("prova-parser-lista", encode(["Testo"]),
+                              meta={"parser": ["smart"]})]),
     # -- tables -----------------------------------------------------------------------------
     Kind("truncated-smart",
          [Expect("reject", "attese 4 colonne", SMART_ID, "1\tCREMA\tOffanengo")],
@@ -474,12 +483,9 @@ class Gathered:
     def line_of(self, e: Expect) -> int | None:
         return locate(self.folder, e)
 
-    def file_names(self, e: Expect) -> set[str]:
-        return file_names(e)
-
     def reports(self, e: Expect) -> list[str]:
         """Every report matching ``e``, as readable strings (empty: not reported)."""
-        return find_reports(e, self.line_of(e), self.file_names(e), {
+        return find_reports(e, self.line_of(e), file_names(e), {
             "problems": [asdict(p) for p in self.log.problems],
             "checks": [asdict(c) for c in self.checks],
             "rejects": [asdict(x) for r in self.results.values() for x in r.rejects],

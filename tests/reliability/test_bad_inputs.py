@@ -13,8 +13,8 @@ from __future__ import annotations
 import pytest
 
 from corpus import (AREE_ID, BASELINE_ID, GU_ID, KIND_NAMES, NOT_REPORTED, NOT_STRICT,
-                    SMART_PARTICIPANTS_ACCOUNTING, Expect, accounting_errors, gather, kind, kinds,
-                    write_corpus)
+                    SMART_PARTICIPANTS_ACCOUNTING, Expect, accounting_errors, file_names, gather,
+                    kind, kinds, write_corpus)
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +56,7 @@ def test_bad_input_fails_strict(corpora, name):
     about = []
     for e in kind(name).expect:
         line = bad.line_of(e)
-        names = bad.file_names(e)
+        names = file_names(e)
         if e.what in ("problem", "check"):
             about += [b for b in new if f"[{e.code}]" in b and any(n in b for n in names)]
         else:

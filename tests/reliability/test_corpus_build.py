@@ -126,14 +126,15 @@ def test_everything_sound_is_published(corpus):
     # the documents loaded with a warning or an error are published too, with their data
     for doc_id in (BASELINE_ID, SMART_ID, BURL_ID, AREE_ID, GU_ID, "prova-senza-parser",
                    "prova-parser-ignoto", "prova-modificato", "prova-riga-lunga",
-                   "prova-payload", "prova-doppio-a"):
+                   "prova-payload", "prova-doppio-a", "prova-parser-lista"):
         assert (site / "documenti" / doc_id / "index.html").is_file(), doc_id
     for package in ("aree-interne-2021-2027", "sovrimposta-fabbricati-1983",
                     "smart-polizia-locale-2025", "fondo-0-6-riparto-2018"):
         assert (site / "data" / package / "datapackage.json").is_file(), package
     # nothing from the refused inputs
     for doc_id in ("prova-vuoto", "prova-binario", "prova-latin1", "prova-cp1252",
-                   "prova-fantasma", "prova-link", "prova-cartella", "prova-doppio-b"):
+                   "prova-fantasma", "prova-link", "prova-cartella", "prova-doppio-b",
+                   "prova-data"):
         assert not (site / "documenti" / doc_id).exists(), doc_id
     assert not any("etc" in p.name for p in (site / "documenti").iterdir())
     assert corpus.quality["summary"]["errors"] > 0
