@@ -432,6 +432,11 @@ class _Parse:
                 continue
             head = heading_of(first)
             if head:
+                raw = first.strip()
+                if (raw.startswith("**") and not raw.endswith("**")) or \
+                        (raw.lower().startswith("<b>") and "</b>" not in raw.lower()):
+                    self.ctx.warn("heading-markup", f"intestazione di provincia con markup non "
+                                  f"chiuso: {raw!r}", it.line)
                 if seg:
                     seg.ended_by = "heading"
                 name = province_name(head[0])

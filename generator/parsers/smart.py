@@ -144,6 +144,10 @@ def _read_layout(doc, ctx) -> tuple[list[Block], list[Reject], list[int]]:
                 continue
         sigla = _province_of_heading(text, ctx.registry)
         if sigla:
+            if heading is not None:     # the previous heading never got its table
+                ctx.warn("heading-without-table", f"intestazione di provincia {heading[0]} "
+                         f"(riga {heading[1]}) seguita da un'altra intestazione senza tabella",
+                         heading[1])
             heading = (sigla, n)
             continue
         candidates.append(n)
@@ -517,7 +521,9 @@ class SmartParser(Parser):
                       PARTECIPANTI_FIELDS, partecipanti, primary_key=["group_id", "position"],
                       foreign_keys=[COMUNE_FK, {"fields": "group_id", "reference": {
                           "resource": "gruppi", "fields": "group_id"}}],
-                      lines_in=data_lines),
+                      # participants come only from published group lines (a rejected
+                      # line is accounted once, in `gruppi`)
+                      lines_in=len({g["line_start"] for g in gruppi})),
             ]))
         result.facts = _facts(doc.id, gruppi, partecipanti)
         return result

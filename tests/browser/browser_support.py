@@ -91,25 +91,21 @@ class SiteHandler(SimpleHTTPRequestHandler):
     def log_message(self, format, *args):  # noqa: A002 - stdlib signature
         pass
 
-    def send_head(self):
-        f = super().send_head()
-        return f
-
     def do_GET(self):
         if self.compress and "gzip" in self.headers.get("Accept-Encoding", ""):
-            path = self.translate_path(self.path)
-            if os.path.isdir(path):
-                path = os.path.join(path, "index.html")
-            ctype = self.guess_type(path)
-            if os.path.isfile(path) and ctype.startswith(COMPRESSIBLE) \
-                    and not urlsplit(self.path).path.endswith("/") is False or \
-                    (os.path.isfile(path) and ctype.startswith(COMPRESSIBLE)):
-                return self._send_gzip(path, ctype)
+            url_path = urlsplit(self.path).path
+            fs = self.translate_path(self.path)
+            if os.path.isdir(fs):
+                if not url_path.endswith("/"):
+                    return super().do_GET()          # stdlib redirects /dir -> /dir/
+                fs = os.path.join(fs, "index.html")
+            if os.path.isfile(fs):
+                ctype = self.guess_type(fs)
+                if ctype.startswith(COMPRESSIBLE):
+                    return self._send_gzip(fs, ctype)
         return super().do_GET()
 
     def _send_gzip(self, path: str, ctype: str):
-        if not urlsplit(self.path).path.endswith("/") and os.path.isdir(self.translate_path(self.path)):
-            return super().do_GET()          # let the stdlib redirect /dir -> /dir/
         st = os.stat(path)
         key = (path, st.st_mtime_ns, st.st_size)
         body = self._gz_cache.get(key)
@@ -173,10 +169,11 @@ class SiteHandler(SimpleHTTPRequestHandler):
 class StaticServer:
     """``with StaticServer(site) as s: s.url('/comuni/')`` on a random free port of 127.0.0.1."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, compress: bool = True):
         self.served: list[tuple[str, int]] = []
         handler = type("Handler", (SiteHandler,), {"rules": netlify_header_rules(),
-                                                   "served": self.served})
+                                                   "served": self.served, "compress": compress,
+                                                   "_gz_cache": {}})
         self.httpd = ThreadingHTTPServer((HOST, 0), partial(handler, directory=str(root)))
         self.httpd.daemon_threads = True
         self.port = self.httpd.server_address[1]

@@ -107,7 +107,7 @@ def read(site: Path, rel: str) -> str:
 
 # -- strict: fails, and the published site stays as it was ------------------------------------
 def test_strict_build_fails_and_leaves_the_site_byte_for_byte(corpus):
-    assert corpus.failure.startswith("--strict:")
+    assert "--strict" in corpus.failure
     for code in ("[empty]", "[binary]", "[encoding]", "[manifest-id]", "[hash-mismatch]"):
         assert code in corpus.failure
     assert corpus.after == corpus.published
