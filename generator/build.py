@@ -70,6 +70,12 @@ def build_date(docs: list[sources.Document]) -> str:
     return dates[-1] if dates else "1970-01-01"
 
 
+def _doc_file(doc) -> str:
+    """How parse-stage problems name a document: ``data/sources/<file>``, the key used by
+    ``data/known-defects/`` (the same wherever the sources folder is)."""
+    return f"data/sources/{doc.path.name}"
+
+
 def parse_all(docs: list[sources.Document], reg: registry.Registry, log: Log,
               cache_dir: Path | None = None):
     results: dict[str, ParseResult] = {}
@@ -113,8 +119,7 @@ def _collect(doc, res: ParseResult, recs, results, resolutions, log: Log) -> Non
     for r in recs:
         if r.status != "resolved":
             log.warning("unresolved-name", f"{r.status} comune name {r.query!r}"
-                        + (f" ({r.note})" if r.note else ""), f"data/sources/{doc.path.name}",
-                        r.line)
+                        + (f" ({r.note})" if r.note else ""), _doc_file(doc), r.line)
     for c in res.checks:
         c.doc_id = c.doc_id or doc.id
 

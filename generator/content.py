@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import markdown
+from markdown.extensions.tables import TableExtension
 import yaml
 
 from . import paths
@@ -35,7 +36,8 @@ def read(path: Path) -> Page:
         if end != -1:
             meta = yaml.safe_load(text[4:end]) or {}
             text = text[end + 4:].lstrip("\n")
-    html = markdown.markdown(text, extensions=["tables", "attr_list", "sane_lists", "toc"],
+    html = markdown.markdown(text, extensions=[TableExtension(use_align_attribute=True),
+                                               "attr_list", "sane_lists", "toc"],
                              output_format="html")
     return Page(path.stem, meta, html, path)
 

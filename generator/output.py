@@ -23,6 +23,12 @@ def manifest_path(cache_dir: Path, site_dir: Path) -> Path:
     return cache_dir / f"{MANIFEST}-{key}.json"
 
 
+def inert_json(text: str) -> str:
+    """JSON with ``<``, ``>`` and ``&`` as \\u escapes: the same data for every JSON
+    reader, and inert if a file is ever served or embedded as HTML."""
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
 class Writer:
     """Writes files under ``root``; records each file's sha256 and the HTML pages."""
 
@@ -61,8 +67,8 @@ class Writer:
 
     def json(self, url_path: str, obj, default=None) -> None:
         # compact separators keep the C encoder (indent= falls back to pure Python)
-        self.write(url_path, json.dumps(obj, ensure_ascii=False, separators=(",", ":"),
-                                        default=default) + "\n")
+        self.write(url_path, inert_json(json.dumps(obj, ensure_ascii=False, separators=(",", ":"),
+                                                   default=default)) + "\n")
 
     def merge(self, other: "Writer") -> None:
         """Take over what a worker process wrote."""

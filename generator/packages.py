@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
+from .output import inert_json
 from .parsers.base import Dataset, Table
 
 LICENCE = {"name": "CC-BY-4.0", "title": "Creative Commons Attribution 4.0",
@@ -57,10 +58,17 @@ def cell(v) -> str:
     return str(v)
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
 def excel_cell(v, ftype: str) -> str:
+    """A cell of the Excel dialect: decimal comma; a text cell that Excel would run as a
+    formula (``=``, ``+``, ``-``, ``@``: CSV injection) gets a leading apostrophe."""
     s = cell(v)
     if ftype == "number" and s:
         s = s.replace(".", ",")
+    elif ftype == "string" and s.startswith(FORMULA_START):
+        s = "'" + s
     return s
 
 
@@ -88,7 +96,7 @@ def csv_bytes(table: Table, excel: bool = False) -> bytes:
 def json_bytes(table: Table) -> bytes:
     names = [f["name"] for f in table.schema()["fields"]]
     rows = [{n: json_value(r.get(n)) for n in names} for r in table.rows]
-    return (json.dumps(rows, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+    return (inert_json(json.dumps(rows, ensure_ascii=False, indent=1)) + "\n").encode("utf-8")
 
 
 def _published_schema(table: Table, excel: bool = False) -> dict:

@@ -43,7 +43,7 @@ def normalise(name: str) -> str:
     """
     s = unicodedata.normalize("NFKD", name)
     s = "".join(c for c in s if not unicodedata.combining(c))
-    s = s.lower().replace("\u2019", "'").replace("`", "'")
+    s = s.casefold().replace("\u2019", "'").replace("`", "'")
     s = re.sub(r"[^a-z0-9]+", " ", s)
     return " ".join(s.split())
 
@@ -246,9 +246,14 @@ def _as_set(province) -> set[str]:
 
 
 # -- loading -----------------------------------------------------------------------
+NAME_FIXES = {"Savogna d'Isonzo-Sovodnje ob So?i": "Savogna d'Isonzo-Sovodnje ob Soči"}
+
+
 def repair_name(name: str) -> str:
-    """Undo cp1252-as-latin-1 mojibake in the source data (``Collio-\x8ateverjan`` ->
-    ``Collio-Števerjan``): C1 control characters are never part of a comune's name."""
+    """Undo encoding damage in the source data: cp1252-as-latin-1 mojibake
+    (``Collio-\x8ateverjan`` -> ``Collio-Števerjan``; C1 control characters are never part
+    of a comune's name) and a character lost as ``?`` (``NAME_FIXES``)."""
+    name = NAME_FIXES.get(name, name)
     if any("\x80" <= ch <= "\x9f" for ch in name):
         try:
             return name.encode("latin-1").decode("cp1252")

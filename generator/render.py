@@ -426,7 +426,7 @@ def write_quality(model: SiteModel, log: Log, w: Writer) -> None:
         "rejects": [as_dict(r) for r in model.rejects],
         "resolutions": {
             "by_method": _count(r["method"] or r["status"] for r in res),
-            "not_exact": [r for r in res if r["method"] not in ("exact",)],
+            "not_exact": [r for r in res if r["status"] != "resolved" or r["method"] != "exact"],
         },
         "packages": [{"name": p.name, "valid": p.valid, "errors": len(p.errors)}
                      for p in model.packages.values()],

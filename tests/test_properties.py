@@ -90,10 +90,6 @@ def test_parse_it_number_refuses_misplaced_thousands_separators(head, group):
         parse_it_number(f"{head}.{group}")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "needs: base._NUM_RE to match ASCII digits only ([0-9] or re.ASCII): \\d also matches "
-    "Arabic-Indic and fullwidth digits, so an OCR'd '１２３' is read as 123 instead of being "
-    "rejected with the line (the docstring: ValueError for anything else)"))
 @pytest.mark.parametrize("text", ["１２３", "١٢٣", "1.２34,56"])
 def test_parse_it_number_refuses_non_ascii_digits(text):
     with pytest.raises(ValueError):
@@ -185,11 +181,6 @@ def test_folded_reads_saint_abbreviations_alike(tail):
     assert len({folded(f) for f in forms}) == 1
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "needs: registry.normalise to use str.casefold() instead of str.lower(): 'ß'.upper() is "
-    "'SS', so a name printed in capitals ('FUNES/VILLNÖSS', 'EPPAN AN DER WEINSTRASSE') "
-    "normalises to '...villnoss' while the registry's 'Funes/Villnöß' gives '...villno', "
-    "and the exact/normalised lookup misses 8 comuni of Bolzano"))
 @pytest.mark.parametrize("name", ["Funes/Villnöß",
                                   "Appiano sulla strada del vino/Eppan an der Weinstraße"])
 def test_normalise_ignores_case_for_sharp_s(name):

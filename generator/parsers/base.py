@@ -154,7 +154,7 @@ class Parser:
 
 
 # -- shared helpers for Italian number formats ------------------------------------------
-_NUM_RE = re.compile(r"^-?\d{1,3}(\.\d{3})*(,\d+)?$|^-?\d+(,\d+)?$")
+_NUM_RE = re.compile(r"^-?\d{1,3}(\.\d{3})*(,\d+)?$|^-?\d+(,\d+)?$", re.ASCII)
 
 
 def parse_it_number(s: str) -> Decimal | None:

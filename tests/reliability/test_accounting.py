@@ -13,9 +13,10 @@ import copy
 
 import pytest
 
-from support import _documents, parse_real
 from corpus import accounting_errors, real_entries
 from generator.parsers import families
+from generator.quality import Reject
+from support import _documents, parse_real
 
 DOC_IDS = sorted(real_entries())
 
@@ -42,7 +43,6 @@ def test_the_invariant_catches_a_lost_line_a_double_count_and_a_missing_lines_in
     assert any("gruppi: lines_in=99, lines in rows 98" in e for e in errors), errors
 
     broken = copy.deepcopy(result)
-    from generator.quality import Reject
     broken.rejects.append(Reject(doc.id, lost["line_start"], "", "prova", "gruppi"))
     assert any("both published and rejected" in e for e in accounting_errors(doc, broken))
 

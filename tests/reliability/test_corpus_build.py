@@ -4,47 +4,28 @@ Two full builds of one corpus (``search=False``, build caches in a folder of the
 normal one, which must publish everything that is sound and list every problem on the
 data-quality page; then a ``--strict`` one of the same inputs into the same folder, which
 must fail with ``BuildError`` (even though the inputs did not change since the last build)
-and leave the published site byte for byte as it was. The published pages must show every payload of
-active content only as text.
+and leave the published site byte for byte as it was. The published pages must show every
+payload of active content only as text.
 """
 from __future__ import annotations
 
 import csv
 import json
 import re
-from xml.etree import ElementTree
 from html.parser import HTMLParser
 from pathlib import Path
 from types import SimpleNamespace
+from xml.etree import ElementTree
 
 import pytest
 
 from corpus import (AREE_ID, BASELINE_ID, BURL_ID, CLOSE_SCRIPT, FORMULA, GU_ID, IMG, KINDS,
-                    PAYLOADS, RAW_MARKERS, SCRIPT, SMART_ID, Expect,
-                    all_kinds_sources, file_names, find_reports, kind, kinds, locate, quiet_log,
-                    tree_digest, write_corpus)
-from support import parse_real
+                    PAYLOADS, RAW_MARKERS, SCRIPT, SMART_ID, Expect, all_kinds_sources,
+                    file_names, find_reports, kind, kinds, locate, quiet_log, tree_digest,
+                    write_corpus)
 from generator import build, paths
+from support import parse_real
 
-JSON_NOT_ESCAPED = (
-    "needs: the JSON outputs to escape markup characters: render.Writer.json (page twins, "
-    "quality.json) and the packages' JSON write '<script>' as is; json.dumps(...) followed by "
-    ".replace('<', '\\\\u003c').replace('>', '\\\\u003e').replace('&', '\\\\u0026') keeps the "
-    "data identical for every JSON reader and makes the files inert if ever served or "
-    "embedded as HTML")
-EXCEL_FORMULAS = (
-    "needs a decision, then packages.write_package: the Excel CSV dialect (*.excel.csv) "
-    "publishes document text that starts with '=', '+', '@' (here the comune name '=2+5' "
-    "of a SMART row) as is, and Excel evaluates it as a formula (CSV injection, OWASP). "
-    "Prefix such text cells with an apostrophe in the Excel dialect only")
-
-
-AMBIGUOUS_HIDDEN = (
-    "needs: render.write_quality to list ambiguous names among the resolutions: "
-    "`not_exact` keeps records whose method is not 'exact', but an ambiguous name found by "
-    "the exact index ('Samone': TN and TO) has method 'exact' and status 'ambiguous', so it "
-    "is missing from quality.json resolutions.not_exact and from the page's table of names "
-    "not resolved exactly. Fix: keep r if r['status'] != 'resolved' or r['method'] != 'exact'")
 
 
 class _Rows(HTMLParser):
@@ -182,7 +163,7 @@ def _on_quality_page(corpus, e, line) -> bool:
     return False
 
 
-@pytest.mark.parametrize("name", kinds({"ambiguous-name": AMBIGUOUS_HIDDEN}))
+@pytest.mark.parametrize("name", kinds({}))
 def test_every_problem_is_on_the_data_quality_page(corpus, name):
     q = corpus.quality
     found = {"problems": q["problems"], "checks": q["checks"], "rejects": q["rejects"],
@@ -298,14 +279,12 @@ def test_json_twins_keep_the_payload_exactly(corpus):
         assert "<script>alert" in text, p
 
 
-@pytest.mark.xfail(strict=True, reason=JSON_NOT_ESCAPED)
 def test_json_outputs_carry_markup_only_escaped(corpus):
     bad = [str(p.relative_to(corpus.site)) for p in _json_twins(corpus.site)
            if "<script" in p.read_text(encoding="utf-8")]
     assert bad == []
 
 
-@pytest.mark.xfail(strict=True, reason=EXCEL_FORMULAS)
 def test_excel_csv_never_starts_a_text_cell_with_a_formula(corpus):
     path = corpus.site / "data/smart-polizia-locale-2025/partecipanti.excel.csv"
     with path.open(encoding="utf-8-sig") as f:

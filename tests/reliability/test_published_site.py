@@ -149,13 +149,6 @@ INLINE_HANDLER = re.compile(r"<[a-zA-Z][^>]*\son[a-z]+\s*=", re.I)
 SCRIPT_TAG = re.compile(r"<script\b([^>]*)>(.*?)</script\s*>", re.I | re.S)
 JS_URL = re.compile(r"""\b(?:href|src|action|formaction)\s*=\s*["']?\s*javascript:""", re.I)
 STYLE_ATTR = re.compile(r"<[a-zA-Z][^>]*\sstyle\s*=", re.I)
-INLINE_STYLE_NEEDS = (
-    "needs: no inline style attributes, which the CSP (style-src 'self', no 'unsafe-inline') "
-    "blocks in browsers: content.py renders Markdown tables with the 'tables' extension, "
-    "which writes style=\"text-align: right;\" for aligned columns (programmi/aree-interne). "
-    "Fix: markdown.extensions.tables.TableExtension(use_align_attribute=True) (writes "
-    "align=\"right\") plus a CSS rule, or a class per alignment")
-
 
 def _html_pages(site: Path):
     for p in sorted(site.rglob("*.html")):
@@ -178,7 +171,6 @@ def test_pages_run_only_same_origin_scripts(built_site):
     assert bad == []
 
 
-@pytest.mark.xfail(strict=True, reason=INLINE_STYLE_NEEDS)
 def test_pages_have_no_inline_style(built_site):
     site, _ = built_site
     assert [rel for rel, html in _html_pages(site) if STYLE_ATTR.search(html)
