@@ -185,11 +185,29 @@ def figures(ds: Dataset, registry) -> list[dict]:
         t = _table(ds, "aliquote")
         rates = {r["istat"]: float(r["rate_percent"]) for r in t.rows
                  if r.get("istat") and r.get("rate_percent") is not None and r["istat"] in registry.current}
+        by_region: dict[str, list[float]] = defaultdict(list)
+        by_prov: dict[str, list[float]] = defaultdict(list)
+        for istat, v in rates.items():
+            c = registry.current[istat]
+            by_region[c.region].append(v)
+            by_prov[f"{c.province} ({c.province_sigla})"].append(v)
+
+        def summary(groups):
+            return [[k, formatting.num(len(v)), formatting.num(sum(v) / len(v), 2) + "%",
+                     formatting.num(min(v)) + "–" + formatting.num(max(v)) + "%"]
+                    for k, v in sorted(groups.items())]
+        head = ["Territorio (confini di oggi)", "Comuni con aliquota", "Aliquota media",
+                "Minima–massima"]
         out.append({"title": "Aliquota media deliberata per provincia (1983)",
                     "svg": maps.choropleth(rates, "italy", "Sovrimposta fabbricati 1983: aliquota media",
                                            "aliquota %", aggregate="mean",
                                            fmt=lambda v: formatting.num(v, 1) + "%"),
-                    "table": None})
+                    "table": {"caption": "Aliquota per regione (comuni risolti ai codici ISTAT di oggi)",
+                              "head": head, "rows": summary(by_region)}})
+        out.append({"title": "Aliquota per provincia",
+                    "svg": "",
+                    "table": {"caption": "Aliquota per provincia (confini di oggi)",
+                              "head": head, "rows": summary(by_prov)}})
         counts: dict[str, int] = defaultdict(int)
         for r in t.rows:
             counts[r.get("status") or "?"] += 1
