@@ -59,3 +59,14 @@ def value(v, ftype: str = "string") -> str:
     if ftype == "date":
         return date_it(v)
     return str(v)
+
+
+METHODS_IT = {"exact": "esatto", "normalised": "normalizzato (maiuscole, accenti)",
+              "folded": "abbreviazione sciolta", "alias": "alias verificato",
+              "historical": "comune storico", "fuzzy": "approssimato", "rule": "da regola",
+              "ambiguous": "ambiguo", "unresolved": "non risolto"}
+
+
+def method_it(method: str | None) -> str:
+    """How a comune name was resolved, in Italian (for pages; data files keep the code)."""
+    return METHODS_IT.get(method or "", method or "–")

@@ -201,7 +201,7 @@ def build(registry: Registry, docs: list[Document], results: dict[str, ParseResu
     checks = [c for r in results.values() for c in r.checks]
     rejects = [x for r in results.values() for x in r.rejects]
     for ds in datasets:
-        if ds.name == "comuni":
+        if ds.programme is None:         # registry and document catalogue: not programmes
             continue
         slug = ds.programme or ds.name
         page = programme_pages.get(slug)

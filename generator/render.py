@@ -36,6 +36,7 @@ def environment() -> Environment:
     env.filters["num"] = formatting.num
     env.filters["euro"] = formatting.euro
     env.filters["date_it"] = formatting.date_it
+    env.filters["method_it"] = formatting.method_it
     env.globals.update(site_name=SITE_NAME, site_url=SITE_URL)
     return env
 

@@ -106,7 +106,7 @@ def collegi(ds: Dataset, registry) -> Views:
         col = by_number.get(r.get("collegio"))
         if not r.get("istat") or not col:
             continue
-        extra = [{"label": "Collegio", "value": f"{col['number']} – {col['name']}", "links": None},
+        extra = [{"label": "Nome del collegio", "value": col["name"], "links": None},
                  {"label": "Seggi del collegio", "value": formatting.num(col.get("seats")), "links": None},
                  {"label": "Comuni del collegio", "value": formatting.num(col.get("comuni")), "links": None}]
         out[r["istat"]][("comuni_collegi", r["line_start"])] = extra

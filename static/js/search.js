@@ -23,9 +23,10 @@
   ];
 
   /* ---------- query normalisation ----------
-     Pagefind (>= 1.2) lower-cases, drops punctuation and folds diacritics on both sides, so
-     "Fenegrò", "fenegro" and "FENEGRÒ" meet; we keep the accents (Pagefind ranks an exact
-     accent match a little higher). What it does badly is apostrophes, which it deletes:
+     Pagefind (1.5, the version we build with) lower-cases, drops punctuation and folds
+     diacritics in both the index and the query, so "Fenegrò", "fenegro" and "FENEGRÒ" meet;
+     we keep the accents (Pagefind ranks an exact accent match a little higher). What it does
+     badly is apostrophes, which it deletes:
        "FENEGRO'"       -> "fenegro"         (apostrophe typed instead of an accent)
        "Sant'Angelo"    -> "sant angelo"     (elision: two words, as the page text is indexed)
        "Cassano d’Adda" -> "cassano d adda"                                                 */
@@ -294,7 +295,7 @@
     window.clearTimeout(timer);
     timer = window.setTimeout(function () { run(input.value); }, DEBOUNCE_MS);
   });
-  /* first keystroke: start fetching the bundle + WASM while the user types */
+  /* on focus: start fetching the bundle + WASM before the first keystroke */
   input.addEventListener('focus', function () { loadPagefind().catch(function () {}); }, { once: true });
   form.addEventListener('submit', function (ev) {
     ev.preventDefault();
