@@ -5,7 +5,6 @@ import json
 import os
 import posixpath
 import re
-import sys
 from html import unescape
 from pathlib import Path
 from urllib.parse import unquote, urldefrag

@@ -290,7 +290,7 @@ def parse(doc, ctx, acts) -> ParseResult:
         count = declared(doc, sec.start, sec.end, rf"n\. ?(\d+) domande,? relative ad {who}")
         if count:
             mm, line = count[0]
-            checks.add(f"pc:{name}:numero-domande", f"Numero di righe dell'allegato = domande "
+            checks.add(f"pc:{name}:numero-domande", "Numero di righe dell'allegato = domande "
                        "finanziate dichiarate nel decreto", int(mm.group(1)), len(parsed[0]),
                        int(mm.group(1)) == len(parsed[0]), line,
                        explanation="il numero di righe non corrisponde a quello dichiarato")
