@@ -26,6 +26,7 @@ from .quality import Log, as_dict
 SITE_URL = os.environ.get("SITE_URL", "https://comuni-aperti.netlify.app").rstrip("/")
 SITE_NAME = "Comuni aperti"
 CATALOGUE_FILES = ("catalogo.ttl", "catalogo.rdf", "catalogo.jsonld")
+PREVIEW_ROWS = 50     # a programme page shows this many rows; longer tables get their own page
 
 
 def environment() -> Environment:
@@ -84,9 +85,14 @@ def render_site(model: SiteModel, w: Writer, log: Log, workers: int | None = Non
     for slug in model.programmes:
         lds = [metadata.dataset_jsonld(i.descriptor, SITE_URL, f"/dati/{i.name}/")
                for i in model.programmes[slug].packages]
-        page("programme.html", f"/programmi/{slug}/", programme_context(model, slug),
+        ctx = programme_context(model, slug)
+        page("programme.html", f"/programmi/{slug}/", ctx,
              description=model.programmes[slug].page,
              jsonld=metadata.jsonld_script(lds[0] if len(lds) == 1 else lds) if lds else None)
+        for t in ctx["tables"]:
+            if t["url"]:         # the full table, on its own page (sortable, complete without JS)
+                page("table.html", t["url"], {**t, "programme": {"slug": slug, "title": ctx["title"]}},
+                     twin=False)
 
     # documents and acts
     page("documents.html", "/documenti/", {"documents": [document_summary(model, d)
@@ -268,7 +274,9 @@ def programme_context(model: SiteModel, slug: str) -> dict:
                 rows.append(cells)
             tables.append({"dataset": ds.name, "name": t.name, "title": t.title,
                            "description": t.description, "fields": shown, "rows": rows,
-                           "count": len(t.rows),
+                           "count": len(t.rows), "preview": PREVIEW_ROWS,
+                           "url": f"/programmi/{slug}/tabelle/{ds.name}-{t.name}/"
+                           if len(t.rows) > PREVIEW_ROWS else None,
                            "downloads": _downloads(ds.name, t.name) if info else []})
     checks = [as_dict(c) for c in p.checks]
     figs = [f for ds in p.datasets for f in views.figures(ds, model.registry)]
