@@ -41,3 +41,8 @@ def parse_text(family: str, text: str, doc_id: str = "fixture", meta: dict | Non
     log = Log(stream=io.StringIO(), quiet=True)
     ctx = ParseContext(_registry(), log, doc_id, f"data/sources/{doc_id}.txt")
     return get(family).parse(doc, ctx), ctx, log
+
+
+def covered(table) -> set[int]:
+    """Lines inside the ranges of a table's published rows."""
+    return {n for r in table.rows for n in range(r["line_start"], r["line_end"] + 1)}

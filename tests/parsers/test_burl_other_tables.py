@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from support import parse_real, parse_text
+from support import covered, parse_real, parse_text
 from generator.parsers.burl.other_tables import (CF_PERSONAL, LEGAL_FORM, PERSONA_FISICA,
                                                   PERSONA_GIURIDICA, subject_kind)
 
@@ -36,9 +36,6 @@ def tables(result, dataset):
 def my_checks(result):
     return {c.id: c for c in result.checks if c.id.startswith(PREFIXES)}
 
-
-def covered(table):
-    return {n for r in table.rows for n in range(r["line_start"], r["line_end"] + 1)}
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import pytest
 
-from support import parse_real, parse_text
+from support import covered, parse_real, parse_text
 
 DOC = "burl-2018-so47"
 DATASET = "protezione-civile-contributi-2018"
@@ -27,10 +27,6 @@ def tables(result):
 def pc_checks(result):
     return {c.id: c for c in result.checks if c.id.startswith("pc:")}
 
-
-def covered(table):
-    """Non-blank lines inside a published row's range."""
-    return {n for r in table.rows for n in range(r["line_start"], r["line_end"] + 1)}
 
 
 @pytest.fixture(scope="module")

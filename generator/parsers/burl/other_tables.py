@@ -446,6 +446,10 @@ class Prospetto:
     end: int
     errors: list[str] = field(default_factory=list)
 
+    def close(self, total: list[Decimal], line: int) -> None:
+        """Record the printed total line that ends the table."""
+        self.total, self.total_line, self.end = total, line, line
+
 
 def atc_cf_tables(doc, start: int, end: int) -> list[Prospetto]:
     """``Ambito C.F. IMPORTO`` tables: ``name cf amount`` rows, optional ``TOTALE`` line."""
@@ -463,7 +467,7 @@ def atc_cf_tables(doc, start: int, end: int) -> list[Prospetto]:
                 k += 1
                 continue
             if (m := TOTAL_ROW.match(t)):
-                p.total, p.total_line, p.end = amounts_only(m.group("amts")) or [], k, k
+                p.close(amounts_only(m.group("amts")) or [], k)
                 k += 1
                 break
             m = ATC_CF_ROW.match(t)
@@ -500,7 +504,7 @@ def split_tables(doc, start: int, end: int) -> list[Prospetto]:
                 k += 1
                 continue
             if (m := TOTAL_ROW.match(t)):
-                p.total, p.total_line, p.end = amounts_only(m.group("amts")) or [], k, k
+                p.close(amounts_only(m.group("amts")) or [], k)
                 break
             m = re.match(rf"^(?P<label>.*?)\s*(?P<a>{AMT}|0)\s+(?P<b>{AMT}|0)$", t)
             if re.search(r"[a-z]", t) and not m:
@@ -549,7 +553,7 @@ def riparto_tables(doc, start: int, end: int) -> list[Prospetto]:
                                "atc": vals[1], "complessivo": vals[2]})
                 p.end = k
             elif (tot := amounts_only(t)) is not None:
-                p.total, p.total_line, p.end = tot, k, k
+                p.close(tot, k)
                 break
             else:
                 break
@@ -587,7 +591,7 @@ def ruolo_tables(doc, start: int, end: int) -> list[Prospetto]:
                 k += 1
                 continue
             if (tot := amounts_only(t)) is not None:
-                p.total, p.total_line, p.end = tot, k, k
+                p.close(tot, k)
                 break
             m = RUOLO_DATA.match(t)
             if m and not re.search(r"[a-z]", m.group("label")):
