@@ -14,6 +14,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from _common import Trash
+
 ROOT = Path(__file__).resolve().parent.parent
 
 CHILD = r"""
@@ -48,9 +50,9 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="bench-"))
     try:
         site = tmp / "site"
+        trash = Trash(tmp)
         for i in range(args.runs):
-            shutil.rmtree(site, ignore_errors=True)
-            shutil.rmtree(ROOT / ".cache", ignore_errors=True)
+            trash(site, ROOT / ".cache")
             cold = run(site, not args.no_search)
             warm = run(site, not args.no_search)
             forced = run(site, not args.no_search, force=True)

@@ -301,22 +301,42 @@ def build(site_dir: Path | None = None, strict: bool = False, log: Log | None = 
     previous = output.load_manifest(cache_dir, site_dir) if cache else {}
     tmp = output.stage(site_dir, previous_ok=bool(previous))
     w = output.Writer(tmp, previous)
+    by_doc = {d.id: d for d in docs}
+    # the costly, independent jobs go to background processes while this one writes the
+    # packages: the comuni named in each document's text, and the frictionless validation
+    # of each package (submitted as soon as its files are on disk). The workers are forked
+    # after _BACKGROUND is set: they inherit the documents, parse results and registry,
+    # and only ids and results cross the pipe.
+    _BACKGROUND.update(reg=reg, docs=by_doc, results=results, resolutions=resolutions)
+    background = _background_pool(workers)
     try:
+        found = {d.id: background.submit(_document_mentions, d.id)
+                 for d in sorted(docs, key=lambda d: -len(d.lines))}
         with stage("packages"):
             comuni_ids = set(reg.current) | set(reg.historical)
-            infos = {}
-            by_doc = {d.id: d for d in docs}
+            infos, pending = {}, {}
             for ds in datasets:
-                infos[ds.name] = packages.write_package(
-                    ds, w, _package_sources(ds, by_doc), created, comuni_ids,
-                    validate=validate, cache_dir=cache_dir)
+                info = infos[ds.name] = packages.write_files(ds, w, _package_sources(ds, by_doc),
+                                                             created)
+                if validate:
+                    pending[ds.name] = background.submit(
+                        packages.cached_validation, w.root / "data" / ds.name / "datapackage.json",
+                        info.descriptor_bytes, cache_dir)
+        with stage("model"):
+            model = site_model.build(reg, docs, results, resolutions, infos, datasets,
+                                     content.pages(), content.programmes(), created,
+                                     found_mentions={k: f.result() for k, f in found.items()})
+        with stage("validation"):
+            for ds in datasets:
+                packages.finish(infos[ds.name], ds, w,
+                                pending[ds.name].result() if ds.name in pending else None,
+                                comuni_ids)
                 if not infos[ds.name].valid:
                     log.error("package-invalid", f"data package {ds.name} does not validate: "
                               f"{len(infos[ds.name].errors)} errors "
                               f"(see /data/{ds.name}/validation.json)")
-        with stage("model"):
-            model = site_model.build(reg, docs, results, resolutions, infos, datasets,
-                                     content.pages(), content.programmes(), created)
+        background.shutdown()
+        _BACKGROUND.clear()
         with stage("render"):
             report.pages = render.render_site(model, w, log, workers)
             render.write_quality(model, log, w)
@@ -337,6 +357,8 @@ def build(site_dir: Path | None = None, strict: bool = False, log: Log | None = 
             raise BuildError("no usable document: nothing to publish")
         output.swap(tmp, site_dir)
     except BaseException:
+        background.shutdown(cancel_futures=True)
+        _BACKGROUND.clear()
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     if cache:
@@ -349,6 +371,50 @@ def build(site_dir: Path | None = None, strict: bool = False, log: Log | None = 
     log.info(f"built {report.pages} files ({w.written} changed, {removed} removed) in "
              f"{time.perf_counter() - t0:.1f} s; {len(report.blocking)} blocking problems")
     return report
+
+
+_BACKGROUND: dict = {}      # what the background workers inherit when forked
+
+
+def _document_mentions(doc_id: str):
+    b = _BACKGROUND
+    return site_model.document_mentions(b["reg"], b["docs"][doc_id], b["results"].get(doc_id),
+                                        b["resolutions"])
+
+
+class _InProcess:
+    """The executor interface, run at once in this process (one worker, or no fork)."""
+
+    class _Done:
+        def __init__(self, fn, args):
+            self._value, self._error = None, None
+            try:
+                self._value = fn(*args)
+            except Exception as e:  # noqa: BLE001 - raised again by result(), as a Future does
+                self._error = e
+
+        def result(self):
+            if self._error is not None:
+                raise self._error
+            return self._value
+
+    def submit(self, fn, *args):
+        return self._Done(fn, args)
+
+    def shutdown(self, cancel_futures: bool = False) -> None:
+        pass
+
+
+def _background_pool(workers: int | None):
+    """Forked processes for independent jobs (they inherit the parsed documents and the
+    registry, so only the results cross a pipe); in-process with one worker."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    n = workers if workers is not None else min(2, os.cpu_count() or 1)
+    if n < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return _InProcess()
+    return ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("fork"))
 
 
 def _package_sources(ds: Dataset, by_doc: dict) -> list[dict]:

@@ -39,6 +39,8 @@ class Writer:
         self.pages: list[str] = []
         self.count = 0
         self.written = 0
+        self._root = str(self.root)
+        self._dirs: set[str] = set()
 
     @staticmethod
     def rel(url_path: str) -> str:
@@ -55,15 +57,28 @@ class Writer:
         self.count += 1
         if rel.endswith(".html") and rel != "404.html":
             self.pages.append("/" + rel[: -len("index.html")] if rel.endswith("index.html") else "/" + rel)
-        p = self.root / rel
-        if self.previous.get(rel) == h and p.exists():
-            return
-        if p.exists() or p.is_symlink():
-            p.unlink()          # never write through a hard link into the previous site
-        else:
-            p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_bytes(raw)
+        path = f"{self._root}/{rel}"
+        if self.previous:
+            if self.previous.get(rel) == h and os.path.exists(path):
+                return
+            if os.path.lexists(path):
+                os.unlink(path)     # never write through a hard link into the previous site
+        self._makedirs(rel)
+        # a fresh staging tree has no file to replace, but a page may be written twice
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        try:
+            view = memoryview(raw)
+            while view:
+                view = view[os.write(fd, view):]
+        finally:
+            os.close(fd)
         self.written += 1
+
+    def _makedirs(self, rel: str) -> None:
+        d = rel.rpartition("/")[0]
+        if d and d not in self._dirs:
+            os.makedirs(f"{self._root}/{d}", exist_ok=True)
+            self._dirs.add(d)
 
     def json(self, url_path: str, obj, default=None) -> None:
         # compact separators keep the C encoder (indent= falls back to pure Python)

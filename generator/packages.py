@@ -41,6 +41,7 @@ class PackageInfo:
     valid: bool = True
     errors: list[dict] = field(default_factory=list)
     report: dict = field(default_factory=dict)
+    descriptor_bytes: bytes = field(default=b"", repr=False)   # as written, for the validation cache key
 
 
 def cell(v) -> str:
@@ -159,11 +160,19 @@ def build_descriptor(ds: Dataset, sources: list[dict], files: dict[str, bytes],
 def write_package(ds: Dataset, w, sources: list[dict], created: str,
                   comuni_ids: set[str] | None = None, validate: bool = True,
                   cache_dir: Path | None = None) -> PackageInfo:
-    """Write one package under ``/data/<name>/`` with the output writer ``w``, validate it.
+    """Write one package under ``/data/<name>/`` with the output writer ``w``, validate it
+    (:func:`write_files`, then :func:`cached_validation`, then :func:`finish`; the build
+    runs the validation in a background process)."""
+    info = write_files(ds, w, sources, created)
+    report = None
+    if validate:
+        report = cached_validation(w.root / "data" / ds.name / "datapackage.json",
+                                   info.descriptor_bytes, cache_dir)
+    return finish(info, ds, w, report, comuni_ids)
 
-    The frictionless report is cached by the sha256 of ``datapackage.json`` (which holds
-    the sha256 of every resource), so an unchanged package is not validated twice."""
-    out = w.root / "data" / ds.name
+
+def write_files(ds: Dataset, w, sources: list[dict], created: str) -> PackageInfo:
+    """The package's CSV, Excel CSV, JSON and ``datapackage.json``, not yet validated."""
     files: dict[str, bytes] = {}
     resources = []
     for t in ds.tables:
@@ -179,14 +188,19 @@ def write_package(ds: Dataset, w, sources: list[dict], created: str,
     for name, data in files.items():
         w.write(f"/data/{ds.name}/{name}", data)
     info = PackageInfo(ds.name, ds.title, ds.description, ds.programme, descriptor, resources)
-    errors = fk_errors(ds, comuni_ids) if comuni_ids is not None else []
-    report = {"valid": True, "stats": {}, "tasks": []}
-    if validate:
-        report = cached_validation(out / "datapackage.json", files["datapackage.json"], cache_dir)
-    errors += [e for t in report.get("tasks", []) for e in t.get("errors", [])]
+    info.descriptor_bytes = files["datapackage.json"]
+    return info
+
+
+def finish(info: PackageInfo, ds: Dataset, w, report: dict | None,
+           comuni_ids: set[str] | None) -> PackageInfo:
+    """Join the frictionless ``report`` (None: not validated) and the foreign keys to
+    the comuni registry into ``validation.json`` and ``info.valid``."""
+    report = report if report is not None else {"valid": True, "stats": {}, "tasks": []}
+    fks = fk_errors(ds, comuni_ids) if comuni_ids is not None else []
+    errors = fks + [e for t in report.get("tasks", []) for e in t.get("errors", [])]
     info.report = {"valid": report.get("valid", False) and not errors, "package": ds.name,
-                   "frictionless": report, "foreign_key_errors": fk_errors(ds, comuni_ids)
-                   if comuni_ids is not None else []}
+                   "frictionless": report, "foreign_key_errors": fks}
     info.valid = info.report["valid"]
     info.errors = errors
     w.write(f"/data/{ds.name}/validation.json",

@@ -54,127 +54,219 @@ def _json_default(o):
 _WORKER: dict = {}      # what forked render workers inherit (set before the pool starts)
 
 
-def render_site(model: SiteModel, w: Writer, log: Log, workers: int | None = None) -> int:
-    env = environment()
-    _copy_static(w)
-    nav = _nav(model)
-    common = {"nav": nav, "created": model.created}
+class _Pages:
+    """Renders the pages of one task into its own Writer (in a worker or in-process)."""
 
-    def page(template: str, url: str, ctx: dict, twin: bool = True, **extra):
-        html = env.get_template(template).render(page_url=url, data=ctx, **common, **extra)
-        w.write(url, html)
+    def __init__(self, model: SiteModel, root: Path, previous: dict[str, str]):
+        self.model = model
+        self.env = environment()
+        self.w = Writer(root, previous)
+        self.common = {"nav": _nav(model), "created": model.created}
+
+    def page(self, template: str, url: str, ctx: dict, twin: bool = True, **extra) -> None:
+        html = self.env.get_template(template).render(page_url=url, data=ctx, **self.common, **extra)
+        self.w.write(url, html)
         if twin:
-            w.json(url + "index.json", ctx, default=_json_default)
+            self.w.json(url + "index.json", ctx, default=_json_default)
 
-    # home
-    page("home.html", "/", home_context(model), intro=model.pages.get("home"))
+    def result(self) -> tuple:
+        """What goes back to the parent: not the Writer (its ``previous`` is large)."""
+        return self.w.hashes, self.w.pages, self.w.count, self.w.written
 
-    # comuni: index by region/province, provinces, one page each
+
+def _merge(w: Writer, results) -> None:
+    for hashes, pages, count, written in results:
+        w.hashes.update(hashes)
+        w.pages += pages
+        w.count += count
+        w.written += written
+
+
+def _run(fn, tasks: list, model: SiteModel, w: Writer, workers: int, **shared) -> None:
+    """Run ``fn`` over ``tasks`` in ``workers`` forked processes (in-process if 1)."""
+    maps.geometry()                       # load once, before forking
+    _WORKER.update(model=model, root=w.root, previous=w.previous, **shared)
+    try:
+        if workers > 1 and len(tasks) > 1 and "fork" in multiprocessing.get_all_start_methods():
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                results = list(pool.imap_unordered(fn, tasks))
+        else:
+            results = [fn(t) for t in tasks]
+    finally:
+        _WORKER.clear()
+    _merge(w, results)
+
+
+def _workers(workers: int | None) -> int:
+    return workers if workers is not None else min(2, os.cpu_count() or 1)
+
+
+def render_site(model: SiteModel, w: Writer, log: Log, workers: int | None = None) -> int:
+    """Every page of the site. The work is cut into tasks (one per document, one per
+    programme, the indexes, the catalogue, chunks of comuni) run by ``workers`` forked
+    processes, longest first. A page's bytes depend only on the model, so the output is
+    the same whatever the number of workers or the order in which tasks finish."""
+    _copy_static(w)
+    codes = sorted(model.comuni)
+    workers = _workers(workers)
+    chunks = max(1, workers * 6)
+    tasks: list[tuple] = [("document", d) for d in model.documents]
+    tasks += [("programme", slug) for slug in model.programmes]
+    tasks += [("indexes",), ("catalogue",)]
+    tasks += [("comuni", tuple(codes[i::chunks])) for i in range(chunks)]
+    tasks.sort(key=_task_weight(model), reverse=True)
+    _run(_run_task, tasks, model, w, workers,
+         data_files=sorted(r for r in w.hashes if r.startswith("data/")))
+    log.info(f"  {len(tasks)} render tasks, {len(codes)} comune pages ({workers} processes)")
+    w.pages.append("/dati/qualita/")
+    w.write("/sitemap.xml", environment().get_template("sitemap.xml").render(
+        page_url="/sitemap.xml", urls=sorted(set(w.pages)), data={}, nav=_nav(model),
+        created=model.created))
+    return w.count
+
+
+def _task_weight(model: SiteModel):
+    """A task's rough cost, to start the longest first (so no worker idles at the end)."""
+    def weight(task: tuple) -> float:
+        kind = task[0]
+        if kind == "document":
+            return len(model.documents[task[1]].lines) / 8
+        if kind == "programme":
+            return sum(len(t.rows) for d in model.programmes[task[1]].datasets
+                       for t in d.tables) / 4
+        if kind == "comuni":
+            return len(task[1])
+        return 200
+    return weight
+
+
+def _run_task(task: tuple) -> tuple:
+    pg = _Pages(_WORKER["model"], _WORKER["root"], _WORKER["previous"])
+    kind = task[0]
+    if kind == "comuni":
+        _comune_pages(pg, task[1])
+    elif kind == "programme":
+        _programme_pages(pg, task[1])
+    elif kind == "document":
+        _document_pages(pg, task[1])
+    elif kind == "indexes":
+        _index_pages(pg)
+    elif kind == "catalogue":
+        _catalogue_pages(pg, _WORKER["data_files"])
+    return pg.result()
+
+
+def _index_pages(pg: _Pages) -> None:
+    """Home, comuni and provinces, programme and document lists, content pages, feeds."""
+    model, w, env = pg.model, pg.w, pg.env
+    pg.page("home.html", "/", home_context(model), intro=model.pages.get("home"))
     regions = comuni_index(model)
-    page("comuni.html", "/comuni/", {"regions": regions})
+    pg.page("comuni.html", "/comuni/", {"regions": regions})
     for reg in regions:
         for prov in reg["provinces"]:
-            page("province.html", f"/province/{prov['sigla']}/", province_context(model, prov["sigla"]))
+            pg.page("province.html", f"/province/{prov['sigla']}/",
+                    province_context(model, prov["sigla"]))
     for sigla in maps.provinces():
         w.write(maps.province_url(sigla), maps.province_svg(sigla))
-    render_comuni(model, w, common, log, workers)
-
-    # programmes
-    page("programmes.html", "/programmi/", {"programmes": [programme_summary(model, p)
-                                                           for p in sorted(model.programmes)]})
+    pg.page("programmes.html", "/programmi/", {"programmes": [programme_summary(model, p)
+                                                              for p in sorted(model.programmes)]})
+    pg.page("documents.html", "/documenti/", {"documents": [document_summary(model, d)
+                                                             for d in model.documents]})
+    for slug, page in model.pages.items():
+        if slug == "home":
+            continue
+        w.write(f"/{slug}/", env.get_template("page.html").render(
+            page_url=f"/{slug}/", page=page, data={}, **pg.common))
+    w.write("/404.html", env.get_template("404.html").render(page_url="/404.html", data={},
+                                                             **pg.common))
+    w.write("/robots.txt", f"User-agent: *\nAllow: /\nSitemap: {SITE_URL}/sitemap.xml\n")
+    feed_tpl = env.get_template("feed.xml")
+    w.write("/feed.xml", feed_tpl.render(page_url="/feed.xml", data=feed_context(model),
+                                         **pg.common))
     for slug in model.programmes:
-        lds = [metadata.dataset_jsonld(i.descriptor, SITE_URL, f"/dati/{i.name}/")
-               for i in model.programmes[slug].packages]
-        ctx = programme_context(model, slug)
-        page("programme.html", f"/programmi/{slug}/", ctx,
-             description=model.programmes[slug].page,
-             jsonld=metadata.jsonld_script(lds[0] if len(lds) == 1 else lds) if lds else None)
-        for t in ctx["tables"]:
-            if t["url"]:         # the full table, on its own page (sortable, complete without JS)
-                page("table.html", t["url"], {**t, "programme": {"slug": slug, "title": ctx["title"]}},
-                     twin=False)
+        w.write(f"/programmi/{slug}/feed.xml", feed_tpl.render(
+            page_url=f"/programmi/{slug}/feed.xml", data=programme_feed(model, slug), **pg.common))
 
-    # documents and acts
-    page("documents.html", "/documenti/", {"documents": [document_summary(model, d)
-                                                          for d in model.documents]})
-    for doc_id in model.documents:
-        ctx = document_context(model, doc_id)
-        page("document.html", f"/documenti/{doc_id}/", ctx, text=html_lines(model.documents[doc_id]))
-        d = model.documents[doc_id]
-        for act in ctx["acts"]:
-            page("act.html", act["url"], act_context(model, doc_id, act), document=ctx["meta"],
-                 excerpt=html_lines(d, act["line_start"], min(act["line_end"], act["line_start"] + 399)))
 
-    # data catalogue: one page per package (schema.org JSON-LD), DCAT-AP_IT files
-    page("data.html", "/dati/", {"packages": [package_summary(p) for p in model.packages.values()],
-                                 "catalogue": [f"/dati/{n}" for n in CATALOGUE_FILES]})
+def _programme_pages(pg: _Pages, slug: str) -> None:
+    model = pg.model
+    lds = [metadata.dataset_jsonld(i.descriptor, SITE_URL, f"/dati/{i.name}/")
+           for i in model.programmes[slug].packages]
+    ctx = programme_context(model, slug)
+    pg.page("programme.html", f"/programmi/{slug}/", ctx,
+            description=model.programmes[slug].page,
+            jsonld=metadata.jsonld_script(lds[0] if len(lds) == 1 else lds) if lds else None)
+    for t in ctx["tables"]:
+        if t["url"]:         # the full table, on its own page (sortable, complete without JS)
+            pg.page("table.html", t["url"], {**t, "programme": {"slug": slug, "title": ctx["title"]}},
+                    twin=False)
+
+
+def _document_pages(pg: _Pages, doc_id: str) -> None:
+    model = pg.model
+    d = model.documents[doc_id]
+    ctx = document_context(model, doc_id)
+    pg.page("document.html", f"/documenti/{doc_id}/", ctx, text=html_lines(d))
+    for act in ctx["acts"]:
+        pg.page("act.html", act["url"], act_context(model, doc_id, act), document=ctx["meta"],
+                excerpt=html_lines(d, act["line_start"], min(act["line_end"], act["line_start"] + 399)))
+
+
+def _catalogue_pages(pg: _Pages, data_files: list[str]) -> None:
+    """/dati/: one page per package (schema.org JSON-LD), DCAT-AP_IT files, the bulk zip."""
+    model, w = pg.model, pg.w
+    pg.page("data.html", "/dati/", {"packages": [package_summary(p) for p in model.packages.values()],
+                                    "catalogue": [f"/dati/{n}" for n in CATALOGUE_FILES]})
     for info in model.packages.values():
         url = f"/dati/{info.name}/"
         ld = metadata.dataset_jsonld(info.descriptor, SITE_URL, url)
-        page("dataset.html", url, package_summary(info), jsonld=metadata.jsonld_script(ld))
-    w.write("/dati/comuni-aperti-dati.zip", bulk_zip(w.root / "data", w.hashes))
+        pg.page("dataset.html", url, package_summary(info), jsonld=metadata.jsonld_script(ld))
+    w.write("/dati/comuni-aperti-dati.zip", bulk_zip(w.root, data_files))
     cat = metadata.dcat_catalogue([p.descriptor for p in model.packages.values()], SITE_URL,
                                   model.created)
     for name, data in sorted(cat.items()):
         w.write(f"/dati/{name}", data)
 
-    # content pages
-    for slug, pg in model.pages.items():
-        if slug == "home":
-            continue
-        html = env.get_template("page.html").render(page_url=f"/{slug}/", page=pg, data={}, **common)
-        w.write(f"/{slug}/", html)
 
-    w.write("/404.html", env.get_template("404.html").render(page_url="/404.html", data={}, **common))
-    w.write("/robots.txt", f"User-agent: *\nAllow: /\nSitemap: {SITE_URL}/sitemap.xml\n")
-    feed_tpl = env.get_template("feed.xml")
-    w.write("/feed.xml", feed_tpl.render(page_url="/feed.xml", data=feed_context(model), **common))
-    for slug, p in model.programmes.items():
-        w.write(f"/programmi/{slug}/feed.xml", feed_tpl.render(
-            page_url=f"/programmi/{slug}/feed.xml", data=programme_feed(model, slug), **common))
-    w.pages.append("/dati/qualita/")
-    w.write("/sitemap.xml", env.get_template("sitemap.xml").render(
-        page_url="/sitemap.xml", urls=sorted(set(w.pages)), data={}, **common))
-    return w.count
+COMUNE_FILES = ("html", "json", "csv", "feed")
 
 
-def _render_comuni(codes: list[str]) -> Writer:
-    """Comune pages (HTML, JSON twin, CSV, feed) for ``codes``: runs in a worker."""
-    model, common = _WORKER["model"], _WORKER["common"]
-    w = Writer(_WORKER["root"], _WORKER["previous"])
-    env = environment()
-    tpl, feed_tpl = env.get_template("comune.html"), env.get_template("feed.xml")
+def _comune_pages(pg: _Pages, codes, files: tuple[str, ...] = COMUNE_FILES) -> None:
+    """The ``files`` of each comune in ``codes``: HTML page, JSON twin, CSV, Atom feed."""
+    model, w = pg.model, pg.w
+    tpl, feed_tpl = pg.env.get_template("comune.html"), pg.env.get_template("feed.xml")
     for istat in codes:
         ctx = model.comune_context(istat)
         url = comune_url(istat)
-        c = model.comuni[istat]
-        locator = maps.locator_html(istat, c.name, c.province) \
-            if not c.historical and maps.has_boundary(istat) else ""
-        w.write(url, tpl.render(page_url=url, data=ctx, locator=Markup(locator), **common))
-        w.json(url + "index.json", ctx, default=_json_default)
-        w.write(url + "index.csv", comune_csv(ctx))
-        w.write(url + "feed.xml", feed_tpl.render(page_url=url + "feed.xml",
-                                                  data=comune_feed(model, ctx), **common))
-    return w
+        if "html" in files:
+            c = model.comuni[istat]
+            locator = maps.locator_html(istat, c.name, c.province) \
+                if not c.historical and maps.has_boundary(istat) else ""
+            w.write(url, tpl.render(page_url=url, data=ctx, locator=Markup(locator), **pg.common))
+        if "json" in files:
+            w.json(url + "index.json", ctx, default=_json_default)
+        if "csv" in files:
+            w.write(url + "index.csv", comune_csv(ctx))
+        if "feed" in files:
+            w.write(url + "feed.xml", feed_tpl.render(page_url=url + "feed.xml",
+                                                      data=comune_feed(model, ctx), **pg.common))
 
 
-def render_comuni(model: SiteModel, w: Writer, common: dict, log: Log,
-                  workers: int | None = None) -> None:
-    """One page per comune, in ``workers`` forked processes (output identical either way)."""
+def _run_comuni(task: tuple) -> tuple:
+    codes, files = task
+    pg = _Pages(_WORKER["model"], _WORKER["root"], _WORKER["previous"])
+    _comune_pages(pg, codes, files)
+    return pg.result()
+
+
+def render_comuni(model: SiteModel, w: Writer, log: Log, workers: int | None = None,
+                  files: tuple[str, ...] = COMUNE_FILES) -> None:
+    """Only the comune pages (the ``files`` of each): what ``serve`` redoes when a
+    template only they use changes."""
     codes = sorted(model.comuni)
-    workers = workers if workers is not None else min(2, os.cpu_count() or 1)
-    maps.geometry()                       # load once, before forking
-    _WORKER.update(model=model, common=common, root=w.root, previous=w.previous)
-    try:
-        if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
-            chunks = [codes[i::workers * 4] for i in range(workers * 4)]
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
-                for part in pool.imap(_render_comuni, chunks):
-                    w.merge(part)
-        else:
-            w.merge(_render_comuni(codes))
-    finally:
-        _WORKER.clear()
+    workers = _workers(workers)
+    n = max(1, workers * 2)
+    _run(_run_comuni, [(tuple(codes[i::n]), files) for i in range(n)], model, w, workers)
     log.info(f"  comuni: {len(codes)} pages ({workers} processes)")
 
 
@@ -445,14 +537,15 @@ def write_quality(model: SiteModel, log: Log, w: Writer) -> None:
         page_url="/dati/qualita/", data=report, nav=_nav(model), created=model.created))
 
 
-def bulk_zip(data_dir: Path, written: dict[str, str]) -> bytes:
-    """Every package written by this build in one zip, deterministic (fixed timestamps)."""
+def bulk_zip(root: Path, data_files: list[str]) -> bytes:
+    """The package files (``data/...`` under ``root``) in one zip, deterministic (fixed
+    timestamps, sorted names)."""
     import zipfile
 
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        for f in sorted(data_dir.parent / r for r in written if r.startswith("data/")):
-            info = zipfile.ZipInfo(str(f.relative_to(data_dir.parent)), date_time=(1980, 1, 1, 0, 0, 0))
+        for f in sorted(root / r for r in data_files if r.startswith("data/")):
+            info = zipfile.ZipInfo(str(f.relative_to(root)), date_time=(1980, 1, 1, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
             z.writestr(info, f.read_bytes())

@@ -19,7 +19,7 @@ from . import output, paths, render
 from .build import BuildError, build
 from .quality import Log
 
-FAST_KINDS = {"comune.html", "feed.xml"}       # what render.render_comuni renders
+FAST_KINDS = {"comune.html": "html", "feed.xml": "feed"}   # template -> comune file it makes
 
 
 def _snapshot() -> dict[Path, float]:
@@ -73,18 +73,19 @@ class Rebuilder:
         tpl = {f.relative_to(paths.TEMPLATES).as_posix() for f in changed
                if paths.TEMPLATES in f.parents}
         pages = {n for n in affected_templates(tpl) if not n.startswith("partials/")}
-        if self.model is not None and len(tpl) == len(changed) and pages <= FAST_KINDS:
-            self.comuni_only(tpl)
+        if self.model is not None and len(tpl) == len(changed) and pages <= set(FAST_KINDS):
+            self.comuni_only(tpl, tuple(FAST_KINDS[n] for n in sorted(pages)))
         else:
             self.full()
 
-    def comuni_only(self, tpl: set[str]) -> None:
+    def comuni_only(self, tpl: set[str], files: tuple[str, ...]) -> None:
+        """Re-render only the comune files made by the changed templates (the HTML pages
+        for comune.html: the JSON, CSV and feeds do not depend on it)."""
         t = time.perf_counter()
         previous = output.load_manifest(paths.CACHE, paths.SITE)
         w = output.Writer(paths.SITE, previous)
-        common = {"nav": render._nav(self.model), "created": self.model.created}
         try:
-            render.render_comuni(self.model, w, common, Log(quiet=True))
+            render.render_comuni(self.model, w, Log(quiet=True), files=files)
         except Exception as e:  # noqa: BLE001 - a template error while editing: say it, keep serving
             print(f"template error ({', '.join(sorted(tpl))}): {e}", file=sys.stderr)
             return
