@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from . import cache as cache_mod
-from . import content, output, packages, paths, quality, registry, render, sources
+from . import content, maps, output, packages, paths, quality, registry, render, sources
 from . import model as site_model
 from .parsers import BROKEN as BROKEN_PARSERS
 from .parsers import get as get_parser
@@ -276,6 +276,7 @@ def build(site_dir: Path | None = None, strict: bool = False, log: Log | None = 
         docs = sources.discover(log)
         reg = registry.load()
         created = build_date(docs)
+    maps_job = _MapsJob(workers)     # map geometry, while this process parses
     with stage("parse"):
         results, resolutions = parse_all(docs, reg, log, cache_dir)
         checks = [c for r in results.values() for c in r.checks]
@@ -337,9 +338,11 @@ def build(site_dir: Path | None = None, strict: bool = False, log: Log | None = 
                               f"(see /data/{ds.name}/validation.json)")
         background.shutdown()
         _BACKGROUND.clear()
+        with stage("maps"):
+            maps_job.result()
+            maps_job.shutdown()
         with stage("render"):
-            report.pages = render.render_site(model, w, log, workers)
-            render.write_quality(model, log, w)
+            report.pages = render.render_site(model, w, log, workers)   # + the quality page
             removed = output.prune(tmp, set(w.hashes), keep_prefixes=("pagefind/",))
         html_changed = removed > 0 or any(
             previous.get(rel) != h for rel, h in w.hashes.items() if rel.endswith(".html"))
@@ -357,6 +360,7 @@ def build(site_dir: Path | None = None, strict: bool = False, log: Log | None = 
             raise BuildError("no usable document: nothing to publish")
         output.swap(tmp, site_dir)
     except BaseException:
+        maps_job.shutdown(cancel_futures=True)
         background.shutdown(cancel_futures=True)
         _BACKGROUND.clear()
         shutil.rmtree(tmp, ignore_errors=True)
@@ -405,7 +409,27 @@ class _InProcess:
         pass
 
 
-def _background_pool(workers: int | None):
+class _MapsJob:
+    """Builds the map geometry cache in a forked process (nothing to do when cached)."""
+
+    def __init__(self, workers: int | None):
+        self.pool = None
+        self.future = None
+        if not maps.is_cached():
+            self.pool = _background_pool(workers, size=1)
+            self.future = self.pool.submit(maps.prepare)
+
+    def result(self) -> None:
+        if self.future is not None:
+            self.future.result()
+        maps.geometry()          # load it in this process, before render forks
+
+    def shutdown(self, cancel_futures: bool = False) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=cancel_futures)
+
+
+def _background_pool(workers: int | None, size: int | None = None):
     """Forked processes for independent jobs (they inherit the parsed documents and the
     registry, so only the results cross a pipe); in-process with one worker."""
     import multiprocessing
@@ -414,7 +438,7 @@ def _background_pool(workers: int | None):
     n = workers if workers is not None else min(2, os.cpu_count() or 1)
     if n < 2 or "fork" not in multiprocessing.get_all_start_methods():
         return _InProcess()
-    return ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("fork"))
+    return ProcessPoolExecutor(size or n, mp_context=multiprocessing.get_context("fork"))
 
 
 def _package_sources(ds: Dataset, by_doc: dict) -> list[dict]:

@@ -112,13 +112,12 @@ def render_site(model: SiteModel, w: Writer, log: Log, workers: int | None = Non
     chunks = max(1, workers * 6)
     tasks: list[tuple] = [("document", d) for d in model.documents]
     tasks += [("programme", slug) for slug in model.programmes]
-    tasks += [("indexes",), ("catalogue",)]
+    tasks += [("indexes",), ("catalogue",), ("quality",)]
     tasks += [("comuni", tuple(codes[i::chunks])) for i in range(chunks)]
     tasks.sort(key=_task_weight(model), reverse=True)
-    _run(_run_task, tasks, model, w, workers,
+    _run(_run_task, tasks, model, w, workers, log=log,
          data_files=sorted(r for r in w.hashes if r.startswith("data/")))
     log.info(f"  {len(tasks)} render tasks, {len(codes)} comune pages ({workers} processes)")
-    w.pages.append("/dati/qualita/")
     w.write("/sitemap.xml", environment().get_template("sitemap.xml").render(
         page_url="/sitemap.xml", urls=sorted(set(w.pages)), data={}, nav=_nav(model),
         created=model.created))
@@ -136,6 +135,8 @@ def _task_weight(model: SiteModel):
                        for t in d.tables) / 4
         if kind == "comuni":
             return len(task[1])
+        if kind == "quality":
+            return len(model.resolutions) / 8
         return 200
     return weight
 
@@ -153,6 +154,8 @@ def _run_task(task: tuple) -> tuple:
         _index_pages(pg)
     elif kind == "catalogue":
         _catalogue_pages(pg, _WORKER["data_files"])
+    elif kind == "quality":
+        write_quality(pg.model, _WORKER["log"], pg.w)
     return pg.result()
 
 
@@ -193,7 +196,10 @@ def _programme_pages(pg: _Pages, slug: str) -> None:
     lds = [metadata.dataset_jsonld(i.descriptor, SITE_URL, f"/dati/{i.name}/")
            for i in model.programmes[slug].packages]
     ctx = programme_context(model, slug)
-    pg.page("programme.html", f"/programmi/{slug}/", ctx,
+    # the page (and so its JSON twin) shows the first rows of a long table; the whole
+    # table is on its own page and, as data, in the package (links in "downloads")
+    shown = {**ctx, "tables": [{**t, "rows": t["rows"][:t["preview"]]} for t in ctx["tables"]]}
+    pg.page("programme.html", f"/programmi/{slug}/", shown,
             description=model.programmes[slug].page,
             jsonld=metadata.jsonld_script(lds[0] if len(lds) == 1 else lds) if lds else None)
     for t in ctx["tables"]:

@@ -82,3 +82,20 @@ def test_link_checker_catches_breakage(tmp_path):
     (tmp_path / "a/index.html").write_text('<p id="x">ok</p><a href="#x">in</a>'
                                            '<a href="/b/">missing</a><a href="/a/#nope">bad</a>')
     assert broken_links(tmp_path) == ["a/index.html: /b/", "a/index.html: /a/#nope (anchor)"]
+
+
+def test_programme_twin_mirrors_the_page_and_long_tables_have_their_own(built_site):
+    """The programme page's JSON twin has what the page shows: for a long table the first
+    PREVIEW_ROWS rows, its full count, and where the whole table is (its page, its data)."""
+    from generator.render import PREVIEW_ROWS
+
+    site, _ = built_site
+    slug = "sovrimposta-fabbricati-1983"
+    twin = json.loads((site / "programmi" / slug / "index.json").read_text(encoding="utf-8"))
+    rates = next(t for t in twin["tables"] if t["name"] == "aliquote")
+    assert rates["count"] == 7970 and len(rates["rows"]) == PREVIEW_ROWS == rates["preview"]
+    assert {d["title"] for d in rates["downloads"]} == {"CSV", "CSV per Excel", "JSON"}
+    full = (site / rates["url"].lstrip("/") / "index.html").read_text(encoding="utf-8")
+    assert full.count("<tr") == 7970 + 1              # the header row + every data row
+    data = json.loads((site / rates["downloads"][2]["url"].lstrip("/")).read_text(encoding="utf-8"))
+    assert isinstance(data, list) and len(data) == 7970

@@ -47,3 +47,29 @@ def test_two_full_builds_are_byte_identical(built_site, tmp_path):
     assert sorted(set(a) ^ set(b)) == []                          # the same files ...
     assert [f for f in a if a[f] != b[f]] == []                    # ... with the same bytes
     assert any(f.startswith("pagefind/") for f in a) and len(a) > 7899
+
+
+ONE_PROCESS = ("import io, sys; from pathlib import Path; from generator import paths; "
+               "paths.CACHE = Path(sys.argv[2]); from generator.build import build; "
+               "from generator.quality import Log; "
+               "build(Path(sys.argv[1]), log=Log(stream=io.StringIO(), quiet=True), search=False, "
+               "workers=1)")
+
+
+def test_one_process_build_equals_the_parallel_one(built_site, tmp_path):
+    """Parallelism changes nothing: with ``workers=1`` every job (mentions, validation,
+    map geometry, every render task) runs in the build's own process, in order; the tree
+    is the same, byte for byte, as the session's 2-process build (search index aside)."""
+    first, _ = built_site
+    second = tmp_path / "site"
+    run = subprocess.run([sys.executable, "-c", ONE_PROCESS, str(second), str(tmp_path / "cache")],
+                         cwd=paths.ROOT, capture_output=True, text=True, timeout=900)
+    assert run.returncode == 0, run.stderr[-3000:]
+    changed = _changed_since(COLLECTED)
+    if changed:
+        pytest.skip(f"inputs changed during the session, the builds differ in input: {changed[:5]}")
+    a = {f: h for f, h in tree_digest(first).items() if not f.startswith("pagefind/")}
+    b = tree_digest(second)
+    assert sorted(set(a) ^ set(b)) == []
+    assert [f for f in a if a[f] != b[f]] == []
+    assert len(a) > 4 * 7899
