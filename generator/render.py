@@ -6,6 +6,7 @@ written from the same context dict. Templates only display: no parsing, no looku
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import multiprocessing
 import os
@@ -88,8 +89,15 @@ def _run(fn, tasks: list, model: SiteModel, w: Writer, workers: int, **shared) -
     _WORKER.update(model=model, root=w.root, previous=w.previous, **shared)
     try:
         if workers > 1 and len(tasks) > 1 and "fork" in multiprocessing.get_all_start_methods():
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
-                results = list(pool.imap_unordered(fn, tasks))
+            # objects alive now (the model: hundreds of MB) move to the GC's permanent
+            # generation, so collections in the workers do not touch, and so copy, the
+            # pages they share with this process
+            gc.freeze()
+            try:
+                with multiprocessing.get_context("fork").Pool(workers) as pool:
+                    results = list(pool.imap_unordered(fn, tasks))
+            finally:
+                gc.unfreeze()
         else:
             results = [fn(t) for t in tasks]
     finally:
@@ -266,11 +274,11 @@ def _run_comuni(task: tuple) -> tuple:
 
 
 def render_comuni(model: SiteModel, w: Writer, log: Log, workers: int | None = None,
-                  files: tuple[str, ...] = COMUNE_FILES) -> None:
-    """Only the comune pages (the ``files`` of each): what ``serve`` redoes when a
-    template only they use changes."""
-    codes = sorted(model.comuni)
-    workers = _workers(workers)
+                  files: tuple[str, ...] = COMUNE_FILES, codes=None) -> None:
+    """Only the comune pages (the ``files`` of each; all comuni, or ``codes``): what
+    ``serve`` redoes when a template only they use changes."""
+    codes = sorted(model.comuni) if codes is None else list(codes)
+    workers = _workers(workers) if len(codes) > 200 else 1
     n = max(1, workers * 2)
     _run(_run_comuni, [(tuple(codes[i::n]), files) for i in range(n)], model, w, workers)
     log.info(f"  comuni: {len(codes)} pages ({workers} processes)")
