@@ -21,6 +21,8 @@ from pathlib import Path
 
 import yaml
 
+from _common import Trash
+
 ROOT = Path(__file__).resolve().parent.parent
 
 CHILD = r"""
@@ -34,7 +36,8 @@ if prof: prof.enable()
 rep = build(Path(sys.argv[1]), log=Log(stream=io.StringIO(), quiet=True), search=sys.argv[2] == "1")
 if prof: prof.disable()
 out = {"total": round(time.perf_counter() - t, 2), "stages": rep.stages, "files": rep.files,
-       "peak_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
+       "peak_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+       "child_peak_mib": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)}
 if prof:
     s = io.StringIO(); pstats.Stats(prof, stream=s).sort_stats("tottime").print_stats(12)
     out["profile"] = s.getvalue()
@@ -67,6 +70,7 @@ def main() -> int:
     args = ap.parse_args()
     sizes = [int(x) for x in args.sizes.split(",")]
     results = []
+    trash = Trash(Path(tempfile.gettempdir()) / "scale-bench-trash")
     for n in sizes:
         tmp = Path(tempfile.mkdtemp(prefix=f"scale-{n}-"))
         try:
@@ -79,16 +83,17 @@ def main() -> int:
                 cwd=ROOT, env=env, capture_output=True, text=True, check=True)
             r = json.loads(out.stdout.strip().splitlines()[-1])
         finally:
-            shutil.rmtree(tmp, ignore_errors=True)
+            trash(tmp)              # deleted at the end, not between timed builds
         results.append((n, r))
         stages = ", ".join(f"{k} {v:.1f}" for k, v in r["stages"].items())
         print(f"{n:3d} bulletins: {r['total']:6.1f} s | files {r['files']} | "
-              f"peak {r['peak_mib']} MiB | {stages}", flush=True)
+              f"peak {r['peak_mib']} MiB (largest child {r['child_peak_mib']} MiB) | {stages}", flush=True)
         if "profile" in r:
             print(r["profile"])
     if len(results) > 1:
         (n0, a), (n1, b) = results[0], results[-1]
         print(f"marginal cost: {(b['total'] - a['total']) / (n1 - n0):.2f} s per added bulletin")
+    trash.empty()
     return 0
 
 
