@@ -435,7 +435,7 @@ def _background_pool(workers: int | None, size: int | None = None):
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    n = workers if workers is not None else min(2, os.cpu_count() or 1)
+    n = render.default_workers(workers)
     if n < 2 or "fork" not in multiprocessing.get_all_start_methods():
         return _InProcess()
     return ProcessPoolExecutor(size or n, mp_context=multiprocessing.get_context("fork"))

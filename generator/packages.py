@@ -157,22 +157,9 @@ def build_descriptor(ds: Dataset, sources: list[dict], files: dict[str, bytes],
     }
 
 
-def write_package(ds: Dataset, w, sources: list[dict], created: str,
-                  comuni_ids: set[str] | None = None, validate: bool = True,
-                  cache_dir: Path | None = None) -> PackageInfo:
-    """Write one package under ``/data/<name>/`` with the output writer ``w``, validate it
-    (:func:`write_files`, then :func:`cached_validation`, then :func:`finish`; the build
-    runs the validation in a background process)."""
-    info = write_files(ds, w, sources, created)
-    report = None
-    if validate:
-        report = cached_validation(w.root / "data" / ds.name / "datapackage.json",
-                                   info.descriptor_bytes, cache_dir)
-    return finish(info, ds, w, report, comuni_ids)
-
-
 def write_files(ds: Dataset, w, sources: list[dict], created: str) -> PackageInfo:
-    """The package's CSV, Excel CSV, JSON and ``datapackage.json``, not yet validated."""
+    """The package's CSV, Excel CSV, JSON and ``datapackage.json``, not yet validated: the
+    build then runs :func:`cached_validation` (in a background process) and :func:`finish`."""
     files: dict[str, bytes] = {}
     resources = []
     for t in ds.tables:

@@ -58,9 +58,10 @@ _WORKER: dict = {}      # what forked render workers inherit (set before the poo
 class _Pages:
     """Renders the pages of one task into its own Writer (in a worker or in-process)."""
 
-    def __init__(self, model: SiteModel, root: Path, previous: dict[str, str]):
+    def __init__(self, model: SiteModel, root: Path, previous: dict[str, str],
+                 env: Environment | None = None):
         self.model = model
-        self.env = environment()
+        self.env = env or environment()
         self.w = Writer(root, previous)
         self.common = {"nav": _nav(model), "created": model.created}
 
@@ -83,8 +84,8 @@ def _merge(w: Writer, results) -> None:
         w.written += written
 
 
-def _run(fn, tasks: list, model: SiteModel, w: Writer, workers: int, **shared) -> None:
-    """Run ``fn`` over ``tasks`` in ``workers`` forked processes (in-process if 1)."""
+def _run(tasks: list, model: SiteModel, w: Writer, workers: int, **shared) -> None:
+    """Run the render ``tasks`` in ``workers`` forked processes (in-process if 1)."""
     maps.geometry()                       # load once, before forking
     _WORKER.update(model=model, root=w.root, previous=w.previous, **shared)
     try:
@@ -95,17 +96,18 @@ def _run(fn, tasks: list, model: SiteModel, w: Writer, workers: int, **shared) -
             gc.freeze()
             try:
                 with multiprocessing.get_context("fork").Pool(workers) as pool:
-                    results = list(pool.imap_unordered(fn, tasks))
+                    results = list(pool.imap_unordered(_run_task, tasks))
             finally:
                 gc.unfreeze()
         else:
-            results = [fn(t) for t in tasks]
+            results = [_run_task(t) for t in tasks]
     finally:
         _WORKER.clear()
     _merge(w, results)
 
 
-def _workers(workers: int | None) -> int:
+def default_workers(workers: int | None = None) -> int:
+    """``workers`` if given, else one process per core, at most two (the target machine)."""
     return workers if workers is not None else min(2, os.cpu_count() or 1)
 
 
@@ -116,14 +118,14 @@ def render_site(model: SiteModel, w: Writer, log: Log, workers: int | None = Non
     the same whatever the number of workers or the order in which tasks finish."""
     _copy_static(w)
     codes = sorted(model.comuni)
-    workers = _workers(workers)
+    workers = default_workers(workers)
     chunks = max(1, workers * 6)
     tasks: list[tuple] = [("document", d) for d in model.documents]
     tasks += [("programme", slug) for slug in model.programmes]
     tasks += [("indexes",), ("catalogue",), ("quality",)]
     tasks += [("comuni", tuple(codes[i::chunks])) for i in range(chunks)]
     tasks.sort(key=_task_weight(model), reverse=True)
-    _run(_run_task, tasks, model, w, workers, log=log,
+    _run(tasks, model, w, workers, log=log,
          data_files=sorted(r for r in w.hashes if r.startswith("data/")))
     log.info(f"  {len(tasks)} render tasks, {len(codes)} comune pages ({workers} processes)")
     w.write("/sitemap.xml", environment().get_template("sitemap.xml").render(
@@ -150,10 +152,13 @@ def _task_weight(model: SiteModel):
 
 
 def _run_task(task: tuple) -> tuple:
-    pg = _Pages(_WORKER["model"], _WORKER["root"], _WORKER["previous"])
+    # one Jinja environment per process for the whole run (templates compiled once); a
+    # forked worker stores it in its own copy of _WORKER, which _run clears at the end
+    env = _WORKER.get("env") or _WORKER.setdefault("env", environment())
+    pg = _Pages(_WORKER["model"], _WORKER["root"], _WORKER["previous"], env)
     kind = task[0]
-    if kind == "comuni":
-        _comune_pages(pg, task[1])
+    if kind == "comuni":                       # ("comuni", codes[, files])
+        _comune_pages(pg, *task[1:])
     elif kind == "programme":
         _programme_pages(pg, task[1])
     elif kind == "document":
@@ -266,21 +271,14 @@ def _comune_pages(pg: _Pages, codes, files: tuple[str, ...] = COMUNE_FILES) -> N
                                                       data=comune_feed(model, ctx), **pg.common))
 
 
-def _run_comuni(task: tuple) -> tuple:
-    codes, files = task
-    pg = _Pages(_WORKER["model"], _WORKER["root"], _WORKER["previous"])
-    _comune_pages(pg, codes, files)
-    return pg.result()
-
-
 def render_comuni(model: SiteModel, w: Writer, log: Log, workers: int | None = None,
                   files: tuple[str, ...] = COMUNE_FILES, codes=None) -> None:
     """Only the comune pages (the ``files`` of each; all comuni, or ``codes``): what
     ``serve`` redoes when a template only they use changes."""
     codes = sorted(model.comuni) if codes is None else list(codes)
-    workers = _workers(workers) if len(codes) > 200 else 1
+    workers = default_workers(workers) if len(codes) > 200 else 1
     n = max(1, workers * 2)
-    _run(_run_comuni, [(tuple(codes[i::n]), files) for i in range(n)], model, w, workers)
+    _run([("comuni", tuple(codes[i::n]), files) for i in range(n)], model, w, workers)
     log.info(f"  comuni: {len(codes)} pages ({workers} processes)")
 
 
