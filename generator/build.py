@@ -22,7 +22,7 @@ from . import content, maps, output, packages, paths, quality, registry, render,
 from . import model as site_model
 from .parsers import BROKEN as BROKEN_PARSERS
 from .parsers import get as get_parser
-from .parsers.base import Dataset, ParseContext, ParseResult, Table, provenance
+from .extract import Dataset, ParseContext, ParseResult, Table, provenance
 from .quality import Log
 
 

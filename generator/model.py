@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from . import formatting, mentions, privacy, views
 from .content import Page
 from .packages import PackageInfo, json_value
-from .parsers.base import Act, Dataset, ParseResult
+from .extract.result import Act, Dataset, ParseResult
 from .quality import Check, Reject, ResolutionRecord
 from .registry import Comune, Registry
 from .sources import Document

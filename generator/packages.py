@@ -1,6 +1,6 @@
 """Stage 3: datasets become Frictionless data packages, validated.
 
-For every :class:`~generator.parsers.base.Dataset` this writes ``data/<name>/``:
+For every :class:`~generator.extract.result.Dataset` this writes ``data/<name>/``:
 
 * ``<table>.csv``        UTF-8, ``,``, dot decimals, ISO dates (the canonical resource)
 * ``<table>.excel.csv``  Excel-friendly twin: ``;``, decimal comma, BOM (its own dialect
@@ -23,7 +23,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from .output import inert_json
-from .parsers.base import Dataset, Table
+from .extract.result import Dataset, Table
 
 LICENCE = {"name": "CC-BY-4.0", "title": "Creative Commons Attribution 4.0",
            "path": "https://creativecommons.org/licenses/by/4.0/"}

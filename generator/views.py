@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Callable
 
 from . import formatting
-from .parsers.base import Dataset
+from .extract.result import Dataset
 
 # view(dataset, registry) -> {istat: {(table, line_start): [extra rows]}}
 # an extra row is {"label": str, "value": str, "links": [{"name", "url"}] | None}

@@ -6,7 +6,7 @@ from functools import lru_cache
 
 from generator import paths, registry, sources
 from generator.parsers import get
-from generator.parsers.base import ParseContext
+from generator.extract.result import ParseContext
 from generator.quality import Log
 
 

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from generator.formatting import num
-from generator.parsers.base import parse_it_number
+from generator.extract.cells import number as parse_it_number
 from generator.parsers.gu_sovrimposta import reading_order
 from generator.registry import folded, normalise
 

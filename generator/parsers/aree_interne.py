@@ -22,8 +22,10 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from ..quality import Check, Reject
-from .base import Dataset, ParseResult, Parser, Table, parse_it_number, provenance
+from ..extract import Dataset, ParseResult, Recorder, Table, field, provenance
+from ..extract.cells import number
+from ..extract.text import Prose
+from .base import Parser
 
 SLUG = "aree-interne-2021-2027"
 
@@ -37,40 +39,40 @@ _KINDS = {"snai": "SNAI", "regionali": "regionale", "regionale": "regionale"}
 MLN = Decimal(1_000_000)
 
 
-class _Text:
-    """The document as one string, with matches mapped back to line numbers."""
-
-    def __init__(self, lines: list[str]):
-        self.text = "\n".join(lines)
-
-    def line_of(self, pos: int) -> int:
-        return self.text.count("\n", 0, pos) + 1
-
-    def find(self, pattern: str, flags=re.I):
-        """``(match, line_start, line_end)`` of the first match, or ``(None, None, None)``."""
-        m = re.search(pattern, self.text, flags)
-        if not m:
-            return None, None, None
-        return m, self.line_of(m.start()), self.line_of(m.end() - 1)
+def _int(d, group=1):
+    return int(d.group(group)) if d else None
 
 
-def _int(m, group=1):
-    return int(m.group(group)) if m else None
+def _lines(d):
+    return (d.line, d.line_end) if d else (None, None)
 
 
 class AreeInterneParser(Parser):
     family = "aree_interne"
-    version = "1"
+    version = "2"
 
     def parse(self, doc, ctx) -> ParseResult:
-        self.doc = doc          # no comune is named: ctx (registry) is not needed
-        self.text = _Text(doc.lines)
-        self.result = ParseResult()
+        return _Run(doc).parse()
+
+
+class _Run:
+    """One parse: the slides as one text (line breaks kept) and the recorder."""
+
+    def __init__(self, doc):
+        self.doc = doc          # no comune is named: the registry is not needed
+        self.text = Prose(doc.lines, joiner="\n")
+        self.rec = Recorder(doc)
+
+    def find(self, pattern: str):
+        return self.text.find(pattern, re.I)
+
+    def parse(self) -> ParseResult:
+        result = ParseResult()
         aree = self._aree()
         tables = [aree, self._criteri(), self._indicatori(), self._risorse(len(aree.rows)),
                   self._pilastri()]
         self._facts()
-        self.result.datasets.append(Dataset(
+        result.datasets.append(Dataset(
             name=SLUG, title="Strategia regionale Aree interne 2021-2027",
             description=(
                 "Le 14 aree interne della Lombardia per il ciclo 2021-2027 (aree SNAI e aree "
@@ -82,230 +84,221 @@ class AreeInterneParser(Parser):
                 "aree: i 488 comuni sono solo un totale."),
             programme=SLUG, keywords=["aree interne", "SNAI", "coesione", "Lombardia"],
             tables=tables))
-        return self.result
-
-    # -- helpers -------------------------------------------------------------------------
-    def _check(self, id_, description, declared, parsed, line_start, line_end, why="",
-               ok: bool | None = None):
-        """A check; passes when ``declared == parsed`` unless ``ok`` says otherwise."""
-        ok = declared is not None and (declared == parsed if ok is None else ok)
-        self.result.checks.append(Check(
-            id_, description, declared, parsed, ok, self.doc.id, line_start, line_end,
-            "" if ok else (why if declared is not None else "valore dichiarato non trovato")))
-
-    def _fact(self, label, value, unit, line_start, line_end):
-        if value is not None:
-            self.result.facts.append({"label": label, "value": value, "unit": unit,
-                                      "source_id": self.doc.id, "line_start": line_start,
-                                      "line_end": line_end})
-
-    def _reject(self, line, reason, table):
-        self.result.rejects.append(Reject(self.doc.id, line, self.doc.line(line), reason, table))
+        return self.rec.finish(result)
 
     # -- tables --------------------------------------------------------------------------
-    def _aree(self) -> Table:
+    def _lists(self) -> list[list[tuple[int, int, str]]]:
+        """The numbered lists of areas (each restarts at 1)."""
         lists: list[list[tuple[int, int, str]]] = []
-        candidates = 0
         for n, text in self.doc.numbered():
             m = _AREA.match(text)
-            if not m:
-                continue
-            candidates += 1
-            num = int(m.group(1))
-            if num == 1 or not lists:
-                lists.append([])
-            lists[-1].append((n, num, m.group(2)))
-        legend, l0, l1 = self.text.find(r"(\d+)\s+Aree\s+(\w+)\s+(\d+)\s+Aree\s+(\w+)")
-        declared = [(int(legend.group(1)), legend.group(2)), (int(legend.group(3)),
-                                                              legend.group(4))] if legend else []
+            if m:
+                self.rec.candidate("aree", [n])
+                num = int(m.group(1))
+                if num == 1 or not lists:
+                    lists.append([])
+                lists[-1].append((n, num, m.group(2)))
+        return lists
+
+    def _aree(self) -> Table:
+        rec = self.rec
+        lists = self._lists()
+        legend = self.find(r"(\d+)\s+Aree\s+(\w+)\s+(\d+)\s+Aree\s+(\w+)")
+        declared = [(int(legend.group(1)), legend.group(2)),
+                    (int(legend.group(3)), legend.group(4))] if legend else []
+        l0 = legend.line if legend else None
         rows = []
         for i, items in enumerate(lists):
             count, word = declared[i] if i < len(declared) else (None, None)
             kind = _KINDS.get((word or "").lower())
             if kind is None:
                 for n, _, _ in items:
-                    self._reject(n, "elenco numerato senza tipo di area nella legenda", "aree")
+                    rec.reject("aree", n, "elenco numerato senza tipo di area nella legenda")
                 continue
-            self._check(f"areas-kind:{kind}", f"Numero di aree {kind} (legenda della slide)",
-                        count, len(items), l0, items[-1][0],
-                        "l'elenco numerato ha un numero di voci diverso dalla legenda")
+            rec.check(f"areas-kind:{kind}", f"Numero di aree {kind} (legenda della slide)",
+                      count, len(items), lines=(l0, items[-1][0]),
+                      explanation="l'elenco numerato ha un numero di voci diverso dalla legenda")
             nums = [num for _, num, _ in items]
-            self._check(f"areas-sequence:{kind}", f"Numerazione delle aree {kind}",
-                        f"1..{len(nums)}", nums, items[0][0], items[-1][0],
-                        "numerazione non consecutiva", ok=nums == list(range(1, len(nums) + 1)))
+            rec.sequence(f"areas-sequence:{kind}", f"Numerazione delle aree {kind}", nums,
+                         (items[0][0], items[-1][0]), "numerazione non consecutiva")
             for n, num, name in items:
-                rows.append({"area_id": f"{kind.lower()}-{num}", "kind": kind, "number": num,
-                             "name": name,
-                             "kind_basis": f"elenco {i + 1} ({len(items)} voci) = «{count} Aree "
-                                           f"{word}» della legenda (riga {l0})",
+                rows.append({"id": f"{kind.lower()}-{num}", "tipo": kind, "n": num,
+                             "nome": name,
+                             "base_tipo": f"elenco {i + 1} ({len(items)} voci) = «{count} Aree "
+                                          f"{word}» della legenda (riga {l0})",
                              **provenance(self.doc.id, n)})
-        total, t0, t1 = self.text.find(r"(\d+)\s+AREE\s+INTERNE\s*-\s*(\d+)\s+COMUNI")
-        self._check("areas-total", "Numero totale delle aree interne", _int(total), len(rows),
-                    t0, t1, "le aree elencate non sono quante dichiarate")
+        total = self.find(r"(\d+)\s+AREE\s+INTERNE\s*-\s*(\d+)\s+COMUNI")
+        rec.check("areas-total", "Numero totale delle aree interne", _int(total), len(rows),
+                  lines=_lines(total), explanation="le aree elencate non sono quante dichiarate")
         if declared:
-            self._check("areas-legend-sum", "Aree SNAI + aree regionali della legenda = totale",
-                        _int(total), sum(c for c, _ in declared), l0, t1,
-                        "la legenda non somma al totale dichiarato")
-        strategies, s0, s1 = self.text.find(r"delle\s+(\d+)\s+strategie\s+territoriali")
-        self._check("strategies-count", "Una strategia territoriale per area",
-                    _int(strategies), len(rows), s0, s1, "le strategie non sono una per area")
-        workshops, w0, w1 = self.text.find(r"(\d+)\s+workshop\s+strategici\s*-\s*(\d+)\s+per "
-                                           r"ogni\s+Area")
+            rec.check("areas-legend-sum", "Aree SNAI + aree regionali della legenda = totale",
+                      _int(total), sum(c for c, _ in declared), lines=(l0, _lines(total)[1]),
+                      explanation="la legenda non somma al totale dichiarato")
+        strategies = self.find(r"delle\s+(\d+)\s+strategie\s+territoriali")
+        rec.check("strategies-count", "Una strategia territoriale per area", _int(strategies),
+                  len(rows), lines=_lines(strategies),
+                  explanation="le strategie non sono una per area")
+        workshops = self.find(r"(\d+)\s+workshop\s+strategici\s*-\s*(\d+)\s+per ogni\s+Area")
         if workshops:
-            self._check("workshops", "Workshop strategici = 2 per area × aree",
-                        int(workshops.group(1)), int(workshops.group(2)) * len(rows), w0, w1,
-                        "il numero di workshop non corrisponde a quelli per area")
+            rec.check("workshops", "Workshop strategici = 2 per area × aree",
+                      int(workshops.group(1)), int(workshops.group(2)) * len(rows),
+                      lines=_lines(workshops),
+                      explanation="il numero di workshop non corrisponde a quelli per area")
         return Table("aree", "Aree interne 2021-2027",
                      "Le aree interne nell'ordine delle slide: tipo (SNAI o regionale), numero "
                      "nell'elenco e nome come scritto.",
-                     [{"name": "area_id", "type": "string", "title": "Id area",
-                       "constraints": {"required": True, "unique": True}},
-                      {"name": "kind", "type": "string", "title": "Tipo",
-                       "description": "SNAI (Strategia nazionale aree interne) o regionale",
-                       "constraints": {"enum": ["SNAI", "regionale"]}},
-                      {"name": "number", "type": "integer", "title": "Numero nell'elenco"},
-                      {"name": "name", "type": "string", "title": "Area"},
-                      {"name": "kind_basis", "type": "string", "title": "Base del tipo",
-                       "description": "Come il tipo è attribuito: elenco della slide e legenda"}],
-                     rows, primary_key=["area_id"], lines_in=candidates)
+                     [field("id", "string", "Id area", required=True, unique=True),
+                      field("tipo", "string", "Tipo",
+                            "SNAI (Strategia nazionale aree interne) o regionale",
+                            enum=["SNAI", "regionale"]),
+                      field("n", "integer", "Numero nell'elenco"),
+                      field("nome", "string", "Area"),
+                      field("base_tipo", "string", "Base del tipo",
+                            "Come il tipo è attribuito: elenco della slide e legenda")],
+                     rows, primary_key=["id"])
 
     def _criteri(self) -> Table:
-        rows, lines = [], 0
+        rows: list[dict] = []
         current = None
         for n, text in self.doc.numbered():
             m = _CRITERION.match(text)
             if m:
-                lines += 1
-                current = {"number": int(m.group(1)), "code": f"0{m.group(1)}",
-                           "text": m.group(2), **provenance(self.doc.id, n)}
+                self.rec.candidate("criteri", [n])
+                current = {"n": int(m.group(1)), "codice": f"0{m.group(1)}",
+                           "testo": m.group(2), **provenance(self.doc.id, n)}
                 rows.append(current)
             elif current and text.strip():     # wrapped text of the criterion above
-                lines += 1
-                current["text"] += " " + text.strip()
+                self.rec.candidate("criteri", [n])
+                current["testo"] += " " + text.strip()
                 current["line_end"] = n
             else:
                 current = None
-        declared, d0, d1 = self.text.find(r"a\s+partire\s+da\s+(\d+)\s+criteri")
-        self._check("criteria-count", "Numero dei criteri", _int(declared), len(rows), d0,
-                    rows[-1]["line_end"] if rows else d1, "criteri elencati diversi dai dichiarati")
-        nums = [r["number"] for r in rows]
-        self._check("criteria-sequence", "Numerazione dei criteri", f"1..{len(nums)}", nums,
-                    rows[0]["line_start"] if rows else None, rows[-1]["line_end"] if rows else None,
-                    "numerazione non consecutiva", ok=nums == list(range(1, len(nums) + 1)))
+        declared = self.find(r"a\s+partire\s+da\s+(\d+)\s+criteri")
+        self.rec.check("criteria-count", "Numero dei criteri", _int(declared), len(rows),
+                       lines=(_lines(declared)[0], rows[-1]["line_end"] if rows
+                              else _lines(declared)[1]),
+                       explanation="criteri elencati diversi dai dichiarati")
+        span = (rows[0]["line_start"], rows[-1]["line_end"]) if rows else None
+        self.rec.sequence("criteria-sequence", "Numerazione dei criteri", [r["n"] for r in rows],
+                          span, "numerazione non consecutiva")
         return Table("criteri", "Criteri di individuazione delle aree interne",
                      "I criteri con cui, a partire dall'indice di fragilità, sono state create le "
                      "aree interne.",
-                     [{"name": "number", "type": "integer", "title": "Numero",
-                       "constraints": {"required": True, "unique": True}},
-                      {"name": "code", "type": "string", "title": "Codice nella slide"},
-                      {"name": "text", "type": "string", "title": "Criterio"}],
-                     rows, primary_key=["number"], lines_in=lines)
+                     [field("n", "integer", "Numero", required=True, unique=True),
+                      field("codice", "string", "Codice nella slide"),
+                      field("testo", "string", "Criterio")],
+                     rows, primary_key=["n"])
 
     def _indicatori(self) -> Table:
-        rows = []
-        for n, text in self.doc.numbered():
-            m = _INDICATOR.match(text)
-            if m:
-                rows.append({"family": m.group(1), "indicators": int(m.group(2)),
-                             **provenance(self.doc.id, n)})
-        declared, d0, d1 = self.text.find(r"composto\s+da\s+(\d+)\s+indicatori")
-        self._check("indicators-sum", "Somma degli indicatori per famiglia = indicatori "
-                    "dell'indice di fragilità", _int(declared),
-                    sum(r["indicators"] for r in rows), rows[0]["line_start"] if rows else d0,
-                    d1, "la somma per famiglia differisce dal totale dichiarato")
-        self._fact("Indicatori dell'indice di fragilità territoriale", _int(declared),
-                   "indicatori", d0, d1)
+        rows = [{"famiglia": m.group(1), "indicatori": int(m.group(2)),
+                 **provenance(self.doc.id, n)}
+                for n, text in self.doc.numbered() if (m := _INDICATOR.match(text))]
+        declared = self.find(r"composto\s+da\s+(\d+)\s+indicatori")
+        d0, d1 = _lines(declared)
+        self.rec.check("indicators-sum", "Somma degli indicatori per famiglia = indicatori "
+                       "dell'indice di fragilità", _int(declared),
+                       sum(r["indicatori"] for r in rows),
+                       lines=(rows[0]["line_start"] if rows else d0, d1),
+                       explanation="la somma per famiglia differisce dal totale dichiarato")
+        self.rec.fact("Indicatori dell'indice di fragilità territoriale", _int(declared),
+                      "indicatori", (d0, d1))
         return Table("indicatori", "Indicatori dell'indice di fragilità territoriale",
                      "Le famiglie di indicatori dell'indice e quanti indicatori ne fanno parte.",
-                     [{"name": "family", "type": "string", "title": "Famiglia di indicatori",
-                       "constraints": {"required": True, "unique": True}},
-                      {"name": "indicators", "type": "integer", "title": "Indicatori",
-                       "constraints": {"minimum": 0}}],
-                     rows, primary_key=["family"], lines_in=len(rows))
+                     [field("famiglia", "string", "Famiglia di indicatori", required=True,
+                            unique=True),
+                      field("indicatori", "integer", "Indicatori", minimum=0)],
+                     rows, primary_key=["famiglia"])
 
     def _risorse(self, n_areas: int) -> Table:
-        rows, lines = [], 0
+        rows: list[dict] = []
         for n, text in self.doc.numbered():
             m = _RESOURCE.match(text)
             note = _NOTE.match(text)
             if m:
-                lines += 1
+                self.rec.candidate("risorse", [n])
                 try:
-                    mln = parse_it_number(m.group(1))
+                    mln = number(m.group(1))
                 except ValueError as e:
-                    self._reject(n, str(e), "risorse")
+                    self.rec.reject("risorse", n, str(e))
                     continue
-                rows.append({"fund": m.group(2), "amount_mln": mln,
-                             "amount_eur": int(mln * MLN), "amount_written": f"{m.group(1)} mln €",
-                             "note": None, **provenance(self.doc.id, n)})
+                rows.append({"fondo": m.group(2), "importo_mln": mln,
+                             "importo": int(mln * MLN), "importo_come_scritto":
+                             f"{m.group(1)} mln €", "nota": None,
+                             **provenance(self.doc.id, n)})
             elif note and rows and rows[-1]["line_end"] == n - 1:
-                lines += 1
-                rows[-1]["note"] = note.group(1)
+                self.rec.candidate("risorse", [n])
+                rows[-1]["nota"] = note.group(1)
                 rows[-1]["line_end"] = n
-        total_eur = sum(r["amount_eur"] for r in rows)
-        first = rows[0]["line_start"] if rows else None
-        total, t0, t1 = self.text.find(r"TOTALE\s*\n\s*([\d.]+)\s*€")
-        declared = int(parse_it_number(total.group(1))) if total else None
-        self._check("resources-total", "Somma delle risorse per fondo = totale (euro)",
-                    declared, total_eur, first, t1, "la somma per fondo differisce dal totale")
-        inv, i0, i1 = self.text.find(r"(\d+(?:,\d+)?)\s*MLN\s*€\s*\n\s*investimento\s+complessivo")
-        inv_eur = int(parse_it_number(inv.group(1)) * MLN) if inv else None
-        self._check("resources-investment", "Somma delle risorse per fondo = investimento "
-                    "complessivo (mln €)", inv_eur, total_eur, first, i1,
-                    "la somma per fondo differisce dall'investimento complessivo")
-        per, p0, p1 = self.text.find(r"(\d+(?:,\d+)?)\s*MLN\s*€\s*\n\s*PER\s+AREA")
-        per_eur = int(parse_it_number(per.group(1)) * MLN) if per else None
-        share = Decimal(total_eur) / n_areas if n_areas else None
-        if share is not None:
-            share = int(share) if share == share.to_integral_value() else float(round(share, 2))
-        self._check("resources-per-area", "Risorse per area = totale / numero delle aree",
-                    per_eur, share, p0, p1, "il totale diviso per le aree non dà la cifra per area")
-        self._fact("Risorse totali", declared, "euro", t0, t1)
-        self._fact("Risorse per area", per_eur, "euro", p0, p1)
+        self._check_risorse(rows, n_areas)
         return Table("risorse", "Risorse per fondo",
                      "Le risorse integrate della strategia, per fondo, come stampate nelle "
                      "slide (in milioni di euro) e in euro.",
-                     [{"name": "fund", "type": "string", "title": "Fondo",
-                       "constraints": {"required": True, "unique": True}},
-                      {"name": "amount_mln", "type": "number", "title": "Importo (mln €)"},
-                      {"name": "amount_eur", "type": "integer", "title": "Importo (€)"},
-                      {"name": "amount_written", "type": "string", "title": "Importo come scritto"},
-                      {"name": "note", "type": "string", "title": "Nota"}],
-                     rows, primary_key=["fund"], lines_in=lines)
+                     [field("fondo", "string", "Fondo", required=True, unique=True),
+                      field("importo_mln", "number", "Importo (mln €)"),
+                      field("importo", "integer", "Importo (€)"),
+                      field("importo_come_scritto", "string", "Importo come scritto"),
+                      field("nota", "string", "Nota")],
+                     rows, primary_key=["fondo"])
+
+    def _check_risorse(self, rows: list[dict], n_areas: int) -> None:
+        rec = self.rec
+        total_eur = sum(r["importo"] for r in rows)
+        first = rows[0]["line_start"] if rows else None
+        total = self.find(r"TOTALE\s*\n\s*([\d.]+)\s*€")
+        declared = int(number(total.group(1))) if total else None
+        rec.check("resources-total", "Somma delle risorse per fondo = totale (euro)", declared,
+                  total_eur, lines=(first, _lines(total)[1]),
+                  explanation="la somma per fondo differisce dal totale")
+        inv = self.find(r"(\d+(?:,\d+)?)\s*MLN\s*€\s*\n\s*investimento\s+complessivo")
+        rec.check("resources-investment", "Somma delle risorse per fondo = investimento "
+                  "complessivo (mln €)", int(number(inv.group(1)) * MLN) if inv else None,
+                  total_eur, lines=(first, _lines(inv)[1]),
+                  explanation="la somma per fondo differisce dall'investimento complessivo")
+        per = self.find(r"(\d+(?:,\d+)?)\s*MLN\s*€\s*\n\s*PER\s+AREA")
+        per_eur = int(number(per.group(1)) * MLN) if per else None
+        share = Decimal(total_eur) / n_areas if n_areas else None
+        if share is not None:
+            share = int(share) if share == share.to_integral_value() else float(round(share, 2))
+        rec.check("resources-per-area", "Risorse per area = totale / numero delle aree",
+                  per_eur, share, lines=_lines(per),
+                  explanation="il totale diviso per le aree non dà la cifra per area")
+        rec.fact("Risorse totali", declared, "euro", _lines(total))
+        rec.fact("Risorse per area", per_eur, "euro", _lines(per))
 
     def _pilastri(self) -> Table:
         rows = []
         for n, text in self.doc.numbered():
             m = _PILLAR.match(text)
             if m:
-                rows.append({"number": len(rows) + 1, "name": m.group(1),
+                rows.append({"n": len(rows) + 1, "nome": m.group(1),
                              **provenance(self.doc.id, n)})
-        declared, d0, d1 = self.text.find(r"\bI\s+(\d+)\s+Pilastri")
-        self._check("pillars-count", "Pilastri del Programma Regionale di Sviluppo Sostenibile",
-                    _int(declared), len(rows), rows[0]["line_start"] if rows else d0, d1,
-                    "pilastri elencati diversi dai dichiarati")
+        declared = self.find(r"\bI\s+(\d+)\s+Pilastri")
+        self.rec.check("pillars-count", "Pilastri del Programma Regionale di Sviluppo Sostenibile",
+                       _int(declared), len(rows),
+                       lines=(rows[0]["line_start"] if rows else _lines(declared)[0],
+                              _lines(declared)[1]),
+                       explanation="pilastri elencati diversi dai dichiarati")
         return Table("pilastri", "Pilastri del Programma Regionale di Sviluppo Sostenibile",
                      "I pilastri del PRSS della XII legislatura, quadro della strategia.",
-                     [{"name": "number", "type": "integer", "title": "Numero (ordine)",
-                       "constraints": {"required": True, "unique": True}},
-                      {"name": "name", "type": "string", "title": "Pilastro"}],
-                     rows, primary_key=["number"], lines_in=len(rows))
+                     [field("n", "integer", "Numero (ordine)", required=True, unique=True),
+                      field("nome", "string", "Pilastro")],
+                     rows, primary_key=["n"])
 
     # -- programme-level facts -------------------------------------------------------------
     def _facts(self):
-        t = self.text
-        m, a, b = t.find(r"classificati\s+(\d+)\s+comuni")
-        self._fact("Comuni lombardi classificati con l'indice di fragilità", _int(m), "comuni",
-                   a, b)
-        m, a, b = t.find(r"(\d+)\s+AREE\s+INTERNE\s*-\s*(\d+)\s+COMUNI")
-        self._fact("Aree interne", _int(m), "aree", a, b)
-        self._fact("Comuni delle aree interne", _int(m, 2), "comuni", a, b)
-        m, a, b = t.find(r"(\d+)\s+workshop\s+strategici")
-        self._fact("Workshop strategici", _int(m), "workshop", a, b)
-        m, a, b = t.find(r"Approvazione\s+della\s+Strategia\s*\n\s*\((DGR[^)]*)\)")
+        rec = self.rec
+        m = self.find(r"classificati\s+(\d+)\s+comuni")
+        rec.fact("Comuni lombardi classificati con l'indice di fragilità", _int(m), "comuni",
+                 _lines(m))
+        m = self.find(r"(\d+)\s+AREE\s+INTERNE\s*-\s*(\d+)\s+COMUNI")
+        rec.fact("Aree interne", _int(m), "aree", _lines(m))
+        rec.fact("Comuni delle aree interne", _int(m, 2), "comuni", _lines(m))
+        m = self.find(r"(\d+)\s+workshop\s+strategici")
+        rec.fact("Workshop strategici", _int(m), "workshop", _lines(m))
+        m = self.find(r"Approvazione\s+della\s+Strategia\s*\n\s*\((DGR[^)]*)\)")
         if m:
-            self._fact("Approvazione della Strategia", m.group(1), "atto", a, b)
-        m, a, b = t.find(r"Accordo\s+con\s+ANCI\s+Lombardia\s*\n\s*\((DGR[^)]*)\)")
+            rec.fact("Approvazione della Strategia", m.group(1), "atto", _lines(m))
+        m = self.find(r"Accordo\s+con\s+ANCI\s+Lombardia\s*\n\s*\((DGR[^)]*)\)")
         if m:
-            self._fact("Accordo con ANCI Lombardia (centri di competenza)", m.group(1).strip(),
-                       "atto", a, b)
+            rec.fact("Accordo con ANCI Lombardia (centri di competenza)", m.group(1).strip(),
+                     "atto", _lines(m))

@@ -33,22 +33,22 @@ def test_table_sizes(real):
 
 def test_areas(real):
     rows = tables(real)["aree"].rows
-    assert [(r["kind"], r["number"]) for r in rows].count(("SNAI", 1)) == 1
-    assert sum(r["kind"] == "SNAI" for r in rows) == 6
-    assert sum(r["kind"] == "regionale" for r in rows) == 8
+    assert [(r["tipo"], r["n"]) for r in rows].count(("SNAI", 1)) == 1
+    assert sum(r["tipo"] == "SNAI" for r in rows) == 6
+    assert sum(r["tipo"] == "regionale" for r in rows) == 8
     first, last = rows[0], rows[-1]
-    assert (first["area_id"], first["name"], first["line_start"]) == ("snai-1", "Valchiavenna", 71)
-    assert (rows[5]["name"], rows[5]["line_start"]) == ("Val trompia", 76)       # as written
-    assert (last["area_id"], last["name"], last["line_start"]) == (
+    assert (first["id"], first["nome"], first["line_start"]) == ("snai-1", "Valchiavenna", 71)
+    assert (rows[5]["nome"], rows[5]["line_start"]) == ("Val trompia", 76)       # as written
+    assert (last["id"], last["nome"], last["line_start"]) == (
         "regionale-8", "Lario Orientale - Valle S. Martino e Valle Imagna", 85)
-    assert "«6 Aree Snai»" in first["kind_basis"] and "riga 87" in first["kind_basis"]
+    assert "«6 Aree Snai»" in first["base_tipo"] and "riga 87" in first["base_tipo"]
 
 
 def test_criteria_wrap_onto_next_line(real):
     rows = tables(real)["criteri"].rows
-    assert [r["code"] for r in rows] == ["01", "02", "03", "04", "05", "06", "07"]
+    assert [r["codice"] for r in rows] == ["01", "02", "03", "04", "05", "06", "07"]
     c4 = rows[3]
-    assert c4["text"] == ("Adeguatezza e capacità di attuare strategie territoriali e progetti "
+    assert c4["testo"] == ("Adeguatezza e capacità di attuare strategie territoriali e progetti "
                           "integrati d’area")
     assert (c4["line_start"], c4["line_end"]) == (60, 61)
     assert tables(real)["criteri"].lines_in == 8
@@ -56,15 +56,15 @@ def test_criteria_wrap_onto_next_line(real):
 
 def test_indicators_and_resources(real):
     t = tables(real)
-    assert [(r["family"], r["indicators"]) for r in t["indicatori"].rows] == [
+    assert [(r["famiglia"], r["indicatori"]) for r in t["indicatori"].rows] == [
         ("Demografia", 7), ("Sviluppo sociale", 8), ("Sviluppo economico e povertà", 11),
         ("Sviluppo ambientale", 2), ("Patrimonio culturale e turismo", 5), ("Sicurezza", 2)]
     res = t["risorse"].rows
-    assert [(r["fund"], r["amount_mln"], r["amount_eur"]) for r in res] == [
+    assert [(r["fondo"], r["importo_mln"], r["importo"]) for r in res] == [
         ("FESR 21-27", Decimal(106), 106_000_000), ("FSE+ 21-27", Decimal(14), 14_000_000),
         ("RISORSE NAZIONALI", Decimal("12.9"), 12_900_000),
         ("RISORSE REGIONALI", Decimal("63.1"), 63_100_000)]
-    assert (res[2]["note"], res[2]["line_start"], res[2]["line_end"]) == ("Legge di Stabilità",
+    assert (res[2]["nota"], res[2]["line_start"], res[2]["line_end"]) == ("Legge di Stabilità",
                                                                           96, 97)
 
 
@@ -138,11 +138,11 @@ def slide():
 
 def test_fragment_tables(slide):
     t = tables(slide)
-    assert [r["text"] for r in t["criteri"].rows] == ["Primo criterio su due righe", "Secondo"]
-    assert [(r["area_id"], r["name"]) for r in t["aree"].rows] == [
+    assert [r["testo"] for r in t["criteri"].rows] == ["Primo criterio su due righe", "Secondo"]
+    assert [(r["id"], r["nome"]) for r in t["aree"].rows] == [
         ("snai-1", "Area Uno"), ("snai-2", "Area Due"), ("regionale-1", "Area Tre"),
         ("regionale-3", "Area Quattro")]
-    assert [(r["fund"], r["amount_eur"], r["note"]) for r in t["risorse"].rows] == [
+    assert [(r["fondo"], r["importo"], r["nota"]) for r in t["risorse"].rows] == [
         ("FESR", 10_000_000, None), ("RISORSE NAZIONALI", 2_500_000, "Legge")]
 
 

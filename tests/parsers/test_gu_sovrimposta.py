@@ -236,7 +236,7 @@ def test_matches_the_document_contradicts_are_dropped(real):
 def test_parse_is_fast():
     doc = _documents()[DOC]
     from generator.parsers import get
-    from generator.parsers.base import ParseContext
+    from generator.extract.result import ParseContext
     from generator.quality import Log
     import io
     reg = _registry()

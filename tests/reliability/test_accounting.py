@@ -46,5 +46,5 @@ def test_the_invariant_catches_a_lost_line_a_double_count_and_a_missing_lines_in
     broken.rejects.append(Reject(doc.id, lost["line_start"], "", "prova", "gruppi"))
     assert any("both published and rejected" in e for e in accounting_errors(doc, broken))
 
-    broken.datasets[0].tables[1].lines_in = None
+    broken.datasets[0].tables[1].declared_lines_in = None
     assert any("partecipanti: lines_in is not set" in e for e in accounting_errors(doc, broken))

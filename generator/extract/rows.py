@@ -1,0 +1,89 @@
+"""Rows that span several lines.
+
+Printed tables wrap a long row over two or more lines, and text extraction sometimes
+breaks a row anywhere. Two shapes cover the tables seen so far:
+
+* :func:`collect_rows` -- a row **starts** on a recognisable line (an order number and a
+  code, say) and takes the following lines until the joined text matches the row's
+  grammar ("multi-line rows");
+* :func:`label_above` -- a row's values sit on one line and its name on the lines just
+  **above** it, often set apart by a blank line ("name cell printed above its values").
+
+Lines that belong to no row go to a callback that either accepts them as structure
+(subtotals, repeated headers) or lets them be rejected; a row that never completes is
+rejected line by line. Every line touched becomes a candidate of the table.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable
+
+from .recorder import Recorder
+from .text import clean
+
+
+@dataclass
+class RawRow:
+    start: int
+    end: int
+    lines: list[int]
+    text: str
+    match: re.Match | None = None
+
+
+def collect_rows(doc, rec: Recorder, table: str, start: int, end: int,
+                 is_start: Callable[[str], bool], complete: Callable[[str], re.Match | None],
+                 on_other: Callable[[int, str], bool],
+                 on_start: Callable[[int], None] | None = None) -> list[RawRow]:
+    """Group body lines ``start..end`` into rows: a row begins on a line ``is_start``
+    accepts (``on_start(line)`` is told) and takes the following lines until
+    ``complete(text)`` matches; other lines (between complete rows) go to
+    ``on_other(line, text)``, which returns False to have them rejected."""
+    rows: list[RawRow] = []
+    cur: RawRow | None = None
+
+    def give_up(row: RawRow | None):
+        if row is not None and not row.match:
+            for ln in row.lines:
+                rec.reject(table, ln, "riga di tabella incompleta: colonne non riconosciute")
+
+    for n in range(start, end + 1):
+        t = clean(doc.line(n))
+        if not t:
+            continue
+        if is_start(t):
+            give_up(cur)
+            cur = RawRow(n, n, [n], t)
+            rec.candidate(table, [n])
+            if on_start:
+                on_start(n)
+            rows.append(cur)
+        elif cur and not cur.match:
+            cur.lines.append(n)
+            cur.end = n
+            cur.text += " " + t
+            rec.candidate(table, [n])
+        elif not on_other(n, t):
+            rec.reject(table, n, "riga non riconosciuta all'interno della tabella")
+            continue
+        if cur and not cur.match:
+            cur.match = complete(cur.text)
+    give_up(cur)
+    return [r for r in rows if r.match]
+
+
+def label_above(doc, values_line: int, stop: Callable[[str], bool],
+                max_blank: int = 1) -> int:
+    """First line of the name printed above the values on ``values_line``: walk up over at
+    most ``max_blank`` blank lines, then over non-blank lines, stopping before a blank line
+    or a line ``stop`` accepts (another row's values, the sentence introducing the table)."""
+    k = values_line - 1
+    blanks = 0
+    while k >= 1 and not doc.line(k).strip() and blanks < max_blank:
+        k -= 1
+        blanks += 1
+    top = k
+    while top - 1 >= 1 and doc.line(top - 1).strip() and not stop(doc.line(top - 1)):
+        top -= 1
+    return top
