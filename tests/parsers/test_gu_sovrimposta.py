@@ -222,7 +222,7 @@ def test_matches_the_document_contradicts_are_dropped(real):
     # line 7193 "12. Camino" in the Viterbo list: the only Camino is in Alessandria
     r = row(result, "VT", 12)
     assert (r["istat"], r["resolution_method"]) == (None, "unresolved")
-    rec = [x for x in ctx.resolutions if x.line == 7193 and x.query == "Camino"][0]
+    rec = [x for x in ctx if x.line == 7193 and x.query == "Camino"][0]
     assert rec.status == "unresolved" and "fuori dalla provincia" in rec.note
     # lines 3531-3532 "20. Gualdo", "21. Gualdo": one is misprinted, neither gets the code
     assert row(result, "MC", 20)["istat"] is None and row(result, "MC", 21)["istat"] is None
@@ -420,7 +420,7 @@ def test_bilingual_names_resolve_by_their_italian_part():
     rows = tables(result)["aliquote"].rows
     assert [(r["comune"], r["istat"]) for r in rows] == [
         ("Aldino - Aldein", "021001"), ("Andriano - Andrian", "021002")]
-    assert [r.query for r in ctx.resolutions] == ["Aldino", "Andriano"]
+    assert [r.query for r in ctx] == ["Aldino", "Andriano"]
 
 
 def test_avvertenza_is_checked_against_the_deferred_comuni():

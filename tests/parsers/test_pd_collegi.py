@@ -131,8 +131,8 @@ def test_misspellings_and_old_names(real):
     for name, (istat, method) in expected.items():
         r = one(rows, comune=name)
         assert (r["istat"], r["resolution_method"]) == (istat, method), name
-    assert not [r for r in ctx.resolutions if r.status != "resolved"]
-    assert Counter(r.method for r in ctx.resolutions) == {
+    assert not [r for r in ctx if r.status != "resolved"]
+    assert Counter(r.method for r in ctx) == {
         "normalised": 750, "fuzzy": 13, "historical": 13, "alias": 8}
 
 
@@ -355,7 +355,7 @@ def test_unresolved_name_stays_empty():
     result, ctx, _ = parse_text(FAMILY, text, meta=DATE)
     r = one(rows_of(result), comune="PAESE INVENTATO")
     assert (r["istat"], r["resolution_method"], r["istat_today"]) == (None, "unresolved", None)
-    assert [x.query for x in ctx.resolutions if x.status == "unresolved"] == ["PAESE INVENTATO"]
+    assert [x.query for x in ctx if x.status == "unresolved"] == ["PAESE INVENTATO"]
 
 
 def test_programme_facts(real):

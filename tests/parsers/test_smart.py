@@ -161,7 +161,7 @@ def test_hazard_rows(real):
 
 def test_unresolved_names(real):
     _, ctx, _ = real
-    assert {r.query for r in ctx.resolutions if r.status != "resolved"} == {
+    assert {r.query for r in ctx if r.status != "resolved"} == {
         "TERRE DI FRONTIERA", "Uggiate con Ronago", "Campospinoso Albaredo"}
 
 
@@ -186,7 +186,7 @@ def test_failed_checks_and_warnings_are_documented(real):
     known = yaml.safe_load((paths.KNOWN_DEFECTS / f"{DOC}.yaml").read_text(encoding="utf-8"))
     assert {d["id"] for d in known["checks"]} == {c.id for c in result.checks if not c.passed}
     # the build turns each unresolved resolution into an "unresolved-name" warning
-    unresolved = {"unresolved-name"} if any(not r.istat for r in ctx.resolutions) else set()
+    unresolved = {"unresolved-name"} if any(not r.istat for r in ctx) else set()
     assert {d["code"] for d in known["problems"]} == {p.code for p in log.problems} | unresolved
 
 

@@ -3,7 +3,6 @@
 One parser for the family; the bulletin's parts live in sibling modules:
 
 * ``acts``               every act's metadata (type, date, number, title, office, lines)
-* ``fondo06``            Allegato A of the Fondo 0-6 riparto (per-comune table)
 * ``protezione_civile``  contributi protezione civile (enti locali, associazioni)
 * ``other_tables``       every other table of beneficiaries and amounts
 
@@ -28,12 +27,12 @@ class BurlParser(Parser):
 
     def parse(self, doc, ctx) -> ParseResult:
         from . import acts as acts_mod
-        from . import fondo06, other_tables, protezione_civile
+        from . import other_tables, protezione_civile
 
         result = ParseResult()
         result.acts = acts_mod.parse_acts(doc, ctx)
         result.checks += acts_mod.act_checks(doc, result.acts)
-        for part in (fondo06, protezione_civile, other_tables):
+        for part in (protezione_civile, other_tables):
             r = part.parse(doc, ctx, result.acts)
             result.datasets += r.datasets
             result.checks += r.checks

@@ -1,0 +1,109 @@
+"""Stage 2: every document read by its parser and its table specs, and proved.
+
+For each document of the manifest:
+
+1. its Python parser (``parser:`` in sources.yaml), if it has one, reads what only code can
+   (a bulletin's acts, irregular tables);
+2. its table specs (``specs:``), if any, add their tables (``generator/specs``), seeing the
+   acts the parser found;
+3. the parser's ``complete()`` step cross-checks what the specs produced;
+4. the line accounting is enforced: every candidate line of every table is published or
+   rejected (an error otherwise, which fails ``--strict``).
+
+A document with neither parser nor spec is a normal state (it still gets its page, its
+comune mentions and its candidate tables); a parser or spec that fails is reported with
+the document and the spec line, and the other documents go on. Results are cached by
+document hash, parser code and the document's spec files (``cache.py``).
+"""
+from __future__ import annotations
+
+import traceback
+from pathlib import Path
+
+from . import cache as cache_mod
+from . import specs
+from .extract.recorder import accounting_errors
+from .extract.result import ParseContext, ParseResult
+from .parsers import BROKEN as BROKEN_PARSERS
+from .parsers import get as get_parser
+from .quality import Log
+from .registry import Registry
+
+
+def doc_file(doc) -> str:
+    """How parse-stage problems name a document: ``data/sources/<file>``, the key used by
+    ``data/known-defects/`` (the same wherever the sources folder is)."""
+    return f"data/sources/{doc.path.name}"
+
+
+def parse_all(docs, reg: Registry, log: Log, cache_dir: Path | None = None):
+    """``({doc_id: ParseResult}, [ResolutionRecord])`` for the documents that have a parser
+    or a spec (the others are left out: they have no dataset)."""
+    results: dict[str, ParseResult] = {}
+    resolutions = []
+    for doc in docs:
+        hit = cache_mod.load_parse(cache_dir, doc) if cache_dir else None
+        if hit is not None:
+            res, recs, problems = hit
+            for p in problems:
+                log.replay(p)
+        else:
+            before = len(log.problems)
+            out = parse_document(doc, reg, log)
+            if out is None:
+                continue
+            res, recs = out
+            if cache_dir:
+                cache_mod.save_parse(cache_dir, doc, res, recs, log.problems[before:])
+        _collect(doc, res, recs, results, resolutions, log)
+    return results, resolutions
+
+
+def parse_document(doc, reg: Registry, log: Log):
+    """``(ParseResult, resolutions)`` of one document, or None when it has nothing to parse
+    it with or its parser cannot run."""
+    file = doc_file(doc)
+    spec_names = list(doc.meta.get("specs") or [])
+    parser = get_parser(doc.parser) if doc.parser else None
+    if doc.parser and parser is None:
+        if doc.parser in BROKEN_PARSERS:
+            log.error("parser-broken", f"parser module {doc.parser} does not import: "
+                      f"{BROKEN_PARSERS[doc.parser]}", file)
+        return None          # an unknown family is reported by the sources stage
+    if parser is None and not spec_names:
+        log.info(f"  {file}: no parser or spec yet: the document gets its page, mentions and "
+                 "candidate tables ('comuni-aperti inspect' prints starter specs)")
+        return None
+    ctx = ParseContext(reg, log, doc.id, file)
+    try:
+        res = parser.parse(doc, ctx) if parser else ParseResult()
+    except Exception as e:  # a parser bug or a layout it does not know: report, go on
+        tb = traceback.extract_tb(e.__traceback__)[-1]
+        log.error("parser-failed", f"parser {doc.parser} failed: {type(e).__name__}: {e} "
+                  f"(at {Path(tb.filename).name}:{tb.lineno})", file)
+        return None
+    for name in spec_names:
+        try:
+            specs.apply(specs.load(name), doc, ctx, res)
+        except specs.SpecError as e:
+            log.error("spec-invalid", f"{e.where}: {e.message}", file)
+        except Exception as e:  # noqa: BLE001 - an engine bug must not stop the build
+            tb = traceback.extract_tb(e.__traceback__)[-1]
+            log.error("spec-failed", f"spec {name} failed: {type(e).__name__}: {e} "
+                      f"(at {Path(tb.filename).name}:{tb.lineno})", file)
+    if parser:
+        parser.complete(doc, ctx, res)
+    for err in accounting_errors(doc, res):
+        log.error("unaccounted-lines", err, file)
+    return res, ctx.resolutions
+
+
+def _collect(doc, res: ParseResult, recs, results, resolutions, log: Log) -> None:
+    results[doc.id] = res
+    resolutions += recs
+    for r in recs:
+        if r.status != "resolved":
+            log.warning("unresolved-name", f"{r.status} comune name {r.query!r}"
+                        + (f" ({r.note})" if r.note else ""), doc_file(doc), r.line)
+    for c in res.checks:
+        c.doc_id = c.doc_id or doc.id

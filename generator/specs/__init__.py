@@ -1,0 +1,13 @@
+"""Table specs: a new document layout becomes validated data with a YAML file, not Python.
+
+``data/specs/<name>.yaml`` declares where a table is, its row grammar, its columns (with
+Table Schema metadata), the block headings, the totals line and the figures the document
+declares, and what the rows must prove; ``sources.yaml`` names the specs of a document
+(``specs: [name, ...]``). The engine (:mod:`.engine`) turns document + spec into tables
+with provenance and checks, exactly as a hand-written parser does, on the same toolkit
+(``generator/extract``). The guide is ``docs/writing-a-spec.md``.
+"""
+from .engine import apply
+from .load import Spec, SpecError, load
+
+__all__ = ["apply", "load", "Spec", "SpecError"]

@@ -1,0 +1,557 @@
+"""The spec engine: a document and a table spec in, a validated table with provenance out.
+
+For each table of a spec (``docs/writing-a-spec.md`` is the reader's guide) the engine
+
+1. **finds** the table: the line that opens it (``region.start``, a column-header block
+   ``region.header``), where it ends (``end``, ``end_at``, the printed totals line, the
+   end of the act it belongs to), which printing to use when it is printed several times
+   (``occurrence``); or, with ``rows_only``, every run of rows;
+2. **classifies** every line of the region: blank, page furniture (``skip``), a repeated
+   column header, a block heading (``headings``: a province heading sets the province of
+   the rows below it), the totals line, or a *candidate*: a line that must end up in a
+   published row or rejected with its reason;
+3. **reads rows** with the row grammar (``row.cells``: a sequence of typed cells, or
+   ``row.pattern``: a regular expression with named groups), joining lines when a row
+   spans several (``row.start``) or taking a name printed above the values
+   (``row.label_above``); every cell is read by its type (``generator/extract/cells.py``);
+4. **builds columns** (``columns``): from a cell, computed (``value``), classified by the
+   words of another column (``classify``), the comune split from the end of a cell
+   (``split_comune``), a comune resolved to its ISTAT code (``resolution``), with the
+   natural persons masked (``privacy``);
+5. **proves** the table: the printed totals line, figures the act declares in prose
+   (``declared``), the named checks (``checks``), a fund split by shares (``riparto``);
+6. adds **provenance** to every row: document, act (the act whose lines hold the row),
+   first and last line.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from ..extract import cells
+from ..extract.blocks import province_of_heading
+from ..extract.fields import COMUNE_FK, NO_RESOLUTION, RESOLUTION_FIELDS, provenance, \
+    resolution_fields
+from ..extract.persons import PERSONA_FISICA, PERSONA_GIURIDICA, Pseudonyms, subject_kind
+from ..extract.recorder import Recorder
+from ..extract.result import Act, Dataset, ParseResult, Table, act_at
+from ..extract.rows import label_above
+from ..extract.text import Prose, clean, is_page_header, join_wrapped
+from . import riparto as riparto_mod
+from .expr import evaluate
+from .load import Spec, SpecError
+
+_OPERATIVE = re.compile(r"^\s*(DECRETA|DELIBERA|DETERMINA|ORDINA)\s*$")
+
+
+@dataclass
+class RawRow:
+    """A row as read: its lines and its cells (printed text, by cell name)."""
+    start: int
+    end: int
+    lines: list[int]
+    text: str
+    cells: dict = field(default_factory=dict)
+    context: dict = field(default_factory=dict)     # block heading values (province ...)
+
+
+@dataclass
+class Region:
+    start: int                  # first line of the table (after its title)
+    end: int                    # last line
+    title_line: int | None
+    header: tuple[int, int] | None = None
+
+
+def apply(spec: Spec, doc, ctx, result: ParseResult) -> None:
+    """Run every table of ``spec`` on ``doc``, adding them to the spec's dataset."""
+    rec = Recorder(doc)
+    ds = _dataset(spec, doc, result)
+    for t in spec.tables:
+        table = TableRun(spec, t, doc, ctx, result.acts, rec).run()
+        if table is not None:
+            if ds not in result.datasets:
+                result.datasets.append(ds)
+            ds.tables.append(table)
+            result.private += table_private(table)
+            if "{act}" in ds.description and table.rows:
+                ds.description = _fill(ds.description, doc,
+                                       act_at(result.acts, table.rows[0]["line_start"]))
+    rec.finish(result)
+
+
+def table_private(table: Table) -> list[tuple[int, int]]:
+    return sorted({(r["line_start"], r["line_end"]) for r in table.rows
+                   if r.get("soggetto") == PERSONA_FISICA or r.get("_person")})
+
+
+def _dataset(spec: Spec, doc, result: ParseResult) -> Dataset:
+    d = spec.dataset
+    ds = result.dataset(d["name"])
+    if ds is not None:
+        return ds
+    if not d.get("title"):
+        raise SpecError(spec.where(d), f"dataset {d['name']!r} is declared neither here (give "
+                        "it `title` and `description`) nor by the document's parser")
+    description = " ".join(str(d.get("description", "")).split())
+    ds = Dataset(d["name"], d["title"], description.replace(
+                     "{official_reference}", str(doc.meta.get("official_reference", doc.id))),
+                 [], programme=d.get("programme", d["name"]),
+                 keywords=list(d.get("keywords") or []), views=dict(d.get("views") or {}))
+    if d.get("themes"):
+        ds.views["themes"] = list(d["themes"])
+    return ds           # added to the result with its first table
+
+
+def _fill(text: str, doc, act: Act | None) -> str:
+    """``{act}`` and ``{official_reference}`` in a description."""
+    label = (f"{act.type} {cells.italian_date(act.date)} n. {act.number}" if act
+             else "il documento")
+    return " ".join(str(text).split()).replace("{act}", label).replace(
+        "{official_reference}", str(doc.meta.get("official_reference", doc.id)))
+
+
+class TableRun:
+    """One table of a spec on one document."""
+
+    def __init__(self, spec: Spec, t: dict, doc, ctx, acts: list[Act], rec: Recorder):
+        self.spec, self.t, self.doc, self.ctx, self.acts, self.rec = spec, t, doc, ctx, acts, rec
+        self.name = t["name"]
+        self.prefix = t.get("id_prefix", self.name)
+        self.row_rx = _row_regex(spec, t["row"])
+        self.header_blocks: list[tuple[int, int, str]] = []
+        self.totals: tuple[int, list[Decimal]] | None = None
+        self.row_starts: list[int] = []
+        self.declared: dict[str, tuple[Any, int | None]] = {}
+        self.skipped: Counter = Counter()        # structure lines skipped, by kind
+        rec.candidate(self.name, [])         # the table is this recorder's to account for
+
+    # -- 1. find -----------------------------------------------------------------------------
+    def run(self) -> Table | None:
+        regions = self.locate()
+        if not regions:
+            self.ctx.warn("spec-table-not-found", f"spec {self.spec.name}: table {self.name} "
+                          "not found in the document (region.start / region.header match no "
+                          "line)")
+            return None
+        occ = self.t["region"].get("occurrence", "first")
+        chosen = regions[-1] if occ == "last" else regions[0] if occ in ("first", "all") \
+            else regions[int(occ) - 1]
+        self.region = chosen
+        raws = self.read(chosen)
+        self.find_declared(chosen)
+        rows = self.build(raws)
+        if self.t.get("riparto"):
+            riparto_mod.run(self, rows, raws)
+        self.prove(rows, regions, chosen, raws)
+        return self.table(rows, chosen)
+
+    def locate(self) -> list[Region]:
+        reg = self.t["region"]
+        lines = self.doc.lines
+        if reg.get("rows_only"):
+            return self._row_runs()
+        starts: list[int] = []
+        if reg.get("start"):
+            rx = re.compile(reg["start"])
+            starts = [n for n, text in self.doc.numbered() if rx.search(text.replace("\xa0", " "))]
+        elif reg.get("header"):
+            starts = [n for n in range(1, len(lines) + 1) if self._header_at(n)]
+            starts = starts[:1] if reg.get("occurrence", "first") == "first" else starts
+        out = []
+        for s in starts:
+            title = s if reg.get("start") else None
+            first = s + 1 if reg.get("start") else s
+            out.append(Region(first, self._end_of(s), title))
+        return out
+
+    def _end_of(self, start: int) -> int:
+        reg = self.t["region"]
+        end = len(self.doc.lines)
+        if reg.get("within", "act" if self.acts else "document") == "act":
+            a = act_at(self.acts, start)
+            end = a.line_end if a else end
+        if reg.get("max_lines"):
+            end = min(end, start + reg["max_lines"])
+        for key, inclusive in (("end", False), ("end_at", True)):
+            if reg.get(key):
+                rx = re.compile(reg[key])
+                for n in range(start + 1, end + 1):
+                    if rx.search(self.doc.line(n).replace("\xa0", " ")):
+                        end = n if inclusive else n - 1
+                        break
+        return end
+
+    def _header_at(self, n: int) -> tuple[int, str] | None:
+        """``(last line, text)`` of a column-header block starting at line ``n``."""
+        h = self.t["region"].get("header")
+        if not h or not re.search(h["start"], self.doc.line(n)):
+            return None
+        last = min(len(self.doc.lines), n + h.get("max_lines", 60))
+        for k in range(n, last + 1):
+            if re.search(h["end"], self.doc.line(k)):
+                text = clean(" ".join(self.doc.lines[n - 1:k]))
+                if all(w in text for w in h.get("must_contain", [])):
+                    return k, text
+                return None
+        return None
+
+    def _row_runs(self) -> list[Region]:
+        """``rows_only``: every run of value lines separated only by their labels and blanks."""
+        hits = [n for n, t in self.doc.numbered() if self.row_rx.match(t.replace("\xa0", " "))]
+        runs: list[list[int]] = []
+        for n in hits:
+            if runs and all(not self.doc.line(k).strip() or not self._stops(self.doc.line(k))
+                            for k in range(runs[-1][-1] + 1, n)) and \
+                    self._label_top(n) > runs[-1][-1]:
+                gap_blank = all(not self.doc.line(k).strip()
+                                for k in range(runs[-1][-1] + 1, self._label_top(n)))
+                if gap_blank:
+                    runs[-1].append(n)
+                    continue
+            runs.append([n])
+        return [Region(self._label_top(r[0]), r[-1], None) for r in runs]
+
+    def _stops(self, text: str) -> bool:
+        return bool(self.row_rx.match(text.replace("\xa0", " "))) or text.rstrip().endswith(":")
+
+    def _label_top(self, n: int) -> int:
+        return label_above(self.doc, n, self._stops, max_blank=None)
+
+    # -- 2-3. classify and read -----------------------------------------------------------------
+    def read(self, region: Region) -> list[RawRow]:
+        if self.t["region"].get("rows_only"):
+            return self._read_label_rows(region)
+        raws: list[RawRow] = []
+        cur: RawRow | None = None
+        context: dict = {}
+        n = region.start
+        multiline = self.t["row"].get("start")
+        while n <= region.end:
+            text = self.doc.line(n)
+            hb = self._header_at(n) if self.t["region"].get("header") else None
+            if hb:
+                cur = self._close(cur, raws)
+                self.header_blocks.append((n, hb[0], hb[1]))
+                self.skipped["intestazione di colonna"] += sum(
+                    1 for k in range(n, hb[0] + 1) if self.doc.line(k).strip())
+                n = hb[0] + 1
+                continue
+            kind = self._classify(n, text, context)
+            if kind in ("skip", "heading", "totals"):
+                self.skipped[kind] += 1
+            if kind == "totals":
+                cur = self._close(cur, raws)
+                break
+            if kind == "candidate":
+                cur = self._take(n, text, cur, raws, context, multiline)
+            elif kind == "heading":
+                cur = self._close(cur, raws)
+            n += 1
+        self._close(cur, raws)
+        return [r for r in raws if r.cells]
+
+    def _classify(self, n: int, text: str, context: dict) -> str:
+        t = clean(text)
+        if not t:
+            return "blank"
+        for rule in self.t.get("skip") or []:
+            if rule == "page_header" and is_page_header(text):
+                return "skip"
+            if isinstance(rule, dict) and re.search(rule["match"], text):
+                return "skip"
+        tot = self.t.get("totals")
+        if tot and re.search(tot["match"], t):
+            rest = re.sub(tot["match"], "", t, count=1)
+            self.totals = (n, [cells.amount(c) for c in re.findall(cells.AMTE, rest)])
+            return "totals"
+        h = self.t.get("headings")
+        if h:
+            value = self._heading(t, h)
+            if value is not None:
+                context[h.get("column", "provincia")] = value
+                context["_heading_line"] = n
+                return "heading"
+        return "candidate"
+
+    def _heading(self, t: str, h: dict) -> str | None:
+        if h.get("match"):
+            m = re.search(h["match"], t)
+            if not m:
+                return None
+            name = m.group(1) if m.groups() else m.group(0)
+            return province_of_heading(name, self.ctx.registry, uppercase_only=False) \
+                if h.get("province") else name.strip()
+        if h.get("province"):
+            return province_of_heading(t, self.ctx.registry)
+        return None
+
+    def _take(self, n, text, cur, raws, context, multiline) -> RawRow | None:
+        self.rec.candidate(self.name, [n])
+        if multiline:
+            if re.search(multiline, text):
+                self._close(cur, raws)
+                self.row_starts.append(n)
+                cur = RawRow(n, n, [n], clean(text), context=dict(context))
+                raws.append(cur)
+            elif cur is not None and not cur.cells:
+                cur.lines.append(n)
+                cur.end = n
+                cur.text += " " + clean(text)
+            else:
+                self.rec.reject(self.name, n, "riga non riconosciuta all'interno della tabella")
+                return cur
+            m = self.row_rx.match(cur.text)
+            if m:
+                cur.cells = {k: v for k, v in m.groupdict().items()}
+                return None
+            return cur
+        self.row_starts.append(n)
+        m = self.row_rx.match(text)
+        if not m:
+            self.rec.reject(self.name, n, "riga non riconosciuta: le celle non corrispondono "
+                            "alla grammatica della riga")
+            return None
+        raws.append(RawRow(n, n, [n], text, dict(m.groupdict()), dict(context)))
+        return None
+
+    def _close(self, cur: RawRow | None, raws: list[RawRow]) -> None:
+        if cur is not None and not cur.cells:
+            for ln in cur.lines:
+                self.rec.reject(self.name, ln, "riga di tabella incompleta: colonne non "
+                                "riconosciute")
+        return None
+
+    def _read_label_rows(self, region: Region) -> list[RawRow]:
+        out = []
+        for n in range(region.start, region.end + 1):
+            text = self.doc.line(n).replace("\xa0", " ")
+            m = self.row_rx.match(text)
+            if not m:
+                continue
+            top = self._label_top(n)
+            label = join_wrapped([self.doc.line(k) for k in range(top, n)])
+            self.rec.candidate(self.name, range(top, n + 1))
+            self.row_starts.append(top)
+            label_cell = self.t["row"]["label_above"].get("cell", "nome")
+            out.append(RawRow(top, n, list(range(top, n + 1)), text,
+                              {label_cell: label, **m.groupdict()}))
+        return out
+
+    # -- 4. columns ----------------------------------------------------------------------------
+    def build(self, raws: list[RawRow]) -> list[dict]:
+        rows = []
+        names = Pseudonyms()
+        for raw in raws:
+            try:
+                row = self._columns(raw)
+            except (cells.CellError, SpecError) as e:
+                for ln in raw.lines:
+                    self.rec.reject(self.name, ln, f"cella non valida: {e}")
+                continue
+            if row is None:
+                continue
+            self._privacy(row, names, raw)
+            self._resolve(row, raw)
+            act = act_at(self.acts, raw.start)
+            row.update(provenance(self.doc.id, raw.start, raw.end, act.id if act else ""))
+            rows.append(row)
+        return rows
+
+    def _cell(self, raw: RawRow, name: str, index: int | None = None):
+        spec_cell = self._cell_specs().get(name)
+        printed = raw.cells.get(name)
+        if printed is None:
+            return raw.context.get(name)
+        typ = spec_cell.get("type", "text") if spec_cell else "text"
+        if spec_cell and spec_cell.get("repeat"):
+            frag = spec_cell.get("pattern") or cells.TYPES[typ].pattern
+            values = [cells.read(typ, p) for p in re.findall(f"(?:{frag})(?=\\s|$)", printed)]
+            return values if index is None else (values[index] if index < len(values) else None)
+        return cells.read(typ, printed) if typ in cells.TYPES else clean(printed)
+
+    def _cell_specs(self) -> dict:
+        out = {}
+        for c in self.t["row"].get("cells") or []:
+            name, body = (c, "text") if isinstance(c, str) else next(iter(c.items()))
+            out[name] = {"type": body} if isinstance(body, str) else dict(body or {})
+        return out
+
+    def _columns(self, raw: RawRow) -> dict | None:
+        row: dict = {}
+        for c in self.t["columns"]:
+            name = c.get("name")
+            if not name:
+                continue
+            if "split_comune" in c:
+                self._split_comune(c, row, raw)
+            elif "classify" in c:
+                row[name] = _classify(c["classify"], row.get(c["classify"]["from"]))
+            elif "province_of_code" in c:
+                code = str(raw.cells.get(c["province_of_code"]) or "")
+                row[name] = self._province_codes().get(code[:3])
+            elif "value" in c:
+                row[name] = evaluate(str(c["value"]), lambda k: row.get(k, raw.cells.get(k)))
+            elif c.get("from", name) in raw.cells or c.get("from", name) in raw.context:
+                row[name] = self._cell(raw, c.get("from", name), c.get("index"))
+            else:
+                row[name] = c.get("default")
+            if c.get("type") == "integer" and isinstance(row[name], Decimal):
+                row[name] = int(row[name])
+        return row
+
+    def _province_codes(self) -> dict[str, str]:
+        return {p["code"]: s for s, p in self.ctx.registry.provinces.items()}
+
+    def _split_comune(self, c: dict, row: dict, raw: RawRow) -> None:
+        """``split_comune: {from: cell, province: column, rest: column}``: the comune is
+        the end of the cell -- after the last run of NBSP-joined words when the printer
+        marked the cells that way, else the longest tail naming a comune of the province."""
+        sc = c["split_comune"]
+        middle = raw.cells.get(sc["from"]) or ""
+        province = row.get(sc.get("province", "provincia"))
+        parts = [p for p in middle.split(" ") if p.strip("\xa0 ")]
+        if len(parts) == 2:
+            row[sc["rest"]], row[c["name"]] = clean(parts[0]), clean(parts[1])
+            return
+        words = clean(middle).split()
+        for k in range(min(len(words) - 1, 6), 0, -1):
+            cand = " ".join(words[-k:])
+            r = self.ctx.registry.resolve(cand, province=province, fuzzy=False)
+            if r.ok and self.ctx.registry.get(r.istat).province_sigla == province:
+                row[sc["rest"]], row[c["name"]] = " ".join(words[:-k]), cand
+                return
+        raise SpecError("", "confine tra nome e comune non determinabile")
+
+    def _privacy(self, row: dict, names: Pseudonyms, raw: RawRow) -> None:
+        p = self.t.get("privacy")
+        if not p:
+            return
+        default = PERSONA_GIURIDICA if p.get("default") == PERSONA_GIURIDICA else PERSONA_FISICA
+        kind = subject_kind(row.get(p["name"]) or "", row.get(p["fiscal_code"]), default)
+        if p.get("kind_column"):
+            row[p["kind_column"]] = kind
+        if kind == PERSONA_FISICA:
+            row[p["name"]] = names.label(row.get(p["fiscal_code"]) or f"riga {raw.start}")
+            for col in p.get("clear") or []:
+                row[col] = None
+            row["_person"] = True
+
+    def _resolve(self, row: dict, raw: RawRow) -> None:
+        for c in self.t["columns"]:
+            res = c.get("resolution")
+            if not res:
+                continue
+            name = row.get(res["name"])
+            when = res.get("when")
+            if not name or row.get("_person") or (when and not evaluate(when, row.get)):
+                row.update(NO_RESOLUTION)
+                continue
+            province = row.get(res.get("province", "provincia"))
+            r = self.ctx.resolve(name, raw.start, province=province)
+            row.update(resolution_fields(r))
+
+    # -- 5. prove ------------------------------------------------------------------------------
+    def find_declared(self, region: Region) -> None:
+        for name, d in (self.t.get("declared") or {}).items():
+            prose = self._scope(d.get("in", "act"), region)
+            found = prose.find(d["find"], last=d.get("pick") == "last") if prose else None
+            if found is None:
+                self.declared[name] = (None, None)
+                continue
+            printed = found.group(d.get("group", 1))
+            self.declared[name] = (cells.read(d.get("type", "amount"), printed), found.line)
+
+    def _scope(self, scope: str, region: Region) -> Prose | None:
+        lines = self.doc.lines
+        act = act_at(self.acts, region.title_line or region.start)
+        a0, a1 = (act.line_start, act.line_end) if act else (1, len(lines))
+        if scope == "document":
+            return Prose(lines)
+        if scope == "act":
+            return Prose(lines, a0, a1)
+        if scope == "before_table":
+            return Prose(lines, a0, (region.title_line or region.start) - 1)
+        if scope == "operative":
+            op = next((n for n in range(a0, a1 + 1) if _OPERATIVE.match(lines[n - 1])), a0)
+            return Prose(lines, op, a1)
+        if scope == "table":
+            return Prose(lines, region.start, region.end)
+        if scope == "header" and self.header_blocks:
+            first, last, _ = self.header_blocks[0]
+            return Prose(lines, first, last)
+        return None
+
+    def figure(self, name: str):
+        if name not in self.declared:
+            raise SpecError(self.spec.where(self.t), f"table {self.name}: figure {name!r} is "
+                            f"not declared (declared: {', '.join(self.declared) or 'none'})")
+        return self.declared[name][0]
+
+    def prove(self, rows: list[dict], regions: list[Region], chosen: Region,
+              raws: list[RawRow]) -> None:
+        from .checks import run_checks
+        run_checks(self, rows, regions, chosen, raws)
+
+    # -- 6. the table ----------------------------------------------------------------------------
+    def table(self, rows: list[dict], region: Region) -> Table:
+        fields, has_resolution = [], False
+        for c in self.t["columns"]:
+            if c.get("resolution"):
+                fields += [dict(f) for f in RESOLUTION_FIELDS]
+                has_resolution = True
+                continue
+            fields.append(_field(c, self._cell_specs()))
+        for r in rows:
+            r.pop("_person", None)
+        act = act_at(self.acts, region.title_line or region.start)
+        return Table(self.name, self.t["title"], _fill(self.t["description"], self.doc, act),
+                     fields, rows, primary_key=list(self.t.get("primary_key") or []) or None,
+                     foreign_keys=[COMUNE_FK] if has_resolution else [])
+
+
+def _classify(spec: dict, value) -> Any:
+    if value is None:
+        return spec.get("default")
+    for rule in spec.get("rules") or []:
+        if re.search(rule["match"], str(value), re.I):
+            return rule["value"]
+    return spec.get("default")
+
+
+def _field(c: dict, cell_specs: dict) -> dict:
+    src = cell_specs.get(c.get("from", c["name"]), {})
+    typ = c.get("type") or cells.TYPES.get(src.get("type", "text"), cells.TYPES["text"]).schema_type
+    f: dict[str, Any] = {"name": c["name"], "type": typ, "title": c.get("title", c["name"])}
+    if c.get("description"):
+        f["description"] = " ".join(str(c["description"]).split())
+    cons = {k: c[k] for k in ("required", "unique", "minimum", "enum", "pattern") if k in c}
+    if cons:
+        f["constraints"] = cons
+    return f
+
+
+def _row_regex(spec: Spec, row: dict) -> re.Pattern:
+    """The row grammar as one regular expression (``cells`` compiled, or ``pattern``)."""
+    if row.get("pattern"):
+        return re.compile(row["pattern"])
+    parts = []
+    for c in row["cells"]:
+        name, body = (c, "text") if isinstance(c, str) else next(iter(c.items()))
+        body = {"type": body} if isinstance(body, str) else dict(body or {})
+        frag = body.get("pattern") or cells.TYPES[body.get("type", "text")].pattern
+        rep = str(body.get("repeat", ""))
+        if rep:
+            lo, _, hi = rep.partition("-") if "-" in rep else (rep.rstrip("+"), "", "" if
+                                                               rep.endswith("+") else rep)
+            lo = int(lo or 1)
+            tail = f"{{{lo - 1},{int(hi) - 1 if hi else ''}}}"
+            frag = f"(?:{frag})(?:\\s+(?:{frag})){tail}"
+        group = f"(?P<{name}>{frag})"
+        parts.append(f"(?:\\s+{group})?" if body.get("optional") else f"\\s+{group}")
+    body = "".join(parts)
+    body = body[3:] if body.startswith("\\s+") else body
+    return re.compile(rf"^\s*{body}\s*$")
