@@ -92,7 +92,12 @@ def parse_document(doc, reg: Registry, log: Log):
             log.error("spec-failed", f"spec {name} failed: {type(e).__name__}: {e} "
                       f"(at {Path(tb.filename).name}:{tb.lineno})", file)
     if parser:
-        parser.complete(doc, ctx, res)
+        try:
+            parser.complete(doc, ctx, res)
+        except Exception as e:  # noqa: BLE001 - as for parse: report, go on
+            tb = traceback.extract_tb(e.__traceback__)[-1]
+            log.error("parser-failed", f"parser {doc.parser} (complete step) failed: "
+                      f"{type(e).__name__}: {e} (at {Path(tb.filename).name}:{tb.lineno})", file)
     for err in accounting_errors(doc, res):
         log.error("unaccounted-lines", err, file)
     return res, ctx.resolutions

@@ -29,12 +29,16 @@ def parse_real(doc_id: str):
 def parse_text(family: str | None, text: str, doc_id: str = "fixture", meta: dict | None = None,
                specs: list[str] | None = None):
     """Parse a crafted fragment as if it were a vendored document of ``family`` (a parser
-    family, or None) with the table ``specs``: ``(result, resolutions, log)``."""
+    family, or None) with the table ``specs`` (default: those of the family's vendored
+    document): ``(result, resolutions, log)``."""
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
+    if specs is None:       # as the family's real document: the same specs
+        specs = next((d.meta.get("specs") or [] for d in _documents().values()
+                      if family and d.parser == family), [])
     doc = sources.Document(id=doc_id, path=paths.SOURCES / f"{doc_id}.txt",
-                           meta={"id": doc_id, "parser": family, "specs": specs or [],
+                           meta={"id": doc_id, "parser": family, "specs": specs,
                                  **(meta or {})},
                            text=text, sha256="", lines=lines)
     return _parse(doc)

@@ -94,12 +94,13 @@ class Recorder:
     # -- checks ------------------------------------------------------------------------
     def check(self, cid: str, description: str, declared: Any, parsed: Any,
               passed: bool | None = None, lines: tuple | None = None,
-              explanation: str = "", note: str = "") -> Check:
+              explanation: str = "", note: str = "", missing: str = "") -> Check:
         """A check. It passes when ``passed`` (default: ``declared == parsed``) and the
         declared value was found. ``explanation`` says why it failed (kept only for a
-        failure); ``note`` says how the values were obtained (kept either way)."""
+        failure); ``note`` says how the values were obtained (kept either way); ``missing``
+        explains a declared value that is absent (default: not found in the text)."""
         if declared is None:
-            ok, explanation = False, "valore dichiarato non trovato"
+            ok, explanation = False, missing or "valore dichiarato non trovato"
         else:
             ok = bool(declared == parsed if passed is None else passed)
         a, b = (tuple(lines or ()) + (None, None))[:2]

@@ -37,6 +37,9 @@ class Table:
     # rejected. None only for tables not read from a document (registry, catalogue).
     candidates: set[int] | None = None
     declared_lines_in: int | None = None     # TRANSITION: parsers not yet on the recorder
+    # figures the document declares about the table (printed totals, counts in the text):
+    # {name: (value, line)}; not published, for cross-checks between tables
+    declared: dict = field(default_factory=dict)
 
     @property
     def lines_in(self) -> int | None:

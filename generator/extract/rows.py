@@ -74,13 +74,14 @@ def collect_rows(doc, rec: Recorder, table: str, start: int, end: int,
 
 
 def label_above(doc, values_line: int, stop: Callable[[str], bool],
-                max_blank: int = 1) -> int:
+                max_blank: int | None = 1) -> int:
     """First line of the name printed above the values on ``values_line``: walk up over at
-    most ``max_blank`` blank lines, then over non-blank lines, stopping before a blank line
-    or a line ``stop`` accepts (another row's values, the sentence introducing the table)."""
+    most ``max_blank`` blank lines (None: any number), then over non-blank lines, stopping
+    before a blank line or a line ``stop`` accepts (another row's values, the sentence
+    introducing the table)."""
     k = values_line - 1
     blanks = 0
-    while k >= 1 and not doc.line(k).strip() and blanks < max_blank:
+    while k >= 1 and not doc.line(k).strip() and (max_blank is None or blanks < max_blank):
         k -= 1
         blanks += 1
     top = k

@@ -117,3 +117,11 @@ class Prose:
         """The first (or ``last``) match of ``pattern``, or None."""
         found = self.find_all(pattern, flags)
         return (found[-1] if last else found[0]) if found else None
+
+
+_OPERATIVE = re.compile(r"^\s*(DECRETA|DELIBERA|DETERMINA|ORDINA)\s*$")
+
+
+def operative_start(lines: list[str], start: int, end: int) -> int:
+    """First line of an act's operative part (``DECRETA``, ``DELIBERA`` ...), else ``start``."""
+    return next((n for n in range(start, end + 1) if _OPERATIVE.match(lines[n - 1])), start)

@@ -26,7 +26,7 @@ import re
 from decimal import Decimal
 
 from ..extract.result import act_at
-from .expr import evaluate
+from .expr import evaluate, names
 
 
 def run_checks(run, rows, regions, chosen, raws) -> None:
@@ -36,12 +36,27 @@ def run_checks(run, rows, regions, chosen, raws) -> None:
         body = c[kind] if isinstance(c[kind], dict) else {"column": c[kind]} \
             if isinstance(c[kind], str) else {}
         body = {**{k: v for k, v in c.items() if k != kind}, **body}
+        if _optional_and_absent(run, body):
+            continue
         _KINDS[kind](run, rows, body, regions, chosen)
+
+
+def _optional_and_absent(run, body: dict) -> bool:
+    """A check on a figure declared ``optional`` that the text does not print is skipped."""
+    used = {body["declared"]} if isinstance(body.get("declared"), str) else set()
+    for key in ("rule", "parsed", "tolerance", "where"):
+        if body.get(key):
+            used |= names(str(body[key]))
+    declared = run.t.get("declared") or {}
+    return any(declared[n].get("optional") and run.declared.get(n, (None,))[0] is None
+               for n in used if n in declared)
     _facts(run, rows)
 
 
 def _id(run, body: dict, *parts: str) -> str:
-    return body.get("id") or ":".join([run.prefix, *[p for p in parts if p]])
+    """``<id_prefix>:<parts>``; a spec's ``id`` replaces the parts."""
+    given = body.get("id")
+    return ":".join([run.prefix, *([given] if given else [p for p in parts if p])])
 
 
 def _span(rows) -> tuple:
@@ -98,6 +113,8 @@ def _declared_count(run, rows, body, regions, chosen) -> None:
 
 def _rows(run, rows, body, regions, chosen) -> None:
     rule = body["rule"]
+    if body.get("where"):
+        rows = [r for r in rows if evaluate(body["where"], lambda k, r=r: _row_value(run, r, k))]
     run.rec.rows(_id(run, body, "righe"), body.get("description", f"Per ogni riga: {rule}"),
                  rows, lambda r: bool(evaluate(rule, lambda k: _row_value(run, r, k))),
                  body.get("what", "la regola"))

@@ -39,12 +39,11 @@ from ..extract.persons import PERSONA_FISICA, PERSONA_GIURIDICA, Pseudonyms, sub
 from ..extract.recorder import Recorder
 from ..extract.result import Act, Dataset, ParseResult, Table, act_at
 from ..extract.rows import label_above
-from ..extract.text import Prose, clean, is_page_header, join_wrapped
+from ..extract.text import Prose, clean, is_page_header, join_wrapped, operative_start
 from . import riparto as riparto_mod
 from .expr import evaluate
 from .load import Spec, SpecError
 
-_OPERATIVE = re.compile(r"^\s*(DECRETA|DELIBERA|DETERMINA|ORDINA)\s*$")
 
 
 @dataclass
@@ -83,6 +82,17 @@ def apply(spec: Spec, doc, ctx, result: ParseResult) -> None:
     rec.finish(result)
 
 
+def declared_dataset(spec_name: str, doc, result: ParseResult) -> Dataset:
+    """The dataset a spec declares, found in ``result`` or added to it (for a parser step
+    that publishes tables of a spec's dataset when the spec's own tables are absent)."""
+    from .load import load
+
+    ds = _dataset(load(spec_name), doc, result)
+    if ds not in result.datasets:
+        result.datasets.append(ds)
+    return ds
+
+
 def table_private(table: Table) -> list[tuple[int, int]]:
     return sorted({(r["line_start"], r["line_end"]) for r in table.rows
                    if r.get("soggetto") == PERSONA_FISICA or r.get("_person")})
@@ -107,10 +117,12 @@ def _dataset(spec: Spec, doc, result: ParseResult) -> Dataset:
 
 
 def _fill(text: str, doc, act: Act | None) -> str:
-    """``{act}`` and ``{official_reference}`` in a description."""
+    """In a description: ``{act}`` (``D.d.s. 14 novembre 2018 n. 16506``), ``{act_ref}``
+    (``D.d.s. n. 16506``) and ``{official_reference}`` (the document's, from the manifest)."""
     label = (f"{act.type} {cells.italian_date(act.date)} n. {act.number}" if act
              else "il documento")
-    return " ".join(str(text).split()).replace("{act}", label).replace(
+    ref = f"{act.type} n. {act.number}" if act else "il documento"
+    return " ".join(str(text).split()).replace("{act}", label).replace("{act_ref}", ref).replace(
         "{official_reference}", str(doc.meta.get("official_reference", doc.id)))
 
 
@@ -127,6 +139,8 @@ class TableRun:
         self.row_starts: list[int] = []
         self.declared: dict[str, tuple[Any, int | None]] = {}
         self.skipped: Counter = Counter()        # structure lines skipped, by kind
+        self._counted: list[dict] = []           # rows built so far (``counter`` columns)
+        self._prose_cache: dict = {}
         rec.candidate(self.name, [])         # the table is this recorder's to account for
 
     # -- 1. find -----------------------------------------------------------------------------
@@ -158,6 +172,10 @@ class TableRun:
         if reg.get("start"):
             rx = re.compile(reg["start"])
             starts = [n for n, text in self.doc.numbered() if rx.search(text.replace("\xa0", " "))]
+            near = reg.get("start_near")
+            if near:
+                starts = [n for n in starts if re.search(near["find"], " ".join(
+                    clean(x) for x in self.doc.lines[n - 1:n + near.get("lines", 40)]), re.I)]
         elif reg.get("header"):
             starts = [n for n in range(1, len(lines) + 1) if self._header_at(n)]
             starts = starts[:1] if reg.get("occurrence", "first") == "first" else starts
@@ -200,19 +218,17 @@ class TableRun:
         return None
 
     def _row_runs(self) -> list[Region]:
-        """``rows_only``: every run of value lines separated only by their labels and blanks."""
-        hits = [n for n, t in self.doc.numbered() if self.row_rx.match(t.replace("\xa0", " "))]
+        """``rows_only``: each run of rows separated only by blank lines is one printing of
+        the table (a row starts with its name printed above its values)."""
         runs: list[list[int]] = []
-        for n in hits:
-            if runs and all(not self.doc.line(k).strip() or not self._stops(self.doc.line(k))
-                            for k in range(runs[-1][-1] + 1, n)) and \
-                    self._label_top(n) > runs[-1][-1]:
-                gap_blank = all(not self.doc.line(k).strip()
-                                for k in range(runs[-1][-1] + 1, self._label_top(n)))
-                if gap_blank:
-                    runs[-1].append(n)
-                    continue
-            runs.append([n])
+        for n, text in self.doc.numbered():
+            if not self.row_rx.match(text.replace("\xa0", " ")):
+                continue
+            top = self._label_top(n)
+            if runs and all(not self.doc.line(k).strip() for k in range(runs[-1][-1] + 1, top)):
+                runs[-1].append(n)
+            else:
+                runs.append([n])
         return [Region(self._label_top(r[0]), r[-1], None) for r in runs]
 
     def _stops(self, text: str) -> bool:
@@ -228,7 +244,7 @@ class TableRun:
         raws: list[RawRow] = []
         cur: RawRow | None = None
         context: dict = {}
-        n = region.start
+        n = self._skip_header(region)
         multiline = self.t["row"].get("start")
         while n <= region.end:
             text = self.doc.line(n)
@@ -254,6 +270,25 @@ class TableRun:
         self._close(cur, raws)
         return [r for r in raws if r.cells]
 
+    def _skip_header(self, region: Region) -> int:
+        """``region.first_row``: the lines before the first row are the column header."""
+        first_row = self.t["region"].get("first_row")
+        if not first_row:
+            return region.start
+        rx = re.compile(first_row)
+        first = next((n for n in range(region.start, region.end + 1)
+                      if rx.search(self.doc.line(n))), region.end + 1)
+        if first > region.start:
+            text = clean(" ".join(self.doc.lines[region.start - 1:first - 1]))
+            self.header_blocks.append((region.start, first - 1, text))
+            self.skipped["intestazione di colonna"] += sum(
+                1 for k in range(region.start, first) if self.doc.line(k).strip())
+            missing = [w for w in (self.t["region"].get("header_words") or []) if w not in text]
+            if missing:
+                self.ctx.warn("spec-header", f"spec {self.spec.name}, table {self.name}: the "
+                              f"column header lacks {missing}", region.start)
+        return first
+
     def _classify(self, n: int, text: str, context: dict) -> str:
         t = clean(text)
         if not t:
@@ -265,8 +300,7 @@ class TableRun:
                 return "skip"
         tot = self.t.get("totals")
         if tot and re.search(tot["match"], t):
-            rest = re.sub(tot["match"], "", t, count=1)
-            self.totals = (n, [cells.amount(c) for c in re.findall(cells.AMTE, rest)])
+            self.totals = (n, [cells.amount(c) for c in re.findall(cells.AMTE, t)])
             return "totals"
         h = self.t.get("headings")
         if h:
@@ -312,11 +346,27 @@ class TableRun:
         self.row_starts.append(n)
         m = self.row_rx.match(text)
         if not m:
-            self.rec.reject(self.name, n, "riga non riconosciuta: le celle non corrispondono "
-                            "alla grammatica della riga")
+            self.rec.reject(self.name, n, self._diagnose(text))
             return None
         raws.append(RawRow(n, n, [n], text, dict(m.groupdict()), dict(context)))
         return None
+
+    def _diagnose(self, text: str) -> str:
+        """Why a line is not a row: with a ``cells`` grammar, the first cell that does not
+        match (the longest prefix of the grammar that does)."""
+        cells_spec = self.t["row"].get("cells")
+        if not cells_spec:
+            return "riga non riconosciuta: non corrisponde al pattern della riga"
+        for k in range(len(cells_spec) - 1, 0, -1):
+            rx = _row_regex(self.spec, {"cells": cells_spec[:k]}, anchored_end=False)
+            if rx.match(text):
+                name, body = _cell_entry(cells_spec[k])
+                what = body.get("type", "pattern" if body.get("pattern") else "text")
+                rep = f" ×{body['repeat']}" if body.get("repeat") else ""
+                last = _cell_entry(cells_spec[k - 1])[0]
+                return (f"riga non riconosciuta: si legge fino alla cella «{last}»; la cella "
+                        f"«{name}» ({what}{rep}) non corrisponde")
+        return "riga non riconosciuta: la prima cella non corrisponde alla grammatica della riga"
 
     def _close(self, cur: RawRow | None, raws: list[RawRow]) -> None:
         if cur is not None and not cur.cells:
@@ -356,6 +406,7 @@ class TableRun:
                 continue
             self._privacy(row, names, raw)
             self._resolve(row, raw)
+            self._counted.append(row)
             act = act_at(self.acts, raw.start)
             row.update(provenance(self.doc.id, raw.start, raw.end, act.id if act else ""))
             rows.append(row)
@@ -371,7 +422,10 @@ class TableRun:
             frag = spec_cell.get("pattern") or cells.TYPES[typ].pattern
             values = [cells.read(typ, p) for p in re.findall(f"(?:{frag})(?=\\s|$)", printed)]
             return values if index is None else (values[index] if index < len(values) else None)
-        return cells.read(typ, printed) if typ in cells.TYPES else clean(printed)
+        value = cells.read(typ, printed) if typ in cells.TYPES else clean(printed)
+        if typ == "sigla" and value not in self.ctx.registry.provinces:
+            raise cells.CellError(f"sigla di provincia sconosciuta: {value}")
+        return value
 
     def _cell_specs(self) -> dict:
         out = {}
@@ -386,22 +440,55 @@ class TableRun:
             name = c.get("name")
             if not name:
                 continue
-            if "split_comune" in c:
-                self._split_comune(c, row, raw)
-            elif "classify" in c:
-                row[name] = _classify(c["classify"], row.get(c["classify"]["from"]))
-            elif "province_of_code" in c:
-                code = str(raw.cells.get(c["province_of_code"]) or "")
-                row[name] = self._province_codes().get(code[:3])
-            elif "value" in c:
-                row[name] = evaluate(str(c["value"]), lambda k: row.get(k, raw.cells.get(k)))
-            elif c.get("from", name) in raw.cells or c.get("from", name) in raw.context:
-                row[name] = self._cell(raw, c.get("from", name), c.get("index"))
-            else:
-                row[name] = c.get("default")
+            try:
+                self._column(c, name, row, raw)
+            except cells.CellError as e:
+                raise cells.CellError(f"colonna {name}: {e}") from None
             if c.get("type") == "integer" and isinstance(row[name], Decimal):
                 row[name] = int(row[name])
         return row
+
+    def _column(self, c: dict, name: str, row: dict, raw: RawRow) -> None:
+        if "split_comune" in c:
+            self._split_comune(c, row, raw)
+        elif "classify" in c:
+            src = c["classify"]["from"]
+            row[name] = _classify(c["classify"], row[src] if src in row
+                                  else raw.cells.get(src))
+        elif c.get("counter"):
+            row[name] = len(self._counted) + 1
+        elif "from_prose" in c:
+            row[name] = self._from_prose(c["from_prose"], row, raw)
+        elif "province_of_code" in c:
+            code = str(raw.cells.get(c["province_of_code"]) or "")
+            row[name] = self._province_codes().get(code[:3])
+        elif "value" in c:
+            row[name] = evaluate(str(c["value"]), lambda k: row.get(k, raw.cells.get(k)))
+        elif c.get("from", name) in raw.cells or c.get("from", name) in raw.context:
+            row[name] = self._cell(raw, c.get("from", name), c.get("index"))
+            if isinstance(row[name], str) and (c.get("cell") or c.get("type") in
+                                               ("integer", "number", "date")):
+                row[name] = cells.read(c.get("cell") or {"integer": "integer", "number":
+                                       "number", "date": "date"}[c["type"]], row[name])
+        else:
+            row[name] = c.get("default")
+
+    def _from_prose(self, fp: dict, row: dict, raw: RawRow):
+        """A value the act's text gives for this row: the first match of ``find`` whose
+        ``key`` group equals one of the row's ``by`` cells; its ``take`` group."""
+        cache = self._prose_cache.setdefault(fp["find"], {})
+        if not cache:
+            prose = self._scope(fp.get("in", "act"), self.region)
+            for d in prose.find_all(fp["find"]) if prose else []:
+                cache.setdefault(d.group(fp.get("key", "key")), d)
+        for col in fp.get("by") or []:
+            key = raw.cells.get(col) if col in raw.cells else row.get(col)
+            d = cache.get(key or "")
+            if d is not None:
+                if fp.get("line_to"):
+                    row[fp["line_to"]] = d.line
+                return clean(d.group(fp["take"]))
+        return None
 
     def _province_codes(self) -> dict[str, str]:
         return {p["code"]: s for s, p in self.ctx.registry.provinces.items()}
@@ -412,7 +499,8 @@ class TableRun:
         marked the cells that way, else the longest tail naming a comune of the province."""
         sc = c["split_comune"]
         middle = raw.cells.get(sc["from"]) or ""
-        province = row.get(sc.get("province", "provincia"))
+        p = sc.get("province", "provincia")
+        province = row[p] if p in row else self._cell(raw, p)
         parts = [p for p in middle.split(" ") if p.strip("\xa0 ")]
         if len(parts) == 2:
             row[sc["rest"]], row[c["name"]] = clean(parts[0]), clean(parts[1])
@@ -447,11 +535,12 @@ class TableRun:
                 continue
             name = row.get(res["name"])
             when = res.get("when")
-            if not name or row.get("_person") or (when and not evaluate(when, row.get)):
+            line = row.pop(res["line_from"], None) if res.get("line_from") else None
+            if not name or (when and not evaluate(when, row.get)):
                 row.update(NO_RESOLUTION)
                 continue
             province = row.get(res.get("province", "provincia"))
-            r = self.ctx.resolve(name, raw.start, province=province)
+            r = self.ctx.resolve(name, line or raw.start, province=province)
             row.update(resolution_fields(r))
 
     # -- 5. prove ------------------------------------------------------------------------------
@@ -476,8 +565,7 @@ class TableRun:
         if scope == "before_table":
             return Prose(lines, a0, (region.title_line or region.start) - 1)
         if scope == "operative":
-            op = next((n for n in range(a0, a1 + 1) if _OPERATIVE.match(lines[n - 1])), a0)
-            return Prose(lines, op, a1)
+            return Prose(lines, operative_start(lines, a0, a1), a1)
         if scope == "table":
             return Prose(lines, region.start, region.end)
         if scope == "header" and self.header_blocks:
@@ -508,9 +596,15 @@ class TableRun:
         for r in rows:
             r.pop("_person", None)
         act = act_at(self.acts, region.title_line or region.start)
-        return Table(self.name, self.t["title"], _fill(self.t["description"], self.doc, act),
-                     fields, rows, primary_key=list(self.t.get("primary_key") or []) or None,
-                     foreign_keys=[COMUNE_FK] if has_resolution else [])
+        table = Table(self.name, self.t["title"], _fill(self.t["description"], self.doc, act),
+                      fields, rows, primary_key=list(self.t.get("primary_key") or []) or None,
+                      foreign_keys=[COMUNE_FK] if has_resolution else [])
+        table.declared = dict(self.declared)
+        if self.totals:
+            line, values = self.totals
+            for col, v in zip((self.t.get("totals") or {}).get("columns", []), values):
+                table.declared[f"totale:{col}"] = (v, line)
+        return table
 
 
 def _classify(spec: dict, value) -> Any:
@@ -534,14 +628,19 @@ def _field(c: dict, cell_specs: dict) -> dict:
     return f
 
 
-def _row_regex(spec: Spec, row: dict) -> re.Pattern:
+def _cell_entry(c) -> tuple[str, dict]:
+    """``(name, {type, repeat, optional, pattern})`` of one cell of a ``cells`` grammar."""
+    name, body = (c, "text") if isinstance(c, str) else next(iter(c.items()))
+    return name, {"type": body} if isinstance(body, str) else dict(body or {})
+
+
+def _row_regex(spec: Spec, row: dict, anchored_end: bool = True) -> re.Pattern:
     """The row grammar as one regular expression (``cells`` compiled, or ``pattern``)."""
     if row.get("pattern"):
         return re.compile(row["pattern"])
     parts = []
     for c in row["cells"]:
-        name, body = (c, "text") if isinstance(c, str) else next(iter(c.items()))
-        body = {"type": body} if isinstance(body, str) else dict(body or {})
+        name, body = _cell_entry(c)
         frag = body.get("pattern") or cells.TYPES[body.get("type", "text")].pattern
         rep = str(body.get("repeat", ""))
         if rep:
@@ -554,4 +653,4 @@ def _row_regex(spec: Spec, row: dict) -> re.Pattern:
         parts.append(f"(?:\\s+{group})?" if body.get("optional") else f"\\s+{group}")
     body = "".join(parts)
     body = body[3:] if body.startswith("\\s+") else body
-    return re.compile(rf"^\s*{body}\s*$")
+    return re.compile(rf"^\s*{body}\s*$" if anchored_end else rf"^\s*{body}(?=\s|$)")

@@ -52,7 +52,8 @@ def compile_expr(source: str) -> ast.Expression:
                                            or node.keywords):
             raise ExprError(f"unknown function in {source!r} (allowed: "
                             f"{', '.join(sorted(AGGREGATES | SCALARS))})")
-        if isinstance(node, ast.Constant) and not isinstance(node.value, (int, float, str)):
+        if isinstance(node, ast.Constant) and node.value is not None \
+                and not isinstance(node.value, (int, float, str)):
             raise ExprError(f"constant {node.value!r} is not allowed in {source!r}")
     return tree
 
@@ -103,6 +104,8 @@ def _eval(node, lookup, rows, source):
         left = ev(node.left)
         for op, right_node in zip(node.ops, node.comparators):
             right = ev(right_node)
+            if (left is None or right is None) and type(op) not in (ast.Eq, ast.NotEq):
+                return False           # an empty cell is not less or more than anything
             if not _CMP[type(op)](left, right):
                 return False
             left = right

@@ -73,7 +73,7 @@ _DATASET = {"name": ("str", True), "title": ("str", False), "description": ("str
             "programme": ("str", False), "keywords": ("list", False), "themes": ("list", False),
             "views": ("map", False)}
 _TABLE = {"name": ("str", True), "title": ("str", True), "description": ("str", True),
-          "region": ("map", True), "skip": ("list", False), "headings": ("map", False),
+          "like": ("str", False), "region": ("map", True), "skip": ("list", False), "headings": ("map", False),
           "row": ("map", True), "columns": ("list", True), "totals": ("map", False),
           "declared": ("map", False), "riparto": ("map", False), "checks": ("list", False),
           "facts": ("list", False), "privacy": ("map", False), "primary_key": ("list", False),
@@ -81,7 +81,9 @@ _TABLE = {"name": ("str", True), "title": ("str", True), "description": ("str", 
 _REGION = {"start": ("regex", False), "start_also": ("regex", False),
            "occurrence": ("any", False), "end": ("regex", False), "end_at": ("regex", False),
            "within": ("str", False), "header": ("map", False), "rows_only": ("bool", False),
-           "max_lines": ("int", False)}
+           "max_lines": ("int", False), "first_row": ("regex", False),
+           "start_near": ("map", False),
+           "header_words": ("list", False)}
 _HEADER = {"start": ("regex", True), "end": ("regex", True), "max_lines": ("int", False),
            "must_contain": ("list", False), "repeats": ("bool", False)}
 _ROW = {"cells": ("list", False), "pattern": ("regex", False), "start": ("regex", False),
@@ -92,12 +94,13 @@ _COLUMN = {"name": ("str", False), "type": ("str", False), "title": ("str", Fals
            "minimum": ("any", False), "enum": ("list", False), "pattern": ("str", False),
            "resolution": ("map", False), "header": ("str", False), "default": ("any", False),
            "split_comune": ("map", False), "index": ("int", False),
-           "province_of_code": ("str", False)}
+           "province_of_code": ("str", False), "counter": ("bool", False),
+           "from_prose": ("map", False), "cell": ("str", False)}
 _HEADINGS = {"match": ("regex", False), "province": ("bool", False), "column": ("str", False),
              "infer_missing": ("bool", False)}
 _TOTALS = {"match": ("regex", True), "columns": ("list", True), "required": ("bool", False)}
 _DECLARED = {"find": ("regex", True), "in": ("str", False), "pick": ("str", False),
-             "type": ("str", False), "group": ("int", False)}
+             "type": ("str", False), "group": ("int", False), "optional": ("bool", False)}
 _PRIVACY = {"name": ("str", True), "fiscal_code": ("str", True), "default": ("str", False),
             "clear": ("list", False), "kind_column": ("str", False)}
 _RIPARTO = {"fund": ("str", True), "total": ("str", True), "columns": ("list", True),
@@ -111,7 +114,7 @@ _CHECK = {"id": ("str", False), "description": ("str", False), "explanation": ("
           "column": ("str", False), "printed": ("regex", False), "declared": ("any", False),
           "parsed": ("expr", False), "tolerance": ("expr", False), "rule": ("expr", False),
           "what": ("str", False), "strict": ("bool", False), "printed_column": ("str", False),
-          "of": ("str", False), "key": ("list", False)}
+          "of": ("str", False), "key": ("list", False), "where": ("expr", False)}
 _FACT = {"label": ("str", True), "value": ("str", True), "unit": ("str", False),
          "note": ("str", False)}
 SCOPES = {"document", "act", "before_table", "operative", "header", "table"}
@@ -179,8 +182,18 @@ def _check_spec(spec: Spec) -> None:
         spec.dataset.line = raw.line
     else:
         _keys(spec, ds, _DATASET, "dataset")
-    for t in raw["tables"]:
+    by_name: dict = {}
+    for i, t in enumerate(raw["tables"]):
+        if isinstance(t, Map) and t.get("like"):
+            base = by_name.get(t["like"])
+            if base is None:
+                raise SpecError(spec.where(t), f"like: {t['like']!r} is not a table above this one")
+            merged = Map({**base, **t})
+            merged.line = t.line
+            merged.pop("like")
+            raw["tables"][i] = t = merged
         _check_table(spec, t)
+        by_name[t["name"]] = t
 
 
 def _check_table(spec: Spec, t) -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from generator.parsers.burl import act_for_line
+from generator.extract.result import act_at as act_for_line
 from generator.parsers.burl.acts import is_page_header, join_lines, parse_header
 from support import parse_real, parse_text
 

@@ -19,8 +19,9 @@ import pytest
 import yaml
 
 from support import covered, parse_real, parse_text
-from generator.parsers.burl.other_tables import (CF_PERSONAL, LEGAL_FORM, PERSONA_FISICA,
-                                                  PERSONA_GIURIDICA, subject_kind)
+from generator.extract.persons import (LEGAL_FORM, PERSONA_FISICA, PERSONA_GIURIDICA,
+                                       subject_kind)
+from generator.privacy import CF_PERSONAL
 
 DOC = "burl-2018-so47"
 ROOT = Path(__file__).resolve().parents[2]

@@ -47,7 +47,7 @@ def test_tables_and_counts(real, t):
     assert len(t["enti_locali"].rows) == 35
     assert len(t["associazioni"].rows) == 80
     assert len(t["impegni"].rows) == 5
-    assert [r["prog"] for r in t["associazioni"].rows] == list(range(1, 81))
+    assert [r["n"] for r in t["associazioni"].rows] == list(range(1, 81))
     assert Counter(r["provincia"] for r in t["enti_locali"].rows) == {
         "SO": 10, "BG": 7, "BS": 7, "CO": 4, "PV": 3, "LC": 2, "VA": 2}
     assert Counter(r["provincia"] for r in t["associazioni"].rows) == {
@@ -55,7 +55,7 @@ def test_tables_and_counts(real, t):
         "LO": 2, "PV": 2, "VA": 2}
     for name in ("enti_locali", "associazioni"):
         assert t[name].foreign_keys[0]["fields"] == "istat"
-        assert t[name].primary_key == ["prog"]
+        assert t[name].primary_key == ["n"]
 
 
 def test_line_accounting(real, t):
@@ -73,7 +73,7 @@ def test_line_accounting(real, t):
 
 
 def test_ente_rows_against_text(t):
-    rows = {r["prog"]: r for r in t["enti_locali"].rows}
+    rows = {r["n"]: r for r in t["enti_locali"].rows}
     # 8450: 1 966884 07/09/2018 12:32:28 Z1.2018.0020702 COMUNITA' MONTANA VALTELLINA DI SONDRIO SO
     #       93001950141 20 3 3 4 2 3 5 Ammesso e finanziato 7.215,42 € 7.215,42 € 5.000,00 € ...
     r = rows[1]
@@ -110,7 +110,7 @@ def test_ente_rows_against_text(t):
 
 
 def test_association_rows_against_text(t):
-    rows = {r["prog"]: r for r in t["associazioni"].rows}
+    rows = {r["n"]: r for r in t["associazioni"].rows}
     # 8538: 13 ... GRUPPO VOLONTARI PER LA PROTEZIONE CIVILE E L'ANTINCENDIO BOSCHIVO DI SONDRIO
     #       SONDRIO SO 93004080144 00664000148 15 1 5 2 3 4 ...
     r = rows[13]

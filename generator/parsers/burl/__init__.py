@@ -1,42 +1,35 @@
-"""BURL (Bollettino Ufficiale della Regione Lombardia): acts and the tables they carry.
+"""BURL (Bollettino Ufficiale della Regione Lombardia): acts, and the tables no spec can read.
 
-One parser for the family; the bulletin's parts live in sibling modules:
+The bulletin's regular tables are table specs (``data/specs/``: Fondo 0-6 Allegato A,
+protezione civile annexes, associazioni piscatorie, UTR Brescia annexes). This family reads
+the rest, in two steps around them:
 
-* ``acts``               every act's metadata (type, date, number, title, office, lines)
-* ``protezione_civile``  contributi protezione civile (enti locali, associazioni)
-* ``other_tables``       every other table of beneficiaries and amounts
-
-Each part is a function ``parse(doc, ctx, acts) -> ParseResult``; this module merges them.
+* ``parse`` -- every act's metadata (:mod:`.acts`), which the specs use for provenance
+  (``act_id``) and to bound their tables;
+* ``complete`` -- after the specs: the protezione civile commitments
+  (:mod:`.protezione_civile`), the transfers to hunting districts and the Val Padana lists
+  (:mod:`.fauna`, :mod:`.val_padana`), cross-checked against the specs' tables; the small
+  prospetti they read are in :mod:`.prospetti`.
 """
 from __future__ import annotations
 
-from ..base import Act, ParseResult, Parser
-
-
-def act_for_line(acts: list[Act], line: int) -> Act | None:
-    """The act whose line range contains ``line`` (None outside any act)."""
-    for a in acts:
-        if a.line_start <= line <= a.line_end:
-            return a
-    return None
+from ...extract import ParseResult, Recorder
+from ..base import Parser
+from . import acts, fauna, protezione_civile
 
 
 class BurlParser(Parser):
     family = "burl"
-    version = "1"
+    version = "2"
 
     def parse(self, doc, ctx) -> ParseResult:
-        from . import acts as acts_mod
-        from . import other_tables, protezione_civile
-
         result = ParseResult()
-        result.acts = acts_mod.parse_acts(doc, ctx)
-        result.checks += acts_mod.act_checks(doc, result.acts)
-        for part in (protezione_civile, other_tables):
-            r = part.parse(doc, ctx, result.acts)
-            result.datasets += r.datasets
-            result.checks += r.checks
-            result.rejects += r.rejects
-            result.facts += r.facts
-            result.private += r.private
+        result.acts = acts.parse_acts(doc, ctx)
+        result.checks += acts.act_checks(doc, result.acts)
         return result
+
+    def complete(self, doc, ctx, result: ParseResult) -> None:
+        rec = Recorder(doc)
+        protezione_civile.complete(doc, result, rec)
+        fauna.complete(doc, ctx, result, rec)
+        rec.finish(result)

@@ -20,12 +20,10 @@ from __future__ import annotations
 
 import re
 
+from ...extract.cells import MONTHS
+from ...extract.result import Act
+from ...extract.text import clean, is_page_header, join_wrapped
 from ...quality import Check
-from ..base import Act
-
-MONTHS = {m: i for i, m in enumerate(
-    ("gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio", "agosto",
-     "settembre", "ottobre", "novembre", "dicembre"), start=1)}
 
 # Printed act types -> (normalised type, id prefix). The long forms are those of the
 # BURL summary ("Delibera Giunta regionale …", "Decreto dirigente struttura …").
@@ -61,25 +59,8 @@ BODY_RE = re.compile(r"^\s*(Giunta regionale|Consiglio regionale)\s*$")
 OFFICE_HEADING_RE = re.compile(r"^\s*(Presidenza|Segretariato generale|D\.G\.\s+\S.*"
                                r"|Direzione [Gg]enerale\s+\S.*)\s*$")
 
-# Page header pieces: "Bollettino Ufficiale", "Serie Ordinaria n. 47 - Giovedì 22 novembre
-# 2018", "– 49 –", in any combination on one line.
-_PAGE_PIECES = re.compile(
-    r"Bollettino Ufficiale|Serie (?:Ordinaria|Avvisi e Concorsi) n\.\s*\d+\s*-\s*\w+\s+\d{1,2}"
-    r"\s+[a-z]+\s+\d{4}|[–-]\s*\d{1,4}\s*[–-]")
-
 SUMMARY_TITLE_RE = re.compile(r"^\s*S\s*O\s*M\s*M\s*A\s*R\s*I\s*O\s*$", re.I)
 DOT_LEADER_RE = re.compile(r"(?:\.\s?){4,}\s*\d+\s*$")
-
-
-def clean(s: str) -> str:
-    """NBSP and runs of whitespace -> one space; stripped."""
-    return " ".join(s.replace("\u00a0", " ").split())
-
-
-def is_page_header(line: str) -> bool:
-    """True for a running page header/footer line of the bulletin."""
-    s = clean(line)
-    return bool(s) and not _PAGE_PIECES.sub("", s).strip()
 
 
 def is_heading(line: str) -> bool:
@@ -111,17 +92,7 @@ def parse_header(line: str) -> dict | None:
 def join_lines(parts: list[str]) -> str:
     """Join wrapped lines of a title: ``pro-`` + ``gramma`` -> ``programma``; ``2016-`` +
     ``2018`` -> ``2016-2018``; otherwise one space."""
-    out = ""
-    for p in (clean(x) for x in parts):
-        if not p:
-            continue
-        if out.endswith("-") and len(out) > 1 and out[-2].isalpha() and p[0].islower():
-            out = out[:-1] + p
-        elif out.endswith("-") and len(out) > 1 and out[-2].isdigit() and p[0].isdigit():
-            out += p
-        else:
-            out = f"{out} {p}" if out else p
-    return out
+    return join_wrapped(parts, capitals=False, digits=True, spaced_letters=False)
 
 
 def act_id(h: dict) -> str:

@@ -1,0 +1,276 @@
+"""UTR Val Padana lists of wildlife-damage compensation, one per seat (Mantova, Cremona).
+
+Layout: a title (``UTR Val Padana - Sede di Mantova``), a header naming the columns (in
+one of two orders: CUAA then P.IVA, or the reverse), then rows in groups per ATC. A row
+starts with ``... R-<SIAN-COR> <VERCOR> <date> <VERCOR> <date>`` and runs over several
+lines until its tail (name, two codes, indennizzo, riduzione SI/NO, da liquidare, Regione,
+ATC) is complete. Each group is closed by an unlabelled subtotal line of amounts; a group
+may be titled ``A.T.C. ...``. The list ends with a grand-total block: ``IMPORTO
+COMPLESSIVO ...`` labels (``REGIONE``, ``A.T.C.``) and their amounts.
+
+Checks: every subtotal against its rows; every group's Region subtotal against the
+decree's per-ATC table (which names the untitled groups); the grand totals against the
+rows and the subtotals; quota Regione + quota ATC = da liquidare and the de minimis rule
+per row; the amounts the decree's operative part declares.
+"""
+from __future__ import annotations
+
+import re
+
+from ...extract import Recorder, Table, euro, field, provenance, total
+from ...extract.cells import AMT, AMTE, amount, amounts_only
+from ...extract.persons import PERSONA_FISICA, PERSONA_GIURIDICA, Pseudonyms, subject_kind
+from ...extract.result import act_at
+from ...extract.rows import collect_rows
+from ...extract.text import Prose, clean, join_wrapped, operative_start
+from ...privacy import CF_PERSONAL
+from .prospetti import atc_key
+
+VP_TITLE = re.compile(r"^\s*UTR\b.*\bSede di\s+(?P<sede>[A-Za-z]+)", re.IGNORECASE)
+VP_ROW_START = re.compile(
+    r"^(?P<car>.*?)\s*(?P<cor>R-\d{5,7}) (?P<v1>\S+) (?P<d1>\d{2}/\d{2}/\d{2}(?:\d{2})?) "
+    r"(?P<v2>\S+) (?P<d2>\d{2}/\d{2}/\d{2}(?:\d{2})?)(?: (?P<rest>.*))?$")
+VP_TAIL = re.compile(
+    rf"^(?P<name>.+?) (?P<c1>(?=[A-Z]*\d)[A-Z0-9]{{10,16}}) (?P<c2>(?=[A-Z]*\d)[A-Z0-9]{{10,16}}) "
+    rf"(?P<indennizzo>{AMTE}) (?P<riduzione>[sS][iI]|[nN][oO]) (?P<liquidare>{AMTE}) "
+    rf"(?P<regione>{AMTE}) (?P<atc>{AMTE})$")
+VP_COLS = ["indennizzo", "importo_da_liquidare", "quota_regione", "quota_atc"]
+PRIVACY_NOTE = (
+    " Le persone fisiche (comprese le ditte individuali, riconoscibili dal codice fiscale "
+    "personale di 16 caratteri nella colonna CUAA) non sono pubblicate per nome: sono indicate "
+    "come 'Persona fisica n. k' e se ne omettono codice fiscale, partita IVA e codici dei "
+    "registri aiuti; importi e ambito restano. Le persone giuridiche (CUAA numerico di 11 cifre: "
+    "società, anche semplici) sono pubblicate. I numeri delle visure VERCOR e le loro date non "
+    "sono ripresi.")
+
+
+def _new_group(label=None) -> dict:
+    return {"label": label, "starts": 0, "subtotal": None, "line": None}
+
+
+class ValPadana:
+    """One seat's list: groups, rows, totals and their checks."""
+
+    def __init__(self, doc, acts, rec: Recorder, title_line: int, sede: str, act, atc_amounts):
+        self.doc, self.acts, self.rec, self.act = doc, acts, rec, act
+        self.sede, self.title_line, self.atc_amounts = sede, title_line, atc_amounts
+        self.name = f"indennizzi_{sede.lower()}"
+        self.groups = [_new_group()]
+        self.row_group: dict[int, int] = {}
+        self.grand: dict[str, tuple] = {}
+        self.in_grand, self.labels = False, ""
+
+    def table(self) -> Table | None:
+        doc, rec = self.doc, self.rec
+        end = self.act.line_end if self.act else len(doc.lines)
+        first = next((n for n in range(self.title_line, end + 1)
+                      if VP_ROW_START.match(clean(doc.line(n)))), None)
+        if first is None:
+            return None
+        rec.candidate(self.name, [])
+        self.last = next((n for n in range(first, end + 1)
+                          if re.match(rf"^COMPLESSIV\w*\s*{AMTE}$", clean(doc.line(n)))), end)
+        head = join_wrapped([doc.line(k) for k in range(self.title_line, first)])
+        cuaa_at, iva_at = re.search(r"\bCUAA\b", head), re.search(r"\bIVA\b", head)
+        self.cuaa_first = not (cuaa_at and iva_at and iva_at.start() < cuaa_at.start())
+        for k in range(self.title_line, first):
+            if (m := re.search(r"A\.T\.C\.\s*(.+?)\s*$", clean(doc.line(k)))):
+                self._label_group(m.group(1))
+        parsed = collect_rows(doc, rec, self.name, first, self.last,
+                              lambda t: bool(VP_ROW_START.match(t)), self._complete,
+                              self._other, self._on_start)
+        rows = self._rows(parsed)
+        self.groups = [g for g in self.groups if g["rows"] or g["subtotal"] is not None]
+        self._check_groups()
+        self._check_totals(rows)
+        return Table(
+            self.name, f"Indennizzi danni da fauna selvatica - UTR Val Padana, sede di "
+            f"{self.sede.capitalize()}",
+            f"Allegato del {self.act.type} n. {self.act.number}/2018 (UTR Val Padana - sede di "
+            f"{self.sede.capitalize()}): elenco dei beneficiari degli indennizzi dei danni da "
+            "fauna selvatica, periodo 1 ottobre 2017 - 30 settembre 2018, per ambito territoriale "
+            "di caccia. Ogni gruppo è chiuso da un subtotale stampato; dove il gruppo non è "
+            "intitolato, l'ATC è quello del prospetto per ambito del decreto con lo stesso "
+            "importo a carico Regione (colonna 'Attribuzione dell'ATC')." + PRIVACY_NOTE,
+            FIELDS, rows, primary_key=["n"])
+
+    # -- reading -----------------------------------------------------------------------------
+    def _label_group(self, label: str) -> None:
+        g = self.groups[-1]
+        if g["starts"] or g["subtotal"] is not None:
+            self.groups.append(_new_group(label))
+        else:
+            g["label"] = label
+
+    def _on_start(self, n: int) -> None:
+        self.row_group[n] = len(self.groups) - 1
+        self.groups[-1]["starts"] += 1
+
+    @staticmethod
+    def _complete(text: str):
+        m = VP_ROW_START.match(text)
+        return VP_TAIL.match(m.group("rest") or "") if m else None
+
+    def _other(self, n: int, t: str) -> bool:
+        """A line between rows: grand-total block, subtotal, group title, repeated header."""
+        if self.in_grand:
+            return self._grand_line(n, t)
+        tot = amounts_only(t)
+        if tot is not None:
+            g = self.groups[-1]
+            if g["subtotal"] is not None or not g["starts"]:
+                return False
+            g["subtotal"], g["line"] = tot, n
+            self.groups.append(_new_group())
+            return True
+        if (m := re.search(r"A\.T\.C\.\s*(.+?)\s*$", t)):
+            self._label_group(m.group(1))
+            return True
+        if re.match(r"^IMPORTO\b", t) and re.match(r"^COMPLESSIV", self._next_text(n)):
+            self.in_grand, self.labels = True, t
+            return True
+        # repeated header blocks and page titles: no lowercase, no amounts, no SIAN-COR codes
+        return bool(re.fullmatch(r"[^a-z€]+", t)) and not re.search(AMT, t) and \
+            not re.search(r"R-\d{5}", t)
+
+    def _grand_line(self, n: int, t: str) -> bool:
+        tot = amounts_only(re.sub(r"^COMPLESSIV\w*", "", t))
+        if tot is None:
+            self.labels += " " + t
+            return bool(re.fullmatch(r"[A-Z'.\s]+", t))
+        mentions = re.findall(r"REGIONE|A\.T\.C\.", self.labels)
+        if len(mentions) == len(tot):
+            keys = ["quota_regione" if x == "REGIONE" else "quota_atc" for x in mentions]
+        else:
+            keys = ["importo_da_liquidare"] if len(tot) == 1 else []
+        for key, v in zip(keys, tot):
+            self.grand[key] = (v, n)
+        self.labels = ""
+        return bool(keys)
+
+    def _next_text(self, n: int) -> str:
+        for k in range(n + 1, self.last + 1):
+            t = clean(self.doc.line(k))
+            if t:
+                return t
+        return ""
+
+    def _rows(self, parsed) -> list[dict]:
+        for g in self.groups:
+            key = atc_key("A.T.C. " + g["label"]) if g["label"] else None
+            g["method"] = "intestazione" if key else None
+            reg_sub = g["subtotal"][-2] if g["subtotal"] and len(g["subtotal"]) >= 2 else None
+            matches = [a for a, (v, _) in self.atc_amounts.items() if v == reg_sub]
+            if key is None and len(matches) == 1:
+                key, g["method"] = matches[0], "subtotale"
+            g["key"], g["rows"] = key, []
+        names, rows = Pseudonyms(), []
+        for r in parsed:
+            g = self.groups[self.row_group[r.start]]
+            row = self._row(r, g, names, len(rows) + 1)
+            rows.append(row)
+            g["rows"].append(row)
+        return rows
+
+    def _row(self, r, g: dict, names: Pseudonyms, n: int) -> dict:
+        s = VP_ROW_START.match(r.text)
+        m = VP_TAIL.match(s.group("rest"))
+        c1, c2 = m.group("c1"), m.group("c2")
+        cuaa, piva = (c1, c2) if self.cuaa_first else (c2, c1)
+        personal = next((c for c in (cuaa, piva) if CF_PERSONAL.fullmatch(c)), cuaa)
+        person = subject_kind(m.group("name"), personal) == PERSONA_FISICA
+        a = act_at(self.acts, r.start)
+        return {"n": n, "ambito": g["key"], "ambito_metodo": g["method"],
+                "beneficiario": names.label(personal) if person else m.group("name"),
+                "soggetto": PERSONA_FISICA if person else PERSONA_GIURIDICA,
+                "cuaa": None if person else cuaa, "partita_iva": None if person else piva,
+                "codice_sian_cor": None if person else s.group("cor"),
+                "indennizzo": amount(m.group("indennizzo")),
+                "riduzione_de_minimis": m.group("riduzione").upper() == "SI",
+                "importo_da_liquidare": amount(m.group("liquidare")),
+                "quota_regione": amount(m.group("regione")), "quota_atc": amount(m.group("atc")),
+                **provenance(self.doc.id, r.start, r.end, a.id if a else "")}
+
+    # -- checks ------------------------------------------------------------------------------
+    def _check_groups(self) -> None:
+        rec, cid = self.rec, self.name
+        for gi, g in enumerate(self.groups, start=1):
+            grow = g["rows"]
+            if g["subtotal"] is None:
+                rec.check(f"{cid}:gruppo:{gi}:subtotale", f"Subtotale stampato del gruppo {gi}",
+                          1, 0, False, (grow[0]["line_start"] if grow else None,),
+                          "il gruppo non è chiuso da una riga di subtotale")
+                continue
+            cols = VP_COLS[-len(g["subtotal"]):]
+            for c, v in zip(cols, g["subtotal"]):
+                rec.equal(f"{cid}:gruppo:{gi}:{c}", f"Subtotale stampato del gruppo {gi} "
+                          f"({g['key'] or '?'}), colonna {c}", v, total(grow, c), (g["line"],))
+            reg_sub = g["subtotal"][-2] if len(g["subtotal"]) >= 2 else None
+            ref = self.atc_amounts.get(g["key"]) if g["key"] else None
+            rec.check(f"{cid}:gruppo:{gi}:ambito",
+                      f"Il gruppo {gi} è attribuito a un ambito ({g['method'] or 'nessun metodo'}) "
+                      "il cui importo a carico Regione nel prospetto per ambito del decreto è il "
+                      "subtotale a carico Regione del gruppo",
+                      ref[0] if ref else None, reg_sub, bool(ref) and ref[0] == reg_sub,
+                      (g["line"],), "importo diverso dal prospetto per ambito",
+                      missing="nessun ambito del prospetto con questo importo")
+
+    def _check_totals(self, rows: list[dict]) -> None:
+        rec, cid = self.rec, self.name
+        for c in ("importo_da_liquidare", "quota_regione", "quota_atc"):
+            if c not in self.grand:
+                rec.check(f"{cid}:totale:{c}", f"Totale complessivo stampato, colonna {c}", 1, 0,
+                          False, (self.last,), "totale non trovato")
+                continue
+            v, line = self.grand[c]
+            rec.equal(f"{cid}:totale:{c}", f"Totale complessivo stampato, colonna {c}", v,
+                      total(rows, c), (line,))
+            subs = [g["subtotal"][VP_COLS[-len(g["subtotal"]):].index(c)] for g in self.groups
+                    if g["subtotal"] and c in VP_COLS[-len(g["subtotal"]):]]
+            rec.equal(f"{cid}:totale-subtotali:{c}", "Totale complessivo stampato = somma dei "
+                      f"subtotali stampati, colonna {c}", v, sum(subs), (line,))
+        rec.rows(f"{cid}:quote", "Quota Regione + quota ATC = importo da liquidare, per ogni riga",
+                 rows, lambda r: r["quota_regione"] + r["quota_atc"] == r["importo_da_liquidare"],
+                 "l'uguaglianza")
+        rec.rows(f"{cid}:riduzione", "Importo da liquidare = indennizzo senza riduzione de "
+                 "minimis, non superiore con la riduzione", rows,
+                 lambda r: r["importo_da_liquidare"] <= r["indennizzo"]
+                 if r["riduzione_de_minimis"] else r["importo_da_liquidare"] == r["indennizzo"],
+                 "la regola")
+        start = operative_start(self.doc.lines, self.act.line_start, self.act.line_end)
+        prose = Prose(self.doc.lines, start, self.act.line_end)
+        for pattern, c in ((r"importo complessivo di € ?(" + AMT + ")", "importo_da_liquidare"),
+                           (r"€ ?(" + AMT + r") a carico (?:della )?Regione", "quota_regione"),
+                           (r"€ ?(" + AMT + r") a carico degli ATC", "quota_atc")):
+            d = prose.find(pattern)
+            if d:
+                rec.equal(f"{cid}:decreto:{c}", f"Somma della colonna {c} = importo dichiarato "
+                          "nel dispositivo del decreto", amount(d.group(1)), total(rows, c),
+                          (d.line,))
+
+
+FIELDS = [
+    field("n", "integer", "N.", "Ordine della riga nell'elenco", required=True),
+    field("ambito", "string", "ATC", "Ambito territoriale di caccia del gruppo"),
+    field("ambito_metodo", "string", "Attribuzione dell'ATC",
+          "intestazione (il gruppo è intitolato 'A.T.C. ...') o subtotale (il subtotale a carico "
+          "Regione del gruppo coincide con un solo importo del prospetto per ambito del decreto)",
+          enum=["intestazione", "subtotale"]),
+    field("beneficiario", "string", "Beneficiario",
+          "Ragione sociale per le persone giuridiche; 'Persona fisica n. k' per le persone "
+          "fisiche (stessa etichetta per lo stesso codice fiscale nella tabella)", required=True),
+    field("soggetto", "string", "Tipo di soggetto",
+          "persona giuridica (codice fiscale numerico di 11 cifre) o persona fisica (codice "
+          "fiscale personale di 16 caratteri)", required=True,
+          enum=[PERSONA_FISICA, PERSONA_GIURIDICA]),
+    field("cuaa", "string", "CUAA", "Codice fiscale dell'azienda (solo persone giuridiche)"),
+    field("partita_iva", "string", "Partita IVA", "Solo persone giuridiche, come stampata"),
+    field("codice_sian_cor", "string", "Codice SIAN-COR",
+          "Codice di concessione nel registro aiuti (solo persone giuridiche)"),
+    euro("indennizzo", "Indennizzo", "Indennizzo concesso, in euro"),
+    field("riduzione_de_minimis", "boolean", "Riduzione de minimis",
+          "Riduzione applicata per il rispetto del limite de minimis (SI/NO)"),
+    euro("importo_da_liquidare", "Importo da liquidare"),
+    euro("quota_regione", "Quota Regione", "Importo a carico di Regione Lombardia, in euro"),
+    euro("quota_atc", "Quota ATC", "Importo a carico dell'ATC, in euro"),
+]
