@@ -36,14 +36,14 @@ def smart(ds: Dataset, registry) -> Views:
         return out
     members: dict[str, list[dict]] = defaultdict(list)
     for r in t.rows:
-        members[r["group_id"]].append(r)
-    capofila = {g["group_id"]: g for g in (groups.rows if groups else [])}
+        members[r["gruppo"]].append(r)
+    capofila = {g["gruppo"]: g for g in (groups.rows if groups else [])}
     for r in t.rows:
         if not r.get("istat"):
             continue
-        others = [{"name": m.get("comune") or m["name"], "url": _url(m["istat"]) if m.get("istat") else None}
-                  for m in members[r["group_id"]] if m is not r]
-        g = capofila.get(r["group_id"], {})
+        others = [{"name": m.get("comune") or m["nome"], "url": _url(m["istat"]) if m.get("istat") else None}
+                  for m in members[r["gruppo"]] if m is not r]
+        g = capofila.get(r["gruppo"], {})
         extra = [{"label": "Capofila del gruppo", "value": g.get("capofila", "–"), "links": None},
                  {"label": "Altri partecipanti", "value": str(len(others)), "links": others}]
         out[r["istat"]][("partecipanti", r["line_start"])] = extra
@@ -235,7 +235,7 @@ def figures(ds: Dataset, registry) -> list[dict]:
         g = _table(ds, "gruppi")
         per_prov: dict[str, int] = defaultdict(int)
         for r in g.rows:
-            per_prov[r.get("province") or "?"] += 1
+            per_prov[r.get("provincia") or "?"] += 1
         items = sorted(per_prov.items(), key=lambda kv: (-kv[1], kv[0]))
         out.append({"title": "Gruppi per provincia",
                     "svg": charts.bar_chart([(k, float(v)) for k, v in items], "Gruppi SMART per provincia"),

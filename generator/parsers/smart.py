@@ -39,12 +39,14 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 
-from ..quality import Check, Reject
+from ..extract import (COMUNE_FK, NO_RESOLUTION, RESOLUTION_FIELDS, Dataset, ParseResult,
+                       Recorder, Table, field, provenance, resolution_fields)
+from ..extract.blocks import between, province_of_heading, province_votes
 from ..registry import normalise
-from .base import (COMUNE_FK, RESOLUTION_FIELDS, Dataset, ParseResult, Parser, Table,
-                   provenance, resolution_fields)
+from .base import Parser
 
 SLUG = "smart-polizia-locale-2025"
 
@@ -89,34 +91,20 @@ class Block:
     header_line: int
     province: str | None          # sigla
     heading_line: int | None      # None when the heading is missing
-    groups: list[RawGroup] = field(default_factory=list)
+    groups: list[RawGroup] = dc_field(default_factory=list)
     province_note: str = ""
-
-
-def _province_of_heading(text: str, registry) -> str | None:
-    """``'BERGAMO'`` -> ``'BG'``; ``'MONZA BRIANZA'`` -> ``'MB'`` (all its words in one name)."""
-    t = text.strip()
-    if not t or not t.isupper() or "\t" in t:
-        return None
-    sigla = registry.province_sigla(t)
-    if sigla:
-        return sigla
-    words = set(normalise(t).split())
-    hits = [s for s, p in registry.provinces.items() if words <= set(normalise(p["name"]).split())]
-    return hits[0] if len(hits) == 1 else None
 
 
 def _is_header(cells: list[str]) -> bool:
     return bool(cells) and cells[0].strip().lower().startswith("progr")
 
 
-def _read_layout(doc, ctx) -> tuple[list[Block], list[Reject], list[int]]:
-    """Blocks of groups, rejected lines, and the candidate data lines (for accounting)."""
+def _read_layout(doc, ctx, rec: Recorder) -> list[Block]:
+    """Blocks of groups; candidate lines and rejects go to the recorder (table ``gruppi``)."""
     blocks: list[Block] = []
-    rejects: list[Reject] = []
-    candidates: list[int] = []
     heading: tuple[str, int] | None = None
     header_open: tuple[int, str] | None = None   # (line, text of its last cell) if incomplete
+    rec.candidate("gruppi", [])
     for n, text in doc.numbered():
         if not text.strip():
             header_open = None
@@ -125,24 +113,18 @@ def _read_layout(doc, ctx) -> tuple[list[Block], list[Reject], list[int]]:
         if _is_header(cells):
             last = cells[-1].strip()
             header_open = (n, last) if last != HEADER_COLUMNS[-1] else None
-            prov, hline = (heading if heading else (None, None))
+            prov, hline = heading if heading else (None, None)
             blocks.append(Block(n, prov, hline))
             if heading is None:
                 ctx.warn("missing-heading", "tabella senza intestazione di provincia (provincia "
                          f"dedotta dalle evidenze: controllo block-province:{n})", n)
             heading = None
             continue
-        if header_open:
-            line0, last = header_open
+        if header_open and _header_continues(ctx, header_open, cells, n):
             header_open = None
-            rest = [c.strip() for c in cells if c.strip()]
-            if rest and f"{last} {rest[-1]}" == HEADER_COLUMNS[-1]:
-                junk = " ".join(rest[:-1])
-                ctx.warn("header-split", f"intestazione di colonna spezzata sulle righe "
-                         f"{line0}-{n}" + (f"; scartato il frammento spurio {junk!r}" if junk
-                                           else ""), n)
-                continue
-        sigla = _province_of_heading(text, ctx.registry)
+            continue
+        header_open = None
+        sigla = province_of_heading(text, ctx.registry)
         if sigla:
             if heading is not None:     # the previous heading never got its table
                 ctx.warn("heading-without-table", f"intestazione di provincia {heading[0]} "
@@ -150,24 +132,38 @@ def _read_layout(doc, ctx) -> tuple[list[Block], list[Reject], list[int]]:
                          heading[1])
             heading = (sigla, n)
             continue
-        candidates.append(n)
-        m = _DATA_ROW.match(text)
-        if not m or not blocks:
-            rejects.append(Reject(doc.id, n, text, "riga non riconosciuta (né intestazione né "
-                                  "riga di gruppo)", "gruppi"))
-            continue
-        if len(cells) != 4:
-            rejects.append(Reject(doc.id, n, text, f"attese 4 colonne separate da tabulazione, "
-                                  f"trovate {len(cells)}", "gruppi"))
-            continue
-        total = cells[3].strip()
-        if not total.isdigit():
-            rejects.append(Reject(doc.id, n, text, f"totale comuni non numerico: {total!r}",
-                                  "gruppi"))
-            continue
-        blocks[-1].groups.append(RawGroup(n, int(cells[0]), cells[1].strip(), cells[2].strip(),
-                                          int(total)))
-    return blocks, rejects, candidates
+        group = _group_line(rec, n, text, cells, bool(blocks))
+        if group:
+            blocks[-1].groups.append(group)
+    return blocks
+
+
+def _header_continues(ctx, header_open: tuple[int, str], cells: list[str], n: int) -> bool:
+    """A column header wrapped onto the next line ("Totale Comuni / coinvolti")."""
+    line0, last = header_open
+    rest = [c.strip() for c in cells if c.strip()]
+    if rest and f"{last} {rest[-1]}" == HEADER_COLUMNS[-1]:
+        junk = " ".join(rest[:-1])
+        ctx.warn("header-split", f"intestazione di colonna spezzata sulle righe {line0}-{n}"
+                 + (f"; scartato il frammento spurio {junk!r}" if junk else ""), n)
+        return True
+    return False
+
+
+def _group_line(rec: Recorder, n: int, text: str, cells: list[str], in_block: bool):
+    """A group row (``progr, capofila, aggregati, totale``), or None after rejecting it."""
+    rec.candidate("gruppi", [n])
+    if not _DATA_ROW.match(text) or not in_block:
+        rec.reject("gruppi", n, "riga non riconosciuta (né intestazione né riga di gruppo)")
+        return None
+    if len(cells) != 4:
+        rec.reject("gruppi", n, f"attese 4 colonne separate da tabulazione, trovate {len(cells)}")
+        return None
+    total = cells[3].strip()
+    if not total.isdigit():
+        rec.reject("gruppi", n, f"totale comuni non numerico: {total!r}")
+        return None
+    return RawGroup(n, int(cells[0]), cells[1].strip(), cells[2].strip(), int(total))
 
 
 # -- splitting the cells into entries -----------------------------------------------------
@@ -179,7 +175,7 @@ class Entry:
     kind: str | None = None        # ente type from keywords; None = to be decided
     member_of: str = ""
     province: str | None = None    # explicit "(PV)" in the text
-    notes: list[str] = field(default_factory=list)
+    notes: list[str] = dc_field(default_factory=list)
 
 
 def _kind(name: str) -> str | None:
@@ -330,7 +326,8 @@ def capofila_label_members(label: str, province: str | None, is_comune) -> list[
 
 
 # -- province inference -------------------------------------------------------------------
-def _infer_province(block: Block, blocks: list[Block], ctx, entries: list[Entry]) -> Check:
+def _infer_province(block: Block, blocks: list[Block], ctx, rec: Recorder,
+                    entries: list[Entry]) -> None:
     """Province of a block whose heading is missing, from three pieces of evidence.
 
     1. the provinces of the block's names that resolve without a hint (a "Provincia di X"
@@ -340,30 +337,20 @@ def _infer_province(block: Block, blocks: list[Block], ctx, entries: list[Entry]
     block and the names agree with its province, the block is a continuation.
     """
     reg = ctx.registry
-    votes: Counter = Counter()
+    votes, _ = province_votes([e.name for e in entries if e.kind is None], reg)
     for e in entries:
-        kind = e.kind
-        if kind == PROVINCIA:
-            s = reg.province_sigla(re.sub(r"^provincia\s+(di\s+)?", "", e.name, flags=re.I))
-            if s:
-                votes[s] += 1
-        elif kind is None:
-            r = reg.resolve(e.name, fuzzy=False)
-            if r.ok:
-                votes[reg.get(r.istat).province_sigla] += 1
+        if e.kind == PROVINCIA:
+            sigla = reg.province_sigla(re.sub(r"^provincia\s+(di\s+)?", "", e.name, flags=re.I))
+            if sigla:
+                votes[sigla] += 1
     i = blocks.index(block)
     prev = next((b for b in reversed(blocks[:i]) if b.province), None)
     nxt = next((b for b in blocks[i + 1:] if b.province), None)
     headed = {b.province for b in blocks if b.province}
     regions = {reg.provinces[s]["region"] for s in headed}
     unheaded = {s for s, p in reg.provinces.items() if p["region"] in regions} - headed
-
-    def name(sigla: str) -> str:
-        return normalise(reg.provinces[sigla]["name"])
-
-    between = {s for s in unheaded | headed
-               if (not prev or name(prev.province) < name(s))
-               and (not nxt or name(s) < name(nxt.province))}
+    order = sorted(unheaded | headed, key=lambda s: normalise(reg.provinces[s]["name"]))
+    betw = set(between(order, prev.province if prev else None, nxt.province if nxt else None))
     total = sum(votes.values())
     winner, n_win = votes.most_common(1)[0] if votes else (None, 0)
     first = block.groups[0].progr if block.groups else None
@@ -375,22 +362,22 @@ def _infer_province(block: Block, blocks: list[Block], ctx, entries: list[Entry]
         evidence.append(f"la numerazione prosegue quella del blocco {prev.province}")
         agree = winner == prev.province
     else:
-        evidence.append(f"la numerazione riparte da {first}: nuova provincia")
-        evidence.append("province della regione senza intestazione: "
-                        + (", ".join(sorted(unheaded)) or "nessuna"))
-        evidence.append(f"ordine alfabetico tra {prev.province if prev else 'inizio'} e "
-                        f"{nxt.province if nxt else 'fine'}: " + ", ".join(sorted(between)))
-        agree = bool(winner) and winner in unheaded and winner in between
+        evidence += [f"la numerazione riparte da {first}: nuova provincia",
+                     "province della regione senza intestazione: "
+                     + (", ".join(sorted(unheaded)) or "nessuna"),
+                     f"ordine alfabetico tra {prev.province if prev else 'inizio'} e "
+                     f"{nxt.province if nxt else 'fine'}: " + ", ".join(sorted(betw))]
+        agree = bool(winner) and winner in unheaded and winner in betw
     agree = agree and n_win * 2 > total
     block.province = winner if agree else None
-    block.province_note = ("dedotta (intestazione mancante): " + "; ".join(evidence)) if agree \
-        else "non determinata (intestazione mancante): " + "; ".join(evidence)
-    return Check(f"block-province:{block.header_line}",
-                 "Provincia di un blocco senza intestazione, dedotta dai comuni elencati, dalle "
-                 "province senza intestazione e dall'ordine dei blocchi",
-                 None, block.province, agree, doc_id=ctx.doc_id, line_start=block.header_line,
-                 line_end=block.groups[-1].line if block.groups else block.header_line,
-                 explanation="; ".join(evidence))
+    block.province_note = ("dedotta (intestazione mancante): " if agree else
+                           "non determinata (intestazione mancante): ") + "; ".join(evidence)
+    rec.check(f"block-province:{block.header_line}",
+              "Provincia di un blocco senza intestazione, dedotta dai comuni elencati, dalle "
+              "province senza intestazione e dall'ordine dei blocchi", "intestazione mancante",
+              block.province, agree, (block.header_line,
+                                      block.groups[-1].line if block.groups else None),
+              note="; ".join(evidence))
 
 
 # -- checks on the declared totals ----------------------------------------------------------
@@ -415,97 +402,76 @@ def _explain_total(declared: int, comuni: int, capofila_kind: str,
             "dall'elenco o errore nel totale")
 
 
-# -- the parser -----------------------------------------------------------------------------
+# -- the published tables -------------------------------------------------------------------
 GRUPPI_FIELDS = [
-    {"name": "group_id", "type": "string", "title": "Gruppo",
-     "description": "Sigla della provincia e numero progressivo (es. BG-5)",
-     "constraints": {"required": True, "unique": True}},
-    {"name": "province", "type": "string", "title": "Provincia (sigla)"},
-    {"name": "province_name", "type": "string", "title": "Provincia"},
-    {"name": "province_source", "type": "string", "title": "Fonte della provincia",
-     "description": "intestazione (del blocco nel documento) o dedotta (intestazione mancante)",
-     "constraints": {"enum": ["intestazione", "dedotta", "non determinata"]}},
-    {"name": "province_note", "type": "string", "title": "Nota sulla provincia"},
-    {"name": "progr", "type": "integer", "title": "Progr.", "constraints": {"minimum": 1}},
-    {"name": "capofila", "type": "string", "title": "Capofila SMART",
-     "description": "Come scritto nel documento"},
-    {"name": "capofila_type", "type": "string", "title": "Tipo di capofila"},
+    field("gruppo", "string", "Gruppo", "Sigla della provincia e numero progressivo (es. BG-5)",
+          required=True, unique=True),
+    field("provincia", "string", "Provincia (sigla)"),
+    field("nome_provincia", "string", "Provincia"),
+    field("fonte_provincia", "string", "Fonte della provincia",
+          "intestazione (del blocco nel documento) o dedotta (intestazione mancante)",
+          enum=["intestazione", "dedotta", "non determinata"]),
+    field("nota_provincia", "string", "Nota sulla provincia"),
+    field("n", "integer", "Progr.", "Numero progressivo stampato", minimum=1),
+    field("capofila", "string", "Capofila SMART", "Come scritto nel documento"),
+    field("tipo_capofila", "string", "Tipo di capofila"),
     *RESOLUTION_FIELDS,
-    {"name": "aggregati_text", "type": "string", "title": "Comuni aggregati (testo)",
-     "description": "La cella «Comuni aggregati» come scritta nel documento"},
-    {"name": "declared_total", "type": "integer", "title": "Totale comuni coinvolti (dichiarato)"},
-    {"name": "counted_comuni", "type": "integer", "title": "Comuni contati",
-     "description": "Comuni distinti nominati nella riga: capofila se comune, aggregati, comuni "
-                    "membri di un ente nominato, comuni in convenzione"},
-    {"name": "counted_other_enti", "type": "integer", "title": "Altri enti",
-     "description": "Partecipanti che non sono comuni (unioni, comunità montane, province...)"},
-    {"name": "total_matches", "type": "boolean", "title": "Totale coincide"},
-    {"name": "total_explanation", "type": "string", "title": "Spiegazione della differenza"},
+    field("testo_aggregati", "string", "Comuni aggregati (testo)",
+          "La cella «Comuni aggregati» come scritta nel documento"),
+    field("totale_dichiarato", "integer", "Totale comuni coinvolti (dichiarato)"),
+    field("comuni_contati", "integer", "Comuni contati",
+          "Comuni distinti nominati nella riga: capofila se comune, aggregati, comuni membri di "
+          "un ente nominato, comuni in convenzione"),
+    field("altri_enti_contati", "integer", "Altri enti",
+          "Partecipanti che non sono comuni (unioni, comunità montane, province...)"),
+    field("totale_coincide", "boolean", "Totale coincide"),
+    field("spiegazione_totale", "string", "Spiegazione della differenza"),
 ]
 
 PARTECIPANTI_FIELDS = [
-    {"name": "group_id", "type": "string", "title": "Gruppo", "constraints": {"required": True}},
-    {"name": "position", "type": "integer", "title": "Posizione",
-     "description": "Ordine nella riga (1 = capofila)", "constraints": {"minimum": 1}},
-    {"name": "role", "type": "string", "title": "Ruolo",
-     "description": "capofila; aggregato (elencato tra i comuni aggregati); membro (comune "
-                    "indicato come parte di un altro ente partecipante)",
-     "constraints": {"enum": ["capofila", "aggregato", "membro"]}},
-    {"name": "name", "type": "string", "title": "Nome nel documento"},
-    {"name": "ente_type", "type": "string", "title": "Tipo di ente",
-     "constraints": {"enum": [COMUNE, UNIONE, CM, PROVINCIA, ALTRO, UNKNOWN]}},
-    {"name": "member_of", "type": "string", "title": "Parte di",
-     "description": "Ente di cui il documento indica il comune come membro"},
-    {"name": "province_hint", "type": "string", "title": "Provincia usata per la risoluzione"},
+    field("gruppo", "string", "Gruppo", required=True),
+    field("posizione", "integer", "Posizione", "Ordine nella riga (1 = capofila)", minimum=1),
+    field("ruolo", "string", "Ruolo",
+          "capofila; aggregato (elencato tra i comuni aggregati); membro (comune indicato come "
+          "parte di un altro ente partecipante)", enum=["capofila", "aggregato", "membro"]),
+    field("nome", "string", "Nome nel documento"),
+    field("tipo_ente", "string", "Tipo di ente", enum=[COMUNE, UNIONE, CM, PROVINCIA, ALTRO,
+                                                        UNKNOWN]),
+    field("parte_di", "string", "Parte di", "Ente di cui il documento indica il comune come membro"),
+    field("provincia_indizio", "string", "Provincia usata per la risoluzione"),
     *RESOLUTION_FIELDS,
-    {"name": "comune", "type": "string", "title": "Comune (ISTAT)"},
-    {"name": "comune_province", "type": "string", "title": "Provincia del comune"},
-    {"name": "note", "type": "string", "title": "Nota"},
+    field("comune", "string", "Comune (ISTAT)"),
+    field("provincia_comune", "string", "Provincia del comune"),
+    field("nota", "string", "Nota"),
 ]
-
-_NO_RESOLUTION = {"istat": None, "resolution_method": None, "resolution_score": None}
 
 
 class SmartParser(Parser):
     family = "smart"
-    version = "1"
+    version = "2"
 
     def parse(self, doc, ctx) -> ParseResult:
-        result = ParseResult()
-        blocks, rejects, candidates = _read_layout(doc, ctx)
-        result.rejects = rejects
-        reg = ctx.registry
+        rec = Recorder(doc)
+        blocks = _read_layout(doc, ctx, rec)
 
         def is_comune(name: str, province: str | None) -> bool:
-            return reg.resolve(name, province=province, fuzzy=False).ok
+            return ctx.is_comune(name, province)
 
         for b in blocks:
             if b.province is None and b.groups:
                 entries = [e for g in b.groups for e in
                            [Entry(g.capofila, "capofila", _kind(g.capofila))]
                            + split_cell(g.aggregati, g.capofila, None, is_comune)]
-                result.checks.append(_infer_province(b, blocks, ctx, entries))
-
+                _infer_province(b, blocks, ctx, rec, entries)
         gruppi, partecipanti = [], []
-        progr_by_prov: dict[str, list[tuple[int, int]]] = {}
         for b in blocks:
             for g in b.groups:
-                grow, prows, check = self._group(doc, ctx, b, g, is_comune)
+                grow, prows = _group(doc, ctx, rec, b, g, is_comune)
                 gruppi.append(grow)
                 partecipanti += prows
-                result.checks.append(check)
-                progr_by_prov.setdefault(b.province or f"?{b.header_line}", []).append(
-                    (g.progr, g.line))
-        for prov, seq in progr_by_prov.items():
-            nums = [p for p, _ in seq]
-            ok = nums == list(range(1, len(nums) + 1))
-            result.checks.append(Check(
-                f"progr-sequence:{prov}", f"Numeri progressivi dei gruppi della provincia {prov}",
-                f"1..{len(nums)}", nums, ok, ctx.doc_id, seq[0][1], seq[-1][1],
-                "" if ok else "numerazione non consecutiva: righe mancanti o ripetute"))
-
-        data_lines = len(candidates)
-        result.datasets.append(Dataset(
+        _check_sequences(rec, blocks)
+        rec.candidate("partecipanti", [])   # from the published group lines only
+        result = ParseResult(datasets=[Dataset(
             name=SLUG, title="SMART polizia locale 2025: gruppi capofila e partecipanti",
             description=_description(gruppi, partecipanti),
             programme=SLUG, keywords=["polizia locale", "SMART", "sicurezza urbana", "Lombardia"],
@@ -513,104 +479,117 @@ class SmartParser(Parser):
                 Table("gruppi", "Gruppi SMART (capofila)",
                       "Un gruppo per riga del documento: provincia, numero progressivo, ente "
                       "capofila, totale dichiarato di comuni coinvolti e comuni contati.",
-                      GRUPPI_FIELDS, gruppi, primary_key=["group_id"],
-                      foreign_keys=[COMUNE_FK], lines_in=data_lines),
+                      GRUPPI_FIELDS, gruppi, primary_key=["gruppo"], foreign_keys=[COMUNE_FK]),
                 Table("partecipanti", "Partecipanti ai gruppi SMART",
                       "Ogni ente nominato in una riga: il capofila, ogni aggregato e i comuni "
                       "indicati come membri di un ente, con tipo e codice ISTAT.",
-                      PARTECIPANTI_FIELDS, partecipanti, primary_key=["group_id", "position"],
-                      foreign_keys=[COMUNE_FK, {"fields": "group_id", "reference": {
-                          "resource": "gruppi", "fields": "group_id"}}],
-                      # participants come only from published group lines (a rejected
-                      # line is accounted once, in `gruppi`)
-                      lines_in=len({g["line_start"] for g in gruppi})),
-            ]))
-        result.facts = _facts(doc.id, gruppi, partecipanti)
-        return result
+                      PARTECIPANTI_FIELDS, partecipanti, primary_key=["gruppo", "posizione"],
+                      foreign_keys=[COMUNE_FK, {"fields": "gruppo", "reference": {
+                          "resource": "gruppi", "fields": "gruppo"}}]),
+            ])])
+        _facts(rec, gruppi, partecipanti)
+        return rec.finish(result)
 
-    def _group(self, doc, ctx, block: Block, g: RawGroup, is_comune):
-        """The ``gruppi`` row, the ``partecipanti`` rows and the total check of one group."""
-        prov = block.province
-        prov_key = prov or f"?{block.header_line}"   # unique even with several unknown blocks
-        gid = f"{prov_key}-{g.progr}"
-        prov_fields = provenance(doc.id, g.line)
-        capo = Entry(g.capofila, "capofila", _kind(g.capofila))
-        entries = [capo] + split_cell(g.aggregati, g.capofila, prov, is_comune) \
-            + capofila_label_members(g.capofila, prov, is_comune)
 
-        rows: list[dict] = []
-        seen: dict[str, dict] = {}
-        for e in entries:
-            hint = e.province or prov
-            res = None
-            kind = e.kind
-            if kind is None:
-                res = ctx.resolve(e.name, g.line, province=hint)
-                if e.role == "capofila" and not res.ok:
-                    kind = UNKNOWN
-                    e.notes.append("non è un comune del registro ISTAT 2023 e il nome non dice "
-                                   "il tipo di ente")
-                else:
-                    kind = COMUNE
-            comune = reg_comune = None
-            if res is not None and res.ok:
-                reg_comune = ctx.registry.get(res.istat)
-                comune = reg_comune.name if reg_comune else res.name
-            if res is not None and res.ok and res.method == "alias":
-                e.notes.append("nome in forma non ufficiale: alias curato in data/registry/aliases")
-            elif res is not None and res.ok and res.note:
-                e.notes.append(res.note)
-            key = res.istat if res is not None and res.ok else f"{kind}|{normalise(e.name)}"
-            if key in seen:            # same ente named twice in the row: one participant
-                row = seen[key]
-                if e.member_of and not row["member_of"]:
-                    row["member_of"] = e.member_of
-                notes = (row["note"] or "").split("; ") if row["note"] else []
-                notes += [n for n in e.notes or ["nominato più volte nella riga"]
-                          if n not in notes]
-                row["note"] = "; ".join(notes)
-                continue
-            row = {"group_id": gid, "position": len(rows) + 1, "role": e.role, "name": e.name,
-                   "ente_type": kind, "member_of": e.member_of or None,
-                   "province_hint": hint if res is not None else None,
-                   **(resolution_fields(res) if res is not None else _NO_RESOLUTION),
-                   "comune": comune,
-                   "comune_province": reg_comune.province_sigla if reg_comune else None,
-                   "note": "; ".join(e.notes) or None, **prov_fields}
-            seen[key] = row
-            rows.append(row)
+def _check_sequences(rec: Recorder, blocks: list[Block]) -> None:
+    """The progr numbers of each province run 1..N (a province may span several blocks)."""
+    by_prov: dict[str, list[tuple[int, int]]] = {}
+    for b in blocks:
+        for g in b.groups:
+            by_prov.setdefault(b.province or f"?{b.header_line}", []).append((g.progr, g.line))
+    for prov, seq in by_prov.items():
+        rec.sequence(f"progr-sequence:{prov}", f"Numeri progressivi dei gruppi della provincia "
+                     f"{prov}", [p for p, _ in seq], (seq[0][1], seq[-1][1]),
+                     "numerazione non consecutiva: righe mancanti o ripetute")
 
-        comuni = sum(1 for r in rows if r["ente_type"] == COMUNE)
-        others = len(rows) - comuni
-        capo_row = rows[0]
-        ok = comuni == g.declared
-        why = "" if ok else _explain_total(
-            g.declared, comuni, capo_row["ente_type"],
-            sum(1 for r in rows[1:] if r["ente_type"] not in (COMUNE, UNKNOWN)))
-        grow = {"group_id": gid, "province": prov,
-                "province_name": ctx.registry.provinces[prov]["name"] if prov else None,
-                "province_source": ("intestazione" if block.heading_line else
-                                    "dedotta" if prov else "non determinata"),
-                "province_note": block.province_note or None,
-                "progr": g.progr, "capofila": g.capofila, "capofila_type": capo_row["ente_type"],
-                "istat": capo_row["istat"], "resolution_method": capo_row["resolution_method"],
-                "resolution_score": capo_row["resolution_score"],
-                "aggregati_text": g.aggregati or None, "declared_total": g.declared,
-                "counted_comuni": comuni, "counted_other_enti": others, "total_matches": ok,
-                "total_explanation": why or None, **prov_fields}
-        check = Check(f"group-total:{prov_key}:{g.progr}",
-                      f"Totale comuni coinvolti del gruppo {gid} ({g.capofila})",
-                      g.declared, comuni, ok, ctx.doc_id, g.line, g.line, why)
-        return grow, rows, check
+
+def _entries(g: RawGroup, prov: str | None, is_comune) -> list[Entry]:
+    capo = Entry(g.capofila, "capofila", _kind(g.capofila))
+    return [capo] + split_cell(g.aggregati, g.capofila, prov, is_comune) \
+        + capofila_label_members(g.capofila, prov, is_comune)
+
+
+def _group(doc, ctx, rec: Recorder, block: Block, g: RawGroup, is_comune):
+    """The ``gruppi`` row and the ``partecipanti`` rows of one group, and its total check."""
+    prov = block.province
+    prov_key = prov or f"?{block.header_line}"   # unique even with several unknown blocks
+    gid = f"{prov_key}-{g.progr}"
+    rows: list[dict] = []
+    seen: dict[str, dict] = {}
+    for e in _entries(g, prov, is_comune):
+        row = _participant(doc, ctx, e, g, prov, gid, len(rows) + 1)
+        key = row["istat"] or f"{row['tipo_ente']}|{normalise(e.name)}"
+        if key in seen:            # same ente named twice in the row: one participant
+            _merge(seen[key], e)
+            continue
+        seen[key] = row
+        rows.append(row)
+    comuni = sum(1 for r in rows if r["tipo_ente"] == COMUNE)
+    capo = rows[0]
+    ok = comuni == g.declared
+    why = "" if ok else _explain_total(
+        g.declared, comuni, capo["tipo_ente"],
+        sum(1 for r in rows[1:] if r["tipo_ente"] not in (COMUNE, UNKNOWN)))
+    grow = {"gruppo": gid, "provincia": prov,
+            "nome_provincia": ctx.registry.provinces[prov]["name"] if prov else None,
+            "fonte_provincia": ("intestazione" if block.heading_line else
+                                "dedotta" if prov else "non determinata"),
+            "nota_provincia": block.province_note or None, "n": g.progr,
+            "capofila": g.capofila, "tipo_capofila": capo["tipo_ente"], "istat": capo["istat"],
+            "resolution_method": capo["resolution_method"],
+            "resolution_score": capo["resolution_score"],
+            "testo_aggregati": g.aggregati or None, "totale_dichiarato": g.declared,
+            "comuni_contati": comuni, "altri_enti_contati": len(rows) - comuni,
+            "totale_coincide": ok, "spiegazione_totale": why or None,
+            **provenance(doc.id, g.line)}
+    rec.check(f"group-total:{prov_key}:{g.progr}", f"Totale comuni coinvolti del gruppo {gid} "
+              f"({g.capofila})", g.declared, comuni, ok, (g.line, g.line), note=why)
+    return grow, rows
+
+
+def _participant(doc, ctx, e: Entry, g: RawGroup, prov, gid: str, position: int) -> dict:
+    hint = e.province or prov
+    res, kind = None, e.kind
+    if kind is None:
+        res = ctx.resolve(e.name, g.line, province=hint)
+        if e.role == "capofila" and not res.ok:
+            kind = UNKNOWN
+            e.notes.append("non è un comune del registro ISTAT 2023 e il nome non dice il tipo "
+                           "di ente")
+        else:
+            kind = COMUNE
+    comune = reg_comune = None
+    if res is not None and res.ok:
+        reg_comune = ctx.registry.get(res.istat)
+        comune = reg_comune.name if reg_comune else res.name
+        if res.method == "alias":
+            e.notes.append("nome in forma non ufficiale: alias curato in data/registry/aliases")
+        elif res.note:
+            e.notes.append(res.note)
+    return {"gruppo": gid, "posizione": position, "ruolo": e.role, "nome": e.name,
+            "tipo_ente": kind, "parte_di": e.member_of or None,
+            "provincia_indizio": hint if res is not None else None,
+            **(resolution_fields(res) if res is not None else NO_RESOLUTION),
+            "comune": comune,
+            "provincia_comune": reg_comune.province_sigla if reg_comune else None,
+            "nota": "; ".join(e.notes) or None, **provenance(doc.id, g.line)}
+
+
+def _merge(row: dict, e: Entry) -> None:
+    """A second mention of the same ente in a row: keep one participant, merge the notes."""
+    if e.member_of and not row["parte_di"]:
+        row["parte_di"] = e.member_of
+    notes = row["nota"].split("; ") if row["nota"] else []
+    notes += [n for n in e.notes or ["nominato più volte nella riga"] if n not in notes]
+    row["nota"] = "; ".join(notes)
 
 
 def _description(gruppi: list[dict], partecipanti: list[dict]) -> str:
-    n_ok = sum(1 for g in gruppi if g["total_matches"])
-    comuni = {r["istat"] or normalise(r["name"]) for r in partecipanti
-              if r["ente_type"] == COMUNE}
-    examples = [f"{g['group_id']} ({g['capofila']}): {g['declared_total']} comuni dichiarati, "
-                f"{g['counted_other_enti']} altri enti nominati e non contati"
-                for g in gruppi if g["total_matches"] and g["counted_other_enti"]][:3]
+    n_ok = sum(1 for g in gruppi if g["totale_coincide"])
+    comuni = _distinct_comuni(partecipanti)
+    examples = [f"{g['gruppo']} ({g['capofila']}): {g['totale_dichiarato']} comuni dichiarati, "
+                f"{g['altri_enti_contati']} altri enti nominati e non contati"
+                for g in gruppi if g["totale_coincide"] and g["altri_enti_contati"]][:3]
     return (
         f"Elenco regionale dei gruppi SMART di polizia locale: {len(gruppi)} gruppi, ciascuno "
         f"guidato da un ente capofila, con {len(partecipanti)} partecipanti nominati "
@@ -625,23 +604,23 @@ def _description(gruppi: list[dict], partecipanti: list[dict]) -> str:
         "lettura più probabile.")
 
 
-def _facts(doc_id: str, gruppi: list[dict], partecipanti: list[dict]) -> list[dict]:
-    first, last = gruppi[0]["line_start"], gruppi[-1]["line_end"]
-    comuni = {r["istat"] or normalise(r["name"]) for r in partecipanti
-              if r["ente_type"] == COMUNE}
-    enti = comuni | {normalise(r["name"]) for r in partecipanti if r["ente_type"] != COMUNE}
+def _distinct_comuni(partecipanti: list[dict]) -> set[str]:
+    return {r["istat"] or normalise(r["nome"]) for r in partecipanti if r["tipo_ente"] == COMUNE}
 
-    def fact(label, value, unit):
-        return {"label": label, "value": value, "unit": unit, "source_id": doc_id,
-                "line_start": first, "line_end": last}
 
-    return [
-        fact("Gruppi SMART", len(gruppi), "gruppi"),
-        fact("Province", len({g["province"] for g in gruppi}), "province"),
-        fact("Comuni distinti partecipanti", len(comuni), "comuni"),
-        fact("Enti distinti partecipanti (comuni e altri enti)", len(enti), "enti"),
-        fact("Somma dei totali dichiarati «Totale Comuni coinvolti»",
-             sum(g["declared_total"] for g in gruppi), "comuni"),
-        fact("Gruppi il cui totale dichiarato coincide con i comuni contati",
-             sum(1 for g in gruppi if g["total_matches"]), "gruppi"),
-    ]
+def _facts(rec: Recorder, gruppi: list[dict], partecipanti: list[dict]) -> None:
+    if not gruppi:
+        return
+    span = (gruppi[0]["line_start"], gruppi[-1]["line_end"])
+    comuni = _distinct_comuni(partecipanti)
+    enti = comuni | {normalise(r["nome"]) for r in partecipanti if r["tipo_ente"] != COMUNE}
+    for label, value, unit in (
+            ("Gruppi SMART", len(gruppi), "gruppi"),
+            ("Province", len({g["provincia"] for g in gruppi}), "province"),
+            ("Comuni distinti partecipanti", len(comuni), "comuni"),
+            ("Enti distinti partecipanti (comuni e altri enti)", len(enti), "enti"),
+            ("Somma dei totali dichiarati «Totale Comuni coinvolti»",
+             sum(g["totale_dichiarato"] for g in gruppi), "comuni"),
+            ("Gruppi il cui totale dichiarato coincide con i comuni contati",
+             sum(1 for g in gruppi if g["totale_coincide"]), "gruppi")):
+        rec.fact(label, value, unit, span)

@@ -39,6 +39,7 @@ def run_checks(run, rows, regions, chosen, raws) -> None:
         if _optional_and_absent(run, body):
             continue
         _KINDS[kind](run, rows, body, regions, chosen)
+    _facts(run, rows)
 
 
 def _optional_and_absent(run, body: dict) -> bool:
@@ -50,7 +51,6 @@ def _optional_and_absent(run, body: dict) -> bool:
     declared = run.t.get("declared") or {}
     return any(declared[n].get("optional") and run.declared.get(n, (None,))[0] is None
                for n in used if n in declared)
-    _facts(run, rows)
 
 
 def _id(run, body: dict, *parts: str) -> str:

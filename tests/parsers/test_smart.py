@@ -24,11 +24,11 @@ def tables(result):
 
 
 def participants(result, gid):
-    return [r for r in tables(result)["partecipanti"].rows if r["group_id"] == gid]
+    return [r for r in tables(result)["partecipanti"].rows if r["gruppo"] == gid]
 
 
 def by_name(rows, name):
-    (row,) = [r for r in rows if r["name"] == name]
+    (row,) = [r for r in rows if r["nome"] == name]
     return row
 
 
@@ -47,7 +47,7 @@ def test_groups_per_province(real):
     result, _, _ = real
     gruppi = tables(result)["gruppi"].rows
     assert len(gruppi) == 99
-    assert Counter(g["province"] for g in gruppi) == {
+    assert Counter(g["provincia"] for g in gruppi) == {
         "BG": 6, "BS": 15, "CO": 4, "CR": 2, "LC": 3, "LO": 5, "MI": 28, "MB": 10, "MN": 9,
         "PV": 5, "SO": 2, "VA": 10}
 
@@ -56,8 +56,8 @@ def test_participants_counts(real):
     result, _, _ = real
     rows = tables(result)["partecipanti"].rows
     assert len(rows) == 353
-    assert Counter(r["role"] for r in rows) == {"capofila": 99, "aggregato": 237, "membro": 17}
-    assert Counter(r["ente_type"] for r in rows) == {
+    assert Counter(r["ruolo"] for r in rows) == {"capofila": 99, "aggregato": 237, "membro": 17}
+    assert Counter(r["tipo_ente"] for r in rows) == {
         "comune": 339, "unione di comuni": 7, "provincia": 4, "comunità montana": 1,
         "altro ente": 1, "non determinato": 1}
     # no comune takes part in two groups
@@ -78,17 +78,17 @@ def test_every_line_accounted(real):
 
 def test_known_group_rows(real):
     result, _, _ = real
-    g = {r["group_id"]: r for r in tables(result)["gruppi"].rows}
+    g = {r["gruppo"]: r for r in tables(result)["gruppi"].rows}
     # line 8: 5	PROVINCIA DI BERGAMO	Grassobbio, ... Covo e Mapello	21
     assert g["BG-5"]["line_start"] == 8
-    assert (g["BG-5"]["capofila"], g["BG-5"]["capofila_type"]) == ("PROVINCIA DI BERGAMO",
+    assert (g["BG-5"]["capofila"], g["BG-5"]["tipo_capofila"]) == ("PROVINCIA DI BERGAMO",
                                                                     "provincia")
-    assert (g["BG-5"]["declared_total"], g["BG-5"]["counted_comuni"]) == (21, 20)
-    assert g["BG-5"]["total_matches"] is False
+    assert (g["BG-5"]["totale_dichiarato"], g["BG-5"]["comuni_contati"]) == (21, 20)
+    assert g["BG-5"]["totale_coincide"] is False
     # line 29: the repeated BRESCIA heading continues with progr 12
     assert (g["BS-12"]["capofila"], g["BS-12"]["line_start"]) == ("SIRMIONE", 29)
     # line 45: CREMA declares 29, names 27 aggregati
-    assert (g["CR-1"]["istat"], g["CR-1"]["declared_total"], g["CR-1"]["counted_comuni"]) == \
+    assert (g["CR-1"]["istat"], g["CR-1"]["totale_dichiarato"], g["CR-1"]["comuni_contati"]) == \
         ("019035", 29, 28)
     # line 159: last row
     assert (g["VA-10"]["capofila"], g["VA-10"]["istat"], g["VA-10"]["line_start"]) == \
@@ -97,17 +97,17 @@ def test_known_group_rows(real):
 
 def test_missing_heading_inferred_as_lodi(real):
     result, _, log = real
-    g = {r["group_id"]: r for r in tables(result)["gruppi"].rows}
-    lodi = [r for r in g.values() if r["province"] == "LO"]
+    g = {r["gruppo"]: r for r in tables(result)["gruppi"].rows}
+    lodi = [r for r in g.values() if r["provincia"] == "LO"]
     assert [r["capofila"] for r in lodi] == ["CASALPUSTERLENGO", "CODOGNO", "LODI",
                                             "SANT'ANGELO LODIGIANO", "UNIONE NORD LODIGIANO"]
-    assert {r["province_source"] for r in lodi} == {"dedotta"}
-    assert "12 nomi su 12" in lodi[0]["province_note"]
+    assert {r["fonte_provincia"] for r in lodi} == {"dedotta"}
+    assert "12 nomi su 12" in lodi[0]["nota_provincia"]
     c = checks(result)["block-province:57"]
-    assert (c.declared, c.parsed, c.passed) == (None, "LO", True)
+    assert (c.declared, c.parsed, c.passed) == ("intestazione mancante", "LO", True)
     assert ("missing-heading", 57) in {(p.code, p.line) for p in log.problems}
     # every other group has its heading
-    assert {r["province_source"] for r in g.values() if r["province"] != "LO"} == {"intestazione"}
+    assert {r["fonte_provincia"] for r in g.values() if r["provincia"] != "LO"} == {"intestazione"}
 
 
 def test_split_header_with_junk(real):
@@ -119,44 +119,44 @@ def test_split_header_with_junk(real):
 def test_hazard_rows(real):
     result, _, _ = real
     bg3 = participants(result, "BG-3")          # CM di SCALVE (Azzone, ...) con aggregato ...
-    assert [(r["name"], r["role"], r["member_of"]) for r in bg3] == [
+    assert [(r["nome"], r["ruolo"], r["parte_di"]) for r in bg3] == [
         ("CM di SCALVE", "capofila", None), ("Azzone", "membro", "CM di SCALVE"),
         ("Colere", "membro", "CM di SCALVE"), ("Schilpario", "membro", "CM di SCALVE"),
         ("Vilminore di Scalve", "membro", "CM di SCALVE"),
         ("Castione della Presolana", "aggregato", None)]
     bg5 = participants(result, "BG-5")          # "Curno,Paladina", "Covo e Mapello"
-    assert [r["name"] for r in bg5][6:8] == ["Curno", "Paladina"]
-    assert [r["name"] for r in bg5][-2:] == ["Covo", "Mapello"]
+    assert [r["nome"] for r in bg5][6:8] == ["Curno", "Paladina"]
+    assert [r["nome"] for r in bg5][-2:] == ["Covo", "Mapello"]
     bs14 = participants(result, "BS-14")        # union label naming two comuni
     assert len(bs14) == 7
-    assert by_name(bs14, "Pontevico")["member_of"].startswith("UNIONE LOMBARDA")
-    assert [r["name"] for r in bs14][-2:] == ["Bordolano", "Verolanuova"]
+    assert by_name(bs14, "Pontevico")["parte_di"].startswith("UNIONE LOMBARDA")
+    assert [r["nome"] for r in bs14][-2:] == ["Bordolano", "Verolanuova"]
     bs15 = participants(result, "BS-15")        # "Berzo Inferiore UNIONE VALSAVIORE Berzo Demo"
-    assert [r["name"] for r in bs15][7:10] == ["Berzo Inferiore", "UNIONE VALSAVIORE",
+    assert [r["nome"] for r in bs15][7:10] == ["Berzo Inferiore", "UNIONE VALSAVIORE",
                                                "Berzo Demo"]
-    assert by_name(bs15, "UNIONE VALSAVIORE")["ente_type"] == "unione di comuni"
+    assert by_name(bs15, "UNIONE VALSAVIORE")["tipo_ente"] == "unione di comuni"
     lo3 = participants(result, "LO-3")          # Mulazzano (convenzione con Galgagnano)
     assert by_name(lo3, "Galgagnano")["istat"] == "098027"
-    assert "convenzione con Mulazzano" in by_name(lo3, "Galgagnano")["note"]
-    assert by_name(lo3, "Provincia di Lodi")["ente_type"] == "provincia"
+    assert "convenzione con Mulazzano" in by_name(lo3, "Galgagnano")["nota"]
+    assert by_name(lo3, "Provincia di Lodi")["tipo_ente"] == "provincia"
     mi12 = participants(result, "MI-12")        # "Pogliano. San Vittore Olona"
     assert by_name(mi12, "Pogliano")["istat"] == "015176"
-    assert by_name(mi12, "San Vittore Olona")["note"] == "separatore '.' al posto della virgola"
+    assert by_name(mi12, "San Vittore Olona")["nota"] == "separatore '.' al posto della virgola"
     mi13 = participants(result, "MI-13")        # "Settimo M., S. Stefano T."
     assert (by_name(mi13, "Settimo M.")["istat"], by_name(mi13, "S. Stefano T.")["istat"]) == \
         ("015211", "015200")
     mi25 = participants(result, "MI-25")        # unclosed parenthesis, (PV)/(LO) suffixes
     orio = by_name(mi25, "Orio Litta")
-    assert (orio["province_hint"], orio["istat"], orio["comune_province"]) == ("PV", "098042", "LO")
+    assert (orio["provincia_indizio"], orio["istat"], orio["provincia_comune"]) == ("PV", "098042", "LO")
     assert by_name(mi25, "Santa Cristina e Bissone")["istat"] == "018139"
-    assert all(r["member_of"] == 'Corpo intercomunale "Terra tra i Fiumi"' for r in mi25[2:])
+    assert all(r["parte_di"] == 'Corpo intercomunale "Terra tra i Fiumi"' for r in mi25[2:])
     so1 = participants(result, "SO-1")          # "Dazio e Buglio in Monte" = two comuni
-    assert [r["name"] for r in so1][-2:] == ["Dazio", "Buglio in Monte"]
+    assert [r["nome"] for r in so1][-2:] == ["Dazio", "Buglio in Monte"]
     va4 = participants(result, "VA-4")          # born 2023, added in data/registry/new/
     bardello = by_name(va4, "Bardello con Malgesso e Bregano")
-    assert (bardello["ente_type"], bardello["istat"]) == ("comune", "012144")
+    assert (bardello["tipo_ente"], bardello["istat"]) == ("comune", "012144")
     co4 = participants(result, "CO-4")
-    assert (co4[0]["name"], co4[0]["ente_type"]) == ("TERRE DI FRONTIERA", "non determinato")
+    assert (co4[0]["nome"], co4[0]["tipo_ente"]) == ("TERRE DI FRONTIERA", "non determinato")
 
 
 def test_unresolved_names(real):
@@ -194,16 +194,16 @@ def test_failed_checks_and_warnings_are_documented(real):
 def test_e_separator_only_between_comuni():
     text = block("VARESE", "1\tGAVIRATE\tComerio e Luvinate, Bardello con Malgesso e Bregano\t4")
     rows = participants(parse_text("smart", text)[0], "VA-1")
-    assert [r["name"] for r in rows] == ["GAVIRATE", "Comerio", "Luvinate",
+    assert [r["nome"] for r in rows] == ["GAVIRATE", "Comerio", "Luvinate",
                                          "Bardello con Malgesso e Bregano"]
 
 
 def test_full_stop_separator_but_not_abbreviation():
     text = block("MILANO", "1\tMAGENTA\tOssona. Vanzago, S. Stefano T.,Cornaredo\t5")
     rows = participants(parse_text("smart", text)[0], "MI-1")
-    assert [r["name"] for r in rows] == ["MAGENTA", "Ossona", "Vanzago", "S. Stefano T.",
+    assert [r["nome"] for r in rows] == ["MAGENTA", "Ossona", "Vanzago", "S. Stefano T.",
                                          "Cornaredo"]
-    assert rows[2]["note"] == "separatore '.' al posto della virgola"
+    assert rows[2]["nota"] == "separatore '.' al posto della virgola"
 
 
 def test_embedded_union_and_label_members():
@@ -211,12 +211,12 @@ def test_embedded_union_and_label_members():
                  "1\tUNIONE TRA I COMUNI DI BORNO E ESINE\tBorno, Niardo UNIONE VALSAVIORE Cevo\t4")
     result = parse_text("smart", text)[0]
     rows = participants(result, "BS-1")
-    assert [(r["name"], r["role"], r["ente_type"]) for r in rows] == [
+    assert [(r["nome"], r["ruolo"], r["tipo_ente"]) for r in rows] == [
         ("UNIONE TRA I COMUNI DI BORNO E ESINE", "capofila", "unione di comuni"),
         ("Borno", "aggregato", "comune"), ("Niardo", "aggregato", "comune"),
         ("UNIONE VALSAVIORE", "aggregato", "unione di comuni"), ("Cevo", "aggregato", "comune"),
         ("ESINE", "membro", "comune")]
-    assert rows[1]["member_of"] == rows[0]["name"]       # named in the label and in the list
+    assert rows[1]["parte_di"] == rows[0]["nome"]       # named in the label and in the list
     assert checks(result)["group-total:BS:1"].passed     # Borno, Niardo, Cevo, Esine
 
 
@@ -227,26 +227,26 @@ def test_parentheses_members_convention_and_province_suffix():
                  "con Piubega), Siziano (PV)\t6")
     result = parse_text("smart", text)[0]
     r1 = participants(result, "MN-1")
-    assert [(r["name"], r["role"], r["member_of"]) for r in r1] == [
+    assert [(r["nome"], r["ruolo"], r["parte_di"]) for r in r1] == [
         ("CM di PROVA", "capofila", None), ("Medole", "membro", "CM di PROVA"),
         ("Solferino", "membro", "CM di PROVA"), ("Goito", "aggregato", None)]
     r2 = participants(result, "MN-2")
-    assert [(r["name"], r["role"], r["member_of"]) for r in r2] == [
+    assert [(r["nome"], r["ruolo"], r["parte_di"]) for r in r2] == [
         ("RODIGO", "capofila", None), ("Unione Colli", "aggregato", None),
         ("Monzambano", "membro", "Unione Colli"), ("Volta Mantovana", "membro", "Unione Colli"),
         ("Ceresara", "aggregato", None), ("Piubega", "aggregato", None),
         ("Siziano", "aggregato", None)]
-    assert (r2[-1]["province_hint"], r2[-1]["istat"]) == ("PV", "018150")
+    assert (r2[-1]["provincia_indizio"], r2[-1]["istat"]) == ("PV", "018150")
     assert checks(result)["group-total:MN:2"].passed
 
 
 def test_unclosed_parenthesis_runs_to_end_of_cell():
     text = block("MILANO", '1\tMELZO\tCorpo intercomunale "X" (Bussero, Carugate\t3')
     rows = participants(parse_text("smart", text)[0], "MI-1")
-    assert [(r["name"], r["ente_type"]) for r in rows] == [
+    assert [(r["nome"], r["tipo_ente"]) for r in rows] == [
         ("MELZO", "comune"), ('Corpo intercomunale "X"', "altro ente"), ("Bussero", "comune"),
         ("Carugate", "comune")]
-    assert "mai chiusa" in rows[3]["note"]
+    assert "mai chiusa" in rows[3]["nota"]
 
 
 def test_missing_heading_new_province_from_members():
@@ -254,7 +254,7 @@ def test_missing_heading_new_province_from_members():
             + block("MILANO", "1\tMELZO\t\t1"))
     result, _, log = parse_text("smart", text)
     g = tables(result)["gruppi"].rows
-    assert [(r["group_id"], r["province_source"]) for r in g] == [
+    assert [(r["gruppo"], r["fonte_provincia"]) for r in g] == [
         ("LC-1", "intestazione"), ("LO-1", "dedotta"), ("MI-1", "intestazione")]
     c = [c for c in result.checks if c.id.startswith("block-province")][0]
     assert (c.parsed, c.passed) == ("LO", True)
@@ -264,7 +264,7 @@ def test_missing_heading_new_province_from_members():
 def test_missing_heading_continuing_block():
     text = block("MILANO", "1\tMELZO\t\t1", "2\tRHO\t\t1") + block(None, "3\tPERO\t\t1")
     result = parse_text("smart", text)[0]
-    assert [r["group_id"] for r in tables(result)["gruppi"].rows] == ["MI-1", "MI-2", "MI-3"]
+    assert [r["gruppo"] for r in tables(result)["gruppi"].rows] == ["MI-1", "MI-2", "MI-3"]
     assert checks(result)["progr-sequence:MI"].passed
 
 
@@ -272,7 +272,7 @@ def test_missing_heading_without_evidence_stays_undetermined():
     text = block("MILANO", "1\tMELZO\t\t1") + block(None, "1\tUNIONE X\t\t1")
     result = parse_text("smart", text)[0]
     g = tables(result)["gruppi"].rows[-1]
-    assert (g["group_id"], g["province"], g["province_source"]) == ("?8-1", None,
+    assert (g["gruppo"], g["provincia"], g["fonte_provincia"]) == ("?8-1", None,
                                                                      "non determinata")
     assert not checks(result)["block-province:8"].passed
 
@@ -289,7 +289,7 @@ def test_split_header_and_rejected_lines():
             "3\tVARESE\t1\nnota a margine\n")
     result, _, log = parse_text("smart", text)
     t = tables(result)
-    assert [r["group_id"] for r in t["gruppi"].rows] == ["VA-1"]
+    assert [r["gruppo"] for r in t["gruppi"].rows] == ["VA-1"]
     assert [(r.line, r.reason.split(":")[0]) for r in result.rejects] == [
         (6, "totale comuni non numerico"),
         (7, "attese 4 colonne separate da tabulazione, trovate 3"),
