@@ -31,7 +31,7 @@ def real(reg, lombardia):
         result, ctx, _ = parse_real(doc_id)
         lines = _documents()[doc_id].lines
         hint = None if doc_id in NATIONAL else lombardia
-        out[doc_id] = (lines, find_mentions(lines, reg, hint, resolved_lines(result.datasets, ctx.resolutions)))
+        out[doc_id] = (lines, find_mentions(lines, reg, hint, resolved_lines(result.datasets, ctx)))
     return out
 
 
@@ -207,7 +207,7 @@ def test_table_lines_belong_to_the_parser(reg):
 
 def test_resolved_lines_from_a_parse(reg):
     result, ctx, _ = parse_real("smart-polizia-locale-2025")
-    table = resolved_lines(result.datasets, ctx.resolutions)
+    table = resolved_lines(result.datasets, ctx)
     assert "Brembate Sopra" in table[8]["016038"]
     assert set(table[4]) >= {"016024", "016091"}                 # Bergamo, Dalmine
 

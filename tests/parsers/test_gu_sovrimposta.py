@@ -214,7 +214,7 @@ def test_resolution_uses_the_curated_crosswalk(real):
     r = row(result, "FI", 16)
     assert (r["comune"], r["istat"], r["resolution_method"]) == ("Figline Valdarno", "048016",
                                                                   "historical")
-    assert ctx.registry.get("048016").successor == "048052"
+    assert _registry().get("048016").successor == "048052"
 
 
 def test_matches_the_document_contradicts_are_dropped(real):
