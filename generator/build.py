@@ -68,6 +68,18 @@ def build_date(docs: list[sources.Document]) -> str:
     return dates[-1] if dates else "1970-01-01"
 
 
+def merge_dataset(into: Dataset, ds: Dataset) -> bool:
+    """Rows of ``ds`` appended to the same tables of ``into`` (one programme fed by several
+    documents, e.g. a recurring layout read by one spec); False when the tables differ."""
+    mine = {t.name: t for t in into.tables}
+    if set(mine) != {t.name for t in ds.tables} or any(
+            mine[t.name].fields != t.fields for t in ds.tables):
+        return False
+    for t in ds.tables:
+        mine[t.name].rows += t.rows
+    return True
+
+
 def comuni_dataset(reg: registry.Registry) -> Dataset:
     fields = [
         {"name": "istat", "type": "string", "title": "Codice ISTAT",
@@ -232,15 +244,18 @@ def build(site_dir: Path | None = None, strict: bool = False, log: Log | None = 
     for doc_id, r in results.items():
         attach_facts(doc_id, r)
     datasets = [comuni_dataset(reg), documents_dataset(docs, results)]
-    seen = {ds.name for ds in datasets}
+    by_name = {ds.name: ds for ds in datasets}
     for doc_id, r in results.items():
         for ds in r.datasets:
-            if ds.name in seen:          # two documents publish the same package name
+            if ds.name not in by_name:
+                by_name[ds.name] = ds
+                datasets.append(ds)
+            elif not merge_dataset(by_name[ds.name], ds):
                 log.warning("duplicate-dataset", f"dataset {ds.name} is also published by "
-                            f"another document: renamed {ds.name}--{doc_id}")
+                            f"another document with other tables: renamed {ds.name}--{doc_id}")
                 ds.name = f"{ds.name}--{doc_id}"
-            seen.add(ds.name)
-            datasets.append(ds)
+                by_name[ds.name] = ds
+                datasets.append(ds)
 
     site_dir.parent.mkdir(parents=True, exist_ok=True)
     previous = output.load_manifest(cache_dir, site_dir) if cache else {}

@@ -55,6 +55,7 @@ class Reject:
     text: str
     reason: str
     table: str = ""
+    part: str = ""     # the rejected part of the line, when the rest of it is published
 
 
 @dataclass

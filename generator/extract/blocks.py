@@ -39,11 +39,13 @@ def heading_text(cell: str) -> tuple[str, str]:
 
 def province_of_heading(text: str, registry, uppercase_only: bool = True) -> str | None:
     """``'BERGAMO'`` -> ``'BG'``; ``'MONZA BRIANZA'`` -> ``'MB'`` (all its words in one
-    province name); ``'PROVINCIA DI CREMONA'`` -> ``'CR'``. None for any other line."""
+    province name); ``'PROVINCIA DI CREMONA'`` -> ``'CR'``; ``"Citta' metropolitana di
+    Catania:"`` -> ``'CT'``. None for any other line."""
     t, _ = heading_text(text)
     if not t or "\t" in t or (uppercase_only and not t.isupper()):
         return None
-    t = re.sub(r"^provincia\s+(?:di\s+|del(?:la|l')?\s*)", "", t, flags=re.I).strip(" .:")
+    t = re.sub(r"^(?:provincia|citt[aà]'?\s+metropolitana)\s+(?:di\s+|del(?:la|l')?\s*)", "", t,
+               flags=re.I).strip(" .:")
     sigla = registry.province_sigla(t)
     if sigla:
         return sigla

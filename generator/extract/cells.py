@@ -54,7 +54,7 @@ NUM = r"-?\d{1,3}(?:\.\d{3})*(?:,\d+)?|-?\d+(?:,\d+)?"
 AMT = r"\d+(?:\.\d{3})*,\d{2}"                      # Italian amount, cents required
 AMTE = rf"(?:€[ \xa0]?)?{AMT}(?:[ \xa0]?€)?"       # with an optional € before or after
 _NUM_RE = re.compile(r"^-?\d{1,3}(\.\d{3})*(,\d+)?$|^-?\d+(,\d+)?$", re.ASCII)
-_DATE_NUM = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$", re.ASCII)
+_DATE_NUM = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4}|\d{2})$", re.ASCII)
 _DATE_WORDS = re.compile(r"^(\d{1,2})[°º]?\s+([a-z]+)\s+(\d{4})$", re.I | re.ASCII)
 
 
@@ -113,11 +113,14 @@ def percent(s: str) -> Decimal:
 
 
 def iso_date(s: str) -> str:
-    """``'14/11/2018'``, ``'14.11.2018'``, ``'14 novembre 2018'`` -> ``'2018-11-14'``."""
+    """``'14/11/2018'``, ``'14.11.2018'``, ``'14 novembre 2018'`` -> ``'2018-11-14'``; a
+    two-digit year is read 2000-2049 or 1950-1999 (``'28/03/03'`` -> ``'2003-03-28'``)."""
     t = " ".join(_plain(s).split())
     m = _DATE_NUM.match(t)
     if m:
         d, mo, y = (int(x) for x in m.groups())
+        if len(m.group(3)) == 2:           # two-digit year: 00-49 -> 2000s, 50-99 -> 1900s
+            y += 2000 if y < 50 else 1900
     else:
         m = _DATE_WORDS.match(t)
         if not m or m.group(2).lower() not in MONTHS:
@@ -180,7 +183,8 @@ TYPES: dict[str, CellType] = {t.name: t for t in (
     CellType("amount_or_dash", rf"{AMTE}|-", amount_or_zero, "number",
              "importo in euro, «-» per zero"),
     CellType("percent", rf"{NUM} ?%", percent, "number", "percentuale"),
-    CellType("date", r"\d{1,2}[/.\-]\d{1,2}[/.\-]\d{4}", iso_date, "date", "data gg/mm/aaaa"),
+    CellType("date", r"\d{1,2}[/.\-]\d{1,2}[/.\-](?:\d{4}|\d{2})", iso_date, "date",
+             "data gg/mm/aaaa (o gg/mm/aa)"),
     CellType("time", r"\d{2}:\d{2}(?::\d{2})?", _matching(r"\d{2}:\d{2}(?::\d{2})?", "a time"),
              "string", "ora hh:mm:ss"),
     CellType("istat", r"\d{6}", _matching(r"\d{6}", "an ISTAT code (6 digits)"), "string",

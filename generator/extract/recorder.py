@@ -80,14 +80,15 @@ class Recorder:
         s = self.candidates.setdefault(table, set())
         s.update(n for n in lines if self.doc.line(n).strip())
 
-    def reject(self, table: str, line: int, reason: str) -> Reject:
-        """Reject an input line of ``table``; its text is withheld when it carries a
+    def reject(self, table: str, line: int, reason: str, part: str = "") -> Reject:
+        """Reject an input line of ``table`` (or only ``part`` of it, when the rest of the
+        line is published: an item of a list); its text is withheld when it carries a
         personal codice fiscale."""
         self.candidates.setdefault(table, set()).add(line)
         text = self.doc.line(line)
-        if any(CF_PERSONAL.fullmatch(w) for w in _WORDS16.findall(text)):
-            text = WITHHELD_TEXT
-        r = Reject(self.doc_id, line, text, reason, table)
+        if any(CF_PERSONAL.fullmatch(w) for w in _WORDS16.findall(text + " " + part)):
+            text, part = WITHHELD_TEXT, ""
+        r = Reject(self.doc_id, line, text, reason, table, part)
         self.rejects.append(r)
         return r
 
@@ -243,8 +244,9 @@ def accounting_errors(doc, result: ParseResult) -> list[str]:
             covered = {n for r in t.rows if r.get("source_id") == doc.id
                        for n in range(r["line_start"], r["line_end"] + 1)}
             rejected = {x.line for x in result.rejects if x.table == t.name}
+            whole = {x.line for x in result.rejects if x.table == t.name and not x.part}
             lost = sorted(t.candidates - covered - rejected)
-            both = sorted((covered & rejected) & t.candidates)
+            both = sorted((covered & whole) & t.candidates)
             if lost:
                 errors.append(f"{where}: {len(lost)} candidate lines neither published nor "
                               f"rejected: {lost[:10]}")

@@ -87,6 +87,16 @@ def _totals(run, rows) -> None:
 
 def _sequence(run, rows, body, regions, chosen) -> None:
     col = body.get("column", "n")
+    if body.get("by"):                     # numbering restarts in each block (e.g. province)
+        groups: dict = {}
+        for r in rows:
+            groups.setdefault(r.get(body["by"]), []).append(r)
+        for key, members in groups.items():
+            nums = [r[col] for r in members]
+            run.rec.sequence(_id(run, body, col, str(key)), body.get(
+                "description", f"Numeri d'ordine ({col}) da 1 a N") + f" ({body['by']} {key})",
+                nums, _span(members), body.get("explanation", ""))
+        return
     nums = [r[col] for r in rows]
     last = None
     if body.get("printed"):

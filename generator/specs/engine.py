@@ -40,6 +40,7 @@ from ..extract.recorder import Recorder
 from ..extract.result import Act, Dataset, ParseResult, Table, act_at
 from ..extract.rows import label_above
 from ..extract.text import Prose, clean, is_page_header, join_wrapped, operative_start
+from . import readers
 from . import riparto as riparto_mod
 from .expr import evaluate
 from .load import Spec, SpecError
@@ -181,8 +182,9 @@ class TableRun:
             starts = starts[:1] if reg.get("occurrence", "first") == "first" else starts
         out = []
         for s in starts:
-            title = s if reg.get("start") else None
-            first = s + 1 if reg.get("start") else s
+            inclusive = reg.get("start_inclusive") or not reg.get("start")
+            title = None if inclusive else s
+            first = s if inclusive else s + 1
             out.append(Region(first, self._end_of(s), title))
         return out
 
@@ -239,15 +241,20 @@ class TableRun:
 
     # -- 2-3. classify and read -----------------------------------------------------------------
     def read(self, region: Region) -> list[RawRow]:
+        row = self.t["row"]
         if self.t["region"].get("rows_only"):
             return self._read_label_rows(region)
+        if row.get("list"):
+            return readers.read_lists(self, region)
+        if row.get("fixed_width"):
+            return readers.read_fixed_width(self, region, self._skip_header(region))
         raws: list[RawRow] = []
         cur: RawRow | None = None
         context: dict = {}
         n = self._skip_header(region)
         multiline = self.t["row"].get("start")
         while n <= region.end:
-            text = self.doc.line(n)
+            text = self._remove(self.doc.line(n))
             hb = self._header_at(n) if self.t["region"].get("header") else None
             if hb:
                 cur = self._close(cur, raws)
@@ -269,6 +276,12 @@ class TableRun:
             n += 1
         self._close(cur, raws)
         return [r for r in raws if r.cells]
+
+    def _remove(self, text: str) -> str:
+        """``row.remove``: printing marks deleted from every line before it is read (e.g. the
+        Gazzetta's ``(( ))`` around text changed by a conversion law)."""
+        rx = self.t["row"].get("remove")
+        return re.sub(rx, "", text) if rx else text
 
     def _skip_header(self, region: Region) -> int:
         """``region.first_row``: the lines before the first row are the column header."""
@@ -415,7 +428,7 @@ class TableRun:
     def _cell(self, raw: RawRow, name: str, index: int | None = None):
         spec_cell = self._cell_specs().get(name)
         printed = raw.cells.get(name)
-        if printed is None:
+        if printed is None or (isinstance(printed, str) and not printed.strip()):
             return raw.context.get(name)
         typ = spec_cell.get("type", "text") if spec_cell else "text"
         if spec_cell and spec_cell.get("repeat"):
@@ -466,6 +479,9 @@ class TableRun:
             row[name] = evaluate(str(c["value"]), lambda k: row.get(k, raw.cells.get(k)))
         elif c.get("from", name) in raw.cells or c.get("from", name) in raw.context:
             row[name] = self._cell(raw, c.get("from", name), c.get("index"))
+            if c.get("extract") and isinstance(row[name], str):
+                m = re.search(c["extract"], row[name])
+                row[name] = clean(m.group(1)) if m else None
             if isinstance(row[name], str) and (c.get("cell") or c.get("type") in
                                                ("integer", "number", "date")):
                 row[name] = cells.read(c.get("cell") or {"integer": "integer", "number":
@@ -638,6 +654,8 @@ def _row_regex(spec: Spec, row: dict, anchored_end: bool = True) -> re.Pattern:
     """The row grammar as one regular expression (``cells`` compiled, or ``pattern``)."""
     if row.get("pattern"):
         return re.compile(row["pattern"])
+    if not row.get("cells"):
+        return re.compile(r"(?!)")           # list and fixed-width rows: read otherwise
     parts = []
     for c in row["cells"]:
         name, body = _cell_entry(c)

@@ -82,12 +82,16 @@ _REGION = {"start": ("regex", False), "start_also": ("regex", False),
            "occurrence": ("any", False), "end": ("regex", False), "end_at": ("regex", False),
            "within": ("str", False), "header": ("map", False), "rows_only": ("bool", False),
            "max_lines": ("int", False), "first_row": ("regex", False),
-           "start_near": ("map", False),
+           "start_near": ("map", False), "start_inclusive": ("bool", False),
            "header_words": ("list", False)}
 _HEADER = {"start": ("regex", True), "end": ("regex", True), "max_lines": ("int", False),
            "must_contain": ("list", False), "repeats": ("bool", False)}
 _ROW = {"cells": ("list", False), "pattern": ("regex", False), "start": ("regex", False),
-        "label_above": ("map", False), "not_a_row": ("regex", False)}
+        "label_above": ("map", False), "list": ("map", False), "fixed_width": ("map", False),
+        "remove": ("regex", False)}
+_LIST = {"intro": ("regex", True), "end": ("regex", False), "separator": ("regex", False),
+         "cell": ("str", False), "context": ("map", False)}
+_FIXED = {"columns": ("map", True), "separator": ("regex", True), "closed": ("bool", False)}
 _COLUMN = {"name": ("str", False), "type": ("str", False), "title": ("str", False),
            "description": ("str", False), "from": ("str", False), "value": ("expr", False),
            "classify": ("map", False), "required": ("bool", False), "unique": ("bool", False),
@@ -95,7 +99,7 @@ _COLUMN = {"name": ("str", False), "type": ("str", False), "title": ("str", Fals
            "resolution": ("map", False), "header": ("str", False), "default": ("any", False),
            "split_comune": ("map", False), "index": ("int", False),
            "province_of_code": ("str", False), "counter": ("bool", False),
-           "from_prose": ("map", False), "cell": ("str", False)}
+           "from_prose": ("map", False), "cell": ("str", False), "extract": ("regex", False)}
 _HEADINGS = {"match": ("regex", False), "province": ("bool", False), "column": ("str", False),
              "infer_missing": ("bool", False)}
 _TOTALS = {"match": ("regex", True), "columns": ("list", True), "required": ("bool", False)}
@@ -114,7 +118,8 @@ _CHECK = {"id": ("str", False), "description": ("str", False), "explanation": ("
           "column": ("str", False), "printed": ("regex", False), "declared": ("any", False),
           "parsed": ("expr", False), "tolerance": ("expr", False), "rule": ("expr", False),
           "what": ("str", False), "strict": ("bool", False), "printed_column": ("str", False),
-          "of": ("str", False), "key": ("list", False), "where": ("expr", False)}
+          "of": ("str", False), "key": ("list", False), "where": ("expr", False),
+          "by": ("str", False)}
 _FACT = {"label": ("str", True), "value": ("str", True), "unit": ("str", False),
          "note": ("str", False)}
 SCOPES = {"document", "act", "before_table", "operative", "header", "table"}
@@ -208,9 +213,16 @@ def _check_table(spec: Spec, t) -> None:
     if t["region"].get("within") not in (None, "act", "document"):
         raise SpecError(spec.where(t["region"]), "region.within is `act` or `document`")
     _keys(spec, t["row"], _ROW, "row")
-    if bool(t["row"].get("cells")) == bool(t["row"].get("pattern")):
+    shapes = [k for k in ("cells", "pattern", "list", "fixed_width") if t["row"].get(k)]
+    if len(shapes) != 1:
         raise SpecError(spec.where(t["row"]), "row needs exactly one of `cells` (a list of "
-                        "cell types) or `pattern` (a regular expression with named groups)")
+                        "cell types), `pattern` (a regular expression with named groups), "
+                        "`list` (comuni listed in running text) or `fixed_width` (records "
+                        "of fixed-width columns)")
+    if t["row"].get("list"):
+        _keys(spec, t["row"]["list"], _LIST, "row.list")
+    if t["row"].get("fixed_width"):
+        _keys(spec, t["row"]["fixed_width"], _FIXED, "row.fixed_width")
     for c in t["row"].get("cells") or []:
         _check_cell(spec, c)
     for c in t["columns"]:
