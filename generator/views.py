@@ -1,10 +1,29 @@
-"""Programme-specific additions to a comune's facts, computed once per dataset.
+"""How a dataset is shown: maps, charts and comune-page extras, declared with the dataset.
 
-The generic fact (one row of a package naming the comune, every field with its
-title) is always shown; a view adds what a reader asks next: the other members of
-a SMART group, the amount per child and the rank of a 0-6 grant in its province
-and region, the seats of a PD collegio, the footnote of a 1983 rate. Each view
-reads only the published tables of its dataset.
+A dataset declares its views in ``Dataset.views`` -- the ``views:`` block of its table spec
+(``data/specs/*.yaml``) or the dict its parser family sets -- and this module interprets
+the declarations; nothing here knows a dataset by name. Every value is an expression of
+the spec language (``generator/specs/expr.py``) over a row of the named table.
+
+Programme page (each figure with a table carrying the same numbers, WCAG; ``join: {table,
+on: {column: other column}}`` completes each row with the row of another table)::
+
+    map:            {table, value, title, legend, format, aggregate, area, classes}
+    histogram:      {table, value, title, format}
+    province_chart: {table, value | aggregate: count, title, format}
+    counts_chart:   {table, column, title}             # rows per value of a column
+    bar_chart:      {table, label, value, title}       # one bar per row (label: "{n}. {nome}")
+    summary_tables: [{table, value, by: region | province, title}]
+
+Comune page: ``comune: [...]``, extras shown under the comune's row of ``table``::
+
+    - {table, label, value, format}                     # a value computed from the row
+    - {table, rank: <value>, within: province | region, label}
+    - {table, members: <group column>, label, name}     # the others of the row's group
+    - {table, join: {table, on: {col: other_col}}, fields: [{label, value, format}]}
+
+With no declaration, a dataset still gets its programme page with the full table and its
+rows on the pages of the comuni it names (``model.facts_from_dataset``).
 """
 from __future__ import annotations
 
@@ -14,245 +33,275 @@ from typing import Callable
 
 from . import formatting
 from .extract.result import Dataset
+from .specs.expr import ExprError, evaluate
 
-# view(dataset, registry) -> {istat: {(table, line_start): [extra rows]}}
-# an extra row is {"label": str, "value": str, "links": [{"name", "url"}] | None}
+# extras of a comune: {istat: {(table, line_start): [{"label", "value", "links", ...}]}}
 Views = dict[str, dict[tuple[str, int], list[dict]]]
+
+FORMATS: dict[str, Callable] = {
+    "euro": lambda v: formatting.euro(v), "euro0": lambda v: formatting.euro(v, 0),
+    "num": lambda v: formatting.num(v), "num1": lambda v: formatting.num(v, 1),
+    "num2": lambda v: formatting.num(v, 2), "pct1": lambda v: formatting.num(v, 1) + "%",
+    "yes": lambda v: "sì",
+}
+
+
+def _fmt(name: str | None) -> Callable:
+    return FORMATS.get(name or "num", FORMATS["num"])
 
 
 def _url(istat: str) -> str:
     return f"/comuni/{istat}/"
 
 
-def _table(ds: Dataset, name: str):
-    return next((t for t in ds.tables if t.name == name), None)
+def value_of(expr, row: dict):
+    """An expression (or column name) of a row; None when it cannot be computed."""
+    try:
+        v = evaluate(str(expr), lambda k: row.get(k))
+    except (ExprError, TypeError, ArithmeticError):
+        return None
+    return None if isinstance(v, bool) else v
 
 
-def smart(ds: Dataset, registry) -> Views:
-    t = _table(ds, "partecipanti")
-    groups = _table(ds, "gruppi")
-    out: Views = defaultdict(dict)
-    if not t:
-        return out
-    members: dict[str, list[dict]] = defaultdict(list)
-    for r in t.rows:
-        members[r["gruppo"]].append(r)
-    capofila = {g["gruppo"]: g for g in (groups.rows if groups else [])}
-    for r in t.rows:
-        if not r.get("istat"):
-            continue
-        others = [{"name": m.get("comune") or m["nome"], "url": _url(m["istat"]) if m.get("istat") else None}
-                  for m in members[r["gruppo"]] if m is not r]
-        g = capofila.get(r["gruppo"], {})
-        extra = [{"label": "Capofila del gruppo", "value": g.get("capofila", "–"), "links": None},
-                 {"label": "Altri partecipanti", "value": str(len(others)), "links": others}]
-        out[r["istat"]][("partecipanti", r["line_start"])] = extra
-    return out
-
-
-def fondo06(ds: Dataset, registry) -> Views:
-    t = _table(ds, "riparto")
-    out: Views = defaultdict(dict)
-    if not t:
-        return out
-    rows = [r for r in t.rows if r.get("istat") and r.get("totale_riparto") is not None]
-    per_child = {}
-    for r in rows:
-        pop = r.get("pop_0_6")
-        if pop:
-            per_child[id(r)] = Decimal(str(r["totale_riparto"])) / Decimal(pop)
-
-    def ranks(key: Callable, group: Callable) -> dict[int, tuple[int, int]]:
-        by: dict[str, list[dict]] = defaultdict(list)
-        for r in rows:
-            if key(r) is not None:
-                by[group(r)].append(r)
-        res = {}
-        for members in by.values():
-            members.sort(key=lambda r: (-key(r), r["istat"]))
-            for i, r in enumerate(members, start=1):
-                res[id(r)] = (i, len(members))
-        return res
-
-    total = lambda r: Decimal(str(r["totale_riparto"]))  # noqa: E731
-    pc = lambda r: per_child.get(id(r))  # noqa: E731
-    prov = lambda r: r.get("provincia") or ""  # noqa: E731
-    rank_prov, rank_reg = ranks(total, prov), ranks(total, lambda r: "")
-    rank_pc_prov, rank_pc_reg = ranks(pc, prov), ranks(pc, lambda r: "")
-    for r in rows:
-        extra = []
-        if id(r) in per_child:
-            extra.append({"label": "Riparto per bambino 0-6 anni",
-                          "value": formatting.euro(per_child[id(r)]), "links": None})
-        for label, rk in (("Posizione in provincia per importo", rank_prov),
-                          ("Posizione in Lombardia per importo", rank_reg),
-                          ("Posizione in provincia per importo per bambino", rank_pc_prov),
-                          ("Posizione in Lombardia per importo per bambino", rank_pc_reg)):
-            if id(r) in rk:
-                i, n = rk[id(r)]
-                extra.append({"label": label, "value": f"{i}ª su {formatting.num(n)}", "links": None})
-        out[r["istat"]][("riparto", r["line_start"])] = extra
-    return out
-
-
-def collegi(ds: Dataset, registry) -> Views:
-    t = _table(ds, "comuni_collegi")
-    c = _table(ds, "collegi")
-    out: Views = defaultdict(dict)
-    if not t or not c:
-        return out
-    by_number = {r["number"]: r for r in c.rows}
-    for r in t.rows:
-        col = by_number.get(r.get("collegio"))
-        if not r.get("istat") or not col:
-            continue
-        extra = [{"label": "Nome del collegio", "value": col["name"], "links": None},
-                 {"label": "Seggi del collegio", "value": formatting.num(col.get("seats")), "links": None},
-                 {"label": "Comuni del collegio", "value": formatting.num(col.get("comuni")), "links": None}]
-        out[r["istat"]][("comuni_collegi", r["line_start"])] = extra
-    return out
-
-
-def sovrimposta(ds: Dataset, registry) -> Views:
-    t = _table(ds, "aliquote")
-    notes = _table(ds, "note")
-    out: Views = defaultdict(dict)
-    if not t:
-        return out
-    text = {n["id"]: n for n in (notes.rows if notes else [])}
-    for r in t.rows:
-        if not r.get("istat"):
-            continue
-        extra = []
-        n = text.get(r.get("footnote_id"))
-        if n:
-            extra.append({"label": f"Nota ({n.get('marker') or ''})", "value": n["text"], "links": None,
-                          "source_line": n["line_start"]})
-        out[r["istat"]][("aliquote", r["line_start"])] = extra
-    return out
-
-
-VIEWS: dict[str, Callable[[Dataset, object], Views]] = {
-    "smart-polizia-locale-2025": smart,
-    "fondo-0-6-riparto-2018": fondo06,
-    "collegi-pd-lombardia-2014": collegi,
-    "sovrimposta-fabbricati-1983": sovrimposta,
-}
-
-
+# -- comune page -------------------------------------------------------------------------
 def extras(ds: Dataset, registry) -> Views:
-    view = VIEWS.get(ds.name)
-    return view(ds, registry) if view else {}
+    out: Views = defaultdict(dict)
+    for decl in ds.views.get("comune") or []:
+        t = ds.table(decl["table"])
+        if t is None:
+            continue
+        rows = [r for r in t.rows if r.get("istat")]
+        for istat, key, extra in _extra(decl, ds, rows):
+            out[istat].setdefault(key, []).extend(extra)
+    return out
 
 
-# -- programme figures: maps and charts, each with its table alternative ---------------------
-def _province_totals(rows, value, province) -> list[tuple[str, float]]:
+def _extra(decl: dict, ds: Dataset, rows: list[dict]):
+    key = lambda r: (decl["table"], r["line_start"])  # noqa: E731
+    if "rank" in decl:
+        ranks = _ranks(rows, decl["rank"], decl.get("within", "region"))
+        for r in rows:
+            if id(r) in ranks:
+                i, n = ranks[id(r)]
+                yield r["istat"], key(r), [{"label": decl["label"],
+                                             "value": f"{i}ª su {formatting.num(n)}",
+                                             "links": None}]
+    elif "members" in decl:
+        groups: dict = defaultdict(list)
+        for r in ds.table(decl["table"]).rows:
+            groups[r.get(decl["members"])].append(r)
+        for r in rows:
+            others = [{"name": m.get("comune") or m.get(decl.get("name", "nome")),
+                       "url": _url(m["istat"]) if m.get("istat") else None}
+                      for m in groups[r.get(decl["members"])] if m is not r]
+            yield r["istat"], key(r), [{"label": decl["label"], "value": str(len(others)),
+                                        "links": others}]
+    elif "join" in decl:
+        yield from _joined(decl, ds, rows, key)
+    else:
+        fmt = _fmt(decl.get("format"))
+        for r in rows:
+            v = value_of(decl["value"], r)
+            if v is not None:
+                yield r["istat"], key(r), [{"label": decl["label"], "value": fmt(v),
+                                            "links": None}]
+
+
+def _joined(decl: dict, ds: Dataset, rows: list[dict], key):
+    j = decl["join"]
+    other = ds.table(j["table"])
+    if other is None:
+        return
+    (mine, theirs), = j["on"].items()
+    index = {o.get(theirs): o for o in other.rows}
+    for r in rows:
+        o = index.get(r.get(mine))
+        if o is None:
+            continue
+        items = []
+        for f in decl["fields"]:
+            v = value_of(f["value"], o)
+            if v is None or v == "":
+                continue
+            label = f["label"].format(**{k: (o.get(k) or "") for k in o})
+            item = {"label": label, "value": _fmt(f.get("format"))(v) if not isinstance(v, str)
+                    else v, "links": None}
+            if f.get("line"):
+                item["source_line"] = o.get(f["line"])
+            items.append(item)
+        yield r["istat"], key(r), items
+
+
+def _ranks(rows: list[dict], expr, within: str) -> dict[int, tuple[int, int]]:
+    """``{id(row): (rank, out of)}`` by the value of ``expr``, highest first, in the row's
+    province (its ``provincia`` column) or the whole table."""
+    by: dict[str, list] = defaultdict(list)
+    for r in rows:
+        v = value_of(expr, r)
+        if v is not None:
+            by[(r.get("provincia") or "") if within == "province" else ""].append((v, r))
+    out = {}
+    for members in by.values():
+        members.sort(key=lambda vr: (-vr[0], vr[1]["istat"]))
+        for i, (_, r) in enumerate(members, start=1):
+            out[id(r)] = (i, len(members))
+    return out
+
+
+# -- programme page ------------------------------------------------------------------------
+def figures(ds: Dataset, registry) -> list[dict]:
+    """Maps and charts of a programme's dataset: ``[{title, svg, table: {caption, head, rows}}]``
+    in the order the views are declared. Every figure comes with the table that carries the
+    same numbers (WCAG: a text alternative for each chart and map)."""
+    out: list[dict] = []
+    for kind, decl in ds.views.items():
+        make = _FIGURES.get(kind)
+        if make is None:
+            continue
+        for d in decl if isinstance(decl, list) else [decl]:
+            t = ds.table(d["table"])
+            if t is not None and t.rows:
+                out += make(d, _joined_rows(ds, d), registry)
+    return out
+
+
+def _joined_rows(ds: Dataset, decl: dict) -> list[dict]:
+    """The rows of ``decl["table"]``, each completed with the columns of the row of
+    ``decl["join"]["table"]`` it points to (``on: {column: other column}``)."""
+    rows = ds.table(decl["table"]).rows
+    j = decl.get("join")
+    other = ds.table(j["table"]) if j else None
+    if other is None:
+        return rows
+    (mine, theirs), = j["on"].items()
+    index = {o.get(theirs): o for o in other.rows}
+    return [{**index.get(r.get(mine), {}), **r} for r in rows]
+
+
+def _per_comune(rows: list[dict], expr, aggregate: str | None, registry) -> dict[str, float]:
+    vals: dict[str, list[float]] = defaultdict(list)
+    for r in rows:
+        if r.get("istat") in registry.current:
+            v = value_of(expr, r)
+            if v is not None:
+                vals[r["istat"]].append(float(v))
+    if aggregate == "count":
+        return {k: float(len(v)) for k, v in vals.items()}
+    if aggregate == "sum":
+        return {k: sum(v) for k, v in vals.items()}
+    return {k: sum(v) / len(v) for k, v in vals.items()}
+
+
+def _area(values: dict[str, float], decl: dict, registry) -> str:
+    if decl.get("area"):
+        return decl["area"]
+    regions = {registry.current[k].region for k in values}
+    return f"region:{regions.pop()}" if len(regions) == 1 else "italy"
+
+
+def _map(decl: dict, rows: list[dict], registry) -> list[dict]:
+    from . import maps
+
+    values = _per_comune(rows, decl["value"], decl.get("aggregate"), registry)
+    if not values:
+        return []
+    kw = {"classes": decl["classes"]} if decl.get("classes") else {}
+    if decl.get("map_aggregate"):
+        kw["aggregate"] = decl["map_aggregate"]
+    fmt = _fmt(decl.get("format"))
+    return [{"title": decl.get("title", ""), "table": None,
+             "svg": maps.choropleth(values, _area(values, decl, registry),
+                                    decl.get("map_title", decl.get("title", "")),
+                                    decl.get("legend", ""), fmt=fmt, **kw)}]
+
+
+def _histogram(decl: dict, rows: list[dict], registry) -> list[dict]:
+    from . import charts
+
+    values = list(_per_comune(rows, decl["value"], None, registry).values())
+    return [{"title": decl.get("title", ""), "table": None,
+             "svg": charts.histogram(values, decl.get("title", ""),
+                                     fmt=_fmt(decl.get("format")),
+                                     unit=decl.get("unit", "comuni"))}] if values else []
+
+
+def _province_chart(decl: dict, rows: list[dict], registry) -> list[dict]:
+    from . import charts
+
     tot: dict[str, Decimal] = defaultdict(Decimal)
     for r in rows:
-        v = value(r)
+        prov = r.get(decl.get("province_column", "provincia")) or "?"
+        if decl.get("aggregate") == "count":
+            tot[prov] += 1
+        else:
+            v = value_of(decl["value"], r)
+            if v is not None:
+                tot[prov] += Decimal(str(v))
+    items = sorted(((k, float(v)) for k, v in tot.items()), key=lambda kv: (-kv[1], kv[0]))
+    fmt = _fmt(decl.get("format"))
+    head = decl.get("head") or ["Provincia", decl.get("value_title", "Valore")]
+    return [{"title": decl.get("title", ""),
+             "svg": charts.bar_chart(items, decl.get("title", ""), unit_fmt=fmt)
+             if decl.get("format") else charts.bar_chart(items, decl.get("title", "")),
+             "table": {"caption": decl.get("title", ""), "head": head,
+                       "rows": [[k, fmt(v)] for k, v in items]}}]
+
+
+def _counts_chart(decl: dict, rows: list[dict], registry) -> list[dict]:
+    from . import charts
+
+    counts: dict[str, int] = defaultdict(int)
+    for r in rows:
+        v = r.get(decl["column"])
         if v is not None:
-            tot[province(r)] += Decimal(str(v))
-    return sorted(((k, float(v)) for k, v in tot.items()), key=lambda kv: (-kv[1], kv[0]))
+            counts[f"{formatting.num(v)}{decl.get('suffix', '')}"] += 1
+    items = sorted(counts.items(), key=lambda kv: _sortable(kv[0]))
+    extra = []
+    if decl.get("also"):
+        by: dict[str, int] = defaultdict(int)
+        for r in rows:
+            by[r.get(decl["also"]) or "?"] += 1
+        extra = [[k, formatting.num(v)] for k, v in sorted(by.items())]
+    return [{"title": decl.get("title", ""),
+             "svg": charts.bar_chart([(k, float(v)) for k, v in items], decl.get("title", "")),
+             "table": {"caption": decl.get("caption", decl.get("title", "")),
+                       "head": decl.get("head", ["Valore", "Righe"]),
+                       "rows": [[k, formatting.num(v)] for k, v in items] + extra}}]
 
 
-def figures(ds: Dataset, registry) -> list[dict]:
-    """Maps and charts of a programme's dataset: ``[{title, svg, table: {caption, head, rows}}]``.
+def _sortable(label: str):
+    try:
+        return (0, float(label.rstrip("%").replace(".", "").replace(",", ".")), label)
+    except ValueError:
+        return (1, 0.0, label)
 
-    Every figure comes with the table that carries the same numbers (WCAG: a text
-    alternative for each chart and map)."""
-    from . import charts, maps
 
-    out: list[dict] = []
-    if ds.name == "fondo-0-6-riparto-2018":
-        t = _table(ds, "riparto")
-        rows = [r for r in t.rows if r.get("istat") and r.get("pop_0_6")]
-        per_child = {r["istat"]: float(Decimal(str(r["totale_riparto"])) / r["pop_0_6"]) for r in rows}
-        out.append({"title": "Riparto per bambino 0-6 anni, per comune",
-                    "svg": maps.choropleth(per_child, "region:Lombardia",
-                                           "Riparto del Fondo 0-6 per bambino", "€ per bambino",
-                                           fmt=lambda v: formatting.euro(v, 0)),
-                    "table": None})
-        out.append({"title": "Distribuzione del riparto per bambino",
-                    "svg": charts.histogram(list(per_child.values()), "Comuni per riparto per bambino",
-                                            fmt=lambda v: formatting.euro(v, 0), unit="comuni"),
-                    "table": None})
-        totals = _province_totals(t.rows, lambda r: r.get("totale_riparto"), lambda r: r.get("provincia") or "?")
-        out.append({"title": "Riparto totale per provincia",
-                    "svg": charts.bar_chart(totals, "Riparto totale per provincia", unit_fmt=formatting.euro),
-                    "table": {"caption": "Riparto totale per provincia", "head": ["Provincia", "Totale riparto"],
-                              "rows": [[k, formatting.euro(v)] for k, v in totals]}})
-    elif ds.name == "sovrimposta-fabbricati-1983":
-        t = _table(ds, "aliquote")
-        rates = {r["istat"]: float(r["rate_percent"]) for r in t.rows
-                 if r.get("istat") and r.get("rate_percent") is not None and r["istat"] in registry.current}
-        by_region: dict[str, list[float]] = defaultdict(list)
-        by_prov: dict[str, list[float]] = defaultdict(list)
-        for istat, v in rates.items():
-            c = registry.current[istat]
-            by_region[c.region].append(v)
-            by_prov[f"{c.province} ({c.province_sigla})"].append(v)
+def _bar_chart(decl: dict, rows: list[dict], registry) -> list[dict]:
+    from . import charts
 
-        def summary(groups):
-            return [[k, formatting.num(len(v)), formatting.num(sum(v) / len(v), 2) + "%",
-                     formatting.num(min(v)) + "–" + formatting.num(max(v)) + "%"]
-                    for k, v in sorted(groups.items())]
-        head = ["Territorio (confini di oggi)", "Comuni con aliquota", "Aliquota media",
-                "Minima–massima"]
-        out.append({"title": "Aliquota media deliberata per provincia (1983)",
-                    "svg": maps.choropleth(rates, "italy", "Sovrimposta fabbricati 1983: aliquota media",
-                                           "aliquota %", aggregate="mean",
-                                           fmt=lambda v: formatting.num(v, 1) + "%"),
-                    "table": {"caption": "Aliquota per regione (comuni risolti ai codici ISTAT di oggi)",
-                              "head": head, "rows": summary(by_region)}})
-        out.append({"title": "Aliquota per provincia",
-                    "svg": "",
-                    "table": {"caption": "Aliquota per provincia (confini di oggi)",
-                              "head": head, "rows": summary(by_prov)}})
-        counts: dict[str, int] = defaultdict(int)
-        for r in t.rows:
-            counts[r.get("status") or "?"] += 1
-        by_rate: dict[str, int] = defaultdict(int)
-        for r in t.rows:
-            if r.get("rate_percent") is not None:
-                by_rate[f"{r['rate_percent']}%"] += 1
-        items = sorted(by_rate.items(), key=lambda kv: float(kv[0][:-1]))
-        out.append({"title": "Comuni per aliquota deliberata",
-                    "svg": charts.bar_chart([(k, float(v)) for k, v in items], "Comuni per aliquota"),
-                    "table": {"caption": "Comuni per aliquota e stato", "head": ["Aliquota o stato", "Comuni"],
-                              "rows": [[k, formatting.num(v)] for k, v in items]
-                              + [[k, formatting.num(v)] for k, v in sorted(counts.items())]}})
-    elif ds.name == "smart-polizia-locale-2025":
-        t = _table(ds, "partecipanti")
-        groups: dict[str, int] = {}
-        for r in t.rows:
-            if r.get("istat"):
-                groups[r["istat"]] = 1
-        out.append({"title": "Comuni che partecipano a un gruppo SMART",
-                    "svg": maps.choropleth({c: 1.0 for c in groups}, "region:Lombardia",
-                                           "Comuni nei gruppi SMART 2025", "partecipa", classes=1,
-                                           fmt=lambda v: "sì"),
-                    "table": None})
-        g = _table(ds, "gruppi")
-        per_prov: dict[str, int] = defaultdict(int)
-        for r in g.rows:
-            per_prov[r.get("provincia") or "?"] += 1
-        items = sorted(per_prov.items(), key=lambda kv: (-kv[1], kv[0]))
-        out.append({"title": "Gruppi per provincia",
-                    "svg": charts.bar_chart([(k, float(v)) for k, v in items], "Gruppi SMART per provincia"),
-                    "table": {"caption": "Gruppi SMART per provincia", "head": ["Provincia", "Gruppi"],
-                              "rows": [[k, str(v)] for k, v in items]}})
-    elif ds.name == "collegi-pd-lombardia-2014":
-        c = _table(ds, "collegi")
-        items = [(f"{r['number']}. {r['name'][:40]}", float(r["seats"])) for r in c.rows]
-        out.append({"title": "Seggi per collegio",
-                    "svg": charts.bar_chart(items, "Seggi dell'Assemblea regionale per collegio"),
-                    "table": None})
-        t = _table(ds, "comuni_collegi")
-        seats = {r["number"]: r["seats"] for r in c.rows}
-        vals = {r["istat"]: float(seats[r["collegio"]]) for r in t.rows
-                if r.get("istat") in registry.current and r.get("collegio") in seats}
-        out.append({"title": "Seggi del collegio di ogni comune",
-                    "svg": maps.choropleth(vals, "region:Lombardia", "Seggi del collegio PD 2014",
-                                           "seggi del collegio"),
-                    "table": None})
-    return out
+    items = [(decl["label"].format(**{k: ("" if v is None else v) for k, v in r.items()}),
+              float(value_of(decl["value"], r) or 0)) for r in rows]
+    return [{"title": decl.get("title", ""), "table": None,
+             "svg": charts.bar_chart(items, decl.get("title", ""))}]
+
+
+def _summary_tables(decl: dict, rows: list[dict], registry) -> list[dict]:
+    """Mean, min and max of a value per region or province (of today's boundaries)."""
+    groups: dict[str, list[float]] = defaultdict(list)
+    for istat, v in _per_comune(rows, decl["value"], None, registry).items():
+        c = registry.current[istat]
+        key = c.region if decl.get("by") == "region" else f"{c.province} ({c.province_sigla})"
+        groups[key].append(v)
+    fmt = _fmt(decl.get("format"))
+    return [{"title": decl.get("title", ""), "svg": "",
+             "table": {"caption": decl.get("caption", decl.get("title", "")),
+                       "head": decl.get("head", ["Territorio", "Comuni", "Media",
+                                                 "Minima–massima"]),
+                       "rows": [[k, formatting.num(len(v)), fmt(sum(v) / len(v)),
+                                 f"{fmt(min(v))}–{fmt(max(v))}"]
+                                for k, v in sorted(groups.items())]}}]
+
+
+_FIGURES = {"map": _map, "histogram": _histogram, "province_chart": _province_chart,
+            "counts_chart": _counts_chart, "bar_chart": _bar_chart,
+            "summary_tables": _summary_tables}

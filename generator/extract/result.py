@@ -68,6 +68,8 @@ class Dataset:
     # how the site shows the dataset (maps, charts, comune-page extras): declared with the
     # dataset, by its spec or its parser family; see generator/views.py
     views: dict = field(default_factory=dict)
+    # DCAT themes (EU data-theme vocabulary codes: EDUC, GOVE, AGRI ...), chosen per dataset
+    themes: list[str] = field(default_factory=list)
 
     def table(self, name: str) -> Table | None:
         return next((t for t in self.tables if t.name == name), None)

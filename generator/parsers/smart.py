@@ -446,6 +446,21 @@ PARTECIPANTI_FIELDS = [
 ]
 
 
+# how the site shows the dataset (generator/views.py)
+VIEWS = {
+    "map": {"table": "partecipanti", "value": "1", "title": "Comuni che partecipano a un gruppo SMART",
+            "map_title": "Comuni nei gruppi SMART 2025", "legend": "partecipa", "classes": 1,
+            "format": "yes"},
+    "province_chart": {"table": "gruppi", "aggregate": "count", "title": "Gruppi per provincia",
+                       "head": ["Provincia", "Gruppi"]},
+    "comune": [
+        {"table": "partecipanti", "join": {"table": "gruppi", "on": {"gruppo": "gruppo"}},
+         "fields": [{"label": "Capofila del gruppo", "value": "capofila"}]},
+        {"table": "partecipanti", "members": "gruppo", "label": "Altri partecipanti"},
+    ],
+}
+
+
 class SmartParser(Parser):
     family = "smart"
     version = "2"
@@ -475,7 +490,7 @@ class SmartParser(Parser):
             name=SLUG, title="SMART polizia locale 2025: gruppi capofila e partecipanti",
             description=_description(gruppi, partecipanti),
             programme=SLUG, keywords=["polizia locale", "SMART", "sicurezza urbana", "Lombardia"],
-            tables=[
+            views=VIEWS, themes=["JUST", "GOVE"], tables=[
                 Table("gruppi", "Gruppi SMART (capofila)",
                       "Un gruppo per riga del documento: provincia, numero progressivo, ente "
                       "capofila, totale dichiarato di comuni coinvolti e comuni contati.",

@@ -112,8 +112,7 @@ def _dataset(spec: Spec, doc, result: ParseResult) -> Dataset:
                      "{official_reference}", str(doc.meta.get("official_reference", doc.id))),
                  [], programme=d.get("programme", d["name"]),
                  keywords=list(d.get("keywords") or []), views=dict(d.get("views") or {}))
-    if d.get("themes"):
-        ds.views["themes"] = list(d["themes"])
+    ds.themes = list(d.get("themes") or [])
     return ds           # added to the result with its first table
 
 
