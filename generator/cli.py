@@ -1,4 +1,5 @@
-"""Command line: ``python -m generator build|serve|check`` (console script ``comuni-aperti``)."""
+"""Command line: ``python -m generator build|serve|check|inspect`` (console script
+``comuni-aperti``)."""
 from __future__ import annotations
 
 import argparse
@@ -18,6 +19,9 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--host", default="127.0.0.1")
     c = sub.add_parser("check", help="validate the published packages, links and quality of site/")
     c.add_argument("--site", help="site directory (default: site/)")
+    i = sub.add_parser("inspect", help="list the candidate tables of a document and print a "
+                       "starter spec for each")
+    i.add_argument("file", help="a text file, e.g. data/sources/new-document.txt")
     args = ap.parse_args(argv)
 
     if args.cmd == "build":
@@ -26,10 +30,35 @@ def main(argv: list[str] | None = None) -> int:
     if args.cmd == "serve":
         from .serve import serve
         return serve(args.host, args.port)
+    if args.cmd == "inspect":
+        return _inspect(args.file)
     if args.cmd == "check":
         from .check import main_check
         return main_check(args.site)
     return 2
+
+
+def _inspect(file: str) -> int:
+    import hashlib
+    from pathlib import Path
+
+    from . import registry, sources
+    from .specs.inspect import report
+
+    path = Path(file)
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except OSError as e:
+        print(f"{file}: cannot read: {e.strerror}", file=sys.stderr)
+        return 2
+    except UnicodeDecodeError as e:
+        print(f"{file}: not UTF-8 text (byte {e.start}); convert it to UTF-8 first",
+              file=sys.stderr)
+        return 2
+    doc = sources.Document(path.stem, path, {}, text,
+                           hashlib.sha256(text.encode()).hexdigest(), text.splitlines())
+    print(report(doc, registry.load()))
+    return 0
 
 
 if __name__ == "__main__":

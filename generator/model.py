@@ -59,6 +59,8 @@ class DocumentView:
     withheld: int = 0                                   # lines changed for privacy
     mentions: dict[str, list[int]] = field(default_factory=dict)  # istat -> lines
     line_mentions: dict[int, list] = field(default_factory=dict)  # line -> [Mention]
+    # candidate tables of a document no parser or spec reads yet (specs/inspect.py)
+    candidates: list[dict] = field(default_factory=list)
 
     def act_at(self, line: int) -> Act | None:
         for a in self.acts:
@@ -183,6 +185,14 @@ def facts_from_dataset(ds: Dataset, registry: Registry | None = None) -> dict[st
     return out
 
 
+def candidate_tables(doc: Document, registry: Registry) -> list[dict]:
+    """What in a document with no dataset could become one (``comuni-aperti inspect``)."""
+    from .specs.inspect import candidates
+
+    return [{"start": c.start, "end": c.end, "summary": c.summary, "kind": c.kind,
+             "url": line_url(doc.id, c.start)} for c in candidates(doc, registry)]
+
+
 def _hint(registry: Registry, doc: Document) -> set[str] | None:
     """Province sigle a document is about (manifest ``region:``), for mentions."""
     region = doc.meta.get("region")
@@ -246,6 +256,8 @@ def build(registry: Registry, docs: list[Document], results: dict[str, ParseResu
                    if any(row.get("source_id") == d.id for t in ds.tables for row in t.rows[:1])),
             [c for c in checks if c.doc_id == d.id], [x for x in rejects if x.doc_id == d.id],
             r is not None, lines, withheld)
+        if not dv.datasets:
+            dv.candidates = candidate_tables(d, registry)
         for m in found:
             dv.line_mentions.setdefault(m.line, []).append(m)
             dv.mentions.setdefault(m.istat, [])

@@ -432,6 +432,7 @@ def document_context(model: SiteModel, doc_id: str) -> dict:
             "withheld": d.withheld,
             "mentioned": _mentioned(model, d.mentions),
             "acts": acts, "datasets": d.datasets, "parsed": d.parsed,
+            "candidates": d.candidates,
             "checks": [as_dict(c) for c in d.checks], "rejects": [as_dict(r) for r in d.rejects]}
 
 
