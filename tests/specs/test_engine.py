@@ -1,0 +1,319 @@
+"""The spec engine on crafted fragments, one hazard at a time, and the spec format's errors.
+
+Each test writes a small spec and a small document, runs them through the build's parse
+stage (``generator.parse.parse_document``) and looks at what a maintainer and a reader
+would see: rows, rejects with reasons, checks, and the errors a broken spec produces.
+"""
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from generator.specs import SpecError, load
+from generator.specs.expr import ExprError, compile_expr, evaluate
+from support import parse_text
+
+HEAD = """\
+spec: 1
+dataset: {name: prova, title: Prova, description: Dataset di prova}
+tables:
+"""
+
+
+def run(tmp_path, table_yaml: str, text: str, name="prova"):
+    spec = tmp_path / f"{name}.yaml"
+    spec.write_text(HEAD + textwrap.indent(textwrap.dedent(table_yaml), "  "), encoding="utf-8")
+    result, resolutions, log = parse_text(None, textwrap.dedent(text), specs=[str(spec)])
+    return result, log
+
+
+def rows(result, table="righe"):
+    return [t for ds in result.datasets for t in ds.tables if t.name == table][0].rows
+
+
+def checks(result):
+    return {c.id: c for c in result.checks}
+
+
+AMOUNTS = """\
+- name: righe
+  title: Righe
+  description: Importi per comune
+  region: {start: '^ELENCO', within: document}
+  skip: [page_header]
+  headings: {province: true, column: provincia}
+  row:
+    cells:
+      - n: integer
+      - comune: text
+      - importo: amount
+  totals: {match: '^TOTALE', columns: [importo]}
+  declared:
+    quanti: {find: 'finanziati n\\. (\\d+) comuni', in: document, type: integer}
+  columns:
+    - {name: n, type: integer, title: N.}
+    - {name: comune, title: Comune}
+    - {name: provincia, title: Provincia}
+    - resolution: {name: comune, province: provincia}
+    - {name: importo, type: number, title: Importo}
+  checks:
+    - sequence: {column: n}
+    - declared_count: {declared: quanti}
+    - rows: {rule: "importo > 0", id: positivi}
+    - complete: {}
+"""
+DOC = """\
+Sono finanziati n. 4 comuni.
+ELENCO
+BERGAMO
+1 Dalmine 1.000,00
+2 Treviglio 2.500,50
+– 49 – Bollettino Ufficiale
+BRESCIA
+3 Chiari 300,00 €
+4 Rovato 10,00
+TOTALE 3.810,50
+"""
+
+
+def test_rows_headings_page_headers_totals_and_declared_count(tmp_path):
+    result, log = run(tmp_path, AMOUNTS, DOC)
+    got = [(r["n"], r["comune"], r["provincia"], r["istat"], str(r["importo"])) for r in rows(result)]
+    assert got == [(1, "Dalmine", "BG", "016091", "1000.00"), (2, "Treviglio", "BG", "016219", "2500.50"),
+                   (3, "Chiari", "BS", "017052", "300.00"), (4, "Rovato", "BS", "017166", "10.00")]
+    c = checks(result)
+    assert all(x.passed for x in c.values()), {k: x.explanation for k, x in c.items()}
+    assert c["righe:totale:importo"].declared == 3810.50
+    assert "1 righe di intestazione di pagina" in c["righe:rows-published"].explanation
+    assert rows(result)[0]["line_start"] == 4 and rows(result)[0]["source_id"] == "fixture"
+
+
+def test_a_printed_total_or_count_that_disagrees_fails_its_check(tmp_path):
+    text = DOC.replace("TOTALE 3.810,50", "TOTALE 3.900,00").replace("n. 4 comuni", "n. 5 comuni")
+    result, _ = run(tmp_path, AMOUNTS, text)
+    c = checks(result)
+    assert not c["righe:totale:importo"].passed
+    assert c["righe:totale:importo"].explanation == "differenza -89.50"     # parsed - printed
+    assert not c["righe:numero:quanti"].passed
+    assert (c["righe:numero:quanti"].declared, c["righe:numero:quanti"].parsed) == (5, 4)
+
+
+def test_a_declared_figure_not_in_the_text_fails_unless_optional(tmp_path):
+    text = DOC.replace("Sono finanziati n. 4 comuni.", "Premessa.")
+    result, _ = run(tmp_path, AMOUNTS, text)
+    c = checks(result)["righe:numero:quanti"]
+    assert not c.passed and c.explanation == "valore dichiarato non trovato"
+    optional = AMOUNTS.replace("type: integer}", "type: integer, optional: true}")
+    result, _ = run(tmp_path, optional, text)
+    assert "righe:numero:quanti" not in checks(result)
+
+
+def test_a_broken_row_is_rejected_with_the_cell_that_does_not_match(tmp_path):
+    text = DOC.replace("2 Treviglio 2.500,50", "2 Treviglio duemila")
+    result, _ = run(tmp_path, AMOUNTS, text)
+    (rej,) = result.rejects
+    assert rej.line == 5 and rej.table == "righe"
+    assert "«importo» (amount) non corrisponde" in rej.reason
+    c = checks(result)
+    assert not c["righe:rows-published"].passed and not c["righe:n"].passed
+
+
+def test_unknown_province_sigla_and_missing_totals_line(tmp_path):
+    spec = AMOUNTS.replace("- comune: text\n", "- comune: text\n      - sigla: sigla\n")
+    spec = spec.replace("- {name: provincia, title: Provincia}", "- {name: provincia, from: sigla, title: Provincia}")
+    text = "ELENCO\n1 Dalmine BG 1.000,00\n2 Chiari XX 300,00\n"
+    result, _ = run(tmp_path, spec.replace("  headings: {province: true, column: provincia}\n", ""), text)
+    assert [r["comune"] for r in rows(result)] == ["Dalmine"]
+    assert "sigla di provincia sconosciuta: XX" in result.rejects[0].reason
+    assert not checks(result)["righe:totale"].passed
+
+
+WRAPPED = """\
+- name: righe
+  title: Righe
+  description: Righe su più linee
+  region: {start: '^ELENCO', within: document}
+  row:
+    start: '^\\d+ '
+    pattern: '^(?P<n>\\d+) (?P<comune>.+?) (?P<importo>\\d+(?:\\.\\d{3})*,\\d{2})$'
+  columns:
+    - {name: n, type: integer, title: N.}
+    - {name: comune, title: Comune}
+    - {name: importo, type: number, title: Importo}
+  checks: [{complete: {}}]
+"""
+
+
+def test_rows_wrapped_over_several_lines_and_a_row_never_completed(tmp_path):
+    text = "ELENCO\n1 Castione della\nPresolana 12,00\n2 Dalmine\n13,50\n3 Treviglio\n"
+    result, _ = run(tmp_path, WRAPPED, text)
+    got = [(r["comune"], r["line_start"], r["line_end"]) for r in rows(result)]
+    assert got == [("Castione della Presolana", 2, 3), ("Dalmine", 4, 5)]
+    assert [(x.line, x.reason[:30]) for x in result.rejects] == [(6, "riga di tabella incompleta: co")]
+
+
+PERSONS = """\
+- name: righe
+  title: Beneficiari
+  description: Beneficiari
+  region: {start: '^ELENCO', within: document}
+  row:
+    cells: [{nome: text}, {cf: codice_fiscale}, {importo: amount}]
+  columns:
+    - {name: beneficiario, from: nome, title: Beneficiario}
+    - {name: soggetto, title: Soggetto}
+    - {name: codice_fiscale, from: cf, title: Codice fiscale}
+    - {name: importo, type: number, title: Importo}
+  privacy: {name: beneficiario, fiscal_code: codice_fiscale, kind_column: soggetto,
+            clear: [codice_fiscale]}
+"""
+
+
+def test_natural_persons_are_masked_and_their_lines_withheld(tmp_path):
+    text = ("ELENCO\nRossi Mario RSSMRA80A01H501U 100,00\nAgricola Verdi S.S. 01234567890 50,00\n"
+            "Rossi Mario RSSMRA80A01H501U 20,00\nBianchi Anna BNCNNA70A41F205X dieci\n")
+    result, _ = run(tmp_path, PERSONS, text)
+    got = [(r["beneficiario"], r["soggetto"], r["codice_fiscale"]) for r in rows(result)]
+    assert got == [("Persona fisica n. 1", "persona fisica", None),
+                   ("Agricola Verdi S.S.", "persona giuridica", "01234567890"),
+                   ("Persona fisica n. 1", "persona fisica", None)]
+    assert (2, 2) in result.private and (4, 4) in result.private
+    (rej,) = result.rejects                                # a person's broken row: text withheld
+    assert rej.line == 5 and "BNCNNA" not in rej.text and "persona fisica" in rej.text
+
+
+LIST = """\
+- name: righe
+  title: Comuni
+  description: Comuni in un elenco nel testo
+  region: {start: '^DECRETO', within: document}
+  row:
+    list:
+      intro: '(?:^|[:;]\\s*)(?P<evento>[^:;]+?)\\s+nei\\s+comuni\\s+di\\b'
+      context:
+        provincia: {find: '(?:^|\\s)([A-Z][a-z]+):\\s', province: true}
+  columns:
+    - {name: provincia, title: Provincia}
+    - {name: evento, title: Evento}
+    - {name: comune, title: Comune}
+    - resolution: {name: comune, province: provincia}
+"""
+
+
+def test_comuni_listed_in_running_text_with_province_context(tmp_path):
+    text = ("DECRETO\nBergamo: grandinata del 2 maggio nei comuni di Dalmine, Treviglio\n"
+            "e Zanica; Brescia: alluvione nei comuni di Chiari, Rova")
+    result, _ = run(tmp_path, LIST, text)
+    got = [(r["provincia"], r["evento"], r["comune"], r["line_start"]) for r in rows(result)]
+    assert got == [("BG", "grandinata del 2 maggio", "Dalmine", 2),
+                   ("BG", "grandinata del 2 maggio", "Treviglio", 2),
+                   ("BG", "grandinata del 2 maggio", "Zanica", 3),
+                   ("BS", "alluvione", "Chiari", 3)]
+    (rej,) = result.rejects                          # "Rova": the text ends inside the list
+    assert rej.part == "Rova" and "troncata" in rej.reason
+
+
+def test_copies_of_a_table_printed_twice_must_agree(tmp_path):
+    spec = """\
+    - name: righe
+      title: Righe
+      description: Stampata due volte
+      region: {rows_only: true, occurrence: last}
+      row:
+        label_above: {cell: nome}
+        pattern: '^Euro (?P<importo>\\d+,\\d{2})$'
+      columns:
+        - {name: nome, title: Nome}
+        - {name: importo, type: number, title: Importo}
+      checks: [{copies: {of: occurrences, key: [nome, importo]}}]
+    """
+    same = "Premessa:\nAlfa\n\nEuro 1,00\n\nBeta\nEuro 2,00\nTesto.\nDispositivo:\nAlfa\nEuro 1,00\n\nBeta\nEuro 2,00\n"
+    result, _ = run(tmp_path, spec, same)
+    assert [(r["nome"], r["line_start"]) for r in rows(result)] == [("Alfa", 10), ("Beta", 13)]
+    assert checks(result)["righe:copia:1"].passed
+    result, _ = run(tmp_path, spec, same.replace("Euro 1,00\n\nBeta\nEuro 2,00\nTesto", "Euro 1,00\n\nBeta\nEuro 3,00\nTesto"))
+    assert not checks(result)["righe:copia:1"].passed
+
+
+def test_fixed_width_records_with_cells_wrapping_independently(tmp_path):
+    spec = """\
+    - name: righe
+      title: Righe
+      description: Colonne fisse
+      region: {start: '^ N  COMUNE', first_row: '^\\s*\\d+\\s'}
+      row:
+        fixed_width:
+          separator: '^-{10,}$'
+          columns: {n: [0, 4], comune: [4, 20], oggetto: [20]}
+      columns:
+        - {name: n, type: integer, title: N.}
+        - {name: comune, title: Comune}
+        - {name: oggetto, title: Oggetto}
+    """
+    text = (" N  COMUNE          OGGETTO\n 1  CASTIONE DELLA  TASSA SUI\n    PRESOLANA       RIFIUTI\n"
+            "----------\n 2  DALMINE         ICI\n")
+    result, _ = run(tmp_path, spec, text)
+    assert [(r["n"], r["comune"], r["oggetto"]) for r in rows(result)] == [
+        (1, "CASTIONE DELLA PRESOLANA", "TASSA SUI RIFIUTI")]
+    assert [x.line for x in result.rejects] == [5]          # the last record has no closing rule
+
+
+# -- the spec format's errors: file, line and what to write ---------------------------------
+@pytest.mark.parametrize("body, message", [
+    ("  - name: x\n    titel: X\n", "unknown key 'titel' in table"),
+    ("  - name: x\n    title: X\n    description: X\n    region: {start: '('}\n    row: {pattern: x}\n    columns: []\n",
+     "regular expression does not compile"),
+    ("  - name: x\n    title: X\n    description: X\n    region: {start: a}\n    row: {pattern: x}\n    columns: []\n"
+     "    checks: [{rows: {rule: 'importo.__class__'}}]\n", "Attribute is not allowed"),
+    ("  - name: x\n    title: X\n    description: X\n    region: {start: a}\n    row: {cells: [{a: nonsense}]}\n"
+     "    columns: []\n", "unknown type 'nonsense'"),
+    ("  - name: x\n    title: X\n    description: X\n    region: {}\n    row: {pattern: x}\n    columns: []\n",
+     "region needs `start`, `header` or `rows_only: true`"),
+    ("  - name: x\n    title: X\n    like: y\n", "like: 'y' is not a table above this one"),
+])
+def test_spec_errors_name_the_line(tmp_path, body, message):
+    p = tmp_path / "rotta.yaml"
+    p.write_text(HEAD + body, encoding="utf-8")
+    with pytest.raises(SpecError) as e:
+        load(p)
+    assert message in e.value.message
+    file, _, line = e.value.where.rpartition(":")
+    assert file.endswith("rotta.yaml") and line.isdigit()
+
+
+def test_yaml_tricks_are_refused(tmp_path):
+    p = tmp_path / "alias.yaml"
+    p.write_text("spec: 1\ndataset: &d {name: a}\ntables: []\nx: *d\n", encoding="utf-8")
+    with pytest.raises(SpecError, match="anchors and aliases are not allowed"):
+        load(p)
+    p.write_text("spec: 1\nspec: 1\n", encoding="utf-8")
+    with pytest.raises(SpecError, match="duplicate key 'spec'"):
+        load(p)
+
+
+def test_a_broken_spec_is_an_error_of_the_build_naming_the_spec_line(tmp_path):
+    spec = tmp_path / "guasta.yaml"
+    spec.write_text(HEAD + "  - name: x\n    colums: []\n", encoding="utf-8")
+    result, _, log = parse_text(None, "testo\n", specs=[str(spec)])
+    (err,) = [p for p in log.problems if p.level == "error"]
+    assert err.code == "spec-invalid" and "guasta.yaml:4" in err.message and "colums" in err.message
+
+
+@pytest.mark.parametrize("expr", ["__import__('os')", "a.b", "a[0]", "[x for x in a]",
+                                  "lambda: 1", "open('f')"])
+def test_expressions_cannot_run_code(expr):
+    with pytest.raises(ExprError):
+        compile_expr(expr)
+
+
+def test_expressions_compute_exactly():
+    from decimal import Decimal
+    row = {"a": Decimal("0.1"), "b": Decimal("0.2"), "c": None}
+    assert evaluate("a + b == 0.3", row.get) is True
+    assert evaluate("coalesce(c, 0) + a", row.get) == Decimal("0.1")
+    assert evaluate("a / 0", row.get) is None and evaluate("c < 1", row.get) is False
+    rows = [{"x": Decimal(2)}, {"x": Decimal(3)}, {"x": None}]
+    assert evaluate("sum(x) + count()", lambda k: None, rows) == Decimal(8)
+    with pytest.raises(ExprError):
+        evaluate("sum(x)", row.get)                  # aggregates need a table
