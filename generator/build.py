@@ -238,9 +238,12 @@ def build(site_dir: Path | None = None, strict: bool = False, log: Log | None = 
         checks = [c for r in results.values() for c in r.checks]
         quality.mark_known_checks(checks, log.known)
         for c in checks:
-            if not c.passed:
-                log.info(f"  check {'known' if c.known else 'FAILED'}: {c.doc_id} [{c.id}] "
-                         f"declared {c.declared!r} parsed {c.parsed!r}")
+            if not c.passed and not c.known:
+                log.info(f"  check FAILED: {c.doc_id}:{c.line_start or ''} [{c.id}] "
+                         f"declared {c.declared!r} parsed {c.parsed!r}"
+                         + (f" ({c.explanation})" if c.explanation else ""))
+        log.info("  " + log.known_summary(checks, [x for r in results.values()
+                                                    for x in r.rejects]))
     for doc_id, r in results.items():
         attach_facts(doc_id, r)
     datasets = [comuni_dataset(reg), documents_dataset(docs, results)]

@@ -17,7 +17,10 @@ def main(argv: list[str] | None = None) -> int:
     s = sub.add_parser("serve", help="build, serve on localhost and rebuild + reload on changes")
     s.add_argument("--port", type=int, default=8000)
     s.add_argument("--host", default="127.0.0.1")
-    c = sub.add_parser("check", help="validate the published packages, links and quality of site/")
+    c = sub.add_parser("check", help="validate the packages, links and quality of site/; "
+                       "with a FILE: run one document through sources, parse and checks and "
+                       "say what CI will do with it")
+    c.add_argument("file", nargs="?", help="a document of data/sources/ (e.g. data/sources/x.txt)")
     c.add_argument("--site", help="site directory (default: site/)")
     i = sub.add_parser("inspect", help="list the candidate tables of a document and print a "
                        "starter spec for each")
@@ -32,6 +35,9 @@ def main(argv: list[str] | None = None) -> int:
         return serve(args.host, args.port)
     if args.cmd == "inspect":
         return _inspect(args.file)
+    if args.cmd == "check" and args.file:
+        from .doccheck import main_doccheck
+        return main_doccheck(args.file)
     if args.cmd == "check":
         from .check import main_check
         return main_check(args.site)

@@ -96,7 +96,7 @@ class Log:
                     p.known, p.explanation = True, k.get("explanation", "")
                     break
         self.problems.append(p)
-        if not self.quiet:
+        if not self.quiet and not p.known:      # documented ones: one summary line at the end
             print(str(p), file=self.stream)
 
     def replay(self, p: Problem):
@@ -109,13 +109,49 @@ class Log:
 
     def blocking(self, checks: list[Check], rejects: list[Reject] = ()) -> list[str]:
         """What makes ``--strict`` fail: errors, unknown warnings, unexplained failed
-        checks, and rejected lines not listed in the known defects."""
-        out = [str(p) for p in self.problems if p.level == "error" or not p.known]
-        out += [f"{c.doc_id}:{c.line_start or ''}: check failed [{c.id}] declared {c.declared!r}, "
-                f"parsed {c.parsed!r}" for c in checks if not c.passed and not c.known]
-        out += [f"{r.doc_id}:{r.line}: rejected line ({r.reason})" for r in rejects
-                if ("reject", r.doc_id, r.line) not in self.known]
+        checks, and rejected lines not listed in the known defects; each line says what
+        was found, where, and which file to edit to fix or document it."""
+        out = [f"{p}\n      -> {_problem_fix(p)}" for p in self.problems
+               if p.level == "error" or not p.known]
+        out += [f"{c.doc_id}:{c.line_start or ''}: check failed [{c.id}] {c.description}: "
+                f"declared {c.declared!r}, parsed {c.parsed!r}"
+                + (f" ({c.explanation})" if c.explanation else "")
+                + f"\n      -> a parse error: fix the spec or parser; a defect of the "
+                f"document: add it to data/known-defects/{c.doc_id}.yaml under checks: "
+                f"(doc_id, id: \"{c.id}\", explanation)"
+                for c in checks if not c.passed and not c.known]
+        out += [f"{r.doc_id}:{r.line}: rejected line ({r.reason})"
+                f"\n      -> fix the spec or parser to read it, or add it to "
+                f"data/known-defects/{r.doc_id}.yaml under rejects: (doc_id, line: {r.line}, "
+                "explanation)"
+                for r in rejects if ("reject", r.doc_id, r.line) not in self.known]
         return out
+
+    def known_summary(self, checks: list[Check], rejects: list[Reject] = ()) -> str:
+        """One line for the documented defects (they do not fail ``--strict``)."""
+        problems = sum(1 for p in self.problems if p.known)
+        failed = sum(1 for c in checks if not c.passed and c.known)
+        rej = sum(1 for r in rejects if ("reject", r.doc_id, r.line) in self.known)
+        return (f"documented defects of the sources (data/known-defects/): {problems} "
+                f"warnings, {failed} failed checks, {rej} rejected lines -- listed on "
+                "/dati/qualita/")
+
+
+def _problem_fix(p: Problem) -> str:
+    doc = (p.file or "").rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    if p.code == "unresolved-name":
+        return (f"a misprint or an old name: add an alias with its evidence to "
+                f"data/registry/aliases/{doc}.csv; a name the registry cannot hold: document "
+                f"it in data/known-defects/{doc}.yaml under problems: (code: unresolved-name, "
+                "match: the name)")
+    if p.code in ("spec-invalid", "spec-failed"):
+        return "fix the spec at the file and line the message names (docs/writing-a-spec.md)"
+    if p.code in ("hash-mismatch",):
+        return "the file changed after review: check it and update sha256 in data/sources/sources.yaml"
+    if p.level == "error":
+        return "fix the input or the code the message names"
+    return (f"fix the input, or document it in data/known-defects/{doc}.yaml under problems: "
+            f"(file: {p.file}, code: {p.code}, explanation)")
 
 
 def load_known_defects() -> dict:

@@ -224,8 +224,8 @@ def _skipped(run) -> str:
     if run.skipped.get("intestazione di colonna"):
         parts.append(f"{run.skipped['intestazione di colonna']} righe di intestazione di "
                      f"colonna ({len(run.header_blocks)} blocchi)")
-    names = {"skip": "righe di intestazione di pagina o saltate", "heading": "intestazioni di "
-             "blocco", "totals": "riga dei totali"}
+    names = {"skip": "righe di intestazione di pagina o di separazione", "heading":
+             "intestazioni di blocco", "totals": "riga dei totali"}
     parts += [f"{run.skipped[k]} {v}" for k, v in names.items() if run.skipped.get(k)]
     return "saltate " + (", ".join(parts) if parts else "nessuna riga")
 
