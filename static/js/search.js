@@ -181,7 +181,8 @@
     var h = el('h2', { 'class': 'search-result-title' });
     h.appendChild(el('a', { href: url }, titleOf(data)));
     li.appendChild(h);
-    var kind = kindOf(url);
+    /* the page says what it is (data-pagefind-meta="tipo:..."); the URL is the fallback */
+    var kind = (data.meta && data.meta.tipo) || kindOf(url);
     var info = el('p', { 'class': 'search-result-url' });
     /* optional meta from the page: data-pagefind-meta="provincia" (e.g. "Como (CO)") */
     var where = data.meta && data.meta.provincia;
