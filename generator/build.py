@@ -123,12 +123,12 @@ def comuni_dataset(reg: registry.Registry) -> Dataset:
 
 
 FACT_FIELDS = [
-    {"name": "label", "type": "string", "title": "Voce", "constraints": {"required": True}},
-    {"name": "value", "type": "number", "title": "Valore"},
-    {"name": "text", "type": "string", "title": "Valore (testo)",
+    {"name": "voce", "type": "string", "title": "Voce", "constraints": {"required": True}},
+    {"name": "valore", "type": "number", "title": "Valore"},
+    {"name": "testo", "type": "string", "title": "Valore (testo)",
      "description": "Per le voci non numeriche (es. riferimenti di atti)"},
-    {"name": "unit", "type": "string", "title": "Unità"},
-    {"name": "note", "type": "string", "title": "Nota"},
+    {"name": "unita", "type": "string", "title": "Unità"},
+    {"name": "nota", "type": "string", "title": "Nota"},
 ]
 
 
@@ -149,9 +149,9 @@ def attach_facts(doc_id: str, result: ParseResult) -> None:
             lines = f.get("lines") or [f.get("line_start"), f.get("line_end")]
             v = f.get("value")
             numeric = isinstance(v, (int, float, Decimal)) and not isinstance(v, bool)
-            rows.append({"label": f["label"], "value": v if numeric else None,
-                         "text": None if numeric or v is None else str(v), "unit": f.get("unit"),
-                         "note": f.get("note"),
+            rows.append({"voce": f["label"], "valore": v if numeric else None,
+                         "testo": None if numeric or v is None else str(v), "unita": f.get("unit"),
+                         "nota": f.get("note"),
                          **provenance(f.get("source_id") or doc_id, int(lines[0] or 1),
                                       int(lines[1] or lines[0] or 1), f.get("act_id") or "")})
         ds.tables.insert(0, Table("fatti", "Cifre chiave",

@@ -83,6 +83,7 @@ class SiteModel:
     resolutions: list[ResolutionRecord]
     predecessors: dict[str, list[str]]        # successor istat -> historical istat codes
     created: str
+    changelog: list[dict] = field(default_factory=list)   # data/changelog.yaml
 
     # -- page contexts (also the JSON twins) -------------------------------------------
     def comune_context(self, istat: str) -> dict:
@@ -270,4 +271,16 @@ def build(registry: Registry, docs: list[Document], results: dict[str, ParseResu
     for fl in facts.values():
         fl.sort(key=lambda f: (f["programme"], f["table"], f["source"]["line_start"] or 0))
     return SiteModel(registry, comuni, dict(facts), programmes, documents, packages, pages,
-                     checks, rejects, resolutions, dict(predecessors), created)
+                     checks, rejects, resolutions, dict(predecessors), created, load_changelog())
+
+
+def load_changelog() -> list[dict]:
+    """Changes to the published data users must know (``data/changelog.yaml``), newest first."""
+    import yaml
+
+    from . import paths
+
+    path = paths.DATA / "changelog.yaml"
+    if not path.is_file():
+        return []
+    return list((yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("changes") or [])

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from . import cache as cache_mod
 from . import specs
+from .extract.fields import check_name
 from .extract.recorder import accounting_errors
 from .extract.result import ParseContext, ParseResult
 from .parsers import BROKEN as BROKEN_PARSERS
@@ -100,6 +101,12 @@ def parse_document(doc, reg: Registry, log: Log):
                       f"{type(e).__name__}: {e} (at {Path(tb.filename).name}:{tb.lineno})", file)
     for err in accounting_errors(doc, res):
         log.error("unaccounted-lines", err, file)
+    for ds in res.datasets:
+        for t in ds.tables:
+            for f in t.fields:
+                why = check_name(f["name"], common_ok=True)
+                if why:
+                    log.error("column-name", f"{ds.name}/{t.name}: {why} (docs/columns.md)", file)
     return res, ctx.resolutions
 
 

@@ -235,7 +235,8 @@ def _catalogue_pages(pg: _Pages, data_files: list[str]) -> None:
     """/dati/: one page per package (schema.org JSON-LD), DCAT-AP_IT files, the bulk zip."""
     model, w = pg.model, pg.w
     pg.page("data.html", "/dati/", {"packages": [package_summary(p) for p in model.packages.values()],
-                                    "catalogue": [f"/dati/{n}" for n in CATALOGUE_FILES]})
+                                    "catalogue": [f"/dati/{n}" for n in CATALOGUE_FILES],
+                                    "changelog": model.changelog})
     for info in model.packages.values():
         url = f"/dati/{info.name}/"
         ld = metadata.dataset_jsonld(info.descriptor, SITE_URL, url)
