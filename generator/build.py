@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from . import cache as cache_mod
-from . import content, maps, output, packages, paths, quality, registry, render, sources
+from . import content, maps, output, packages, paths, quality, registry, render, sources, summary
 from . import model as site_model
 from .extract import Dataset, ParseResult, Table, provenance
 from .parse import parse_all
@@ -315,6 +315,9 @@ def build(site_dir: Path | None = None, strict: bool = False, log: Log | None = 
         elif not search:
             shutil.rmtree(tmp / "pagefind", ignore_errors=True)
         report.blocking = log.blocking(checks, [x for r in results.values() for x in r.rejects])
+        if cache:
+            summary.write(cache_dir, summary.digest(docs, datasets, model, checks, log),
+                          report.blocking)
         if strict and report.blocking:
             raise BuildError(f"--strict: {len(report.blocking)} blocking problems:\n  "
                              + "\n  ".join(report.blocking[:50]))

@@ -25,6 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     i = sub.add_parser("inspect", help="list the candidate tables of a document and print a "
                        "starter spec for each")
     i.add_argument("file", help="a text file, e.g. data/sources/new-document.txt")
+    sub.add_parser("summary", help="print what the last build changed (Markdown, for CI)")
     args = ap.parse_args(argv)
 
     if args.cmd == "build":
@@ -33,6 +34,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.cmd == "serve":
         from .serve import serve
         return serve(args.host, args.port)
+    if args.cmd == "summary":
+        from . import paths
+        f = paths.CACHE / "summary.md"
+        if not f.is_file():
+            print("no build summary yet: run a build first", file=sys.stderr)
+            return 1
+        print(f.read_text(encoding="utf-8"), end="")
+        return 0
     if args.cmd == "inspect":
         return _inspect(args.file)
     if args.cmd == "check" and args.file:
