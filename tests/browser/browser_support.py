@@ -30,8 +30,13 @@ PAGES = {
 }
 SEARCH_PAGE = "/cerca/?q=crema"
 
-CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "chromium", "chromium-browser")
-CHROMEDRIVER_CANDIDATES = ("/usr/bin/chromedriver", "chromedriver")
+# Debian's chromium + chromium-driver here; the Chrome and chromedriver that GitHub's Ubuntu
+# runners ship (the workflow exports CHROMIUM and CHROMEDRIVER).
+CHROMIUM_CANDIDATES = tuple(x for x in (os.environ.get("CHROMIUM"), "/usr/bin/chromium",
+                                        "chromium", "chromium-browser", "google-chrome",
+                                        "google-chrome-stable") if x)
+CHROMEDRIVER_CANDIDATES = tuple(x for x in (os.environ.get("CHROMEDRIVER"),
+                                            "/usr/bin/chromedriver", "chromedriver") if x)
 
 CHROME_FLAGS = (
     "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",

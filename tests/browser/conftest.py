@@ -66,6 +66,9 @@ def driver(tmp_path_factory):
     chromium = which(CHROMIUM_CANDIDATES)
     chromedriver = which(CHROMEDRIVER_CANDIDATES)
     if not chromium or not chromedriver:
+        if os.environ.get("REQUIRE_BROWSER"):
+            pytest.fail(f"REQUIRE_BROWSER is set but chromium ({chromium}) or chromedriver "
+                        f"({chromedriver}) is missing")
         pytest.skip("browser tests need Debian chromium and chromium-driver "
                     f"(chromium: {chromium or 'missing'}, chromedriver: {chromedriver or 'missing'});"
                     " install them with `make system-deps`")
