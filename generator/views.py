@@ -8,12 +8,14 @@ the spec language (``generator/specs/expr.py``) over a row of the named table.
 Programme page (each figure with a table carrying the same numbers, WCAG; ``join: {table,
 on: {column: other column}}`` completes each row with the row of another table)::
 
-    map:            {table, value, title, legend, format, aggregate, area, classes}
+    map:            {table, value, title, legend, format, aggregate, area, classes,
+                     summary: {by, caption, head, format, range, range_format}}  # + its table
     histogram:      {table, value, title, format}
     province_chart: {table, value | aggregate: count, title, format}
-    counts_chart:   {table, column, title}             # rows per value of a column
-    bar_chart:      {table, label, value, title}       # one bar per row (label: "{n}. {nome}")
-    summary_tables: [{table, value, by: region | province, title}]
+    counts_chart:   {table, column, title, chart_title}    # rows per value of a column
+    bar_chart:      {table, label, value, title, chart_title}  # one bar per row ("{n}. {nome}")
+    summary_tables: [{table, value, by: region | province, title, format,
+                      range: "{min}–{max}", range_format}]
 
 Comune page: ``comune: [...]``, extras shown under the comune's row of ``table``::
 
@@ -42,6 +44,7 @@ FORMATS: dict[str, Callable] = {
     "euro": lambda v: formatting.euro(v), "euro0": lambda v: formatting.euro(v, 0),
     "num": lambda v: formatting.num(v), "num1": lambda v: formatting.num(v, 1),
     "num2": lambda v: formatting.num(v, 2), "pct1": lambda v: formatting.num(v, 1) + "%",
+    "pct2": lambda v: formatting.num(v, 2) + "%",
     "yes": lambda v: "sì",
 }
 
@@ -209,7 +212,10 @@ def _map(decl: dict, rows: list[dict], registry) -> list[dict]:
     if decl.get("map_aggregate"):
         kw["aggregate"] = decl["map_aggregate"]
     fmt = _fmt(decl.get("format"))
-    return [{"title": decl.get("title", ""), "table": None,
+    summary = decl.get("summary")          # the map's numbers as a table (WCAG alternative)
+    table = _summary_tables({"value": decl["value"], **summary}, rows, registry)[0]["table"] \
+        if summary else None
+    return [{"title": decl.get("title", ""), "table": table,
              "svg": maps.choropleth(values, _area(values, decl, registry),
                                     decl.get("map_title", decl.get("title", "")),
                                     decl.get("legend", ""), fmt=fmt, **kw)}]
@@ -263,7 +269,8 @@ def _counts_chart(decl: dict, rows: list[dict], registry) -> list[dict]:
             by[r.get(decl["also"]) or "?"] += 1
         extra = [[k, formatting.num(v)] for k, v in sorted(by.items())]
     return [{"title": decl.get("title", ""),
-             "svg": charts.bar_chart([(k, float(v)) for k, v in items], decl.get("title", "")),
+             "svg": charts.bar_chart([(k, float(v)) for k, v in items],
+                                     decl.get("chart_title", decl.get("title", ""))),
              "table": {"caption": decl.get("caption", decl.get("title", "")),
                        "head": decl.get("head", ["Valore", "Righe"]),
                        "rows": [[k, formatting.num(v)] for k, v in items] + extra}}]
@@ -282,7 +289,7 @@ def _bar_chart(decl: dict, rows: list[dict], registry) -> list[dict]:
     items = [(decl["label"].format(**{k: ("" if v is None else v) for k, v in r.items()}),
               float(value_of(decl["value"], r) or 0)) for r in rows]
     return [{"title": decl.get("title", ""), "table": None,
-             "svg": charts.bar_chart(items, decl.get("title", ""))}]
+             "svg": charts.bar_chart(items, decl.get("chart_title", decl.get("title", "")))}]
 
 
 def _summary_tables(decl: dict, rows: list[dict], registry) -> list[dict]:
@@ -293,12 +300,14 @@ def _summary_tables(decl: dict, rows: list[dict], registry) -> list[dict]:
         key = c.region if decl.get("by") == "region" else f"{c.province} ({c.province_sigla})"
         groups[key].append(v)
     fmt = _fmt(decl.get("format"))
+    rfmt = _fmt(decl.get("range_format", decl.get("format")))
+    span = decl.get("range", "{min}–{max}")
     return [{"title": decl.get("title", ""), "svg": "",
              "table": {"caption": decl.get("caption", decl.get("title", "")),
                        "head": decl.get("head", ["Territorio", "Comuni", "Media",
                                                  "Minima–massima"]),
                        "rows": [[k, formatting.num(len(v)), fmt(sum(v) / len(v)),
-                                 f"{fmt(min(v))}–{fmt(max(v))}"]
+                                 span.format(min=rfmt(min(v)), max=rfmt(max(v)))]
                                 for k, v in sorted(groups.items())]}}]
 
 

@@ -57,16 +57,18 @@ def province_of_heading(text: str, registry, uppercase_only: bool = True) -> str
 
 
 def province_votes(names: Iterable[str], registry,
-                   to_key: Callable[[str], Iterable[str]] | None = None) -> tuple[Counter, int]:
+                   to_key: Callable[[str], Iterable[str]] | None = None,
+                   province=None) -> tuple[Counter, int]:
     """Votes per province of the names that resolve exactly, and how many resolved.
 
     ``to_key`` maps a comune's province sigla today to the keys voted for (e.g. the
-    historical provinces it belonged to); by default the sigla itself.
+    historical provinces it belonged to); by default the sigla itself. ``province``: the
+    provinces the names are looked up in (a sigla or several; default all of Italy).
     """
     votes: Counter = Counter()
     resolved = 0
     for name in names:
-        r = registry.resolve(name, fuzzy=False)
+        r = registry.resolve(name, province=province, fuzzy=False)
         if r.ok:
             resolved += 1
             sigla = registry.get(r.istat).province_sigla

@@ -63,6 +63,16 @@ def ranges(nums: list[int]) -> str:
     return " ".join(out)
 
 
+def only_in(a_label: str, a: Iterable, b_label: str, b: Iterable) -> str:
+    """Explain two lists that should hold the same items:
+    ``'solo in indice: Cremona; solo in elenco: Lodi'`` ('' when they agree)."""
+    a, b = list(a), list(b)
+    parts = [f"solo in {label}: {', '.join(map(str, only))}" for label, only in (
+        (a_label, [x for x in a if x not in set(b)]), (b_label, [x for x in b if x not in set(a)]))
+        if only]
+    return "; ".join(parts)
+
+
 class Recorder:
     """Checks, rejects, facts and candidate lines of one document's extraction."""
 
@@ -73,12 +83,20 @@ class Recorder:
         self.rejects: list[Reject] = []
         self.facts: list[dict] = []
         self.candidates: dict[str, set[int]] = {}
+        self.summaries: set[str] = set()
 
     # -- accounting --------------------------------------------------------------------
     def candidate(self, table: str, lines: Iterable[int]) -> None:
         """Mark input lines as candidates of ``table`` (blank lines are left out)."""
         s = self.candidates.setdefault(table, set())
         s.update(n for n in lines if self.doc.line(n).strip())
+
+    def summary(self, table: str, lines: Iterable[int] = ()) -> None:
+        """Declare ``table`` a summary of other tables (one row per province, say): its
+        rows span lines that those tables account for, so its candidates are only
+        ``lines`` (the headings it is read from, say) and the lines rejected for it."""
+        self.summaries.add(table)
+        self.candidate(table, lines)
 
     def reject(self, table: str, line: int, reason: str, part: str = "") -> Reject:
         """Reject an input line of ``table`` (or only ``part`` of it, when the rest of the
@@ -210,8 +228,9 @@ class Recorder:
             for t in ds.tables:
                 if t.name in self.candidates:
                     mine = self.candidates[t.name]
-                    rows = {n for r in t.rows for n in range(r["line_start"], r["line_end"] + 1)
-                            if r.get("source_id") == self.doc_id and self.doc.line(n).strip()}
+                    rows = set() if t.name in self.summaries else {
+                        n for r in t.rows for n in range(r["line_start"], r["line_end"] + 1)
+                        if r.get("source_id") == self.doc_id and self.doc.line(n).strip()}
                     t.candidates = (t.candidates or set()) | mine | rows
         self.checks, self.rejects, self.facts = [], [], []
         return result

@@ -9,11 +9,20 @@ from dataclasses import dataclass
 
 from .cells import NBSP, text as clean
 
-__all__ = ["clean", "join_wrapped", "Prose", "Declared", "is_page_header", "is_blank"]
+__all__ = ["clean", "join_wrapped", "Prose", "Declared", "is_page_header", "is_blank",
+           "strip_leaders"]
+
+_LEADERS = re.compile(r"(?:\s*\.){3,}\s*$")
 
 
 def is_blank(line: str) -> bool:
     return not line.replace(NBSP, " ").strip()
+
+
+def strip_leaders(cell: str) -> str:
+    """A name printed with dot leaders, as in indexes and lists: ``'Agrigento . . . . .'``
+    -> ``'Agrigento'``."""
+    return _LEADERS.sub("", cell).strip()
 
 
 def join_wrapped(parts: list[str], *, capitals: bool = True, digits: bool = False,

@@ -7,7 +7,8 @@ import time
 
 import pytest
 
-from generator.parsers.gu_sovrimposta import PROVINCES_1983, alpha_key, reading_order
+from generator.extract.numbering import alpha_key
+from generator.parsers.gu_sovrimposta import PROVINCES_1983, reading_order
 from generator.quality import load_known_defects, mark_known_checks
 from support import _documents, _registry, parse_real, parse_text
 
@@ -30,7 +31,7 @@ def tables(result):
 
 def row(result, sigla, number):
     rows = [r for r in tables(result)["aliquote"].rows
-            if r["province_sigla_1983"] == sigla and r["order_number"] == number]
+            if r["sigla_provincia_1983"] == sigla and r["n"] == number]
     assert len(rows) == 1, rows
     return rows[0]
 
@@ -54,95 +55,95 @@ def test_dataset_shape(real):
     assert len(t["aliquote"].rows) == 7970
     assert len(t["note"].rows) == 52
     assert len(t["province"].rows) == 95          # every province of the index
-    assert {r["province_name"] for r in t["province"].rows} == set(PROVINCES_1983)
+    assert {r["nome_provincia"] for r in t["province"].rows} == set(PROVINCES_1983)
 
 
 def test_status_counts(real):
     result, _ = real
     rows = tables(result)["aliquote"].rows
-    status = [r["status"] for r in rows]
+    status = [r["stato"] for r in rows]
     assert status.count("non istituita") == 1081
     assert status.count("elenco integrativo") == 129    # Sondrio 78 + BS 9 + BZ 27 + TN 12 + CT 3
     assert status.count("istituita") == 7970 - 1081 - 129
-    assert {r["rate_percent"] for r in rows if r["status"] == "istituita"} == {8, 12, 16, 20}
-    assert all(r["rate_percent"] is None for r in rows if r["status"] != "istituita")
+    assert {r["aliquota"] for r in rows if r["stato"] == "istituita"} == {8, 12, 16, 20}
+    assert all(r["aliquota"] is None for r in rows if r["stato"] != "istituita")
 
 
 def test_known_rows_against_text(real):
     result, _ = real
     # line 144 "1.\tAgrigento . . . . .\tnon istituita"
     r = row(result, "AG", 1)
-    assert (r["comune"], r["status"], r["rate_percent"], r["line_start"]) == (
+    assert (r["comune"], r["stato"], r["aliquota"], r["line_start"]) == (
         "Agrigento", "non istituita", None, 144)
     assert r["istat"] == "084001" and r["resolution_method"] == "exact"
     # line 180 "37.\tSanta Elisabetta . . . . .\t20 (A)": footnote (A) at the foot, line 269
     r = row(result, "AG", 37)
-    assert (r["rate_percent"], r["rate_as_printed"], r["note_marker"], r["footnote_id"]) == (
+    assert (r["aliquota"], r["aliquota_stampata"], r["richiamo_nota"], r["nota"]) == (
         20, "20 (A)", "A", "n269")
     # line 972: heading of Bergamo in the left column, "62. Cassiglio 20" in the right one
     r = row(result, "BG", 62)
-    assert (r["comune"], r["province"], r["rate_percent"], r["line_start"]) == (
+    assert (r["comune"], r["provincia"], r["aliquota"], r["line_start"]) == (
         "Cassiglio", "BERGAMO", 20, 972)
     # line 1019 right column "170. Piazzolo 12 (1)", note (1) at line 1047
     r = row(result, "BG", 170)
-    assert (r["rate_percent"], r["note_marker"], r["footnote_id"]) == (12, "1", "n1047")
+    assert (r["aliquota"], r["richiamo_nota"], r["nota"]) == (12, "1", "n1047")
     # line 3023 right column "62. Torriglia 16" (Genova); line 3030 Gorizia starts
-    assert (row(result, "GE", 62)["comune"], row(result, "GE", 62)["rate_percent"]) == (
+    assert (row(result, "GE", 62)["comune"], row(result, "GE", 62)["aliquota"]) == (
         "Torriglia", 16)
     assert (row(result, "GO", 1)["comune"], row(result, "GO", 1)["line_start"]) == (
         "Capriva del Friuli", 3030)
     # line 2083: right column "14. Casalbordino 12" belongs to Chieti, whose heading and
     # 1..13 are printed below the two-column run (lines 2149-2162)
     r = row(result, "CH", 14)
-    assert (r["comune"], r["province"], r["rate_percent"], r["line_start"]) == (
+    assert (r["comune"], r["provincia"], r["aliquota"], r["line_start"]) == (
         "Casalbordino", "CHIETI", 12, 2083)
     # line 1222 "47. Malles Venosta - Mals in Vinschgau (*)": bilingual, deferred
     r = row(result, "BZ", 47)
-    assert (r["status"], r["note_marker"], r["istat"]) == ("elenco integrativo", "*", "021046")
+    assert (r["stato"], r["richiamo_nota"], r["istat"]) == ("elenco integrativo", "*", "021046")
     # line 7155 right column "47. Grumolo delle Abbadesse 8 (1)", note (1) printed in the
     # right column of line 7186
     r = row(result, "VI", 47)
-    assert (r["rate_percent"], r["footnote_id"]) == (8, "n7186")
+    assert (r["aliquota"], r["nota"]) == (8, "n7186")
 
 
 def test_missing_heading_of_cremona_is_inferred(real):
     result, _ = real
-    prov = {r["province_sigla_1983"]: r for r in tables(result)["province"].rows}
+    prov = {r["sigla_provincia_1983"]: r for r in tables(result)["province"].rows}
     cr = prov["CR"]
-    assert (cr["heading"], cr["heading_line"], cr["index_page"]) == ("dedotta", None, 26)
-    assert "indice tra Cosenza e Cuneo: Cremona" in cr["inference_evidence"]
-    assert (cr["derived_count"], cr["parsed_count"], cr["missing_numbers"]) == (115, 61, "1-54")
+    assert (cr["intestazione"], cr["riga_intestazione"], cr["pagina_indice"]) == ("dedotta", None, 26)
+    assert "indice tra Cosenza e Cuneo: Cremona" in cr["prove_deduzione"]
+    assert (cr["comuni_da_numerazione"], cr["comuni_letti"], cr["numeri_mancanti"]) == (115, 61, "1-54")
     # line 2432 "55.\tMadignano . . . . .\t20"
     r = row(result, "CR", 55)
-    assert (r["comune"], r["province"], r["line_start"], r["istat"]) == (
+    assert (r["comune"], r["provincia"], r["line_start"], r["istat"]) == (
         "Madignano", "Cremona", 2432, "019055")
     # Cosenza stops at 90: its end (and Cremona 1-54) are not in the text
     cs = prov["CS"]
-    assert (cs["derived_count"], cs["complete"]) == (90, False)
+    assert (cs["comuni_da_numerazione"], cs["completa"]) == (90, False)
 
 
 def test_lost_hundreds_digit_in_roma(real):
     result, _ = real
     # line 5525 "01.\tSanta Marinella": after 100. San Polo dei Cavalieri
     r = row(result, "RM", 101)
-    assert (r["comune"], r["order_number_printed"], r["line_start"]) == (
+    assert (r["comune"], r["n_stampato"], r["line_start"]) == (
         "Santa Marinella", "01.", 5525)
-    assert row(result, "RM", 118)["order_number_printed"] == "18."
+    assert row(result, "RM", 118)["n_stampato"] == "18."
     c = checks(result)["number-printed:RM"]
     assert (c.passed, c.parsed) == (False, 18)
 
 
 def test_province_table_counts(real):
     result, _ = real
-    prov = {r["province_sigla_1983"]: r for r in tables(result)["province"].rows}
-    assert (prov["TO"]["derived_count"], prov["TO"]["parsed_count"]) == (315, 315)
-    assert (prov["BZ"]["heading_markup"], prov["BZ"]["province"]) == ("markdown-h2",
+    prov = {r["sigla_provincia_1983"]: r for r in tables(result)["province"].rows}
+    assert (prov["TO"]["comuni_da_numerazione"], prov["TO"]["comuni_letti"]) == (315, 315)
+    assert (prov["BZ"]["formato_intestazione"], prov["BZ"]["provincia"]) == ("markdown-h2",
                                                                      "BOLZANO/BOZEN")
-    assert (prov["TV"]["derived_count"], prov["TV"]["parsed_count"],
-            prov["TV"]["duplicate_numbers"]) == (95, 96, "39")
-    assert prov["CN"]["missing_numbers"] == "62" and prov["CN"]["duplicate_numbers"] == "92"
-    assert sum(r["parsed_count"] for r in prov.values()) == 7970
-    incomplete = {s for s, r in prov.items() if not r["complete"]}
+    assert (prov["TV"]["comuni_da_numerazione"], prov["TV"]["comuni_letti"],
+            prov["TV"]["numeri_duplicati"]) == (95, 96, "39")
+    assert prov["CN"]["numeri_mancanti"] == "62" and prov["CN"]["numeri_duplicati"] == "92"
+    assert sum(r["comuni_letti"] for r in prov.values()) == 7970
+    incomplete = {s for s, r in prov.items() if not r["completa"]}
     assert incomplete == {"CS", "CR", "CN", "RI", "TP", "TV"}
 
 
@@ -189,10 +190,12 @@ def test_every_candidate_line_is_accounted_for(real):
     covered = {r["line_start"] for r in t.rows} | {r.line for r in result.rejects
                                                    if r.table == "aliquote"}
     assert len(covered) == t.lines_in
-    assert [(r.line, r.text) for r in result.rejects] == [(7242, "(5447)")]
-    assert len({r["row"] for r in t.rows}) == len(t.rows)
+    # the insertion code, printed in the right column of an otherwise empty line
+    assert [(r.line, r.part, r.text) for r in result.rejects] == [
+        (7242, "(5447)", "\t\t\t(5447)\t\t")]
+    assert len({r["riga"] for r in t.rows}) == len(t.rows)
     notes = {n["id"] for n in tables(result)["note"].rows}
-    assert {r["footnote_id"] for r in t.rows if r["footnote_id"]} <= notes
+    assert {r["nota"] for r in t.rows if r["nota"]} <= notes
 
 
 def test_avvertenza_spelling_variants(real):
@@ -255,7 +258,7 @@ def test_two_columns_of_different_provinces_are_read_column_by_column():
         "<b>PROVINCIA DI GORIZIA</b>\t\t\t\t\t",
         "1.\tCapriva del Friuli . . . . .\t20\t\t\t")
     result, _, _ = parse_text(FAMILY, text)
-    got = [(r["province_sigla_1983"], r["order_number"], r["comune"])
+    got = [(r["sigla_provincia_1983"], r["n"], r["comune"])
            for r in tables(result)["aliquote"].rows]
     assert got == [("GE", 1, "Arenzano"), ("GE", 2, "Avegno"), ("GE", 3, "Bargagli"),
                    ("GE", 4, "Bogliasco"), ("GO", 1, "Capriva del Friuli"),
@@ -305,7 +308,7 @@ def test_missing_heading_inferred_from_index_and_comuni():
     assert not c["tail:CS"].passed and c["tail:CN"].passed
     assert c["numbering:CR"].explanation == "mancano i numeri 1-54"
     r = [x for x in tables(result)["aliquote"].rows if x["comune"] == "Malagnino"][0]
-    assert (r["province_sigla_1983"], r["istat"]) == ("CR", "019056")
+    assert (r["sigla_provincia_1983"], r["istat"]) == ("CR", "019056")
 
 
 def test_headless_segment_without_evidence_stays_unknown():
@@ -318,7 +321,7 @@ def test_headless_segment_without_evidence_stays_unknown():
     c = checks(result)
     assert not c["province:unknown"].passed and c["province:unknown"].parsed == 2
     rows = [r for r in tables(result)["aliquote"].rows if r["comune"] == "Madignano"]
-    assert rows[0]["province_sigla_1983"] is None
+    assert rows[0]["sigla_provincia_1983"] is None
 
 
 def test_heading_markups():
@@ -327,7 +330,7 @@ def test_heading_markups():
                 "<b>PROVINCIA DI L'AQUILA</b>\t\t", "1.\tAcciano\t20",
                 "PROVINCIA DI FORLÌ\t\t", "1.\tBagno di Romagna\t20")
     result, _, _ = parse_text(FAMILY, text)
-    prov = {r["province_sigla_1983"]: r["heading_markup"]
+    prov = {r["sigla_provincia_1983"]: r["formato_intestazione"]
             for r in tables(result)["province"].rows}
     assert prov == {"AT": "markdown-h4", "LE": "bold", "AQ": "html-bold", "FO": "plain"}
     r = [x for x in tables(result)["aliquote"].rows if x["comune"] == "Bagno di Romagna"][0]
@@ -350,20 +353,20 @@ def test_footnotes_link_to_the_foot_of_the_page():
     by_name = {r["comune"]: r for r in t["aliquote"].rows}
     notes = {n["id"]: n for n in t["note"].rows}
     a = by_name["Alessandria della Rocca"]
-    assert (a["rate_percent"], a["note_marker"], notes[a["footnote_id"]]["marker"]) == (8, "A",
+    assert (a["aliquota"], a["richiamo_nota"], notes[a["nota"]]["richiamo"]) == (8, "A",
                                                                                         "A")
     ar = by_name["Aragona"]
-    assert (ar["status"], ar["rate_percent"], ar["note_marker"]) == ("elenco integrativo",
+    assert (ar["stato"], ar["aliquota"], ar["richiamo_nota"]) == ("elenco integrativo",
                                                                      None, "*")
-    stars = [n for n in t["note"].rows if n["marker"] == "*"]
-    assert ar["footnote_id"] == stars[0]["id"] and stars[1]["reprint_of"] == stars[0]["id"]
-    assert by_name["Bivona"]["footnote_id"] is None          # two different (1) notes
-    assert by_name["Burgio"]["footnote_id"] is None          # no (Y) note on the page
+    stars = [n for n in t["note"].rows if n["richiamo"] == "*"]
+    assert ar["nota"] == stars[0]["id"] and stars[1]["ristampa_di"] == stars[0]["id"]
+    assert by_name["Bivona"]["nota"] is None          # two different (1) notes
+    assert by_name["Burgio"]["nota"] is None          # no (Y) note on the page
     c = checks(result)
     assert "richiamo ambiguo" in c["markers:AG"].explanation
     assert "nessuna nota (Y)" in c["markers:AG"].explanation
     assert c[f"footnote-used:{stars[1]['line_start']}"].passed       # reprint
-    assert not c[f"footnote-used:{[n for n in t['note'].rows if n['marker'] == '1'][0]['line_start']}"].passed
+    assert not c[f"footnote-used:{[n for n in t['note'].rows if n['richiamo'] == '1'][0]['line_start']}"].passed
 
 
 def test_footnote_printed_in_the_right_column():
@@ -374,7 +377,7 @@ def test_footnote_printed_in_the_right_column():
     result, _, _ = parse_text(FAMILY, text)
     t = tables(result)
     r = [x for x in t["aliquote"].rows if x["comune"] == "Arzignano"][0]
-    assert r["footnote_id"] == "n4" and t["note"].rows[0]["text"].startswith("La delibera")
+    assert r["nota"] == "n4" and t["note"].rows[0]["testo"].startswith("La delibera")
 
 
 def test_lost_leading_digit_and_out_of_sequence_numbers():
@@ -383,7 +386,7 @@ def test_lost_leading_digit_and_out_of_sequence_numbers():
                 "02.\tSant'Angelo Romano\t8", "102.\tSant'Oreste\t20")
     result, _, _ = parse_text(FAMILY, text)
     rows = tables(result)["aliquote"].rows
-    assert [(r["order_number"], r["order_number_printed"]) for r in rows] == [
+    assert [(r["n"], r["n_stampato"]) for r in rows] == [
         (99, "99."), (100, "100."), (101, "01."), (102, "02."), (102, "102.")]
     c = checks(result)
     assert not c["number-printed:RM"].passed and c["number-printed:RM"].parsed == 2

@@ -538,7 +538,8 @@ def tree_digest(root: Path) -> dict[str, str]:
 
 # -- accounting: every candidate line is in a row or rejected ---------------------------------
 def _gu_heading_line(text: str) -> bool:
-    from generator.parsers.gu_sovrimposta import heading_of, split_cells
+    from generator.extract.columns import split_cells
+    from generator.parsers.gu_sovrimposta import heading_of
     return any(heading_of(c) for c in split_cells(text))
 
 
