@@ -7,7 +7,9 @@ breaks a row anywhere. Two shapes cover the tables seen so far:
   code, say) and takes the following lines until the joined text matches the row's
   grammar ("multi-line rows");
 * :func:`label_above` -- a row's values sit on one line and its name on the lines just
-  **above** it, often set apart by a blank line ("name cell printed above its values").
+  **above** it, often set apart by a blank line ("name cell printed above its values");
+* :func:`comma_list` -- a list of names separated by commas, wrapped over lines anywhere
+  (even inside a name, with blank lines between), each name with the lines it spans.
 
 Lines that belong to no row go to a callback that either accepts them as structure
 (subtotals, repeated headers) or lets them be rejected; a row that never completes is
@@ -88,3 +90,28 @@ def label_above(doc, values_line: int, stop: Callable[[str], bool],
     while top - 1 >= 1 and doc.line(top - 1).strip() and not stop(doc.line(top - 1)):
         top -= 1
     return top
+
+
+def comma_list(lines: list[tuple[int, str]],
+               on_empty: Callable[[int], None] | None = None) -> list[tuple[str, int, int]]:
+    """``[(name, first line, last line)]`` of comma-separated names over ``lines``
+    (``(line, text)``, blank lines left out): a name broken across lines is joined with a
+    space; an empty name between two commas is told to ``on_empty(line)``."""
+    names: list[tuple[str, int, int]] = []
+    buf: list[str] = []
+    start = None
+    for n, t in lines:
+        parts = t.split(",")
+        for j, part in enumerate(parts):
+            if part.strip():
+                start = n if start is None else start
+                buf.append(part.strip())
+            if j < len(parts) - 1:                           # a comma closes the name
+                if buf:
+                    names.append((" ".join(buf), start, n))
+                elif on_empty:
+                    on_empty(n)
+                buf, start = [], None
+    if buf:
+        names.append((" ".join(buf), start, lines[-1][0]))
+    return names

@@ -24,7 +24,7 @@ def checks(result):
 def rows_of(result, collegio=None, group=None):
     rows = tables(result)["comuni_collegi"].rows
     return [r for r in rows if (collegio is None or r["collegio"] == collegio)
-            and (group is None or r["group_id"] == group)]
+            and (group is None or r["elenco"] == group)]
 
 
 def one(rows, **kw):
@@ -53,7 +53,7 @@ def test_table_sizes(real):
     # 1,544 comuni of Lombardy at 17 Jan 2014, Milan counted once per collegio (5 zone rows)
     assert len(t["comuni_collegi"].rows) == 1548
     # 778 names in counted lists + SAN COLOMBANO AL LAMBRO; 764 comuni from province rules + 5 zone rows
-    assert Counter(r["source_kind"] for r in t["comuni_collegi"].rows) == {"list": 779, "rule": 769}
+    assert Counter(r["origine"] for r in t["comuni_collegi"].rows) == {"list": 779, "rule": 769}
     assert not log.problems
     assert not result.rejects
 
@@ -84,16 +84,16 @@ def test_every_check_passes(real):
 
 def test_collegi_rows(real):
     result, _, _ = real
-    collegi = {r["number"]: r for r in tables(result)["collegi"].rows}
-    assert sum(r["seats"] for r in collegi.values()) == 316
+    collegi = {r["n"]: r for r in tables(result)["collegi"].rows}
+    assert sum(r["seggi"] for r in collegi.values()) == 316
     six = collegi[6]
-    assert six["name"] == ("COLLEGIO SENATORIALE MATTARELLUM DI DESENZANO DEL GARDA + COMUNI DELLA "
+    assert six["nome"] == ("COLLEGIO SENATORIALE MATTARELLUM DI DESENZANO DEL GARDA + COMUNI DELLA "
                            "PROVINCIA DI BRESCIA DEL COLLEGIO DI SUZZARA")
-    assert (six["seats"], six["line_start"], six["declared_comuni"], six["comuni"]) == (12, 148, 54, 54)
-    assert (collegi[10]["provinces"], collegi[10]["comuni"], collegi[10]["rules"]) == ("LC, SO", 168, 2)
-    assert (collegi[11]["provinces"], collegi[11]["comuni"]) == ("LO, MI", 62)
-    assert (collegi[17]["name"], collegi[17]["seats"], collegi[17]["comuni"]) == ("MILANO 5", 8, 1)
-    assert collegi[24]["name"] == "COLLEGIO MONZA EST (COME DA MODIFICA APPROVATA NEL 2009)"
+    assert (six["seggi"], six["line_start"], six["comuni_dichiarati"], six["comuni"]) == (12, 148, 54, 54)
+    assert (collegi[10]["province"], collegi[10]["comuni"], collegi[10]["regole"]) == ("LC, SO", 168, 2)
+    assert (collegi[11]["province"], collegi[11]["comuni"]) == ("LO, MI", 62)
+    assert (collegi[17]["nome"], collegi[17]["seggi"], collegi[17]["comuni"]) == ("MILANO 5", 8, 1)
+    assert collegi[24]["nome"] == "COLLEGIO MONZA EST (COME DA MODIFICA APPROVATA NEL 2009)"
 
 
 def test_list_rows_keep_names_as_written_and_line_ranges(real):
@@ -101,7 +101,7 @@ def test_list_rows_keep_names_as_written_and_line_ranges(real):
     c1 = rows_of(result, group="C01-L1")
     assert len(c1) == 25
     ponte = one(c1, comune="PONTE SAN PIETRO")            # wrapped over lines 179-181
-    assert (ponte["istat"], ponte["line_start"], ponte["line_end"], ponte["position"]) == (
+    assert (ponte["istat"], ponte["line_start"], ponte["line_end"], ponte["posizione"]) == (
         "016170", 179, 181, 15)
     assert one(c1, comune="VILLA DI SERIO")["line_start"] == 181
     cologne = one(rows_of(result, group="C05-L1"), comune="COLOGNE")   # first name after a wrap
@@ -143,37 +143,37 @@ def test_merged_comuni_named_in_lists(real):
                                ("VALSECCA", "016228", "016252"), ("MACCAGNO", "012094", "012142"),
                                ("VERMEZZO", "015235", "015251"), ("OSMATE", "012111", "012143")]:
         r = one(rows, comune=name)
-        assert (r["istat"], r["resolution_method"], r["istat_today"]) == (istat, "historical", today)
-        assert r["note"].startswith("Fusione: ")
+        assert (r["istat"], r["resolution_method"], r["istat_oggi"]) == (istat, "historical", today)
+        assert r["nota"].startswith("Fusione: ")
     bardello = one(rows, comune="BARDELLO")        # successor added in data/registry/new/
-    assert (bardello["istat"], bardello["istat_today"]) == ("012009", "012144")
-    assert "Bardello con Malgesso e Bregano" in bardello["note"]
+    assert (bardello["istat"], bardello["istat_oggi"]) == ("012009", "012144")
+    assert "Bardello con Malgesso e Bregano" in bardello["nota"]
     bienno = one(rows, comune="BIENNO")
-    assert bienno["note"] == "Dopo la data del documento vi è stato incorporato: Prestine"
+    assert bienno["nota"] == "Dopo la data del documento vi è stato incorporato: Prestine"
 
 
 def test_province_rules_expanded_as_of_the_date(real):
     result, _, _ = real
-    regole = {r["rule_id"]: r for r in tables(result)["regole"].rows}
+    regole = {r["id"]: r for r in tables(result)["regole"].rows}
     como = regole["C08-R1"]
-    assert (como["text"], como["province"], como["comuni"], como["comuni_registry"]) == (
+    assert (como["testo"], como["provincia"], como["comuni"], como["comuni_registro"]) == (
         "TUTTI I COMUNI DELLA PROVINCIA DI COMO", "CO", 160, 148)
-    assert como["new_since"] == ("Alta Valle Intelvi, Bellagio, Centro Valle Intelvi, Colverde, "
+    assert como["istituiti_dopo"] == ("Alta Valle Intelvi, Bellagio, Centro Valle Intelvi, Colverde, "
                                  "Solbiate con Cagno, Tremezzina")
-    assert "Lenno" in como["merged_since"] and "Cavallasca" in como["merged_since"]
+    assert "Lenno" in como["soppressi_dopo"] and "Cavallasca" in como["soppressi_dopo"]
     c8 = rows_of(result, collegio=8)
     assert len(c8) == 160
     ids = {r["istat"] for r in c8}
     assert "013252" not in ids and "013250" not in ids      # Tremezzina, new Bellagio: after 2014
     lenno = one(c8, istat="013125")
-    assert (lenno["comune"], lenno["istat_today"], lenno["comune_today"], lenno["rule_id"]) == (
+    assert (lenno["comune"], lenno["istat_oggi"], lenno["comune_oggi"], lenno["regola"]) == (
         "Lenno", "013252", "Tremezzina", "C08-R1")
     assert (lenno["line_start"], lenno["resolution_method"]) == (213, "rule")
     # Lecco + Sondrio: two rules on one line; Torre de' Busi was in Lecco in 2014
-    assert (regole["C10-R1"]["province"], regole["C10-R2"]["province"]) == ("LC", "SO")
+    assert (regole["C10-R1"]["provincia"], regole["C10-R2"]["provincia"]) == ("LC", "SO")
     assert {regole["C10-R1"]["line_start"], regole["C10-R2"]["line_start"]} == {221}
     torre = one(rows_of(result, collegio=10), istat="097080")
-    assert (torre["istat_today"], torre["province"]) == ("016215", "LC")
+    assert (torre["istat_oggi"], torre["provincia"]) == ("016215", "LC")
     assert not [r for r in rows_of(result) if r["istat"] == "016215"]
     mantova = {r["comune"] for r in rows_of(result, group="C12-R1")}
     assert {"Borgoforte", "Virgilio", "Felonica", "Sermide e Felonica"} <= mantova
@@ -184,16 +184,16 @@ def test_province_rules_expanded_as_of_the_date(real):
 def test_rule_with_extra_name_and_milan_zones(real):
     result, _, _ = real
     lodi = rows_of(result, collegio=11)
-    assert Counter(r["group_id"] for r in lodi) == {"C11-R1": 61, "C11-L1": 1}
-    sc = one(lodi, group_id="C11-L1")
-    assert (sc["comune"], sc["istat"], sc["source_kind"], sc["line_start"]) == (
+    assert Counter(r["elenco"] for r in lodi) == {"C11-R1": 61, "C11-L1": 1}
+    sc = one(lodi, elenco="C11-L1")
+    assert (sc["comune"], sc["istat"], sc["origine"], sc["line_start"]) == (
         "SAN COLOMBANO AL LAMBRO", "015191", "list", 225)
     milano = [r for r in rows_of(result) if r["istat"] == "015146"]
-    assert [(r["collegio"], r["part"], r["rule_id"]) for r in milano] == [
+    assert [(r["collegio"], r["parte"], r["regola"]) for r in milano] == [
         (13, "zone 1, 9", "C13-R1"), (14, "zone 2, 3", "C14-R1"), (15, "zone 4, 5", "C15-R1"),
         (16, "zone 6, 7", "C16-R1"), (17, "zona 8", "C17-R1")]
-    regole = {r["rule_id"]: r for r in tables(result)["regole"].rows}
-    assert (regole["C13-R1"]["kind"], regole["C13-R1"]["zones"], regole["C13-R1"]["city_istat"]) == (
+    regole = {r["id"]: r for r in tables(result)["regole"].rows}
+    assert (regole["C13-R1"]["tipo"], regole["C13-R1"]["zone"], regole["C13-R1"]["istat_citta"]) == (
         "zone", "1, 9", "015146")
 
 
@@ -239,7 +239,7 @@ def test_several_lists_in_one_collegio_each_with_its_count():
     result, _, _ = parse_text(FAMILY, text, meta=DATE)
     c = checks(result)
     assert c["list-count:C01-L1"].passed and c["list-count:C01-L2"].passed
-    assert Counter(r["group_id"] for r in rows_of(result)) == {"C01-L1": 2, "C01-L2": 1}
+    assert Counter(r["elenco"] for r in rows_of(result)) == {"C01-L1": 2, "C01-L2": 1}
 
 
 def test_seats_against_total_and_art6():
@@ -255,7 +255,7 @@ def test_compact_layout_without_blank_lines():
     text = ("ALLEGATO A: COLLEGI\n1\tA\t5\n2\tB\t6\n11\nAssociazione Comuni/Collegi:\n"
             "Collegio 1\nBORMIO (1)\nCollegio 2\nLIVIGNO (1)\n")
     result, _, _ = parse_text(FAMILY, text, meta=DATE)
-    assert [r["seats"] for r in tables(result)["collegi"].rows] == [5, 6]
+    assert [r["seggi"] for r in tables(result)["collegi"].rows] == [5, 6]
     assert checks(result)["seats-total"].passed
     assert [(r["collegio"], r["comune"]) for r in rows_of(result)] == [(1, "BORMIO"), (2, "LIVIGNO")]
 
@@ -273,8 +273,8 @@ def test_province_rule_with_exceptions():
                     "Collegio 1\n\nTUTTI I COMUNI DELLA PROVINCIA DI SONDRIO ESCLUSI: BORMIO, LIVIGNO\n\n"
                     "Collegio 2\n\nBORMIO, LIVIGNO (2)")
     result, _, _ = parse_text(FAMILY, text, meta=DATE)
-    regola = one(tables(result)["regole"].rows, rule_id="C01-R1")
-    assert (regola["kind"], regola["province"], regola["excluded"], regola["comuni"]) == (
+    regola = one(tables(result)["regole"].rows, id="C01-R1")
+    assert (regola["tipo"], regola["provincia"], regola["esclusi"], regola["comuni"]) == (
         "provincia-eccetto", "SO", "BORMIO, LIVIGNO", 76)
     c = checks(result)
     assert c["rule-exceptions:C01-R1"].passed
@@ -298,7 +298,7 @@ def test_rule_expansion_depends_on_the_document_date():
     assert len(old_names) == 70 and len(new_names) == 64
     assert {"Borgoforte", "Virgilio", "Revere"} <= old_names - new_names
     assert {"Borgo Virgilio", "Borgo Mantovano"} <= new_names - old_names
-    assert one(tables(new)["regole"].rows, rule_id="C01-R1")["new_since"] is None
+    assert one(tables(new)["regole"].rows, id="C01-R1")["istituiti_dopo"] is None
 
 
 def test_name_of_a_later_comune_fails_the_as_of_check():
@@ -315,7 +315,7 @@ def test_milan_zones_duplicated_or_missing():
     result, _, _ = parse_text(FAMILY, text, meta=DATE)
     c = checks(result)["zones:015146"]
     assert (c.declared, c.parsed, c.passed) == ([1, 2, 3], [1, 2, 3, 3], False)
-    assert [r["part"] for r in rows_of(result)] == ["zone 1, 2, 3", "zona 3"]
+    assert [r["parte"] for r in rows_of(result)] == ["zone 1, 2, 3", "zona 3"]
 
 
 def test_double_assignment_and_missing_comuni():
@@ -354,7 +354,7 @@ def test_unresolved_name_stays_empty():
     text = fragment("1\tA\t5\n5", "Collegio 1\n\nBORMIO, PAESE INVENTATO (2)")
     result, ctx, _ = parse_text(FAMILY, text, meta=DATE)
     r = one(rows_of(result), comune="PAESE INVENTATO")
-    assert (r["istat"], r["resolution_method"], r["istat_today"]) == (None, "unresolved", None)
+    assert (r["istat"], r["resolution_method"], r["istat_oggi"]) == (None, "unresolved", None)
     assert [x.query for x in ctx if x.status == "unresolved"] == ["PAESE INVENTATO"]
 
 
