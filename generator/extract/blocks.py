@@ -37,6 +37,13 @@ def heading_text(cell: str) -> tuple[str, str]:
     return _MARKUP.sub("", s).strip(), markup
 
 
+def unclosed_markup(cell: str) -> bool:
+    """A heading whose bold markup opens and does not close (``**X``, ``<b>X``)."""
+    s = cell.strip()
+    return (s.startswith("**") and not s.endswith("**")) or \
+        (s.lower().startswith("<b>") and "</b>" not in s.lower())
+
+
 def province_of_heading(text: str, registry, uppercase_only: bool = True) -> str | None:
     """``'BERGAMO'`` -> ``'BG'``; ``'MONZA BRIANZA'`` -> ``'MB'`` (all its words in one
     province name); ``'PROVINCIA DI CREMONA'`` -> ``'CR'``; ``"Citta' metropolitana di

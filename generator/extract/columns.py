@@ -5,13 +5,20 @@ the left column and one of the right column (``1.\\tAgrigento\\t16\\t2.\\tAlessa
 :func:`reading_order` restores the order a reader follows: per run of two-column lines,
 the whole left column, then the whole right column. One-column lines printed right after
 a run (a *tail*) sit at the foot of one of the two columns: ``joins`` (a callback that
-knows the table, e.g. order numbers that must continue) decides which. Footnotes go to
-the end of their block (the foot of the page), so that they follow every row of the page.
+knows the table, e.g. order numbers that must continue: :func:`numbers_continue`) decides
+which. Footnotes go to the end of their block (the foot of the page), so that they follow
+every row of the page.
+
+An index printed in two columns (``Agrigento . . . . .  Pag. 5  Messina . . . . .  38``)
+is read by :func:`index_entries`.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Callable
+
+from .text import strip_leaders
 
 
 @dataclass
@@ -97,3 +104,34 @@ def place_tail(left: list[Item], right: list[Item], tail: list[Item],
     as_printed = joins(left, right) + joins(right, tail)
     tail_left = joins(left, tail) + joins(tail, right)
     return left + tail + right if tail_left > as_printed else left + right + tail
+
+
+def numbers_continue(number: Callable[[str], int | None],
+                     opens: Callable[[str], bool]) -> Callable[[list[Item], list[Item]], int]:
+    """A ``joins`` for numbered lists: ``b`` continues ``a`` (1) when its first cell opens
+    a block (``opens``: a heading) or holds the number after the last number of ``a``
+    (``number(cell)``: the order number of a first cell, or None). A left column ending
+    at 157, a tail "PROVINCIA DI CHIETI, 1..13" and a right column starting at 14: the
+    tail is the foot of the left column."""
+    def joins(a: list[Item], b: list[Item]) -> int:
+        first = next((it for it in b if it.cells and it.cells[0]), None)
+        if first is None or opens(first.cells[0]):
+            return 1
+        nb = number(first.cells[0])
+        na = next((number(it.cells[0]) for it in reversed(a)
+                   if number(it.cells[0]) is not None), None)
+        return int(nb is not None and na is not None and nb == na + 1)
+    return joins
+
+
+def index_entries(lines: list[tuple[int, str]]) -> list[tuple[str, int | None, int]]:
+    """An index printed in two columns of ``name<TAB>page`` (dot leaders after the name,
+    ``Pag.`` before the first page): ``[(name, page, line)]``, the left column first."""
+    left, right = [], []
+    for n, text in lines:
+        cells = split_cells(text)
+        for side, lo in ((left, 0), (right, 2)):
+            if len(cells) > lo and cells[lo]:
+                page = re.search(r"\d+", cells[lo + 1]) if len(cells) > lo + 1 else None
+                side.append((strip_leaders(cells[lo]), int(page.group()) if page else None, n))
+    return left + right

@@ -105,7 +105,8 @@ class Recorder:
         self.candidates.setdefault(table, set()).add(line)
         text = self.doc.line(line)
         if any(CF_PERSONAL.fullmatch(w) for w in _WORDS16.findall(text + " " + part)):
-            text, part = WITHHELD_TEXT, ""
+            # withheld, and still a part when it was one (the line accounting relies on it)
+            text, part = WITHHELD_TEXT, WITHHELD_TEXT if part else ""
         r = Reject(self.doc_id, line, text, reason, table, part)
         self.rejects.append(r)
         return r

@@ -15,8 +15,8 @@ How the text is laid out, and how this parser reads it:
   Reading order is restored per run of two-column lines: the whole left column, then the
   whole right column (:func:`reading_order`, on :mod:`generator.extract.columns`). One-column
   lines printed after a run go to the foot of the left column when the order numbers say
-  so (:func:`_joins`). A left and a right column can belong to different provinces; in
-  reading order every entry follows its own heading.
+  so (:func:`generator.extract.columns.numbers_continue`). A left and a right column can
+  belong to different provinces; in reading order every entry follows its own heading.
 * Province headings come as ``## PROVINCIA DI X``, ``**PROVINCIA DI X**``, ``<b>...</b>``
   or plain capitals (:func:`generator.extract.blocks.heading_text`). A heading can be
   missing: a restart of the order numbers (a lower number *and* an alphabetically earlier
@@ -26,7 +26,7 @@ How the text is laid out, and how this parser reads it:
 * Order numbers run 1..N per province, in alphabetical order of the names: they prove
   completeness (gaps, duplicates and out-of-order numbers are reported as checks). A
   number that lost its leading digit(s) in print is read from its neighbour
-  (:func:`_read_number`) and reported.
+  (:func:`generator.extract.numbering.read_number`) and reported.
 
 Every parse is checked against what the document declares: the index of provinces, the
 order numbers, the alphabetical order, each page's footnotes, the Avvertenza's list of
@@ -44,7 +44,7 @@ from dataclasses import field as dc_field
 from ..extract import (COMUNE_FK, RESOLUTION_FIELDS, Dataset, ParseResult, Recorder, Table,
                        field, provenance, resolution_fields)
 from ..extract import columns
-from ..extract.blocks import between, heading_text, province_votes
+from ..extract.blocks import between, heading_text, province_votes, unclosed_markup
 from ..extract.cells import integer
 from ..extract.columns import Item, split_cells
 from ..extract.comuni import Named, resolve_list
@@ -120,20 +120,8 @@ def reading_order(lines: list[tuple[int, str]]) -> list[Item]:
     lines of four or more cells hold two columns side by side; blank lines do not break
     a run; footnotes go to the end of their block (the foot of the page)."""
     return columns.reading_order(lines, 3, lambda c: bool(_HEADER_RE.match(c[0])),
-                                 lambda c: bool(_FOOTNOTE_RE.match(c[0])), _joins)
-
-
-def _joins(a: list[Item], b: list[Item]) -> int:
-    """1 when ``b`` continues ``a``: it opens with a heading, or with number last+1. A left
-    column ending at 157, a tail "PROVINCIA DI CHIETI, 1..13" and a right column starting
-    at 14: the tail is the foot of the left column."""
-    first = next((it for it in b if it.cells and it.cells[0]), None)
-    if first is None or heading_of(first.cells[0]):
-        return 1
-    nb = _number(first.cells[0])
-    na = next((_number(it.cells[0]) for it in reversed(a)
-               if _number(it.cells[0]) is not None), None)
-    return int(nb is not None and na is not None and nb == na + 1)
+                                 lambda c: bool(_FOOTNOTE_RE.match(c[0])),
+                                 columns.numbers_continue(_number, heading_of))
 
 
 def _number(cell: str) -> int | None:
@@ -164,10 +152,6 @@ def _part(it: Item) -> str:
     return "\t".join(c for c in it.cells if c) if it.column in ("left", "right") else ""
 
 
-def _marker(m: str) -> str:
-    return m.replace("\\", "")
-
-
 def _span(entries: list) -> tuple[int | None, int | None]:
     """First and last line of entries (not in line order on two-column pages)."""
     lines = [e.line for e in entries]
@@ -178,7 +162,7 @@ def _span(entries: list) -> tuple[int | None, int | None]:
 @dataclass
 class Entry:
     line: int
-    number: int                    # order number as read (see :func:`_read_number`)
+    number: int                    # order number as read (see :func:`read_number`)
     printed_number: str            # order number cell as printed, e.g. "01."
     name: str
     rate_cell: str
@@ -215,18 +199,6 @@ class Province:
         self.entries = [e for s in self.segs for e in s.entries]
         self.numbering = audit(self.entries, lambda e: e.number)
         self.printed = next((s for s in self.segs if s.printed), None)
-
-
-def parse_index(lines: list[tuple[int, str]]) -> list[tuple[str, int | None, int]]:
-    """The ``INDICE ALFABETICO PER PROVINCIA``: ``[(name, page, line)]`` in reading order."""
-    left, right = [], []
-    for n, text in lines:
-        cells = split_cells(text)
-        for side, lo in ((left, 0), (right, 2)):
-            if len(cells) > lo and cells[lo]:
-                page = re.search(r"\d+", cells[lo + 1]) if len(cells) > lo + 1 else None
-                side.append((strip_leaders(cells[lo]), int(page.group()) if page else None, n))
-    return left + right
 
 
 def parse_avvertenza(lines: list[str], end: int) -> dict[str, dict]:
@@ -408,7 +380,7 @@ class _Parse:
         at = next((n for n, t in self.lines[:start] if "INDICE ALFABETICO" in t.upper()), None)
         if at is None:
             return []
-        return parse_index([(n, t) for n, t in self.lines[at:start - 1] if t.strip()])
+        return columns.index_entries([(n, t) for n, t in self.lines[at:start - 1] if t.strip()])
 
     # -- reading the items
     def _walk(self, items: list[Item]) -> None:
@@ -424,7 +396,7 @@ class _Parse:
             elif heading_of(first):
                 seg = self._heading(it, first, seg)
             elif fm and len(fm.group("text")) > 10:
-                self.footnotes.append(Footnote(it.line, _marker(fm.group("mark")),
+                self.footnotes.append(Footnote(it.line, fm.group("mark").replace("\\", ""),
                                                fm.group("text").strip(), pos))
             else:
                 seg = self._row(it, pos, seg)
@@ -432,11 +404,9 @@ class _Parse:
             seg.ended_by = "end"
 
     def _heading(self, it: Item, first: str, seg: Segment | None) -> Segment:
-        raw = first.strip()
-        if (raw.startswith("**") and not raw.endswith("**")) or \
-                (raw.lower().startswith("<b>") and "</b>" not in raw.lower()):
+        if unclosed_markup(first):
             self.ctx.warn("heading-markup", f"intestazione di provincia con markup non "
-                          f"chiuso: {raw!r}", it.line)
+                          f"chiuso: {first.strip()!r}", it.line)
         if seg:
             seg.ended_by = "heading"
         printed, markup = heading_of(first)
@@ -483,7 +453,7 @@ class _Parse:
         r = _RATE_RE.match(cells[2])
         if not cells[2] or not r or not (r.group("num") or r.group("non") or r.group("mark")):
             return self._reject(it, f"aliquota non leggibile: {cells[2]!r}")
-        mark = _marker(r.group("mark")) if r.group("mark") else None
+        mark = r.group("mark").replace("\\", "") if r.group("mark") else None
         if r.group("num"):
             rate, status = integer(r.group("num")), STATUS_SET
         elif r.group("non"):
@@ -624,7 +594,6 @@ class _Parse:
         for name, p in self.provinces.items():
             if name is not None:
                 self._check_province(p)
-                self._check_order(p)
         if None in self.provinces:
             p = self.provinces[None]
             rec.check("province:unknown", "Ogni segmento dell'elenco ha una provincia", 0,
@@ -664,15 +633,12 @@ class _Parse:
                   f"dopo il n. {entries[-1].number if entries else '?'} la numerazione riparte "
                   "senza intestazione: la fine della lista può mancare e il conteggio derivato "
                   "è un minimo")
-
-    def _check_order(self, p: Province) -> None:
-        name, entries = p.name, p.entries
         inversions = [(a, b) for a, b in zip(entries, entries[1:])
                       if b.number == a.number + 1 and alpha_key(b.name) < alpha_key(a.name)]
-        self.rec.equal(f"alphabetical:{self.sigla(name)}", f"Comuni in ordine alfabetico ({name})",
-                       0, len(inversions), _span(entries),
-                       "; ".join(f"{a.number} {a.name} > {b.number} {b.name} (riga {b.line})"
-                                 for a, b in inversions))
+        rec.equal(f"alphabetical:{sg}", f"Comuni in ordine alfabetico ({name})", 0,
+                  len(inversions), (l0, l1), "; ".join(
+                      f"{a.number} {a.name} > {b.number} {b.name} (riga {b.line})"
+                      for a, b in inversions))
 
     def _check_footnotes(self) -> None:
         for name, p in self.provinces.items():

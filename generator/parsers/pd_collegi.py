@@ -17,10 +17,8 @@ The document (a party regulation, not a public act) has three parts this parser 
 Rules are expanded against the registry **as of the document's date** (``date`` in the
 manifest; :class:`generator.extract.asof.AsOf`): a comune created by a merger after that
 date is replaced by the comuni it was made of, taken from the curated historical
-crosswalk (``data/registry/historical``), whose ``event`` starts with the kind of change:
-``fusione`` (the successor is a new comune with a new ISTAT code), ``incorporazione`` (the
-successor already existed, same code) or ``cambio-provincia`` (same comune, new code in
-another province).
+crosswalk (``data/registry/historical``, whose ``event`` says the kind of change:
+``fusione``, ``incorporazione`` or ``cambio-provincia``).
 
 Names in a list are resolved with the provinces of the list's other members (found by exact
 lookup, :func:`generator.extract.blocks.province_votes`) as the hint, so that a misspelt
