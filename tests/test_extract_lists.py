@@ -1,6 +1,6 @@
 """The toolkit pieces for lists of comuni (generator/extract): order numbers, page footnotes,
 a list's resolutions, the registry at a date, comma lists, two-column indexes, and the
-recorder's summary tables, partial rejects and explanations of passing checks. The
+recorder's summary tables and partial rejects. The
 parsers' tests (gu_sovrimposta, pd_collegi) run them on the real documents; these pin
 each rule on its own."""
 from __future__ import annotations

@@ -152,12 +152,6 @@ def _part(it: Item) -> str:
     return "\t".join(c for c in it.cells if c) if it.column in ("left", "right") else ""
 
 
-def _span(entries: list) -> tuple[int | None, int | None]:
-    """First and last line of entries (not in line order on two-column pages)."""
-    lines = [e.line for e in entries]
-    return (min(lines), max(lines)) if lines else (None, None)
-
-
 # -- parsed structure -----------------------------------------------------------------
 @dataclass
 class Entry:
@@ -365,6 +359,7 @@ class _Parse:
         # colophon (its editors' names), which is not part of the act.
         end = next((n for n, t in self.lines[start:]
                     if any(_TRAILER_RE.match(c) for c in split_cells(t))), len(self.lines))
+        self.rec.candidate("aliquote", [])      # read from the document, even when empty
         self._walk(reading_order(self.lines[start - 1:end]))
         self._infer_headless()
         self._link_footnotes()
@@ -552,7 +547,9 @@ class _Parse:
         index_page = {n: p for n, p, _ in self.index}
         for name, p in self.provinces.items():
             printed, segs, numbering = p.printed, p.segs, p.numbering
-            lines = [s.heading_line for s in segs if s.heading_line] + [e.line for e in p.entries]
+            # an unknown province's headings are rejected: its row spans its entries
+            lines = [s.heading_line for s in segs if s.heading_line and (name or not p.entries)]
+            lines += [e.line for e in p.entries]
             rows.append({
                 "provincia": printed.printed if printed else name, "nome_provincia": name,
                 "sigla_provincia_1983": self.sigla(name),
@@ -597,7 +594,8 @@ class _Parse:
         if None in self.provinces:
             p = self.provinces[None]
             rec.check("province:unknown", "Ogni segmento dell'elenco ha una provincia", 0,
-                      len(p.entries), False, (p.entries[0].line, p.entries[-1].line),
+                      len(p.entries), False, (p.entries[0].line, p.entries[-1].line)
+                      if p.entries else (p.segs[0].heading_line, None),
                       "; ".join(s.evidence for s in p.segs))
         rec.equal("istat-unique", "Nessun comune è nominato da due righe dell'elenco (le righe "
                   "in conflitto restano senza codice)", 0, len(self.duplicates),
@@ -610,7 +608,8 @@ class _Parse:
 
     def _check_province(self, p: Province) -> None:
         rec, name, sg, entries, printed = self.rec, p.name, self.sigla(p.name), p.entries, p.printed
-        l0, l1 = _span(entries)
+        lines = [e.line for e in entries]       # not in line order on two-column pages
+        l0, l1 = (min(lines), max(lines)) if lines else (None, None)
         rec.check(f"heading:{sg}", f"Intestazione «PROVINCIA DI {name.upper()}» stampata",
                   f"PROVINCIA DI {name.upper()}",
                   printed.printed if printed else "mancante (dedotta)", printed is not None,
