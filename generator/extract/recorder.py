@@ -255,8 +255,6 @@ def accounting_errors(doc, result: ParseResult) -> list[str]:
     for ds in result.datasets:
         for t in ds.tables:
             where = f"{ds.name}/{t.name}"
-            if t.candidates is None and t.declared_lines_in is not None:
-                continue            # TRANSITION: a parser not yet on the recorder
             if t.candidates is None:
                 errors.append(f"{where}: no candidate lines recorded (the extraction must say "
                               "which input lines the table is read from)")

@@ -36,14 +36,13 @@ class Table:
     # the candidate input lines of the table (accounting): each is in a row's range or
     # rejected. None only for tables not read from a document (registry, catalogue).
     candidates: set[int] | None = None
-    declared_lines_in: int | None = None     # TRANSITION: parsers not yet on the recorder
     # figures the document declares about the table (printed totals, counts in the text):
     # {name: (value, line)}; not published, for cross-checks between tables
     declared: dict = field(default_factory=dict)
 
     @property
     def lines_in(self) -> int | None:
-        return self.declared_lines_in if self.candidates is None else len(self.candidates)
+        return None if self.candidates is None else len(self.candidates)
 
     def schema(self) -> dict:
         names = {f["name"] for f in self.fields}

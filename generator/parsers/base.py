@@ -29,16 +29,3 @@ class Parser:
     def complete(self, doc, ctx: ParseContext, result: ParseResult) -> None:
         """After the document's specs ran: tables and checks that need their rows."""
 
-
-# -- TRANSITION: names of the old interface, until every parser is on the toolkit ----------
-from ..extract.cells import number as parse_it_number  # noqa: E402,F401
-from ..extract.fields import (COMUNE_FK, PROVENANCE_FIELDS, RESOLUTION_FIELDS,  # noqa: E402,F401
-                              provenance, resolution_fields)
-from ..extract.result import Act, Dataset  # noqa: E402,F401
-from ..extract.result import Table as _Table  # noqa: E402
-
-
-def Table(*args, lines_in=None, **kw):  # noqa: N802
-    t = _Table(*args, **kw)
-    t.declared_lines_in = lines_in
-    return t

@@ -537,47 +537,9 @@ def tree_digest(root: Path) -> dict[str, str]:
 
 
 # -- accounting: every candidate line is in a row or rejected ---------------------------------
-def _gu_heading_line(text: str) -> bool:
-    from generator.extract.columns import split_cells
-    from generator.parsers.gu_sovrimposta import heading_of
-    return any(heading_of(c) for c in split_cells(text))
-
-
-# Tables whose rows summarise other tables: their row ranges span the lines of those
-# tables, and their candidate lines are only some of them (e.g. the GU province table:
-# one row per province, ``lines_in`` = the province headings, see
-# ``gu_sovrimposta._province_table``).
-SUMMARY_CANDIDATES = {("gu_sovrimposta", "province"): _gu_heading_line}
-
-
 def accounting_errors(doc, result) -> list[str]:
-    """Tables of ``result`` whose line accounting does not hold, with the numbers.
+    """The toolkit's line accounting (``generator.extract.recorder.accounting_errors``), which
+    the build enforces on every document."""
+    from generator.extract.recorder import accounting_errors as toolkit_accounting
 
-    Invariant (base.py, "Nothing is lost"): the candidate lines of a table are the
-    non-blank lines inside its rows' ``line_start..line_end`` plus its rejected lines;
-    ``Table.lines_in`` must count exactly those, and no line is both published and
-    rejected.
-    """
-    errors = []
-    names = {t.name for ds in result.datasets for t in ds.tables}
-    errors += [f"{doc.id}:{x.line}: rejected for table {x.table!r}, which the parser does not "
-               "publish: the line cannot be accounted" for x in result.rejects
-               if x.table not in names]
-    for ds in result.datasets:
-        for t in ds.tables:
-            where = f"{doc.id} {ds.name}/{t.name}"
-            if t.lines_in is None:
-                errors.append(f"{where}: lines_in is not set (the parser must count the "
-                              "candidate lines of the table)")
-                continue
-            covered = {n for r in t.rows for n in range(r["line_start"], r["line_end"] + 1)}
-            rejected = {x.line for x in result.rejects if x.table == t.name}
-            keep = SUMMARY_CANDIDATES.get((doc.parser, t.name), lambda text: bool(text.strip()))
-            candidates = {n for n in covered | rejected if keep(doc.line(n))}
-            both = sorted(covered & rejected)
-            if t.lines_in != len(candidates) or both:
-                errors.append(f"{where}: lines_in={t.lines_in}, lines in rows "
-                              f"{len(candidates - rejected)} + rejected {len(rejected)} = "
-                              f"{len(candidates)}" + (f"; both published and rejected: "
-                                                      f"{both[:10]}" if both else ""))
-    return errors
+    return toolkit_accounting(doc, result)
