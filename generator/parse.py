@@ -2,8 +2,8 @@
 
 For each document of the manifest:
 
-1. its Python parser (``parser:`` in sources.yaml), if it has one, reads what only code can
-   (a bulletin's acts, irregular tables);
+1. a bulletin (``kind: bollettino``) is split into its acts (``extract/acts.py``); its Python
+   parser (``parser:`` in sources.yaml), if it has one, reads what only code can;
 2. its table specs (``specs:``), if any, add their tables (``generator/specs``), seeing the
    acts the parser found;
 3. the parser's ``complete()`` step cross-checks what the specs produced;
@@ -22,6 +22,7 @@ from pathlib import Path
 
 from . import cache as cache_mod
 from . import specs
+from .extract import acts
 from .extract.fields import check_name
 from .extract.recorder import accounting_errors
 from .extract.result import ParseContext, ParseResult
@@ -78,6 +79,9 @@ def parse_document(doc, reg: Registry, log: Log):
     ctx = ParseContext(reg, log, doc.id, file)
     try:
         res = parser.parse(doc, ctx) if parser else ParseResult()
+        if doc.meta.get("kind") == "bollettino" and not res.acts:
+            res.acts = acts.parse_acts(doc, ctx)
+            res.checks += acts.act_checks(doc, res.acts)
     except Exception as e:  # a parser bug or a layout it does not know: report, go on
         tb = traceback.extract_tb(e.__traceback__)[-1]
         log.error("parser-failed", f"parser {doc.parser} failed: {type(e).__name__}: {e} "

@@ -34,11 +34,12 @@ def parse_text(family: str | None, text: str, doc_id: str = "fixture", meta: dic
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
-    if specs is None:       # as the family's real document: the same specs
-        specs = next((d.meta.get("specs") or [] for d in _documents().values()
-                      if family and d.parser == family), [])
+    real = next((d for d in _documents().values() if family and d.parser == family), None)
+    if specs is None:       # as the family's real document: the same specs and kind
+        specs = real.meta.get("specs") or [] if real else []
     doc = sources.Document(id=doc_id, path=paths.SOURCES / f"{doc_id}.txt",
                            meta={"id": doc_id, "parser": family, "specs": specs,
+                                 "kind": real.meta.get("kind") if real else None,
                                  **(meta or {})},
                            text=text, sha256="", lines=lines)
     return _parse(doc)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from generator.extract.result import act_at as act_for_line
-from generator.parsers.burl.acts import is_page_header, join_lines, parse_header
+from generator.extract.acts import is_page_header, join_lines, parse_header
 from support import parse_real, parse_text
 
 DOC = "burl-2018-so47"

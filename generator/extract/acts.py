@@ -1,4 +1,11 @@
-"""Acts of a BURL issue: type, date, number, title, issuing office and line range.
+"""Acts of an official bulletin: type, date, number, title, issuing office and line range.
+
+A document whose manifest ``kind`` is ``bollettino`` is split into its acts by the parse
+stage (``generator/parse.py``), whatever reads its tables: a table spec then bounds its
+tables by their act (``region.within: act``) and gives every row the act it comes from
+(``act_id``); a parser's ``complete`` step can use them too. The grammar is the one of the
+Lombardy bulletin (BURL), the first bulletin vendored; other regional bulletins print their
+acts the same way (type, date, number on a line of their own).
 
 A BURL act starts with a header line such as ``D.g.r. 19 novembre 2018 - n. XI/827``
 (type, date, number, nothing else on the line), followed by the title (up to the first
@@ -20,10 +27,10 @@ from __future__ import annotations
 
 import re
 
-from ...extract.cells import MONTHS
-from ...extract.result import Act
-from ...extract.text import clean, is_page_header, join_wrapped
-from ...quality import Check
+from .cells import MONTHS
+from .result import Act
+from .text import clean, is_page_header, join_wrapped
+from ..quality import Check
 
 # Printed act types -> (normalised type, id prefix). The long forms are those of the
 # BURL summary ("Delibera Giunta regionale …", "Decreto dirigente struttura …").
