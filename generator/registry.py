@@ -251,15 +251,23 @@ NAME_FIXES = {"Savogna d'Isonzo-Sovodnje ob So?i": "Savogna d'Isonzo-Sovodnje ob
 
 def repair_name(name: str) -> str:
     """Undo encoding damage in the source data: cp1252-as-latin-1 mojibake
-    (``Collio-\x8ateverjan`` -> ``Collio-Števerjan``; C1 control characters are never part
-    of a comune's name) and a character lost as ``?`` (``NAME_FIXES``)."""
-    name = NAME_FIXES.get(name, name)
-    if any("\x80" <= ch <= "\x9f" for ch in name):
-        try:
-            return name.encode("latin-1").decode("cp1252")
-        except UnicodeError:
-            return "".join(ch for ch in name if not "\x80" <= ch <= "\x9f")
-    return name
+    (``Collio-\x8ateverjan`` -> ``Collio-Števerjan``) and a character lost as ``?``
+    (``NAME_FIXES``). See :func:`repair_text`."""
+    return repair_text(NAME_FIXES.get(name, name))
+
+
+_C1 = re.compile("[\x80-\x9f]")
+
+
+def repair_text(text: str) -> str:
+    """Text that went through a cp1252 file read as latin-1 carries C1 control characters
+    (U+0080-U+009F) where cp1252 has letters (0x8A = Š, 0x9E = ž): each is mapped back to
+    the cp1252 character with that byte, the rest of the text is left as it is (so a text
+    that also holds characters outside latin-1, such as ``’``, is still repaired). C1
+    characters are never part of a name or of evidence text; the five bytes cp1252 leaves
+    undefined are dropped."""
+    return _C1.sub(lambda m: m.group().encode("latin-1").decode("cp1252", errors="ignore"),
+                   text)
 
 
 def _geopop_dir() -> Path:
@@ -340,4 +348,6 @@ def _read_csv(path: Path) -> list[dict]:
         return []
     with path.open(encoding="utf-8", newline="") as f:
         lines = [ln for ln in f if ln.strip() and not ln.startswith("#")]
-    return list(csv.DictReader(lines))
+    # the curated files quote registry names (evidence text): repaired like the names
+    return [{k: repair_text(v) if isinstance(v, str) else v for k, v in row.items()}
+            for row in csv.DictReader(lines)]

@@ -73,3 +73,26 @@ def test_mojibake_in_the_source_registry_is_repaired(reg):
     assert reg.current["031019"].name == "San Floriano del Collio-Števerjan"
     assert reg.current["032001"].name == "Duino Aurisina-Devin Nabrežina"
     assert not any("\x80" <= ch <= "\x9f" for c in reg.current.values() for ch in c.name)
+
+
+def test_mojibake_in_the_curated_crosswalk_is_repaired(reg):
+    """The evidence of data/registry/ quotes registry names as they were before the repair;
+    the loader repairs them, so the resolution log (quality page) shows the real names."""
+    r = reg.resolve("Duino-Aurisina", province="TS")
+    assert r.ok and r.method == "alias" and "Duino Aurisina-Devin Nabrežina" in r.note
+    r = reg.resolve("San Floriano del Collio", province="GO")
+    assert r.ok and "San Floriano del Collio-Števerjan" in r.note
+    texts = [v for rows in reg.aliases.values() for a in rows for v in a.values()
+             if isinstance(v, str)]
+    texts += [str(getattr(c, f) or "") for c in list(reg.historical.values()) + list(reg.current.values())
+              for f in ("name", "evidence", "event")]
+    assert texts and not [t for t in texts if any("\x80" <= ch <= "\x9f" for ch in t)]
+
+
+def test_repair_text_maps_each_c1_character():
+    from generator.registry import repair_text
+    # a text with a character outside latin-1 (’) could not be re-decoded as a whole
+    assert repair_text("l’archivio: Collio-\x8ateverjan, Nabre\x9eina") == \
+        "l’archivio: Collio-Števerjan, Nabrežina"
+    assert repair_text("Fenegrò") == "Fenegrò"
+    assert repair_text("a\x81b") == "ab"            # a byte cp1252 leaves undefined
