@@ -33,6 +33,15 @@ def num(v, decimals: int | None = None) -> str:
     return out
 
 
+def atom_date(value) -> str:
+    """An RFC 3339 timestamp for Atom ``<updated>``: ``2025-11-01`` and
+    ``2025-11-01T00:00:00Z`` both give ``2025-11-01T00:00:00Z`` (midnight UTC: the sources
+    carry dates, not times). Anything that is not an ISO date raises ``ValueError``."""
+    from datetime import date
+
+    return date.fromisoformat(str(value)[:10]).isoformat() + "T00:00:00Z"
+
+
 def euro(v, decimals: int = 2) -> str:
     return "–" if v is None or v == "" else "€\u00a0" + num(v, decimals)
 

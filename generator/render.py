@@ -39,6 +39,7 @@ def environment() -> Environment:
     env.filters["euro"] = formatting.euro
     env.filters["date_it"] = formatting.date_it
     env.filters["method_it"] = formatting.method_it
+    env.filters["atom_date"] = formatting.atom_date
     env.globals.update(site_name=SITE_NAME, site_url=SITE_URL)
     return env
 
