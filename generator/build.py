@@ -17,7 +17,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from . import cache as cache_mod
-from . import content, maps, output, packages, paths, quality, registry, render, sources, summary
+from . import (content, coverage, maps, output, packages, paths, quality, registry, render,
+               sources, summary)
 from . import model as site_model
 from .extract import Dataset, ParseResult, Table, provenance
 from .parse import parse_all
@@ -278,9 +279,11 @@ def build(site_dir: Path | None = None, strict: bool = False, log: Log | None = 
         with stage("packages"):
             comuni_ids = set(reg.current) | set(reg.historical)
             infos, pending = {}, {}
+            acts = coverage.acts_by_key(results)
             for ds in datasets:
                 info = infos[ds.name] = packages.write_files(ds, w, _package_sources(ds, by_doc),
                                                              created)
+                info.coverage = coverage.of_dataset(ds, reg, by_doc, acts)
                 if validate:
                     pending[ds.name] = background.submit(
                         packages.cached_validation, w.root / "data" / ds.name / "datapackage.json",

@@ -42,6 +42,7 @@ class PackageInfo:
     errors: list[dict] = field(default_factory=list)
     report: dict = field(default_factory=dict)
     descriptor_bytes: bytes = field(default=b"", repr=False)   # as written, for the validation cache key
+    coverage: dict = field(default_factory=dict)   # spatial and temporal (coverage.of_dataset)
 
 
 def cell(v) -> str:

@@ -17,7 +17,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
-from . import formatting, maps, metadata, paths, views
+from . import coverage, formatting, maps, metadata, paths, schemaorg, views
 from .model import SiteModel, comune_url
 from .mentions import link_line
 from .output import Writer
@@ -88,6 +88,7 @@ def _merge(w: Writer, results) -> None:
 def _run(tasks: list, model: SiteModel, w: Writer, workers: int, **shared) -> None:
     """Run the render ``tasks`` in ``workers`` forked processes (in-process if 1)."""
     maps.geometry()                       # load once, before forking
+    coverage.gazetteer()
     _WORKER.update(model=model, root=w.root, previous=w.previous, **shared)
     try:
         if workers > 1 and len(tasks) > 1 and "fork" in multiprocessing.get_all_start_methods():
@@ -176,19 +177,33 @@ def _run_task(task: tuple) -> tuple:
 def _index_pages(pg: _Pages) -> None:
     """Home, comuni and provinces, programme and document lists, content pages, feeds."""
     model, w, env = pg.model, pg.w, pg.env
-    pg.page("home.html", "/", home_context(model), intro=model.pages.get("home"))
+    gaz = coverage.gazetteer()
+    pg.page("home.html", "/", home_context(model), intro=model.pages.get("home"),
+            jsonld=metadata.jsonld_script(schemaorg.website(
+                SITE_URL, SITE_DESCRIPTION, _catalogue_jsonld(model))))
     regions = comuni_index(model)
-    pg.page("comuni.html", "/comuni/", {"regions": regions})
+    pg.page("comuni.html", "/comuni/", {"regions": regions},
+            jsonld=metadata.jsonld_script(schemaorg.area(
+                SITE_URL, gaz.country, gaz, [gaz.regions[r["code"]] for r in regions])))
     for reg in regions:
         for prov in reg["provinces"]:
-            pg.page("province.html", f"/province/{prov['sigla']}/",
-                    province_context(model, prov["sigla"]))
+            ctx = province_context(model, prov["sigla"])
+            place = gaz.by_sigla[prov["sigla"]]
+            pg.page("province.html", f"/province/{prov['sigla']}/", ctx,
+                    jsonld=metadata.jsonld_script(schemaorg.area(
+                        SITE_URL, place, gaz, [gaz.comuni[c["istat"]] for c in ctx["comuni"]])))
     for sigla in maps.provinces():
         w.write(maps.province_url(sigla), maps.province_svg(sigla))
     pg.page("programmes.html", "/programmi/", {"programmes": [programme_summary(model, p)
-                                                              for p in sorted(model.programmes)]})
+                                                              for p in sorted(model.programmes)]},
+            jsonld=metadata.jsonld_script(schemaorg.item_list(
+                SITE_URL, "/programmi/", "Programmi",
+                [_dataset_ld(i, compact=True) for p in sorted(model.programmes)
+                 for i in model.programmes[p].packages])))
+    docs_pkg = model.packages.get("documenti")
     pg.page("documents.html", "/documenti/", {"documents": [document_summary(model, d)
-                                                             for d in model.documents]})
+                                                             for d in model.documents]},
+            jsonld=metadata.jsonld_script(_dataset_ld(docs_pkg)) if docs_pkg else None)
     for slug, page in model.pages.items():
         if slug == "home":
             continue
@@ -207,8 +222,7 @@ def _index_pages(pg: _Pages) -> None:
 
 def _programme_pages(pg: _Pages, slug: str) -> None:
     model = pg.model
-    lds = [metadata.dataset_jsonld(i.descriptor, SITE_URL, f"/dati/{i.name}/")
-           for i in model.programmes[slug].packages]
+    lds = [_dataset_ld(i) for i in model.programmes[slug].packages]
     ctx = programme_context(model, slug)
     # the page (and so its JSON twin) shows the first rows of a long table; the whole
     # table is on its own page and, as data, in the package (links in "downloads")
@@ -218,18 +232,29 @@ def _programme_pages(pg: _Pages, slug: str) -> None:
             jsonld=metadata.jsonld_script(lds[0] if len(lds) == 1 else lds) if lds else None)
     for t in ctx["tables"]:
         if t["url"]:         # the full table, on its own page (sortable, complete without JS)
+            info = model.packages[t["dataset"]]
+            ld = metadata.table_jsonld(info.descriptor, t["name"], SITE_URL, t["url"],
+                                       coverage=info.coverage)
             pg.page("table.html", t["url"], {**t, "programme": {"slug": slug, "title": ctx["title"]}},
-                    twin=False)
+                    twin=False, jsonld=metadata.jsonld_script(ld))
 
 
 def _document_pages(pg: _Pages, doc_id: str) -> None:
     model = pg.model
     d = model.documents[doc_id]
     ctx = document_context(model, doc_id)
-    pg.page("document.html", f"/documenti/{doc_id}/", ctx, text=html_lines(d))
+    gaz = coverage.gazetteer()
+    lds = [_dataset_ld(model.packages[n], compact=True) for n in ctx["datasets"]
+           if n in model.packages]
+    pg.page("document.html", f"/documenti/{doc_id}/", ctx, text=html_lines(d),
+            jsonld=metadata.jsonld_script(schemaorg.document(SITE_URL, ctx, lds)))
     for act in ctx["acts"]:
-        pg.page("act.html", act["url"], act_context(model, doc_id, act), document=ctx["meta"],
-                excerpt=html_lines(d, act["line_start"], min(act["line_end"], act["line_start"] + 399)))
+        actx = act_context(model, doc_id, act)
+        places = [schemaorg.place_ref(SITE_URL, gaz.comuni[m["istat"]], gaz, 0)
+                  for m in actx["mentioned"] if m["istat"] in gaz.comuni]
+        pg.page("act.html", act["url"], actx, document=ctx["meta"],
+                excerpt=html_lines(d, act["line_start"], min(act["line_end"], act["line_start"] + 399)),
+                jsonld=metadata.jsonld_script(schemaorg.act(SITE_URL, actx, ctx["meta"], places)))
 
 
 def _catalogue_pages(pg: _Pages, data_files: list[str]) -> None:
@@ -237,14 +262,18 @@ def _catalogue_pages(pg: _Pages, data_files: list[str]) -> None:
     model, w = pg.model, pg.w
     pg.page("data.html", "/dati/", {"packages": [package_summary(p) for p in model.packages.values()],
                                     "catalogue": [f"/dati/{n}" for n in CATALOGUE_FILES],
-                                    "changelog": model.changelog})
+                                    "changelog": model.changelog},
+            jsonld=metadata.jsonld_script(_catalogue_jsonld(model)))
     for info in model.packages.values():
         url = f"/dati/{info.name}/"
-        ld = metadata.dataset_jsonld(info.descriptor, SITE_URL, url)
-        pg.page("dataset.html", url, package_summary(info), jsonld=metadata.jsonld_script(ld))
+        pg.page("dataset.html", url, package_summary(info),
+                jsonld=metadata.jsonld_script(_dataset_ld(info, url=url)))
     w.write("/dati/comuni-aperti-dati.zip", bulk_zip(w.root, data_files))
+    gaz = coverage.gazetteer()
     cat = metadata.dcat_catalogue([p.descriptor for p in model.packages.values()], SITE_URL,
-                                  model.created)
+                                  model.created,
+                                  coverage={p.name: p.coverage for p in model.packages.values()},
+                                  spatial=[gaz.country.as_dict()])
     for name, data in sorted(cat.items()):
         w.write(f"/dati/{name}", data)
 
@@ -255,6 +284,7 @@ COMUNE_FILES = ("html", "json", "csv", "feed")
 def _comune_pages(pg: _Pages, codes, files: tuple[str, ...] = COMUNE_FILES) -> None:
     """The ``files`` of each comune in ``codes``: HTML page, JSON twin, CSV, Atom feed."""
     model, w = pg.model, pg.w
+    gaz = coverage.gazetteer()
     tpl, feed_tpl = pg.env.get_template("comune.html"), pg.env.get_template("feed.xml")
     for istat in codes:
         ctx = model.comune_context(istat)
@@ -263,7 +293,9 @@ def _comune_pages(pg: _Pages, codes, files: tuple[str, ...] = COMUNE_FILES) -> N
             c = model.comuni[istat]
             locator = maps.locator_html(istat, c.name, c.province) \
                 if not c.historical and maps.has_boundary(istat) else ""
-            w.write(url, tpl.render(page_url=url, data=ctx, locator=Markup(locator), **pg.common))
+            ld = schemaorg.comune(SITE_URL, ctx, gaz, _datasets_about(model, ctx))
+            w.write(url, tpl.render(page_url=url, data=ctx, locator=Markup(locator),
+                                    jsonld=metadata.jsonld_script(ld), **pg.common))
         if "json" in files:
             w.json(url + "index.json", ctx, default=_json_default)
         if "csv" in files:
@@ -282,6 +314,43 @@ def render_comuni(model: SiteModel, w: Writer, log: Log, workers: int | None = N
     n = max(1, workers * 2)
     _run([("comuni", tuple(codes[i::n]), files) for i in range(n)], model, w, workers)
     log.info(f"  comuni: {len(codes)} pages ({workers} processes)")
+
+
+# -- JSON-LD ----------------------------------------------------------------------------
+SITE_DESCRIPTION = ("Dati aperti sui comuni italiani tratti da atti ufficiali, con la fonte "
+                    "di ogni cifra: una pagina per comune, per programma e per documento.")
+
+
+def _dataset_ld(info, url: str | None = None, compact: bool = False) -> dict:
+    """schema.org Dataset of a package (its page is ``/dati/<name>/``)."""
+    return metadata.dataset_jsonld(info.descriptor, SITE_URL, url or f"/dati/{info.name}/",
+                                   coverage=info.coverage, compact=compact)
+
+
+def _catalogue_jsonld(model: SiteModel) -> dict:
+    return schemaorg.catalogue(SITE_URL, [_dataset_ld(i, compact=True)
+                                          for i in model.packages.values()],
+                               metadata.CATALOGUE_DESCRIPTION)
+
+
+def _datasets_about(model: SiteModel, ctx: dict) -> list[dict]:
+    """References to the datasets with facts about a comune (its page's programmes)."""
+    out = []
+    for p in ctx["programmes"]:
+        prog = model.programmes.get(p["slug"])
+        for info in prog.packages if prog else []:
+            out.append({"@type": "Dataset", "@id": metadata.dataset_iri(SITE_URL, info.name),
+                        "name": info.title, "url": f"{SITE_URL}/dati/{info.name}/"})
+    return out
+
+
+def _site_coverage(model: SiteModel) -> dict:
+    """The whole site's coverage: Italy, from the earliest to the latest package date."""
+    periods = [p.coverage.get("temporal") for p in model.packages.values() if p.coverage]
+    periods = [x for x in periods if x]
+    return {"spatial": [coverage.gazetteer().country.as_dict()],
+            "temporal": {"start": min(x["start"] for x in periods),
+                         "end": max(x["end"] for x in periods)} if periods else None}
 
 
 # -- contexts -------------------------------------------------------------------------
@@ -548,8 +617,11 @@ def write_quality(model: SiteModel, log: Log, w: Writer) -> None:
                      for p in model.packages.values()],
     }
     w.json("/dati/qualita/quality.json", report, default=_json_default)
+    ld = schemaorg.quality_report(SITE_URL, model.created, report["summary"],
+                                  _site_coverage(model))
     w.write("/dati/qualita/", env.get_template("quality.html").render(
-        page_url="/dati/qualita/", data=report, nav=_nav(model), created=model.created))
+        page_url="/dati/qualita/", data=report, nav=_nav(model), created=model.created,
+        jsonld=metadata.jsonld_script(ld)))
 
 
 def bulk_zip(root: Path, data_files: list[str]) -> bytes:

