@@ -17,8 +17,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from . import cache as cache_mod
-from . import (content, coverage, maps, output, packages, paths, quality, registry, render,
-               sources, summary)
+from . import (content, coverage, maps, metadata, output, packages, paths, quality, registry,
+               render, sources, summary)
 from . import model as site_model
 from .extract import Dataset, ParseResult, Table, provenance
 from .parse import parse_all
@@ -260,6 +260,11 @@ def build(site_dir: Path | None = None, strict: bool = False, log: Log | None = 
                 ds.name = f"{ds.name}--{doc_id}"
                 by_name[ds.name] = ds
                 datasets.append(ds)
+    try:                                    # themes and contact point of the catalogue
+        for problem in metadata.config_problems([ds.name for ds in datasets]):
+            log.error("catalogue-config", problem, f"data/{metadata.CONFIG_FILE}")
+    except metadata.ConfigError as e:
+        raise BuildError(str(e)) from None
 
     site_dir.parent.mkdir(parents=True, exist_ok=True)
     previous = output.load_manifest(cache_dir, site_dir) if cache else {}

@@ -190,15 +190,30 @@ def default_config() -> dict:
     return load_config()
 
 
-def themes_of(name: str, config: dict) -> list[str]:
+def themes_of(name: str, config: dict, missing_ok: bool = False) -> list[str]:
     """The EU data themes declared for package ``name`` (a package renamed
-    ``<name>--<document>`` because two documents publish it keeps its themes)."""
+    ``<name>--<document>`` because two documents publish it keeps its themes). A package
+    without themes is an error (``missing_ok``: no theme, the build has reported it)."""
     themes = config["themes"]
     codes = themes.get(name) or themes.get(name.split("--")[0])
-    if not codes:
+    if not codes and not missing_ok:
         raise ConfigError(f"data/{CONFIG_FILE}: no EU data themes declared for the "
                           f"dataset {name!r} (add it under 'themes:')")
-    return sorted(set(codes))
+    return sorted(set(codes or []))
+
+
+def config_problems(names: list[str]) -> list[str]:
+    """What the build must report about the catalogue configuration for the packages
+    ``names`` (the configuration itself must load: :class:`ConfigError` otherwise)."""
+    default_config.cache_clear()            # read again at every build (serve edits it)
+    config = default_config()
+    out = []
+    for name in names:
+        try:
+            themes_of(name, config)
+        except ConfigError as e:
+            out.append(str(e))
+    return out
 
 
 # --------------------------------------------------------------------------- helpers
@@ -471,7 +486,7 @@ def _add_dataset(g: Graph, d: dict, site_url: str, config: dict,
         raise ValueError(f"package {name!r} has no 'created' date")
     g.add((ds, DCTERMS.issued, _date(created)))
     g.add((ds, DCTERMS.modified, _date(created)))
-    for code in themes_of(name, config):
+    for code in themes_of(name, config, missing_ok=True):
         g.add((ds, DCAT.theme, _concept(g, EU_THEME[code], str(THEME_SCHEME),
                                         _lit(EU_THEMES[code]))))
     g.add((ds, DCTERMS.accrualPeriodicity, FREQUENCY))

@@ -307,6 +307,14 @@ def test_themes_are_the_declared_ones(graph, descriptors, config):
         themes_of("nuovo", config)          # never guessed from keywords
 
 
+def test_a_package_without_themes_is_a_build_error_not_a_guess():
+    from generator.metadata import config_problems
+    assert config_problems(["comuni", "documenti"]) == []
+    [problem] = config_problems(["comuni", "pacchetto-nuovo"])
+    assert "data/catalogue.yaml" in problem and "'pacchetto-nuovo'" in problem
+    assert themes_of("pacchetto-nuovo", {"themes": {}}, missing_ok=True) == []
+
+
 @pytest.mark.parametrize("broken,message", [
     ({"publisher": {"name": "X", "identifier": "x"}}, "publisher.homepage is missing"),
     ({"publisher": {**CONFIG["publisher"], "type": "Governo"}}, "not an ADMS publisher type"),
