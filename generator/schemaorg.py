@@ -51,8 +51,8 @@ def place_ref(site_url: str, place: Place, gaz: Gazetteer, depth: int = 3) -> di
     else:
         out = {"@type": "AdministrativeArea", "@id": place.iri, "name": place.name,
                "identifier": _ids(("ISTAT", place.code), ("sigla", place.sigla))}
-        if place.level == "province":
-            out["url"] = f"{site_url}/province/{place.sigla}/"
+        out["url"] = (f"{site_url}/province/{place.sigla}/" if place.level == "province"
+                      else f"{site_url}/comuni/#reg-{place.code}")     # its section there
     geo = _geo(place)
     if geo:
         out["geo"] = geo
@@ -184,7 +184,9 @@ def quality_report(site_url: str, created: str, summary: dict, coverage: dict | 
                            f"{summary['checks_failed']}), righe scartate ({summary['rejects']}), "
                            f"risoluzione dei nomi dei comuni ({summary['resolutions']}, non "
                            f"risolti {summary['unresolved']}) e validazione dei pacchetti."),
-           "url": site_url + "/dati/qualita/", "inLanguage": "it", "isAccessibleForFree": True,
+           "url": site_url + "/dati/qualita/",
+           "identifier": f"{default_config()['publisher']['identifier']}:qualita",
+           "inLanguage": "it", "isAccessibleForFree": True,
            "creator": org, "publisher": org,
            "license": "https://creativecommons.org/licenses/by/4.0/",
            "dateModified": created, "keywords": ["qualità dei dati", "verifiche", "comuni"],
