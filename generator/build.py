@@ -17,8 +17,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from . import cache as cache_mod
-from . import (content, coverage, maps, metadata, output, packages, paths, quality, registry,
-               render, sources, summary)
+from . import (content, coverage, export, maps, metadata, output, packages, paths, quality,
+               registry, render, sources, summary)
 from . import model as site_model
 from .extract import Dataset, ParseResult, Table, provenance
 from .parse import parse_all
@@ -308,6 +308,8 @@ def build(site_dir: Path | None = None, strict: bool = False, log: Log | None = 
                               f"(see /data/{ds.name}/validation.json)")
         background.shutdown()
         _BACKGROUND.clear()
+        with stage("database"):                 # SQLite, Parquet, combined package
+            model.database = write_database(datasets, infos, w, created)
         with stage("maps"):
             maps_job.result()
             maps_job.shutdown()
@@ -348,6 +350,19 @@ def build(site_dir: Path | None = None, strict: bool = False, log: Log | None = 
     log.info(f"built {report.pages} files ({w.written} changed, {removed} removed) in "
              f"{time.perf_counter() - t0:.1f} s; {len(report.blocking)} blocking problems")
     return report
+
+
+def write_database(datasets: list[Dataset], infos: dict, w: output.Writer, created: str) -> dict:
+    """The analysts' export (generator/export.py) of the packages just written: files under
+    /data/, and what the catalogue and /dati/ say about them."""
+    cross = {ds.name: {t.name: [fk for fk in t.foreign_keys if "package" in fk["reference"]]
+                       for t in ds.tables} for ds in datasets}
+    exp = export.build(w.root / "data", [infos[ds.name].descriptor for ds in datasets], cross,
+                       {ds.name: ds.programme for ds in datasets}, created)
+    for path, data in sorted(exp.files.items()):
+        w.write(f"/data/{path}", data)
+    return export.summary(exp, infos["comuni"].descriptor if "comuni" in infos else
+                          next(iter(infos.values())).descriptor)
 
 
 _BACKGROUND: dict = {}      # what the background workers inherit when forked

@@ -456,8 +456,10 @@ def _add_distribution(g: Graph, site_url: str, name: str, res: dict,
     if res.get("bytes") is not None:
         g.add((dist, DCAT.byteSize, Literal(str(int(res["bytes"])),
                                             datatype=XSD.nonNegativeInteger)))
-    if res.get("schema_url"):                  # the schema the file follows
-        std = URIRef(absolute_url(site_url, res["schema_url"]))
+    schema_url = res.get("schema_url") or (       # the schema the file follows
+        download_url(site_url, name, "datapackage.json") if res.get("schema") else None)
+    if schema_url:
+        std = URIRef(absolute_url(site_url, schema_url))
         g.add((std, RDF.type, DCTERMS.Standard))
         g.add((dist, DCTERMS.conformsTo, std))
     algo, _, digest = str(res.get("hash") or "").rpartition(":")
@@ -835,7 +837,8 @@ def dataset_jsonld(descriptor: dict, site_url: str, page_url: str, *,
                       for s in d.get("sources") or [] if s.get("path")],
         "distribution": [_distribution_jsonld(site_url, name, r)
                          for r in d.get("resources") or []
-                         if not (compact and r["name"].endswith("-excel"))],
+                         if not (compact and (r["name"].endswith("-excel")
+                                              or r.get("format") == "parquet"))],
     }
     if licences:
         out["license"] = licences[0] if len(licences) == 1 else licences

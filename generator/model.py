@@ -84,6 +84,7 @@ class SiteModel:
     predecessors: dict[str, list[str]]        # successor istat -> historical istat codes
     created: str
     changelog: list[dict] = field(default_factory=list)   # data/changelog.yaml
+    database: dict | None = None              # the analysts' export (build: stage "database")
 
     # -- page contexts (also the JSON twins) -------------------------------------------
     def comune_context(self, istat: str) -> dict:

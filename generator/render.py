@@ -17,7 +17,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
-from . import coverage, formatting, maps, metadata, paths, schemaorg, views
+from . import coverage, export, formatting, maps, metadata, paths, schemaorg, views
 from .model import SiteModel, comune_url
 from .mentions import link_line
 from .output import Writer
@@ -260,19 +260,30 @@ def _document_pages(pg: _Pages, doc_id: str) -> None:
 def _catalogue_pages(pg: _Pages, data_files: list[str]) -> None:
     """/dati/: one page per package (schema.org JSON-LD), DCAT-AP_IT files, the bulk zip."""
     model, w = pg.model, pg.w
+    database = None
+    if model.database:
+        database = {k: v for k, v in model.database.items() if k != "catalogue"}
+        database["queries"] = export.load_queries()
     pg.page("data.html", "/dati/", {"packages": [package_summary(p) for p in model.packages.values()],
                                     "catalogue": [f"/dati/{n}" for n in CATALOGUE_FILES],
-                                    "changelog": model.changelog},
+                                    "changelog": model.changelog, "database": database},
             jsonld=metadata.jsonld_script(_catalogue_jsonld(model)))
     for info in model.packages.values():
         url = f"/dati/{info.name}/"
         pg.page("dataset.html", url, package_summary(info),
                 jsonld=metadata.jsonld_script(_dataset_ld(info, url=url)))
-    w.write("/dati/comuni-aperti-dati.zip", bulk_zip(w.root, data_files))
+    # the bulk zip: every package and the combined descriptor (the database and the
+    # Parquet files are the same data in other formats, downloaded on their own)
+    w.write("/dati/comuni-aperti-dati.zip", bulk_zip(w.root, [
+        f for f in data_files if not f.startswith(("data/parquet/", f"data/{export.SQLITE}",
+                                                   f"data/{export.SCHEMA_SQL}"))]))
     gaz = coverage.gazetteer()
-    cat = metadata.dcat_catalogue([p.descriptor for p in model.packages.values()], SITE_URL,
-                                  model.created,
-                                  coverage={p.name: p.coverage for p in model.packages.values()},
+    descriptors = [p.descriptor for p in model.packages.values()]
+    cov = {p.name: p.coverage for p in model.packages.values()}
+    if model.database:
+        descriptors.append(model.database["catalogue"])
+        cov[export.NAME] = _site_coverage(model)
+    cat = metadata.dcat_catalogue(descriptors, SITE_URL, model.created, coverage=cov,
                                   spatial=[gaz.country.as_dict()])
     for name, data in sorted(cat.items()):
         w.write(f"/dati/{name}", data)
@@ -328,9 +339,12 @@ def _dataset_ld(info, url: str | None = None, compact: bool = False) -> dict:
 
 
 def _catalogue_jsonld(model: SiteModel) -> dict:
-    return schemaorg.catalogue(SITE_URL, [_dataset_ld(i, compact=True)
-                                          for i in model.packages.values()],
-                               metadata.CATALOGUE_DESCRIPTION)
+    datasets = [_dataset_ld(i, compact=True) for i in model.packages.values()]
+    if model.database:
+        datasets.append(metadata.dataset_jsonld(
+            model.database["catalogue"], SITE_URL, "/dati/#banca-dati",
+            coverage=_site_coverage(model), compact=True))
+    return schemaorg.catalogue(SITE_URL, datasets, metadata.CATALOGUE_DESCRIPTION)
 
 
 def _datasets_about(model: SiteModel, ctx: dict) -> list[dict]:
