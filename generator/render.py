@@ -17,7 +17,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
-from . import coverage, export, formatting, maps, metadata, paths, schemaorg, views
+from . import api, coverage, export, formatting, maps, metadata, paths, schemaorg, views
 from .model import SiteModel, comune_url
 from .mentions import link_line
 from .output import Writer
@@ -226,7 +226,8 @@ def _programme_pages(pg: _Pages, slug: str) -> None:
     ctx = programme_context(model, slug)
     # the page (and so its JSON twin) shows the first rows of a long table; the whole
     # table is on its own page and, as data, in the package (links in "downloads")
-    shown = {**ctx, "tables": [{**t, "rows": t["rows"][:t["preview"]]} for t in ctx["tables"]]}
+    shown = api.twin("programma", {**ctx, "tables": [{**t, "rows": t["rows"][:t["preview"]]}
+                                                    for t in ctx["tables"]]})
     pg.page("programme.html", f"/programmi/{slug}/", shown,
             description=model.programmes[slug].page,
             jsonld=metadata.jsonld_script(lds[0] if len(lds) == 1 else lds) if lds else None)
@@ -268,6 +269,9 @@ def _catalogue_pages(pg: _Pages, data_files: list[str]) -> None:
                                     "catalogue": [f"/dati/{n}" for n in CATALOGUE_FILES],
                                     "changelog": model.changelog, "database": database},
             jsonld=metadata.jsonld_script(_catalogue_jsonld(model)))
+    pg.page("api.html", "/dati/api/", api.page_context())
+    for path, data in api.files().items():
+        w.write(path, data)
     for info in model.packages.values():
         url = f"/dati/{info.name}/"
         pg.page("dataset.html", url, package_summary(info),
@@ -308,7 +312,7 @@ def _comune_pages(pg: _Pages, codes, files: tuple[str, ...] = COMUNE_FILES) -> N
             w.write(url, tpl.render(page_url=url, data=ctx, locator=Markup(locator),
                                     jsonld=metadata.jsonld_script(ld), **pg.common))
         if "json" in files:
-            w.json(url + "index.json", ctx, default=_json_default)
+            w.json(url + "index.json", api.twin("comune", ctx), default=_json_default)
         if "csv" in files:
             w.write(url + "index.csv", comune_csv(ctx))
         if "feed" in files:
