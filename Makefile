@@ -5,6 +5,9 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The Nu Html Checker for the tests (npm package vnu-jar, run with Debian's Java)
+VNU_VERSION := 26.9.27
+VNU := $(VENV)/vnu/.installed-$(VNU_VERSION)
 
 .PHONY: site test install install-dev system-deps serve check bench clean
 
@@ -16,19 +19,29 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $(STAMP)
 
+$(VNU): | $(BIN)/python
+	npm install --no-save --no-audit --no-fund --ignore-scripts --prefix $(VENV)/vnu vnu-jar@$(VNU_VERSION)
+	touch $(VNU)
+
 install: $(STAMP)
 
-# Debian packages for the real-browser tests and the Hugo benchmark (skipped when present).
+install-dev: install system-deps $(VNU)
+
+# Debian packages for the tests (real browser, Nu Html Checker, sqlite3 shell) and the
+# Hugo benchmark (skipped when present).
 system-deps:
-	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null \
+	    || ! command -v java >/dev/null || ! command -v npm >/dev/null \
+	    || ! command -v sqlite3 >/dev/null; then \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium chromium-driver; \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium chromium-driver \
+	    default-jre-headless npm sqlite3; \
 	fi
 
 site: install
 	$(BIN)/python -m generator build --strict
 
-test: install system-deps
+test: install-dev
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
 serve: install
