@@ -261,7 +261,7 @@ def build(site_dir: Path | None = None, strict: bool = False, log: Log | None = 
                 by_name[ds.name] = ds
                 datasets.append(ds)
     try:                                    # themes and contact point of the catalogue
-        for problem in metadata.config_problems([ds.name for ds in datasets]):
+        for problem in metadata.config_problems({ds.name: ds.themes for ds in datasets}):
             log.error("catalogue-config", problem, f"data/{metadata.CONFIG_FILE}")
     except metadata.ConfigError as e:
         raise BuildError(str(e)) from None
@@ -289,6 +289,7 @@ def build(site_dir: Path | None = None, strict: bool = False, log: Log | None = 
                 info = infos[ds.name] = packages.write_files(ds, w, _package_sources(ds, by_doc),
                                                              created)
                 info.coverage = coverage.of_dataset(ds, reg, by_doc, acts)
+                info.themes = list(ds.themes)
                 if validate:
                     pending[ds.name] = background.submit(
                         packages.cached_validation, w.root / "data" / ds.name / "datapackage.json",

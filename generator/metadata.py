@@ -21,8 +21,8 @@ agents and contact points ``/chi-siamo/#...``. Files are ``/data/<name>/<path>``
 (download and access URL; a site-rooted path stays as it is), the landing page is the
 descriptor's ``homepage``. Vocabularies: licences from the Italian licence vocabulary
 (CC BY 4.0 -> ``.../licences/A21_CCBY40``), formats from the EU file-type authority,
-themes from the EU data-theme authority (declared per dataset in the configuration,
-never guessed), places from OntoPiA and the EU country authority, availability from the
+themes from the EU data-theme authority (declared with each dataset, else in the
+configuration; never guessed), places from OntoPiA and the EU country authority, availability from the
 EU planned-availability authority. The vocabulary terms the catalogue uses are typed in
 it (a theme is a ``skos:Concept``, a format a ``dct:MediaTypeOrExtent`` ...), so that a
 validator checking the DCAT-AP ranges needs no network.
@@ -190,27 +190,38 @@ def default_config() -> dict:
     return load_config()
 
 
-def themes_of(name: str, config: dict, missing_ok: bool = False) -> list[str]:
-    """The EU data themes declared for package ``name`` (a package renamed
-    ``<name>--<document>`` because two documents publish it keeps its themes). A package
-    without themes is an error (``missing_ok``: no theme, the build has reported it)."""
+def themes_of(name: str, config: dict, declared: list[str] | None = None,
+              missing_ok: bool = False) -> list[str]:
+    """The EU data themes of package ``name``: those declared with the dataset (its spec
+    or parser family: ``Dataset.themes``), else those of the configuration's ``themes:``
+    (the registry, the document list, the export; a package renamed ``<name>--<document>``
+    keeps its themes). Never guessed: a package with neither is an error (``missing_ok``:
+    no theme, the build has reported it)."""
+    if declared:
+        bad = [c for c in declared if c not in EU_THEMES]
+        if bad:
+            raise ConfigError(f"dataset {name!r} declares themes that are not EU data "
+                              f"themes: {bad} ({', '.join(sorted(EU_THEMES))})")
+        return sorted(set(declared))
     themes = config["themes"]
     codes = themes.get(name) or themes.get(name.split("--")[0])
     if not codes and not missing_ok:
-        raise ConfigError(f"data/{CONFIG_FILE}: no EU data themes declared for the "
-                          f"dataset {name!r} (add it under 'themes:')")
+        raise ConfigError(f"data/{CONFIG_FILE}: no EU data themes for the dataset {name!r}: "
+                          "declare them with the dataset (spec or parser family) or add it "
+                          "under 'themes:'")
     return sorted(set(codes or []))
 
 
-def config_problems(names: list[str]) -> list[str]:
-    """What the build must report about the catalogue configuration for the packages
-    ``names`` (the configuration itself must load: :class:`ConfigError` otherwise)."""
+def config_problems(declared: dict[str, list[str]]) -> list[str]:
+    """What the build must report about the themes of the packages (name -> themes
+    declared with the dataset); the configuration itself must load (:class:`ConfigError`
+    otherwise)."""
     default_config.cache_clear()            # read again at every build (serve edits it)
     config = default_config()
     out = []
-    for name in names:
+    for name, themes in declared.items():
         try:
-            themes_of(name, config)
+            themes_of(name, config, themes)
         except ConfigError as e:
             out.append(str(e))
     return out
@@ -475,7 +486,7 @@ def _add_distribution(g: Graph, site_url: str, name: str, res: dict,
 
 
 def _add_dataset(g: Graph, d: dict, site_url: str, config: dict,
-                 coverage: dict | None) -> URIRef:
+                 coverage: dict | None, themes: list[str] | None = None) -> URIRef:
     name = d["name"]
     ds = URIRef(dataset_iri(site_url, name))
     g.add((ds, RDF.type, DCATAPIT.Dataset))
@@ -488,7 +499,7 @@ def _add_dataset(g: Graph, d: dict, site_url: str, config: dict,
         raise ValueError(f"package {name!r} has no 'created' date")
     g.add((ds, DCTERMS.issued, _date(created)))
     g.add((ds, DCTERMS.modified, _date(created)))
-    for code in themes_of(name, config, missing_ok=True):
+    for code in themes_of(name, config, themes, missing_ok=True):
         g.add((ds, DCAT.theme, _concept(g, EU_THEME[code], str(THEME_SCHEME),
                                         _lit(EU_THEMES[code]))))
     g.add((ds, DCTERMS.accrualPeriodicity, FREQUENCY))
@@ -531,6 +542,7 @@ def _add_dataset(g: Graph, d: dict, site_url: str, config: dict,
 
 def catalogue_graph(descriptors: list[dict], site_url: str, issued: str, *,
                     coverage: dict[str, dict] | None = None, config: dict | None = None,
+                    themes: dict[str, list[str]] | None = None,
                     title: str = SITE_NAME, description: str = CATALOGUE_DESCRIPTION,
                     spatial: list[dict] | None = None) -> Graph:
     """The catalogue as an rdflib graph (see :func:`dcat_catalogue`)."""
@@ -564,7 +576,8 @@ def catalogue_graph(descriptors: list[dict], site_url: str, issued: str, *,
     days = [_day(issued)]
     g.add((cat, DCTERMS.issued, _date(issued)))
     for d in sorted(descriptors, key=lambda d: d["name"]):
-        g.add((cat, DCAT.dataset, _add_dataset(g, d, site_url, config, coverage.get(d["name"]))))
+        g.add((cat, DCAT.dataset, _add_dataset(g, d, site_url, config, coverage.get(d["name"]),
+                                               (themes or {}).get(d["name"]))))
         days.append(_day(d["created"]))
     g.add((cat, DCTERMS.modified, Literal(max(days), datatype=XSD.date)))
     return g
@@ -739,6 +752,7 @@ def dcat_catalogue(descriptors: list[dict], site_url: str, issued: str, **option
     ``dct:modified`` is the latest of ``issued`` and the packages' ``created`` dates.
     Keyword ``options`` are passed to :func:`catalogue_graph`: ``coverage`` (package name
     -> :func:`generator.coverage.of_dataset`), ``config`` (default: ``data/catalogue.yaml``),
+    ``themes`` (package name -> the EU themes declared with the dataset),
     ``spatial`` (the catalogue's own coverage: place dicts), ``title``, ``description``.
     """
     g = catalogue_graph(descriptors, site_url, issued, **options)

@@ -254,8 +254,9 @@ def build(registry: Registry, docs: list[Document], results: dict[str, ParseResu
             found = document_mentions(registry, d, r, resolutions)
         documents[d.id] = dv = DocumentView(
             d, r.acts if r else [],
-            sorted(ds.name for ds in datasets
-                   if any(row.get("source_id") == d.id for t in ds.tables for row in t.rows[:1])),
+            # the datasets read from this document (one it shares with another document,
+            # rows merged, included; the registry and the document list are not read from it)
+            sorted({ds.name for ds in r.datasets} if r else []),
             [c for c in checks if c.doc_id == d.id], [x for x in rejects if x.doc_id == d.id],
             r is not None, lines, withheld)
         if not dv.datasets:

@@ -43,6 +43,7 @@ class PackageInfo:
     report: dict = field(default_factory=dict)
     descriptor_bytes: bytes = field(default=b"", repr=False)   # as written, for the validation cache key
     coverage: dict = field(default_factory=dict)   # spatial and temporal (coverage.of_dataset)
+    themes: list = field(default_factory=list)     # EU data themes declared with the dataset
 
 
 def cell(v) -> str:

@@ -288,6 +288,7 @@ def _catalogue_pages(pg: _Pages, data_files: list[str]) -> None:
         descriptors.append(model.database["catalogue"])
         cov[export.NAME] = _site_coverage(model)
     cat = metadata.dcat_catalogue(descriptors, SITE_URL, model.created, coverage=cov,
+                                  themes={p.name: p.themes for p in model.packages.values()},
                                   spatial=[gaz.country.as_dict()])
     for name, data in sorted(cat.items()):
         w.write(f"/dati/{name}", data)

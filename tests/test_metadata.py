@@ -303,16 +303,27 @@ def test_themes_are_the_declared_ones(graph, descriptors, config):
         assert (theme, ns.RDF.type, ns.SKOS.Concept) in graph
         assert _one(graph, theme, ns.SKOS.prefLabel).language == "it"
     assert themes_of("comuni--altro-documento", config) == ["REGI", "SOCI"]  # renamed duplicate
-    with pytest.raises(ConfigError, match="no EU data themes declared .*'nuovo'"):
+    with pytest.raises(ConfigError, match="no EU data themes for the dataset 'nuovo'"):
         themes_of("nuovo", config)          # never guessed from keywords
 
 
 def test_a_package_without_themes_is_a_build_error_not_a_guess():
     from generator.metadata import config_problems
-    assert config_problems(["comuni", "documenti"]) == []
-    [problem] = config_problems(["comuni", "pacchetto-nuovo"])
+    assert config_problems({"comuni": [], "documenti": [], "nuovo": ["ECON"]}) == []
+    [problem] = config_problems({"comuni": [], "pacchetto-nuovo": []})
     assert "data/catalogue.yaml" in problem and "'pacchetto-nuovo'" in problem
+    [problem] = config_problems({"pacchetto-nuovo": ["ECON", "CITY"]})
+    assert "'pacchetto-nuovo'" in problem and "CITY" in problem
     assert themes_of("pacchetto-nuovo", {"themes": {}}, missing_ok=True) == []
+
+
+def test_themes_declared_with_the_dataset_win(config, descriptors):
+    assert themes_of("comuni", config, ["GOVE"]) == ["GOVE"]        # the declaration wins
+    assert themes_of("comuni", config, []) == ["REGI", "SOCI"]      # else the configuration
+    g = catalogue_graph(descriptors, SITE, ISSUED, config=config, coverage=COVERAGE,
+                        themes={"comuni": ["EDUC", "SOCI"]})
+    assert {str(t).rsplit("/", 1)[1] for t in g.objects(
+        URIRef(f"{SITE}/dati/comuni/#dataset"), ns.DCAT.theme)} == {"EDUC", "SOCI"}
 
 
 @pytest.mark.parametrize("broken,message", [

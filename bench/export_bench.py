@@ -1,0 +1,80 @@
+"""Benchmark of generator/export.py (the build's "database" stage): the combined data
+package, the SQLite database and the Parquet files made from the packages of a built site;
+prints times (median of N runs, in this process) and sizes, and how long one frictionless
+run takes to validate the combined package (keys across packages included).
+
+Usage: python bench/export_bench.py [--site site/] [--runs 5] [--no-validate]
+Build first: python -m generator build
+"""
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from generator import export  # noqa: E402
+
+
+def mb(n: float) -> str:
+    return f"{n / 1e6:.2f} MB"
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--site", default=str(ROOT / "site"))
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--no-validate", action="store_true")
+    args = ap.parse_args()
+    data = Path(args.site) / "data"
+    combined = json.loads((data / export.PACKAGE).read_text(encoding="utf-8"))
+    descriptors = [json.loads(p.read_text(encoding="utf-8"))
+                   for p in sorted(data.glob("*/datapackage.json"))]
+    # the cross-package keys as the build passed them (read back from the combined package)
+    cross: dict = {}
+    for res in combined["resources"]:
+        pkg, table = res["path"].split("/")[0], res["path"].split("/")[1][:-4]
+        for fk in res["schema"].get("foreignKeys", []):
+            if fk["reference"]["resource"] == "comuni" and pkg != "comuni":
+                cross.setdefault(pkg, {}).setdefault(table, []).append(
+                    {"fields": fk["fields"], "reference": {"package": "comuni",
+                                                           "resource": "comuni", "fields": "istat"}})
+    programmes = {d["name"]: d["homepage"].split("/")[2] if d["homepage"].startswith("/programmi/")
+                  else None for d in descriptors}
+    created = descriptors[0]["created"][:10]
+
+    times, exp = [], None
+    for _ in range(args.runs):
+        t = time.perf_counter()
+        exp = export.build(data, descriptors, cross, programmes, created)
+        times.append(time.perf_counter() - t)
+    same = all(exp.files[p] == (data / p).read_bytes() for p in exp.files)
+    rows = sum(len(t.rows) for t in exp.tables)
+    parquet = sum(len(b) for p, b in exp.files.items() if p.endswith(".parquet"))
+    csv_bytes = sum((data / r["path"]).stat().st_size for r in combined["resources"])
+    print(f"export: {len(exp.tables)} tables, {rows:,} rows; median {statistics.median(times):.2f} s "
+          f"(min {min(times):.2f}, max {max(times):.2f}, {args.runs} runs); "
+          f"identical to the published files: {same}")
+    print(f"  canonical CSV files      {mb(csv_bytes)}")
+    for name in (export.SQLITE, export.SCHEMA_SQL, export.PACKAGE):
+        b = exp.files[name]
+        print(f"  {name:<24} {mb(len(b))}  (gzip {mb(len(gzip.compress(b, 6)))})")
+    print(f"  parquet/*.parquet        {mb(parquet)}  ({len(exp.tables)} files, zstd)")
+    if not args.no_validate:
+        from frictionless import Package, system
+        t = time.perf_counter()
+        with system.use_context(trusted=True):
+            report = Package(str(data / export.PACKAGE)).validate()
+        print(f"frictionless validate data/datapackage.json: valid={report.valid}, "
+              f"{len(report.tasks)} tables, {time.perf_counter() - t:.2f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
