@@ -310,7 +310,7 @@ def build(site_dir: Path | None = None, strict: bool = False, log: Log | None = 
         background.shutdown()
         _BACKGROUND.clear()
         with stage("database"):                 # SQLite, Parquet, combined package
-            model.database = write_database(datasets, infos, w, created)
+            model.database = write_database(datasets, infos, w, created, log)
         with stage("maps"):
             maps_job.result()
             maps_job.shutdown()
@@ -353,17 +353,31 @@ def build(site_dir: Path | None = None, strict: bool = False, log: Log | None = 
     return report
 
 
-def write_database(datasets: list[Dataset], infos: dict, w: output.Writer, created: str) -> dict:
-    """The analysts' export (generator/export.py) of the packages just written: files under
-    /data/, and what the catalogue and /dati/ say about them."""
+def write_database(datasets: list[Dataset], infos: dict, w: output.Writer, created: str,
+                   log: Log) -> dict | None:
+    """The analysts' export (generator/export.py) of the valid packages just written: files
+    under /data/, and what the catalogue and /dati/ say about them (None: no export)."""
+    import sqlite3
+
+    valid = [ds for ds in datasets if infos[ds.name].valid]
+    for ds in datasets:
+        if ds not in valid:
+            log.warning("database-skipped", f"data package {ds.name} is not valid: left out of "
+                        "the database, the Parquet files and the combined package")
+    if not valid:
+        return None
     cross = {ds.name: {t.name: [fk for fk in t.foreign_keys if "package" in fk["reference"]]
-                       for t in ds.tables} for ds in datasets}
-    exp = export.build(w.root / "data", [infos[ds.name].descriptor for ds in datasets], cross,
-                       {ds.name: ds.programme for ds in datasets}, created)
+                       for t in ds.tables} for ds in valid}
+    try:
+        exp = export.build(w.root / "data", [infos[ds.name].descriptor for ds in valid], cross,
+                           {ds.name: ds.programme for ds in valid}, created)
+    except (export.ExportError, sqlite3.Error) as e:
+        log.error("database", f"the database could not be built: {e}")
+        return None
     for path, data in sorted(exp.files.items()):
         w.write(f"/data/{path}", data)
-    return export.summary(exp, infos["comuni"].descriptor if "comuni" in infos else
-                          next(iter(infos.values())).descriptor)
+    site = infos["comuni"] if "comuni" in infos else infos[valid[0].name]
+    return export.summary(exp, site.descriptor)
 
 
 _BACKGROUND: dict = {}      # what the background workers inherit when forked

@@ -798,6 +798,18 @@ def temporal_coverage(period: dict | None) -> str | None:
     return start if start == end else f"{start}/{end}"
 
 
+def coverage_jsonld(coverage: dict | None) -> dict:
+    """``spatialCoverage`` and ``temporalCoverage`` of a coverage dict (those it has)."""
+    out: dict = {}
+    places = [place_summary(p) for p in (coverage or {}).get("spatial") or []]
+    if places:
+        out["spatialCoverage"] = places[0] if len(places) == 1 else places
+    when = temporal_coverage((coverage or {}).get("temporal"))
+    if when:
+        out["temporalCoverage"] = when
+    return out
+
+
 def _distribution_jsonld(site_url: str, name: str, res: dict) -> dict:
     dl = {"@type": "DataDownload", "name": _text(res.get("title") or res["name"]),
           "encodingFormat": res.get("mediatype") or str(res.get("format") or ""),
@@ -856,13 +868,7 @@ def dataset_jsonld(descriptor: dict, site_url: str, page_url: str, *,
     }
     if licences:
         out["license"] = licences[0] if len(licences) == 1 else licences
-    if coverage:
-        places = [place_summary(p) for p in coverage.get("spatial") or []]
-        if places:
-            out["spatialCoverage"] = places[0] if len(places) == 1 else places
-        when = temporal_coverage(coverage.get("temporal"))
-        if when:
-            out["temporalCoverage"] = when
+    out.update(coverage_jsonld(coverage))
     if d.get("created"):
         out["dateModified"] = _day(d["created"])
     if d.get("version"):

@@ -19,8 +19,8 @@ plus ``#luogo``; regions and provinces use their OntoPiA IRI, as the DCAT catalo
 from __future__ import annotations
 
 from .coverage import Gazetteer, Place
-from .metadata import (absolute_url, catalogue_iri, default_config, organisation_jsonld,
-                       place_summary, temporal_coverage)
+from .metadata import (absolute_url, catalogue_iri, coverage_jsonld, default_config,
+                       organisation_jsonld)
 from .packages import SITE_NAME
 
 CONTEXT = "https://schema.org"
@@ -193,11 +193,5 @@ def quality_report(site_url: str, created: str, summary: dict, coverage: dict | 
            "distribution": [{"@type": "DataDownload", "name": "Rapporto di qualità (JSON)",
                              "encodingFormat": "application/json",
                              "contentUrl": site_url + "/dati/qualita/quality.json"}]}
-    if coverage:
-        places = [place_summary(p) for p in coverage.get("spatial") or []]
-        if places:
-            out["spatialCoverage"] = places[0] if len(places) == 1 else places
-        when = temporal_coverage(coverage.get("temporal"))
-        if when:
-            out["temporalCoverage"] = when
+    out.update(coverage_jsonld(coverage))
     return out

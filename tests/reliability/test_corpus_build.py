@@ -146,6 +146,21 @@ def test_duplicate_codes_make_the_package_invalid_and_say_so(corpus):
                for p in corpus.quality["problems"])
 
 
+def test_an_invalid_package_is_left_out_of_the_database_and_says_so(corpus):
+    """The analysts' export takes the valid packages only (its keys would not hold)."""
+    import sqlite3
+
+    con = sqlite3.connect(corpus.site / "data" / "comuni-aperti.sqlite")
+    tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert "comuni" in tables and not [t for t in tables if t.startswith("fondo_0_6")]
+    assert con.execute("PRAGMA foreign_key_check").fetchall() == []
+    con.close()
+    combined = json.loads(read(corpus.site, "data/datapackage.json"))
+    assert not [r for r in combined["resources"] if r["path"].startswith("fondo-0-6")]
+    assert any(p["code"] == "database-skipped" and "fondo-0-6-riparto-2018" in p["message"]
+               for p in corpus.quality["problems"])
+
+
 # -- every problem is on the data-quality page ------------------------------------------------
 def _on_quality_page(corpus, e, line) -> bool:
     """``e`` is in a row of the HTML data-quality page."""
