@@ -180,7 +180,7 @@ def _index_pages(pg: _Pages) -> None:
     gaz = coverage.gazetteer()
     pg.page("home.html", "/", home_context(model), intro=model.pages.get("home"),
             jsonld=metadata.jsonld_script(schemaorg.website(
-                SITE_URL, SITE_DESCRIPTION, _catalogue_jsonld(model))))
+                SITE_URL, SITE_DESCRIPTION, _catalogue_jsonld(model, refs=True))))
     regions = comuni_index(model)
     pg.page("comuni.html", "/comuni/", {"regions": regions},
             jsonld=metadata.jsonld_script(schemaorg.area(
@@ -198,7 +198,7 @@ def _index_pages(pg: _Pages) -> None:
                                                               for p in sorted(model.programmes)]},
             jsonld=metadata.jsonld_script(schemaorg.item_list(
                 SITE_URL, "/programmi/", "Programmi",
-                [_dataset_ld(i, compact=True) for p in sorted(model.programmes)
+                [_dataset_ref(i) for p in sorted(model.programmes)
                  for i in model.programmes[p].packages])))
     docs_pkg = model.packages.get("documenti")
     pg.page("documents.html", "/documenti/", {"documents": [document_summary(model, d)
@@ -343,12 +343,24 @@ def _dataset_ld(info, url: str | None = None, compact: bool = False) -> dict:
                                    coverage=info.coverage, compact=compact)
 
 
-def _catalogue_jsonld(model: SiteModel) -> dict:
-    datasets = [_dataset_ld(i, compact=True) for i in model.packages.values()]
+def _dataset_ref(info) -> dict:
+    """A package's Dataset by reference: its ``@id``, name and page (the complete object
+    is on that page), for the lists that would otherwise repeat every dataset."""
+    return {"@type": "Dataset", "@id": metadata.dataset_iri(SITE_URL, info.name),
+            "name": info.title, "url": f"{SITE_URL}/dati/{info.name}/"}
+
+
+def _catalogue_jsonld(model: SiteModel, refs: bool = False) -> dict:
+    """The catalogue with its datasets: compact but complete (on /dati/), or by reference
+    (``refs``: on the home page, which links to /dati/)."""
+    if refs:
+        datasets = [_dataset_ref(i) for i in model.packages.values()]
+    else:
+        datasets = [_dataset_ld(i, compact=True) for i in model.packages.values()]
     if model.database:
-        datasets.append(metadata.dataset_jsonld(
-            model.database["catalogue"], SITE_URL, "/dati/#banca-dati",
-            coverage=_site_coverage(model), compact=True))
+        db = metadata.dataset_jsonld(model.database["catalogue"], SITE_URL, "/dati/#banca-dati",
+                                     coverage=_site_coverage(model), compact=True)
+        datasets.append({k: db[k] for k in ("@type", "@id", "name", "url")} if refs else db)
     return schemaorg.catalogue(SITE_URL, datasets, metadata.CATALOGUE_DESCRIPTION)
 
 

@@ -116,7 +116,7 @@ def test_table_page_dataset_is_part_of_its_package(site, pages):
         assert {x["encodingFormat"] for x in d["distribution"]} >= {"text/csv"}
 
 
-@pytest.mark.parametrize("kind", ["home", "catalogue", "programmes", "document"])
+@pytest.mark.parametrize("kind", ["catalogue", "document"])
 def test_lists_of_datasets_hold_complete_datasets(site, pages, kind):
     for rel in pages[kind]:
         objs = _objects(site, rel)
@@ -124,6 +124,21 @@ def test_lists_of_datasets_hold_complete_datasets(site, pages, kind):
         assert datasets, rel
         for d in datasets:
             assert dataset_problems(d) == [], (rel, d.get("@id"))
+
+
+@pytest.mark.parametrize("kind", ["home", "programmes"])
+def test_short_lists_name_datasets_described_in_full_elsewhere(site, pages, kind):
+    """The home page and the programme list name the datasets by reference (@id, name,
+    page); the page each reference points to describes that very dataset in full."""
+    for rel in pages[kind]:
+        refs = [d for o in _objects(site, rel) for d in _nested(o, "Dataset")]
+        assert len(refs) >= 8, rel
+        for ref in refs:
+            assert ref["url"].startswith(SITE_URL + "/dati/") and ref["name"], ref
+            path, _, _ = ref["url"].removeprefix(SITE_URL + "/").partition("#")
+            full = [d for o in _objects(site, path.rstrip("/"))
+                    for d in _nested(o, "Dataset") if d.get("@id") == ref["@id"]]
+            assert full and dataset_problems(full[0]) == [], ref
 
 
 def test_home_is_a_website_with_search_and_a_catalogue(site):
