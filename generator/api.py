@@ -16,7 +16,7 @@ renaming a field or changing its type is a new major version, published at a new
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from . import paths
@@ -38,7 +38,7 @@ def schema_path(name: str) -> str:
     return f"{BASE}{name}.schema.json"
 
 
-@lru_cache(maxsize=None)
+@cache
 def schema(name: str) -> dict:
     return json.loads((SCHEMAS / f"{name}.schema.json").read_text(encoding="utf-8"))
 

@@ -128,9 +128,10 @@ def test_contact_point_email_is_the_configured_one(catalogue):
 def test_themes_are_the_declared_ones(built_site, catalogue):
     """A dataset's themes: its own declaration (spec or parser family), else the
     configuration's; never guessed."""
+    import io
+
     from generator import parse, registry, sources
     from generator.quality import Log
-    import io
 
     site, _ = built_site
     log = Log(stream=io.StringIO(), quiet=True)

@@ -183,7 +183,7 @@ def test_combined_package_validates_in_one_frictionless_run(site, combined):
     """``frictionless validate data/datapackage.json``: every table, every key."""
     run = subprocess.run([sys.executable, "-m", "frictionless", "validate", "--json",
                           str(site / "data" / export.PACKAGE)],
-                         capture_output=True, text=True, timeout=600)
+                         capture_output=True, text=True, timeout=600, check=False)
     report = json.loads(run.stdout)
     assert report["valid"] is True, [e.get("message") for t in report["tasks"]
                                      for e in t.get("errors", [])][:10]

@@ -22,7 +22,7 @@ from rdflib import namespace as ns
 from rdflib.compare import isomorphic
 
 from generator.metadata import (ConfigError, catalogue_graph, check_config, dataset_jsonld,
-                                dcat_catalogue, jsonld_script, load_config, themes_of)
+                                dcat_catalogue, jsonld_script, themes_of)
 
 ROOT = Path(__file__).resolve().parents[1]
 SITE = "https://esempio.example.org"

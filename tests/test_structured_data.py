@@ -17,7 +17,7 @@ def _objects(site, rel: str) -> list[dict]:
     found = extruct.extract(html, base_url=f"{SITE_URL}/{rel}", syntaxes=["json-ld"])["json-ld"]
     out = []
     for obj in found:
-        out += obj["@graph"] if "@graph" in obj else [obj]
+        out += obj.get("@graph", [obj])
     return out
 
 
