@@ -1,6 +1,7 @@
 # Two commands for a fresh machine (Python 3.11, make, git, apt):
 #   make site   install everything and build site/
 #   make test   install everything (incl. Chromium for browser tests) and run the tests
+# Python packages come pinned from requirements/lock.txt (`make lock` updates it).
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -9,15 +10,22 @@ STAMP := $(VENV)/.installed
 VNU_VERSION := 26.9.27
 VNU := $(VENV)/vnu/.installed-$(VNU_VERSION)
 
-.PHONY: site test install install-dev system-deps serve check bench clean
+.PHONY: site test lint install install-dev system-deps lock serve check bench clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
 
-$(STAMP): pyproject.toml | $(BIN)/python
+$(STAMP): pyproject.toml requirements/lock.txt | $(BIN)/python
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q -r requirements/lock.txt
+	$(BIN)/pip install -q --no-deps -e .
 	touch $(STAMP)
+
+# Pin every dependency (and the dev tools) again at their newest versions.
+lock: | $(BIN)/python
+	$(BIN)/pip install -q pip-tools
+	$(BIN)/pip-compile --quiet --upgrade --extra dev --strip-extras --no-emit-index-url \
+	  --no-emit-find-links --output-file requirements/lock.txt pyproject.toml
 
 $(VNU): | $(BIN)/python
 	npm install --no-save --no-audit --no-fund --ignore-scripts --prefix $(VENV)/vnu vnu-jar@$(VNU_VERSION)
@@ -27,21 +35,29 @@ install: $(STAMP)
 
 install-dev: install system-deps $(VNU)
 
-# Debian packages for the tests (real browser, Nu Html Checker, sqlite3 shell) and the
-# Hugo benchmark (skipped when present).
+# Debian packages for the tests (real browser, Nu Html Checker, sqlite3 shell), only those
+# missing. A browser named by $CHROMIUM / $CHROMEDRIVER (CI: the runner's Chrome) counts.
 system-deps:
-	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null \
-	    || ! command -v java >/dev/null || ! command -v npm >/dev/null \
-	    || ! command -v sqlite3 >/dev/null; then \
+	@pkgs=""; \
+	command -v $${CHROMIUM:-chromium} >/dev/null || pkgs="$$pkgs chromium"; \
+	command -v $${CHROMEDRIVER:-chromedriver} >/dev/null || pkgs="$$pkgs chromium-driver"; \
+	command -v java >/dev/null || pkgs="$$pkgs default-jre-headless"; \
+	command -v npm >/dev/null || pkgs="$$pkgs npm"; \
+	command -v sqlite3 >/dev/null || pkgs="$$pkgs sqlite3"; \
+	if [ -n "$$pkgs" ]; then \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium chromium-driver \
-	    default-jre-headless npm sqlite3; \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq $$pkgs; \
 	fi
 
 site: install
 	$(BIN)/python -m generator build --strict
 
-test: install-dev
+# Lint and format check (ruff), then the tests.
+lint: install
+	$(BIN)/ruff check generator tests bench
+	$(BIN)/ruff format --check generator tests bench
+
+test: install-dev lint
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
 serve: install
