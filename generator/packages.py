@@ -197,19 +197,41 @@ def finish(info: PackageInfo, ds: Dataset, w, report: dict | None,
     return info
 
 
-def cached_validation(path: Path, descriptor: bytes, cache_dir: Path | None) -> dict:
+def cached_validation(path: Path, descriptor: bytes, cache_dir: Path | None) -> tuple[dict, str]:
+    """``(report, note)``: the frictionless report of the package, from the cache when an
+    entry for exactly these bytes is there and sound; ``note`` says when an entry was
+    corrupt (it is discarded and the package validated again)."""
     import frictionless
 
+    from . import cache
+
     if cache_dir is None:
-        return validate_package(path)
+        return validate_package(path), ""
     key = hashlib.sha256(descriptor + frictionless.__version__.encode()).hexdigest()
     f = cache_dir / "validation" / f"{key}.json"
-    if f.exists():
-        return json.loads(f.read_text(encoding="utf-8"))
+    note = ""
+    try:
+        payload = cache.get(f)
+        if payload is not None:
+            report = json.loads(payload)
+            if _is_report(report):
+                return report, ""
+            cache.discard(f)
+            raise cache.CorruptEntry(f"cache entry validation/{f.name} is not a validation report")
+    except (cache.CorruptEntry, ValueError) as e:
+        cache.discard(f)
+        note = f"{e}: discarded, package validated again"
     report = validate_package(path)
-    f.parent.mkdir(parents=True, exist_ok=True)
-    f.write_text(json.dumps(report, sort_keys=True), encoding="utf-8")
-    return report
+    cache.put(f, json.dumps(report, sort_keys=True).encode())
+    return report, note
+
+
+def _is_report(r) -> bool:
+    """The shape :func:`validate_package` returns (what a cache entry must hold)."""
+    return isinstance(r, dict) and isinstance(r.get("valid"), bool) \
+        and isinstance(r.get("stats"), dict) and isinstance(r.get("tasks"), list) \
+        and all(isinstance(t, dict) and isinstance(t.get("errors", []), list) for t in r["tasks"]) \
+        and (r["valid"] or any(t.get("errors") for t in r["tasks"]))
 
 
 def validate_package(descriptor_path: Path) -> dict:

@@ -9,15 +9,14 @@ import csv
 import gc
 import io
 import multiprocessing
+from concurrent.futures import ProcessPoolExecutor, as_completed
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
-from . import api, coverage, export, formatting, maps, metadata, paths, schemaorg, views
+from . import api, coverage, export, formatting, guard, maps, metadata, paths, schemaorg, views
 from .model import SiteModel, comune_url
 from .mentions import link_line
 from .output import Writer
@@ -74,12 +73,13 @@ class _Pages:
 
     def result(self) -> tuple:
         """What goes back to the parent: not the Writer (its ``previous`` is large)."""
-        return self.w.hashes, self.w.pages, self.w.count, self.w.written
+        return self.w.hashes, self.w.sizes, self.w.pages, self.w.count, self.w.written
 
 
 def _merge(w: Writer, results) -> None:
-    for hashes, pages, count, written in results:
+    for hashes, sizes, pages, count, written in results:
         w.hashes.update(hashes)
+        w.sizes.update(sizes)
         w.pages += pages
         w.count += count
         w.written += written
@@ -96,9 +96,11 @@ def _run(tasks: list, model: SiteModel, w: Writer, workers: int, **shared) -> No
             # generation, so collections in the workers do not touch, and so copy, the
             # pages they share with this process
             gc.freeze()
-            try:
-                with multiprocessing.get_context("fork").Pool(workers) as pool:
-                    results = list(pool.imap_unordered(_run_task, tasks))
+            try:    # a worker that dies (OOM killer) fails the build instead of hanging it
+                with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
+                                         initializer=guard.die_with_parent) as pool:
+                    results = [f.result() for f in
+                               as_completed([pool.submit(_run_task, t) for t in tasks])]
             finally:
                 gc.unfreeze()
         else:
@@ -683,16 +685,3 @@ def _copy_static(w: Writer) -> None:
     for f in sorted(paths.STATIC.rglob("*")):
         if f.is_file() and f.name != "README.md" and f.suffix != ".txt":
             w.write("/static/" + f.relative_to(paths.STATIC).as_posix(), f.read_bytes())
-
-
-def search_index(out: Path, log: Log) -> None:
-    """Pagefind over the written HTML (comuni, programmes, acts)."""
-    cmd = [sys.executable, "-m", "pagefind", "--site", str(out), "--output-subdir", "pagefind",
-           "--quiet"]
-    try:
-        r = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
-    except (OSError, subprocess.TimeoutExpired) as e:
-        log.error("search-index", f"pagefind could not run: {e}")
-        return
-    if r.returncode != 0:
-        log.error("search-index", f"pagefind failed: {r.stderr.strip()[-500:]}")
