@@ -59,10 +59,10 @@ class _Pages:
     """Renders the pages of one task into its own Writer (in a worker or in-process)."""
 
     def __init__(self, model: SiteModel, root: Path, previous: dict[str, str],
-                 env: Environment | None = None):
+                 env: Environment | None = None, writer: type = Writer):
         self.model = model
         self.env = env or environment()
-        self.w = Writer(root, previous)
+        self.w = writer(root, previous)
         self.common = {"nav": _nav(model), "created": model.created}
 
     def page(self, template: str, url: str, ctx: dict, twin: bool = True, **extra) -> None:
@@ -89,7 +89,7 @@ def _run(tasks: list, model: SiteModel, w: Writer, workers: int, **shared) -> No
     """Run the render ``tasks`` in ``workers`` forked processes (in-process if 1)."""
     maps.geometry()                       # load once, before forking
     coverage.gazetteer()
-    _WORKER.update(model=model, root=w.root, previous=w.previous, **shared)
+    _WORKER.update(model=model, root=w.root, previous=w.previous, writer=type(w), **shared)
     try:
         if workers > 1 and len(tasks) > 1 and "fork" in multiprocessing.get_all_start_methods():
             # objects alive now (the model: hundreds of MB) move to the GC's permanent
@@ -159,7 +159,8 @@ def _run_task(task: tuple) -> tuple:
     # one Jinja environment per process for the whole run (templates compiled once); a
     # forked worker stores it in its own copy of _WORKER, which _run clears at the end
     env = _WORKER.get("env") or _WORKER.setdefault("env", environment())
-    pg = _Pages(_WORKER["model"], _WORKER["root"], _WORKER["previous"], env)
+    pg = _Pages(_WORKER["model"], _WORKER["root"], _WORKER["previous"], env,
+                _WORKER.get("writer") or Writer)
     kind = task[0]
     if kind == "comuni":                       # ("comuni", codes[, files])
         _comune_pages(pg, *task[1:])
