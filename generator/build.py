@@ -317,7 +317,8 @@ def _build(site_dir: Path, strict: bool, log: Log, search, validate: bool, worke
         log.info(f"warning: {len(previous_m.dropped)} files of {site_dir.name}/ are not as the "
                  f"last build left them (e.g. {previous_m.dropped[0]}): rewritten")
     previous = previous_m.hashes
-    tmp = output.stage(target, previous_ok=bool(previous))
+    with stage("staging"):
+        tmp = output.stage(target, previous_ok=bool(previous))
     w = output.Writer(tmp, previous)
     by_doc = {d.id: d for d in docs}
     # the costly, independent jobs go to background processes while this one writes the
@@ -390,7 +391,8 @@ def _build(site_dir: Path, strict: bool, log: Log, search, validate: bool, worke
             except output.OutputError as e:
                 raise BuildError(f"the staging tree is not what the build wrote ({e}): "
                                  "disk full or another process writing there?") from None
-        output.publish(tmp, target)
+        with stage("publish"):
+            output.publish(tmp, target)
     except BaseException:
         maps_job.shutdown(cancel_futures=True)
         background.shutdown(cancel_futures=True)

@@ -51,6 +51,18 @@ def inert_json(text: str) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
+JSON_SUFFIXES = (".json", ".jsonld")
+
+
+def inert_bytes(raw: bytes) -> bytes:
+    """:func:`inert_json` on encoded JSON: every JSON file the site publishes is written so
+    (``<``, ``>``, ``&`` occur in JSON only inside strings, where the escape is the same
+    character)."""
+    if b"<" in raw or b">" in raw or b"&" in raw:
+        raw = raw.replace(b"<", b"\\u003c").replace(b">", b"\\u003e").replace(b"&", b"\\u0026")
+    return raw
+
+
 def sha256_file(path: str | Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:
@@ -83,6 +95,8 @@ class Writer:
     def write(self, url_path: str, data: str | bytes) -> None:
         rel = self.rel(url_path)
         raw = data.encode("utf-8") if isinstance(data, str) else data
+        if rel.endswith(JSON_SUFFIXES):
+            raw = inert_bytes(raw)
         h = hashlib.sha256(raw).hexdigest()
         self.hashes[rel] = h
         self.sizes[rel] = len(raw)

@@ -188,6 +188,8 @@ class _StagedWriter(output.Writer):
     def write(self, url_path: str, data: str | bytes) -> None:
         rel = self.rel(url_path)
         raw = data.encode("utf-8") if isinstance(data, str) else data
+        if rel.endswith(output.JSON_SUFFIXES):
+            raw = output.inert_bytes(raw)
         h = output.hashlib.sha256(raw).hexdigest()
         self.hashes[rel] = h
         self.sizes[rel] = len(raw)
