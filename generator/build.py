@@ -461,7 +461,8 @@ def _search_step(tmp: Path, w: output.Writer, previous_m: output.Manifest, searc
         return None
     old = {rel: e for rel, e in previous_m.files.items() if rel.startswith("pagefind/")}
     digest = _html_digest(w)
-    if old and (search == "keep" or previous_m.search == digest):
+    damaged = any(r.startswith("pagefind/") for r in previous_m.dropped)
+    if old and not damaged and (search == "keep" or previous_m.search == digest):
         for rel, e in old.items():
             w.keep(rel, e[0], e[1])
         return previous_m.search

@@ -177,13 +177,12 @@ def prepare_target(site_dir: Path) -> Path:
     if target.exists() and not target.is_dir():
         raise OutputError(f"{name} exists and is not a folder")
     if target.is_dir():
-        if os.path.ismount(target):
+        if is_mount_point(target):
             raise OutputError(f"{name} is a mount point: it cannot be replaced in one step; "
                               "build into a folder inside it, or make it a symbolic link "
                               "to a folder")
-        st = target.stat()
-        try:        # sets the times it already has: fails on an immutable or read-only folder
-            os.utime(target, ns=(st.st_atime_ns, st.st_mtime_ns))
+        try:        # touch it: fails on an immutable folder or a read-only filesystem
+            os.utime(target)
         except OSError as e:
             raise OutputError(f"{name} is read-only ({e.strerror}): nothing can be "
                               "published there") from None
@@ -197,6 +196,21 @@ def prepare_target(site_dir: Path) -> Path:
     if not os.access(parent, os.W_OK | os.X_OK):
         raise OutputError(f"{parent} is read-only: the staging tree beside {name} cannot be made")
     return target
+
+
+def is_mount_point(path: Path) -> bool:
+    """Whether ``path`` is a mount point (bind mounts of the same filesystem included,
+    which ``os.path.ismount`` misses: Linux's mount table is read where it exists)."""
+    if os.path.ismount(path):
+        return True
+    real = os.path.realpath(path)
+    try:
+        with open("/proc/self/mountinfo", encoding="utf-8") as f:
+            points = {line.split()[4].encode().decode("unicode_escape") for line in f
+                      if len(line.split()) > 4}
+    except OSError:
+        return False
+    return real in points
 
 
 def recover(target: Path) -> list[str]:
