@@ -23,7 +23,10 @@ import errno
 import os
 import shutil
 import signal
+import subprocess
 import sys
+import time
+import uuid
 from functools import lru_cache
 from pathlib import Path
 
@@ -53,6 +56,102 @@ def make_project(root: Path) -> Path:
 _FULL = []
 
 
+# -- what the tests use ---------------------------------------------------------------
+EDIT = ("<h1>", '<h1 data-edit="nuovo">')
+
+
+class Mini:
+    def __init__(self, root: Path):
+        self.root = root
+        self.site = root / "site"
+        self.tpl = root / "templates" / "comune.html"
+        self.original = self.tpl.read_text(encoding="utf-8")
+        self.old: dict[str, str] = {}
+        self.new: dict[str, str] = {}
+
+    def run(self, fault: str = "none", *args: str, env: dict | None = None):
+        mark = uuid.uuid4().hex
+        proc = subprocess.run(
+            [sys.executable, str(HERE / "minibuild.py"), fault, *args],
+            cwd=self.root, capture_output=True, text=True, timeout=600,
+            env={**os.environ, "COMUNI_APERTI_ROOT": str(self.root), "MINIBUILD_MARK": mark,
+                 **(env or {})})
+        proc.mark = mark
+        return proc
+
+    def edit(self, new: bool) -> None:
+        text = self.original.replace(*EDIT, 1) if new else self.original
+        if self.tpl.read_text(encoding="utf-8") != text:
+            self.tpl.write_text(text, encoding="utf-8")
+
+    def digest(self) -> dict[str, str]:
+        from corpus import tree_digest
+        return tree_digest(self.site)
+
+    def leftovers(self) -> list[str]:
+        return sorted(p.name for p in self.root.iterdir() if p.name.startswith(".site-"))
+
+    def build_ok(self, *args: str) -> str:
+        r = self.run("none", *args)
+        assert r.returncode == 0, r.stderr[-3000:]
+        return r.stderr
+
+    def reset(self) -> None:
+        """Back to OLD published (and checked)."""
+        self.edit(False)
+        if self.digest() != self.old or self.leftovers():
+            self.build_ok()
+        assert self.digest() == self.old
+
+
+def survivors(mark: str) -> list[int]:
+    """Pids of live processes started by the run marked ``mark`` (zombies excluded)."""
+    found = []
+    needle = f"MINIBUILD_MARK={mark}".encode()
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            if needle in (d / "environ").read_bytes() and \
+                    (d / "stat").read_text().split(") ", 1)[1][0] != "Z":
+                found.append(int(d.name))
+        except OSError:
+            continue
+    return found
+
+
+def wait_no_survivors(mark: str) -> list[int]:
+    """The run's processes still alive after they had every chance to die (a child
+    killed with its parent is gone in milliseconds; a forgotten one works on for
+    seconds: 20 s is far beyond either)."""
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        alive = survivors(mark)
+        if not alive:
+            return []
+        time.sleep(0.2)
+    alive = survivors(mark)
+    for pid in alive:
+        os.kill(pid, signal.SIGKILL)
+    return alive
+
+
+def mini_project(tmp_path_factory) -> "Mini":
+    """The small project, built in both states (``old`` and ``new`` recorded), ``OLD``
+    published."""
+    m = Mini(make_project(tmp_path_factory.mktemp("mini") / "project"))
+    m.edit(True)
+    m.build_ok()
+    m.new = m.digest()
+    m.edit(False)
+    m.build_ok()
+    m.old = m.digest()
+    assert m.old != m.new and any(f.startswith("pagefind/") for f in m.old)
+    return m
+
+
+
+# -- the build, run as a script -------------------------------------------------------
 def _small_registry():
     from generator import registry
     full = _FULL[0]()

@@ -1,261 +1,30 @@
-"""An operator's bad day, on a small project (``minibuild.py``): builds killed at every
-step of publishing, full disks at every stage, edits during a build, damaged caches and
-outputs, two builds at once, odd output folders.
+"""An operator's bad day, on a small project (``minibuild.py``), part 2: damaged caches
+and outputs, odd output folders (symlinked, immutable, read-only, a mount point, a
+small tmpfs), a copied project. (Part 1, ``test_faults_kill.py``: killed builds, full
+disks, edits during a build, two builds at once.)
 
 Each test asserts what a user cares about: the published site is the old complete one
 or the new complete one, never a mix; a build never reports stale content as current;
-nothing is published from a damaged cache; no process of a killed build lives on; a
-failure says in one line what went wrong and that the site was left as it was.
-
-The project has two states of its one template edit: ``OLD`` (as copied) and ``NEW``
-(an attribute added to the comune page's ``<h1>``), and the fixture records the whole
-published tree of each. A test starts from ``OLD`` published and must leave it so.
+nothing is published from a damaged cache; a failure says in one line what went wrong
+and that the site was left as it was.
 """
 from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
-import time
-import uuid
 from pathlib import Path
 
 import pytest
 
 from corpus import tree_digest
-from minibuild import make_project
-
-HERE = Path(__file__).resolve().parent
-EDIT = ("<h1>", '<h1 data-edit="nuovo">')
-
-
-class Mini:
-    def __init__(self, root: Path):
-        self.root = root
-        self.site = root / "site"
-        self.tpl = root / "templates" / "comune.html"
-        self.original = self.tpl.read_text(encoding="utf-8")
-        self.old: dict[str, str] = {}
-        self.new: dict[str, str] = {}
-
-    def run(self, fault: str = "none", *args: str, env: dict | None = None):
-        mark = uuid.uuid4().hex
-        proc = subprocess.run(
-            [sys.executable, str(HERE / "minibuild.py"), fault, *args],
-            cwd=self.root, capture_output=True, text=True, timeout=600,
-            env={**os.environ, "COMUNI_APERTI_ROOT": str(self.root), "MINIBUILD_MARK": mark,
-                 **(env or {})})
-        proc.mark = mark
-        return proc
-
-    def edit(self, new: bool) -> None:
-        text = self.original.replace(*EDIT, 1) if new else self.original
-        if self.tpl.read_text(encoding="utf-8") != text:
-            self.tpl.write_text(text, encoding="utf-8")
-
-    def digest(self) -> dict[str, str]:
-        return tree_digest(self.site)
-
-    def leftovers(self) -> list[str]:
-        return sorted(p.name for p in self.root.iterdir() if p.name.startswith(".site-"))
-
-    def build_ok(self, *args: str) -> str:
-        r = self.run("none", *args)
-        assert r.returncode == 0, r.stderr[-3000:]
-        return r.stderr
-
-    def reset(self) -> None:
-        """Back to OLD published (and checked)."""
-        self.edit(False)
-        self.build_ok()
-        assert self.digest() == self.old
-
-
-def survivors(mark: str) -> list[int]:
-    """Pids of live processes started by the run marked ``mark`` (zombies excluded)."""
-    found = []
-    needle = f"MINIBUILD_MARK={mark}".encode()
-    for d in Path("/proc").iterdir():
-        if not d.name.isdigit():
-            continue
-        try:
-            if needle in (d / "environ").read_bytes() and \
-                    (d / "stat").read_text().split(") ", 1)[1][0] != "Z":
-                found.append(int(d.name))
-        except OSError:
-            continue
-    return found
-
-
-def wait_no_survivors(mark: str) -> list[int]:
-    """The run's processes still alive after they had every chance to die (a child
-    killed with its parent is gone in milliseconds; a forgotten one works on for
-    seconds: 20 s is far beyond either)."""
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        alive = survivors(mark)
-        if not alive:
-            return []
-        time.sleep(0.2)
-    alive = survivors(mark)
-    for pid in alive:
-        os.kill(pid, signal.SIGKILL)
-    return alive
+from minibuild import Mini, mini_project
 
 
 @pytest.fixture(scope="module")
 def mini(tmp_path_factory):
-    m = Mini(make_project(tmp_path_factory.mktemp("mini") / "project"))
-    m.edit(True)
-    m.build_ok()
-    m.new = m.digest()
-    m.edit(False)
-    m.build_ok()
-    m.old = m.digest()
-    assert m.old != m.new and any(f.startswith("pagefind/") for f in m.old)
-    yield m
-
-
-# -- kill -9 at every step ---------------------------------------------------------------------
-KILLS = ["kill-render", "kill-search", "kill-before-exchange", "kill-after-exchange",
-         "kill-in-old-removal", "kill-before-manifest", "kill-between-renames"]
-
-
-@pytest.mark.parametrize("fault", KILLS)
-def test_killed_build_leaves_a_complete_site_and_never_reports_stale_content(mini, fault):
-    mini.reset()
-    mini.edit(True)
-    r = mini.run(fault)
-    assert r.returncode == -signal.SIGKILL, r.stderr[-2000:]
-    assert wait_no_survivors(r.mark) == []            # workers and Pagefind died with it
-    published = mini.digest()
-    if fault == "kill-between-renames":
-        # without renameat2 (not Linux, or a filesystem without it) publishing takes two
-        # renames: killed between them, site/ is missing, the old tree beside it ...
-        assert published == {} and mini.leftovers()
-    else:
-        assert published in (mini.old, mini.new)      # one complete site, never a mix
-    # the next build (same inputs) publishes the new site and clears what the kill left
-    log = mini.build_ok()
-    if fault == "kill-between-renames":                # ... and the next build puts it back first
-        assert "restored site/ from .site-old-" in log
-    assert mini.digest() == mini.new and mini.leftovers() == []
-    # undoing the edit is never answered "up to date" with the edit still published
-    mini.edit(False)
-    mini.build_ok()
-    assert mini.digest() == mini.old
-
-
-def test_killed_before_publishing_the_next_unchanged_build_still_publishes(mini):
-    """The kill left the old site and a staging tree; the inputs the killed build saw
-    are the current ones: the next build must not trust anything and publish them."""
-    mini.reset()
-    mini.edit(True)
-    r = mini.run("kill-before-exchange")
-    assert r.returncode == -signal.SIGKILL
-    assert mini.digest() == mini.old and mini.leftovers()        # staging left by the kill
-    log = mini.build_ok()
-    assert "left by a build that did not finish" in log
-    assert "up to date" not in log and mini.digest() == mini.new and mini.leftovers() == []
-    mini.reset()
-
-
-# -- a full disk at every stage ------------------------------------------------------------------
-@pytest.mark.parametrize("stage", ["staging", "parse-cache", "packages", "validation-cache",
-                                   "render", "search"])
-def test_disk_full_fails_in_one_line_and_leaves_the_site_as_it_was(mini, stage):
-    mini.reset()
-    mini.edit(True)
-    # caches cold for the cache stages, so the build has entries to write
-    for sub in ("parse", "validation"):
-        for f in (mini.root / ".cache" / sub).glob("*"):
-            f.unlink()
-    r = mini.run(f"enospc-{stage}")
-    assert r.returncode == 1, r.stderr[-2000:]
-    last = r.stderr.strip().splitlines()[-2:]
-    assert last[0].startswith("BUILD FAILED: ") and "disk full" in last[0], last
-    assert last[1] == "site/ left as it was."
-    assert "Traceback" not in r.stderr
-    assert mini.digest() == mini.old and mini.leftovers() == []
-    assert not [f for f in (mini.root / ".cache").rglob("*") if f.is_file() and f.stat().st_size == 0]
-    mini.build_ok()                                   # space back: the build goes through
-    assert mini.digest() == mini.new
-    mini.reset()
-
-
-def test_disk_full_when_saving_the_manifest_after_publishing(mini):
-    mini.reset()
-    mini.edit(True)
-    r = mini.run("enospc-manifest")
-    assert r.returncode == 0, r.stderr[-2000:]
-    assert "the build manifest could not be saved" in r.stderr
-    assert mini.digest() == mini.new
-    mini.edit(False)
-    log = mini.build_ok()
-    assert "up to date" not in log and mini.digest() == mini.old
-
-
-def test_debug_prints_the_traceback(mini):
-    mini.reset()
-    mini.edit(True)
-    r = mini.run("enospc-render", "--debug")
-    assert r.returncode == 1 and "Traceback" in r.stderr and "disk full" in r.stderr
-    mini.reset()
-
-
-# -- edits during a build ------------------------------------------------------------------------
-def test_edit_undone_during_a_build_is_not_taken_for_up_to_date(mini):
-    mini.reset()
-    mini.edit(True)
-    r = mini.run("edit-during-build")
-    assert r.returncode == 0, r.stderr[-2000:]
-    assert "[inputs-changed]" in r.stderr
-    log = mini.build_ok()                             # same inputs, but the last build saw others
-    assert "up to date" not in log
-    log = mini.build_ok("--strict")
-    assert "[inputs-changed]" not in log and mini.digest() == mini.new
-    mini.edit(False)
-    mini.build_ok()
-    assert mini.digest() == mini.old
-
-
-def test_edit_during_a_strict_build_fails_it(mini):
-    mini.reset()
-    mini.edit(True)
-    r = mini.run("edit-during-build", "--strict")
-    assert r.returncode == 1 and "[inputs-changed]" in r.stderr
-    assert mini.digest() == mini.old
-    mini.reset()
-
-
-# -- two builds at once -------------------------------------------------------------------------
-def test_second_build_is_refused_with_who_holds_the_lock(mini):
-    from generator.guard import BuildLock
-    mini.reset()
-    mini.edit(True)
-    with BuildLock(mini.root / ".cache", "build"):
-        r = mini.run("none")
-    assert r.returncode == 1
-    assert f"another build is running (build), pid {os.getpid()}, since " in r.stderr
-    assert mini.digest() == mini.old
-    mini.reset()
-
-
-def test_two_builds_started_together_one_publishes_the_other_is_refused(mini):
-    mini.reset()
-    mini.edit(True)
-    env = {**os.environ, "COMUNI_APERTI_ROOT": str(mini.root)}
-    procs = [subprocess.Popen([sys.executable, str(HERE / "minibuild.py"), "none"], cwd=mini.root,
-                              env=env, stderr=subprocess.PIPE, text=True) for _ in range(2)]
-    outs = [p.communicate(timeout=600)[1] for p in procs]
-    codes = sorted(p.returncode for p in procs)
-    refused = [o for o in outs if "another build is running" in o]
-    # either they overlapped (one refused) or one finished before the other began
-    assert codes in ([0, 1], [0, 0]) and len(refused) == codes.count(1)
-    assert mini.digest() == mini.new and mini.leftovers() == []
-    mini.reset()
+    yield mini_project(tmp_path_factory)
 
 
 # -- damaged caches and outputs -----------------------------------------------------------------
@@ -276,32 +45,35 @@ def test_a_changed_byte_in_the_parse_cache_is_never_published(mini):
     published = (mini.site / "data/sovrimposta-fabbricati-1983/aliquote.csv").read_text(encoding="utf-8")
     assert "Agliano" in published and "Axliano" not in published
     assert b"Axliano" not in _one(mini.root / ".cache" / "parse").read_bytes()
-    mini.reset()
 
 
-@pytest.mark.parametrize("content", [b"", b'{"valid": tr', b"[1,2]", b"{}", "sealed:[1,2]",
-                                     "sealed:{}", 'sealed:{"valid": false, "stats": {}, "tasks": []}'])
-def test_a_damaged_validation_cache_entry_is_discarded_and_recomputed(mini, content):
-    """Truncated, garbage, or well sealed (right checksum) but not a report."""
+DAMAGE = [b"", b'{"valid": tr', b"[1,2]", b"{}", "sealed:[1,2]", "sealed:{}",
+          'sealed:{"valid": false, "stats": {}, "tasks": []}']
+
+
+def test_damaged_validation_cache_entries_are_discarded_and_recomputed(mini):
+    """Truncated (0 bytes: a full disk), garbage, or well sealed (right checksum) but
+    not a report: each entry gets one kind of damage."""
     from generator import cache
     mini.reset()
     entries = sorted((mini.root / ".cache" / "validation").iterdir())
-    for f in entries:
+    assert len(entries) >= 3
+    damaged = {}
+    for f, content in zip(entries, DAMAGE * len(entries)):
         if isinstance(content, str):
             cache.put(f, content.split(":", 1)[1].encode())
         else:
             f.write_bytes(content)
-    content = f.read_bytes()
+        damaged[f] = f.read_bytes()
     mini.edit(True)
     log = mini.build_ok("--strict")
-    assert "package validated again" in log and "Traceback" not in log
+    assert log.count("package validated again") == len(entries) and "Traceback" not in log
     for p in (mini.site / "data").glob("*/validation.json"):
         assert json.loads(p.read_text(encoding="utf-8"))["valid"] is True, p
-    assert all(f.read_bytes() != content for f in entries if f.exists())
-    mini.reset()
+    assert all(f.read_bytes() != raw for f, raw in damaged.items() if f.exists())
 
 
-@pytest.mark.parametrize("content", [b"", b"[]", b'{"sha256": "x", "body": {}}', b"\x00" * 10])
+@pytest.mark.parametrize("content", [b"", b"[]", b'{"sha256": "x", "body": {"version": 2}}'])
 def test_a_damaged_output_manifest_means_a_checked_build_not_a_traceback(mini, content):
     mini.reset()
     (manifest,) = (mini.root / ".cache").glob("build-manifest-*.json")
@@ -312,16 +84,17 @@ def test_a_damaged_output_manifest_means_a_checked_build_not_a_traceback(mini, c
     assert "up to date" in mini.build_ok()
 
 
-@pytest.mark.parametrize("rel", ["data/comuni/comuni.csv", "comuni/005001/index.csv",
-                                 "pagefind/pagefind-entry.json", "comuni/075098/index.html"])
-def test_a_truncated_published_file_is_rewritten_by_the_next_build(mini, rel):
+def test_truncated_published_files_are_rewritten_by_the_next_build(mini):
     mini.reset()
-    path = mini.site / rel
-    good = path.read_bytes()
-    path.write_bytes(good[: len(good) // 3])
+    good = {}
+    for rel in ("data/comuni/comuni.csv", "comuni/005001/index.csv",
+                "pagefind/pagefind-entry.json", "comuni/075098/index.html"):
+        path = mini.site / rel
+        good[rel] = path.read_bytes()
+        path.write_bytes(good[rel][: len(good[rel]) // 3])
     log = mini.build_ok()
-    assert "up to date" not in log
-    assert path.read_bytes() == good and mini.digest() == mini.old
+    assert "up to date" not in log and "4 files of site/ are not as the last build left them" in log
+    assert mini.digest() == mini.old
 
 
 def test_a_file_edited_in_place_without_changing_its_size_is_found_by_verify(mini):
@@ -377,7 +150,6 @@ def test_a_symlinked_site_keeps_its_link_and_its_target_is_updated(mini, tmp_pat
     finally:
         mini.site.unlink()
         os.rename(target, mini.site)
-    mini.reset()
 
 
 def _chattr(path: Path, flag: str) -> bool:
@@ -396,7 +168,6 @@ def test_an_immutable_site_is_refused_before_any_work(mini):
     assert r.returncode == 1
     assert "is read-only" in r.stderr and "» render" not in r.stderr and "» sources" not in r.stderr
     assert mini.digest() == mini.old and mini.leftovers() == []
-    mini.reset()
 
 
 def _as_unprivileged(fn, *args) -> str:
@@ -455,7 +226,6 @@ def test_a_mount_point_site_is_refused_before_any_work(mini):
         subprocess.run(["umount", str(mini.site)], check=True)
     assert r.returncode == 1 and "mount point" in r.stderr and "» sources" not in r.stderr
     assert mini.digest() == mini.old and mini.leftovers() == []
-    mini.reset()
 
 
 def test_a_small_tmpfs_fills_up_and_the_site_stays_as_it_was(mini, tmp_path):
