@@ -271,10 +271,15 @@ def inject(fault: str) -> None:
         raise SystemExit(f"unknown fault {fault}")
 
 
-def main(argv: list[str]) -> int:
-    from generator import cli, registry
+def use_small_registry() -> None:
+    from generator import registry
     _FULL.append(registry.load.__wrapped__)
     registry.load = lru_cache(maxsize=1)(_small_registry)
+
+
+def main(argv: list[str]) -> int:
+    from generator import cli
+    use_small_registry()
     inject(argv[0])
     return cli.main(["build", *argv[1:]])
 

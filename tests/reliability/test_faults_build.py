@@ -245,3 +245,51 @@ def test_a_small_tmpfs_fills_up_and_the_site_stays_as_it_was(mini, tmp_path):
         assert not site.exists() and list(mnt.iterdir()) == []
     finally:
         subprocess.run(["umount", str(mnt)], check=True)
+
+
+# -- serve ---------------------------------------------------------------------------------------
+SERVE = r"""
+import contextlib, io, json, sys
+sys.path.insert(0, sys.argv[1])
+import minibuild
+minibuild.use_small_registry()
+from generator import output, paths, serve
+out = {}
+r = serve.Rebuilder()
+err = io.StringIO()
+with contextlib.redirect_stderr(err):
+    r.full()                                   # serve's first build: the search index stays
+out["search_kept"] = (paths.SITE / "pagefind" / "pagefind-entry.json").is_file()
+tpl = paths.TEMPLATES / "comune.html"
+good = tpl.read_text(encoding="utf-8")
+# an edit that fails at run time on one comune only (the last one rendered)
+codes = sorted(r.model.comuni)
+tpl.write_text(good.replace("<h1>", '<h1 data-edit="x">{% if data.istat == "' + codes[-1]
+                            + '" %}{{ 1 // 0 }}{% endif %}', 1), encoding="utf-8")
+serve.record_request(f"/comuni/{codes[0]}/")
+with contextlib.redirect_stderr(err):
+    r()
+    r.wait()
+out["log"] = err.getvalue()
+out["edited"] = sum('data-edit="x"' in (paths.SITE / "comuni" / c / "index.html").read_text(
+    encoding="utf-8") for c in codes)
+m = output.load_manifest(paths.CACHE, paths.SITE, verify=True)
+out["manifest_true"] = m.complete
+tpl.write_text(good, encoding="utf-8")
+print(json.dumps(out))
+"""
+
+
+def test_serve_template_error_on_one_comune_leaves_the_site_and_manifest_as_they_were(mini):
+    mini.reset()
+    env = {**os.environ, "COMUNI_APERTI_ROOT": str(mini.root)}
+    run = subprocess.run([sys.executable, "-c", SERVE, str(Path(__file__).parent)], cwd=mini.root,
+                         env=env, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr[-3000:]
+    out = json.loads(run.stdout.strip().splitlines()[-1])
+    assert out["search_kept"]
+    assert "template error (comune.html)" in out["log"] and "left as it was" in out["log"]
+    assert out["edited"] == 0                  # not one page keeps the broken edit
+    assert out["manifest_true"]
+    log = mini.build_ok("--strict")            # the template as before: the site is current
+    assert mini.digest() == mini.old, log[-2000:]
