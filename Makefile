@@ -38,8 +38,9 @@ system-deps:
 	    default-jre-headless npm sqlite3; \
 	fi
 
+# CI (CI=true) also checks every output file by its hash, not only by size and mtime
 site: install
-	$(BIN)/python -m generator build --strict
+	$(BIN)/python -m generator build --strict $(if $(CI),--verify)
 
 test: install-dev
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile
