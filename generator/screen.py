@@ -10,11 +10,8 @@ from __future__ import annotations
 
 from .extract import ParseResult
 from .quality import Log
+from .sources import INVISIBLE
 
-# Characters that change how text reads without being seen: bidirectional overrides and
-# isolates, zero-width spaces and joiners, the word joiner, the BOM as a character.
-INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c"
-                               "\u202d\u202e\u2060\u2066\u2067\u2068\u2069\ufeff\u061c"))
 FORMULA_START = ("=", "+", "@")
 
 

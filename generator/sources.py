@@ -25,8 +25,9 @@ SHA_RE = re.compile(r"^[0-9a-fA-F]{64}$")
 REQUIRED = ("id", "file", "title", "issuer", "date", "kind", "official_reference", "licence",
             "status", "sha256")
 # Every key an entry may have (README, "Adding a document"); anything else is an error and
-# is never published. ``date`` may be a YAML date; every other value is text.
-OPTIONAL = ("parser", "region", "date_note")
+# is never published. ``date`` may be a YAML date, ``specs`` is a list of spec names
+# (data/specs/<name>.yaml); every other value is text.
+OPTIONAL = ("parser", "specs", "region", "date_note", "source_url")
 FIELDS = REQUIRED + OPTIONAL
 MAX_MANIFEST_BYTES = 1024 * 1024
 # Characters that change how text reads without being seen: bidirectional overrides and
@@ -157,7 +158,10 @@ def load_manifest(log: Log, manifest: Path | None = None) -> list[dict]:
             continue
         # (a parser that is not a name is reported below: the document keeps its page)
         wrong = [k for k in FIELDS if k in e and e[k] is not None and not isinstance(e[k], str)
-                 and not (k == "date" and isinstance(e[k], datetime.date)) and k != "parser"]
+                 and not (k == "date" and isinstance(e[k], datetime.date))
+                 and not (k == "specs" and isinstance(e[k], list)
+                          and all(isinstance(x, str) and x for x in e[k]))
+                 and k != "parser"]
         if wrong:
             for k in wrong:
                 log.error("manifest-type", f"entry {eid or '?'}: {k} must be text, not "
