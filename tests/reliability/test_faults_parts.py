@@ -20,7 +20,8 @@ import yaml
 from corpus import GU_FRAGMENT, GU_ID, Source, encode, quiet_log, write_corpus
 from generator import build, cache, guard, output, paths, registry, search, sources
 from generator.packages import csv_bytes, json_bytes, write_files
-from generator.parsers.base import Act, Dataset, ParseResult, Table
+from generator.screen import screen_text
+from generator.extract import Act, Dataset, ParseResult, Table
 
 
 # -- sources.yaml -------------------------------------------------------------------------------
@@ -105,9 +106,12 @@ def test_invisible_characters_in_a_title_are_removed_and_reported(tmp_path):
     assert p.level == "warning" and p.line == _line_of(text, "title:")
 
 
-def test_the_real_manifest_is_still_sound():
+def test_the_real_manifest_passes_the_strict_schema():
     log = quiet_log()
-    assert len(sources.discover(log)) == 5 and [p for p in log.problems if p.level == "error"] == []
+    docs = sources.discover(log)
+    listed = yaml.safe_load(paths.MANIFEST.read_text(encoding="utf-8"))["documents"]
+    assert {d.id for d in docs} == {e["id"] for e in listed}
+    assert [p for p in log.problems if p.level == "error"] == []
 
 
 # -- the registry's files ------------------------------------------------------------------------
@@ -354,7 +358,7 @@ def test_bidi_and_zero_width_characters_are_removed_from_titles_and_names_and_re
                           {"comune": "Dal\u200bmine", "line_start": 7, "line_end": 7},
                           {"comune": "=2+5", "line_start": 8, "line_end": 8}])])])
     log = quiet_log()
-    build.screen_text(res, log, "data/sources/x.txt")
+    screen_text(res, log, "data/sources/x.txt")
     assert res.acts[0].title == "Titolo eslaf"
     assert res.datasets[0].tables[0].rows[0]["comune"] == "Dalmine"
     codes = {(p.code, p.line) for p in log.problems}
