@@ -37,7 +37,7 @@ class BuildLock:
         self.what = what
         self.fd: int | None = None
 
-    def __enter__(self) -> "BuildLock":
+    def __enter__(self) -> BuildLock:
         self.acquire()
         return self
 

@@ -139,7 +139,7 @@ class Writer:
         self.hashes[rel] = sha
         self.sizes[rel] = size
 
-    def merge(self, other: "Writer") -> None:
+    def merge(self, other: Writer) -> None:
         """Take over what a worker process wrote."""
         self.hashes.update(other.hashes)
         self.sizes.update(other.sizes)

@@ -136,7 +136,7 @@ def wait_no_survivors(mark: str) -> list[int]:
     return alive
 
 
-def mini_project(tmp_path_factory) -> "Mini":
+def mini_project(tmp_path_factory) -> Mini:
     """The small project, built in both states (``old`` and ``new`` recorded), ``OLD``
     published."""
     m = Mini(make_project(tmp_path_factory.mktemp("mini") / "project"))

@@ -17,7 +17,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from corpus import tree_digest
 from minibuild import Mini, mini_project
 

@@ -18,7 +18,6 @@ import subprocess
 import sys
 
 import pytest
-
 from minibuild import HERE, mini_project, wait_no_survivors
 
 

@@ -16,13 +16,12 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from corpus import GU_FRAGMENT, GU_ID, Source, encode, quiet_log, write_corpus
+
 from generator import build, cache, guard, output, paths, registry, search, sources
+from generator.extract import Act, Dataset, ParseResult, Table
 from generator.packages import csv_bytes, json_bytes, write_files
 from generator.screen import screen_text
-from generator.extract import Act, Dataset, ParseResult, Table
-
 
 # -- sources.yaml -------------------------------------------------------------------------------
 ENTRY = """documents:
@@ -367,9 +366,8 @@ def test_bidi_and_zero_width_characters_are_removed_from_titles_and_names_and_re
 
 # -- lock and publish ---------------------------------------------------------------------------
 def test_the_lock_says_who_holds_it(tmp_path):
-    with guard.BuildLock(tmp_path, "serve"):
-        with pytest.raises(guard.Busy) as e:
-            guard.BuildLock(tmp_path).acquire()
+    with guard.BuildLock(tmp_path, "serve"), pytest.raises(guard.Busy) as e:
+        guard.BuildLock(tmp_path).acquire()
     assert str(e.value).startswith(f"another build is running (serve), pid {os.getpid()}, since ")
     with guard.BuildLock(tmp_path):                   # released: free again
         pass
