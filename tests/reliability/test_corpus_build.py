@@ -309,3 +309,17 @@ def test_excel_csv_never_starts_a_text_cell_with_a_formula(corpus):
         cells = [c for row in csv.reader(f, delimiter=";") for c in row]
     assert any(FORMULA[1:] in c for c in cells)           # the text is published ...
     assert [c for c in cells if c[:1] in ("=", "+", "@")] == []   # ... but not as a formula
+
+
+def test_no_csv_starts_a_text_cell_with_a_formula(corpus):
+    """The canonical CSV too (not only the Excel one): the payload is published, inert;
+    the JSON keeps the text as written; the parse stage flagged it."""
+    name = "data/smart-polizia-locale-2025/partecipanti"
+    with (corpus.site / f"{name}.csv").open(encoding="utf-8") as f:
+        cells = [c for row in csv.reader(f) for c in row]
+    assert "'" + FORMULA in cells
+    assert [c for c in cells if c[:1] in ("=", "+", "@")] == []
+    rows = json.loads(read(corpus.site, f"{name}.json"))
+    assert any(FORMULA in json.dumps(r, ensure_ascii=False) for r in rows)
+    assert any(p["code"] == "formula-like" and FORMULA in p["message"]
+               for p in corpus.quality["problems"])
