@@ -2,7 +2,7 @@
 
 ``make_project(root)`` lays out a project (``COMUNI_APERTI_ROOT``): a GU fragment as its
 only document, its own copy of the templates (the tests edit them), the real content,
-static assets and curated registry. Run as a script, this module builds that project
+static assets and the rest of ``data/`` (registry, known defects, catalogue, specs). Run as a script, this module builds that project
 through the command line (``python minibuild.py FAULT [build options]``) with the
 registry cut to two provinces (Asti and Lecce: about 220 comune pages instead of 8,000,
 so a build takes seconds) and the fault ``FAULT`` injected:
@@ -42,8 +42,9 @@ def make_project(root: Path) -> Path:
 
     root.mkdir(parents=True, exist_ok=True)
     (root / "data").mkdir()
-    for d in ("registry", "known-defects"):
-        os.symlink(PROJECT / "data" / d, root / "data" / d)
+    for d in sorted((PROJECT / "data").iterdir()):      # all but the documents: the real ones
+        if d.name != "sources":
+            os.symlink(d, root / "data" / d.name)
     write_corpus(root / "data" / "sources",
                  [Source(GU_ID, encode(GU_FRAGMENT), "gu_sovrimposta",
                          meta={"date": "1983-10-24", "title": "Aliquote della sovrimposta (prova)"})])
