@@ -14,6 +14,7 @@ carries the sha256 of its payload (:func:`put` / :func:`get`): an entry that a k
 build, a full disk or a stray byte left damaged is reported, discarded and recomputed,
 never loaded.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -48,11 +49,16 @@ def get(path: Path) -> bytes | None:
         return None
     head = len(_MAGIC) + 65
     payload = raw[head:]
-    if not raw.startswith(_MAGIC) or raw[head - 1:head] != b"\n" \
-            or hashlib.sha256(payload).hexdigest().encode() != raw[len(_MAGIC):head - 1]:
+    if (
+        not raw.startswith(_MAGIC)
+        or raw[head - 1 : head] != b"\n"
+        or hashlib.sha256(payload).hexdigest().encode() != raw[len(_MAGIC) : head - 1]
+    ):
         discard(path)
-        raise CorruptEntry(f"cache entry {Path(path).parent.name}/{Path(path).name} is corrupt "
-                           f"({len(raw)} bytes, checksum does not match)")
+        raise CorruptEntry(
+            f"cache entry {Path(path).parent.name}/{Path(path).name} is corrupt "
+            f"({len(raw)} bytes, checksum does not match)"
+        )
     return payload
 
 
@@ -67,13 +73,21 @@ def discard(path: Path) -> None:
 def input_roots() -> list[Path]:
     """Every folder and file of the project a build reads (a new kind of input, e.g. a
     folder of parser specs under ``data/``, is covered by its folder here)."""
-    return [paths.SOURCES, paths.DATA, paths.TEMPLATES, paths.CONTENT, paths.STATIC,
-            paths.ROOT / "generator", paths.ROOT / "pyproject.toml"]
+    return [
+        paths.SOURCES,
+        paths.DATA,
+        paths.TEMPLATES,
+        paths.CONTENT,
+        paths.STATIC,
+        paths.ROOT / "generator",
+        paths.ROOT / "pyproject.toml",
+    ]
 
 
 def external_inputs() -> list[Path]:
     """Input files outside the project: the registry's and the map boundaries' data."""
     from . import registry
+
     return list(registry.input_files()) + list(registry.boundary_files().values())
 
 
@@ -85,8 +99,12 @@ def _tree(*dirs: Path, suffixes: tuple[str, ...] | None = None):
         if not d.is_dir():
             continue
         for f in d.rglob("*"):
-            if f.is_file() and "__pycache__" not in f.parts and f.suffix != ".pyc" and \
-                    (suffixes is None or f.suffix in suffixes):
+            if (
+                f.is_file()
+                and "__pycache__" not in f.parts
+                and f.suffix != ".pyc"
+                and (suffixes is None or f.suffix in suffixes)
+            ):
                 yield f
 
 
@@ -108,9 +126,10 @@ def _stat(f: Path):
 @dataclass
 class Inputs:
     """The build's inputs as read at its start: a content digest and a stat snapshot."""
+
     digest: str
-    stats: dict[str, tuple | None]          # name -> (size, mtime, ctime, inode)
-    digests: dict[str, str] = field(default_factory=dict)   # name -> sha256 of the bytes
+    stats: dict[str, tuple | None]  # name -> (size, mtime, ctime, inode)
+    digests: dict[str, str] = field(default_factory=dict)  # name -> sha256 of the bytes
 
     def changed(self) -> list[str]:
         """Input files created, removed or touched since the snapshot."""
@@ -161,6 +180,7 @@ def parse_code(inputs: Inputs) -> str:
     files += [gen / "parse.py", gen / "registry.py", gen / "quality.py", gen / "sources.py"]
     files += list(_tree(paths.DATA / "registry"))
     from . import registry
+
     files += list(registry.input_files())
     return inputs.digest_of(files)
 
@@ -174,8 +194,15 @@ def parse_key(doc, code: str) -> str:
     for name in doc.meta.get("specs") or []:
         f = paths.SPECS / f"{name}.yaml"
         specs.update(f"{name}\0".encode() + (f.read_bytes() if f.is_file() else b"missing") + b"\0")
-    for part in (CACHE_VERSION, doc.sha256, doc.parser or "", _parser_version(doc.parser), code,
-                 specs.hexdigest(), repr(doc.meta.get("specs"))):
+    for part in (
+        CACHE_VERSION,
+        doc.sha256,
+        doc.parser or "",
+        _parser_version(doc.parser),
+        code,
+        specs.hexdigest(),
+        repr(doc.meta.get("specs")),
+    ):
         h.update(str(part).encode())
         h.update(b"\0")
     return h.hexdigest()
@@ -203,14 +230,18 @@ def load_parse(cache_dir: Path, doc, code: str):
         result, resolutions, problems = value
     except Exception as e:  # noqa: BLE001 - checksum right but unreadable (another version)
         discard(_parse_file(cache_dir, doc, code))
-        raise CorruptEntry(f"cache entry parse/{doc.id} cannot be read ({type(e).__name__})") from None
+        raise CorruptEntry(
+            f"cache entry parse/{doc.id} cannot be read ({type(e).__name__})"
+        ) from None
     return result, resolutions, problems
 
 
 def save_parse(cache_dir: Path, doc, code: str, result, resolutions, problems) -> None:
     final = _parse_file(cache_dir, doc, code)
-    put(final, pickle.dumps((result, list(resolutions), list(problems)),
-                            protocol=pickle.HIGHEST_PROTOCOL))
+    put(
+        final,
+        pickle.dumps((result, list(resolutions), list(problems)), protocol=pickle.HIGHEST_PROTOCOL),
+    )
     for old in final.parent.glob(f"{doc.id}-*.pickle"):
         if old != final:
             discard(old)

@@ -10,6 +10,7 @@ die with the build, and one clear line for any failure.
   orphan keeps writing into a staging tree (Linux ``PR_SET_PDEATHSIG``; elsewhere a no-op).
 * :func:`describe`: an unexpected exception as one line (a full disk as "disk full").
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -54,8 +55,9 @@ class BuildLock:
             if e.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
                 raise
             raise Busy(self.holder()) from None
-        info = json.dumps({"pid": os.getpid(), "since": time.strftime("%Y-%m-%d %H:%M:%S"),
-                           "what": self.what}).encode()
+        info = json.dumps(
+            {"pid": os.getpid(), "since": time.strftime("%Y-%m-%d %H:%M:%S"), "what": self.what}
+        ).encode()
         os.ftruncate(fd, 0)
         os.pwrite(fd, info, 0)
         self.fd = fd

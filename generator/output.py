@@ -21,6 +21,7 @@ checksum of its own. It is never trusted over the disk: an entry counts only whi
 file still has its size and mtime (or, if only the mtime differs, its hash), so a
 truncated or edited file is rewritten and a stale manifest is harmless.
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -37,7 +38,7 @@ from pathlib import Path
 
 from . import paths
 
-MANIFEST = "build-manifest"     # kept in the cache dir, one per output directory
+MANIFEST = "build-manifest"  # kept in the cache dir, one per output directory
 MANIFEST_VERSION = 2
 
 
@@ -102,20 +103,22 @@ class Writer:
         self.sizes[rel] = len(raw)
         self.count += 1
         if rel.endswith(".html") and rel != "404.html":
-            self.pages.append("/" + rel[: -len("index.html")] if rel.endswith("index.html") else "/" + rel)
+            self.pages.append(
+                "/" + rel[: -len("index.html")] if rel.endswith("index.html") else "/" + rel
+            )
         path = f"{self._root}/{rel}"
         if self.previous:
             if self.previous.get(rel) == h and os.path.exists(path):
                 return
             if os.path.lexists(path):
-                os.unlink(path)     # never write through a hard link into the previous site
+                os.unlink(path)  # never write through a hard link into the previous site
         self._makedirs(rel)
         # a fresh staging tree has no file to replace, but a page may be written twice
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
         try:
             view = memoryview(raw)
             while view:
-                view = view[os.write(fd, view):]
+                view = view[os.write(fd, view) :]
         except OSError as e:
             e.filename = e.filename or path
             raise
@@ -131,8 +134,11 @@ class Writer:
 
     def json(self, url_path: str, obj, default=None) -> None:
         # compact separators keep the C encoder (indent= falls back to pure Python)
-        self.write(url_path, inert_json(json.dumps(obj, ensure_ascii=False, separators=(",", ":"),
-                                                   default=default)) + "\n")
+        self.write(
+            url_path,
+            inert_json(json.dumps(obj, ensure_ascii=False, separators=(",", ":"), default=default))
+            + "\n",
+        )
 
     def keep(self, rel: str, sha: str, size: int) -> None:
         """Take over a file of the previous site unchanged (e.g. a search index still current)."""
@@ -178,14 +184,17 @@ def prepare_target(site_dir: Path) -> Path:
         raise OutputError(f"{name} exists and is not a folder")
     if target.is_dir():
         if is_mount_point(target):
-            raise OutputError(f"{name} is a mount point: it cannot be replaced in one step; "
-                              "build into a folder inside it, or make it a symbolic link "
-                              "to a folder")
-        try:        # touch it: fails on an immutable folder or a read-only filesystem
+            raise OutputError(
+                f"{name} is a mount point: it cannot be replaced in one step; "
+                "build into a folder inside it, or make it a symbolic link "
+                "to a folder"
+            )
+        try:  # touch it: fails on an immutable folder or a read-only filesystem
             os.utime(target)
         except OSError as e:
-            raise OutputError(f"{name} is read-only ({e.strerror}): nothing can be "
-                              "published there") from None
+            raise OutputError(
+                f"{name} is read-only ({e.strerror}): nothing can be published there"
+            ) from None
         if not os.access(target, os.W_OK):
             raise OutputError(f"{name} is read-only (no write permission)")
     parent = target.parent
@@ -206,8 +215,11 @@ def is_mount_point(path: Path) -> bool:
     real = os.path.realpath(path)
     try:
         with open("/proc/self/mountinfo", encoding="utf-8") as f:
-            points = {line.split()[4].encode().decode("unicode_escape") for line in f
-                      if len(line.split()) > 4}
+            points = {
+                line.split()[4].encode().decode("unicode_escape")
+                for line in f
+                if len(line.split()) > 4
+            }
     except OSError:
         return False
     return real in points
@@ -224,8 +236,9 @@ def recover(target: Path) -> list[str]:
     if not os.path.lexists(target) and olds:
         newest = max(olds, key=lambda p: p.stat().st_mtime_ns)
         os.rename(newest, target)
-        done.append(f"restored {target.name}/ from {newest.name} (a build was killed while "
-                    "publishing)")
+        done.append(
+            f"restored {target.name}/ from {newest.name} (a build was killed while publishing)"
+        )
     for p in _siblings(target):
         remove_tree(p)
         done.append(f"removed {p.name}, left by a build that did not finish")
@@ -246,7 +259,7 @@ def stage(target: Path, previous_ok: bool) -> Path:
             for _, _, why in e.args[0]:
                 if "No space left" in str(why):
                     raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(tmp)) from None
-        except OSError as e:     # hard links not possible here: start empty
+        except OSError as e:  # hard links not possible here: start empty
             remove_tree(tmp)
             if e.errno in (errno.ENOSPC, errno.EDQUOT):
                 raise
@@ -301,13 +314,21 @@ def verify_tree(root: Path, w: Writer, deep: bool = False) -> dict[str, list]:
     short = sorted(rel for rel, size in w.sizes.items() if rel in disk and disk[rel][0] != size)
     bad = []
     if deep:
-        bad = sorted(rel for rel in w.hashes if rel in disk and rel not in short
-                     and sha256_file(root / rel) != w.hashes[rel])
-    for what, items in (("missing", missing), ("of the wrong size (short write?)", short),
-                        ("with other bytes than written", bad), ("not written by the build", extra)):
+        bad = sorted(
+            rel
+            for rel in w.hashes
+            if rel in disk and rel not in short and sha256_file(root / rel) != w.hashes[rel]
+        )
+    for what, items in (
+        ("missing", missing),
+        ("of the wrong size (short write?)", short),
+        ("with other bytes than written", bad),
+        ("not written by the build", extra),
+    ):
         if items:
-            raise OutputError(f"{len(items)} files {what} in the staging tree, e.g. "
-                              f"{', '.join(items[:3])}")
+            raise OutputError(
+                f"{len(items)} files {what} in the staging tree, e.g. {', '.join(items[:3])}"
+            )
     return {rel: [w.hashes[rel], disk[rel][0], disk[rel][1]] for rel in sorted(w.hashes)}
 
 
@@ -337,8 +358,8 @@ def publish(tmp: Path, target: Path) -> None:
         os.rename(tmp, target)
         return
     if _exchange(tmp, target):
-        old = tmp                       # the old site is now at the staging name
-    else:                               # two renames; recover() repairs a kill between them
+        old = tmp  # the old site is now at the staging name
+    else:  # two renames; recover() repairs a kill between them
         old = _sibling(target, "old")
         os.rename(target, old)
         os.rename(tmp, target)
@@ -348,6 +369,7 @@ def publish(tmp: Path, target: Path) -> None:
 def remove_tree(path: Path) -> None:
     """Remove a tree, making read-only folders writable on the way; what cannot be
     removed stays, for :func:`recover` to try again."""
+
     def onerror(func, p, exc):
         parent = os.path.dirname(p)
         try:
@@ -355,6 +377,7 @@ def remove_tree(path: Path) -> None:
             func(p)
         except OSError:
             pass
+
     if os.path.islink(path):
         os.unlink(path)
     elif os.path.lexists(path):
@@ -378,14 +401,15 @@ def manifest_path(cache_dir: Path, site_dir: Path) -> Path:
 @dataclass
 class Manifest:
     """What the last build recorded of an output folder, kept only where the disk agrees."""
-    files: dict[str, list] = field(default_factory=dict)   # rel -> [sha256, size, mtime_ns]
+
+    files: dict[str, list] = field(default_factory=dict)  # rel -> [sha256, size, mtime_ns]
     inputs: str | None = None
     blocking: int = 0
-    search: str | None = None      # digest of the HTML the search index was built from
-    complete: bool = False         # every entry matches the disk and there is no other file
-    dropped: list[str] = field(default_factory=list)       # entries the disk contradicts
-    extra: list[str] = field(default_factory=list)         # files on disk not in the manifest
-    problem: str = ""              # why the manifest itself was discarded
+    search: str | None = None  # digest of the HTML the search index was built from
+    complete: bool = False  # every entry matches the disk and there is no other file
+    dropped: list[str] = field(default_factory=list)  # entries the disk contradicts
+    extra: list[str] = field(default_factory=list)  # files on disk not in the manifest
+    problem: str = ""  # why the manifest itself was discarded
 
     @property
     def hashes(self) -> dict[str, str]:
@@ -393,8 +417,9 @@ class Manifest:
 
 
 def _body_checksum(body: dict) -> str:
-    return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":"))
-                          .encode()).hexdigest()
+    return hashlib.sha256(
+        json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
+    ).hexdigest()
 
 
 def read_manifest(cache_dir: Path, site_dir: Path) -> tuple[dict | None, str]:
@@ -405,8 +430,12 @@ def read_manifest(cache_dir: Path, site_dir: Path) -> tuple[dict | None, str]:
     try:
         data = json.loads(p.read_text(encoding="utf-8"))
         body = data["body"]
-        ok = isinstance(body, dict) and data.get("sha256") == _body_checksum(body) \
-            and body.get("version") == MANIFEST_VERSION and isinstance(body.get("files"), dict)
+        ok = (
+            isinstance(body, dict)
+            and data.get("sha256") == _body_checksum(body)
+            and body.get("version") == MANIFEST_VERSION
+            and isinstance(body.get("files"), dict)
+        )
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         ok = False
     if not ok:
@@ -424,8 +453,11 @@ def load_manifest(cache_dir: Path, site_dir: Path, verify: bool = False) -> Mani
     if body is None or not target.is_dir():
         return Manifest(problem=problem)
     disk = scan(target)
-    m = Manifest(inputs=body.get("inputs"), blocking=int(body.get("blocking") or 0),
-                 search=body.get("search"))
+    m = Manifest(
+        inputs=body.get("inputs"),
+        blocking=int(body.get("blocking") or 0),
+        search=body.get("search"),
+    )
     for rel, entry in body["files"].items():
         try:
             sha, size, mtime = entry
@@ -447,16 +479,32 @@ def load_manifest(cache_dir: Path, site_dir: Path, verify: bool = False) -> Mani
     return m
 
 
-def save_manifest(cache_dir: Path, site_dir: Path, files: dict[str, list], inputs: str | None,
-                  blocking: int = 0, search: str | None = None) -> None:
+def save_manifest(
+    cache_dir: Path,
+    site_dir: Path,
+    files: dict[str, list],
+    inputs: str | None,
+    blocking: int = 0,
+    search: str | None = None,
+) -> None:
     """Write the manifest atomically (a temporary file of its own, then one rename)."""
     cache_dir = Path(cache_dir)
     cache_dir.mkdir(parents=True, exist_ok=True)
-    body = {"version": MANIFEST_VERSION, "site": site_key(site_dir), "inputs": inputs,
-            "blocking": blocking, "search": search, "files": files}
+    body = {
+        "version": MANIFEST_VERSION,
+        "site": site_key(site_dir),
+        "inputs": inputs,
+        "blocking": blocking,
+        "search": search,
+        "files": files,
+    }
     final = manifest_path(cache_dir, site_dir)
-    atomic_write(final, json.dumps({"sha256": _body_checksum(body), "body": body},
-                                   sort_keys=True, separators=(",", ":")).encode())
+    atomic_write(
+        final,
+        json.dumps(
+            {"sha256": _body_checksum(body), "body": body}, sort_keys=True, separators=(",", ":")
+        ).encode(),
+    )
 
 
 def forget_manifest(cache_dir: Path, site_dir: Path) -> None:

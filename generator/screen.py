@@ -6,6 +6,7 @@ from every text cell, and reported with their line; a text cell that a spreadshe
 would run as a formula is reported (every CSV writes it with a leading apostrophe, see
 ``packages.safe_text``).
 """
+
 from __future__ import annotations
 
 from .extract import ParseResult
@@ -20,6 +21,7 @@ def screen_text(res: ParseResult, log: Log, file: str) -> None:
     the site (act titles and offices, every text cell), and report them; report text
     cells that read as a spreadsheet formula (no official name starts with ``=``, ``+``
     or ``@``; the CSV files publish them with a leading apostrophe)."""
+
     def clean(v, line):
         if isinstance(v, str) and v.translate(INVISIBLE) != v:
             found.append(line)
@@ -41,8 +43,17 @@ def screen_text(res: ParseResult, log: Log, file: str) -> None:
                         if v.startswith(FORMULA_START) and k not in ("source_id", "act_id"):
                             formulas.append((r.get("line_start"), v))
     if found:
-        log.warning("invisible-chars", f"{len(found)} texts held invisible or bidirectional "
-                    "control characters (removed)", file, found[0])
+        log.warning(
+            "invisible-chars",
+            f"{len(found)} texts held invisible or bidirectional control characters (removed)",
+            file,
+            found[0],
+        )
     for line, v in formulas:
-        log.warning("formula-like", f"text cell {v[:40]!r} reads as a spreadsheet formula "
-                    "(published with a leading apostrophe in the CSV files)", file, line)
+        log.warning(
+            "formula-like",
+            f"text cell {v[:40]!r} reads as a spreadsheet formula "
+            "(published with a leading apostrophe in the CSV files)",
+            file,
+            line,
+        )

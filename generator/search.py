@@ -12,6 +12,7 @@ Before anything is written the index is checked: no file is empty, the entry fil
 parses, and every file it names (each language's metadata and wasm) and every file the
 metadata names (each page's fragment, each index chunk, each filter) is there.
 """
+
 from __future__ import annotations
 
 import base64
@@ -34,6 +35,7 @@ class SearchIndexError(Exception):
 
 def _executable() -> str:
     from pagefind.service import get_executable
+
     exe = get_executable()
     if exe is None:
         raise SearchIndexError("the pagefind binary is not installed (pip install 'pagefind[bin]')")
@@ -44,24 +46,40 @@ def pagefind_files(root: Path, pages: list[str]) -> dict[str, bytes]:
     """``{path under pagefind/: bytes}`` of the index of the HTML ``pages`` (relative
     paths under ``root``), indexed in sorted order; checked with :func:`check_index`."""
     with tempfile.TemporaryFile() as err:
-        proc = subprocess.Popen([_executable(), "--service"], stdin=subprocess.PIPE,
-                                stdout=subprocess.PIPE, stderr=err, cwd=root,
-                                preexec_fn=guard.die_with_parent)
+        proc = subprocess.Popen(
+            [_executable(), "--service"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=err,
+            cwd=root,
+            preexec_fn=guard.die_with_parent,
+        )
         ordered = sorted(pages)
         failure: list[BaseException] = []
 
         def send() -> None:
             def msg(i: int, payload: dict) -> None:
-                proc.stdin.write(base64.b64encode(json.dumps(
-                    {"message_id": i, "payload": payload}).encode()) + b",")
+                proc.stdin.write(
+                    base64.b64encode(json.dumps({"message_id": i, "payload": payload}).encode())
+                    + b","
+                )
+
             try:
                 msg(0, {"type": "NewIndex", "config": None})
                 for i, rel in enumerate(ordered, start=1):
-                    msg(i, {"type": "AddFile", "index_id": 0, "file_path": rel, "url": None,
-                            "file_contents": (root / rel).read_text(encoding="utf-8")})
+                    msg(
+                        i,
+                        {
+                            "type": "AddFile",
+                            "index_id": 0,
+                            "file_path": rel,
+                            "url": None,
+                            "file_contents": (root / rel).read_text(encoding="utf-8"),
+                        },
+                    )
                 msg(len(ordered) + 1, {"type": "GetFiles", "index_id": 0})
                 proc.stdin.flush()
-            except (OSError, ValueError) as e:      # Pagefind died: the reader says why
+            except (OSError, ValueError) as e:  # Pagefind died: the reader says why
                 failure.append(e)
 
         writer = threading.Thread(target=send, name="pagefind-feed", daemon=True)
@@ -86,9 +104,11 @@ def pagefind_files(root: Path, pages: list[str]) -> dict[str, bytes]:
         if files is None:
             err.seek(0)
             tail = err.read().decode("utf-8", "replace").strip()[-300:]
-            raise SearchIndexError(f"pagefind ended without an index (exit {proc.returncode})"
-                                   + (f": {tail}" if tail else "")
-                                   + (f"; {failure[0]}" if failure else ""))
+            raise SearchIndexError(
+                f"pagefind ended without an index (exit {proc.returncode})"
+                + (f": {tail}" if tail else "")
+                + (f"; {failure[0]}" if failure else "")
+            )
     out = {f["path"]: base64.b64decode(f["content"]) for f in files}
     check_index(out, len(ordered))
     return out
@@ -112,7 +132,9 @@ def check_index(files: dict[str, bytes], pages: int | None = None) -> None:
 
     empty = sorted(p for p, b in files.items() if not b)
     if empty:
-        raise SearchIndexError(f"{len(empty)} empty search index files, e.g. {', '.join(empty[:3])}")
+        raise SearchIndexError(
+            f"{len(empty)} empty search index files, e.g. {', '.join(empty[:3])}"
+        )
     try:
         entry = json.loads(files["pagefind-entry.json"])
         languages = entry["languages"]
@@ -127,22 +149,24 @@ def check_index(files: dict[str, bytes], pages: int | None = None) -> None:
             raw = gzip.decompress(files[meta_name])
             if not raw.startswith(_META_MAGIC):
                 raise ValueError("no pagefind signature")
-            _version, metapages, chunks, filters = cbor2.loads(raw[len(_META_MAGIC):])[:4]
+            _version, metapages, chunks, filters = cbor2.loads(raw[len(_META_MAGIC) :])[:4]
         except KeyError:
-            continue            # reported below as missing
+            continue  # reported below as missing
         except Exception as e:  # noqa: BLE001 - gzip, CBOR or shape errors alike
             raise SearchIndexError(f"{meta_name} unreadable ({type(e).__name__}: {e})") from None
         need += [f"fragment/{p[0]}.pf_fragment" for p in metapages]
         need += [f"index/{c[2]}.pf_index" for c in chunks]
         need += [f"filter/{f[1]}.pf_filter" for f in filters]
         if len(metapages) != lang.get("page_count"):
-            raise SearchIndexError(f"{meta_name} lists {len(metapages)} pages, the entry file "
-                                   f"{lang.get('page_count')}")
+            raise SearchIndexError(
+                f"{meta_name} lists {len(metapages)} pages, the entry file {lang.get('page_count')}"
+            )
         indexed += len(metapages)
     missing = sorted(set(need) - set(files))
     if missing:
-        raise SearchIndexError(f"{len(missing)} search index files missing, e.g. "
-                               f"{', '.join(missing[:3])}")
+        raise SearchIndexError(
+            f"{len(missing)} search index files missing, e.g. {', '.join(missing[:3])}"
+        )
     if pages and not indexed:
         raise SearchIndexError("the search index holds no page")
 

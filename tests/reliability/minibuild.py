@@ -2,7 +2,7 @@
 
 ``make_project(root)`` lays out a project (``COMUNI_APERTI_ROOT``): a GU fragment as its
 only document, its own copy of the templates (the tests edit them), the real content,
-static assets and curated registry. Run as a script, this module builds that project
+static assets and the rest of ``data/`` (registry, known defects, catalogue, specs). Run as a script, this module builds that project
 through the command line (``python minibuild.py FAULT [build options]``) with the
 registry cut to two provinces (Asti and Lecce: about 220 comune pages instead of 8,000,
 so a build takes seconds) and the fault ``FAULT`` injected:
@@ -17,6 +17,7 @@ so a build takes seconds) and the fault ``FAULT`` injected:
 Every process of the run carries ``MINIBUILD_MARK`` in its environment, so a test can
 look for orphans after the kill.
 """
+
 from __future__ import annotations
 
 import errno
@@ -42,11 +43,20 @@ def make_project(root: Path) -> Path:
 
     root.mkdir(parents=True, exist_ok=True)
     (root / "data").mkdir()
-    for d in ("registry", "known-defects"):
-        os.symlink(PROJECT / "data" / d, root / "data" / d)
-    write_corpus(root / "data" / "sources",
-                 [Source(GU_ID, encode(GU_FRAGMENT), "gu_sovrimposta",
-                         meta={"date": "1983-10-24", "title": "Aliquote della sovrimposta (prova)"})])
+    for d in sorted((PROJECT / "data").iterdir()):  # all but the documents: the real ones
+        if d.name != "sources":
+            os.symlink(d, root / "data" / d.name)
+    write_corpus(
+        root / "data" / "sources",
+        [
+            Source(
+                GU_ID,
+                encode(GU_FRAGMENT),
+                "gu_sovrimposta",
+                meta={"date": "1983-10-24", "title": "Aliquote della sovrimposta (prova)"},
+            )
+        ],
+    )
     for d in ("content", "static"):
         os.symlink(PROJECT / d, root / d)
     shutil.copytree(PROJECT / "templates", root / "templates")
@@ -73,9 +83,17 @@ class Mini:
         mark = uuid.uuid4().hex
         proc = subprocess.run(
             [sys.executable, str(HERE / "minibuild.py"), fault, *args],
-            cwd=self.root, capture_output=True, text=True, timeout=600,
-            env={**os.environ, "COMUNI_APERTI_ROOT": str(self.root), "MINIBUILD_MARK": mark,
-                 **(env or {})})
+            cwd=self.root,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            env={
+                **os.environ,
+                "COMUNI_APERTI_ROOT": str(self.root),
+                "MINIBUILD_MARK": mark,
+                **(env or {}),
+            },
+        )
         proc.mark = mark
         return proc
 
@@ -86,6 +104,7 @@ class Mini:
 
     def digest(self) -> dict[str, str]:
         from corpus import tree_digest
+
         return tree_digest(self.site)
 
     def leftovers(self) -> list[str]:
@@ -112,8 +131,10 @@ def survivors(mark: str) -> list[int]:
         if not d.name.isdigit():
             continue
         try:
-            if needle in (d / "environ").read_bytes() and \
-                    (d / "stat").read_text().split(") ", 1)[1][0] != "Z":
+            if (
+                needle in (d / "environ").read_bytes()
+                and (d / "stat").read_text().split(") ", 1)[1][0] != "Z"
+            ):
                 found.append(int(d.name))
         except OSError:
             continue
@@ -150,10 +171,10 @@ def mini_project(tmp_path_factory) -> Mini:
     return m
 
 
-
 # -- the build, run as a script -------------------------------------------------------
 def _small_registry():
     from generator import registry
+
     full = _FULL[0]()
     keep = [c for c in full.current.values() if c.province_sigla in PROVINCES]
     codes = {c.istat for c in keep}
@@ -183,10 +204,10 @@ def _run_task_killing_the_build(task):
 def inject(fault: str) -> None:
     from generator import cache, output, render, search
 
-    if fault == "kill-render":          # a worker's first task: the build dies under it
+    if fault == "kill-render":  # a worker's first task: the build dies under it
         _ORIGINAL["run_task"] = render._run_task
         render._run_task = _run_task_killing_the_build
-    elif fault == "kill-search":        # while Pagefind indexes
+    elif fault == "kill-search":  # while Pagefind indexes
         answers = search._answers
 
         def answers_then_die(stream):
@@ -194,6 +215,7 @@ def inject(fault: str) -> None:
                 if i == 5:
                     _kill_self()
                 yield a
+
         search._answers = answers_then_die
     elif fault in ("kill-before-exchange", "kill-after-exchange", "kill-in-old-removal"):
         exchange, remove = output._exchange, output.remove_tree
@@ -215,8 +237,9 @@ def inject(fault: str) -> None:
                     p.unlink()
                 _kill_self()
             return remove(path)
+
         output._exchange, output.remove_tree = exchange_, remove_
-    elif fault == "kill-between-renames":   # no renameat2 here: the two-rename fallback
+    elif fault == "kill-between-renames":  # no renameat2 here: the two-rename fallback
         output._exchange = lambda a, b: False
         rename = os.rename
 
@@ -224,11 +247,12 @@ def inject(fault: str) -> None:
             if "-staging-" in str(src) and not os.path.lexists(dst):
                 _kill_self()
             return rename(src, dst, *a, **k)
+
         os.rename = rename_
     elif fault == "kill-before-manifest":
         output.save_manifest = lambda *a, **k: _kill_self()
     elif fault.startswith("enospc-"):
-        stage = fault[len("enospc-"):]
+        stage = fault[len("enospc-") :]
         if stage in ("packages", "render", "search"):
             write = output.Writer.write
             prefix = {"packages": "/data/", "render": "/comuni/", "search": "/pagefind/"}[stage]
@@ -237,6 +261,7 @@ def inject(fault: str) -> None:
                 if url.startswith(prefix):
                     raise _enospc(f"{self.root}{url}")
                 return write(self, url, data)
+
             output.Writer.write = write_
         elif stage in ("parse-cache", "validation-cache"):
             put = cache.put
@@ -246,26 +271,33 @@ def inject(fault: str) -> None:
                 if Path(path).parent.name == folder:
                     raise _enospc(str(path))
                 return put(path, payload)
+
             cache.put = put_
         elif stage == "manifest":
+
             def save(*a, **k):
                 raise _enospc("build-manifest")
+
             output.save_manifest = save
         elif stage == "staging":
+
             def stage_(*a, **k):
                 raise _enospc("staging")
+
             output.stage = stage_
     elif fault == "edit-during-build":
         render_site = render.render_site
 
         def render_site_(*a, **k):
             from generator import paths
+
             tpl = paths.TEMPLATES / "comune.html"
             text = tpl.read_text(encoding="utf-8")
-            tpl.write_text(text + "\n", encoding="utf-8")      # an edit ...
+            tpl.write_text(text + "\n", encoding="utf-8")  # an edit ...
             out = render_site(*a, **k)
-            tpl.write_text(text, encoding="utf-8")             # ... undone before the end
+            tpl.write_text(text, encoding="utf-8")  # ... undone before the end
             return out
+
         render.render_site = render_site_
     elif fault != "none":
         raise SystemExit(f"unknown fault {fault}")
@@ -273,12 +305,14 @@ def inject(fault: str) -> None:
 
 def use_small_registry() -> None:
     from generator import registry
+
     _FULL.append(registry.load.__wrapped__)
     registry.load = lru_cache(maxsize=1)(_small_registry)
 
 
 def main(argv: list[str]) -> int:
     from generator import cli
+
     use_small_registry()
     inject(argv[0])
     return cli.main(["build", *argv[1:]])

@@ -8,6 +8,7 @@ or the new complete one, never a mix; a build never reports stale content as cur
 nothing is published from a damaged cache; a failure says in one line what went wrong
 and that the site was left as it was.
 """
+
 from __future__ import annotations
 
 import json
@@ -38,22 +39,32 @@ def test_a_changed_byte_in_the_parse_cache_is_never_published(mini):
     raw = entry.read_bytes()
     assert raw.count(b"Agliano") >= 1
     entry.write_bytes(raw.replace(b"Agliano", b"Axliano"))
-    mini.edit(True)                                   # any edit: the build runs and reads the cache
+    mini.edit(True)  # any edit: the build runs and reads the cache
     log = mini.build_ok("--strict")
     assert "is corrupt" in log and "parsed again" in log
-    published = (mini.site / "data/sovrimposta-fabbricati-1983/aliquote.csv").read_text(encoding="utf-8")
+    published = (mini.site / "data/sovrimposta-fabbricati-1983/aliquote.csv").read_text(
+        encoding="utf-8"
+    )
     assert "Agliano" in published and "Axliano" not in published
     assert b"Axliano" not in _one(mini.root / ".cache" / "parse").read_bytes()
 
 
-DAMAGE = [b"", b'{"valid": tr', b"[1,2]", b"{}", "sealed:[1,2]", "sealed:{}",
-          'sealed:{"valid": false, "stats": {}, "tasks": []}']
+DAMAGE = [
+    b"",
+    b'{"valid": tr',
+    b"[1,2]",
+    b"{}",
+    "sealed:[1,2]",
+    "sealed:{}",
+    'sealed:{"valid": false, "stats": {}, "tasks": []}',
+]
 
 
 def test_damaged_validation_cache_entries_are_discarded_and_recomputed(mini):
     """Truncated (0 bytes: a full disk), garbage, or well sealed (right checksum) but
     not a report: each entry gets one kind of damage."""
     from generator import cache
+
     mini.reset()
     entries = sorted((mini.root / ".cache" / "validation").iterdir())
     assert len(entries) >= 3
@@ -86,8 +97,12 @@ def test_a_damaged_output_manifest_means_a_checked_build_not_a_traceback(mini, c
 def test_truncated_published_files_are_rewritten_by_the_next_build(mini):
     mini.reset()
     good = {}
-    for rel in ("data/comuni/comuni.csv", "comuni/005001/index.csv",
-                "pagefind/pagefind-entry.json", "comuni/075098/index.html"):
+    for rel in (
+        "data/comuni/comuni.csv",
+        "comuni/005001/index.csv",
+        "pagefind/pagefind-entry.json",
+        "comuni/075098/index.html",
+    ):
         path = mini.site / rel
         good[rel] = path.read_bytes()
         path.write_bytes(good[rel][: len(good[rel]) // 3])
@@ -102,7 +117,7 @@ def test_a_file_edited_in_place_without_changing_its_size_is_found_by_verify(min
     good = path.read_bytes()
     st = os.stat(path)
     path.write_bytes(good.replace(b"Acqui", b"Xcqui") if b"Acqui" in good else good[:-1] + b"#")
-    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))     # same size, same mtime
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))  # same size, same mtime
     assert path.read_bytes() != good
     log = mini.build_ok("--verify")
     assert "up to date" not in log and path.read_bytes() == good
@@ -114,10 +129,18 @@ def test_check_reports_a_broken_search_index_and_changed_files(mini):
     good = frag.read_bytes()
     frag.write_bytes(b"")
     env = {**os.environ, "COMUNI_APERTI_ROOT": str(mini.root)}
-    r = subprocess.run([sys.executable, "-m", "generator", "check"], cwd=mini.root, env=env,
-                       capture_output=True, text=True, timeout=600)
+    r = subprocess.run(
+        [sys.executable, "-m", "generator", "check"],
+        cwd=mini.root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert r.returncode == 1
-    assert "search index: BROKEN" in r.stdout and "1 files differ from the build manifest" in r.stdout
+    assert (
+        "search index: BROKEN" in r.stdout and "1 files differ from the build manifest" in r.stdout
+    )
     frag.write_bytes(good)
 
 
@@ -174,7 +197,7 @@ def _as_unprivileged(fn, *args) -> str:
     what it returns or raises, as text."""
     r, w = os.pipe()
     pid = os.fork()
-    if pid == 0:                                          # the child
+    if pid == 0:  # the child
         os.close(r)
         try:
             if os.geteuid() == 0:
@@ -196,7 +219,8 @@ def test_a_read_only_site_is_refused_before_any_work(tmp_path):
     import tempfile
 
     from generator.output import prepare_target
-    top = Path(tempfile.mkdtemp(dir="/tmp", prefix="ro-site-"))   # reachable by any user
+
+    top = Path(tempfile.mkdtemp(dir="/tmp", prefix="ro-site-"))  # reachable by any user
     try:
         os.chmod(top, 0o777)
         site = top / "site"
@@ -210,13 +234,18 @@ def test_a_read_only_site_is_refused_before_any_work(tmp_path):
     finally:
         os.chmod(top / "site", 0o755)
         import shutil
+
         shutil.rmtree(top)
 
 
 def test_a_mount_point_site_is_refused_before_any_work(mini):
     mini.reset()
-    if subprocess.run(["mount", "--bind", str(mini.site), str(mini.site)],
-                      capture_output=True).returncode != 0:
+    if (
+        subprocess.run(
+            ["mount", "--bind", str(mini.site), str(mini.site)], capture_output=True
+        ).returncode
+        != 0
+    ):
         pytest.skip("cannot bind-mount here")
     try:
         mini.edit(True)
@@ -232,15 +261,20 @@ def test_a_small_tmpfs_fills_up_and_the_site_stays_as_it_was(mini, tmp_path):
     of the changed files (skipped where mounting is not allowed)."""
     mnt = tmp_path / "small"
     mnt.mkdir()
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(mnt)],
-                      capture_output=True).returncode != 0:
+    if (
+        subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(mnt)], capture_output=True
+        ).returncode
+        != 0
+    ):
         pytest.skip("cannot mount a tmpfs here")
     try:
         mini.reset()
         site = mnt / "site"
         r = mini.run("none", "--site", str(site), "--no-search")
-        assert r.returncode == 1 and "disk full" in r.stderr and "Traceback" not in r.stderr, \
+        assert r.returncode == 1 and "disk full" in r.stderr and "Traceback" not in r.stderr, (
             r.stderr[-2000:]
+        )
         assert not site.exists() and list(mnt.iterdir()) == []
     finally:
         subprocess.run(["umount", str(mnt)], check=True)
@@ -282,13 +316,19 @@ print(json.dumps(out))
 def test_serve_template_error_on_one_comune_leaves_the_site_and_manifest_as_they_were(mini):
     mini.reset()
     env = {**os.environ, "COMUNI_APERTI_ROOT": str(mini.root)}
-    run = subprocess.run([sys.executable, "-c", SERVE, str(Path(__file__).parent)], cwd=mini.root,
-                         env=env, capture_output=True, text=True, timeout=600)
+    run = subprocess.run(
+        [sys.executable, "-c", SERVE, str(Path(__file__).parent)],
+        cwd=mini.root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert run.returncode == 0, run.stderr[-3000:]
     out = json.loads(run.stdout.strip().splitlines()[-1])
     assert out["search_kept"]
     assert "template error (comune.html)" in out["log"] and "left as it was" in out["log"]
-    assert out["edited"] == 0                  # not one page keeps the broken edit
+    assert out["edited"] == 0  # not one page keeps the broken edit
     assert out["manifest_true"]
-    log = mini.build_ok("--strict")            # the template as before: the site is current
+    log = mini.build_ok("--strict")  # the template as before: the site is current
     assert mini.digest() == mini.old, log[-2000:]

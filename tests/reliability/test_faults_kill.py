@@ -10,6 +10,7 @@ is the old complete one or the new complete one, never a mix; a build never repo
 stale content as current; no process of a killed build lives on; a failure says in one
 line what went wrong and that the site was left as it was.
 """
+
 from __future__ import annotations
 
 import os
@@ -27,8 +28,15 @@ def mini(tmp_path_factory):
 
 
 # -- kill -9 at every step ---------------------------------------------------------------------
-KILLS = ["kill-render", "kill-search", "kill-before-exchange", "kill-after-exchange",
-         "kill-in-old-removal", "kill-before-manifest", "kill-between-renames"]
+KILLS = [
+    "kill-render",
+    "kill-search",
+    "kill-before-exchange",
+    "kill-after-exchange",
+    "kill-in-old-removal",
+    "kill-before-manifest",
+    "kill-between-renames",
+]
 
 
 @pytest.mark.parametrize("fault", KILLS)
@@ -37,17 +45,17 @@ def test_killed_build_leaves_a_complete_site_and_never_reports_stale_content(min
     mini.edit(True)
     r = mini.run(fault)
     assert r.returncode == -signal.SIGKILL, r.stderr[-2000:]
-    assert wait_no_survivors(r.mark) == []            # workers and Pagefind died with it
+    assert wait_no_survivors(r.mark) == []  # workers and Pagefind died with it
     published = mini.digest()
     if fault == "kill-between-renames":
         # without renameat2 (not Linux, or a filesystem without it) publishing takes two
         # renames: killed between them, site/ is missing, the old tree beside it ...
         assert published == {} and mini.leftovers()
     else:
-        assert published in (mini.old, mini.new)      # one complete site, never a mix
+        assert published in (mini.old, mini.new)  # one complete site, never a mix
     # the next build (same inputs) publishes the new site and clears what the kill left
     log = mini.build_ok()
-    if fault == "kill-between-renames":                # ... and the next build puts it back first
+    if fault == "kill-between-renames":  # ... and the next build puts it back first
         assert "restored site/ from .site-old-" in log
     assert mini.digest() == mini.new and mini.leftovers() == []
     # undoing the edit is never answered "up to date" with the edit still published
@@ -63,15 +71,16 @@ def test_killed_before_publishing_the_next_unchanged_build_still_publishes(mini)
     mini.edit(True)
     r = mini.run("kill-before-exchange")
     assert r.returncode == -signal.SIGKILL
-    assert mini.digest() == mini.old and mini.leftovers()        # staging left by the kill
+    assert mini.digest() == mini.old and mini.leftovers()  # staging left by the kill
     log = mini.build_ok()
     assert "left by a build that did not finish" in log
     assert "up to date" not in log and mini.digest() == mini.new and mini.leftovers() == []
 
 
 # -- a full disk at every stage ------------------------------------------------------------------
-@pytest.mark.parametrize("stage", ["staging", "parse-cache", "packages", "validation-cache",
-                                   "render", "search"])
+@pytest.mark.parametrize(
+    "stage", ["staging", "parse-cache", "packages", "validation-cache", "render", "search"]
+)
 def test_disk_full_fails_in_one_line_and_leaves_the_site_as_it_was(mini, stage):
     mini.reset()
     mini.edit(True)
@@ -86,8 +95,10 @@ def test_disk_full_fails_in_one_line_and_leaves_the_site_as_it_was(mini, stage):
     assert last[1] == "site/ left as it was."
     assert "Traceback" not in r.stderr
     assert mini.digest() == mini.old and mini.leftovers() == []
-    assert not [f for f in (mini.root / ".cache").rglob("*") if f.is_file() and f.stat().st_size == 0]
-    if stage == "validation-cache":                   # space back: the build goes through
+    assert not [
+        f for f in (mini.root / ".cache").rglob("*") if f.is_file() and f.stat().st_size == 0
+    ]
+    if stage == "validation-cache":  # space back: the build goes through
         mini.build_ok()
         assert mini.digest() == mini.new
 
@@ -118,7 +129,7 @@ def test_edit_undone_during_a_build_is_not_taken_for_up_to_date(mini):
     r = mini.run("edit-during-build")
     assert r.returncode == 0, r.stderr[-2000:]
     assert "[inputs-changed]" in r.stderr
-    log = mini.build_ok()                             # same inputs, but the last build saw others
+    log = mini.build_ok()  # same inputs, but the last build saw others
     assert "up to date" not in log
     log = mini.build_ok("--strict")
     assert "[inputs-changed]" not in log and mini.digest() == mini.new
@@ -138,6 +149,7 @@ def test_edit_during_a_strict_build_fails_it(mini):
 # -- two builds at once -------------------------------------------------------------------------
 def test_second_build_is_refused_with_who_holds_the_lock(mini):
     from generator.guard import BuildLock
+
     mini.reset()
     mini.edit(True)
     with BuildLock(mini.root / ".cache", "build"):
@@ -151,13 +163,19 @@ def test_two_builds_started_together_one_publishes_the_other_is_refused(mini):
     mini.reset()
     mini.edit(True)
     env = {**os.environ, "COMUNI_APERTI_ROOT": str(mini.root)}
-    procs = [subprocess.Popen([sys.executable, str(HERE / "minibuild.py"), "none"], cwd=mini.root,
-                              env=env, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, str(HERE / "minibuild.py"), "none"],
+            cwd=mini.root,
+            env=env,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
     outs = [p.communicate(timeout=600)[1] for p in procs]
     codes = sorted(p.returncode for p in procs)
     refused = [o for o in outs if "another build is running" in o]
     # either they overlapped (one refused) or one finished before the other began
     assert codes in ([0, 1], [0, 0]) and len(refused) == codes.count(1)
     assert mini.digest() == mini.new and mini.leftovers() == []
-
-

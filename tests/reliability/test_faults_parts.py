@@ -4,6 +4,7 @@ unknown and duplicate keys, alias bombs, invisible characters), the registry's f
 written by racing processes, the search index (order, damage, a failing Pagefind),
 hostile cells in the CSV files, the lock, the atomic exchange.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -43,8 +44,9 @@ def _manifest(tmp_path: Path, text: str):
     d.mkdir(exist_ok=True)
     body = b"Un documento\n"
     (d / "doc.txt").write_bytes(body)
-    (d / "sources.yaml").write_text(text.replace("{sha}", hashlib.sha256(body).hexdigest()),
-                                    encoding="utf-8")
+    (d / "sources.yaml").write_text(
+        text.replace("{sha}", hashlib.sha256(body).hexdigest()), encoding="utf-8"
+    )
     log = quiet_log()
     docs = sources.discover(log, d)
     return docs, log.problems
@@ -54,14 +56,20 @@ def _line_of(text: str, needle: str) -> int:
     return next(i for i, ln in enumerate(text.splitlines(), start=1) if needle in ln)
 
 
-@pytest.mark.parametrize("field, value, shown", [
-    ("title", "2025", "a number"), ("title", "[a, list]", "a list"),
-    ("status", "yes", "yes/no"), ("issuer", "{a: 1}", "a mapping")])
+@pytest.mark.parametrize(
+    "field, value, shown",
+    [
+        ("title", "2025", "a number"),
+        ("title", "[a, list]", "a list"),
+        ("status", "yes", "yes/no"),
+        ("issuer", "{a: 1}", "a mapping"),
+    ],
+)
 def test_manifest_value_of_the_wrong_type_is_an_error_with_its_line(tmp_path, field, value, shown):
     text = ENTRY.replace(f"    {field}: ", f"    {field}: {value}\n    _old_{field}: ", 1)
     text = "\n".join(ln for ln in text.splitlines() if "_old_" not in ln) + "\n"
     docs, problems = _manifest(tmp_path, text)
-    assert docs == []                                 # never published as "true" or "2025"
+    assert docs == []  # never published as "true" or "2025"
     (p,) = [p for p in problems if p.code == "manifest-type"]
     assert p.level == "error" and shown in p.message and field in p.message
     assert p.line == _line_of(text, f"{field}: {value}")
@@ -88,8 +96,10 @@ def test_duplicate_key_is_refused_not_last_wins(tmp_path):
 def test_alias_bomb_is_refused_at_once(tmp_path):
     """A billion laughs in 1 KB: refused at its first anchor, nothing expanded."""
     bomb = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
-    bomb += [f"{chr(98 + i)}: &{chr(98 + i)} [" + ",".join([f"*{chr(97 + i)}"] * 9) + "]"
-             for i in range(8)]
+    bomb += [
+        f"{chr(98 + i)}: &{chr(98 + i)} [" + ",".join([f"*{chr(97 + i)}"] * 9) + "]"
+        for i in range(8)
+    ]
     text = "\n".join(bomb) + "\n" + ENTRY
     docs, problems = _manifest(tmp_path, text)
     assert docs == []
@@ -150,6 +160,7 @@ def test_a_registry_file_is_a_build_input_and_part_of_the_parse_key(geopop):
     code = cache.parse_code(before)
     f = geopop / f"{registry.REGISTRY_YEAR}_italy_municipalities.feather"
     import pandas as pd
+
     df = pd.read_feather(f)
     df.loc[df["municipality"] == "Dalmine", "municipality"] = "Dalminex"
     df.to_feather(f)
@@ -178,8 +189,9 @@ def test_an_unknown_province_in_new_comuni_is_one_clear_error(tmp_path, monkeypa
 # -- cache entries ------------------------------------------------------------------------------
 def _gu_doc(tmp_path: Path):
     folder = tmp_path / "src"
-    write_corpus(folder, [Source(GU_ID, encode(GU_FRAGMENT), "gu_sovrimposta",
-                                 meta={"date": "1983-10-24"})])
+    write_corpus(
+        folder, [Source(GU_ID, encode(GU_FRAGMENT), "gu_sovrimposta", meta={"date": "1983-10-24"})]
+    )
     (doc,) = sources.discover(quiet_log(), folder)
     return doc
 
@@ -202,7 +214,7 @@ def test_racing_parse_cache_writes_never_fail_nor_leave_a_broken_entry(tmp_path)
         errors = pool.map(_save_many, [(tmp_path / "cache", doc, 75)] * 4)
     assert [e for e in errors if e] == []
     assert cache.load_parse(tmp_path / "cache", doc, "code") is not None
-    assert not list((tmp_path / "cache" / "parse").glob(".*"))     # no temporary file left
+    assert not list((tmp_path / "cache" / "parse").glob(".*"))  # no temporary file left
 
 
 def test_a_changed_byte_in_a_parse_entry_is_found_and_the_entry_dropped(tmp_path, reg):
@@ -234,11 +246,17 @@ def test_a_damaged_entry_is_reported_and_removed(tmp_path, raw):
 
 def test_a_damaged_validation_entry_is_validated_again(tmp_path):
     w = output.Writer(tmp_path / "site")
-    t = Table("t", "T", "d", [{"name": "a", "type": "string"}],
-              [{"a": "x", "source_id": "s", "act_id": "", "line_start": 1, "line_end": 1}])
+    t = Table(
+        "t",
+        "T",
+        "d",
+        [{"name": "a", "type": "string"}],
+        [{"a": "x", "source_id": "s", "act_id": "", "line_start": 1, "line_end": 1}],
+    )
     info = write_files(Dataset("p", "P", "d", [t]), w, [], "2024-01-01")
     dp = tmp_path / "site/data/p/datapackage.json"
     from generator.packages import cached_validation
+
     report, note = cached_validation(dp, info.descriptor_bytes, tmp_path / "cache")
     assert report["valid"] and note == ""
     (entry,) = (tmp_path / "cache/validation").iterdir()
@@ -250,8 +268,10 @@ def test_a_damaged_validation_entry_is_validated_again(tmp_path):
 
 
 # -- the search index ---------------------------------------------------------------------------
-PAGE = ('<!doctype html><html lang="it"><head><title>{t}</title></head><body><main>'
-        '<h1>{t}</h1><p>{t} è un comune della provincia di prova, pagina {i}.</p></main></body></html>')
+PAGE = (
+    '<!doctype html><html lang="it"><head><title>{t}</title></head><body><main>'
+    "<h1>{t}</h1><p>{t} è un comune della provincia di prova, pagina {i}.</p></main></body></html>"
+)
 
 
 def _pages(root: Path, order) -> list[str]:
@@ -267,8 +287,11 @@ def _pages(root: Path, order) -> list[str]:
 def test_search_index_does_not_depend_on_the_directory_order(tmp_path):
     """Pages written in opposite orders (on a tmpfs, where a folder lists them in the
     reverse order of creation) give the same index, byte for byte."""
-    base = Path("/dev/shm") if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) \
+    base = (
+        Path("/dev/shm")
+        if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK)
         else tmp_path
+    )
     a, b = base / f"order-a-{os.getpid()}", base / f"order-b-{os.getpid()}"
     try:
         n = range(1, 160)
@@ -287,8 +310,17 @@ def small_index(tmp_path_factory):
     return search.pagefind_files(root, _pages(root, range(1, 30)))
 
 
-@pytest.mark.parametrize("damage", ["empty-fragment", "missing-fragment", "entry-truncated",
-                                    "meta-garbage", "missing-wasm", "missing-index-chunk"])
+@pytest.mark.parametrize(
+    "damage",
+    [
+        "empty-fragment",
+        "missing-fragment",
+        "entry-truncated",
+        "meta-garbage",
+        "missing-wasm",
+        "missing-index-chunk",
+    ],
+)
 def test_a_damaged_search_index_is_refused(small_index, damage):
     files = dict(small_index)
     frag = next(f for f in files if f.startswith("fragment/"))
@@ -305,7 +337,7 @@ def test_a_damaged_search_index_is_refused(small_index, damage):
         del files[next(f for f in files if f.startswith("wasm."))]
     else:
         del files[next(f for f in files if f.startswith("index/"))]
-    search.check_index(small_index)                   # the sound one passes
+    search.check_index(small_index)  # the sound one passes
     with pytest.raises(search.SearchIndexError):
         search.check_index(files)
 
@@ -318,22 +350,38 @@ def test_a_failing_pagefind_is_an_error_not_an_empty_index(tmp_path, monkeypatch
 
 
 # -- hostile text in outputs --------------------------------------------------------------------
-HOSTILE = ["=HYPERLINK(\"http://x\",\"y\")", "@SUM(A1:A9)", "+39 02", "-2+3", "=cmd|' /C calc'!A0",
-           "Bergamo"]
+HOSTILE = [
+    '=HYPERLINK("http://x","y")',
+    "@SUM(A1:A9)",
+    "+39 02",
+    "-2+3",
+    "=cmd|' /C calc'!A0",
+    "Bergamo",
+]
 
 
 def test_every_csv_makes_formula_looking_text_inert_and_json_keeps_it(tmp_path):
-    t = Table("t", "T", "d", [{"name": "nome", "type": "string"}, {"name": "n", "type": "number"}],
-              [{"nome": v, "n": -1.5} for v in HOSTILE])
+    t = Table(
+        "t",
+        "T",
+        "d",
+        [{"name": "nome", "type": "string"}, {"name": "n", "type": "number"}],
+        [{"nome": v, "n": -1.5} for v in HOSTILE],
+    )
     import csv
+
     for excel in (False, True):
         text = csv_bytes(t, excel=excel).decode("utf-8-sig")
         cells = [r[0] for r in csv.reader(io.StringIO(text), delimiter=";" if excel else ",")][1:]
         assert [c for c in cells if c[:1] in "=+-@"] == []
         assert cells == ["'" + v if v[0] in "=+-@" else v for v in HOSTILE]
-    assert [r["nome"] for r in json.loads(json_bytes(t))] == HOSTILE     # JSON: the text as is
-    info = write_files(Dataset("p", "P <script>alert(1)</script>", "d", [t]),
-                       output.Writer(tmp_path), [], "2024-01-01")
+    assert [r["nome"] for r in json.loads(json_bytes(t))] == HOSTILE  # JSON: the text as is
+    info = write_files(
+        Dataset("p", "P <script>alert(1)</script>", "d", [t]),
+        output.Writer(tmp_path),
+        [],
+        "2024-01-01",
+    )
     dp = (tmp_path / "data/p/datapackage.json").read_text(encoding="utf-8")
     assert "<script" not in dp and json.loads(dp)["title"] == "P <script>alert(1)</script>"
     assert "apostrofo" in info.descriptor["resources"][0]["description"]
@@ -352,10 +400,28 @@ def test_every_json_file_the_site_writes_is_inert(tmp_path):
 
 
 def test_bidi_and_zero_width_characters_are_removed_from_titles_and_names_and_reported():
-    res = ParseResult(acts=[Act("a", "D.g.r.", None, "1", "Titolo \u202eeslaf\u202c", None, 3, 4)],
-                      datasets=[Dataset("p", "P", "d", [Table("t", "T", "d", [], [
-                          {"comune": "Dal\u200bmine", "line_start": 7, "line_end": 7},
-                          {"comune": "=2+5", "line_start": 8, "line_end": 8}])])])
+    res = ParseResult(
+        acts=[Act("a", "D.g.r.", None, "1", "Titolo \u202eeslaf\u202c", None, 3, 4)],
+        datasets=[
+            Dataset(
+                "p",
+                "P",
+                "d",
+                [
+                    Table(
+                        "t",
+                        "T",
+                        "d",
+                        [],
+                        [
+                            {"comune": "Dal\u200bmine", "line_start": 7, "line_end": 7},
+                            {"comune": "=2+5", "line_start": 8, "line_end": 8},
+                        ],
+                    )
+                ],
+            )
+        ],
+    )
     log = quiet_log()
     screen_text(res, log, "data/sources/x.txt")
     assert res.acts[0].title == "Titolo eslaf"
@@ -369,7 +435,7 @@ def test_the_lock_says_who_holds_it(tmp_path):
     with guard.BuildLock(tmp_path, "serve"), pytest.raises(guard.Busy) as e:
         guard.BuildLock(tmp_path).acquire()
     assert str(e.value).startswith(f"another build is running (serve), pid {os.getpid()}, since ")
-    with guard.BuildLock(tmp_path):                   # released: free again
+    with guard.BuildLock(tmp_path):  # released: free again
         pass
 
 
@@ -379,7 +445,7 @@ def test_publish_swaps_in_one_step_and_recover_cleans_up(tmp_path):
     (site / "a").write_text("vecchio")
     tmp.mkdir()
     (tmp / "a").write_text("nuovo")
-    assert output._exchange(tmp, site) is True        # this system has renameat2
+    assert output._exchange(tmp, site) is True  # this system has renameat2
     assert (site / "a").read_text() == "nuovo" and (tmp / "a").read_text() == "vecchio"
     output._exchange(tmp, site)
     output.publish(tmp, site)
@@ -396,17 +462,18 @@ def test_children_of_the_build_die_with_it():
     """The hook every child runs: after it, the kernel kills the child with its parent."""
     r, w = os.pipe()
     pid = os.fork()
-    if pid == 0:                          # the "build"
+    if pid == 0:  # the "build"
         child = os.fork()
-        if child == 0:                    # its worker
+        if child == 0:  # its worker
             guard.die_with_parent()
             os.write(w, b"ready")
             while True:
                 os.pause()
         os.read(r, 5)
-        os._exit(0)                       # the build dies; the worker must follow
+        os._exit(0)  # the build dies; the worker must follow
     os.close(w)
     os.waitpid(pid, 0)
     import select
-    readable, _, _ = select.select([r], [], [], 20)      # a live worker keeps it open
-    assert readable and os.read(r, 5) == b""             # every writer end closed: it is gone
+
+    readable, _, _ = select.select([r], [], [], 20)  # a live worker keeps it open
+    assert readable and os.read(r, 5) == b""  # every writer end closed: it is gone
