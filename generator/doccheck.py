@@ -34,7 +34,7 @@ def main_doccheck(file: str) -> int:
     out = parse.parse_document(doc, registry.load(), log)
     result, resolutions = out if out else (None, [])
     if result is not None:
-        parse._collect(doc, result, resolutions, {}, [], log)
+        parse.collect(doc, result, resolutions, {}, [], log)
     print(f"{doc.path.name} ({doc.id}): {len(doc.lines)} righe; parser: {doc.parser or '-'}; "
           f"spec: {', '.join(doc.meta.get('specs') or []) or '-'}")
     checks = result.checks if result else []

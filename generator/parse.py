@@ -64,7 +64,7 @@ def parse_all(docs, reg: Registry, log: Log, cache_dir: Path | None = None, code
             screen_text(res, log, doc_file(doc))
             if cache_dir:
                 cache_mod.save_parse(cache_dir, doc, code, res, recs, log.problems[before:])
-        _collect(doc, res, recs, results, resolutions, log)
+        collect(doc, res, recs, results, resolutions, log)
     return results, resolutions
 
 
@@ -121,7 +121,7 @@ def parse_document(doc, reg: Registry, log: Log):
     return res, ctx.resolutions
 
 
-def _collect(doc, res: ParseResult, recs, results, resolutions, log: Log) -> None:
+def collect(doc, res: ParseResult, recs, results, resolutions, log: Log) -> None:
     results[doc.id] = res
     resolutions += recs
     for r in recs:

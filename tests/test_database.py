@@ -88,12 +88,12 @@ def test_every_package_table_is_a_database_table_with_the_same_rows(site, db, co
 
 
 def test_values_keep_their_types(db):
-    row = db.execute("SELECT istat, name, population, current, suppressed FROM comuni "
+    row = db.execute("SELECT istat, nome, popolazione, esistente, soppresso_il FROM comuni "
                      "WHERE istat = '016024'").fetchone()
     assert row[:2] == ("016024", "Bergamo") and isinstance(row[2], int) and row[3] == 1
     assert db.execute("SELECT typeof(totale_riparto) FROM fondo_0_6_riparto_2018__riparto "
                       "LIMIT 1").fetchone() == ("real",)
-    assert db.execute("SELECT COUNT(*) FROM comuni WHERE current = 0 AND suppressed IS NOT NULL"
+    assert db.execute("SELECT COUNT(*) FROM comuni WHERE esistente = 0 AND soppresso_il IS NOT NULL"
                       ).fetchone()[0] > 0
 
 
@@ -120,7 +120,7 @@ def test_foreign_keys_to_comuni_and_documenti_with_indexes(db):
         if "source_id" in cols and t != "comuni":
             assert ("documenti", "source_id", "id") in keys, t
             to_documenti += 1
-        if ("documenti__atti", "source_id,act_id", "document,id") in keys:
+        if ("documenti__atti", "source_id,act_id", "documento,id") in keys:
             to_acts += 1
     assert to_comuni >= 8 and to_documenti >= 25 and to_acts >= 20
 
@@ -148,7 +148,7 @@ def test_view_one_row_per_comune_and_programme(db):
     for istat, pop, imp, per in db.execute(
             "SELECT v.istat, v.popolazione, v.importo_euro, v.euro_per_abitante "
             "FROM comuni_programmi AS v WHERE v.programma = 'fondo-0-6-riparto-2018' LIMIT 50"):
-        assert pop == db.execute("SELECT population FROM comuni WHERE istat = ?",
+        assert pop == db.execute("SELECT popolazione FROM comuni WHERE istat = ?",
                                  (istat,)).fetchone()[0]
         if pop is None:                 # a comune the 2023 registry has no population for
             assert per is None
@@ -176,7 +176,7 @@ def test_parquet_files_are_the_tables(site, db, combined):
         assert t.num_rows == db.execute(f'SELECT COUNT(*) FROM "{res["name"]}"').fetchone()[0]
     comuni = pq.read_table(site / "data" / export.PARQUET_DIR / "comuni.parquet").to_pylist()
     bg = next(r for r in comuni if r["istat"] == "016024")
-    assert bg["name"] == "Bergamo" and isinstance(bg["population"], int)
+    assert bg["nome"] == "Bergamo" and isinstance(bg["popolazione"], int)
 
 
 def test_combined_package_validates_in_one_frictionless_run(site, combined):

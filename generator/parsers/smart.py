@@ -38,7 +38,6 @@ against the sequence 1..N.
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 

@@ -424,7 +424,7 @@ class TableRun:
             rows.append(row)
         return rows
 
-    def _cell(self, raw: RawRow, name: str, index: int | None = None):
+    def cell(self, raw: RawRow, name: str, index: int | None = None):
         spec_cell = self._cell_specs().get(name)
         printed = raw.cells.get(name)
         if printed is None or (isinstance(printed, str) and not printed.strip()):
@@ -477,7 +477,7 @@ class TableRun:
         elif "value" in c:
             row[name] = evaluate(str(c["value"]), lambda k: row.get(k, raw.cells.get(k)))
         elif c.get("from", name) in raw.cells or c.get("from", name) in raw.context:
-            row[name] = self._cell(raw, c.get("from", name), c.get("index"))
+            row[name] = self.cell(raw, c.get("from", name), c.get("index"))
             if c.get("extract") and isinstance(row[name], str):
                 m = re.search(c["extract"], row[name])
                 row[name] = clean(m.group(1)) if m else None
@@ -515,7 +515,7 @@ class TableRun:
         sc = c["split_comune"]
         middle = raw.cells.get(sc["from"]) or ""
         p = sc.get("province", "provincia")
-        province = row[p] if p in row else self._cell(raw, p)
+        province = row[p] if p in row else self.cell(raw, p)
         parts = [p for p in middle.split(" ") if p.strip("\xa0 ")]
         if len(parts) == 2:
             row[sc["rest"]], row[c["name"]] = clean(parts[0]), clean(parts[1])

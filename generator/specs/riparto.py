@@ -43,7 +43,7 @@ def _round(x: Decimal) -> Decimal:
 def run(tr, rows: list[dict], raws) -> None:
     cfg = tr.t["riparto"]
     cols = cfg["columns"]
-    counts_of = {raw.start: tr._cell(raw, cfg.get("counts_cell", "conteggi")) for raw in raws}
+    counts_of = {raw.start: tr.cell(raw, cfg.get("counts_cell", "conteggi")) for raw in raws}
     amounts = [c["amount"] for c in cols]
     est, slack = _estimate(rows, counts_of, cols)
     by_convention, unplaced, n_short = _place(tr, rows, counts_of, cols, est, slack, cfg)

@@ -8,7 +8,6 @@ a page header and a repeated column header inside the table, rows that cannot be
 from __future__ import annotations
 
 from collections import Counter
-from decimal import Decimal
 
 import pytest
 

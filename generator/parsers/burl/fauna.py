@@ -21,7 +21,6 @@ Privacy: natural persons (16-character CUAA) become "Persona fisica n. k" (see
 from __future__ import annotations
 
 import re
-from decimal import Decimal
 
 from ...extract import COMUNE_FK, NO_RESOLUTION, RESOLUTION_FIELDS, Recorder, Table, euro, \
     field, provenance, resolution_fields, total
