@@ -505,13 +505,37 @@ def save_manifest(
             {"sha256": _body_checksum(body), "body": body}, sort_keys=True, separators=(",", ":")
         ).encode(),
     )
+    atomic_write(final.with_suffix(".site"), body["site"].encode())
+    prune_manifests(cache_dir)
+
+
+def prune_manifests(cache_dir: Path) -> list[str]:
+    """Delete the manifests of output folders that no longer exist (a test's temporary
+    site, a removed checkout): each manifest has a small ``.site`` file naming its folder.
+    Returns the folders forgotten."""
+    gone = []
+    for side in Path(cache_dir).glob(f"{MANIFEST}-*.site"):
+        try:
+            site = side.read_text(encoding="utf-8")
+        except OSError:
+            continue
+        folder = Path(site) if os.path.isabs(site) else Path(paths.ROOT) / site
+        if not os.path.lexists(folder):
+            for p in (side.with_suffix(".json"), side):
+                try:
+                    p.unlink()
+                except FileNotFoundError:
+                    pass
+            gone.append(site)
+    return gone
 
 
 def forget_manifest(cache_dir: Path, site_dir: Path) -> None:
-    try:
-        manifest_path(cache_dir, site_dir).unlink()
-    except FileNotFoundError:
-        pass
+    for p in (manifest_path(cache_dir, site_dir), manifest_path(cache_dir, site_dir).with_suffix(".site")):
+        try:
+            p.unlink()
+        except FileNotFoundError:
+            pass
 
 
 def atomic_write(final: Path, data: bytes) -> None:

@@ -477,3 +477,19 @@ def test_children_of_the_build_die_with_it():
 
     readable, _, _ = select.select([r], [], [], 20)  # a live worker keeps it open
     assert readable and os.read(r, 5) == b""  # every writer end closed: it is gone
+
+
+def test_the_manifest_of_a_removed_output_folder_is_pruned(tmp_path):
+    """A test's temporary site or a removed checkout must not leave its manifest (MBs) in
+    the cache for ever: the next save forgets every folder that no longer exists."""
+    cache_dir, kept, gone = tmp_path / "cache", tmp_path / "kept", tmp_path / "gone"
+    kept.mkdir()
+    gone.mkdir()
+    for site in (kept, gone):
+        output.save_manifest(cache_dir, site, {"index.html": ["0" * 64, 1, 1]}, "inputs")
+    assert output.read_manifest(cache_dir, gone)[0] is not None
+    shutil.rmtree(gone)
+    output.save_manifest(cache_dir, kept, {}, "inputs")
+    assert output.read_manifest(cache_dir, gone) == (None, "")
+    assert output.read_manifest(cache_dir, kept)[0]["inputs"] == "inputs"
+    assert sorted(p.suffix for p in cache_dir.iterdir()) == [".json", ".site"]
