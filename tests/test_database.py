@@ -47,7 +47,7 @@ def test_sqlite3_command_line_opens_it(site):
     if shell is None:
         pytest.skip("no sqlite3 shell on this machine (the library is tested above)")
     out = subprocess.run([shell, "-readonly", str(site / "data" / export.SQLITE),
-                          "SELECT name FROM comuni WHERE istat = '016024';"],
+                          "SELECT nome FROM comuni WHERE istat = '016024';"],
                          capture_output=True, text=True, timeout=60, check=True)
     assert out.stdout.strip() == "Bergamo"
 
