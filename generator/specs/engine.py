@@ -156,6 +156,11 @@ class TableRun:
             else regions[int(occ) - 1]
         self.region = chosen
         raws = self.read(chosen)
+        if not raws:
+            self.ctx.warn("spec-table-empty", f"spec {self.spec.name}: table {self.name} read "
+                          f"no row in lines {chosen.start}-{chosen.end} (the line region.start "
+                          "matches is the table's title, not in it, unless start_inclusive: "
+                          "true; or the row grammar matches no line)", chosen.start)
         self.find_declared(chosen)
         rows = self.build(raws)
         if self.t.get("riparto"):

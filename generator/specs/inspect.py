@@ -245,11 +245,10 @@ def starter_spec(doc, c: Candidate) -> str:
     name = re.sub(r"[^a-z0-9]+", "-", doc.id.lower()).strip("-")
     table: dict = {"name": "righe", "title": "DA COMPLETARE: titolo della tabella",
                    "description": "DA COMPLETARE: che cosa elenca la tabella, da quale atto.",
-                   "region": {"start": _escape_line(doc.line(max(1, c.start - 1)))
-                              if c.start > 1 else ".", "within": "document"}}
+                   "region": _region(doc, c)}
     columns: list = []
     if c.kind == "list":
-        table["row"] = {"list": {"intro": r"comuni\s+di\s*:?", "end": r"[;.](?:\s|$)",
+        table["row"] = {"list": {"intro": r"(?i:comuni\s+di)\s*:?", "end": r"[;.](?:\s|$)",
                                  "separator": ",", "cell": "comune",
                                  "context": {"provincia": {
                                      "find": r"(?:^|\s)([A-Z][a-z']+(?:\s[A-Z][a-z']+)*):\s",
@@ -300,9 +299,37 @@ def starter_spec(doc, c: Candidate) -> str:
     return yaml.safe_dump(spec, allow_unicode=True, sort_keys=False, width=100)
 
 
+def _region(doc, c: Candidate) -> dict:
+    """Where the starter spec's table is: after the nearest non-empty line above it (its
+    title, as the engine reads ``start``), at that line's occurrence in the document, for as
+    many lines as the candidate spans; a table on the document's first line starts there."""
+    title = next((n for n in range(c.start - 1, 0, -1) if doc.line(n).strip()), None)
+    if title is None:  # the table opens the document: its first line is in it
+        region = {"start": ".", "start_inclusive": True, "within": "document"}
+        span = c.end - 1
+    else:
+        region = {"start": _escape_line(doc.line(title)), "within": "document"}
+        rx = re.compile(region["start"])
+        same = [n for n, text in doc.numbered() if rx.search(text.replace("\xa0", " "))]
+        if same and same[0] != title:
+            region["occurrence"] = same.index(title) + 1
+        span = c.end - title
+    if span > 0:
+        region["max_lines"] = span
+    return region
+
+
 def _escape_line(line: str) -> str:
-    t = clean(line)[:60]
-    return re.sub(r"([.^$*+?()\[\]{}|\\])", r"\\\1", t) if t else "."
+    """A pattern for the first words of ``line`` as the document prints them (the engine
+    matches the vendored text, so spacing becomes ``\\s+``, not the cleaned text)."""
+    words = line.replace("\xa0", " ").split()
+    out, size = [], 0
+    for w in words:
+        if size and size + len(w) > 60:
+            break
+        out.append(re.escape(w))
+        size += len(w) + 1
+    return r"\s+".join(out) or "."
 
 
 def _fixed_columns(doc, c: Candidate) -> dict:

@@ -3,10 +3,13 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+import re
+
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
+from support import _documents
 
 FENEGRO = "/comuni/013100/"
 SPELLINGS = ["Fenegrò", "fenegro", "FENEGRO'"]
@@ -147,3 +150,38 @@ def test_rerank_key_ignores_accents_apostrophes_and_province(browser, server):
         "return arguments[0].map(window.comuniApertiSearch.foldKey)",
         ["Fenegrò (CO)", "FENEGRO'", "Sant’Angelo Lodigiano"])
     assert keys == ["fenegro", "fenegro", "sant angelo lodigiano"]
+
+
+def _kinds(drv) -> list[tuple[str, str]]:
+    return drv.execute_script("""
+        return Array.from(document.querySelectorAll('#search-results > li')).map(function (li) {
+          var k = li.querySelector('.search-result-kind');
+          return [li.querySelector('h2 a').getAttribute('href'), k ? k.textContent : ''];
+        });""")
+
+
+@pytest.mark.parametrize("doc_id", sorted(_documents()))
+def test_every_document_is_found_with_its_kind(browser, server, doc_id):
+    """Every document of the manifest (a new one with no spec included) is found by words
+    of its title, and the result says it is a document."""
+    title = _documents()[doc_id].meta["title"]
+    words = [w for w in re.split(r"[\s'’,:()]+", title) if len(w) > 6][:5]
+    browser.get(server.url("/cerca/?" + urlencode({"q": " ".join(words)})))
+    wait_results(browser)
+    url = f"/documenti/{doc_id}/"
+    for _ in range(4):  # "more results" until the document shows
+        kinds = dict(_kinds(browser))
+        more = browser.find_elements(By.CSS_SELECTOR, ".search-more")
+        if url in kinds or not more or not more[0].is_displayed():
+            break
+        more[0].click()
+        WebDriverWait(browser, 10).until(lambda d: len(_kinds(d)) > len(kinds))
+    assert kinds.get(url) == "Documento", (words, kinds)
+
+
+def test_an_act_is_found_by_its_number_with_its_kind(browser, server):
+    browser.get(server.url("/cerca/?" + urlencode({"q": "16506"})))
+    wait_results(browser)
+    acts = {h: k for h, k in _kinds(browser) if "/atti/" in h}
+    assert "/documenti/burl-2018-so47/atti/dds-2018-11-14-16506/" in acts, _kinds(browser)
+    assert set(acts.values()) == {"Atto"}

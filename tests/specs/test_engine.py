@@ -317,3 +317,26 @@ def test_expressions_compute_exactly():
     assert evaluate("sum(x) + count()", lambda k: None, rows) == Decimal(8)
     with pytest.raises(ExprError):
         evaluate("sum(x)", row.get)                  # aggregates need a table
+
+
+def test_a_table_that_reads_no_row_is_a_warning_naming_its_lines(tmp_path):
+    """A region that holds no row (here the start line is taken as the table's title, on a
+    one-line document) is a spec mistake: a warning, so the strict build fails on it."""
+    spec = """\
+    - name: righe
+      title: Righe
+      description: Comuni
+      region: {start: 'comuni di', within: document}
+      row:
+        list: {intro: 'comuni\\s+di\\s*:', end: ';', separator: ',', cell: comune}
+      columns:
+        - {name: comune, title: Comune, required: true}
+    """
+    text = "provincia di Bergamo: comuni di: Dalmine, Treviglio;"
+    _, log = run(tmp_path, spec, text)
+    (p,) = [p for p in log.problems if p.code == "spec-table-empty"]
+    assert p.level == "warning" and p.line == 2 and "start_inclusive" in p.message
+    fixed = spec.replace("within: document}", "start_inclusive: true, within: document}")
+    result, log = run(tmp_path, fixed, text)
+    assert [r["comune"] for r in rows(result)] == ["Dalmine", "Treviglio"]
+    assert not [p for p in log.problems if p.code == "spec-table-empty"]
