@@ -11,6 +11,7 @@ inputs and the test is skipped, naming the files.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -44,9 +45,23 @@ def test_two_full_builds_are_byte_identical(built_site, tmp_path):
     if changed:
         pytest.skip(f"inputs changed during the session, the builds differ in input: {changed[:5]}")
     a, b = tree_digest(first), tree_digest(second)
+    # Pagefind writes its filter index (and the two files that name it) in hash-map order,
+    # different on every run (upstream: Pagefind/pagefind#638, fragments are stable since
+    # 1.3): those files are compared by number, the rest byte for byte
+    a, fa = _split(a, UNSTABLE)
+    b, fb = _split(b, UNSTABLE)
+    assert len(fa) == len(fb) > 0
     assert sorted(set(a) ^ set(b)) == []                          # the same files ...
     assert [f for f in a if a[f] != b[f]] == []                    # ... with the same bytes
-    assert any(f.startswith("pagefind/") for f in a) and len(a) > 7899
+    assert any(f.startswith("pagefind/fragment/") for f in a) and len(a) > 7899
+
+
+UNSTABLE = re.compile(r"pagefind/(filter/.*|pagefind-entry\.json|pagefind\..*\.pf_meta)$")
+
+
+def _split(digest: dict, pattern) -> tuple[dict, dict]:
+    return ({f: h for f, h in digest.items() if not pattern.match(f)},
+            {f: h for f, h in digest.items() if pattern.match(f)})
 
 
 ONE_PROCESS = ("import io, sys; from pathlib import Path; from generator import paths; "
