@@ -227,6 +227,7 @@ def _build(site_dir: Path, strict: bool, log: Log, search, validate: bool, worke
         with stage("maps"):
             maps_job.result()
             maps_job.shutdown()
+            model.glance.set_neighbours(maps.neighbours())   # for the comparison pages
         with stage("render"):
             report.pages = render.render_site(model, w, log, workers)   # + the quality page
         search_digest = _search_step(tmp, w, previous_m, search, stage)
@@ -329,7 +330,8 @@ def _search_step(tmp: Path, w: output.Writer, previous_m: output.Manifest, searc
     if search == "keep":
         return None
     with stage("search index"):
-        pages = sorted(r for r in w.hashes if r.endswith(".html") and not r.startswith("pagefind/"))
+        pages = sorted(r for r in w.hashes if r.endswith(".html") and not r.startswith("pagefind/")
+                       and not r.startswith(render.NOT_SEARCHED))
         try:
             search_mod.write_index(tmp, pages, w)
         except search_mod.SearchIndexError as e:

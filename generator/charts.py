@@ -12,6 +12,7 @@ from __future__ import annotations
 import bisect
 import hashlib
 import math
+import re
 from typing import Callable, Sequence
 
 from markupsafe import escape
@@ -25,6 +26,7 @@ MUTED = "#5c6f82"       # axis: 5.1:1 on white
 GRID = "#dde3ea"        # decorative
 FONT = 12               # user units; the viewBox is about as wide as the rendered chart
 CHAR_W = 0.58           # average glyph width / font size, for layout estimates
+FILE_FONT = "'Titillium Web', Arial, sans-serif"   # an SVG file has no page CSS
 
 
 def _e(s) -> str:
@@ -74,6 +76,19 @@ def _decimals(values: Sequence[float], cap: int = 6) -> int:
 def _tick_fmt(ticks: list[float]) -> Callable[[float], str]:
     dec = _decimals(ticks)
     return lambda v: formatting.num(round(v, dec) if dec else int(round(v)), dec or None)
+
+
+def standalone(svg: str) -> str:
+    """An inline chart or map as a file of its own (download, ``<img>``, embedding on other
+    sites): XML declaration, an intrinsic size from its ``viewBox`` and a font family on the
+    root element, as nothing of the page styles it any more."""
+    head, sep, rest = svg.partition(">")
+    m = re.search(r'viewBox="[-\d.]+ [-\d.]+ ([\d.]+) ([\d.]+)"', head)
+    if m and " width=" not in head:
+        head += f' width="{m.group(1)}" height="{m.group(2)}"'
+    if " font-family=" not in head:
+        head += f' font-family="{FILE_FONT}"'
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + head + sep + rest
 
 
 def _truncate(text: str, max_chars: int) -> str:

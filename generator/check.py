@@ -30,7 +30,7 @@ def _scan(html: str) -> tuple[list[str], set[str]]:
 
 def _target(page_rel: str, url: str, files: set[str]) -> str | None:
     """Site-relative file a link points to (``a/b/index.html``), or None if missing."""
-    path = unquote(urldefrag(url)[0])
+    path = unquote(urldefrag(url)[0].split("?", 1)[0])   # a query string is for scripts
     if path == "":
         return page_rel
     if path.startswith("/"):

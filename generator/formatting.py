@@ -7,10 +7,15 @@ MONTHS = ["gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio"
           "settembre", "ottobre", "novembre", "dicembre"]
 
 
+_IT = str.maketrans({",": ".", ".": ","})
+
+
 def num(v, decimals: int | None = None) -> str:
     """``1234567.5`` -> ``'1.234.567,5'``; ``None`` -> ``'–'``."""
     if v is None or v == "":
         return "–"
+    if type(v) is int and decimals is None:          # the common case, fast
+        return ("-" if v < 0 else "") + format(abs(v), ",").translate(_IT)
     if isinstance(v, bool):
         return "sì" if v else "no"
     try:
@@ -19,18 +24,7 @@ def num(v, decimals: int | None = None) -> str:
         return str(v)
     if decimals is not None:
         d = d.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_EVEN)
-    sign = "-" if d < 0 else ""
-    s = format(abs(d), "f")
-    whole, _, frac = s.partition(".")
-    groups = []
-    while len(whole) > 3:
-        groups.insert(0, whole[-3:])
-        whole = whole[:-3]
-    groups.insert(0, whole)
-    out = sign + ".".join(groups)
-    if frac:
-        out += "," + frac
-    return out
+    return ("-" if d < 0 else "") + format(abs(d), ",f").translate(_IT)
 
 
 def atom_date(value) -> str:

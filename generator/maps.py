@@ -66,7 +66,7 @@ from markupsafe import escape
 from . import cache, formatting, paths
 from .registry import REGISTRY_YEAR, normalise
 
-VERSION = 3  # bump to invalidate caches when the algorithm changes
+VERSION = 4  # bump to invalidate caches when the algorithm changes
 
 # Projection: transverse Mercator on the WGS84 ellipsoid, central meridian 12.5° E
 # (the middle of Italy, 6.6°-18.5° E), metres.  Conformal, so shapes look right.
@@ -563,11 +563,34 @@ class Geometry:
             {"region": reg_border, "outline": outline}, allf)
         t2 = time.perf_counter()
         meta = {"topology_s": round(t1 - t0, 2), "layers_s": round(t2 - t1, 2),
+                "neighbours": _neighbours(topo),
                 "arcs": len(topo.arcs), "comuni": len(topo.codes),
                 "from_previous_boundaries": topo.filled,
                 "without_boundaries": sorted(set(reg.current) - set(topo.codes)),
                 "from_cache": False}
         return cls(layers, key, meta)
+
+
+def _neighbours(topo: _Topology) -> dict[str, list[str]]:
+    """Comuni sharing a border (an arc of the topology), each list longest border first."""
+    shared: dict[tuple[int, int], float] = {}
+    for a, users in enumerate(topo.users):
+        u = sorted(set(users))
+        if len(u) == 2:
+            d = np.diff(topo.arcs[a], axis=0)
+            length = float(np.hypot(d[:, 0], d[:, 1]).sum())
+            shared[(u[0], u[1])] = shared.get((u[0], u[1]), 0.0) + length
+    out: dict[str, list[tuple[float, str]]] = {}
+    for (i, j), length in shared.items():
+        a, b = topo.codes[i], topo.codes[j]
+        out.setdefault(a, []).append((-round(length), b))
+        out.setdefault(b, []).append((-round(length), a))
+    return {k: [c for _, c in sorted(v)] for k, v in sorted(out.items())}
+
+
+def neighbours(geo: Geometry | None = None) -> dict[str, list[str]]:
+    """ISTAT code -> the comuni that border it, longest shared border first."""
+    return (geo or geometry()).meta.get("neighbours", {})
 
 
 _GEOMETRY: Geometry | None = None

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from . import formatting, mentions, privacy, views
+from . import formatting, glance, mentions, privacy, views
 from .content import Page
 from .packages import PackageInfo, json_value
 from .extract.result import Act, Dataset, ParseResult
@@ -85,6 +85,7 @@ class SiteModel:
     created: str
     changelog: list[dict] = field(default_factory=list)   # data/changelog.yaml
     database: dict | None = None              # the analysts' export (build: stage "database")
+    glance: object = None                     # glance.Glance: summaries, gaps, neighbours
 
     # -- page contexts (also the JSON twins) -------------------------------------------
     def comune_context(self, istat: str) -> dict:
@@ -122,8 +123,11 @@ class SiteModel:
             "programmes": programmes,
             "sources": sorted({f["source"]["document"] for f in facts}),
             "urls": {"html": comune_url(istat), "json": comune_url(istat) + "index.json",
-                     "csv": comune_url(istat) + "index.csv"},
+                     "csv": comune_url(istat) + "index.csv", "feed": comune_url(istat) + "feed.xml",
+                     "rss": comune_url(istat) + "rss.xml"},
         }
+        if self.glance is not None:
+            ctx.update(glance.context(self, istat))
         return ctx
 
     def mentions_of(self, istat: str) -> list[dict]:
@@ -164,7 +168,9 @@ def facts_from_dataset(ds: Dataset, registry: Registry | None = None) -> dict[st
         fields = t.schema()["fields"]
         if not any(f["name"] == "istat" for f in fields):
             continue
-        shown = [f for f in fields if f["name"] not in HIDDEN_FIELDS]
+        technical = set((ds.views.get("technical") or {}).get(t.name) or [])
+        shown = [f for f in fields if f["name"] not in HIDDEN_FIELDS | technical]
+        tech = [f for f in fields if f["name"] in technical]
         for r in t.rows:
             istat = r.get("istat")
             if not istat:
@@ -172,10 +178,15 @@ def facts_from_dataset(ds: Dataset, registry: Registry | None = None) -> dict[st
             out[istat].append({
                 "programme": ds.programme or ds.name,
                 "dataset": ds.name, "table": t.name, "table_title": t.title,
-                "values": {f["name"]: json_value(r.get(f["name"])) for f in shown},
+                "values": {f["name"]: json_value(r.get(f["name"])) for f in fields
+                           if f["name"] not in HIDDEN_FIELDS},
                 "display": [[f.get("title", f["name"]), formatting.value(r.get(f["name"]),
                                                                           f.get("type", "string"))]
                             for f in shown if r.get(f["name"]) not in (None, "")],
+                # fields for the curious (how the row was read), shown collapsed
+                "technical": [[f.get("title", f["name"]),
+                               formatting.value(r.get(f["name"]), f.get("type", "string"))]
+                              for f in tech if r.get(f["name"]) not in (None, "")],
                 "via": None,
                 "extra": extra.get(istat, {}).get((t.name, r.get("line_start")), []),
                 "resolution": {"method": r.get("resolution_method"),
@@ -272,8 +283,10 @@ def build(registry: Registry, docs: list[Document], results: dict[str, ParseResu
             predecessors[h.successor].append(h.istat)
     for fl in facts.values():
         fl.sort(key=lambda f: (f["programme"], f["table"], f["source"]["line_start"] or 0))
-    return SiteModel(registry, comuni, dict(facts), programmes, documents, packages, pages,
-                     checks, rejects, resolutions, dict(predecessors), created, load_changelog())
+    model = SiteModel(registry, comuni, dict(facts), programmes, documents, packages, pages,
+                      checks, rejects, resolutions, dict(predecessors), created, load_changelog())
+    model.glance = glance.build(registry, datasets, programmes, documents, resolutions)
+    return model
 
 
 def load_changelog() -> list[dict]:

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import csv
 import gc
+from functools import lru_cache
+from html import escape as html_escape
 import io
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -14,9 +16,9 @@ import os
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
-from . import api, coverage, export, formatting, guard, maps, metadata, paths, schemaorg, views
+from . import api, coverage, export, formatting, glance, guard, maps, metadata, paths, schemaorg, views
 from .model import SiteModel, comune_url
 from .mentions import link_line
 from .output import Writer
@@ -26,6 +28,9 @@ from .quality import Log, as_dict
 SITE_URL = os.environ.get("SITE_URL", "https://comuni-aperti.netlify.app").rstrip("/")
 SITE_NAME = "Comuni aperti"
 CATALOGUE_FILES = ("catalogo.ttl", "catalogo.rdf", "catalogo.jsonld")
+# pages the search index does not read: the ~10,000 comparison pages of neighbouring comuni
+# (no data-pagefind-body; reading them would only cost time)
+NOT_SEARCHED = ("confronta/",)
 PREVIEW_ROWS = 50     # a programme page shows this many rows; longer tables get their own page
 
 
@@ -33,12 +38,19 @@ def environment() -> Environment:
     env = Environment(loader=FileSystemLoader(str(paths.TEMPLATES)),
                       autoescape=select_autoescape(["html", "xml"], default=True),
                       trim_blocks=True, lstrip_blocks=True,
-                      keep_trailing_newline=True)
+                      keep_trailing_newline=True,
+                      # one environment per run: no need to stat every template on every
+                      # include (8 per comune page, 70,000 per build)
+                      auto_reload=False)
     env.filters["num"] = formatting.num
     env.filters["euro"] = formatting.euro
     env.filters["date_it"] = formatting.date_it
     env.filters["method_it"] = formatting.method_it
     env.filters["atom_date"] = formatting.atom_date
+    # code shown as text (an embedding snippet): escaped, with its quotes kept readable
+    env.filters["code"] = lambda s: Markup(html_escape(str(s), quote=False))
+    env.filters["label_of"] = lambda slug, labels: labels.get(slug, slug)
+    env.globals.update(check_anchor=glance.check_anchor, name_anchor=glance.name_anchor)
     env.globals.update(site_name=SITE_NAME, site_url=SITE_URL)
     return env
 
@@ -63,7 +75,8 @@ class _Pages:
         self.model = model
         self.env = env or environment()
         self.w = writer(root, previous)
-        self.common = {"nav": _nav(model), "created": model.created}
+        self.common = {"nav": _nav(model), "created": model.created,
+                       "labels": {s: glance.programme_label(model, s) for s in model.programmes}}
 
     def page(self, template: str, url: str, ctx: dict, twin: bool = True, **extra) -> None:
         html = self.env.get_template(template).render(page_url=url, data=ctx, **self.common, **extra)
@@ -133,7 +146,10 @@ def render_site(model: SiteModel, w: Writer, log: Log, workers: int | None = Non
          data_files=sorted(r for r in w.hashes if r.startswith("data/")))
     log.info(f"  {len(tasks)} render tasks, {len(codes)} comune pages ({workers} processes)")
     w.write("/sitemap.xml", environment().get_template("sitemap.xml").render(
-        page_url="/sitemap.xml", urls=sorted(set(w.pages)), data={}, nav=_nav(model),
+        page_url="/sitemap.xml",
+        urls=sorted(u for u in set(w.pages)     # not the ~10,000 pairs of neighbours
+                    if not u.startswith("/confronta/") or u == "/confronta/"),
+        data={}, nav=_nav(model),
         created=model.created))
     return w.count
 
@@ -197,6 +213,10 @@ def _index_pages(pg: _Pages) -> None:
                         SITE_URL, place, gaz, [gaz.comuni[c["istat"]] for c in ctx["comuni"]])))
     for sigla in maps.provinces():
         w.write(maps.province_url(sigla), maps.province_svg(sigla))
+    pg.page("compare.html", "/confronta/", {}, twin=False)
+    w.json("/confronta/comuni.json",
+           [[c.istat, c.name, c.province_sigla] for c in sorted(
+               model.registry.current.values(), key=lambda c: (c.name, c.istat))])
     pg.page("programmes.html", "/programmi/", {"programmes": [programme_summary(model, p)
                                                               for p in sorted(model.programmes)]},
             jsonld=metadata.jsonld_script(schemaorg.item_list(
@@ -232,7 +252,10 @@ def _programme_pages(pg: _Pages, slug: str) -> None:
     shown = api.twin("programma", {**ctx, "tables": [{**t, "rows": t["rows"][:t["preview"]]}
                                                     for t in ctx["tables"]]})
     pg.page("programme.html", f"/programmi/{slug}/", shown,
+            figure_files=_figure_files(pg, slug, ctx["figures"]),
             description=model.programmes[slug].page,
+            facets=_facets(model, "Programma", model.programmes[slug].comuni,
+                           [glance.programme_label(model, slug)]),
             jsonld=metadata.jsonld_script(lds[0] if len(lds) == 1 else lds) if lds else None)
     for t in ctx["tables"]:
         if t["url"]:         # the full table, on its own page (sortable, complete without JS)
@@ -241,6 +264,34 @@ def _programme_pages(pg: _Pages, slug: str) -> None:
                                        coverage=info.coverage)
             pg.page("table.html", t["url"], {**t, "programme": {"slug": slug, "title": ctx["title"]}},
                     twin=False, jsonld=metadata.jsonld_script(ld))
+
+
+def _facets(model: SiteModel, kind: str, comuni, programmes: list[str]) -> dict:
+    """Search filters of a page: its kind, and the regions, provinces and programmes of the
+    comuni it is about (see partials/search-facets.html)."""
+    cs = [model.registry.current[c] for c in comuni if c in model.registry.current]
+    return {"tipo": kind, "regioni": sorted({c.region for c in cs}),
+            "province": sorted({c.province for c in cs}), "programmi": programmes}
+
+
+def _figure_files(pg: _Pages, slug: str, figures: list[dict]) -> list[dict | None]:
+    """Each map and chart of a programme page also as a file of its own (download, embedding
+    on other sites with an ``<img>``): ``/programmi/<slug>/grafici/<n>.svg``."""
+    import re
+
+    from . import charts
+    out: list[dict | None] = []
+    for i, f in enumerate(figures, start=1):
+        if not f.get("svg"):
+            out.append(None)
+            continue
+        svg = charts.standalone(str(f["svg"]))
+        m = re.search(r'width="([\d.]+)" height="([\d.]+)"', svg.split(">", 2)[1])
+        url = f"/programmi/{slug}/grafici/{i}.svg"
+        pg.w.write(url, svg)
+        out.append({"id": f"grafico-{i}", "url": url, "width": m.group(1) if m else None,
+                    "height": m.group(2) if m else None})
+    return out
 
 
 def _document_pages(pg: _Pages, doc_id: str) -> None:
@@ -252,11 +303,21 @@ def _document_pages(pg: _Pages, doc_id: str) -> None:
            if n in model.packages]
     pg.page("document.html", f"/documenti/{doc_id}/", ctx, text=html_lines(d),
             jsonld=metadata.jsonld_script(schemaorg.document(SITE_URL, ctx, lds)))
+    progs: dict[str, set[str]] = {}        # act id -> programmes with rows from the act
+    for p in model.programmes.values():
+        for ds in p.datasets:
+            for t in ds.tables:
+                for r in t.rows:
+                    if r.get("source_id") == doc_id and r.get("act_id"):
+                        progs.setdefault(r["act_id"], set()).add(
+                            glance.programme_label(model, p.slug))
     for act in ctx["acts"]:
         actx = act_context(model, doc_id, act)
         places = [schemaorg.place_ref(SITE_URL, gaz.comuni[m["istat"]], gaz, 0)
                   for m in actx["mentioned"] if m["istat"] in gaz.comuni]
         pg.page("act.html", act["url"], actx, document=ctx["meta"],
+                facets=_facets(model, "Atto", [m["istat"] for m in actx["mentioned"]],
+                               sorted(progs.get(act["id"], ()))),
                 excerpt=html_lines(d, act["line_start"], min(act["line_end"], act["line_start"] + 399)),
                 jsonld=metadata.jsonld_script(schemaorg.act(SITE_URL, actx, ctx["meta"], places)))
 
@@ -297,31 +358,75 @@ def _catalogue_pages(pg: _Pages, data_files: list[str]) -> None:
         w.write(f"/dati/{name}", data)
 
 
-COMUNE_FILES = ("html", "json", "csv", "feed")
+COMUNE_FILES = ("html", "json", "csv", "feed", "compare")
 
 
 def _comune_pages(pg: _Pages, codes, files: tuple[str, ...] = COMUNE_FILES) -> None:
-    """The ``files`` of each comune in ``codes``: HTML page, JSON twin, CSV, Atom feed."""
+    """The ``files`` of each comune in ``codes``: HTML page (with its comparison charts),
+    JSON twin, CSV, Atom and RSS feeds, and the comparison page with each neighbour of a
+    higher code (``/confronta/<a>-<b>/``, so each pair once)."""
     model, w = pg.model, pg.w
     gaz = coverage.gazetteer()
     tpl, feed_tpl = pg.env.get_template("comune.html"), pg.env.get_template("feed.xml")
+    rss_tpl = pg.env.get_template("rss.xml")
+    cmp_tpl = pg.env.get_template("partials/compare-body.html")
     for istat in codes:
         ctx = model.comune_context(istat)
         url = comune_url(istat)
+        charts_ = [(c["svg"], c.pop("_file")) for c in ctx.get("compare", [])]
+        charts_ = [(path, svg) for path, svg in charts_ if svg]
         if "html" in files:
             c = model.comuni[istat]
             locator = maps.locator_html(istat, c.name, c.province) \
                 if not c.historical and maps.has_boundary(istat) else ""
             ld = schemaorg.comune(SITE_URL, ctx, gaz, _datasets_about(model, ctx))
             w.write(url, tpl.render(page_url=url, data=ctx, locator=Markup(locator),
-                                    jsonld=metadata.jsonld_script(ld), **pg.common))
+                                    jsonld=metadata.jsonld_script(ld),
+                                    groups={p["slug"]: glance.fact_groups(p)
+                                            for p in ctx["programmes"]}, **pg.common))
         if "json" in files:
             w.json(url + "index.json", api.twin("comune", ctx), default=_json_default)
         if "csv" in files:
             w.write(url + "index.csv", comune_csv(ctx))
+        if "html" in files:
+            for path, svg in charts_:
+                w.write(path, svg)
+        if "compare" in files:
+            _compare_pages(pg, istat, cmp_tpl)
         if "feed" in files:
-            w.write(url + "feed.xml", feed_tpl.render(page_url=url + "feed.xml",
-                                                      data=comune_feed(model, ctx), **pg.common))
+            feed = comune_feed(model, ctx)
+            w.write(url + "feed.xml", feed_tpl.render(page_url=url + "feed.xml", data=feed,
+                                                      **pg.common))
+            w.write(url + "rss.xml", rss_tpl.render(page_url=url + "rss.xml",
+                                                    data=comune_rss(model, ctx), **pg.common))
+
+
+def _compare_pages(pg: _Pages, istat: str, body) -> None:
+    """The comparison page of ``istat`` with each neighbour of a higher code that has one
+    (glance.Glance.pairs, about 10,000 pages): the site chrome is rendered once per process
+    (``compare.html`` with markers) and only the body per page."""
+    model = pg.model
+    cards = _WORKER.setdefault("cards", {})    # this worker's comuni, computed once each
+    shell = _WORKER.get("compare-shell")
+    if shell is None:
+        shell = _WORKER["compare-shell"] = pg.env.get_template("compare.html").render(
+            page_url="@@URL@@", data={}, shell=True, **pg.common)
+    for n in model.glance.neighbours.get(istat, []):
+        if n <= istat or n not in model.comuni or (istat, n) not in model.glance.pairs:
+            continue
+        for code in (istat, n):
+            if code not in cards:
+                cards[code] = glance.card(model, code)
+        ctx = glance.pair_context(model, cards[istat], cards[n])
+        title = f"{ctx['a']['name']} e {ctx['b']['name']}"
+        html = (shell.replace("@@URL@@", ctx["url"])
+                .replace("@@TITLE@@", str(escape(title + " a confronto")))
+                .replace("@@DESCRIPTION@@", str(escape(
+                    f"{title}: popolazione, programmi e cifre a confronto, con la fonte di "
+                    "ogni valore.")))
+                .replace("@@CRUMB@@", str(escape(title)))
+                .replace("@@CONTENT@@", body.render(data=ctx)))
+        pg.w.write(ctx["url"], html)
 
 
 def render_comuni(model: SiteModel, w: Writer, log: Log, workers: int | None = None,
@@ -432,6 +537,7 @@ def province_context(model: SiteModel, sigla: str) -> dict:
         "historical": [{"istat": c.istat, "name": c.name, "url": comune_url(c.istat),
                         "suppressed": c.suppressed} for c in hist],
         "population": sum(c.population or 0 for c in comuni),
+        "rankings": glance.province_rankings(model, sigla),
     }
 
 
@@ -607,6 +713,73 @@ def comune_feed(model: SiteModel, ctx: dict) -> dict:
     return {"title": f"{SITE_NAME}: {ctx['name']}", "self": ctx["urls"]["html"] + "feed.xml",
             "alternate": ctx["urls"]["html"], "entries": entries,
             "updated": entries[0]["updated"] if entries else model.created}
+
+
+@lru_cache(maxsize=None)
+def rfc822(iso: str) -> str:
+    """``'2018-11-22'`` -> ``'Thu, 22 Nov 2018 00:00:00 +0000'`` (RSS dates)."""
+    from datetime import datetime, timezone
+    from email.utils import format_datetime
+
+    d = datetime.strptime(str(iso)[:10], "%Y-%m-%d").replace(tzinfo=timezone.utc)
+    return format_datetime(d)
+
+
+RSS_MAX_ITEMS = 25      # AlboPOP: at most 25 items, newest first
+
+
+def comune_rss(model: SiteModel, ctx: dict) -> dict:
+    """A comune's RSS feed, compatible with AlboPOP's (albopop.it/specs): channel categories
+    with the country, region, province, comune, its ISTAT code (``istat:019035``), type and
+    name; one item per fact the site states about the comune (the "In sintesi" sentence of
+    each programme, or each row of a programme without one), dated by its document, with
+    its amount when it is one."""
+    base = SITE_URL + ctx["urls"]["html"]
+    items = []
+    summarised = set()
+    for s in ctx.get("summary", []):
+        summarised.add(s["programme"])
+        sm = next((x for x in model.glance.summaries.get(s["programme"], [])
+                   if x.key == s["key"]), None)
+        code = (s.get("via") or {}).get("istat", ctx["istat"])
+        rows = sm.rows.get(code, []) if sm else []
+        src = rows[0][0] if rows else {}
+        doc = model.documents.get(src.get("source_id"))
+        date = str(doc.doc.meta.get("date")) if doc else model.created
+        cats = [("uid", f"{date[:4]}/{s['key']}"), ("type", s["title"])]
+        amount = sm.values.get(code) if sm and sm.decl.get("format") in ("euro", "euro0") else None
+        if amount is not None:
+            cats += [("amount", f"{amount:.2f}"), ("currency", "EUR")]
+        items.append({"title": f"{ctx['name']}: {s['title']}", "description": s["text"],
+                      "link": f"{base}#p-{s['programme']}", "date": date,
+                      "pub_date": rfc822(date), "guid": f"{base}#sintesi-{s['key']}",
+                      "categories": cats})
+    for p in ctx["programmes"]:
+        if p["slug"] in summarised:
+            continue
+        for f in p["facts"]:
+            doc = model.documents.get(f["source"]["document"])
+            date = str(doc.doc.meta.get("date")) if doc else model.created
+            desc = "; ".join(f"{k}: {v}" for k, v in f["display"])
+            items.append({"title": f"{ctx['name']}: {p['title']}", "description": desc,
+                          "link": f"{base}#p-{p['slug']}", "date": date,
+                          "pub_date": rfc822(date),
+                          "guid": f"{base}#fatto-{f['dataset']}-{f['table']}-"
+                                  f"{f['source']['line_start']}",
+                          "categories": [("uid", f"{date[:4]}/{f['dataset']}-{f['table']}-"
+                                                 f"{f['source']['line_start']}"),
+                                         ("type", p["title"])]})
+    items.sort(key=lambda i: (i["date"], i["guid"]), reverse=True)
+    province = ctx["province"]["name"] or ctx["province"]["sigla"] or ""
+    cats = [("country", "Italia"), ("region", ctx["region"] or ""), ("province", province),
+            ("municipality", ctx["name"]), ("uid", f"istat:{ctx['istat']}"),
+            ("type", "Comune"), ("name", f"Comune di {ctx['name']}")]
+    return {"title": f"{SITE_NAME} - Comune - {ctx['name']}", "self": ctx["urls"]["rss"],
+            "alternate": ctx["urls"]["html"],
+            "description": f"*non ufficiale* feed RSS di {SITE_NAME}: i dati su {ctx['name']} "
+                           "tratti da atti ufficiali, con la fonte di ciascuno",
+            "pub_date": rfc822(items[0]["date"] if items else model.created),
+            "categories": [(k, v) for k, v in cats if v], "entries": items[:RSS_MAX_ITEMS]}
 
 
 def feed_context(model: SiteModel) -> dict:

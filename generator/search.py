@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import gzip
+import hashlib
 import json
 import subprocess
 import tempfile
@@ -109,9 +110,67 @@ def pagefind_files(root: Path, pages: list[str]) -> dict[str, bytes]:
                 + (f": {tail}" if tail else "")
                 + (f"; {failure[0]}" if failure else "")
             )
-    out = {f["path"]: base64.b64decode(f["content"]) for f in files}
+    out = _stable_filters({f["path"]: base64.b64decode(f["content"]) for f in files})
     check_index(out, len(ordered))
     return out
+
+
+def _stable_filters(files: dict[str, bytes]) -> dict[str, bytes]:
+    """The index with its filter files made reproducible.
+
+    Pagefind (1.5) writes the values of each filter (``tipo``, ``regione``, ...) in hash-map
+    order, different on every run, and names each filter file, its language's metadata and
+    the entry file's reference after those bytes: two builds of the same pages differ in
+    those files. Here each filter file is rewritten with its values sorted (each value's
+    pages in ascending order, as Pagefind lists them), gzipped without a timestamp and named
+    after its content; the metadata that names the filters, and the entry file that names
+    the metadata, follow. The content is what Pagefind wrote, in a fixed order.
+    """
+    if "pagefind-entry.json" not in files:
+        return files  # check_index reports it
+    out = dict(files)
+    entry = json.loads(out["pagefind-entry.json"])
+    for lang in entry["languages"].values():
+        meta_name = f"pagefind.{lang['hash']}.pf_meta"
+        if meta_name not in out:
+            continue
+        meta = _unpack(out.pop(meta_name))
+        filters = []
+        for name, ref in meta[3]:
+            fname, values = _unpack(out.pop(f"filter/{ref}.pf_filter"))
+            body = _pack([fname, sorted([value, sorted(pages)] for value, pages in values)])
+            new_ref = f"{_lang_of(ref)}_{_content_hash(body, 7)}"
+            out[f"filter/{new_ref}.pf_filter"] = body
+            filters.append([name, new_ref])
+        meta[3] = sorted(filters)
+        body = _pack(meta)
+        lang["hash"] = f"{_lang_of(lang['hash'])}_{_content_hash(body, 10)}"
+        out[f"pagefind.{lang['hash']}.pf_meta"] = body
+    out["pagefind-entry.json"] = json.dumps(entry, ensure_ascii=False, separators=(",", ":")).encode()
+    return out
+
+
+def _unpack(data: bytes):
+    import cbor2
+
+    raw = gzip.decompress(data)
+    if not raw.startswith(_META_MAGIC):
+        raise SearchIndexError("a search index file without Pagefind's signature")
+    return cbor2.loads(raw[len(_META_MAGIC) :])
+
+
+def _pack(value) -> bytes:
+    import cbor2
+
+    return gzip.compress(_META_MAGIC + cbor2.dumps(value), compresslevel=9, mtime=0)
+
+
+def _lang_of(ref: str) -> str:
+    return ref.rsplit("_", 1)[0]
+
+
+def _content_hash(data: bytes, size: int) -> str:
+    return hashlib.sha256(data).hexdigest()[:size]
 
 
 def _answers(stream):

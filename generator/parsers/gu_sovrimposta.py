@@ -320,6 +320,25 @@ VIEWS = {
     "comune": [{"table": "aliquote", "join": {"table": "note", "on": {"nota": "id"}},
                 "fields": [{"label": "Nota ({richiamo})", "value": "testo",
                             "line": "line_start"}]}],
+    # "In sintesi" on the comune page; rates are few (8, 12, 16, 20): no ranks, medians only
+    "summary": {
+        "title": "Sovrimposta fabbricati (1983)", "table": "aliquote", "value": "aliquota",
+        "format": "pct", "label": "aliquota", "rank": False, "coverage": "region",
+        "sentence": [
+            {"when": f"stato == '{STATUS_SET}'",
+             "text": "Nel 1983 {name} aveva deliberato la sovrimposta comunale sul reddito dei "
+                     "fabbricati con l'aliquota del {value} (n. {n} dell'elenco della "
+                     "Gazzetta Ufficiale)."},
+            {"when": f"stato == '{STATUS_NOT_SET}'",
+             "text": "Nel 1983 {name} non aveva istituito la sovrimposta comunale sul reddito "
+                     "dei fabbricati (n. {n} dell'elenco della Gazzetta Ufficiale)."},
+            {"text": "Nel 1983 la Gazzetta Ufficiale rinviava {name} (n. {n} dell'elenco) "
+                     "all'elenco integrativo della sovrimposta comunale sul reddito dei "
+                     "fabbricati: l'aliquota non è in questo elenco."}],
+        "absent": "{name} non compare nell'elenco delle aliquote 1983 della sovrimposta "
+                  "comunale sul reddito dei fabbricati."},
+    "technical": {"aliquote": ["riga", "sigla_provincia_1983", "n_stampato",
+                               "aliquota_stampata", "richiamo_nota", "nota"]},
 }
 
 

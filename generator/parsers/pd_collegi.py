@@ -150,6 +150,22 @@ VIEWS = {
                 "fields": [{"label": "Nome del collegio", "value": "nome"},
                            {"label": "Seggi del collegio", "value": "seggi"},
                            {"label": "Comuni del collegio", "value": "comuni"}]}],
+    # "In sintesi" on the comune page: its collegio (Milan is split among five, by zone)
+    "summary": {
+        "title": "Collegi PD (2014)", "table": "comuni_collegi",
+        "join": {"table": "collegi", "on": {"collegio": "n"}}, "coverage": "region",
+        "sentence": [
+            {"when": "count() == 1",
+             "text": "Per l'Assemblea regionale del PD Lombardia (2014) {name} è nel collegio "
+                     "{collegio}, «{nome}», che elegge {seggi} componenti e comprende "
+                     "{comuni} comuni."},
+            {"text": "Per l'Assemblea regionale del PD Lombardia (2014) {name} è divisa tra "
+                     "{rows} collegi: {each}."}],
+        "each": "{collegio} ({parte}, {seggi} seggi)",
+        "absent": "{name} non è assegnato a nessun collegio nel regolamento del PD Lombardia "
+                  "(2014)."},
+    "technical": {"comuni_collegi": ["elenco", "posizione", "istat_oggi", "comune_oggi",
+                                     "origine", "regola"]},
 }
 
 

@@ -457,6 +457,24 @@ VIEWS = {
          "fields": [{"label": "Capofila del gruppo", "value": "capofila"}]},
         {"table": "partecipanti", "members": "gruppo", "label": "Altri partecipanti"},
     ],
+    "summary": {
+        "title": "SMART polizia locale (2025)", "table": "partecipanti",
+        "join": {"table": "gruppi", "on": {"gruppo": "gruppo"}}, "coverage": "region",
+        "sentence": [
+            {"when": "ruolo == 'capofila' and comuni_contati == 1",
+             "text": "{name} partecipa da solo ai progetti SMART di polizia locale "
+                     "(gruppo {gruppo})."},
+            {"when": "ruolo == 'capofila'",
+             "text": "{name} è capofila di un gruppo SMART di polizia locale che riunisce "
+                     "{comuni_contati} comuni della provincia di {nome_provincia} (gruppo {gruppo})."},
+            {"text": "{name} fa parte del gruppo SMART di polizia locale {gruppo}, guidato da "
+                     "{capofila}, che riunisce {comuni_contati} comuni."}],
+        "absent": "{name} non partecipa a nessun gruppo SMART di polizia locale 2025."},
+    "technical": {
+        "gruppi": ["fonte_provincia", "nota_provincia", "tipo_capofila", "testo_aggregati",
+                   "altri_enti_contati", "totale_coincide", "spiegazione_totale"],
+        "partecipanti": ["posizione", "nome", "tipo_ente", "provincia_indizio",
+                         "provincia_comune"]},
 }
 
 

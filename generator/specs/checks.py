@@ -93,7 +93,9 @@ def _sequence(run, rows, body, regions, chosen) -> None:
             groups.setdefault(r.get(body["by"]), []).append(r)
         for key, members in groups.items():
             nums = [r[col] for r in members]
-            run.rec.sequence(_id(run, body, col, str(key)), body.get(
+            # one check per block, its id naming the block (a spec's ``id`` too: ids are
+            # unique within a document, the quality page links each)
+            run.rec.sequence(f"{_id(run, body, col)}:{key}", body.get(
                 "description", f"Numeri d'ordine ({col}) da 1 a N") + f" ({body['by']} {key})",
                 nums, _span(members), body.get("explanation", ""))
         return

@@ -187,6 +187,7 @@ def _check_spec(spec: Spec) -> None:
         spec.dataset.line = raw.line
     else:
         _keys(spec, ds, _DATASET, "dataset")
+        _check_views(spec, ds.get("views"))
     by_name: dict = {}
     for i, t in enumerate(raw["tables"]):
         if isinstance(t, Map) and t.get("like"):
@@ -199,6 +200,26 @@ def _check_spec(spec: Spec) -> None:
             raw["tables"][i] = t = merged
         _check_table(spec, t)
         by_name[t["name"]] = t
+
+
+def _check_views(spec: Spec, v) -> None:
+    """The parts of ``dataset.views`` the comune page reads: ``summary`` (one declaration
+    or a list) and ``technical`` (table -> columns); see generator/views.py."""
+    from .. import views
+
+    if not v:
+        return
+    summary = v.get("summary")
+    for decl in (summary if isinstance(summary, list) else [summary] if summary else []):
+        errs = views.check_summary(decl, "views.summary")
+        if errs:
+            raise SpecError(spec.where(decl if isinstance(decl, Map) else v), errs[0])
+    tech = v.get("technical")
+    if tech is not None and not (isinstance(tech, dict) and all(
+            isinstance(cols, list) and all(isinstance(c, str) for c in cols)
+            for cols in tech.values())):
+        raise SpecError(spec.where(tech if isinstance(tech, Map) else v),
+                        "views.technical: a mapping of table name -> list of column names")
 
 
 def _check_table(spec: Spec, t) -> None:

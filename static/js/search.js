@@ -115,6 +115,64 @@
   form.appendChild(row);
   form.appendChild(hint);
 
+  /* ---------- filters (Pagefind filters set by each page: partials/search-facets.html) ----
+     One <select> per filter; the options (with their page counts) come from the index the
+     first time Pagefind loads. A filter alone, with no words, lists every page it keeps. */
+  var FILTERS = [['tipo', 'Tipo di pagina', 'Tutti'], ['regione', 'Regione', 'Tutte'],
+                 ['provincia', 'Provincia', 'Tutte'], ['programma', 'Programma', 'Tutti']];
+  var filterBox = el('fieldset', { 'class': 'search-filters' });
+  filterBox.appendChild(el('legend', null, 'Filtra i risultati'));
+  var selects = {};
+  var initialParams = new URLSearchParams(window.location.search);
+  FILTERS.forEach(function (f) {
+    var id = 'filtro-' + f[0];
+    var wrap = el('div', { 'class': 'search-filter' });
+    wrap.appendChild(el('label', { 'for': id }, f[1]));
+    var sel = el('select', { id: id, name: f[0] });
+    sel.appendChild(el('option', { value: '' }, f[2]));
+    var want = initialParams.get(f[0]);
+    if (want) {                      /* keep the asked value until the options arrive */
+      var o = el('option', { value: want }, want);
+      o.selected = true;
+      sel.appendChild(o);
+    }
+    sel.addEventListener('change', function () { run(input.value); });
+    sel.addEventListener('focus', function () { loadFilters(); }, { once: true });
+    wrap.appendChild(sel);
+    filterBox.appendChild(wrap);
+    selects[f[0]] = sel;
+  });
+  form.appendChild(filterBox);
+
+  function chosenFilters() {
+    var out = {}, any = false;
+    FILTERS.forEach(function (f) {
+      var v = selects[f[0]].value;
+      if (v) { out[f[0]] = v; any = true; }
+    });
+    return any ? out : null;
+  }
+
+  var filtersLoaded = null;
+  function loadFilters() {
+    if (!filtersLoaded) {
+      filtersLoaded = loadPagefind().then(function (pf) { return pf.filters(); }).then(function (all) {
+        FILTERS.forEach(function (f) {
+          var sel = selects[f[0]], keep = sel.value, values = (all && all[f[0]]) || {};
+          while (sel.options.length > 1) sel.remove(1);
+          Object.keys(values).sort(function (a, b) { return a.localeCompare(b, 'it'); })
+            .forEach(function (v) {
+              var o = el('option', { value: v }, v + ' (' + values[v].toLocaleString('it-IT') + ')');
+              if (v === keep) o.selected = true;
+              sel.appendChild(o);
+            });
+        });
+      });
+      filtersLoaded.catch(function () { filtersLoaded = null; });
+    }
+    return filtersLoaded;
+  }
+
   var status = el('p', { id: 'search-status', 'class': 'search-status', role: 'status',
                          'aria-live': 'polite', 'aria-atomic': 'true' });
   var list = el('ol', { id: 'search-results', 'class': 'search-results',
@@ -234,6 +292,10 @@
     if (!window.history || !window.history.replaceState) return;
     var url = new URL(window.location.href);
     if (q) url.searchParams.set('q', q); else url.searchParams.delete('q');
+    FILTERS.forEach(function (f) {
+      var v = selects[f[0]].value;
+      if (v) url.searchParams.set(f[0], v); else url.searchParams.delete(f[0]);
+    });
     window.history.replaceState(null, '', url.pathname + url.search + url.hash);
   }
 
@@ -249,14 +311,16 @@
   function run(raw) {
     var shown = String(raw || '').trim();
     var q = normaliseQuery(raw);
+    var filters = chosenFilters();
     setUrl(shown);
-    if (!q) { clear(); return Promise.resolve(); }
+    if (!q && !filters) { clear(); return Promise.resolve(); }
     var mySeq = ++seq;
     var key = foldKey(q);
     var words = key.split(WORD_SPLIT).filter(Boolean);
     root.setAttribute('aria-busy', 'true');
     return loadPagefind().then(function (pf) {
-      return pf.search(q);
+      loadFilters();
+      return filters ? pf.search(q || null, { filters: filters }) : pf.search(q);
     }).then(function (search) {
       if (mySeq !== seq) return null;
       var items = ((search && search.results) || []).map(function (r) { return { r: r }; });
@@ -277,9 +341,11 @@
         if (mySeq !== seq) return;
         var n = current.items.length;
         root.removeAttribute('aria-busy');
+        var what = (shown ? ' per \u00ab' + shown + '\u00bb' : '') +
+          (filters ? ' (' + Object.keys(filters).map(function (k) { return filters[k]; }).join(', ') + ')' : '');
         status.textContent = n
-          ? plural(n, 'risultato', 'risultati') + ' per \u00ab' + shown + '\u00bb'
-          : 'Nessun risultato per \u00ab' + shown + '\u00bb. Prova l\u2019indice A\u2013Z dei comuni.';
+          ? plural(n, 'risultato', 'risultati') + what
+          : 'Nessun risultato' + what + '. Prova l\u2019indice A\u2013Z dei comuni.';
       });
     }).catch(function (err) {
       if (mySeq !== seq) return;
@@ -297,7 +363,7 @@
     timer = window.setTimeout(function () { run(input.value); }, DEBOUNCE_MS);
   });
   /* on focus: start fetching the bundle + WASM before the first keystroke */
-  input.addEventListener('focus', function () { loadPagefind().catch(function () {}); }, { once: true });
+  input.addEventListener('focus', function () { loadFilters().catch(function () {}); }, { once: true });
   form.addEventListener('submit', function (ev) {
     ev.preventDefault();
     window.clearTimeout(timer);
@@ -310,10 +376,10 @@
     });
   });
 
-  var initial = new URLSearchParams(window.location.search).get('q');
-  if (initial) {
-    input.value = initial;
-    run(initial);
+  var initial = initialParams.get('q');
+  if (initial || chosenFilters()) {
+    input.value = initial || '';
+    run(initial || '');
   }
 
   /* exposed for tests and the browser console */

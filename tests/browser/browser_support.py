@@ -27,6 +27,8 @@ PAGES = {
     "comune": "/comuni/019035/",
     "programme": "/programmi/fondo-0-6-riparto-2018/",
     "document": "/documenti/smart-polizia-locale-2025/",
+    "province": "/province/CR/",
+    "compare": "/confronta/019035-019055/",        # Crema and Madignano, neighbours
 }
 SEARCH_PAGE = "/cerca/?q=crema"
 
@@ -71,6 +73,20 @@ def netlify_header_rules(path: Path = ROOT / "netlify.toml") -> list[tuple[re.Pa
     return rules
 
 
+def netlify_rewrites(path: Path = ROOT / "netlify.toml") -> list[tuple[re.Pattern, str]]:
+    """``[[redirects]]`` with status 200 (rewrites) of netlify.toml as (compiled pattern, to):
+    ``:name`` matches one path segment, ``*`` the rest. As on Netlify, a rewrite applies only
+    when no file answers the path."""
+    conf = tomllib.loads(path.read_text(encoding="utf-8"))
+    out = []
+    for r in conf.get("redirects", []):
+        if r.get("status") != 200:
+            continue
+        pat = "^" + re.sub(r":\\?[a-z]+", "[^/]+", re.escape(r["from"])).replace(r"\*", ".*") + "$"
+        out.append((re.compile(pat), r["to"]))
+    return out
+
+
 COMPRESSIBLE = ("text/", "application/json", "application/javascript", "application/xml",
                 "application/atom+xml", "image/svg+xml", "application/wasm")
 
@@ -80,6 +96,7 @@ class SiteHandler(SimpleHTTPRequestHandler):
     text types when the client accepts it (as Netlify does). Quiet."""
 
     rules: list = []
+    rewrites: list = []
     served: list = []            # (path, bytes sent) of every body, for bench/page_budget.py
     compress: bool = True
     _gz_cache: dict = {}
@@ -97,6 +114,12 @@ class SiteHandler(SimpleHTTPRequestHandler):
         pass
 
     def do_GET(self):
+        url_path = urlsplit(self.path).path
+        if not os.path.exists(self.translate_path(self.path)):
+            for pat, to in self.rewrites:
+                if pat.match(url_path):
+                    self.path = to
+                    break
         if self.compress and "gzip" in self.headers.get("Accept-Encoding", ""):
             url_path = urlsplit(self.path).path
             fs = self.translate_path(self.path)
@@ -177,6 +200,7 @@ class StaticServer:
     def __init__(self, root: Path, compress: bool = True):
         self.served: list[tuple[str, int]] = []
         handler = type("Handler", (SiteHandler,), {"rules": netlify_header_rules(),
+                                                   "rewrites": netlify_rewrites(),
                                                    "served": self.served, "compress": compress,
                                                    "_gz_cache": {}})
         self.httpd = ThreadingHTTPServer((HOST, 0), partial(handler, directory=str(root)))

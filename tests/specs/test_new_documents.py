@@ -56,8 +56,8 @@ def test_numbered_list_per_province():
     fuzzy = {x.query: x.name for x in res if x.method == "fuzzy"}
     assert fuzzy == {"Montefalcone del Sannio": "Montefalcone nel Sannio"}
     checks = {(c.id, c.declared): c.passed for c in result.checks}
-    assert checks == {("allegato:numerazione", "1..21"): True,
-                      ("allegato:numerazione", "1..9"): True,
+    assert checks == {("allegato:numerazione:CB", "1..21"): True,
+                      ("allegato:numerazione:CT", "1..9"): True,
                       ("allegato:rows-published", 30): True}
 
 
