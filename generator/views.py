@@ -66,11 +66,14 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from . import formatting
 from .extract.result import Dataset
 from .specs.expr import ExprError, evaluate
+
+if TYPE_CHECKING:  # compare imports views
+    from . import compare
 
 # extras of a comune: {istat: {(table, line_start): [{"label", "value", "links", ...}]}}
 Views = dict[str, dict[tuple[str, int], list[dict]]]
@@ -432,7 +435,7 @@ class Summary:
     rows: dict[str, list[tuple[dict, dict | None]]]     # istat -> [(row, joined row)]
     values: dict[str, Decimal] = field(default_factory=dict)
     per: dict[str, Decimal] = field(default_factory=dict)
-    stats: dict[str, "compare.Stats"] = field(default_factory=dict)   # "value" / "per"
+    stats: dict[str, compare.Stats] = field(default_factory=dict)   # "value" / "per"
     covered: dict[str, int] = field(default_factory=dict)   # area (coverage) -> comuni listed
 
     @property
