@@ -72,7 +72,7 @@ from . import formatting
 from .extract.result import Dataset
 from .specs.expr import ExprError, evaluate
 
-if TYPE_CHECKING:  # compare imports views
+if TYPE_CHECKING:  # for an annotation only
     from . import compare
 
 # extras of a comune: {istat: {(table, line_start): [{"label", "value", "links", ...}]}}
