@@ -34,6 +34,8 @@ deferred comuni (read as prose, :class:`generator.extract.text.Prose`) and the r
 set by the law. Line accounting: the candidate lines of ``aliquote`` are every line of the
 list that is not a column header, a province heading or a footnote; those of ``note`` are
 its footnotes; ``province`` summarises the other two and its candidates are the headings.
+What is published (dataset, tables, columns, views) is declared in
+``data/specs/sovrimposta-fabbricati-1983.yaml``.
 """
 from __future__ import annotations
 
@@ -41,9 +43,8 @@ import re
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 
-from ..extract import (COMUNE_FK, RESOLUTION_FIELDS, Dataset, ParseResult, Recorder, Table,
-                       field, provenance, resolution_fields)
-from ..extract import columns
+from .. import specs
+from ..extract import ParseResult, Recorder, Table, columns, provenance, resolution_fields
 from ..extract.blocks import between, heading_text, province_votes, unclosed_markup
 from ..extract.cells import integer
 from ..extract.columns import Item, split_cells
@@ -55,7 +56,8 @@ from ..extract.text import Prose, strip_leaders
 from ..registry import Resolution, normalise
 from .base import Parser
 
-DATASET = "sovrimposta-fabbricati-1983"
+# the dataset, its tables and columns, and its views (what is published; the rows are read here)
+SPEC = "sovrimposta-fabbricati-1983"
 
 # The 95 provinces of 1983: "<name as in the document's index> <sigla in 1983>", and after
 # ">" the sigle of today's provinces its comuni belong to when they are more than its own.
@@ -236,93 +238,6 @@ def infer_province(seg: Segment, before: str | None, after: str | None,
     return None, evidence
 
 
-# -- published columns ----------------------------------------------------------------
-ALIQUOTE_FIELDS = [
-    field("riga", "integer", "Riga", "Posizione nell'elenco, in ordine di lettura",
-          required=True, unique=True, minimum=1),
-    field("provincia", "string", "Provincia", "Provincia come intestata nell'elenco (o "
-          "dedotta, se l'intestazione manca: vedi la tabella province)"),
-    field("sigla_provincia_1983", "string", "Sigla 1983",
-          "Sigla della provincia nel 1983 (vuota se non determinabile)", pattern="[A-Z]{2}"),
-    field("n", "integer", "Numero d'ordine", "Numero d'ordine nella provincia; differisce "
-          "dallo stampato solo quando la stampa ha perso la cifra iniziale ('01.' dopo 100 si "
-          "legge 101: vedi i controlli number-printed)", required=True, minimum=1),
-    field("n_stampato", "string", "Numero d'ordine come stampato"),
-    field("comune", "string", "Comune (come stampato)", "Nome come stampato; per i nomi "
-          "bilingui 'italiano - tedesco' la risoluzione usa la parte italiana", required=True),
-    *RESOLUTION_FIELDS,
-    field("aliquota", "integer", "Aliquota (%)", "Aliquota deliberata, in per cento del "
-          "reddito imponibile (art. 19 d.l. 55/1983: 8, 12, 16 o 20); vuota se non istituita "
-          "o rinviata", minimum=0, maximum=100),
-    field("aliquota_stampata", "string", "Aliquota come stampata"),
-    field("stato", "string", "Stato", required=True,
-          enum=[STATUS_SET, STATUS_NOT_SET, STATUS_DEFERRED]),
-    field("richiamo_nota", "string", "Richiamo di nota"),
-    field("nota", "string", "Nota", "Id della nota in calce (tabella note) a cui rinvia il "
-          "richiamo; vuoto se la pagina non stampa la nota"),
-]
-NOTE_FIELDS = [
-    field("id", "string", "Id nota", "n + riga del testo in cui la nota è stampata",
-          required=True, unique=True),
-    field("richiamo", "string", "Richiamo", "Il richiamo come stampato: A, Y, 1, 4, * ..."),
-    field("testo", "string", "Testo della nota"),
-    field("righe", "string", "Righe", "Riga (o righe) del testo in cui la nota è stampata"),
-    field("righe_che_richiamano", "integer", "Comuni richiamati",
-          "Quanti comuni della stessa pagina portano il richiamo"),
-    field("ristampa_di", "string", "Ristampa di",
-          "Id della stessa nota già stampata in calce alla stessa pagina"),
-]
-PROVINCE_FIELDS = [
-    field("provincia", "string", "Provincia (come stampata)"),
-    field("nome_provincia", "string", "Provincia (indice)",
-          "Nome della provincia come nell'indice alfabetico del documento"),
-    field("sigla_provincia_1983", "string", "Sigla 1983", pattern="[A-Z]{2}", unique=True),
-    field("sigle_oggi", "string", "Sigle attuali", "Province di oggi in cui si trovano i "
-          "comuni della provincia del 1983 (separate da spazio)"),
-    field("intestazione", "string", "Intestazione", enum=["stampata", "dedotta"]),
-    field("formato_intestazione", "string", "Formato intestazione",
-          "markdown-hN, bold, html-bold, plain"),
-    field("riga_intestazione", "integer", "Riga intestazione"),
-    field("prove_deduzione", "string", "Come è stata dedotta",
-          "Per le intestazioni mancanti: le prove usate"),
-    field("pagina_indice", "integer", "Pagina (indice)"),
-    field("comuni_da_numerazione", "integer", "Comuni (dai numeri d'ordine)",
-          "Numero di comuni che la numerazione dichiara: il numero d'ordine più alto "
-          "(l'elenco non stampa totali)"),
-    field("comuni_letti", "integer", "Comuni letti"),
-    field("n_massimo", "integer", "Numero d'ordine massimo"),
-    field("numeri_mancanti", "string", "Numeri mancanti"),
-    field("numeri_duplicati", "string", "Numeri duplicati"),
-    field("fuori_sequenza", "integer", "Numeri fuori sequenza"),
-    field("completa", "boolean", "Completa", "Numerazione 1..N senza lacune, doppioni o "
-          "salti, e lista chiusa da un'intestazione o dalla fine dell'elenco"),
-]
-
-
-# how the site shows the dataset (generator/views.py): rates of today's comuni by area, and
-# each comune's footnote on its page
-_SUMMARY = {"head": ["Territorio (confini di oggi)", "Comuni con aliquota", "Aliquota media",
-                     "Minima–massima"], "format": "pct2", "range": "{min}–{max}%",
-            "range_format": "num"}
-VIEWS = {
-    "map": {"table": "aliquote", "value": "aliquota", "area": "italy", "map_aggregate": "mean",
-            "title": "Aliquota media deliberata per provincia (1983)", "format": "pct1",
-            "map_title": "Sovrimposta fabbricati 1983: aliquota media", "legend": "aliquota %",
-            "summary": {**_SUMMARY, "by": "region", "caption": "Aliquota per regione (comuni "
-                        "risolti ai codici ISTAT di oggi)"}},
-    "summary_tables": [{**_SUMMARY, "table": "aliquote", "value": "aliquota", "by": "province",
-                        "title": "Aliquota per provincia",
-                        "caption": "Aliquota per provincia (confini di oggi)"}],
-    "counts_chart": {"table": "aliquote", "column": "aliquota", "suffix": "%", "also": "stato",
-                     "title": "Comuni per aliquota deliberata",
-                     "chart_title": "Comuni per aliquota", "caption": "Comuni per aliquota e "
-                     "stato", "head": ["Aliquota o stato", "Comuni"]},
-    "comune": [{"table": "aliquote", "join": {"table": "note", "on": {"nota": "id"}},
-                "fields": [{"label": "Nota ({richiamo})", "value": "testo",
-                            "line": "line_start"}]}],
-}
-
-
 # -- the parser -----------------------------------------------------------------------
 class GuSovrimpostaParser(Parser):
     family = "gu_sovrimposta"
@@ -367,7 +282,8 @@ class _Parse:
         for seg in self.segments:
             by_name.setdefault(seg.province, []).append(seg)
         self.provinces = {name: Province(name, segs) for name, segs in by_name.items()}
-        result.datasets.append(self._dataset())
+        ds = specs.declared_dataset(SPEC, self.doc, result)
+        ds.tables += [self._aliquote_table(), self._note_table(), self._province_table()]
         self._check_document()
         return self.rec.finish(result)
 
@@ -497,27 +413,12 @@ class _Parse:
         return resolved
 
     # -- output
-    def _dataset(self) -> Dataset:
-        aliquote = self._aliquote_table()
-        note = Table(
-            "note", "Note in calce",
-            "Le note a piè di pagina dell'elenco, una riga per nota stampata (il testo può "
-            "variare da pagina a pagina). Il richiamo nella colonna dell'aliquota rinvia alla "
-            "nota della stessa pagina.", NOTE_FIELDS,
-            [{"id": f.id, "richiamo": f.marker, "testo": f.text, "righe": str(f.line),
-              "righe_che_richiamano": len(f.users), "ristampa_di": f.reprint_of,
-              **provenance(self.doc.id, f.line)} for f in self.footnotes],
-            primary_key=["id"])
+    def _note_table(self) -> Table:
         self.rec.candidate("note", [f.line for f in self.footnotes])
-        return Dataset(
-            name=DATASET,
-            title="Sovrimposta comunale sul reddito dei fabbricati 1983: aliquote deliberate",
-            description="Elenco dei comuni, per provincia, con l'aliquota della sovrimposta "
-                        "comunale sul reddito dei fabbricati deliberata per il 1983 "
-                        "(D.M. 24 ottobre 1983, Gazzetta Ufficiale del 24 ottobre 1983).",
-            tables=[aliquote, note, self._province_table()],
-            programme="sovrimposta-fabbricati-1983", views=VIEWS,
-            keywords=["sovrimposta", "fabbricati", "fiscalità locale", "1983"])
+        return specs.declared_table(SPEC, "note", [
+            {"id": f.id, "richiamo": f.marker, "testo": f.text, "righe": str(f.line),
+             "righe_che_richiamano": len(f.users), "ristampa_di": f.reprint_of,
+             **provenance(self.doc.id, f.line)} for f in self.footnotes])
 
     def _aliquote_table(self) -> Table:
         rows = []
@@ -534,13 +435,7 @@ class _Parse:
                     "stato": e.status, "richiamo_nota": e.marker,
                     "nota": e.footnote.id if e.footnote else None,
                     **provenance(self.doc.id, e.line)})
-        return Table(
-            "aliquote", "Aliquote per comune",
-            "Un comune per riga, nell'ordine dell'elenco: aliquota deliberata (per cento del "
-            "reddito imponibile dei fabbricati), «non istituita», o rinvio all'elenco "
-            "integrativo (*).", ALIQUOTE_FIELDS, rows, primary_key=["riga"],
-            foreign_keys=[COMUNE_FK, {"fields": "nota",
-                                      "reference": {"resource": "note", "fields": "id"}}])
+        return specs.declared_table(SPEC, "aliquote", rows)
 
     def _province_table(self) -> Table:
         rows = []
@@ -566,12 +461,7 @@ class _Parse:
                 "completa": numbering.ok and segs[-1].ended_by != "restart",
                 **provenance(self.doc.id, min(lines), max(lines))})
         self.rec.summary("province", [s.heading_line for s in self.segments if s.heading_line])
-        return Table(
-            "province", "Province",
-            "Una riga per provincia dell'elenco: intestazione (stampata o dedotta e come), "
-            "conteggio dei comuni derivato dai numeri d'ordine (l'elenco non stampa totali) e "
-            "confronto con le righe lette.", PROVINCE_FIELDS, rows,
-            primary_key=["nome_provincia"])
+        return specs.declared_table(SPEC, "province", rows)
 
     # -- checks
     def _check_document(self) -> None:
