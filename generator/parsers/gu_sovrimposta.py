@@ -487,11 +487,10 @@ class _Parse:
                       len(p.entries), False, (p.entries[0].line, p.entries[-1].line)
                       if p.entries else (p.segs[0].heading_line, None),
                       "; ".join(s.evidence for s in p.segs))
-        rec.equal("istat-unique", "Nessun comune è nominato da due righe dell'elenco (le righe "
-                  "in conflitto restano senza codice)", 0, len(self.duplicates),
-                  explanation="; ".join(f"{k}: " + ", ".join(f"{e.name} (riga {e.line})"
-                                                             for e in v)
-                                        for k, v in sorted(self.duplicates.items())))
+        rec.absent("istat-unique", "Nessun comune è nominato da due righe dell'elenco (le righe "
+                   "in conflitto restano senza codice)",
+                   [f"{k}: " + ", ".join(f"{e.name} (riga {e.line})" for e in v)
+                    for k, v in sorted(self.duplicates.items())], str)
         self._check_footnotes()
         self._check_avvertenza()
         self._check_rates()
@@ -506,11 +505,11 @@ class _Parse:
                   (printed.heading_line, None) if printed else (l0, l1),
                   "; ".join(s.evidence for s in p.segs if s.evidence))
         lost = [e for e in entries if e.printed_number.rstrip(".") != str(e.number)]
-        rec.equal(f"number-printed:{sg}", f"Numeri d'ordine stampati per intero ({name})",
-                  0, len(lost), (lost[0].line, lost[-1].line) if lost else (l0, l1),
-                  "; ".join(f"'{e.printed_number}' letto {e.number} ({e.name}, riga {e.line})"
-                            for e in lost) + ": la stampa ha perso la cifra iniziale; il "
-                  "numero segue il precedente e l'ordine alfabetico continua")
+        rec.absent(f"number-printed:{sg}", f"Numeri d'ordine stampati per intero ({name})", lost,
+                   lambda e: f"'{e.printed_number}' letto {e.number} ({e.name}, riga {e.line})",
+                   (lost[0].line, lost[-1].line) if lost else (l0, l1),
+                   ": la stampa ha perso la cifra iniziale; il numero segue il precedente e "
+                   "l'ordine alfabetico continua")
         rec.sequence(f"numbering:{sg}", f"Numeri d'ordine 1..N continui ({name})",
                      p.numbering.numbers, (l0, l1),
                      p.numbering.explain(lambda e: f"{e.number} {e.name} (riga {e.line})"),
@@ -522,12 +521,11 @@ class _Parse:
                   f"dopo il n. {entries[-1].number if entries else '?'} la numerazione riparte "
                   "senza intestazione: la fine della lista può mancare e il conteggio derivato "
                   "è un minimo")
-        inversions = [(a, b) for a, b in zip(entries, entries[1:])
+        inversions = [f"{a.number} {a.name} > {b.number} {b.name} (riga {b.line})"
+                      for a, b in zip(entries, entries[1:])
                       if b.number == a.number + 1 and alpha_key(b.name) < alpha_key(a.name)]
-        rec.equal(f"alphabetical:{sg}", f"Comuni in ordine alfabetico ({name})", 0,
-                  len(inversions), (l0, l1), "; ".join(
-                      f"{a.number} {a.name} > {b.number} {b.name} (riga {b.line})"
-                      for a, b in inversions))
+        rec.absent(f"alphabetical:{sg}", f"Comuni in ordine alfabetico ({name})", inversions,
+                   str, (l0, l1))
 
     def _check_footnotes(self) -> None:
         for name, p in self.provinces.items():
@@ -578,9 +576,9 @@ class _Parse:
                            (decl["line"], None), explanation,
                            note=explanation if passed else "")
         extra = [e for n, es in deferred.items() if n not in self.avvertenza for e in es]
-        self.rec.equal("avvertenza:others", "Nessun comune fuori dall'Avvertenza porta (*)",
-                       0, len(extra), (extra[0].line, None) if extra else None,
-                       "; ".join(f"{e.name} riga {e.line}" for e in extra))
+        self.rec.absent("avvertenza:others", "Nessun comune fuori dall'Avvertenza porta (*)",
+                        extra, lambda e: f"{e.name} riga {e.line}",
+                        (extra[0].line, None) if extra else None)
 
     def _same_comune(self, name, names, have, only_decl, only_list) -> list[str]:
         """Names only in the Avvertenza and only in the list that resolve to the same code:

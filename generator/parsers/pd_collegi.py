@@ -364,14 +364,12 @@ class _Run:
         named = [r for r in rows if r["origine"] == "list" or r["parte"]]
         stale = [r for r in named if r["istat"] and not self.asof.existed(self.reg.get(r["istat"]))]
         outside = [r for r in named if r["provincia"] and r["provincia"] not in self.region_sigle]
-        self.rec.equal("as-of-date", "Comuni nominati che non esistevano alla data del documento",
-                       0, len(stale), self.span, "; ".join(
-                           f"{r['comune']} (riga {r['line_start']}) -> {r['istat']}"
-                           for r in stale))
-        self.rec.equal("outside-region", f"Comuni nominati fuori dalla regione {REGION}", 0,
-                       len(outside), self.span, "; ".join(
-                           f"{r['comune']} (riga {r['line_start']}) -> {r['provincia']}"
-                           for r in outside))
+        self.rec.absent("as-of-date", "Comuni nominati che non esistevano alla data del "
+                        "documento", stale, lambda r: f"{r['comune']} (riga {r['line_start']}) "
+                        f"-> {r['istat']}", self.span)
+        self.rec.absent("outside-region", f"Comuni nominati fuori dalla regione {REGION}",
+                        outside, lambda r: f"{r['comune']} (riga {r['line_start']}) -> "
+                        f"{r['provincia']}", self.span)
 
     def check_zones(self, rows) -> None:
         by_city: dict[str, list[tuple[int, dict]]] = defaultdict(list)
@@ -409,10 +407,9 @@ class _Run:
                            sum(1 for c in universe if c.istat in assigned), self.span,
                            "Non assegnati: " + ", ".join(f"{c.name} ({c.istat})" for c in universe
                                                          if c.istat not in assigned))
-        self.rec.equal("double-assignment", "Comuni assegnati a più di un collegio", 0,
-                       len(double), self.span, "; ".join(
-                           f"{c.name} ({c.istat}): collegi {sorted(assigned[c.istat])}"
-                           for c in double))
+        self.rec.absent("double-assignment", "Comuni assegnati a più di un collegio", double,
+                        lambda c: f"{c.name} ({c.istat}): collegi {sorted(assigned[c.istat])}",
+                        self.span)
         self.rec.fact(f"Comuni della {REGION} alla data del documento", len(universe_ids),
                       "comuni", self.span)
         self.rec.fact("Comuni assegnati a un collegio", len(universe_ids & set(assigned)),
