@@ -251,6 +251,7 @@ class _Parse:
     def __init__(self, doc, ctx):
         self.doc, self.ctx = doc, ctx
         self.rec = Recorder(doc)
+        self.spec = specs.load(SPEC)
         self.lines = list(doc.numbered())
         self.units: list[tuple[int, str]] = []
         self.entries: list[Entry] = []
@@ -282,7 +283,7 @@ class _Parse:
         for seg in self.segments:
             by_name.setdefault(seg.province, []).append(seg)
         self.provinces = {name: Province(name, segs) for name, segs in by_name.items()}
-        ds = specs.declared_dataset(SPEC, self.doc, result)
+        ds = specs.declared_dataset(self.spec, self.doc, result)
         ds.tables += [self._aliquote_table(), self._note_table(), self._province_table()]
         self._check_document()
         return self.rec.finish(result)
@@ -415,7 +416,7 @@ class _Parse:
     # -- output
     def _note_table(self) -> Table:
         self.rec.candidate("note", [f.line for f in self.footnotes])
-        return specs.declared_table(SPEC, "note", [
+        return specs.declared_table(self.spec, "note", [
             {"id": f.id, "richiamo": f.marker, "testo": f.text, "righe": str(f.line),
              "righe_che_richiamano": len(f.users), "ristampa_di": f.reprint_of,
              **provenance(self.doc.id, f.line)} for f in self.footnotes])
@@ -435,7 +436,7 @@ class _Parse:
                     "stato": e.status, "richiamo_nota": e.marker,
                     "nota": e.footnote.id if e.footnote else None,
                     **provenance(self.doc.id, e.line)})
-        return specs.declared_table(SPEC, "aliquote", rows)
+        return specs.declared_table(self.spec, "aliquote", rows)
 
     def _province_table(self) -> Table:
         rows = []
@@ -461,7 +462,7 @@ class _Parse:
                 "completa": numbering.ok and segs[-1].ended_by != "restart",
                 **provenance(self.doc.id, min(lines), max(lines))})
         self.rec.summary("province", [s.heading_line for s in self.segments if s.heading_line])
-        return specs.declared_table(SPEC, "province", rows)
+        return specs.declared_table(self.spec, "province", rows)
 
     # -- checks
     def _check_document(self) -> None:

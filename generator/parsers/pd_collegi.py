@@ -139,10 +139,11 @@ class _Run:
         self.check_lists(groups, rows)
         self.check_zones(rows)
         self.check_coverage(rows)
-        ds = specs.declared_dataset(SPEC, self.doc, result)
-        ds.tables += [specs.declared_table(SPEC, "collegi", self.collegi_rows(collegi, rows, groups)),
-                      specs.declared_table(SPEC, "comuni_collegi", rows),
-                      specs.declared_table(SPEC, "regole", regole)]
+        spec = specs.load(SPEC)
+        ds = specs.declared_dataset(spec, self.doc, result)
+        ds.tables += [specs.declared_table(spec, "collegi", self.collegi_rows(collegi, rows, groups)),
+                      specs.declared_table(spec, "comuni_collegi", rows),
+                      specs.declared_table(spec, "regole", regole)]
         return self.rec.finish(result)
 
     # Allegato A and art. 6 ------------------------------------------------------------------

@@ -90,12 +90,12 @@ def apply(spec: Spec, doc, ctx, result: ParseResult) -> None:
     rec.finish(result)
 
 
-def declared_dataset(spec_name: str, doc, result: ParseResult) -> Dataset:
-    """The dataset a spec declares, found in ``result`` or added to it (for a parser step
-    that publishes tables of a spec's dataset when the spec's own tables are absent)."""
+def declared_dataset(spec_name: Spec | str, doc, result: ParseResult) -> Dataset:
+    """The dataset a spec (or spec name) declares, found in ``result`` or added to it (for a
+    parser that publishes tables of a spec's dataset)."""
     from .load import load
 
-    ds = _dataset(load(spec_name), doc, result)
+    ds = _dataset(load(spec_name) if isinstance(spec_name, str) else spec_name, doc, result)
     if ds not in result.datasets:
         result.datasets.append(ds)
     return ds
