@@ -71,6 +71,8 @@ def apply(spec: Spec, doc, ctx, result: ParseResult) -> None:
     rec = Recorder(doc)
     ds = _dataset(spec, doc, result)
     for t in spec.tables:
+        if t.get("rows") == "parser":       # the document's parser publishes it (declared_table)
+            continue
         table = TableRun(spec, t, doc, ctx, result.acts, rec).run()
         if table is not None:
             if ds not in result.datasets:
@@ -80,18 +82,40 @@ def apply(spec: Spec, doc, ctx, result: ParseResult) -> None:
             if "{act}" in ds.description and table.rows:
                 ds.description = _fill(ds.description, doc,
                                        act_at(result.acts, table.rows[0]["line_start"]))
+    missing = [t["name"] for t in spec.tables
+               if t.get("rows") == "parser" and not ds.table(t["name"])]
+    if missing and (ds in result.datasets or not doc.parser):
+        ctx.warn("spec-parser-table-missing", f"spec {spec.name}: table {', '.join(missing)} "
+                 "(rows: parser) not published by the document's parser")
     rec.finish(result)
 
 
-def declared_dataset(spec_name: str, doc, result: ParseResult) -> Dataset:
-    """The dataset a spec declares, found in ``result`` or added to it (for a parser step
-    that publishes tables of a spec's dataset when the spec's own tables are absent)."""
+def declared_dataset(spec_name: Spec | str, doc, result: ParseResult) -> Dataset:
+    """The dataset a spec (or spec name) declares, found in ``result`` or added to it (for a
+    parser that publishes tables of a spec's dataset)."""
     from .load import load
 
-    ds = _dataset(load(spec_name), doc, result)
+    ds = _dataset(load(spec_name) if isinstance(spec_name, str) else spec_name, doc, result)
     if ds not in result.datasets:
         result.datasets.append(ds)
     return ds
+
+
+def declared_table(spec: Spec | str, name: str, rows: list[dict]) -> Table:
+    """Table ``name`` of a spec that declares it with ``rows: parser``: its title,
+    description, columns and keys from the spec, its ``rows`` from the Python parser that
+    calls this (the published metadata stays in the spec format, out of the code)."""
+    from .load import load
+
+    spec = load(spec) if isinstance(spec, str) else spec
+    t = next((t for t in spec.tables if t["name"] == name), None)
+    if t is None or t.get("rows") != "parser":
+        raise SpecError(spec.where(t if t is not None else spec.raw),
+                        f"table {name!r} is not declared here with `rows: parser`")
+    fields, foreign_keys = _schema(t, {})
+    return Table(name, t["title"], " ".join(str(t["description"]).split()), fields, rows,
+                 primary_key=list(t.get("primary_key") or []) or None,
+                 foreign_keys=foreign_keys)
 
 
 def table_private(table: Table) -> list[tuple[int, int]]:
@@ -606,19 +630,13 @@ class TableRun:
 
     # -- 6. the table ----------------------------------------------------------------------------
     def table(self, rows: list[dict], region: Region) -> Table:
-        fields, has_resolution = [], False
-        for c in self.t["columns"]:
-            if c.get("resolution"):
-                fields += [dict(f) for f in RESOLUTION_FIELDS]
-                has_resolution = True
-                continue
-            fields.append(_field(c, self._cell_specs()))
+        fields, foreign_keys = _schema(self.t, self._cell_specs())
         for r in rows:
             r.pop("_person", None)
         act = act_at(self.acts, region.title_line or region.start)
         table = Table(self.name, self.t["title"], _fill(self.t["description"], self.doc, act),
                       fields, rows, primary_key=list(self.t.get("primary_key") or []) or None,
-                      foreign_keys=[COMUNE_FK] if has_resolution else [])
+                      foreign_keys=foreign_keys)
         table.declared = dict(self.declared)
         if self.totals:
             line, values = self.totals
@@ -636,13 +654,39 @@ def _classify(spec: dict, value) -> Any:
     return spec.get("default")
 
 
+def _schema(t: dict, cell_specs: dict) -> tuple[list[dict], list[dict]]:
+    """The Table Schema fields and foreign keys a table's ``columns`` declare: a
+    ``resolution`` placeholder places the resolution fields (``method_description``: the
+    description of ``resolution_method`` when the table adds methods of its own) and the
+    foreign key to the comuni; ``foreign_keys`` adds the table's own."""
+    fields, foreign_keys = [], []
+    for c in t["columns"]:
+        if "resolution" in c:
+            methods = " ".join(str((c["resolution"] or {}).get("method_description", "")).split())
+            fields += [dict(f, description=methods) if methods and f["name"] ==
+                       "resolution_method" else dict(f) for f in RESOLUTION_FIELDS]
+            foreign_keys = [COMUNE_FK]
+            continue
+        fields.append(_field(c, cell_specs))
+    return fields, foreign_keys + [_plain(fk) for fk in t.get("foreign_keys") or []]
+
+
+def _plain(x):
+    """A YAML node (with its line) as plain dicts and lists, for the published schema."""
+    if isinstance(x, dict):
+        return {k: _plain(v) for k, v in x.items()}
+    return [_plain(v) for v in x] if isinstance(x, list) else x
+
+
 def _field(c: dict, cell_specs: dict) -> dict:
     src = cell_specs.get(c.get("from", c["name"]), {})
     typ = c.get("type") or cells.TYPES.get(src.get("type", "text"), cells.TYPES["text"]).schema_type
     f: dict[str, Any] = {"name": c["name"], "type": typ, "title": c.get("title", c["name"])}
     if c.get("description"):
         f["description"] = " ".join(str(c["description"]).split())
-    cons = {k: c[k] for k in ("required", "unique", "minimum", "enum", "pattern") if k in c}
+    # in the order the spec writes them
+    cons = {k: v for k, v in c.items()
+            if k in ("required", "unique", "minimum", "maximum", "enum", "pattern")}
     if cons:
         f["constraints"] = cons
     return f

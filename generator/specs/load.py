@@ -53,6 +53,10 @@ class _Loader(yaml.SafeLoader):
             if key in seen:
                 raise yaml.constructor.ConstructorError(
                     None, None, f"duplicate key {key!r}", k.start_mark)
+            if isinstance(key, bool):       # YAML 1.1 reads a bare on/off/yes/no as a boolean
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"key {k.value!r} is read as {key}: write it in quotes "
+                    f"(\"{k.value}\":)", k.start_mark)
             seen.add(key)
         m = Map(super().construct_mapping(node, deep=True))
         m.line = node.start_mark.line + 1
@@ -73,11 +77,18 @@ _DATASET = {"name": ("str", True), "title": ("str", False), "description": ("str
             "programme": ("str", False), "keywords": ("list", False), "themes": ("list", False),
             "views": ("map", False)}
 _TABLE = {"name": ("str", True), "title": ("str", True), "description": ("str", True),
-          "like": ("str", False), "region": ("map", True), "skip": ("list", False), "headings": ("map", False),
-          "row": ("map", True), "columns": ("list", True), "totals": ("map", False),
+          "like": ("str", False), "region": ("map", False), "skip": ("list", False), "headings": ("map", False),
+          "row": ("map", False), "columns": ("list", True), "totals": ("map", False),
           "declared": ("map", False), "riparto": ("map", False), "checks": ("list", False),
           "facts": ("list", False), "privacy": ("map", False), "primary_key": ("list", False),
-          "id_prefix": ("str", False), "note": ("str", False)}
+          "foreign_keys": ("list", False), "rows": ("str", False), "id_prefix": ("str", False),
+          "note": ("str", False)}
+# a table whose rows a Python parser produces (``rows: parser``) declares only what is
+# published: its metadata, columns and keys
+_PARSER_TABLE = {k: _TABLE[k] for k in ("name", "title", "description", "columns", "rows",
+                                         "primary_key", "foreign_keys", "note")}
+_FOREIGN_KEY = {"fields": ("any", True), "reference": ("map", True)}
+_REFERENCE = {"fields": ("any", True), "resource": ("str", False), "package": ("str", False)}
 _REGION = {"start": ("regex", False), "start_also": ("regex", False),
            "occurrence": ("any", False), "end": ("regex", False), "end_at": ("regex", False),
            "within": ("str", False), "header": ("map", False), "rows_only": ("bool", False),
@@ -95,11 +106,15 @@ _FIXED = {"columns": ("map", True), "separator": ("regex", True), "closed": ("bo
 _COLUMN = {"name": ("str", False), "type": ("str", False), "title": ("str", False),
            "description": ("str", False), "from": ("str", False), "value": ("expr", False),
            "classify": ("map", False), "required": ("bool", False), "unique": ("bool", False),
-           "minimum": ("any", False), "enum": ("list", False), "pattern": ("str", False),
-           "resolution": ("map", False), "header": ("str", False), "default": ("any", False),
+           "minimum": ("any", False), "maximum": ("any", False), "enum": ("list", False),
+           "pattern": ("str", False), "resolution": ("map", False), "header": ("str", False), "default": ("any", False),
            "split_comune": ("map", False), "index": ("int", False),
            "province_of_code": ("str", False), "counter": ("bool", False),
            "from_prose": ("map", False), "cell": ("str", False), "extract": ("regex", False)}
+# the column metadata a ``rows: parser`` table may give (its values come from the parser)
+_PARSER_COLUMN = {k: _COLUMN[k] for k in ("name", "type", "title", "description", "required",
+                                          "unique", "minimum", "maximum", "enum", "pattern",
+                                          "resolution")}
 _HEADINGS = {"match": ("regex", False), "province": ("bool", False), "column": ("str", False),
              "infer_missing": ("bool", False)}
 _TOTALS = {"match": ("regex", True), "columns": ("list", True), "required": ("bool", False)}
@@ -203,6 +218,15 @@ def _check_spec(spec: Spec) -> None:
 
 def _check_table(spec: Spec, t) -> None:
     _keys(spec, t, _TABLE, "table")
+    for fk in t.get("foreign_keys") or []:
+        _keys(spec, fk, _FOREIGN_KEY, "foreign_keys")
+        _keys(spec, fk["reference"], _REFERENCE, "foreign_keys.reference")
+    if "rows" in t:
+        _check_parser_table(spec, t)
+        return
+    for k in ("region", "row"):
+        if k not in t:
+            raise SpecError(spec.where(t), f"table needs `{k}`")
     _keys(spec, t["region"], _REGION, "region")
     if t["region"].get("header"):
         _keys(spec, t["region"]["header"], _HEADER, "region.header")
@@ -226,13 +250,10 @@ def _check_table(spec: Spec, t) -> None:
     for c in t["row"].get("cells") or []:
         _check_cell(spec, c)
     for c in t["columns"]:
-        _keys(spec, c, _COLUMN, "column")
-        if not c.get("name") and not c.get("resolution"):
-            raise SpecError(spec.where(c), "a column needs `name` (or is a `resolution:` "
-                            "placeholder)")
-        if c.get("type") and c["type"] not in {"string", "integer", "number", "boolean", "date"}:
-            raise SpecError(spec.where(c), f"column type {c['type']!r}: use string, integer, "
-                            "number, boolean or date")
+        _check_column(spec, c, _COLUMN, "column")
+        if "resolution" in c and not (c["resolution"] or {}).get("name"):
+            raise SpecError(spec.where(c), "resolution needs `name`: the column holding the "
+                            "comune's name")
     for key, schema in (("headings", _HEADINGS), ("totals", _TOTALS), ("privacy", _PRIVACY),
                         ("riparto", _RIPARTO)):
         if t.get(key):
@@ -253,6 +274,31 @@ def _check_table(spec: Spec, t) -> None:
         _keys(spec, Map({k: v for k, v in c.items() if k != kinds[0]}, ), _CHECK, "check")
     for f in t.get("facts") or []:
         _keys(spec, f, _FACT, "facts")
+
+
+def _check_parser_table(spec: Spec, t) -> None:
+    """``rows: parser``: the document's Python parser reads the table; the spec declares
+    its title, description, columns and keys (what a reader and a validator see)."""
+    if t["rows"] != "parser":
+        raise SpecError(spec.where(t), f"rows: {t['rows']!r} unknown: the only value is "
+                        "`parser` (the rows come from the document's Python parser)")
+    extra = sorted(set(t) - set(_PARSER_TABLE))
+    if extra:
+        raise SpecError(spec.where(t), f"a table with `rows: parser` is read by the document's "
+                        f"parser: {', '.join(extra)} cannot apply; it declares only "
+                        f"{', '.join(sorted(_PARSER_TABLE))}")
+    for c in t["columns"]:
+        _check_column(spec, c, _PARSER_COLUMN, "column of a `rows: parser` table")
+
+
+def _check_column(spec: Spec, c, schema: dict, what: str) -> None:
+    _keys(spec, c, schema, what)
+    if not c.get("name") and "resolution" not in c:
+        raise SpecError(spec.where(c), "a column needs `name` (or is a `resolution:` "
+                        "placeholder)")
+    if c.get("type") and c["type"] not in {"string", "integer", "number", "boolean", "date"}:
+        raise SpecError(spec.where(c), f"column type {c['type']!r}: use string, integer, "
+                        "number, boolean or date")
 
 
 def _check_cell(spec: Spec, c) -> None:

@@ -271,6 +271,17 @@ def test_fixed_width_records_with_cells_wrapping_independently(tmp_path):
     ("  - name: x\n    title: X\n    description: X\n    region: {}\n    row: {pattern: x}\n    columns: []\n",
      "region needs `start`, `header` or `rows_only: true`"),
     ("  - name: x\n    title: X\n    like: y\n", "like: 'y' is not a table above this one"),
+    ("  - name: x\n    title: X\n    description: X\n    columns: []\n", "table needs `region`"),
+    ("  - name: x\n    title: X\n    description: X\n    region: {start: a}\n    row: {pattern: x}\n"
+     "    columns: [{resolution: {}}]\n", "resolution needs `name`"),
+    ("  - name: x\n    title: X\n    description: X\n    rows: python\n    columns: []\n",
+     "rows: 'python' unknown"),
+    ("  - name: x\n    title: X\n    description: X\n    rows: parser\n    region: {start: a}\n"
+     "    columns: []\n", "region cannot apply"),
+    ("  - name: x\n    title: X\n    description: X\n    rows: parser\n    columns: [{name: a, from: b}]\n",
+     "unknown key 'from' in column of a `rows: parser` table"),
+    ("  - name: x\n    title: X\n    description: X\n    rows: parser\n    columns: []\n"
+     "    foreign_keys: [{fields: a, reference: {table: b}}]\n", "unknown key 'table' in foreign_keys.reference"),
 ])
 def test_spec_errors_name_the_line(tmp_path, body, message):
     p = tmp_path / "rotta.yaml"
@@ -290,6 +301,80 @@ def test_yaml_tricks_are_refused(tmp_path):
     p.write_text("spec: 1\nspec: 1\n", encoding="utf-8")
     with pytest.raises(SpecError, match="duplicate key 'spec'"):
         load(p)
+
+
+def test_a_bare_on_key_is_refused_not_read_as_true(tmp_path):
+    p = tmp_path / "on.yaml"                          # YAML 1.1: a bare on/yes/no is a boolean
+    p.write_text("spec: 1\ndataset: {name: a, views: {map: {join: {table: t, on: {a: b}}}}}\n"
+                 "tables: [{name: t, title: T, description: T, rows: parser, columns: []}]\n",
+                 encoding="utf-8")
+    with pytest.raises(SpecError, match="key 'on' is read as True: write it in quotes"):
+        load(p)
+    p.write_text(p.read_text(encoding="utf-8").replace(" on:", ' "on":'), encoding="utf-8")
+    assert load(p).dataset["views"]["map"]["join"] == {"table": "t", "on": {"a": "b"}}
+
+
+PARSER_TABLE = """\
+- name: elenco
+  rows: parser
+  title: Elenco
+  description: >-
+    Una riga per comune,
+    letta dal parser.
+  columns:
+    - {name: n, type: integer, title: N., required: true, minimum: 1}
+    - {name: sigla, title: Sigla, pattern: "[A-Z]{2}", unique: true}
+    - resolution: {method_description: "exact, ...; 'regola' per i comuni di una regola"}
+    - {name: aliquota, type: integer, title: Aliquota, minimum: 0, maximum: 100}
+    - {name: nota, title: Nota}
+  primary_key: [n]
+  foreign_keys: [{fields: nota, reference: {resource: note, fields: id}}]
+- name: righe
+  title: Righe
+  description: Righe lette dalla spec
+  region: {start: '^ELENCO', within: document}
+  row: {cells: [{n: integer}, {comune: text}]}
+  columns:
+    - {name: n, type: integer, title: N.}
+    - {name: comune, title: Comune}
+  foreign_keys: [{fields: n, reference: {resource: elenco, fields: n}}]
+"""
+
+
+def test_a_parser_table_takes_title_columns_and_keys_from_the_spec(tmp_path):
+    from generator.extract import COMUNE_FK
+    from generator.specs import declared_table
+
+    spec = tmp_path / "dichiarata.yaml"
+    spec.write_text(HEAD + textwrap.indent(PARSER_TABLE, "  "), encoding="utf-8")
+    rows = [{"n": 1, "sigla": "BG", "istat": "016091", "aliquota": 8, "nota": None}]
+    t = declared_table(load(spec), "elenco", rows)
+    assert (t.name, t.title, t.description, t.rows) == (
+        "elenco", "Elenco", "Una riga per comune, letta dal parser.", rows)
+    fields = {f["name"]: f for f in t.fields}
+    assert list(fields) == ["n", "sigla", "istat", "resolution_method", "resolution_score",
+                            "aliquota", "nota"]
+    assert list(fields["sigla"]["constraints"].items()) == [("pattern", "[A-Z]{2}"),
+                                                           ("unique", True)]   # as written
+    assert fields["aliquota"]["constraints"] == {"minimum": 0, "maximum": 100}
+    assert fields["resolution_method"]["description"].endswith("per i comuni di una regola")
+    assert fields["istat"]["constraints"] == {"pattern": "[0-9]{6}"}
+    assert t.primary_key == ["n"]
+    assert t.foreign_keys == [COMUNE_FK, {"fields": "nota",
+                                          "reference": {"resource": "note", "fields": "id"}}]
+    assert type(t.foreign_keys[1]["reference"]) is dict        # plain, not a YAML node
+    with pytest.raises(SpecError, match="'righe' is not declared here with `rows: parser`"):
+        declared_table(load(spec), "righe", [])
+
+
+def test_apply_leaves_parser_tables_to_the_parser_and_says_when_one_is_missing(tmp_path):
+    result, log = run(tmp_path, PARSER_TABLE, "ELENCO\n1 Dalmine\n")
+    (ds,) = result.datasets
+    assert [t.name for t in ds.tables] == ["righe"]                # the spec's own table only
+    assert ds.table("righe").foreign_keys == [{"fields": "n",
+                                              "reference": {"resource": "elenco", "fields": "n"}}]
+    (warn,) = [p for p in log.problems if p.code == "spec-parser-table-missing"]
+    assert "table elenco (rows: parser) not published" in warn.message
 
 
 def test_a_broken_spec_is_an_error_of_the_build_naming_the_spec_line(tmp_path):
