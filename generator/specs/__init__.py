@@ -7,7 +7,7 @@ declares, and what the rows must prove; ``sources.yaml`` names the specs of a do
 with provenance and checks, exactly as a hand-written parser does, on the same toolkit
 (``generator/extract``). The guide is ``docs/writing-a-spec.md``.
 """
-from .engine import apply, declared_dataset
+from .engine import apply, declared_dataset, parser_table
 from .load import Spec, SpecError, load
 
-__all__ = ["apply", "declared_dataset", "load", "Spec", "SpecError"]
+__all__ = ["apply", "declared_dataset", "parser_table", "load", "Spec", "SpecError"]

@@ -43,7 +43,7 @@ from ..extract.text import Prose, clean, is_page_header, join_wrapped, operative
 from . import readers
 from . import riparto as riparto_mod
 from .expr import evaluate
-from .load import Spec, SpecError
+from .load import Map, Spec, SpecError
 
 
 
@@ -71,6 +71,8 @@ def apply(spec: Spec, doc, ctx, result: ParseResult) -> None:
     rec = Recorder(doc)
     ds = _dataset(spec, doc, result)
     for t in spec.tables:
+        if t.get("parser"):                 # rows from the document's parser: parser_table()
+            continue
         table = TableRun(spec, t, doc, ctx, result.acts, rec).run()
         if table is not None:
             if ds not in result.datasets:
@@ -92,6 +94,36 @@ def declared_dataset(spec_name: str, doc, result: ParseResult) -> Dataset:
     if ds not in result.datasets:
         result.datasets.append(ds)
     return ds
+
+
+def parser_table(spec_name: str, table: str, doc, ctx, acts: list[Act], rec: Recorder,
+                 rows: list[dict], lines: tuple[int, int], **fill: str) -> Table:
+    """The table ``table`` of a spec, marked ``parser: true``, with the ``rows`` a parser read
+    from ``lines`` (first, last): the spec gives the title, description, columns and keys,
+    and its declared figures and checks are run on the rows, recorded on ``rec``. ``fill``
+    gives the ``{key}`` placeholders of the table's name, title and description (one
+    declared table for several printed ones: ``indennizzi_{sede}``)."""
+    from .load import load
+
+    spec = load(spec_name)
+    t = next((x for x in spec.tables if x["name"] == table and x.get("parser")), None)
+    if t is None:
+        raise SpecError(spec.where(), f"no table {table!r} with `parser: true` in the spec")
+    t = _placeholders(t, fill)
+    run = TableRun(spec, t, doc, ctx, acts, rec)
+    run.region = Region(lines[0], lines[1], lines[0])
+    run.find_declared(run.region)
+    run.prove(rows, [run.region], run.region, [])
+    return run.table(rows, run.region)
+
+
+def _placeholders(t: Map, fill: dict[str, str]) -> Map:
+    out = Map(t)
+    out.line = t.line
+    for key in ("name", "title", "description"):
+        for k, v in fill.items():
+            out[key] = str(out[key]).replace(f"{{{k}}}", v)
+    return out
 
 
 def table_private(table: Table) -> list[tuple[int, int]]:
@@ -133,7 +165,7 @@ class TableRun:
         self.spec, self.t, self.doc, self.ctx, self.acts, self.rec = spec, t, doc, ctx, acts, rec
         self.name = t["name"]
         self.prefix = t.get("id_prefix", self.name)
-        self.row_rx = _row_regex(spec, t["row"])
+        self.row_rx = _row_regex(spec, t.get("row") or {})
         self.header_blocks: list[tuple[int, int, str]] = []
         self.totals: tuple[int, list[Decimal]] | None = None
         self.row_starts: list[int] = []
@@ -441,7 +473,7 @@ class TableRun:
 
     def _cell_specs(self) -> dict:
         out = {}
-        for c in self.t["row"].get("cells") or []:
+        for c in (self.t.get("row") or {}).get("cells") or []:
             name, body = (c, "text") if isinstance(c, str) else next(iter(c.items()))
             out[name] = {"type": body} if isinstance(body, str) else dict(body or {})
         return out

@@ -73,8 +73,8 @@ _DATASET = {"name": ("str", True), "title": ("str", False), "description": ("str
             "programme": ("str", False), "keywords": ("list", False), "themes": ("list", False),
             "views": ("map", False)}
 _TABLE = {"name": ("str", True), "title": ("str", True), "description": ("str", True),
-          "like": ("str", False), "region": ("map", True), "skip": ("list", False), "headings": ("map", False),
-          "row": ("map", True), "columns": ("list", True), "totals": ("map", False),
+          "like": ("str", False), "region": ("map", False), "skip": ("list", False), "headings": ("map", False),
+          "row": ("map", False), "columns": ("list", True), "parser": ("bool", False), "totals": ("map", False),
           "declared": ("map", False), "riparto": ("map", False), "checks": ("list", False),
           "facts": ("list", False), "privacy": ("map", False), "primary_key": ("list", False),
           "id_prefix": ("str", False), "note": ("str", False)}
@@ -201,8 +201,31 @@ def _check_spec(spec: Spec) -> None:
         by_name[t["name"]] = t
 
 
+# what a table filled by the document's parser (``parser: true``) does not have: how to read
+# it, and where a column's values come from (its columns are a schema)
+_READING = ("region", "row", "skip", "headings", "totals", "riparto", "privacy")
+_VALUES = ("from", "value", "classify", "split_comune", "index", "province_of_code", "counter",
+           "from_prose", "cell", "extract", "default", "header")
+
+
 def _check_table(spec: Spec, t) -> None:
     _keys(spec, t, _TABLE, "table")
+    if t.get("parser"):
+        extra = [k for k in _READING if k in t] + sorted(
+            {k for c in t["columns"] if isinstance(c, dict) for k in _VALUES if k in c})
+        if extra:
+            raise SpecError(spec.where(t), f"table {t['name']!r} is filled by the parser "
+                            f"(`parser: true`): it cannot have {', '.join(extra)}")
+    else:
+        for k in ("region", "row"):
+            if k not in t:
+                raise SpecError(spec.where(t), f"table needs `{k}`")
+        _check_reading(spec, t)
+    _check_content(spec, t)
+
+
+def _check_reading(spec: Spec, t) -> None:
+    """Where the table is and how its rows are read (every table but the parser's)."""
     _keys(spec, t["region"], _REGION, "region")
     if t["region"].get("header"):
         _keys(spec, t["region"]["header"], _HEADER, "region.header")
@@ -225,6 +248,10 @@ def _check_table(spec: Spec, t) -> None:
         _keys(spec, t["row"]["fixed_width"], _FIXED, "row.fixed_width")
     for c in t["row"].get("cells") or []:
         _check_cell(spec, c)
+
+
+def _check_content(spec: Spec, t) -> None:
+    """Columns, declared figures, checks and facts (every table)."""
     for c in t["columns"]:
         _keys(spec, c, _COLUMN, "column")
         if not c.get("name") and not c.get("resolution"):

@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import re
 
-from ...extract import COMUNE_FK, NO_RESOLUTION, RESOLUTION_FIELDS, Recorder, Table, euro, \
-    field, provenance, resolution_fields, total
+from ... import specs
+from ...extract import NO_RESOLUTION, Recorder, Table, provenance, resolution_fields, total
 from ...extract.cells import AMT, amount
 from ...extract.persons import PERSONA_FISICA
 from ...extract.result import act_at
@@ -39,9 +39,8 @@ BRESCIA = ("prevenzione_brescia", "indennizzi_brescia")
 
 def complete(doc, ctx, result, rec: Recorder) -> None:
     """Transfers of every wildlife-damage decree, then the Val Padana lists (whose groups
-    need the per-ATC amounts of their decree)."""
-    from ... import specs
-
+    need the per-ATC amounts of their decree); their columns and row checks are declared in
+    the spec (``parser: true`` tables)."""
     ds = result.dataset(DATASET)
     annexes = {}
     for t in (ds.tables if ds else []):
@@ -60,13 +59,17 @@ def complete(doc, ctx, result, rec: Recorder) -> None:
     for n, t in doc.numbered():
         if (m := VP_TITLE.match(t)):
             act = act_at(result.acts, n)
-            table = ValPadana(doc, result.acts, rec, n, m.group("sede"), act,
-                              atc_by_act.get(act.line_start if act else 0, {})).table()
-            if table is not None:
-                tables.append(table)
+            vp = ValPadana(doc, result.acts, rec, n, m.group("sede"), act,
+                           atc_by_act.get(act.line_start if act else 0, {}))
+            rows = vp.rows()
+            if rows is not None:
+                tables.append(specs.parser_table(
+                    SPEC, "indennizzi_{sede}", doc, ctx, result.acts, rec, rows,
+                    (n, vp.last), sede=vp.sede.lower(), sede_nome=vp.sede.capitalize()))
     if transfers:
-        rec.candidate("trasferimenti", [])
-        tables.append(_transfers_table(transfers))
+        tables.append(specs.parser_table(SPEC, "trasferimenti", doc, ctx, result.acts, rec,
+                                         transfers, (transfers[0]["line_start"],
+                                                     transfers[-1]["line_end"])))
     if not tables:
         return
     if ds is None:
@@ -280,42 +283,3 @@ def comune_from_address(address: str | None) -> tuple[str | None, str | None]:
     m = re.search(r"\b\d{5}\s+(?P<comune>[A-ZÀ-Ý][A-ZÀ-Ý' .-]*?)\s*\((?P<prov>[A-Z]{2})\)\s*$",
                   address)
     return (m.group("comune"), m.group("prov")) if m else (None, None)
-
-
-def _transfers_table(rows: list[dict]) -> Table:
-    return Table(
-        "trasferimenti", "Trasferimenti della Regione agli ambiti di caccia",
-        "Per ogni decreto, quanto la Regione impegna e liquida a ciascun ambito territoriale o "
-        "comprensorio alpino di caccia (che paga poi le aziende) o al ruolo 'beneficiari "
-        "diversi'. Le righe vengono dal prospetto per ambito con codice fiscale o, in sua "
-        "assenza, dalla tabella degli impegni; le altre tabelle dello stesso decreto "
-        "(liquidazioni, anagrafica, riparto per capitolo o tra Regione e ATC) completano le "
-        "colonne e sono verificate riga per riga. Gli ambiti sono enti (codice fiscale "
-        "numerico) e sono pubblicati per nome.",
-        _FIELDS_TRANSFERS, rows, primary_key=["atto", "n"], foreign_keys=[COMUNE_FK])
-
-
-_FIELDS_TRANSFERS = [
-    field("atto", "string", "Atto", "Decreto che impegna e liquida", required=True),
-    field("n", "integer", "N.", "Ordine della riga nel prospetto dell'atto", required=True),
-    field("beneficiario", "string", "Beneficiario",
-          "Ambito/comprensorio di caccia o ruolo di beneficiari diversi, come stampato",
-          required=True),
-    field("ambito", "string", "Ambito", "Chiave dell'ambito (ATC n, CAn, ATC) se riconoscibile"),
-    field("codice_beneficiario", "string", "Codice beneficiario/ruolo"),
-    field("codice_fiscale", "string", "Codice fiscale"),
-    field("partita_iva", "string", "Partita IVA"),
-    field("indirizzo", "string", "Indirizzo"),
-    field("comune_sede", "string", "Comune della sede", "Dall'indirizzo, quando stampato"),
-    field("provincia_sede", "string", "Provincia della sede"),
-    *RESOLUTION_FIELDS,
-    field("capitolo", "string", "Capitolo di bilancio"),
-    euro("importo_regione", "Importo a carico Regione",
-         "Importo impegnato/liquidato dalla Regione, in euro"),
-    euro("importo_indennizzi", "di cui indennizzi",
-         "Quota per indennizzo danni (cap. 11647), in euro"),
-    euro("importo_prevenzione", "di cui prevenzione",
-         "Quota per prevenzione danni (cap. 12832), in euro"),
-    euro("importo_atc", "Importo a carico ATC", "Quota a carico dell'ATC secondo il riparto, in euro"),
-    euro("importo_complessivo", "Importo complessivo", "Regione + ATC secondo il riparto, in euro"),
-]
