@@ -110,6 +110,10 @@ def parser_table(spec_name: str, table: str, doc, ctx, acts: list[Act], rec: Rec
     if t is None:
         raise SpecError(spec.where(), f"no table {table!r} with `parser: true` in the spec")
     t = _placeholders(t, fill)
+    for r in rows:                      # the columns a row lacks are empty
+        for c in t["columns"]:
+            for f in RESOLUTION_FIELDS if c.get("resolution") else [c]:
+                r.setdefault(f["name"], None)
     run = TableRun(spec, t, doc, ctx, acts, rec)
     run.region = Region(lines[0], lines[1], lines[0])
     run.find_declared(run.region)

@@ -25,9 +25,9 @@ import re
 from ... import specs
 from ...extract import NO_RESOLUTION, Recorder, Table, provenance, resolution_fields, total
 from ...extract.cells import AMT, amount
-from ...extract.persons import PERSONA_FISICA
 from ...extract.result import act_at
 from ...extract.text import Prose, operative_start
+from ...specs.engine import table_private
 from .prospetti import (Prospetto, anagrafica_tables, atc_cf_tables, atc_key, riparto_tables,
                         ruolo_tables, split_tables)
 from .val_padana import VP_TITLE, ValPadana
@@ -41,6 +41,9 @@ def complete(doc, ctx, result, rec: Recorder) -> None:
     """Transfers of every wildlife-damage decree, then the Val Padana lists (whose groups
     need the per-ATC amounts of their decree); their columns and row checks are declared in
     the spec (``parser: true`` tables)."""
+    def table(name: str, rows: list[dict], lines: tuple[int, int], **fill: str) -> Table:
+        return specs.parser_table(SPEC, name, doc, ctx, result.acts, rec, rows, lines, **fill)
+
     ds = result.dataset(DATASET)
     annexes = {}
     for t in (ds.tables if ds else []):
@@ -57,26 +60,20 @@ def complete(doc, ctx, result, rec: Recorder) -> None:
         atc_by_act[act.line_start] = atc_amounts
     tables = []
     for n, t in doc.numbered():
-        if (m := VP_TITLE.match(t)):
-            act = act_at(result.acts, n)
-            vp = ValPadana(doc, result.acts, rec, n, m.group("sede"), act,
-                           atc_by_act.get(act.line_start if act else 0, {}))
-            rows = vp.rows()
-            if rows is not None:
-                tables.append(specs.parser_table(
-                    SPEC, "indennizzi_{sede}", doc, ctx, result.acts, rec, rows,
-                    (n, vp.last), sede=vp.sede.lower(), sede_nome=vp.sede.capitalize()))
+        if VP_TITLE.match(t):
+            vp = ValPadana(doc, result.acts, rec, n, atc_by_act)
+            if (rows := vp.rows()) is not None:
+                tables.append(table("indennizzi_{sede}", rows, (n, vp.last),
+                                    sede=vp.sede.lower(), sede_nome=vp.sede.capitalize()))
     if transfers:
-        tables.append(specs.parser_table(SPEC, "trasferimenti", doc, ctx, result.acts, rec,
-                                         transfers, (transfers[0]["line_start"],
-                                                     transfers[-1]["line_end"])))
+        tables.append(table("trasferimenti", transfers,
+                            (transfers[0]["line_start"], transfers[-1]["line_end"])))
     if not tables:
         return
     if ds is None:
         ds = specs.declared_dataset(SPEC, doc, result)
     ds.tables += tables
-    result.private += sorted({(r["line_start"], r["line_end"]) for t in tables for r in t.rows
-                              if r.get("soggetto") == PERSONA_FISICA})
+    result.private += [lines for t in tables for lines in table_private(t)]
 
 
 # -- transfers to hunting districts --------------------------------------------------------
@@ -240,22 +237,16 @@ def _check_annex(rec, tag, rows, annex: Table) -> None:
 
 
 def _transfer_row(doc, ctx, acts, act, i: int, r: dict) -> dict:
+    """A published row: the act, the order, the columns read (the spec's columns the row
+    lacks stay empty) and the comune of the beneficiary's address, resolved."""
+    row = {"atto": f"{act.type} n. {act.number}", "n": i}
+    row.update((k, v) for k, v in r.items() if not k.startswith("_"))
     comune, prov = comune_from_address(r.get("indirizzo"))
-    if comune:
-        res = ctx.resolve(comune, r["_line"], province=prov)
-        loc = {"comune_sede": comune, "provincia_sede": prov, **resolution_fields(res)}
-    else:
-        loc = {"comune_sede": None, "provincia_sede": None, **NO_RESOLUTION}
+    res = ctx.resolve(comune, r["_line"], province=prov) if comune else None
+    row.update(comune_sede=comune, provincia_sede=prov,
+               **(resolution_fields(res) if res else NO_RESOLUTION))
     a = act_at(acts, r["_line"])
-    return {"atto": f"{act.type} n. {act.number}", "n": i, "beneficiario": r["beneficiario"],
-            "ambito": r.get("ambito"), "codice_beneficiario": r.get("codice_beneficiario"),
-            "codice_fiscale": r.get("codice_fiscale"), "partita_iva": r.get("partita_iva"),
-            "indirizzo": r.get("indirizzo"), **loc, "capitolo": r.get("capitolo"),
-            "importo_regione": r["importo_regione"],
-            "importo_indennizzi": r.get("importo_indennizzi"),
-            "importo_prevenzione": r.get("importo_prevenzione"),
-            "importo_atc": r.get("importo_atc"), "importo_complessivo": r.get("importo_complessivo"),
-            **provenance(doc.id, r["_line"], r["_end"], a.id if a else "")}
+    return row | provenance(doc.id, r["_line"], r["_end"], a.id if a else "")
 
 
 def _riparto_cells(p: Prospetto) -> list[tuple]:

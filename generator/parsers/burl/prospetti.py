@@ -23,8 +23,8 @@ ATC_CF_HEADER = re.compile(r"^\s*ambito\s+c\.f\.", re.IGNORECASE)
 ATC_CF_ROW = re.compile(rf"^\s*(?P<name>\S.*?)\s+(?P<cf>\d{{11}})\s+(?P<amt>{AMTE})\s*$")
 ATC_NUMBER = re.compile(
     r"(?:\bATC|\bA\.T\.C\.|AMBITO TERRITORIALE DI CACCIA)\s*(?:n\.\s*|MN\s*)?(\d+)\b", re.I)
-RUOLO_HEADER_WORDS = {"beneficiario", "beneficiario/", "ruolo", "codice", "capitolo", "anno",
-                      "impegno", "imp.", "perente", "da", "liquidare", "2018", "2019", "2020", "/"}
+RUOLO_HEADER_WORDS = set("beneficiario beneficiario/ ruolo codice capitolo anno impegno imp. "
+                         "perente da liquidare 2018 2019 2020 /".split())
 RUOLO_DATA = re.compile(
     r"^(?P<label>.*?)\s*(?P<code>\d{5,6})\s+(?P<cap>\d{2}\.\d{2}\.\d{3}\.\d{5})\s+(?P<rest>.+)$")
 
@@ -43,10 +43,6 @@ def atc_key(label: str) -> str | None:
     return None
 
 
-def money(s: str) -> Decimal:
-    return amount(s)
-
-
 @dataclass
 class Prospetto:
     """A small per-beneficiary table of an act: rows and its printed total."""
@@ -60,10 +56,6 @@ class Prospetto:
     def close(self, total: list[Decimal], line: int) -> None:
         """Record the printed total line that ends the table."""
         self.total, self.total_line, self.end = total, line, line
-
-
-def _starts(doc, start: int, end: int, rx) -> list[int]:
-    return [n for n in range(start, end + 1) if rx.match(doc.line(n))]
 
 
 def atc_cf_tables(doc, start: int, end: int) -> list[Prospetto]:
@@ -89,7 +81,7 @@ def atc_cf_tables(doc, start: int, end: int) -> list[Prospetto]:
             if not m:
                 break
             p.rows.append({"name": m.group("name"), "cf": m.group("cf"),
-                           "amount": money(m.group("amt")), "line": k})
+                           "amount": amount(m.group("amt")), "line": k})
             p.end = k
             k += 1
         out.append(p)
@@ -135,8 +127,8 @@ def _split_rows(doc, p: Prospetto, k: int, end: int, cols: list[str]) -> int:
         if m:
             label.append(m.group("label"))
             p.rows.append({"name": join_wrapped(label), "line_start": first, "line": k,
-                           cols[0] if cols else "a": money(m.group("a")),
-                           cols[1] if len(cols) > 1 else "b": money(m.group("b"))})
+                           cols[0] if cols else "a": amount(m.group("a")),
+                           cols[1] if len(cols) > 1 else "b": amount(m.group("b"))})
             label, first = [], None
         else:
             label.append(t)
@@ -179,7 +171,7 @@ def riparto_tables(doc, start: int, end: int) -> list[Prospetto]:
 
 def _amount_or_error(p: Prospetto, line: int, cell: str) -> Decimal | None:
     try:
-        return money(cell)
+        return amount(cell)
     except ValueError:
         p.errors.append(f"riga {line}: {cell!r} non è un importo")
         return None
@@ -236,9 +228,9 @@ def _ruolo_row(p: Prospetto, m: re.Match, label: list[str], first: int | None, k
            "capitolo": m.group("cap"), "line_start": first or k, "line": k}
     try:
         if re.match(r"^\d{4}/\d+/\d+$", cells[0]):      # payment: impegno + amount
-            row["impegno"], row["amount"] = cells[0], money(cells[-1])
+            row["impegno"], row["amount"] = cells[0], amount(cells[-1])
         else:                                          # commitment: one per year
-            row["years"] = [money(c) for c in cells]
+            row["years"] = [amount(c) for c in cells]
             row["amount"] = row["years"][0]
     except ValueError as e:
         p.errors.append(f"riga {k}: {e}")

@@ -46,10 +46,14 @@ def _new_group(label=None) -> dict:
 class ValPadana:
     """One seat's list: groups, rows, subtotals and grand totals, and their checks."""
 
-    def __init__(self, doc, acts, rec: Recorder, title_line: int, sede: str, act, atc_amounts):
-        self.doc, self.acts, self.rec, self.act = doc, acts, rec, act
-        self.sede, self.title_line, self.atc_amounts = sede, title_line, atc_amounts
-        self.name = f"indennizzi_{sede.lower()}"
+    def __init__(self, doc, acts, rec: Recorder, title_line: int, atc_by_act: dict):
+        """``atc_by_act``: per act (by its first line), ``{ambito: (importo a carico Regione,
+        line)}`` of the decree's per-ATC table."""
+        self.doc, self.acts, self.rec, self.title_line = doc, acts, rec, title_line
+        self.sede = VP_TITLE.match(doc.line(title_line)).group("sede")
+        self.act = act_at(acts, title_line)
+        self.atc_amounts = atc_by_act.get(self.act.line_start if self.act else 0, {})
+        self.name = f"indennizzi_{self.sede.lower()}"
         self.groups = [_new_group()]
         self.row_group: dict[int, int] = {}
         self.grand: dict[str, tuple] = {}
