@@ -317,3 +317,90 @@ def test_expressions_compute_exactly():
     assert evaluate("sum(x) + count()", lambda k: None, rows) == Decimal(8)
     with pytest.raises(ExprError):
         evaluate("sum(x)", row.get)                  # aggregates need a table
+
+
+# -- tables a parser fills (parser: true): the spec declares them, the parser reads the rows ---
+PARSER_TABLES = """\
+- name: letta
+  title: Letta
+  description: Letta dalla spec
+  region: {start: '^ELENCO', within: document}
+  row: {pattern: '^(?P<comune>\\w+) (?P<importo>\\d+,\\d{2})$'}
+  columns:
+    - {name: comune, title: Comune}
+    - {name: importo, type: number, title: Importo}
+- name: elenco_{sede}
+  parser: true
+  title: Elenco della sede di {sede_nome}
+  description: "Elenco di {sede_nome} ({official_reference})."
+  declared:
+    totale: {find: 'per un totale di € (\\d+,\\d{2})', in: document}
+  columns:
+    - {name: n, type: integer, title: N., required: true}
+    - {name: comune, title: Comune, description: Come stampato}
+    - resolution: {name: comune}
+    - {name: importo, type: number, title: Importo, description: "Importo, in euro"}
+    - {name: nota, title: Nota}
+  primary_key: [n]
+  checks:
+    - rows: {id: positivi, rule: "importo > 0", description: Importi positivi}
+    - equal: {id: totale, declared: totale, parsed: "sum(importo)", description: Somma = totale}
+"""
+
+
+def test_a_parser_table_gets_the_spec_schema_and_checks(tmp_path):
+    import io
+    from decimal import Decimal
+
+    from generator import paths
+    from generator.extract import Recorder
+    from generator.extract.result import ParseContext
+    from generator.quality import Log
+    from generator.sources import Document
+    from generator.specs import parser_table
+    from support import _registry
+
+    spec = tmp_path / "prova.yaml"
+    spec.write_text(HEAD + textwrap.indent(PARSER_TABLES, "  "), encoding="utf-8")
+    text = "Assegnati per un totale di € 30,00.\nELENCO\nDalmine 10,00\n"
+    result, _ = run(tmp_path, PARSER_TABLES, text)            # apply() reads only `letta`
+    assert [t.name for ds in result.datasets for t in ds.tables] == ["letta"]
+    lines = text.split("\n")
+    doc = Document(id="prova", path=paths.SOURCES / "prova.txt", meta={"id": "prova"},
+                   text=text, sha256="", lines=lines)
+    ctx = ParseContext(_registry(), Log(stream=io.StringIO(), quiet=True), "prova", "x")
+    rec = Recorder(doc)
+    rows = [{"n": 1, "comune": "Dalmine", "importo": Decimal("10.00"), "line_start": 3,
+             "line_end": 3}, {"n": 2, "comune": "Zanica", "importo": Decimal("-5.00"),
+                              "line_start": 3, "line_end": 3}]
+    table = parser_table(str(spec), "elenco_{sede}", doc, ctx, [], rec, rows, (2, 3),
+                         sede="bg", sede_nome="Bergamo")
+    assert (table.name, table.title, table.primary_key) == ("elenco_bg", "Elenco della sede "
+                                                            "di Bergamo", ["n"])
+    assert table.description == "Elenco di Bergamo (prova)."
+    assert [f["name"] for f in table.fields] == ["n", "comune", "istat", "resolution_method",
+                                                 "resolution_score", "importo", "nota"]
+    assert table.fields[0]["constraints"] == {"required": True} and table.foreign_keys
+    assert rows[0]["nota"] is None and rows[0]["istat"] is None      # columns not read: empty
+    got = {c.id: c for c in rec.checks}
+    assert not got["elenco_bg:positivi"].passed and "righe 3" in got["elenco_bg:positivi"].explanation
+    assert (got["elenco_bg:totale"].declared, got["elenco_bg:totale"].parsed) == (30.0, 5.0)
+    assert table.declared["totale"] == (Decimal("30.00"), 1)
+    with pytest.raises(SpecError, match="no table 'altra' with `parser: true`"):
+        parser_table(str(spec), "altra", doc, ctx, [], rec, rows, (2, 3))
+
+
+@pytest.mark.parametrize("body, message", [
+    ("  - {name: x, title: X, description: X, parser: true, region: {start: a}, columns: []}\n",
+     "filled by the parser (`parser: true`): it cannot have region"),
+    ("  - {name: x, title: X, description: X, parser: true, columns: [{name: a, from: b}]}\n",
+     "it cannot have from"),
+    ("  - {name: x, title: X, description: X, region: {start: a}, columns: []}\n",
+     "table needs `row`"),
+])
+def test_a_parser_table_is_a_schema_and_a_read_table_needs_its_grammar(tmp_path, body, message):
+    p = tmp_path / "rotta.yaml"
+    p.write_text(HEAD + body, encoding="utf-8")
+    with pytest.raises(SpecError) as e:
+        load(p)
+    assert message in e.value.message and e.value.where.endswith(":4")
