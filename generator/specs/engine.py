@@ -22,6 +22,9 @@ For each table of a spec (``docs/writing-a-spec.md`` is the reader's guide) the 
    (``declared``), the named checks (``checks``), a fund split by shares (``riparto``);
 6. adds **provenance** to every row: document, act (the act whose lines hold the row),
    first and last line.
+
+A table marked ``parser: true`` is not read here: a parser supplies its rows and
+:func:`parser_table` does 4-6 for them with the spec's schema, figures and checks.
 """
 from __future__ import annotations
 
