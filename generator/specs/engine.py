@@ -23,8 +23,8 @@ For each table of a spec (``docs/writing-a-spec.md`` is the reader's guide) the 
 6. adds **provenance** to every row: document, act (the act whose lines hold the row),
    first and last line.
 
-A table marked ``parser: true`` is not read here: a parser supplies its rows and
-:func:`parser_table` does 4-6 for them with the spec's schema, figures and checks.
+A table marked ``parser: true`` is not read here: a parser supplies its rows (with their
+provenance) and :func:`parser_table` gives them the spec's schema and proves them (5).
 """
 from __future__ import annotations
 
