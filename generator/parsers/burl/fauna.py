@@ -1,7 +1,9 @@
 """Wildlife-damage acts (l.r. 26/1993 art. 47): transfers to hunting districts, Val Padana lists.
 
 The UTR Brescia annexes are read by the table spec ``data/specs/danni-fauna-brescia-2018.yaml``;
-this step, which runs after it, reads what no spec can describe and ties the tables together:
+this step, which runs after it, reads what no spec can describe and ties the tables together
+(the spec declares these tables too, ``parser: true``: their columns, and the checks it can
+state on their rows):
 
 * ``trasferimenti`` -- for every decree, what the Region commits and pays to each hunting
   district (ATC/CA) or collective *ruolo*. Rows come from the ``Ambito C.F.`` table when the
