@@ -9,7 +9,9 @@ breaks a row anywhere. Two shapes cover the tables seen so far:
 * :func:`label_above` -- a row's values sit on one line and its name on the lines just
   **above** it, often set apart by a blank line ("name cell printed above its values");
 * :func:`comma_list` -- a list of names separated by commas, wrapped over lines anywhere
-  (even inside a name, with blank lines between), each name with the lines it spans.
+  (even inside a name, with blank lines between), each name with the lines it spans;
+* :func:`labelled_rows` -- read downwards: a row's name on the lines before its values
+  and/or at the start of the values line, the table ending at its totals line or at prose.
 
 Lines that belong to no row go to a callback that either accepts them as structure
 (subtotals, repeated headers) or lets them be rejected; a row that never completes is
@@ -22,7 +24,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from .recorder import Recorder
-from .text import clean
+from .text import clean, join_wrapped
 
 
 @dataclass
@@ -115,3 +117,43 @@ def comma_list(lines: list[tuple[int, str]],
     if buf:
         names.append((" ".join(buf), start, lines[-1][0]))
     return names
+
+
+@dataclass
+class LabelledRow:
+    label: str                  # the name, its wrapped lines re-joined
+    start: int                  # its first line (a name line, or the values line)
+    line: int                   # the values line
+    match: re.Match             # the values line, matched
+
+
+def labelled_rows(doc, start: int, end: int, values: re.Pattern,
+                  total: Callable[[str], list | None]
+                  ) -> tuple[list[LabelledRow], tuple[list, int] | None, int]:
+    """Rows whose name is printed on the lines before their values, or at the start of the
+    values line, or both (``AMBITO`` / ``TERRITORIALE DI`` / ``CACCIA 1`` then ``959153
+    16.01.104.11647 121.329,13 0 0``). ``values`` matches a values line (group ``label``: the
+    name printed before the values, possibly empty); the other lines up to it are the name,
+    wrapped (re-joined by :func:`~.text.join_wrapped`). Reading runs from line ``start`` and
+    stops at the totals line (``total(text)`` returns its values, else None), at prose (a
+    line with a lowercase letter that is not a values line) or after ``end``. Returns the
+    rows, ``(totals, line)`` or None, and the line where reading stopped."""
+    rows: list[LabelledRow] = []
+    label: list[str] = []
+    first = None
+    for k in range(start, end + 1):
+        t = clean(doc.line(k))
+        if not t:
+            continue
+        if (tot := total(t)) is not None:
+            return rows, (tot, k), k
+        m = values.match(t)
+        if not m and re.search(r"[a-z]", t):
+            return rows, None, k
+        first = first or k
+        if m:
+            rows.append(LabelledRow(join_wrapped(label + [m.group("label")]), first, k, m))
+            label, first = [], None
+        else:
+            label.append(t)
+    return rows, None, end + 1

@@ -414,9 +414,13 @@ class _Parse:
         return resolved
 
     # -- output
+    def _table(self, name: str, rows: list[dict]) -> Table:
+        """Table ``name`` of the spec (``parser: true``) with the rows read here."""
+        return specs.parser_table(self.spec, name, self.doc, self.ctx, [], self.rec, rows)
+
     def _note_table(self) -> Table:
         self.rec.candidate("note", [f.line for f in self.footnotes])
-        return specs.declared_table(self.spec, "note", [
+        return self._table("note", [
             {"id": f.id, "richiamo": f.marker, "testo": f.text, "righe": str(f.line),
              "righe_che_richiamano": len(f.users), "ristampa_di": f.reprint_of,
              **provenance(self.doc.id, f.line)} for f in self.footnotes])
@@ -436,7 +440,7 @@ class _Parse:
                     "stato": e.status, "richiamo_nota": e.marker,
                     "nota": e.footnote.id if e.footnote else None,
                     **provenance(self.doc.id, e.line)})
-        return specs.declared_table(self.spec, "aliquote", rows)
+        return self._table("aliquote", rows)
 
     def _province_table(self) -> Table:
         rows = []
@@ -462,7 +466,7 @@ class _Parse:
                 "completa": numbering.ok and segs[-1].ended_by != "restart",
                 **provenance(self.doc.id, min(lines), max(lines))})
         self.rec.summary("province", [s.heading_line for s in self.segments if s.heading_line])
-        return specs.declared_table(self.spec, "province", rows)
+        return self._table("province", rows)
 
     # -- checks
     def _check_document(self) -> None:

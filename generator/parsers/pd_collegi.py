@@ -141,9 +141,10 @@ class _Run:
         self.check_coverage(rows)
         spec = specs.load(SPEC)
         ds = specs.declared_dataset(spec, self.doc, result)
-        ds.tables += [specs.declared_table(spec, "collegi", self.collegi_rows(collegi, rows, groups)),
-                      specs.declared_table(spec, "comuni_collegi", rows),
-                      specs.declared_table(spec, "regole", regole)]
+        for name, table_rows in (("collegi", self.collegi_rows(collegi, rows, groups)),
+                                 ("comuni_collegi", rows), ("regole", regole)):
+            ds.tables.append(specs.parser_table(spec, name, self.doc, self.ctx, result.acts,
+                                                self.rec, table_rows))
         return self.rec.finish(result)
 
     # Allegato A and art. 6 ------------------------------------------------------------------

@@ -22,6 +22,9 @@ For each table of a spec (``docs/writing-a-spec.md`` is the reader's guide) the 
    (``declared``), the named checks (``checks``), a fund split by shares (``riparto``);
 6. adds **provenance** to every row: document, act (the act whose lines hold the row),
    first and last line.
+
+A table marked ``parser: true`` is not read here: a parser supplies its rows (with their
+provenance) and :func:`parser_table` gives them the spec's schema and proves them (5).
 """
 from __future__ import annotations
 
@@ -43,7 +46,7 @@ from ..extract.text import Prose, clean, is_page_header, join_wrapped, operative
 from . import readers
 from . import riparto as riparto_mod
 from .expr import evaluate
-from .load import Spec, SpecError
+from .load import Map, Spec, SpecError
 
 
 
@@ -71,7 +74,7 @@ def apply(spec: Spec, doc, ctx, result: ParseResult) -> None:
     rec = Recorder(doc)
     ds = _dataset(spec, doc, result)
     for t in spec.tables:
-        if t.get("rows") == "parser":       # the document's parser publishes it (declared_table)
+        if t.get("parser"):                 # rows from the document's parser: parser_table()
             continue
         table = TableRun(spec, t, doc, ctx, result.acts, rec).run()
         if table is not None:
@@ -82,11 +85,10 @@ def apply(spec: Spec, doc, ctx, result: ParseResult) -> None:
             if "{act}" in ds.description and table.rows:
                 ds.description = _fill(ds.description, doc,
                                        act_at(result.acts, table.rows[0]["line_start"]))
-    missing = [t["name"] for t in spec.tables
-               if t.get("rows") == "parser" and not ds.table(t["name"])]
-    if missing and (ds in result.datasets or not doc.parser):
+    missing = [t["name"] for t in spec.tables if t.get("parser")]
+    if missing and not doc.parser:
         ctx.warn("spec-parser-table-missing", f"spec {spec.name}: table {', '.join(missing)} "
-                 "(rows: parser) not published by the document's parser")
+                 "(parser: true) is filled by a parser, and the document has none")
     rec.finish(result)
 
 
@@ -101,21 +103,42 @@ def declared_dataset(spec_name: Spec | str, doc, result: ParseResult) -> Dataset
     return ds
 
 
-def declared_table(spec: Spec | str, name: str, rows: list[dict]) -> Table:
-    """Table ``name`` of a spec that declares it with ``rows: parser``: its title,
-    description, columns and keys from the spec, its ``rows`` from the Python parser that
-    calls this (the published metadata stays in the spec format, out of the code)."""
+def parser_table(spec: Spec | str, table: str, doc, ctx, acts: list[Act], rec: Recorder,
+                 rows: list[dict], lines: tuple[int, int] | None = None, **fill: str) -> Table:
+    """The table ``table`` of a spec (or spec name), marked ``parser: true``, with the
+    ``rows`` a parser read from ``lines`` (first, last; by default the rows' span): the spec
+    gives the title, description, columns and keys, and its declared figures and checks are
+    run on the rows, recorded on ``rec``. ``fill`` gives the ``{key}`` placeholders of the
+    table's name, title and description (one declared table for several printed ones:
+    ``indennizzi_{sede}``)."""
     from .load import load
 
     spec = load(spec) if isinstance(spec, str) else spec
-    t = next((t for t in spec.tables if t["name"] == name), None)
-    if t is None or t.get("rows") != "parser":
-        raise SpecError(spec.where(t if t is not None else spec.raw),
-                        f"table {name!r} is not declared here with `rows: parser`")
-    fields, foreign_keys = _schema(t, {})
-    return Table(name, t["title"], " ".join(str(t["description"]).split()), fields, rows,
-                 primary_key=list(t.get("primary_key") or []) or None,
-                 foreign_keys=foreign_keys)
+    t = next((x for x in spec.tables if x["name"] == table and x.get("parser")), None)
+    if t is None:
+        raise SpecError(spec.where(), f"no table {table!r} with `parser: true` in the spec")
+    t = _placeholders(t, fill)
+    for r in rows:                      # the columns a row lacks are empty
+        for c in t["columns"]:
+            for f in RESOLUTION_FIELDS if "resolution" in c else [c]:
+                r.setdefault(f["name"], None)
+    if lines is None:
+        lines = (min((r["line_start"] for r in rows), default=1),
+                 max((r["line_end"] for r in rows), default=1))
+    run = TableRun(spec, t, doc, ctx, acts, rec)
+    run.region = Region(lines[0], lines[1], lines[0])
+    run.find_declared(run.region)
+    run.prove(rows, [run.region], run.region, [])
+    return run.table(rows, run.region)
+
+
+def _placeholders(t: Map, fill: dict[str, str]) -> Map:
+    out = Map(t)
+    out.line = t.line
+    for key in ("name", "title", "description"):
+        for k, v in fill.items():
+            out[key] = str(out[key]).replace(f"{{{k}}}", v)
+    return out
 
 
 def table_private(table: Table) -> list[tuple[int, int]]:
@@ -157,7 +180,7 @@ class TableRun:
         self.spec, self.t, self.doc, self.ctx, self.acts, self.rec = spec, t, doc, ctx, acts, rec
         self.name = t["name"]
         self.prefix = t.get("id_prefix", self.name)
-        self.row_rx = _row_regex(spec, t["row"])
+        self.row_rx = _row_regex(spec, t.get("row") or {})
         self.header_blocks: list[tuple[int, int, str]] = []
         self.totals: tuple[int, list[Decimal]] | None = None
         self.row_starts: list[int] = []
@@ -470,7 +493,7 @@ class TableRun:
 
     def _cell_specs(self) -> dict:
         out = {}
-        for c in self.t["row"].get("cells") or []:
+        for c in (self.t.get("row") or {}).get("cells") or []:
             name, body = (c, "text") if isinstance(c, str) else next(iter(c.items()))
             out[name] = {"type": body} if isinstance(body, str) else dict(body or {})
         return out

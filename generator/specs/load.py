@@ -78,15 +78,10 @@ _DATASET = {"name": ("str", True), "title": ("str", False), "description": ("str
             "views": ("map", False)}
 _TABLE = {"name": ("str", True), "title": ("str", True), "description": ("str", True),
           "like": ("str", False), "region": ("map", False), "skip": ("list", False), "headings": ("map", False),
-          "row": ("map", False), "columns": ("list", True), "totals": ("map", False),
+          "row": ("map", False), "columns": ("list", True), "parser": ("bool", False), "totals": ("map", False),
           "declared": ("map", False), "riparto": ("map", False), "checks": ("list", False),
           "facts": ("list", False), "privacy": ("map", False), "primary_key": ("list", False),
-          "foreign_keys": ("list", False), "rows": ("str", False), "id_prefix": ("str", False),
-          "note": ("str", False)}
-# a table whose rows a Python parser produces (``rows: parser``) declares only what is
-# published: its metadata, columns and keys
-_PARSER_TABLE = {k: _TABLE[k] for k in ("name", "title", "description", "columns", "rows",
-                                         "primary_key", "foreign_keys", "note")}
+          "foreign_keys": ("list", False), "id_prefix": ("str", False), "note": ("str", False)}
 _FOREIGN_KEY = {"fields": ("any", True), "reference": ("map", True)}
 _REFERENCE = {"fields": ("any", True), "resource": ("str", False), "package": ("str", False)}
 _REGION = {"start": ("regex", False), "start_also": ("regex", False),
@@ -111,10 +106,6 @@ _COLUMN = {"name": ("str", False), "type": ("str", False), "title": ("str", Fals
            "split_comune": ("map", False), "index": ("int", False),
            "province_of_code": ("str", False), "counter": ("bool", False),
            "from_prose": ("map", False), "cell": ("str", False), "extract": ("regex", False)}
-# the column metadata a ``rows: parser`` table may give (its values come from the parser)
-_PARSER_COLUMN = {k: _COLUMN[k] for k in ("name", "type", "title", "description", "required",
-                                          "unique", "minimum", "maximum", "enum", "pattern",
-                                          "resolution")}
 _HEADINGS = {"match": ("regex", False), "province": ("bool", False), "column": ("str", False),
              "infer_missing": ("bool", False)}
 _TOTALS = {"match": ("regex", True), "columns": ("list", True), "required": ("bool", False)}
@@ -216,17 +207,34 @@ def _check_spec(spec: Spec) -> None:
         by_name[t["name"]] = t
 
 
+# what a table filled by the document's parser (``parser: true``) does not have: how to read
+# it, and where a column's values come from (its columns are a schema)
+_READING = ("region", "row", "skip", "headings", "totals", "riparto", "privacy")
+_VALUES = ("from", "value", "classify", "split_comune", "index", "province_of_code", "counter",
+           "from_prose", "cell", "extract", "default", "header")
+
+
 def _check_table(spec: Spec, t) -> None:
     _keys(spec, t, _TABLE, "table")
     for fk in t.get("foreign_keys") or []:
         _keys(spec, fk, _FOREIGN_KEY, "foreign_keys")
         _keys(spec, fk["reference"], _REFERENCE, "foreign_keys.reference")
-    if "rows" in t:
-        _check_parser_table(spec, t)
-        return
-    for k in ("region", "row"):
-        if k not in t:
-            raise SpecError(spec.where(t), f"table needs `{k}`")
+    if t.get("parser"):
+        extra = [k for k in _READING if k in t] + sorted(
+            {k for c in t["columns"] if isinstance(c, dict) for k in _VALUES if k in c})
+        if extra:
+            raise SpecError(spec.where(t), f"table {t['name']!r} is filled by the parser "
+                            f"(`parser: true`): it cannot have {', '.join(extra)}")
+    else:
+        for k in ("region", "row"):
+            if k not in t:
+                raise SpecError(spec.where(t), f"table needs `{k}`")
+        _check_reading(spec, t)
+    _check_content(spec, t)
+
+
+def _check_reading(spec: Spec, t) -> None:
+    """Where the table is and how its rows are read (every table but the parser's)."""
     _keys(spec, t["region"], _REGION, "region")
     if t["region"].get("header"):
         _keys(spec, t["region"]["header"], _HEADER, "region.header")
@@ -249,9 +257,13 @@ def _check_table(spec: Spec, t) -> None:
         _keys(spec, t["row"]["fixed_width"], _FIXED, "row.fixed_width")
     for c in t["row"].get("cells") or []:
         _check_cell(spec, c)
+
+
+def _check_content(spec: Spec, t) -> None:
+    """Columns, declared figures, checks and facts (every table)."""
     for c in t["columns"]:
-        _check_column(spec, c, _COLUMN, "column")
-        if "resolution" in c and not (c["resolution"] or {}).get("name"):
+        _check_column(spec, c)
+        if "resolution" in c and not t.get("parser") and not (c["resolution"] or {}).get("name"):
             raise SpecError(spec.where(c), "resolution needs `name`: the column holding the "
                             "comune's name")
     for key, schema in (("headings", _HEADINGS), ("totals", _TOTALS), ("privacy", _PRIVACY),
@@ -276,23 +288,8 @@ def _check_table(spec: Spec, t) -> None:
         _keys(spec, f, _FACT, "facts")
 
 
-def _check_parser_table(spec: Spec, t) -> None:
-    """``rows: parser``: the document's Python parser reads the table; the spec declares
-    its title, description, columns and keys (what a reader and a validator see)."""
-    if t["rows"] != "parser":
-        raise SpecError(spec.where(t), f"rows: {t['rows']!r} unknown: the only value is "
-                        "`parser` (the rows come from the document's Python parser)")
-    extra = sorted(set(t) - set(_PARSER_TABLE))
-    if extra:
-        raise SpecError(spec.where(t), f"a table with `rows: parser` is read by the document's "
-                        f"parser: {', '.join(extra)} cannot apply; it declares only "
-                        f"{', '.join(sorted(_PARSER_TABLE))}")
-    for c in t["columns"]:
-        _check_column(spec, c, _PARSER_COLUMN, "column of a `rows: parser` table")
-
-
-def _check_column(spec: Spec, c, schema: dict, what: str) -> None:
-    _keys(spec, c, schema, what)
+def _check_column(spec: Spec, c) -> None:
+    _keys(spec, c, _COLUMN, "column")
     if not c.get("name") and "resolution" not in c:
         raise SpecError(spec.where(c), "a column needs `name` (or is a `resolution:` "
                         "placeholder)")

@@ -274,13 +274,9 @@ def test_fixed_width_records_with_cells_wrapping_independently(tmp_path):
     ("  - name: x\n    title: X\n    description: X\n    columns: []\n", "table needs `region`"),
     ("  - name: x\n    title: X\n    description: X\n    region: {start: a}\n    row: {pattern: x}\n"
      "    columns: [{resolution: {}}]\n", "resolution needs `name`"),
-    ("  - name: x\n    title: X\n    description: X\n    rows: python\n    columns: []\n",
-     "rows: 'python' unknown"),
-    ("  - name: x\n    title: X\n    description: X\n    rows: parser\n    region: {start: a}\n"
-     "    columns: []\n", "region cannot apply"),
-    ("  - name: x\n    title: X\n    description: X\n    rows: parser\n    columns: [{name: a, from: b}]\n",
-     "unknown key 'from' in column of a `rows: parser` table"),
-    ("  - name: x\n    title: X\n    description: X\n    rows: parser\n    columns: []\n"
+    ("  - name: x\n    title: X\n    description: X\n    parser: parser\n    columns: []\n",
+     "table.parser must be a bool"),
+    ("  - name: x\n    title: X\n    description: X\n    parser: true\n    columns: []\n"
      "    foreign_keys: [{fields: a, reference: {table: b}}]\n", "unknown key 'table' in foreign_keys.reference"),
 ])
 def test_spec_errors_name_the_line(tmp_path, body, message):
@@ -306,7 +302,7 @@ def test_yaml_tricks_are_refused(tmp_path):
 def test_a_bare_on_key_is_refused_not_read_as_true(tmp_path):
     p = tmp_path / "on.yaml"                          # YAML 1.1: a bare on/yes/no is a boolean
     p.write_text("spec: 1\ndataset: {name: a, views: {map: {join: {table: t, on: {a: b}}}}}\n"
-                 "tables: [{name: t, title: T, description: T, rows: parser, columns: []}]\n",
+                 "tables: [{name: t, title: T, description: T, parser: true, columns: []}]\n",
                  encoding="utf-8")
     with pytest.raises(SpecError, match="key 'on' is read as True: write it in quotes"):
         load(p)
@@ -314,9 +310,26 @@ def test_a_bare_on_key_is_refused_not_read_as_true(tmp_path):
     assert load(p).dataset["views"]["map"]["join"] == {"table": "t", "on": {"a": "b"}}
 
 
+def _parser_context(text: str):
+    """A document, parse context and recorder, as a parser has them."""
+    import io
+
+    from generator import paths
+    from generator.extract import Recorder
+    from generator.extract.result import ParseContext
+    from generator.quality import Log
+    from generator.sources import Document
+    from support import _registry
+
+    doc = Document(id="prova", path=paths.SOURCES / "prova.txt", meta={"id": "prova"},
+                   text=text, sha256="", lines=text.split("\n"))
+    ctx = ParseContext(_registry(), Log(stream=io.StringIO(), quiet=True), "prova", "x")
+    return doc, ctx, Recorder(doc)
+
+
 PARSER_TABLE = """\
 - name: elenco
-  rows: parser
+  parser: true
   title: Elenco
   description: >-
     Una riga per comune,
@@ -343,12 +356,15 @@ PARSER_TABLE = """\
 
 def test_a_parser_table_takes_title_columns_and_keys_from_the_spec(tmp_path):
     from generator.extract import COMUNE_FK
-    from generator.specs import declared_table
+    from generator.specs import parser_table
 
     spec = tmp_path / "dichiarata.yaml"
     spec.write_text(HEAD + textwrap.indent(PARSER_TABLE, "  "), encoding="utf-8")
-    rows = [{"n": 1, "sigla": "BG", "istat": "016091", "aliquota": 8, "nota": None}]
-    t = declared_table(load(spec), "elenco", rows)
+    rows = [{"n": 1, "sigla": "BG", "istat": "016091", "resolution_method": "exact",
+             "resolution_score": 1.0, "aliquota": 8, "nota": None, "line_start": 1,
+             "line_end": 1}]
+    doc, ctx, rec = _parser_context("ELENCO\n")
+    t = parser_table(load(spec), "elenco", doc, ctx, [], rec, rows)
     assert (t.name, t.title, t.description, t.rows) == (
         "elenco", "Elenco", "Una riga per comune, letta dal parser.", rows)
     fields = {f["name"]: f for f in t.fields}
@@ -363,8 +379,9 @@ def test_a_parser_table_takes_title_columns_and_keys_from_the_spec(tmp_path):
     assert t.foreign_keys == [COMUNE_FK, {"fields": "nota",
                                           "reference": {"resource": "note", "fields": "id"}}]
     assert type(t.foreign_keys[1]["reference"]) is dict        # plain, not a YAML node
-    with pytest.raises(SpecError, match="'righe' is not declared here with `rows: parser`"):
-        declared_table(load(spec), "righe", [])
+    assert not rec.checks                          # the spec states no check on its rows
+    with pytest.raises(SpecError, match="no table 'righe' with `parser: true`"):
+        parser_table(load(spec), "righe", doc, ctx, [], rec, [])
 
 
 def test_apply_leaves_parser_tables_to_the_parser_and_says_when_one_is_missing(tmp_path):
@@ -374,7 +391,8 @@ def test_apply_leaves_parser_tables_to_the_parser_and_says_when_one_is_missing(t
     assert ds.table("righe").foreign_keys == [{"fields": "n",
                                               "reference": {"resource": "elenco", "fields": "n"}}]
     (warn,) = [p for p in log.problems if p.code == "spec-parser-table-missing"]
-    assert "table elenco (rows: parser) not published" in warn.message
+    assert "table elenco (parser: true) is filled by a parser, and the document has none" \
+        in warn.message
 
 
 def test_a_broken_spec_is_an_error_of_the_build_naming_the_spec_line(tmp_path):
@@ -425,3 +443,79 @@ def test_a_table_that_reads_no_row_is_a_warning_naming_its_lines(tmp_path):
     result, log = run(tmp_path, fixed, text)
     assert [r["comune"] for r in rows(result)] == ["Dalmine", "Treviglio"]
     assert not [p for p in log.problems if p.code == "spec-table-empty"]
+
+
+# -- tables a parser fills (parser: true): the spec declares them, the parser reads the rows ---
+PARSER_TABLES = """\
+- name: letta
+  title: Letta
+  description: Letta dalla spec
+  region: {start: '^ELENCO', within: document}
+  row: {pattern: '^(?P<comune>\\w+) (?P<importo>\\d+,\\d{2})$'}
+  columns:
+    - {name: comune, title: Comune}
+    - {name: importo, type: number, title: Importo}
+- name: elenco_{sede}
+  parser: true
+  title: Elenco della sede di {sede_nome}
+  description: "Elenco di {sede_nome} ({official_reference})."
+  declared:
+    totale: {find: 'per un totale di € (\\d+,\\d{2})', in: document}
+  columns:
+    - {name: n, type: integer, title: N., required: true}
+    - {name: comune, title: Comune, description: Come stampato}
+    - resolution: {name: comune}
+    - {name: importo, type: number, title: Importo, description: "Importo, in euro"}
+    - {name: nota, title: Nota}
+  primary_key: [n]
+  checks:
+    - rows: {id: positivi, rule: "importo > 0", description: Importi positivi}
+    - equal: {id: totale, declared: totale, parsed: "sum(importo)", description: Somma = totale}
+"""
+
+
+def test_a_parser_table_gets_the_spec_schema_and_checks(tmp_path):
+    from decimal import Decimal
+
+    from generator.specs import parser_table
+
+    spec = tmp_path / "prova.yaml"
+    spec.write_text(HEAD + textwrap.indent(PARSER_TABLES, "  "), encoding="utf-8")
+    text = "Assegnati per un totale di € 30,00.\nELENCO\nDalmine 10,00\n"
+    result, _ = run(tmp_path, PARSER_TABLES, text)            # apply() reads only `letta`
+    assert [t.name for ds in result.datasets for t in ds.tables] == ["letta"]
+    doc, ctx, rec = _parser_context(text)
+    rows = [{"n": 1, "comune": "Dalmine", "importo": Decimal("10.00"), "line_start": 3,
+             "line_end": 3}, {"n": 2, "comune": "Zanica", "importo": Decimal("-5.00"),
+                              "line_start": 3, "line_end": 3}]
+    table = parser_table(str(spec), "elenco_{sede}", doc, ctx, [], rec, rows, (2, 3),
+                         sede="bg", sede_nome="Bergamo")
+    assert (table.name, table.title, table.primary_key) == ("elenco_bg", "Elenco della sede "
+                                                            "di Bergamo", ["n"])
+    assert table.description == "Elenco di Bergamo (prova)."
+    assert [f["name"] for f in table.fields] == ["n", "comune", "istat", "resolution_method",
+                                                 "resolution_score", "importo", "nota"]
+    assert table.fields[0]["constraints"] == {"required": True} and table.foreign_keys
+    assert rows[0]["nota"] is None and rows[0]["istat"] is None      # columns not read: empty
+    got = {c.id: c for c in rec.checks}
+    assert not got["elenco_bg:positivi"].passed and "righe 3" in got["elenco_bg:positivi"].explanation
+    assert (got["elenco_bg:totale"].declared, got["elenco_bg:totale"].parsed) == (30.0, 5.0)
+    assert table.declared["totale"] == (Decimal("30.00"), 1)
+    with pytest.raises(SpecError, match="no table 'altra' with `parser: true`"):
+        parser_table(str(spec), "altra", doc, ctx, [], rec, rows, (2, 3))
+
+
+@pytest.mark.parametrize("body, message", [
+    ("  - {name: x, title: X, description: X, parser: true, region: {start: a}, columns: []}\n",
+     "filled by the parser (`parser: true`): it cannot have region"),
+    ("  - {name: x, title: X, description: X, parser: true, columns: [{name: a, from: b}]}\n",
+     "it cannot have from"),
+    ("  - {name: x, title: X, description: X, region: {start: a}, columns: []}\n",
+     "table needs `row`"),
+])
+def test_a_parser_table_is_a_schema_and_a_read_table_needs_its_grammar(tmp_path, body, message):
+    p = tmp_path / "rotta.yaml"
+    p.write_text(HEAD + body, encoding="utf-8")
+    with pytest.raises(SpecError) as e:
+        load(p)
+    assert message in e.value.message and e.value.where.endswith(":4")
