@@ -185,6 +185,7 @@ class TableRun:
         self.totals: tuple[int, list[Decimal]] | None = None
         self.row_starts: list[int] = []
         self.declared: dict[str, tuple[Any, int | None]] = {}
+        self.declared_lines: dict[str, tuple[int, int]] = {}   # first and last line printed
         self.skipped: Counter = Counter()        # structure lines skipped, by kind
         self._counted: list[dict] = []           # rows built so far (``counter`` columns)
         self._prose_cache: dict = {}
@@ -193,21 +194,26 @@ class TableRun:
     # -- 1. find -----------------------------------------------------------------------------
     def run(self) -> Table | None:
         regions = self.locate()
-        if not regions:
+        if not regions and self.t["region"].get("if_missing") == "empty":
+            chosen = self.region = Region(1, 0, None)   # published empty; its checks report it
+            raws = []
+        elif not regions:
             self.ctx.warn("spec-table-not-found", f"spec {self.spec.name}: table {self.name} "
                           "not found in the document (region.start / region.header match no "
                           "line)")
             return None
-        occ = self.t["region"].get("occurrence", "first")
-        chosen = regions[-1] if occ == "last" else regions[0] if occ in ("first", "all") \
-            else regions[int(occ) - 1]
-        self.region = chosen
-        raws = self.read(chosen)
-        if not raws:
-            self.ctx.warn("spec-table-empty", f"spec {self.spec.name}: table {self.name} read "
-                          f"no row in lines {chosen.start}-{chosen.end} (the line region.start "
-                          "matches is the table's title, not in it, unless start_inclusive: "
-                          "true; or the row grammar matches no line)", chosen.start)
+        else:
+            occ = self.t["region"].get("occurrence", "first")
+            chosen = regions[-1] if occ == "last" else regions[0] if occ in ("first", "all") \
+                else regions[int(occ) - 1]
+            self.region = chosen
+            raws = self.read(chosen)
+            if not raws:
+                self.ctx.warn("spec-table-empty", f"spec {self.spec.name}: table {self.name} "
+                              f"read no row in lines {chosen.start}-{chosen.end} (the line "
+                              "region.start matches is the table's title, not in it, unless "
+                              "start_inclusive: true; or the row grammar matches no line)",
+                              chosen.start)
         self.find_declared(chosen)
         rows = self.build(raws)
         if self.t.get("riparto"):
@@ -407,13 +413,33 @@ class TableRun:
                 cur.cells = {k: v for k, v in m.groupdict().items()}
                 return None
             return cur
-        self.row_starts.append(n)
         m = self.row_rx.match(text)
+        if not m and self._continues(n, text, raws):
+            return None
+        self.row_starts.append(n)
         if not m:
             self.rec.reject(self.name, n, self._diagnose(text))
             return None
         raws.append(RawRow(n, n, [n], text, dict(m.groupdict()), dict(context)))
         return None
+
+    def _continues(self, n: int, text: str, raws: list[RawRow]) -> bool:
+        """``row.continuation``: a line right below a row (no blank line between) that is
+        not a row itself and matches this pattern continues the row: each named group
+        fills its cell, or is added to it after a space (text wrapped onto the next line,
+        a note printed under the row)."""
+        rx = self.t["row"].get("continuation")
+        prev = raws[-1] if raws else None
+        m = re.match(rx, text) if rx and prev and prev.end == n - 1 else None
+        if not m:
+            return False
+        prev.lines.append(n)
+        prev.end = n
+        prev.text += " " + clean(text)
+        for k, v in m.groupdict().items():
+            if v is not None:
+                prev.cells[k] = f"{prev.cells[k]} {v.strip()}" if prev.cells.get(k) else v
+        return True
 
     def _diagnose(self, text: str) -> str:
         """Why a line is not a row: with a ``cells`` grammar, the first cell that does not
@@ -619,7 +645,11 @@ class TableRun:
                 self.declared[name] = (None, None)
                 continue
             printed = found.group(d.get("group", 1))
-            self.declared[name] = (cells.read(d.get("type", "amount"), printed), found.line)
+            value = cells.read(d.get("type", "amount"), printed)
+            if d.get("scale") and value is not None:      # printed in thousands, millions
+                value = value * d["scale"]
+            self.declared[name] = (value, found.line)
+            self.declared_lines[name] = (found.line, found.line_end)
 
     def _scope(self, scope: str, region: Region) -> Prose | None:
         lines = self.doc.lines

@@ -89,12 +89,12 @@ _REGION = {"start": ("regex", False), "start_also": ("regex", False),
            "within": ("str", False), "header": ("map", False), "rows_only": ("bool", False),
            "max_lines": ("int", False), "first_row": ("regex", False),
            "start_near": ("map", False), "start_inclusive": ("bool", False),
-           "header_words": ("list", False)}
+           "header_words": ("list", False), "if_missing": ("str", False)}
 _HEADER = {"start": ("regex", True), "end": ("regex", True), "max_lines": ("int", False),
            "must_contain": ("list", False), "repeats": ("bool", False)}
 _ROW = {"cells": ("list", False), "pattern": ("regex", False), "start": ("regex", False),
         "label_above": ("map", False), "list": ("map", False), "fixed_width": ("map", False),
-        "remove": ("regex", False)}
+        "remove": ("regex", False), "continuation": ("regex", False)}
 _LIST = {"intro": ("regex", True), "end": ("regex", False), "separator": ("regex", False),
          "cell": ("str", False), "context": ("map", False)}
 _FIXED = {"columns": ("map", True), "separator": ("regex", True), "closed": ("bool", False)}
@@ -110,7 +110,8 @@ _HEADINGS = {"match": ("regex", False), "province": ("bool", False), "column": (
              "infer_missing": ("bool", False)}
 _TOTALS = {"match": ("regex", True), "columns": ("list", True), "required": ("bool", False)}
 _DECLARED = {"find": ("regex", True), "in": ("str", False), "pick": ("str", False),
-             "type": ("str", False), "group": ("int", False), "optional": ("bool", False)}
+             "type": ("str", False), "group": ("int", False), "optional": ("bool", False),
+             "scale": ("int", False)}
 _PRIVACY = {"name": ("str", True), "fiscal_code": ("str", True), "default": ("str", False),
             "clear": ("list", False), "kind_column": ("str", False)}
 _RIPARTO = {"fund": ("str", True), "total": ("str", True), "columns": ("list", True),
@@ -125,7 +126,7 @@ _CHECK = {"id": ("str", False), "description": ("str", False), "explanation": ("
           "parsed": ("expr", False), "tolerance": ("expr", False), "rule": ("expr", False),
           "what": ("str", False), "strict": ("bool", False), "printed_column": ("str", False),
           "of": ("str", False), "key": ("list", False), "where": ("expr", False),
-          "by": ("str", False)}
+          "by": ("str", False), "lines": ("str", False), "type": ("str", False)}
 _FACT = {"label": ("str", True), "value": ("str", True), "unit": ("str", False),
          "note": ("str", False)}
 SCOPES = {"document", "act", "before_table", "operative", "header", "table"}
@@ -244,6 +245,9 @@ def _check_reading(spec: Spec, t) -> None:
                         "`rows_only: true` to find the table")
     if t["region"].get("within") not in (None, "act", "document"):
         raise SpecError(spec.where(t["region"]), "region.within is `act` or `document`")
+    if t["region"].get("if_missing") not in (None, "warn", "empty"):
+        raise SpecError(spec.where(t["region"]), "region.if_missing is `warn` (the default) "
+                        "or `empty` (publish the table empty and run its checks)")
     _keys(spec, t["row"], _ROW, "row")
     shapes = [k for k in ("cells", "pattern", "list", "fixed_width") if t["row"].get(k)]
     if len(shapes) != 1:
@@ -283,6 +287,9 @@ def _check_content(spec: Spec, t) -> None:
         body = c[kinds[0]]
         if isinstance(body, Map):
             _keys(spec, body, _CHECK, f"checks.{kinds[0]}")
+            if body.get("lines") not in (None, "all") or body.get("type") not in (None, "integer"):
+                raise SpecError(spec.where(body), f"checks.{kinds[0]}: `lines` can only be `all` "
+                                "and `type` only `integer`")
         _keys(spec, Map({k: v for k, v in c.items() if k != kinds[0]}, ), _CHECK, "check")
     for f in t.get("facts") or []:
         _keys(spec, f, _FACT, "facts")

@@ -259,6 +259,97 @@ def test_fixed_width_records_with_cells_wrapping_independently(tmp_path):
     assert [x.line for x in result.rejects] == [5]          # the last record has no closing rule
 
 
+# -- slides: rows continued on the next line, figures elsewhere in the text ----------------
+SLIDES = """\
+- name: righe
+  id_prefix: ""
+  title: Risorse
+  description: Risorse per fondo
+  region: {start: '^RISORSE', end: '^\\s*$', if_missing: empty}
+  row:
+    pattern: '^(?P<mln>\\d+(?:,\\d+)?) mln € (?P<fondo>.+?)$'
+    continuation: '^\\((?P<nota>.+)\\)$|^(?P<fondo>[a-z].*)$'
+  columns:
+    - {name: fondo, title: Fondo}
+    - {name: mln, type: number, title: Milioni di euro}
+    - {name: importo, type: integer, value: "mln * 1000000", title: Importo}
+    - {name: nota, title: Nota}
+  declared:
+    totale: {find: 'TOTALE\\s+(\\d+(?:,\\d+)?)\\s+MLN', in: document, type: number, scale: 1000000}
+    fondi: {find: '(\\d+) fondi', in: document, type: integer}
+  checks:
+    - equal: {declared: totale, parsed: "sum(importo)", id: totale, type: integer, lines: all}
+    - declared_count: {declared: fondi, id: fondi}
+  facts:
+    - {label: Totale, value: totale, unit: euro}
+"""
+SLIDE_TEXT = """\
+RISORSE
+10 mln € FESR
+2,5 mln € FONDI
+nazionali
+(Legge di Stabilità)
+1 mln € ALTRO
+
+(nota a parte)
+TOTALE
+13,5 MLN € da 3 fondi
+"""
+
+
+def test_a_row_continued_on_the_lines_right_below(tmp_path):
+    result, _ = run(tmp_path, SLIDES, SLIDE_TEXT)
+    got = [(r["fondo"], r["importo"], r["nota"], r["line_start"], r["line_end"])
+           for r in rows(result)]
+    assert got == [("FESR", 10_000_000, None, 2, 2),
+                   ("FONDI nazionali", 2_500_000, "Legge di Stabilità", 3, 5),
+                   ("ALTRO", 1_000_000, None, 6, 6)]
+    assert not result.rejects       # the region ends at the blank line: "(nota a parte)" is out
+    text = SLIDE_TEXT.replace("1 mln € ALTRO\n", "1 mln € ALTRO\nFine.\n")
+    result, _ = run(tmp_path, SLIDES, text)          # not a continuation: rejected
+    assert [(x.line, x.reason[:25]) for x in result.rejects] == [(7, "riga non riconosciuta: no")]
+
+
+def test_checks_without_prefix_spanning_rows_and_figure_as_whole_numbers(tmp_path):
+    result, _ = run(tmp_path, SLIDES, SLIDE_TEXT)
+    c = checks(result)
+    assert set(c) == {"totale", "fondi"}                    # id_prefix: "" -> the ids alone
+    assert (c["totale"].declared, c["totale"].parsed, c["totale"].passed) == (
+        13_500_000, 13_500_000, True)                       # scale 1000000; int, not 13500000.0
+    assert isinstance(c["totale"].declared, int) and isinstance(c["totale"].parsed, int)
+    assert (c["totale"].line_start, c["totale"].line_end) == (2, 10)    # lines: all
+    assert (c["fondi"].line_start, c["fondi"].line_end) == (10, 10)     # default: the figure
+    (fact,) = result.facts
+    assert (fact["value"], fact["line_start"], fact["line_end"]) == (13_500_000, 9, 10)
+
+
+def test_a_whole_number_check_keeps_a_fraction_that_is_not_whole(tmp_path):
+    text = SLIDE_TEXT.replace("10 mln € FESR", "10,25 mln € FESR").replace("13,5 MLN", "13 MLN")
+    spec = SLIDES.replace("type: integer, value", "type: number, value")
+    c = checks(run(tmp_path, spec, text)[0])["totale"]
+    assert (c.declared, c.parsed, c.passed) == (13_000_000, 13_750_000.0, False)
+
+
+def test_a_missing_table_is_published_empty_when_the_spec_says_so(tmp_path):
+    text = "Altro testo\nTOTALE 5 MLN da 2 fondi\n"
+    result, log = run(tmp_path, SLIDES, text)
+    assert rows(result) == [] and not log.problems
+    c = checks(result)
+    assert (c["fondi"].declared, c["fondi"].parsed, c["fondi"].passed) == (2, 0, False)
+    result, log = run(tmp_path, SLIDES.replace(", if_missing: empty", ""), text)
+    assert not result.datasets and [p.code for p in log.problems] == ["spec-table-not-found"]
+
+
+@pytest.mark.parametrize("change, message", [
+    ("if_missing: empty", "if_missing: skip"), ("lines: all}", "lines: some}"),
+])
+def test_new_keys_refuse_unknown_values(tmp_path, change, message):
+    p = tmp_path / "valori.yaml"
+    p.write_text(HEAD + textwrap.indent(SLIDES.replace(change, message), "  "), encoding="utf-8")
+    with pytest.raises(SpecError):
+        load(p)
+
+
 # -- the spec format's errors: file, line and what to write ---------------------------------
 @pytest.mark.parametrize("body, message", [
     ("  - name: x\n    titel: X\n", "unknown key 'titel' in table"),
