@@ -4,7 +4,8 @@ Slides have no tables, so each table is read from the patterns the slides use, a
 every figure the slides print about it is checked. Four tables are one pattern per
 line and a figure printed elsewhere: the table spec ``data/specs/aree-interne-2021-2027.yaml``
 reads them (criteri, indicatori, risorse, pilastri). This parser reads the one a spec
-cannot, and ties the tables together:
+cannot (declared in the same spec, ``parser: true``, with the dataset), and ties the tables
+together:
 
 * **aree** — two numbered lists (``" 1   Valchiavenna"``: number, two or more spaces,
   name; each list restarts at 1). The slide's legend ``"6 Aree Snai 8 Aree regionali"``
@@ -19,27 +20,18 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from ..extract import Dataset, ParseResult, Recorder, Table, field, provenance
+from .. import specs
+from ..extract import ParseResult, Recorder, provenance
 from ..extract.cells import number
 from ..extract.text import Prose
 from .base import Parser
 
-SLUG = "aree-interne-2021-2027"
+SLUG = "aree-interne-2021-2027"          # the dataset, and the spec that declares it
 
 _AREA = re.compile(r"^\s*([1-9]\d?)\s{2,}(\S.*?)\s*$")
 _KINDS = {"snai": "SNAI", "regionali": "regionale", "regionale": "regionale"}
 _TOTAL = r"(\d+)\s+AREE\s+INTERNE\s*-\s*(\d+)\s+COMUNI"
 MLN = Decimal(1_000_000)
-
-AREE_FIELDS = [
-    field("id", "string", "Id area", required=True, unique=True),
-    field("tipo", "string", "Tipo", "SNAI (Strategia nazionale aree interne) o regionale",
-          enum=["SNAI", "regionale"]),
-    field("n", "integer", "Numero nell'elenco"),
-    field("nome", "string", "Area"),
-    field("base_tipo", "string", "Base del tipo",
-          "Come il tipo è attribuito: elenco della slide e legenda"),
-]
 
 
 def _int(d, group=1):
@@ -52,24 +44,14 @@ def _lines(d):
 
 class AreeInterneParser(Parser):
     family = "aree_interne"
-    version = "3"
+    version = "4"
 
     def parse(self, doc, ctx) -> ParseResult:
         rec = Recorder(doc)         # no comune is named: the registry is not needed
         text = Prose(doc.lines, joiner="\n")
-        aree = _aree(doc, text, rec)
-        result = ParseResult(datasets=[Dataset(
-            name=SLUG, title="Strategia regionale Aree interne 2021-2027",
-            description=(
-                "Le 14 aree interne della Lombardia per il ciclo 2021-2027 (aree SNAI e aree "
-                "regionali), i criteri con cui sono state individuate, le famiglie di "
-                "indicatori dell'indice di fragilità territoriale e le risorse per fondo, "
-                "come riportati nella presentazione regionale «Territori protagonisti della "
-                "Smart Region». Ogni cifra stampata nelle slide (totali, conteggi) è "
-                "confrontata con le voci elencate. La presentazione non elenca i comuni delle "
-                "aree: i 488 comuni sono solo un totale."),
-            programme=SLUG, keywords=["aree interne", "SNAI", "coesione", "Lombardia"],
-            tables=[aree])])
+        result = ParseResult()
+        specs.declared_dataset(SLUG, doc, result).tables.append(
+            specs.parser_table(SLUG, "aree", doc, ctx, [], rec, _aree(doc, text, rec)))
         return rec.finish(result)
 
     def complete(self, doc, ctx, result: ParseResult) -> None:
@@ -100,7 +82,7 @@ def _lists(doc, rec: Recorder) -> list[list[tuple[int, int, str]]]:
     return lists
 
 
-def _aree(doc, text: Prose, rec: Recorder) -> Table:
+def _aree(doc, text: Prose, rec: Recorder) -> list[dict]:
     lists = _lists(doc, rec)
     legend = text.find(r"(\d+)\s+Aree\s+(\w+)\s+(\d+)\s+Aree\s+(\w+)", re.I)
     declared = [(int(legend.group(1)), legend.group(2)),
@@ -125,9 +107,7 @@ def _aree(doc, text: Prose, rec: Recorder) -> Table:
                                f"della legenda (riga {l0})", **provenance(doc.id, n)}
                  for n, num, name in items]
     _check_areas(rec, text, len(rows), declared, l0)
-    return Table("aree", "Aree interne 2021-2027",
-                 "Le aree interne nell'ordine delle slide: tipo (SNAI o regionale), numero "
-                 "nell'elenco e nome come scritto.", AREE_FIELDS, rows, primary_key=["id"])
+    return rows
 
 
 def _check_areas(rec: Recorder, text: Prose, n_areas: int, declared: list, l0) -> None:
