@@ -6,8 +6,8 @@ declares, and what the rows must prove; ``sources.yaml`` names the specs of a do
 (``specs: [name, ...]``). The engine (:mod:`.engine`) turns document + spec into tables
 with provenance and checks, exactly as a hand-written parser does, on the same toolkit
 (``generator/extract``). A Python parser's tables are declared in a spec too (``parser:
-true``: metadata, columns, keys and the checks on their rows; :func:`parser_table`). The guide is
-``docs/writing-a-spec.md``.
+true``: metadata, columns, keys and the checks on their rows; :func:`parser_table`). The
+guide is ``docs/writing-a-spec.md``.
 """
 from .engine import apply, declared_dataset, parser_table
 from .load import Spec, SpecError, load
