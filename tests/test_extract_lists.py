@@ -159,3 +159,13 @@ def test_summary_table_candidates_and_partial_rejects():
     (["a"], ["a"], "")])
 def test_only_in(a, b, want):
     assert only_in("indice", a, "elenco", b) == want
+
+
+def test_absent_lists_what_must_not_occur():
+    rec = Recorder(doc("x"))
+    ok = rec.absent("dup", "Nessun doppione", [], str, (1, 1), " (why)")
+    bad = rec.absent("dup2", "Nessun doppione", [("Gualdo", 20), ("Gualdo", 21)],
+                     lambda x: f"{x[0]} riga {x[1]}", (1, 1), ": un nome stampato due volte")
+    assert (ok.passed, ok.declared, ok.parsed, ok.explanation) == (True, 0, 0, "")
+    assert (bad.passed, bad.declared, bad.parsed) == (False, 0, 2)
+    assert bad.explanation == "Gualdo riga 20; Gualdo riga 21: un nome stampato due volte"

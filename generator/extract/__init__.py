@@ -4,12 +4,14 @@
 ``cells``          typed cells: Italian numbers, amounts in euro, percentages, dates,
                    ISTAT codes, siglas, fiscal codes, numbers in words (reader + regex)
 ``text``           wrapped lines re-joined, page headers, figures declared in prose
-``rows``           rows over several lines, names printed above their values, comma lists
+``rows``           rows over several lines, names printed above their values, comma lists,
+                   a list in one cell split outside its parentheses
 ``blocks``         blocks under headings, province headings, evidence for a missing one
 ``columns``        two-column pages printed side by side, back in reading order; indexes
 ``numbering``      order numbers 1..N: lost leading digits, restarts, gaps and repeats
 ``footnotes``      notes at the foot of a page and the markers that refer to them
-``comuni``         a list's comuni resolved, dropping the matches the list contradicts
+``comuni``         a list's comuni resolved, dropping the matches the list contradicts;
+                   the " e " between two comuni told from the one inside a name
 ``asof``           the registry at a document's date (mergers, new comuni since)
 ``persons``        natural persons vs legal entities, pseudonyms
 ``recorder``       one recorder: named checks, privacy-safe rejects, facts, line

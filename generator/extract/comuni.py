@@ -14,11 +14,15 @@ logged for the data-quality page), then drops the matches the list itself contra
 
 A dropped match stays in the resolution log as unresolved, with the reason and the code
 it was dropped from as candidate.
+
+Before resolving, :func:`split_and` tells a list's ``" e "`` (``"Covo e Mapello"``) from
+the ``e`` inside a name (``"Santa Cristina e Bissone"``).
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from typing import Any, Hashable
+from typing import Any, Callable, Hashable
 
 from ..registry import Resolution
 
@@ -79,3 +83,19 @@ def resolve_list(ctx, rows: list[Named]) -> tuple[list[Resolution], dict[str, li
             drop(i, f"scartato: {out[i].name} è nominato anche alla {others}; non si sa quale "
                     "riga sia giusta")
     return out, duplicates
+
+
+def split_and(name: str, is_comune: Callable[[str], bool]) -> list[str]:
+    """``"Covo e Mapello"`` -> ``["Covo", "Mapello"]``; ``"Santa Cristina e Bissone"`` and
+    ``"Bardello con Malgesso e Bregano"`` stay one comune. ``" e "`` separates names only
+    when the whole is not a comune and every part is (``is_comune(name)`` says)."""
+    if is_comune(name):
+        return [name]
+    parts = re.split(r"\s+e\s+", name, flags=re.I)
+    for cut in range(1, len(parts)):
+        left = " e ".join(parts[:cut])
+        if is_comune(left):
+            right = split_and(" e ".join(parts[cut:]), is_comune)
+            if all(is_comune(r) for r in right):
+                return [left] + right
+    return [name]

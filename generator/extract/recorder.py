@@ -22,6 +22,8 @@ The check library (the names are the rules' ids in specs):
 ``sorted``          a column is in ascending order (strictly: no repeats)
 ``copies``          a table printed twice is the same both times
 ``rows``            a rule holds on every row (row arithmetic); failures listed by line
+``absent``          nothing of a kind that must not occur is found (duplicates, names
+                    outside the list's region ...); the failure lists what was found
 ==================  =========================================================================
 """
 from __future__ import annotations
@@ -175,6 +177,13 @@ class Recorder:
         return self.check(cid, description, len(rows), len(rows) - len(bad), not bad,
                           (rows[0]["line_start"], rows[-1]["line_end"]) if rows else None,
                           f"{len(bad)} righe non rispettano {what} (righe {lines})")
+
+    def absent(self, cid: str, description: str, found: list, describe: Callable[[Any], str],
+               lines: tuple | None = None, why: str = "") -> Check:
+        """Nothing of a kind that must not occur: declared 0, parsed ``len(found)``; a
+        failure lists ``describe(item)`` of each item found, then ``why`` (what they mean)."""
+        return self.equal(cid, description, 0, len(found), lines,
+                          "; ".join(describe(x) for x in found) + why)
 
     def sorted(self, cid: str, description: str, rows: list[dict], key: Callable[[dict], Any],
                strict: bool = True) -> Check:

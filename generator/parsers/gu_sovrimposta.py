@@ -34,6 +34,8 @@ deferred comuni (read as prose, :class:`generator.extract.text.Prose`) and the r
 set by the law. Line accounting: the candidate lines of ``aliquote`` are every line of the
 list that is not a column header, a province heading or a footnote; those of ``note`` are
 its footnotes; ``province`` summarises the other two and its candidates are the headings.
+What is published (dataset, tables, columns, views) is declared in
+``data/specs/sovrimposta-fabbricati-1983.yaml``.
 """
 from __future__ import annotations
 
@@ -41,9 +43,8 @@ import re
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 
-from ..extract import (COMUNE_FK, RESOLUTION_FIELDS, Dataset, ParseResult, Recorder, Table,
-                       field, provenance, resolution_fields)
-from ..extract import columns
+from .. import specs
+from ..extract import ParseResult, Recorder, Table, columns, provenance, resolution_fields
 from ..extract.blocks import between, heading_text, province_votes, unclosed_markup
 from ..extract.cells import integer
 from ..extract.columns import Item, split_cells
@@ -55,7 +56,8 @@ from ..extract.text import Prose, strip_leaders
 from ..registry import Resolution, normalise
 from .base import Parser
 
-DATASET = "sovrimposta-fabbricati-1983"
+# the dataset, its tables and columns, and its views (what is published; the rows are read here)
+SPEC = "sovrimposta-fabbricati-1983"
 
 # The 95 provinces of 1983: "<name as in the document's index> <sigla in 1983>", and after
 # ">" the sigle of today's provinces its comuni belong to when they are more than its own.
@@ -236,112 +238,6 @@ def infer_province(seg: Segment, before: str | None, after: str | None,
     return None, evidence
 
 
-# -- published columns ----------------------------------------------------------------
-ALIQUOTE_FIELDS = [
-    field("riga", "integer", "Riga", "Posizione nell'elenco, in ordine di lettura",
-          required=True, unique=True, minimum=1),
-    field("provincia", "string", "Provincia", "Provincia come intestata nell'elenco (o "
-          "dedotta, se l'intestazione manca: vedi la tabella province)"),
-    field("sigla_provincia_1983", "string", "Sigla 1983",
-          "Sigla della provincia nel 1983 (vuota se non determinabile)", pattern="[A-Z]{2}"),
-    field("n", "integer", "Numero d'ordine", "Numero d'ordine nella provincia; differisce "
-          "dallo stampato solo quando la stampa ha perso la cifra iniziale ('01.' dopo 100 si "
-          "legge 101: vedi i controlli number-printed)", required=True, minimum=1),
-    field("n_stampato", "string", "Numero d'ordine come stampato"),
-    field("comune", "string", "Comune (come stampato)", "Nome come stampato; per i nomi "
-          "bilingui 'italiano - tedesco' la risoluzione usa la parte italiana", required=True),
-    *RESOLUTION_FIELDS,
-    field("aliquota", "integer", "Aliquota (%)", "Aliquota deliberata, in per cento del "
-          "reddito imponibile (art. 19 d.l. 55/1983: 8, 12, 16 o 20); vuota se non istituita "
-          "o rinviata", minimum=0, maximum=100),
-    field("aliquota_stampata", "string", "Aliquota come stampata"),
-    field("stato", "string", "Stato", required=True,
-          enum=[STATUS_SET, STATUS_NOT_SET, STATUS_DEFERRED]),
-    field("richiamo_nota", "string", "Richiamo di nota"),
-    field("nota", "string", "Nota", "Id della nota in calce (tabella note) a cui rinvia il "
-          "richiamo; vuoto se la pagina non stampa la nota"),
-]
-NOTE_FIELDS = [
-    field("id", "string", "Id nota", "n + riga del testo in cui la nota è stampata",
-          required=True, unique=True),
-    field("richiamo", "string", "Richiamo", "Il richiamo come stampato: A, Y, 1, 4, * ..."),
-    field("testo", "string", "Testo della nota"),
-    field("righe", "string", "Righe", "Riga (o righe) del testo in cui la nota è stampata"),
-    field("righe_che_richiamano", "integer", "Comuni richiamati",
-          "Quanti comuni della stessa pagina portano il richiamo"),
-    field("ristampa_di", "string", "Ristampa di",
-          "Id della stessa nota già stampata in calce alla stessa pagina"),
-]
-PROVINCE_FIELDS = [
-    field("provincia", "string", "Provincia (come stampata)"),
-    field("nome_provincia", "string", "Provincia (indice)",
-          "Nome della provincia come nell'indice alfabetico del documento"),
-    field("sigla_provincia_1983", "string", "Sigla 1983", pattern="[A-Z]{2}", unique=True),
-    field("sigle_oggi", "string", "Sigle attuali", "Province di oggi in cui si trovano i "
-          "comuni della provincia del 1983 (separate da spazio)"),
-    field("intestazione", "string", "Intestazione", enum=["stampata", "dedotta"]),
-    field("formato_intestazione", "string", "Formato intestazione",
-          "markdown-hN, bold, html-bold, plain"),
-    field("riga_intestazione", "integer", "Riga intestazione"),
-    field("prove_deduzione", "string", "Come è stata dedotta",
-          "Per le intestazioni mancanti: le prove usate"),
-    field("pagina_indice", "integer", "Pagina (indice)"),
-    field("comuni_da_numerazione", "integer", "Comuni (dai numeri d'ordine)",
-          "Numero di comuni che la numerazione dichiara: il numero d'ordine più alto "
-          "(l'elenco non stampa totali)"),
-    field("comuni_letti", "integer", "Comuni letti"),
-    field("n_massimo", "integer", "Numero d'ordine massimo"),
-    field("numeri_mancanti", "string", "Numeri mancanti"),
-    field("numeri_duplicati", "string", "Numeri duplicati"),
-    field("fuori_sequenza", "integer", "Numeri fuori sequenza"),
-    field("completa", "boolean", "Completa", "Numerazione 1..N senza lacune, doppioni o "
-          "salti, e lista chiusa da un'intestazione o dalla fine dell'elenco"),
-]
-
-
-# how the site shows the dataset (generator/views.py): rates of today's comuni by area, and
-# each comune's footnote on its page
-_SUMMARY = {"head": ["Territorio (confini di oggi)", "Comuni con aliquota", "Aliquota media",
-                     "Minima–massima"], "format": "pct2", "range": "{min}–{max}%",
-            "range_format": "num"}
-VIEWS = {
-    "map": {"table": "aliquote", "value": "aliquota", "area": "italy", "map_aggregate": "mean",
-            "title": "Aliquota media deliberata per provincia (1983)", "format": "pct1",
-            "map_title": "Sovrimposta fabbricati 1983: aliquota media", "legend": "aliquota %",
-            "summary": {**_SUMMARY, "by": "region", "caption": "Aliquota per regione (comuni "
-                        "risolti ai codici ISTAT di oggi)"}},
-    "summary_tables": [{**_SUMMARY, "table": "aliquote", "value": "aliquota", "by": "province",
-                        "title": "Aliquota per provincia",
-                        "caption": "Aliquota per provincia (confini di oggi)"}],
-    "counts_chart": {"table": "aliquote", "column": "aliquota", "suffix": "%", "also": "stato",
-                     "title": "Comuni per aliquota deliberata",
-                     "chart_title": "Comuni per aliquota", "caption": "Comuni per aliquota e "
-                     "stato", "head": ["Aliquota o stato", "Comuni"]},
-    "comune": [{"table": "aliquote", "join": {"table": "note", "on": {"nota": "id"}},
-                "fields": [{"label": "Nota ({richiamo})", "value": "testo",
-                            "line": "line_start"}]}],
-    # "In sintesi" on the comune page; rates are few (8, 12, 16, 20): no ranks, medians only
-    "summary": {
-        "title": "Sovrimposta fabbricati (1983)", "table": "aliquote", "value": "aliquota",
-        "format": "pct", "label": "aliquota", "rank": False, "coverage": "region",
-        "sentence": [
-            {"when": f"stato == '{STATUS_SET}'",
-             "text": "Nel 1983 {name} aveva deliberato la sovrimposta comunale sul reddito dei "
-                     "fabbricati con l'aliquota del {value} (n. {n} dell'elenco della "
-                     "Gazzetta Ufficiale)."},
-            {"when": f"stato == '{STATUS_NOT_SET}'",
-             "text": "Nel 1983 {name} non aveva istituito la sovrimposta comunale sul reddito "
-                     "dei fabbricati (n. {n} dell'elenco della Gazzetta Ufficiale)."},
-            {"text": "Nel 1983 la Gazzetta Ufficiale rinviava {name} (n. {n} dell'elenco) "
-                     "all'elenco integrativo della sovrimposta comunale sul reddito dei "
-                     "fabbricati: l'aliquota non è in questo elenco."}],
-        "absent": "{name} non compare nell'elenco delle aliquote 1983 della sovrimposta "
-                  "comunale sul reddito dei fabbricati."},
-    "technical": {"aliquote": ["riga", "sigla_provincia_1983", "n_stampato",
-                               "aliquota_stampata", "richiamo_nota", "nota"]},
-}
-
-
 # -- the parser -----------------------------------------------------------------------
 class GuSovrimpostaParser(Parser):
     family = "gu_sovrimposta"
@@ -355,6 +251,7 @@ class _Parse:
     def __init__(self, doc, ctx):
         self.doc, self.ctx = doc, ctx
         self.rec = Recorder(doc)
+        self.spec = specs.load(SPEC)
         self.lines = list(doc.numbered())
         self.units: list[tuple[int, str]] = []
         self.entries: list[Entry] = []
@@ -386,7 +283,8 @@ class _Parse:
         for seg in self.segments:
             by_name.setdefault(seg.province, []).append(seg)
         self.provinces = {name: Province(name, segs) for name, segs in by_name.items()}
-        result.datasets.append(self._dataset())
+        ds = specs.declared_dataset(self.spec, self.doc, result)
+        ds.tables += [self._aliquote_table(), self._note_table(), self._province_table()]
         self._check_document()
         return self.rec.finish(result)
 
@@ -516,27 +414,16 @@ class _Parse:
         return resolved
 
     # -- output
-    def _dataset(self) -> Dataset:
-        aliquote = self._aliquote_table()
-        note = Table(
-            "note", "Note in calce",
-            "Le note a piè di pagina dell'elenco, una riga per nota stampata (il testo può "
-            "variare da pagina a pagina). Il richiamo nella colonna dell'aliquota rinvia alla "
-            "nota della stessa pagina.", NOTE_FIELDS,
-            [{"id": f.id, "richiamo": f.marker, "testo": f.text, "righe": str(f.line),
-              "righe_che_richiamano": len(f.users), "ristampa_di": f.reprint_of,
-              **provenance(self.doc.id, f.line)} for f in self.footnotes],
-            primary_key=["id"])
+    def _table(self, name: str, rows: list[dict]) -> Table:
+        """Table ``name`` of the spec (``parser: true``) with the rows read here."""
+        return specs.parser_table(self.spec, name, self.doc, self.ctx, [], self.rec, rows)
+
+    def _note_table(self) -> Table:
         self.rec.candidate("note", [f.line for f in self.footnotes])
-        return Dataset(
-            name=DATASET,
-            title="Sovrimposta comunale sul reddito dei fabbricati 1983: aliquote deliberate",
-            description="Elenco dei comuni, per provincia, con l'aliquota della sovrimposta "
-                        "comunale sul reddito dei fabbricati deliberata per il 1983 "
-                        "(D.M. 24 ottobre 1983, Gazzetta Ufficiale del 24 ottobre 1983).",
-            tables=[aliquote, note, self._province_table()],
-            programme="sovrimposta-fabbricati-1983", views=VIEWS,
-            keywords=["sovrimposta", "fabbricati", "fiscalità locale", "1983"])
+        return self._table("note", [
+            {"id": f.id, "richiamo": f.marker, "testo": f.text, "righe": str(f.line),
+             "righe_che_richiamano": len(f.users), "ristampa_di": f.reprint_of,
+             **provenance(self.doc.id, f.line)} for f in self.footnotes])
 
     def _aliquote_table(self) -> Table:
         rows = []
@@ -553,13 +440,7 @@ class _Parse:
                     "stato": e.status, "richiamo_nota": e.marker,
                     "nota": e.footnote.id if e.footnote else None,
                     **provenance(self.doc.id, e.line)})
-        return Table(
-            "aliquote", "Aliquote per comune",
-            "Un comune per riga, nell'ordine dell'elenco: aliquota deliberata (per cento del "
-            "reddito imponibile dei fabbricati), «non istituita», o rinvio all'elenco "
-            "integrativo (*).", ALIQUOTE_FIELDS, rows, primary_key=["riga"],
-            foreign_keys=[COMUNE_FK, {"fields": "nota",
-                                      "reference": {"resource": "note", "fields": "id"}}])
+        return self._table("aliquote", rows)
 
     def _province_table(self) -> Table:
         rows = []
@@ -585,12 +466,7 @@ class _Parse:
                 "completa": numbering.ok and segs[-1].ended_by != "restart",
                 **provenance(self.doc.id, min(lines), max(lines))})
         self.rec.summary("province", [s.heading_line for s in self.segments if s.heading_line])
-        return Table(
-            "province", "Province",
-            "Una riga per provincia dell'elenco: intestazione (stampata o dedotta e come), "
-            "conteggio dei comuni derivato dai numeri d'ordine (l'elenco non stampa totali) e "
-            "confronto con le righe lette.", PROVINCE_FIELDS, rows,
-            primary_key=["nome_provincia"])
+        return self._table("province", rows)
 
     # -- checks
     def _check_document(self) -> None:
@@ -616,11 +492,10 @@ class _Parse:
                       len(p.entries), False, (p.entries[0].line, p.entries[-1].line)
                       if p.entries else (p.segs[0].heading_line, None),
                       "; ".join(s.evidence for s in p.segs))
-        rec.equal("istat-unique", "Nessun comune è nominato da due righe dell'elenco (le righe "
-                  "in conflitto restano senza codice)", 0, len(self.duplicates),
-                  explanation="; ".join(f"{k}: " + ", ".join(f"{e.name} (riga {e.line})"
-                                                             for e in v)
-                                        for k, v in sorted(self.duplicates.items())))
+        rec.absent("istat-unique", "Nessun comune è nominato da due righe dell'elenco (le righe "
+                   "in conflitto restano senza codice)",
+                   [f"{k}: " + ", ".join(f"{e.name} (riga {e.line})" for e in v)
+                    for k, v in sorted(self.duplicates.items())], str)
         self._check_footnotes()
         self._check_avvertenza()
         self._check_rates()
@@ -635,11 +510,11 @@ class _Parse:
                   (printed.heading_line, None) if printed else (l0, l1),
                   "; ".join(s.evidence for s in p.segs if s.evidence))
         lost = [e for e in entries if e.printed_number.rstrip(".") != str(e.number)]
-        rec.equal(f"number-printed:{sg}", f"Numeri d'ordine stampati per intero ({name})",
-                  0, len(lost), (lost[0].line, lost[-1].line) if lost else (l0, l1),
-                  "; ".join(f"'{e.printed_number}' letto {e.number} ({e.name}, riga {e.line})"
-                            for e in lost) + ": la stampa ha perso la cifra iniziale; il "
-                  "numero segue il precedente e l'ordine alfabetico continua")
+        rec.absent(f"number-printed:{sg}", f"Numeri d'ordine stampati per intero ({name})", lost,
+                   lambda e: f"'{e.printed_number}' letto {e.number} ({e.name}, riga {e.line})",
+                   (lost[0].line, lost[-1].line) if lost else (l0, l1),
+                   ": la stampa ha perso la cifra iniziale; il numero segue il precedente e "
+                   "l'ordine alfabetico continua")
         rec.sequence(f"numbering:{sg}", f"Numeri d'ordine 1..N continui ({name})",
                      p.numbering.numbers, (l0, l1),
                      p.numbering.explain(lambda e: f"{e.number} {e.name} (riga {e.line})"),
@@ -651,12 +526,11 @@ class _Parse:
                   f"dopo il n. {entries[-1].number if entries else '?'} la numerazione riparte "
                   "senza intestazione: la fine della lista può mancare e il conteggio derivato "
                   "è un minimo")
-        inversions = [(a, b) for a, b in zip(entries, entries[1:])
+        inversions = [f"{a.number} {a.name} > {b.number} {b.name} (riga {b.line})"
+                      for a, b in zip(entries, entries[1:])
                       if b.number == a.number + 1 and alpha_key(b.name) < alpha_key(a.name)]
-        rec.equal(f"alphabetical:{sg}", f"Comuni in ordine alfabetico ({name})", 0,
-                  len(inversions), (l0, l1), "; ".join(
-                      f"{a.number} {a.name} > {b.number} {b.name} (riga {b.line})"
-                      for a, b in inversions))
+        rec.absent(f"alphabetical:{sg}", f"Comuni in ordine alfabetico ({name})", inversions,
+                   str, (l0, l1))
 
     def _check_footnotes(self) -> None:
         for name, p in self.provinces.items():
@@ -707,9 +581,9 @@ class _Parse:
                            (decl["line"], None), explanation,
                            note=explanation if passed else "")
         extra = [e for n, es in deferred.items() if n not in self.avvertenza for e in es]
-        self.rec.equal("avvertenza:others", "Nessun comune fuori dall'Avvertenza porta (*)",
-                       0, len(extra), (extra[0].line, None) if extra else None,
-                       "; ".join(f"{e.name} riga {e.line}" for e in extra))
+        self.rec.absent("avvertenza:others", "Nessun comune fuori dall'Avvertenza porta (*)",
+                        extra, lambda e: f"{e.name} riga {e.line}",
+                        (extra[0].line, None) if extra else None)
 
     def _same_comune(self, name, names, have, only_decl, only_list) -> list[str]:
         """Names only in the Avvertenza and only in the list that resolve to the same code:

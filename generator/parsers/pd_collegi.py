@@ -34,7 +34,8 @@ Line accounting: the candidate lines of ``collegi`` are the non-blank lines of t
 Allegato A table except its total line (which feeds a check); those of ``regole`` are the
 rule lines; those of ``comuni_collegi`` are the other non-blank lines of the association
 section except the ``Collegio N`` headings, and the rule lines through the comuni the
-rules expand to (a rule that cannot be read is rejected in ``regole``).
+rules expand to (a rule that cannot be read is rejected in ``regole``). What is published
+(dataset, tables, columns, views) is declared in ``data/specs/collegi-pd-lombardia-2014.yaml``.
 """
 from __future__ import annotations
 
@@ -43,8 +44,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 
-from ..extract import (COMUNE_FK, RESOLUTION_FIELDS, Dataset, ParseResult, Recorder, Table,
-                       field, provenance, resolution_fields)
+from .. import specs
+from ..extract import ParseResult, Recorder, provenance, resolution_fields
 from ..extract.asof import AsOf
 from ..extract.blocks import province_votes
 from ..extract.rows import comma_list
@@ -53,7 +54,8 @@ from ..registry import Comune
 from .base import Parser
 
 REGION = "Lombardia"
-DATASET = "collegi-pd-lombardia-2014"
+# the dataset, its tables and columns, and its views (what is published; the rows are read here)
+SPEC = "collegi-pd-lombardia-2014"
 
 _ALLEGATO_RE = re.compile(r"^\s*ALLEGATO\s+A\b", re.I)
 _ASSOC_RE = re.compile(r"^\s*Associazione\s+Comuni\s*/\s*Collegi\s*:?\s*$", re.I)
@@ -70,104 +72,6 @@ _PROVINCE_RULE = re.compile(
 _ZONE_RULE = re.compile(
     r"^(?P<city>.+?)\s+CITT[AÀ]'?\s*:\s*(?P<word>ZON[AE]|MUNICIPI|MUNICIPIO)\s+"
     r"(?P<nums>\d+(?:\s*(?:,|\bE\b)\s*\d+)*)$", re.I)
-
-_RESOLUTION = [dict(f) for f in RESOLUTION_FIELDS]
-_RESOLUTION[1]["description"] = ("exact, normalised, folded, alias, historical, fuzzy, "
-                                 "ambiguous, unresolved; 'rule' per i comuni ottenuti "
-                                 "espandendo una regola")
-_COLLEGIO_FK = {"fields": "collegio", "reference": {"resource": "collegi", "fields": "n"}}
-COLLEGI_FIELDS = [
-    field("n", "integer", "Collegio", "Numero d'ordine del collegio nell'Allegato A",
-          required=True, minimum=1),
-    field("nome", "string", "Denominazione", "Denominazione del collegio come scritta nel "
-          "documento", required=True),
-    field("seggi", "integer", "Seggi", "Componenti dell'Assemblea regionale eletti nel "
-          "collegio", required=True, minimum=0),
-    field("province", "string", "Province", "Sigle delle province (alla data del documento) "
-          "dei comuni del collegio"),
-    field("comuni_dichiarati", "integer", "Comuni dichiarati", "Somma dei conteggi stampati in "
-          "fondo agli elenchi (vuoto se il collegio è definito anche da regole)"),
-    field("comuni", "integer", "Comuni", "Comuni assegnati al collegio (elenchi e regole "
-          "espanse alla data)"),
-    field("regole", "integer", "Regole", "Numero di regole (province intere, zone di Milano) "
-          "del collegio"),
-]
-COMUNI_FIELDS = [
-    field("collegio", "integer", "Collegio", required=True),
-    field("elenco", "string", "Elenco o regola", "Id dell'elenco (Cnn-Lk) o della regola "
-          "(Cnn-Rk) da cui viene il comune", required=True),
-    field("posizione", "integer", "Posizione", "Posizione nell'elenco (o nell'espansione "
-          "della regola)", required=True, minimum=1),
-    field("comune", "string", "Comune", "Nome come scritto nel documento (elenchi, zone) o dal "
-          "registro (regole)", required=True),
-    *_RESOLUTION,
-    field("provincia", "string", "Provincia", "Sigla della provincia del comune alla data del "
-          "documento"),
-    field("istat_oggi", "string", "Codice ISTAT attuale", "Codice ISTAT del comune che oggi "
-          "comprende il territorio (registro 2023)", pattern="[0-9]{6}"),
-    field("comune_oggi", "string", "Comune attuale"),
-    field("origine", "string", "Origine", "list = nominato in un elenco; rule = da una regola",
-          required=True, enum=["list", "rule"]),
-    field("regola", "string", "Regola", "Id della regola (tabella regole) se origine = rule"),
-    field("parte", "string", "Parte del comune", "Zone del comune assegnate al collegio (solo "
-          "per i comuni divisi)"),
-    field("nota", "string", "Nota", "Variazioni del comune dopo la data del documento"),
-]
-REGOLE_FIELDS = [
-    field("id", "string", "Regola", required=True),
-    field("collegio", "integer", "Collegio", required=True),
-    field("testo", "string", "Testo", "Testo della regola come scritto nel documento",
-          required=True),
-    field("tipo", "string", "Tipo", required=True,
-          enum=["provincia", "provincia-eccetto", "zone"]),
-    field("provincia", "string", "Provincia"),
-    field("istat_citta", "string", "Codice ISTAT del comune diviso in zone", pattern="[0-9]{6}"),
-    field("zone", "string", "Zone"),
-    field("esclusi", "string", "Comuni esclusi"),
-    field("comuni", "integer", "Comuni alla data", "Comuni ottenuti espandendo la regola alla "
-          "data del documento"),
-    field("comuni_registro", "integer", "Comuni nel registro 2023", "Comuni della provincia "
-          "nel registro ISTAT 2023"),
-    field("istituiti_dopo", "string", "Comuni istituiti dopo la data", "Comuni del registro "
-          "2023 che non esistevano alla data del documento"),
-    field("soppressi_dopo", "string", "Comuni soppressi dopo la data", "Comuni esistenti alla "
-          "data del documento e in seguito soppressi (fusione, incorporazione) o passati ad "
-          "altra provincia"),
-]
-
-
-# how the site shows the dataset (generator/views.py): seats per collegio, the seats of
-# each comune's collegio (a comune split among collegi, Milan: their mean), and the
-# collegio on each comune's page
-VIEWS = {
-    "bar_chart": {"table": "collegi", "label": "{n}. {nome:.40}", "value": "seggi",
-                  "title": "Seggi per collegio",
-                  "chart_title": "Seggi dell'Assemblea regionale per collegio"},
-    "map": {"table": "comuni_collegi", "join": {"table": "collegi", "on": {"collegio": "n"}},
-            "value": "seggi", "area": "region:Lombardia", "title": "Seggi del collegio di ogni "
-            "comune", "map_title": "Seggi del collegio PD 2014", "legend": "seggi del collegio"},
-    "comune": [{"table": "comuni_collegi", "join": {"table": "collegi", "on": {"collegio": "n"}},
-                "fields": [{"label": "Nome del collegio", "value": "nome"},
-                           {"label": "Seggi del collegio", "value": "seggi"},
-                           {"label": "Comuni del collegio", "value": "comuni"}]}],
-    # "In sintesi" on the comune page: its collegio (Milan is split among five, by zone)
-    "summary": {
-        "title": "Collegi PD (2014)", "table": "comuni_collegi",
-        "join": {"table": "collegi", "on": {"collegio": "n"}}, "coverage": "region",
-        "sentence": [
-            {"when": "count() == 1",
-             "text": "Per l'Assemblea regionale del PD Lombardia (2014) {name} è nel collegio "
-                     "{collegio}, «{nome}», che elegge {seggi} componenti e comprende "
-                     "{comuni} comuni."},
-            {"text": "Per l'Assemblea regionale del PD Lombardia (2014) {name} è divisa tra "
-                     "{rows} collegi: {each}."}],
-        "each": "{collegio} ({parte}, {seggi} seggi)",
-        "absent": "{name} non è assegnato a nessun collegio nel regolamento del PD Lombardia "
-                  "(2014)."},
-    "technical": {"comuni_collegi": ["elenco", "posizione", "istat_oggi", "comune_oggi",
-                                     "origine", "regola"]},
-}
-
 
 @dataclass
 class _Collegio:
@@ -235,7 +139,12 @@ class _Run:
         self.check_lists(groups, rows)
         self.check_zones(rows)
         self.check_coverage(rows)
-        result.datasets.append(self.dataset(collegi, rows, regole, groups))
+        spec = specs.load(SPEC)
+        ds = specs.declared_dataset(spec, self.doc, result)
+        for name, table_rows in (("collegi", self.collegi_rows(collegi, rows, groups)),
+                                 ("comuni_collegi", rows), ("regole", regole)):
+            ds.tables.append(specs.parser_table(spec, name, self.doc, self.ctx, result.acts,
+                                                self.rec, table_rows))
         return self.rec.finish(result)
 
     # Allegato A and art. 6 ------------------------------------------------------------------
@@ -457,14 +366,12 @@ class _Run:
         named = [r for r in rows if r["origine"] == "list" or r["parte"]]
         stale = [r for r in named if r["istat"] and not self.asof.existed(self.reg.get(r["istat"]))]
         outside = [r for r in named if r["provincia"] and r["provincia"] not in self.region_sigle]
-        self.rec.equal("as-of-date", "Comuni nominati che non esistevano alla data del documento",
-                       0, len(stale), self.span, "; ".join(
-                           f"{r['comune']} (riga {r['line_start']}) -> {r['istat']}"
-                           for r in stale))
-        self.rec.equal("outside-region", f"Comuni nominati fuori dalla regione {REGION}", 0,
-                       len(outside), self.span, "; ".join(
-                           f"{r['comune']} (riga {r['line_start']}) -> {r['provincia']}"
-                           for r in outside))
+        self.rec.absent("as-of-date", "Comuni nominati che non esistevano alla data del "
+                        "documento", stale, lambda r: f"{r['comune']} (riga {r['line_start']}) "
+                        f"-> {r['istat']}", self.span)
+        self.rec.absent("outside-region", f"Comuni nominati fuori dalla regione {REGION}",
+                        outside, lambda r: f"{r['comune']} (riga {r['line_start']}) -> "
+                        f"{r['provincia']}", self.span)
 
     def check_zones(self, rows) -> None:
         by_city: dict[str, list[tuple[int, dict]]] = defaultdict(list)
@@ -502,17 +409,17 @@ class _Run:
                            sum(1 for c in universe if c.istat in assigned), self.span,
                            "Non assegnati: " + ", ".join(f"{c.name} ({c.istat})" for c in universe
                                                          if c.istat not in assigned))
-        self.rec.equal("double-assignment", "Comuni assegnati a più di un collegio", 0,
-                       len(double), self.span, "; ".join(
-                           f"{c.name} ({c.istat}): collegi {sorted(assigned[c.istat])}"
-                           for c in double))
+        self.rec.absent("double-assignment", "Comuni assegnati a più di un collegio", double,
+                        lambda c: f"{c.name} ({c.istat}): collegi {sorted(assigned[c.istat])}",
+                        self.span)
         self.rec.fact(f"Comuni della {REGION} alla data del documento", len(universe_ids),
                       "comuni", self.span)
         self.rec.fact("Comuni assegnati a un collegio", len(universe_ids & set(assigned)),
                       "comuni", self.span)
 
     # the package -----------------------------------------------------------------------------
-    def dataset(self, collegi, rows, regole, groups) -> Dataset:
+    def collegi_rows(self, collegi, rows, groups) -> list[dict]:
+        """The collegi of Allegato A with what their association blocks give them."""
         provinces, comuni = defaultdict(set), defaultdict(set)
         for r in rows:
             if r["provincia"]:
@@ -523,28 +430,8 @@ class _Run:
         for g in groups:
             if g.kind == "list" and g.declared is not None and not n_rules[g.collegio]:
                 declared[g.collegio] = declared.get(g.collegio, 0) + g.declared
-        collegi_rows = [{"n": c.number, "nome": c.name, "seggi": c.seats,
-                         "province": ", ".join(sorted(provinces[c.number])) or None,
-                         "comuni_dichiarati": declared.get(c.number),
-                         "comuni": len(comuni[c.number]), "regole": n_rules[c.number],
-                         **provenance(self.doc.id, c.line)} for c in collegi]
-        tables = [
-            Table("collegi", "Collegi (Allegato A)", "I collegi per l'elezione dell'Assemblea "
-                  "regionale del PD Lombardia con i seggi assegnati.", COLLEGI_FIELDS,
-                  collegi_rows, primary_key=["n"]),
-            Table("comuni_collegi", "Comuni dei collegi", "Un comune per riga: nominato in un "
-                  "elenco del documento o ottenuto espandendo una regola alla data del documento "
-                  "(17 gennaio 2014).", COMUNI_FIELDS, rows, primary_key=["elenco", "posizione"],
-                  foreign_keys=[COMUNE_FK, _COLLEGIO_FK, {
-                      "fields": "regola", "reference": {"resource": "regole", "fields": "id"}}]),
-            Table("regole", "Regole di composizione dei collegi", "Le regole del documento (tutti "
-                  "i comuni di una provincia, zone di Milano) e la loro espansione alla data del "
-                  "documento, con le differenze rispetto al registro 2023.", REGOLE_FIELDS,
-                  regole, primary_key=["id"], foreign_keys=[_COLLEGIO_FK]),
-        ]
-        return Dataset(
-            DATASET, "Collegi PD Lombardia 2014",
-            "Collegi per l'elezione dell'Assemblea regionale del Partito Democratico della "
-            "Lombardia (16 febbraio 2014): seggi e comuni di ciascun collegio. Documento di "
-            "partito, non atto pubblico.", tables, programme=DATASET, views=VIEWS,
-            keywords=["Partito Democratico", "Lombardia", "collegi", "elezioni primarie", "2014"])
+        return [{"n": c.number, "nome": c.name, "seggi": c.seats,
+                 "province": ", ".join(sorted(provinces[c.number])) or None,
+                 "comuni_dichiarati": declared.get(c.number),
+                 "comuni": len(comuni[c.number]), "regole": n_rules[c.number],
+                 **provenance(self.doc.id, c.line)} for c in collegi]

@@ -44,6 +44,8 @@ from dataclasses import field as dc_field
 from ..extract import (COMUNE_FK, NO_RESOLUTION, RESOLUTION_FIELDS, Dataset, ParseResult,
                        Recorder, Table, field, provenance, resolution_fields)
 from ..extract.blocks import between, province_of_heading, province_votes
+from ..extract.comuni import split_and
+from ..extract.rows import split_outside_parens
 from ..registry import normalise
 from .base import Parser
 
@@ -73,6 +75,9 @@ _CONVENTION = re.compile(r"^\s*(?:in\s+)?convenzione\s+con\s+(.+?)\s*$", re.I)
 _SIGLA = re.compile(r"^\s*([A-Z]{2})\s*$")
 _WITH_AGGREGATO = re.compile(r"^\s*con\s+aggregat[oi]\s+", re.I)
 _DATA_ROW = re.compile(r"^\s*(\d{1,3})\t")
+# Items of the aggregati cell: a comma, or a full stop followed by a space after a word of
+# three letters or more ("Pogliano. San Vittore"; not "S. Stefano T.").
+_SEPARATOR = r",|(?<=[^\W\d_]{3})\.(?= )"
 
 
 # -- reading the layout ---------------------------------------------------------------------
@@ -184,72 +189,6 @@ def _kind(name: str) -> str | None:
     return None
 
 
-def _top_level(text: str) -> list[tuple[list[tuple[str, str, bool]], str]]:
-    """Split ``text`` at top-level separators into segments.
-
-    Each segment is ``(pieces, separator_note)``; a piece is ``("text", s, True)`` or
-    ``("paren", content, closed)``. A full stop followed by a space separates only
-    after a word of three letters or more (abbreviations like ``"S. Stefano"`` do not).
-    """
-    segments: list[tuple[list[tuple[str, str, bool]], str]] = []
-    pieces: list[tuple[str, str, bool]] = []
-    buf, depth, paren, note = "", 0, "", ""
-
-    def flush_text():
-        nonlocal buf
-        if buf.strip():
-            pieces.append(("text", buf, True))
-        buf = ""
-
-    i = 0
-    while i < len(text):
-        ch = text[i]
-        if depth:
-            if ch == "(":
-                depth += 1
-            elif ch == ")":
-                depth -= 1
-                if depth == 0:
-                    pieces.append(("paren", paren, True))
-                    paren = ""
-                    i += 1
-                    continue
-            paren += ch
-        elif ch == "(":
-            flush_text()
-            depth = 1
-        elif ch == "," or (ch == "." and text[i + 1:i + 2] == " "
-                           and re.search(r"[^\W\d_]{3,}$", buf)):
-            flush_text()
-            segments.append((pieces, note))
-            pieces, note = [], ("separatore '.' al posto della virgola" if ch == "." else "")
-        else:
-            buf += ch
-        i += 1
-    flush_text()
-    if depth:
-        pieces.append(("paren", paren, False))
-    segments.append((pieces, note))
-    return [(p, n) for p, n in segments if p]
-
-
-def _split_and(name: str, province: str | None, is_comune) -> list[str]:
-    """``"Covo e Mapello"`` -> two names; ``"Santa Cristina e Bissone"`` stays one comune.
-
-    Splits at ``" e "`` only when the whole is not a comune and every part is.
-    """
-    if is_comune(name, province):
-        return [name]
-    parts = re.split(r"\s+e\s+", name, flags=re.I)
-    for cut in range(1, len(parts)):
-        left = " e ".join(parts[:cut])
-        if is_comune(left, province):
-            right = _split_and(" e ".join(parts[cut:]), province, is_comune)
-            if all(is_comune(r, province) for r in right):
-                return [left] + right
-    return [name]
-
-
 def _entries_of_text(text: str, province: str | None, is_comune,
                      notes: list[str]) -> list[Entry]:
     """Aggregati from one plain text piece: embedded capitalised enti and ``" e "`` lists."""
@@ -271,14 +210,14 @@ def _entries_of_text(text: str, province: str | None, is_comune,
     if kind:
         return [Entry(text, "aggregato", kind, notes=list(notes))]
     return [Entry(n, "aggregato", notes=list(notes))
-            for n in _split_and(text, province, is_comune)]
+            for n in split_and(text, lambda x: is_comune(x, province))]
 
 
 def split_cell(text: str, capofila: str, province: str | None, is_comune) -> list[Entry]:
     """Entries of an aggregati cell (members of the capofila first, when given)."""
     out: list[Entry] = []
-    for seg_i, (pieces, sep_note) in enumerate(_top_level(text)):
-        notes = [sep_note] if sep_note else []
+    for seg_i, (pieces, sep) in enumerate(split_outside_parens(text, _SEPARATOR)):
+        notes = ["separatore '.' al posto della virgola"] if sep == "." else []
         current: list[Entry] = []
         for kind, content, closed in pieces:
             if kind == "text":
@@ -318,7 +257,7 @@ def capofila_label_members(label: str, province: str | None, is_comune) -> list[
         return []
     out = []
     for part in m.group(1).split(","):
-        for n in _split_and(part.strip(), province, is_comune):
+        for n in split_and(part.strip(), lambda x: is_comune(x, province)):
             out.append(Entry(n, "membro", None, label, None,
                              ["nominato nella denominazione del capofila"]))
     return out
@@ -485,10 +424,7 @@ class SmartParser(Parser):
     def parse(self, doc, ctx) -> ParseResult:
         rec = Recorder(doc)
         blocks = _read_layout(doc, ctx, rec)
-
-        def is_comune(name: str, province: str | None) -> bool:
-            return ctx.is_comune(name, province)
-
+        is_comune = ctx.is_comune           # exact names only, not recorded
         for b in blocks:
             if b.province is None and b.groups:
                 entries = [e for g in b.groups for e in

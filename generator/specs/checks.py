@@ -54,13 +54,23 @@ def _optional_and_absent(run, body: dict) -> bool:
 
 
 def _id(run, body: dict, *parts: str) -> str:
-    """``<id_prefix>:<parts>``; a spec's ``id`` replaces the parts."""
+    """``<id_prefix>:<parts>``; a spec's ``id`` replaces the parts (``id_prefix: ""``: the
+    ids are the parts alone)."""
     given = body.get("id")
-    return ":".join([run.prefix, *([given] if given else [p for p in parts if p])])
+    return ":".join(p for p in [run.prefix, *([given] if given else parts)] if p)
 
 
 def _span(rows) -> tuple:
     return (rows[0]["line_start"], rows[-1]["line_end"]) if rows else (None, None)
+
+
+def _lines(run, body: dict, rows, figure, default: tuple) -> tuple:
+    """The lines a check points at: ``default``, or with ``lines: all`` from the first to
+    the last line of the rows and of the declared figure together."""
+    if body.get("lines") != "all":
+        return default
+    spans = [s for s in (_span(rows), run.declared_lines.get(figure)) if s and s[0]]
+    return (min(a for a, _ in spans), max(b for _, b in spans)) if spans else (None, None)
 
 
 def _totals(run, rows) -> None:
@@ -119,8 +129,8 @@ def _declared_count(run, rows, body, regions, chosen) -> None:
     value, line = run.declared.get(name, (None, None))
     run.rec.declared_count(_id(run, body, "numero", name), body.get(
         "description", "Numero di righe della tabella = numero dichiarato nel testo"),
-        int(value) if value is not None else None, len(rows), (line, line),
-        body.get("explanation", ""))
+        int(value) if value is not None else None, len(rows),
+        _lines(run, body, rows, name, (line, line)), body.get("explanation", ""))
 
 
 def _rows(run, rows, body, regions, chosen) -> None:
@@ -155,7 +165,10 @@ def _equal(run, rows, body, regions, chosen) -> None:
     lookup = lambda k: _table_value(run, rows, k)  # noqa: E731
     parsed = evaluate(body["parsed"], lookup, rows)
     tol = evaluate(body["tolerance"], lookup, rows) if body.get("tolerance") else 0
-    lines = (line, line) if line else _span(rows)
+    if body.get("type") == "integer":          # counts: a whole number is published as one
+        declared, parsed = (int(v) if v is not None and v == int(v) else v
+                            for v in (declared, parsed))
+    lines = _lines(run, body, rows, decl, (line, line) if line else _span(rows))
     run.rec.equal(_id(run, body, "dichiarato", decl if isinstance(decl, str) else ""),
                   body.get("description", f"{body['parsed']} = valore dichiarato"),
                   declared, parsed, lines, body.get("explanation", ""), tolerance=tol)
@@ -237,7 +250,7 @@ def _facts(run, rows) -> None:
         v = f["value"]
         if v in run.declared:
             value, line = run.declared[v]
-            lines = (line, line)
+            lines = run.declared_lines.get(v, (line, line))
         else:
             value = evaluate(v, lambda k: _table_value(run, rows, k), rows)
             rejected = [x.line for x in run.rec.rejects if x.table == run.name]

@@ -22,6 +22,9 @@ For each table of a spec (``docs/writing-a-spec.md`` is the reader's guide) the 
    (``declared``), the named checks (``checks``), a fund split by shares (``riparto``);
 6. adds **provenance** to every row: document, act (the act whose lines hold the row),
    first and last line.
+
+A table marked ``parser: true`` is not read here: a parser supplies its rows (with their
+provenance) and :func:`parser_table` gives them the spec's schema and proves them (5).
 """
 from __future__ import annotations
 
@@ -43,7 +46,7 @@ from ..extract.text import Prose, clean, is_page_header, join_wrapped, operative
 from . import readers
 from . import riparto as riparto_mod
 from .expr import evaluate
-from .load import Spec, SpecError
+from .load import Map, Spec, SpecError
 
 
 
@@ -71,6 +74,8 @@ def apply(spec: Spec, doc, ctx, result: ParseResult) -> None:
     rec = Recorder(doc)
     ds = _dataset(spec, doc, result)
     for t in spec.tables:
+        if t.get("parser"):                 # rows from the document's parser: parser_table()
+            continue
         table = TableRun(spec, t, doc, ctx, result.acts, rec).run()
         if table is not None:
             if ds not in result.datasets:
@@ -80,18 +85,60 @@ def apply(spec: Spec, doc, ctx, result: ParseResult) -> None:
             if "{act}" in ds.description and table.rows:
                 ds.description = _fill(ds.description, doc,
                                        act_at(result.acts, table.rows[0]["line_start"]))
+    missing = [t["name"] for t in spec.tables if t.get("parser")]
+    if missing and not doc.parser:
+        ctx.warn("spec-parser-table-missing", f"spec {spec.name}: table {', '.join(missing)} "
+                 "(parser: true) is filled by a parser, and the document has none")
     rec.finish(result)
 
 
-def declared_dataset(spec_name: str, doc, result: ParseResult) -> Dataset:
-    """The dataset a spec declares, found in ``result`` or added to it (for a parser step
-    that publishes tables of a spec's dataset when the spec's own tables are absent)."""
+def declared_dataset(spec_name: Spec | str, doc, result: ParseResult) -> Dataset:
+    """The dataset a spec (or spec name) declares, found in ``result`` or added to it (for a
+    parser that publishes tables of a spec's dataset)."""
     from .load import load
 
-    ds = _dataset(load(spec_name), doc, result)
+    ds = _dataset(load(spec_name) if isinstance(spec_name, str) else spec_name, doc, result)
     if ds not in result.datasets:
         result.datasets.append(ds)
     return ds
+
+
+def parser_table(spec: Spec | str, table: str, doc, ctx, acts: list[Act], rec: Recorder,
+                 rows: list[dict], lines: tuple[int, int] | None = None, **fill: str) -> Table:
+    """The table ``table`` of a spec (or spec name), marked ``parser: true``, with the
+    ``rows`` a parser read from ``lines`` (first, last; by default the rows' span): the spec
+    gives the title, description, columns and keys, and its declared figures and checks are
+    run on the rows, recorded on ``rec``. ``fill`` gives the ``{key}`` placeholders of the
+    table's name, title and description (one declared table for several printed ones:
+    ``indennizzi_{sede}``)."""
+    from .load import load
+
+    spec = load(spec) if isinstance(spec, str) else spec
+    t = next((x for x in spec.tables if x["name"] == table and x.get("parser")), None)
+    if t is None:
+        raise SpecError(spec.where(), f"no table {table!r} with `parser: true` in the spec")
+    t = _placeholders(t, fill)
+    for r in rows:                      # the columns a row lacks are empty
+        for c in t["columns"]:
+            for f in RESOLUTION_FIELDS if "resolution" in c else [c]:
+                r.setdefault(f["name"], None)
+    if lines is None:
+        lines = (min((r["line_start"] for r in rows), default=1),
+                 max((r["line_end"] for r in rows), default=1))
+    run = TableRun(spec, t, doc, ctx, acts, rec)
+    run.region = Region(lines[0], lines[1], lines[0])
+    run.find_declared(run.region)
+    run.prove(rows, [run.region], run.region, [])
+    return run.table(rows, run.region)
+
+
+def _placeholders(t: Map, fill: dict[str, str]) -> Map:
+    out = Map(t)
+    out.line = t.line
+    for key in ("name", "title", "description"):
+        for k, v in fill.items():
+            out[key] = str(out[key]).replace(f"{{{k}}}", v)
+    return out
 
 
 def table_private(table: Table) -> list[tuple[int, int]]:
@@ -133,11 +180,12 @@ class TableRun:
         self.spec, self.t, self.doc, self.ctx, self.acts, self.rec = spec, t, doc, ctx, acts, rec
         self.name = t["name"]
         self.prefix = t.get("id_prefix", self.name)
-        self.row_rx = _row_regex(spec, t["row"])
+        self.row_rx = _row_regex(spec, t.get("row") or {})
         self.header_blocks: list[tuple[int, int, str]] = []
         self.totals: tuple[int, list[Decimal]] | None = None
         self.row_starts: list[int] = []
         self.declared: dict[str, tuple[Any, int | None]] = {}
+        self.declared_lines: dict[str, tuple[int, int]] = {}   # first and last line printed
         self.skipped: Counter = Counter()        # structure lines skipped, by kind
         self._counted: list[dict] = []           # rows built so far (``counter`` columns)
         self._prose_cache: dict = {}
@@ -146,21 +194,26 @@ class TableRun:
     # -- 1. find -----------------------------------------------------------------------------
     def run(self) -> Table | None:
         regions = self.locate()
-        if not regions:
+        if not regions and self.t["region"].get("if_missing") == "empty":
+            chosen = self.region = Region(1, 0, None)   # published empty; its checks report it
+            raws = []
+        elif not regions:
             self.ctx.warn("spec-table-not-found", f"spec {self.spec.name}: table {self.name} "
                           "not found in the document (region.start / region.header match no "
                           "line)")
             return None
-        occ = self.t["region"].get("occurrence", "first")
-        chosen = regions[-1] if occ == "last" else regions[0] if occ in ("first", "all") \
-            else regions[int(occ) - 1]
-        self.region = chosen
-        raws = self.read(chosen)
-        if not raws:
-            self.ctx.warn("spec-table-empty", f"spec {self.spec.name}: table {self.name} read "
-                          f"no row in lines {chosen.start}-{chosen.end} (the line region.start "
-                          "matches is the table's title, not in it, unless start_inclusive: "
-                          "true; or the row grammar matches no line)", chosen.start)
+        else:
+            occ = self.t["region"].get("occurrence", "first")
+            chosen = regions[-1] if occ == "last" else regions[0] if occ in ("first", "all") \
+                else regions[int(occ) - 1]
+            self.region = chosen
+            raws = self.read(chosen)
+            if not raws:
+                self.ctx.warn("spec-table-empty", f"spec {self.spec.name}: table {self.name} "
+                              f"read no row in lines {chosen.start}-{chosen.end} (the line "
+                              "region.start matches is the table's title, not in it, unless "
+                              "start_inclusive: true; or the row grammar matches no line)",
+                              chosen.start)
         self.find_declared(chosen)
         rows = self.build(raws)
         if self.t.get("riparto"):
@@ -360,13 +413,33 @@ class TableRun:
                 cur.cells = {k: v for k, v in m.groupdict().items()}
                 return None
             return cur
-        self.row_starts.append(n)
         m = self.row_rx.match(text)
+        if not m and self._continues(n, text, raws):
+            return None
+        self.row_starts.append(n)
         if not m:
             self.rec.reject(self.name, n, self._diagnose(text))
             return None
         raws.append(RawRow(n, n, [n], text, dict(m.groupdict()), dict(context)))
         return None
+
+    def _continues(self, n: int, text: str, raws: list[RawRow]) -> bool:
+        """``row.continuation``: a line right below a row (no blank line between) that is
+        not a row itself and matches this pattern continues the row: each named group
+        fills its cell, or is added to it after a space (text wrapped onto the next line,
+        a note printed under the row)."""
+        rx = self.t["row"].get("continuation")
+        prev = raws[-1] if raws else None
+        m = re.match(rx, text) if rx and prev and prev.end == n - 1 else None
+        if not m:
+            return False
+        prev.lines.append(n)
+        prev.end = n
+        prev.text += " " + clean(text)
+        for k, v in m.groupdict().items():
+            if v is not None:
+                prev.cells[k] = f"{prev.cells[k]} {v.strip()}" if prev.cells.get(k) else v
+        return True
 
     def _diagnose(self, text: str) -> str:
         """Why a line is not a row: with a ``cells`` grammar, the first cell that does not
@@ -446,7 +519,7 @@ class TableRun:
 
     def _cell_specs(self) -> dict:
         out = {}
-        for c in self.t["row"].get("cells") or []:
+        for c in (self.t.get("row") or {}).get("cells") or []:
             name, body = (c, "text") if isinstance(c, str) else next(iter(c.items()))
             out[name] = {"type": body} if isinstance(body, str) else dict(body or {})
         return out
@@ -572,7 +645,11 @@ class TableRun:
                 self.declared[name] = (None, None)
                 continue
             printed = found.group(d.get("group", 1))
-            self.declared[name] = (cells.read(d.get("type", "amount"), printed), found.line)
+            value = cells.read(d.get("type", "amount"), printed)
+            if d.get("scale") and value is not None:      # printed in thousands, millions
+                value = value * d["scale"]
+            self.declared[name] = (value, found.line)
+            self.declared_lines[name] = (found.line, found.line_end)
 
     def _scope(self, scope: str, region: Region) -> Prose | None:
         lines = self.doc.lines
@@ -606,19 +683,13 @@ class TableRun:
 
     # -- 6. the table ----------------------------------------------------------------------------
     def table(self, rows: list[dict], region: Region) -> Table:
-        fields, has_resolution = [], False
-        for c in self.t["columns"]:
-            if c.get("resolution"):
-                fields += [dict(f) for f in RESOLUTION_FIELDS]
-                has_resolution = True
-                continue
-            fields.append(_field(c, self._cell_specs()))
+        fields, foreign_keys = _schema(self.t, self._cell_specs())
         for r in rows:
             r.pop("_person", None)
         act = act_at(self.acts, region.title_line or region.start)
         table = Table(self.name, self.t["title"], _fill(self.t["description"], self.doc, act),
                       fields, rows, primary_key=list(self.t.get("primary_key") or []) or None,
-                      foreign_keys=[COMUNE_FK] if has_resolution else [])
+                      foreign_keys=foreign_keys)
         table.declared = dict(self.declared)
         if self.totals:
             line, values = self.totals
@@ -636,13 +707,39 @@ def _classify(spec: dict, value) -> Any:
     return spec.get("default")
 
 
+def _schema(t: dict, cell_specs: dict) -> tuple[list[dict], list[dict]]:
+    """The Table Schema fields and foreign keys a table's ``columns`` declare: a
+    ``resolution`` placeholder places the resolution fields (``method_description``: the
+    description of ``resolution_method`` when the table adds methods of its own) and the
+    foreign key to the comuni; ``foreign_keys`` adds the table's own."""
+    fields, foreign_keys = [], []
+    for c in t["columns"]:
+        if "resolution" in c:
+            methods = " ".join(str((c["resolution"] or {}).get("method_description", "")).split())
+            fields += [dict(f, description=methods) if methods and f["name"] ==
+                       "resolution_method" else dict(f) for f in RESOLUTION_FIELDS]
+            foreign_keys = [COMUNE_FK]
+            continue
+        fields.append(_field(c, cell_specs))
+    return fields, foreign_keys + [_plain(fk) for fk in t.get("foreign_keys") or []]
+
+
+def _plain(x):
+    """A YAML node (with its line) as plain dicts and lists, for the published schema."""
+    if isinstance(x, dict):
+        return {k: _plain(v) for k, v in x.items()}
+    return [_plain(v) for v in x] if isinstance(x, list) else x
+
+
 def _field(c: dict, cell_specs: dict) -> dict:
     src = cell_specs.get(c.get("from", c["name"]), {})
     typ = c.get("type") or cells.TYPES.get(src.get("type", "text"), cells.TYPES["text"]).schema_type
     f: dict[str, Any] = {"name": c["name"], "type": typ, "title": c.get("title", c["name"])}
     if c.get("description"):
         f["description"] = " ".join(str(c["description"]).split())
-    cons = {k: c[k] for k in ("required", "unique", "minimum", "enum", "pattern") if k in c}
+    # in the order the spec writes them
+    cons = {k: v for k, v in c.items()
+            if k in ("required", "unique", "minimum", "maximum", "enum", "pattern")}
     if cons:
         f["constraints"] = cons
     return f

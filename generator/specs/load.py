@@ -53,6 +53,10 @@ class _Loader(yaml.SafeLoader):
             if key in seen:
                 raise yaml.constructor.ConstructorError(
                     None, None, f"duplicate key {key!r}", k.start_mark)
+            if isinstance(key, bool):       # YAML 1.1 reads a bare on/off/yes/no as a boolean
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"key {k.value!r} is read as {key}: write it in quotes "
+                    f"(\"{k.value}\":)", k.start_mark)
             seen.add(key)
         m = Map(super().construct_mapping(node, deep=True))
         m.line = node.start_mark.line + 1
@@ -73,30 +77,32 @@ _DATASET = {"name": ("str", True), "title": ("str", False), "description": ("str
             "programme": ("str", False), "keywords": ("list", False), "themes": ("list", False),
             "views": ("map", False)}
 _TABLE = {"name": ("str", True), "title": ("str", True), "description": ("str", True),
-          "like": ("str", False), "region": ("map", True), "skip": ("list", False), "headings": ("map", False),
-          "row": ("map", True), "columns": ("list", True), "totals": ("map", False),
+          "like": ("str", False), "region": ("map", False), "skip": ("list", False), "headings": ("map", False),
+          "row": ("map", False), "columns": ("list", True), "parser": ("bool", False), "totals": ("map", False),
           "declared": ("map", False), "riparto": ("map", False), "checks": ("list", False),
           "facts": ("list", False), "privacy": ("map", False), "primary_key": ("list", False),
-          "id_prefix": ("str", False), "note": ("str", False)}
+          "foreign_keys": ("list", False), "id_prefix": ("str", False), "note": ("str", False)}
+_FOREIGN_KEY = {"fields": ("any", True), "reference": ("map", True)}
+_REFERENCE = {"fields": ("any", True), "resource": ("str", False), "package": ("str", False)}
 _REGION = {"start": ("regex", False), "start_also": ("regex", False),
            "occurrence": ("any", False), "end": ("regex", False), "end_at": ("regex", False),
            "within": ("str", False), "header": ("map", False), "rows_only": ("bool", False),
            "max_lines": ("int", False), "first_row": ("regex", False),
            "start_near": ("map", False), "start_inclusive": ("bool", False),
-           "header_words": ("list", False)}
+           "header_words": ("list", False), "if_missing": ("str", False)}
 _HEADER = {"start": ("regex", True), "end": ("regex", True), "max_lines": ("int", False),
            "must_contain": ("list", False), "repeats": ("bool", False)}
 _ROW = {"cells": ("list", False), "pattern": ("regex", False), "start": ("regex", False),
         "label_above": ("map", False), "list": ("map", False), "fixed_width": ("map", False),
-        "remove": ("regex", False)}
+        "remove": ("regex", False), "continuation": ("regex", False)}
 _LIST = {"intro": ("regex", True), "end": ("regex", False), "separator": ("regex", False),
          "cell": ("str", False), "context": ("map", False)}
 _FIXED = {"columns": ("map", True), "separator": ("regex", True), "closed": ("bool", False)}
 _COLUMN = {"name": ("str", False), "type": ("str", False), "title": ("str", False),
            "description": ("str", False), "from": ("str", False), "value": ("expr", False),
            "classify": ("map", False), "required": ("bool", False), "unique": ("bool", False),
-           "minimum": ("any", False), "enum": ("list", False), "pattern": ("str", False),
-           "resolution": ("map", False), "header": ("str", False), "default": ("any", False),
+           "minimum": ("any", False), "maximum": ("any", False), "enum": ("list", False),
+           "pattern": ("str", False), "resolution": ("map", False), "header": ("str", False), "default": ("any", False),
            "split_comune": ("map", False), "index": ("int", False),
            "province_of_code": ("str", False), "counter": ("bool", False),
            "from_prose": ("map", False), "cell": ("str", False), "extract": ("regex", False)}
@@ -104,7 +110,8 @@ _HEADINGS = {"match": ("regex", False), "province": ("bool", False), "column": (
              "infer_missing": ("bool", False)}
 _TOTALS = {"match": ("regex", True), "columns": ("list", True), "required": ("bool", False)}
 _DECLARED = {"find": ("regex", True), "in": ("str", False), "pick": ("str", False),
-             "type": ("str", False), "group": ("int", False), "optional": ("bool", False)}
+             "type": ("str", False), "group": ("int", False), "optional": ("bool", False),
+             "scale": ("int", False)}
 _PRIVACY = {"name": ("str", True), "fiscal_code": ("str", True), "default": ("str", False),
             "clear": ("list", False), "kind_column": ("str", False)}
 _RIPARTO = {"fund": ("str", True), "total": ("str", True), "columns": ("list", True),
@@ -119,7 +126,7 @@ _CHECK = {"id": ("str", False), "description": ("str", False), "explanation": ("
           "parsed": ("expr", False), "tolerance": ("expr", False), "rule": ("expr", False),
           "what": ("str", False), "strict": ("bool", False), "printed_column": ("str", False),
           "of": ("str", False), "key": ("list", False), "where": ("expr", False),
-          "by": ("str", False)}
+          "by": ("str", False), "lines": ("str", False), "type": ("str", False)}
 _FACT = {"label": ("str", True), "value": ("str", True), "unit": ("str", False),
          "note": ("str", False)}
 SCOPES = {"document", "act", "before_table", "operative", "header", "table"}
@@ -222,8 +229,34 @@ def _check_views(spec: Spec, v) -> None:
                         "views.technical: a mapping of table name -> list of column names")
 
 
+# what a table filled by the document's parser (``parser: true``) does not have: how to read
+# it, and where a column's values come from (its columns are a schema)
+_READING = ("region", "row", "skip", "headings", "totals", "riparto", "privacy")
+_VALUES = ("from", "value", "classify", "split_comune", "index", "province_of_code", "counter",
+           "from_prose", "cell", "extract", "default", "header")
+
+
 def _check_table(spec: Spec, t) -> None:
     _keys(spec, t, _TABLE, "table")
+    for fk in t.get("foreign_keys") or []:
+        _keys(spec, fk, _FOREIGN_KEY, "foreign_keys")
+        _keys(spec, fk["reference"], _REFERENCE, "foreign_keys.reference")
+    if t.get("parser"):
+        extra = [k for k in _READING if k in t] + sorted(
+            {k for c in t["columns"] if isinstance(c, dict) for k in _VALUES if k in c})
+        if extra:
+            raise SpecError(spec.where(t), f"table {t['name']!r} is filled by the parser "
+                            f"(`parser: true`): it cannot have {', '.join(extra)}")
+    else:
+        for k in ("region", "row"):
+            if k not in t:
+                raise SpecError(spec.where(t), f"table needs `{k}`")
+        _check_reading(spec, t)
+    _check_content(spec, t)
+
+
+def _check_reading(spec: Spec, t) -> None:
+    """Where the table is and how its rows are read (every table but the parser's)."""
     _keys(spec, t["region"], _REGION, "region")
     if t["region"].get("header"):
         _keys(spec, t["region"]["header"], _HEADER, "region.header")
@@ -233,6 +266,9 @@ def _check_table(spec: Spec, t) -> None:
                         "`rows_only: true` to find the table")
     if t["region"].get("within") not in (None, "act", "document"):
         raise SpecError(spec.where(t["region"]), "region.within is `act` or `document`")
+    if t["region"].get("if_missing") not in (None, "warn", "empty"):
+        raise SpecError(spec.where(t["region"]), "region.if_missing is `warn` (the default) "
+                        "or `empty` (publish the table empty and run its checks)")
     _keys(spec, t["row"], _ROW, "row")
     shapes = [k for k in ("cells", "pattern", "list", "fixed_width") if t["row"].get(k)]
     if len(shapes) != 1:
@@ -246,14 +282,15 @@ def _check_table(spec: Spec, t) -> None:
         _keys(spec, t["row"]["fixed_width"], _FIXED, "row.fixed_width")
     for c in t["row"].get("cells") or []:
         _check_cell(spec, c)
+
+
+def _check_content(spec: Spec, t) -> None:
+    """Columns, declared figures, checks and facts (every table)."""
     for c in t["columns"]:
-        _keys(spec, c, _COLUMN, "column")
-        if not c.get("name") and not c.get("resolution"):
-            raise SpecError(spec.where(c), "a column needs `name` (or is a `resolution:` "
-                            "placeholder)")
-        if c.get("type") and c["type"] not in {"string", "integer", "number", "boolean", "date"}:
-            raise SpecError(spec.where(c), f"column type {c['type']!r}: use string, integer, "
-                            "number, boolean or date")
+        _check_column(spec, c)
+        if "resolution" in c and not t.get("parser") and not (c["resolution"] or {}).get("name"):
+            raise SpecError(spec.where(c), "resolution needs `name`: the column holding the "
+                            "comune's name")
     for key, schema in (("headings", _HEADINGS), ("totals", _TOTALS), ("privacy", _PRIVACY),
                         ("riparto", _RIPARTO)):
         if t.get(key):
@@ -271,9 +308,22 @@ def _check_table(spec: Spec, t) -> None:
         body = c[kinds[0]]
         if isinstance(body, Map):
             _keys(spec, body, _CHECK, f"checks.{kinds[0]}")
+            if body.get("lines") not in (None, "all") or body.get("type") not in (None, "integer"):
+                raise SpecError(spec.where(body), f"checks.{kinds[0]}: `lines` can only be `all` "
+                                "and `type` only `integer`")
         _keys(spec, Map({k: v for k, v in c.items() if k != kinds[0]}, ), _CHECK, "check")
     for f in t.get("facts") or []:
         _keys(spec, f, _FACT, "facts")
+
+
+def _check_column(spec: Spec, c) -> None:
+    _keys(spec, c, _COLUMN, "column")
+    if not c.get("name") and "resolution" not in c:
+        raise SpecError(spec.where(c), "a column needs `name` (or is a `resolution:` "
+                        "placeholder)")
+    if c.get("type") and c["type"] not in {"string", "integer", "number", "boolean", "date"}:
+        raise SpecError(spec.where(c), f"column type {c['type']!r}: use string, integer, "
+                        "number, boolean or date")
 
 
 def _check_cell(spec: Spec, c) -> None:

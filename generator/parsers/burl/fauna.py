@@ -1,7 +1,9 @@
 """Wildlife-damage acts (l.r. 26/1993 art. 47): transfers to hunting districts, Val Padana lists.
 
 The UTR Brescia annexes are read by the table spec ``data/specs/danni-fauna-brescia-2018.yaml``;
-this step, which runs after it, reads what no spec can describe and ties the tables together:
+this step, which runs after it, reads what no spec can describe and ties the tables together
+(the spec declares these tables too, ``parser: true``: their columns, and the checks it can
+state on their rows):
 
 * ``trasferimenti`` -- for every decree, what the Region commits and pays to each hunting
   district (ATC/CA) or collective *ruolo*. Rows come from the ``Ambito C.F.`` table when the
@@ -22,12 +24,12 @@ from __future__ import annotations
 
 import re
 
-from ...extract import COMUNE_FK, NO_RESOLUTION, RESOLUTION_FIELDS, Recorder, Table, euro, \
-    field, provenance, resolution_fields, total
+from ... import specs
+from ...extract import NO_RESOLUTION, Recorder, Table, provenance, resolution_fields, total
 from ...extract.cells import AMT, amount
-from ...extract.persons import PERSONA_FISICA
 from ...extract.result import act_at
 from ...extract.text import Prose, operative_start
+from ...specs.engine import table_private
 from .prospetti import (Prospetto, anagrafica_tables, atc_cf_tables, atc_key, riparto_tables,
                         ruolo_tables, split_tables)
 from .val_padana import VP_TITLE, ValPadana
@@ -39,8 +41,10 @@ BRESCIA = ("prevenzione_brescia", "indennizzi_brescia")
 
 def complete(doc, ctx, result, rec: Recorder) -> None:
     """Transfers of every wildlife-damage decree, then the Val Padana lists (whose groups
-    need the per-ATC amounts of their decree)."""
-    from ... import specs
+    need the per-ATC amounts of their decree); their columns and row checks are declared in
+    the spec (``parser: true`` tables)."""
+    def table(name: str, rows: list[dict], lines: tuple[int, int], **fill: str) -> Table:
+        return specs.parser_table(SPEC, name, doc, ctx, result.acts, rec, rows, lines, **fill)
 
     ds = result.dataset(DATASET)
     annexes = {}
@@ -58,22 +62,20 @@ def complete(doc, ctx, result, rec: Recorder) -> None:
         atc_by_act[act.line_start] = atc_amounts
     tables = []
     for n, t in doc.numbered():
-        if (m := VP_TITLE.match(t)):
-            act = act_at(result.acts, n)
-            table = ValPadana(doc, result.acts, rec, n, m.group("sede"), act,
-                              atc_by_act.get(act.line_start if act else 0, {})).table()
-            if table is not None:
-                tables.append(table)
+        if VP_TITLE.match(t):
+            vp = ValPadana(doc, result.acts, rec, n, atc_by_act)
+            if (rows := vp.rows()) is not None:
+                tables.append(table("indennizzi_{sede}", rows, (n, vp.last),
+                                    sede=vp.sede.lower(), sede_nome=vp.sede.capitalize()))
     if transfers:
-        rec.candidate("trasferimenti", [])
-        tables.append(_transfers_table(transfers))
+        tables.append(table("trasferimenti", transfers,
+                            (transfers[0]["line_start"], transfers[-1]["line_end"])))
     if not tables:
         return
     if ds is None:
         ds = specs.declared_dataset(SPEC, doc, result)
     ds.tables += tables
-    result.private += sorted({(r["line_start"], r["line_end"]) for t in tables for r in t.rows
-                              if r.get("soggetto") == PERSONA_FISICA})
+    result.private += [lines for t in tables for lines in table_private(t)]
 
 
 # -- transfers to hunting districts --------------------------------------------------------
@@ -237,22 +239,16 @@ def _check_annex(rec, tag, rows, annex: Table) -> None:
 
 
 def _transfer_row(doc, ctx, acts, act, i: int, r: dict) -> dict:
+    """A published row: the act, the order, the columns read (the spec's columns the row
+    lacks stay empty) and the comune of the beneficiary's address, resolved."""
+    row = {"atto": f"{act.type} n. {act.number}", "n": i}
+    row.update((k, v) for k, v in r.items() if not k.startswith("_"))
     comune, prov = comune_from_address(r.get("indirizzo"))
-    if comune:
-        res = ctx.resolve(comune, r["_line"], province=prov)
-        loc = {"comune_sede": comune, "provincia_sede": prov, **resolution_fields(res)}
-    else:
-        loc = {"comune_sede": None, "provincia_sede": None, **NO_RESOLUTION}
+    res = ctx.resolve(comune, r["_line"], province=prov) if comune else None
+    row.update(comune_sede=comune, provincia_sede=prov,
+               **(resolution_fields(res) if res else NO_RESOLUTION))
     a = act_at(acts, r["_line"])
-    return {"atto": f"{act.type} n. {act.number}", "n": i, "beneficiario": r["beneficiario"],
-            "ambito": r.get("ambito"), "codice_beneficiario": r.get("codice_beneficiario"),
-            "codice_fiscale": r.get("codice_fiscale"), "partita_iva": r.get("partita_iva"),
-            "indirizzo": r.get("indirizzo"), **loc, "capitolo": r.get("capitolo"),
-            "importo_regione": r["importo_regione"],
-            "importo_indennizzi": r.get("importo_indennizzi"),
-            "importo_prevenzione": r.get("importo_prevenzione"),
-            "importo_atc": r.get("importo_atc"), "importo_complessivo": r.get("importo_complessivo"),
-            **provenance(doc.id, r["_line"], r["_end"], a.id if a else "")}
+    return row | provenance(doc.id, r["_line"], r["_end"], a.id if a else "")
 
 
 def _riparto_cells(p: Prospetto) -> list[tuple]:
@@ -280,42 +276,3 @@ def comune_from_address(address: str | None) -> tuple[str | None, str | None]:
     m = re.search(r"\b\d{5}\s+(?P<comune>[A-ZÀ-Ý][A-ZÀ-Ý' .-]*?)\s*\((?P<prov>[A-Z]{2})\)\s*$",
                   address)
     return (m.group("comune"), m.group("prov")) if m else (None, None)
-
-
-def _transfers_table(rows: list[dict]) -> Table:
-    return Table(
-        "trasferimenti", "Trasferimenti della Regione agli ambiti di caccia",
-        "Per ogni decreto, quanto la Regione impegna e liquida a ciascun ambito territoriale o "
-        "comprensorio alpino di caccia (che paga poi le aziende) o al ruolo 'beneficiari "
-        "diversi'. Le righe vengono dal prospetto per ambito con codice fiscale o, in sua "
-        "assenza, dalla tabella degli impegni; le altre tabelle dello stesso decreto "
-        "(liquidazioni, anagrafica, riparto per capitolo o tra Regione e ATC) completano le "
-        "colonne e sono verificate riga per riga. Gli ambiti sono enti (codice fiscale "
-        "numerico) e sono pubblicati per nome.",
-        _FIELDS_TRANSFERS, rows, primary_key=["atto", "n"], foreign_keys=[COMUNE_FK])
-
-
-_FIELDS_TRANSFERS = [
-    field("atto", "string", "Atto", "Decreto che impegna e liquida", required=True),
-    field("n", "integer", "N.", "Ordine della riga nel prospetto dell'atto", required=True),
-    field("beneficiario", "string", "Beneficiario",
-          "Ambito/comprensorio di caccia o ruolo di beneficiari diversi, come stampato",
-          required=True),
-    field("ambito", "string", "Ambito", "Chiave dell'ambito (ATC n, CAn, ATC) se riconoscibile"),
-    field("codice_beneficiario", "string", "Codice beneficiario/ruolo"),
-    field("codice_fiscale", "string", "Codice fiscale"),
-    field("partita_iva", "string", "Partita IVA"),
-    field("indirizzo", "string", "Indirizzo"),
-    field("comune_sede", "string", "Comune della sede", "Dall'indirizzo, quando stampato"),
-    field("provincia_sede", "string", "Provincia della sede"),
-    *RESOLUTION_FIELDS,
-    field("capitolo", "string", "Capitolo di bilancio"),
-    euro("importo_regione", "Importo a carico Regione",
-         "Importo impegnato/liquidato dalla Regione, in euro"),
-    euro("importo_indennizzi", "di cui indennizzi",
-         "Quota per indennizzo danni (cap. 11647), in euro"),
-    euro("importo_prevenzione", "di cui prevenzione",
-         "Quota per prevenzione danni (cap. 12832), in euro"),
-    euro("importo_atc", "Importo a carico ATC", "Quota a carico dell'ATC secondo il riparto, in euro"),
-    euro("importo_complessivo", "Importo complessivo", "Regione + ATC secondo il riparto, in euro"),
-]

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from ...extract.cells import AMT, AMTE, amount, amounts_only
+from ...extract.rows import labelled_rows
 from ...extract.text import clean, join_wrapped
 
 TOTAL_ROW = re.compile(rf"^\s*TOTALE\s+(?P<amts>(?:{AMTE}\s*)+)$", re.IGNORECASE)
@@ -23,10 +24,11 @@ ATC_CF_HEADER = re.compile(r"^\s*ambito\s+c\.f\.", re.IGNORECASE)
 ATC_CF_ROW = re.compile(rf"^\s*(?P<name>\S.*?)\s+(?P<cf>\d{{11}})\s+(?P<amt>{AMTE})\s*$")
 ATC_NUMBER = re.compile(
     r"(?:\bATC|\bA\.T\.C\.|AMBITO TERRITORIALE DI CACCIA)\s*(?:n\.\s*|MN\s*)?(\d+)\b", re.I)
-RUOLO_HEADER_WORDS = {"beneficiario", "beneficiario/", "ruolo", "codice", "capitolo", "anno",
-                      "impegno", "imp.", "perente", "da", "liquidare", "2018", "2019", "2020", "/"}
-RUOLO_DATA = re.compile(
-    r"^(?P<label>.*?)\s*(?P<code>\d{5,6})\s+(?P<cap>\d{2}\.\d{2}\.\d{3}\.\d{5})\s+(?P<rest>.+)$")
+RUOLO_HEADER_WORDS = set("beneficiario beneficiario/ ruolo codice capitolo anno impegno imp. "
+                         "perente da liquidare 2018 2019 2020 /".split())
+RUOLO_DATA = re.compile(       # a name printed before the values is uppercase
+    r"^(?P<label>[^a-z]*?)\s*(?P<code>\d{5,6})\s+(?P<cap>\d{2}\.\d{2}\.\d{3}\.\d{5})\s+(?P<rest>.+)$")
+SPLIT_DATA = re.compile(rf"^(?P<label>.*?)\s*(?P<a>{AMT}|0)\s+(?P<b>{AMT}|0)$")
 
 
 def atc_key(label: str) -> str | None:
@@ -43,10 +45,6 @@ def atc_key(label: str) -> str | None:
     return None
 
 
-def money(s: str) -> Decimal:
-    return amount(s)
-
-
 @dataclass
 class Prospetto:
     """A small per-beneficiary table of an act: rows and its printed total."""
@@ -57,191 +55,138 @@ class Prospetto:
     end: int
     errors: list[str] = field(default_factory=list)
 
-    def close(self, total: list[Decimal], line: int) -> None:
-        """Record the printed total line that ends the table."""
-        self.total, self.total_line, self.end = total, line, line
+
+def _each(doc, start: int, end: int, header: re.Pattern, read) -> list:
+    """Every table of lines ``start..end`` whose first line matches ``header``: ``read(doc,
+    n, end)`` reads the one starting at line ``n`` and returns it with the line to go on from."""
+    out, n = [], start
+    while n <= end:
+        if header.match(doc.line(n)):
+            found, n = read(doc, n, end)
+            out.append(found)
+        else:
+            n += 1
+    return out
 
 
-def _starts(doc, start: int, end: int, rx) -> list[int]:
-    return [n for n in range(start, end + 1) if rx.match(doc.line(n))]
+def _labelled(doc, n: int, k: int, end: int, values: re.Pattern, total, row) -> Prospetto:
+    """A prospetto whose names are printed before their values (:func:`labelled_rows`),
+    starting at line ``n``, its rows from line ``k``; ``row(labelled, errors)`` is a row."""
+    found, tot, _ = labelled_rows(doc, k, end, values, total)
+    errors: list[str] = []
+    rows = [row(r, errors) for r in found]
+    last = tot[1] if tot else found[-1].line if found else n
+    return Prospetto(rows, tot[0] if tot else None, tot[1] if tot else None, n, last, errors)
+
+
+def _total_row(t: str) -> list[Decimal] | None:
+    """The amounts of a ``TOTALE a b ...`` line."""
+    m = TOTAL_ROW.match(t)
+    return (amounts_only(m.group("amts")) or []) if m else None
 
 
 def atc_cf_tables(doc, start: int, end: int) -> list[Prospetto]:
     """``Ambito C.F. IMPORTO`` tables: ``name cf amount`` rows, optional ``TOTALE`` line."""
-    out = []
-    n = start
-    while n <= end:
-        if not ATC_CF_HEADER.match(doc.line(n)):
-            n += 1
+    return _each(doc, start, end, ATC_CF_HEADER, _atc_cf)
+
+
+def _atc_cf(doc, n: int, end: int) -> tuple[Prospetto, int]:
+    p = Prospetto([], None, None, n, n)
+    for k in range(n + 1, end + 1):
+        t = clean(doc.line(k))
+        if not t:
             continue
-        p = Prospetto([], None, None, n, n)
-        k = n + 1
-        while k <= end:
-            t = clean(doc.line(k))
-            if not t:
-                k += 1
-                continue
-            if (m := TOTAL_ROW.match(t)):
-                p.close(amounts_only(m.group("amts")) or [], k)
-                k += 1
-                break
-            m = ATC_CF_ROW.match(t)
-            if not m:
-                break
-            p.rows.append({"name": m.group("name"), "cf": m.group("cf"),
-                           "amount": money(m.group("amt")), "line": k})
-            p.end = k
-            k += 1
-        out.append(p)
-        n = k
-    return out
+        if (tot := _total_row(t)) is not None:
+            p.total, p.total_line, p.end = tot, k, k
+            return p, k + 1
+        if not (m := ATC_CF_ROW.match(t)):
+            return p, k
+        p.rows.append({"name": m.group("name"), "cf": m.group("cf"),
+                       "amount": amount(m.group("amt")), "line": k})
+        p.end = k
+    return p, end + 1
 
 
 def split_tables(doc, start: int, end: int) -> list[Prospetto]:
-    """The per-capitolo table (``CAP. 11647 ... CAP. 12832 ... TOTALE``): label lines ending
-    with two amounts (``0`` for zero), closed by ``TOTALE a b c``."""
-    out = []
-    n = start
-    while n <= end:
-        if not re.match(r"^\s*CAP\.\s*\d+", doc.line(n)):
-            n += 1
-            continue
-        head, k = [], n
-        while k <= end and not re.match(r"^\s*ATC\b", doc.line(k)):
-            head.append(clean(doc.line(k)))
-            k += 1
-        cols = [w.lower() for w in re.findall(r"INDENNIZZO|PREVENZIONE", join_wrapped(head))]
-        p = Prospetto([], None, None, n, n)
-        k = _split_rows(doc, p, k, end, cols)
-        out.append(p)
-        n = k + 1
-    return out
+    """The per-capitolo table (``CAP. 11647 ... CAP. 12832 ... TOTALE``): names (``ATC 1`` /
+    ``PIANURA MILANESE``) before two amounts (``0`` for zero), closed by ``TOTALE a b c``;
+    the header says which amount is the indennizzo and which the prevenzione."""
+    return _each(doc, start, end, re.compile(r"^\s*CAP\.\s*\d+"), _split)
 
 
-def _split_rows(doc, p: Prospetto, k: int, end: int, cols: list[str]) -> int:
-    label, first = [], None
-    while k <= end:
-        t = clean(doc.line(k))
-        if not t:
-            k += 1
-            continue
-        if (m := TOTAL_ROW.match(t)):
-            p.close(amounts_only(m.group("amts")) or [], k)
-            break
-        m = re.match(rf"^(?P<label>.*?)\s*(?P<a>{AMT}|0)\s+(?P<b>{AMT}|0)$", t)
-        if re.search(r"[a-z]", t) and not m:
-            break
-        first = first or k
-        if m:
-            label.append(m.group("label"))
-            p.rows.append({"name": join_wrapped(label), "line_start": first, "line": k,
-                           cols[0] if cols else "a": money(m.group("a")),
-                           cols[1] if len(cols) > 1 else "b": money(m.group("b"))})
-            label, first = [], None
-        else:
-            label.append(t)
+def _split(doc, n: int, end: int) -> tuple[Prospetto, int]:
+    head, k = [], n
+    while k <= end and not re.match(r"^\s*ATC\b", doc.line(k)):
+        head.append(clean(doc.line(k)))
         k += 1
-    return k
+    cols = [w.lower() for w in re.findall(r"INDENNIZZO|PREVENZIONE", join_wrapped(head))]
+    a, b = cols[0] if cols else "a", cols[1] if len(cols) > 1 else "b"
+    p = _labelled(doc, n, k, end, SPLIT_DATA, _total_row, lambda r, errors: {
+        "name": r.label, "line_start": r.start, "line": r.line,
+        a: amount(r.match.group("a")), b: amount(r.match.group("b"))})
+    return p, p.end + 1
 
 
 def riparto_tables(doc, start: int, end: int) -> list[Prospetto]:
     """``AMBITO IMPORTO A CARICO REGIONE | ATC | COMPLESSIVO`` tables: ``ATCn a b c`` rows and
     an unlabelled total line. Cells that are not numbers are kept as errors."""
-    out = []
-    n = start
-    while n <= end:
-        if not re.match(r"^\s*AMBITO\s+IMPORTO\s+A\b", doc.line(n)):
-            n += 1
+    return _each(doc, start, end, re.compile(r"^\s*AMBITO\s+IMPORTO\s+A\b"), _riparto)
+
+
+def _riparto(doc, n: int, end: int) -> tuple[Prospetto, int]:
+    p = Prospetto([], None, None, n, n)
+    for k in range(n + 1, end + 1):
+        t = clean(doc.line(k))
+        if not t or (not p.rows and not re.match(r"^ATC", t)):
             continue
-        p = Prospetto([], None, None, n, n)
-        k = n + 1
-        while k <= end:
-            t = clean(doc.line(k))
-            if not t or (not p.rows and not re.match(r"^ATC", t)):
-                k += 1
-                continue
-            m = re.match(r"^(?P<atc>ATC\s*\d+)\s+(?P<a>\S+)\s+(?P<b>\S+)\s+(?P<c>\S+)$", t)
-            if m:
-                vals = [_amount_or_error(p, k, m.group(g)) for g in "abc"]
-                p.rows.append({"name": m.group("atc"), "line": k, "regione": vals[0],
-                               "atc": vals[1], "complessivo": vals[2]})
-                p.end = k
-            elif (tot := amounts_only(t)) is not None:
-                p.close(tot, k)
-                break
-            else:
-                break
-            k += 1
-        out.append(p)
-        n = k + 1
-    return out
+        m = re.match(r"^(?P<atc>ATC\s*\d+)\s+(?P<a>\S+)\s+(?P<b>\S+)\s+(?P<c>\S+)$", t)
+        if not m:
+            if (tot := amounts_only(t)) is not None:
+                p.total, p.total_line, p.end = tot, k, k
+            return p, k + 1
+        vals = [_amount_or_error(p, k, m.group(g)) for g in "abc"]
+        p.rows.append({"name": m.group("atc"), "line": k, "regione": vals[0],
+                       "atc": vals[1], "complessivo": vals[2]})
+        p.end = k
+    return p, end + 1
 
 
 def _amount_or_error(p: Prospetto, line: int, cell: str) -> Decimal | None:
     try:
-        return money(cell)
+        return amount(cell)
     except ValueError:
         p.errors.append(f"riga {line}: {cell!r} non è un importo")
         return None
 
 
 def ruolo_tables(doc, start: int, end: int) -> list[Prospetto]:
-    """Commitment / payment tables (``Beneficiario/Ruolo Codice Capitolo ...``): uppercase label
-    lines, then ``code capitolo`` followed by ``2018 2019 2020`` amounts (commitments) or by
-    ``impegno amount`` (payments). A table ends at prose (lowercase) or an amount-only total."""
-    out = []
-    n = start
-    while n <= end:
-        if not re.match(r"^\s*Beneficiario\b", doc.line(n)):
-            n += 1
-            continue
-        k = n
-        while k <= end and (not doc.line(k).strip() or
-                            {w.lower() for w in clean(doc.line(k)).split()} <= RUOLO_HEADER_WORDS):
-            k += 1
-        p = Prospetto([], None, None, n, n)
-        k = _ruolo_rows(doc, p, k, end)
-        out.append(p)
-        n = k + 1
-    return out
+    """Commitment / payment tables (``Beneficiario/Ruolo Codice Capitolo ...``): uppercase
+    names before ``code capitolo`` and the ``2018 2019 2020`` amounts (commitments) or
+    ``impegno amount`` (payments). A table ends at prose or at an amount-only total."""
+    return _each(doc, start, end, re.compile(r"^\s*Beneficiario\b"), _ruolo)
 
 
-def _ruolo_rows(doc, p: Prospetto, k: int, end: int) -> int:
-    label, first = [], None
-    while k <= end:
-        t = clean(doc.line(k))
-        if not t:
-            k += 1
-            continue
-        if (tot := amounts_only(t)) is not None:
-            p.close(tot, k)
-            break
-        m = RUOLO_DATA.match(t)
-        if m and not re.search(r"[a-z]", m.group("label")):
-            p.rows.append(_ruolo_row(p, m, label, first, k))
-            p.end = k
-            label, first = [], None
-        elif re.search(r"[a-z]", t):
-            break
-        else:
-            label.append(t)
-            first = first or k
+def _ruolo(doc, n: int, end: int) -> tuple[Prospetto, int]:
+    k = n
+    while k <= end and (not doc.line(k).strip() or
+                        {w.lower() for w in clean(doc.line(k)).split()} <= RUOLO_HEADER_WORDS):
         k += 1
-    return k
+    p = _labelled(doc, n, k, end, RUOLO_DATA, amounts_only, _ruolo_row)
+    return p, p.end + 1
 
 
-def _ruolo_row(p: Prospetto, m: re.Match, label: list[str], first: int | None, k: int) -> dict:
-    cells = m.group("rest").split()
-    row = {"name": join_wrapped(label + [m.group("label")]), "code": m.group("code"),
-           "capitolo": m.group("cap"), "line_start": first or k, "line": k}
+def _ruolo_row(r, errors: list[str]) -> dict:
+    cells = r.match.group("rest").split()
+    row = {"name": r.label, "code": r.match.group("code"), "capitolo": r.match.group("cap"),
+           "line_start": r.start, "line": r.line}
     try:
         if re.match(r"^\d{4}/\d+/\d+$", cells[0]):      # payment: impegno + amount
-            row["impegno"], row["amount"] = cells[0], money(cells[-1])
+            row["impegno"], row["amount"] = cells[0], amount(cells[-1])
         else:                                          # commitment: one per year
-            row["years"] = [money(c) for c in cells]
+            row["years"] = [amount(c) for c in cells]
             row["amount"] = row["years"][0]
     except ValueError as e:
-        p.errors.append(f"riga {k}: {e}")
+        errors.append(f"riga {r.line}: {e}")
         row["amount"] = None
     return row
 
@@ -250,22 +195,19 @@ def anagrafica_tables(doc, start: int, end: int) -> list[dict]:
     """Beneficiary master data (``Cod.Ben. Ruolo Denominazione Cod.Fiscale Partita IVA
     Indirizzo``): a code line starting the name cell, then (after a blank) the codice fiscale,
     partita IVA and the address cell, wrapped line by line."""
-    out = []
-    n = start
-    while n <= end:
-        if not re.match(r"^\s*Cod\.\s*Ben\.", doc.line(n)):
-            n += 1
-            continue
-        k = n + 1
-        while k <= end and (not doc.line(k).strip() or re.search(r"[a-z]", doc.line(k))):
-            k += 1
-        found, k = _anagrafica_rows(doc, k, end)
-        for c in found:
-            c["name"] = join_wrapped(c["name"])
-            c["address"] = join_wrapped(c["address"]) or None
-        out += found
-        n = k + 1
-    return out
+    tables = _each(doc, start, end, re.compile(r"^\s*Cod\.\s*Ben\."), _anagrafica)
+    return [c for found in tables for c in found]
+
+
+def _anagrafica(doc, n: int, end: int) -> tuple[list[dict], int]:
+    k = n + 1
+    while k <= end and (not doc.line(k).strip() or re.search(r"[a-z]", doc.line(k))):
+        k += 1
+    found, k = _anagrafica_rows(doc, k, end)
+    for c in found:
+        c["name"] = join_wrapped(c["name"])
+        c["address"] = join_wrapped(c["address"]) or None
+    return found, k + 1
 
 
 def _anagrafica_rows(doc, k: int, end: int) -> tuple[list[dict], int]:

@@ -10,19 +10,21 @@ COMPLESSIVO ...`` labels (``REGIONE``, ``A.T.C.``) and their amounts.
 
 Checks: every subtotal against its rows; every group's Region subtotal against the
 decree's per-ATC table (which names the untitled groups); the grand totals against the
-rows and the subtotals; quota Regione + quota ATC = da liquidare and the de minimis rule
-per row; the amounts the decree's operative part declares.
+rows and the subtotals. The table's columns, and the checks a spec can state (quota
+Regione + quota ATC = da liquidare and the de minimis rule per row, the amounts the
+decree's operative part declares), are in ``data/specs/danni-fauna-brescia-2018.yaml``
+(table ``indennizzi_{sede}``).
 """
 from __future__ import annotations
 
 import re
 
-from ...extract import Recorder, Table, euro, field, provenance, total
+from ...extract import Recorder, provenance, total
 from ...extract.cells import AMT, AMTE, amount, amounts_only
 from ...extract.persons import PERSONA_FISICA, PERSONA_GIURIDICA, Pseudonyms, subject_kind
 from ...extract.result import act_at
 from ...extract.rows import collect_rows
-from ...extract.text import Prose, clean, join_wrapped, operative_start
+from ...extract.text import clean, join_wrapped
 from ...privacy import CF_PERSONAL
 from .prospetti import atc_key
 
@@ -35,13 +37,6 @@ VP_TAIL = re.compile(
     rf"(?P<indennizzo>{AMTE}) (?P<riduzione>[sS][iI]|[nN][oO]) (?P<liquidare>{AMTE}) "
     rf"(?P<regione>{AMTE}) (?P<atc>{AMTE})$")
 VP_COLS = ["indennizzo", "importo_da_liquidare", "quota_regione", "quota_atc"]
-PRIVACY_NOTE = (
-    " Le persone fisiche (comprese le ditte individuali, riconoscibili dal codice fiscale "
-    "personale di 16 caratteri nella colonna CUAA) non sono pubblicate per nome: sono indicate "
-    "come 'Persona fisica n. k' e se ne omettono codice fiscale, partita IVA e codici dei "
-    "registri aiuti; importi e ambito restano. Le persone giuridiche (CUAA numerico di 11 cifre: "
-    "società, anche semplici) sono pubblicate. I numeri delle visure VERCOR e le loro date non "
-    "sono ripresi.")
 
 
 def _new_group(label=None) -> dict:
@@ -49,18 +44,24 @@ def _new_group(label=None) -> dict:
 
 
 class ValPadana:
-    """One seat's list: groups, rows, totals and their checks."""
+    """One seat's list: groups, rows, subtotals and grand totals, and their checks."""
 
-    def __init__(self, doc, acts, rec: Recorder, title_line: int, sede: str, act, atc_amounts):
-        self.doc, self.acts, self.rec, self.act = doc, acts, rec, act
-        self.sede, self.title_line, self.atc_amounts = sede, title_line, atc_amounts
-        self.name = f"indennizzi_{sede.lower()}"
+    def __init__(self, doc, acts, rec: Recorder, title_line: int, atc_by_act: dict):
+        """``atc_by_act``: per act (by its first line), ``{ambito: (importo a carico Regione,
+        line)}`` of the decree's per-ATC table."""
+        self.doc, self.acts, self.rec, self.title_line = doc, acts, rec, title_line
+        self.sede = VP_TITLE.match(doc.line(title_line)).group("sede")
+        self.act = act_at(acts, title_line)
+        self.atc_amounts = atc_by_act.get(self.act.line_start if self.act else 0, {})
+        self.name = f"indennizzi_{self.sede.lower()}"
         self.groups = [_new_group()]
         self.row_group: dict[int, int] = {}
         self.grand: dict[str, tuple] = {}
         self.in_grand, self.labels = False, ""
 
-    def table(self) -> Table | None:
+    def rows(self) -> list[dict] | None:
+        """The published rows (None when the list has none), after the checks of the
+        groups and the totals; ``self.last`` is the list's last line."""
         doc, rec = self.doc, self.rec
         end = self.act.line_end if self.act else len(doc.lines)
         first = next((n for n in range(self.title_line, end + 1)
@@ -83,16 +84,7 @@ class ValPadana:
         self.groups = [g for g in self.groups if g["rows"] or g["subtotal"] is not None]
         self._check_groups()
         self._check_totals(rows)
-        return Table(
-            self.name, f"Indennizzi danni da fauna selvatica - UTR Val Padana, sede di "
-            f"{self.sede.capitalize()}",
-            f"Allegato del {self.act.type} n. {self.act.number}/2018 (UTR Val Padana - sede di "
-            f"{self.sede.capitalize()}): elenco dei beneficiari degli indennizzi dei danni da "
-            "fauna selvatica, periodo 1 ottobre 2017 - 30 settembre 2018, per ambito territoriale "
-            "di caccia. Ogni gruppo è chiuso da un subtotale stampato; dove il gruppo non è "
-            "intitolato, l'ATC è quello del prospetto per ambito del decreto con lo stesso "
-            "importo a carico Regione (colonna 'Attribuzione dell'ATC')." + PRIVACY_NOTE,
-            FIELDS, rows, primary_key=["n"])
+        return rows
 
     # -- reading -----------------------------------------------------------------------------
     def _label_group(self, label: str) -> None:
@@ -229,48 +221,3 @@ class ValPadana:
                     if g["subtotal"] and c in VP_COLS[-len(g["subtotal"]):]]
             rec.equal(f"{cid}:totale-subtotali:{c}", "Totale complessivo stampato = somma dei "
                       f"subtotali stampati, colonna {c}", v, sum(subs), (line,))
-        rec.rows(f"{cid}:quote", "Quota Regione + quota ATC = importo da liquidare, per ogni riga",
-                 rows, lambda r: r["quota_regione"] + r["quota_atc"] == r["importo_da_liquidare"],
-                 "l'uguaglianza")
-        rec.rows(f"{cid}:riduzione", "Importo da liquidare = indennizzo senza riduzione de "
-                 "minimis, non superiore con la riduzione", rows,
-                 lambda r: r["importo_da_liquidare"] <= r["indennizzo"]
-                 if r["riduzione_de_minimis"] else r["importo_da_liquidare"] == r["indennizzo"],
-                 "la regola")
-        start = operative_start(self.doc.lines, self.act.line_start, self.act.line_end)
-        prose = Prose(self.doc.lines, start, self.act.line_end)
-        for pattern, c in ((r"importo complessivo di € ?(" + AMT + ")", "importo_da_liquidare"),
-                           (r"€ ?(" + AMT + r") a carico (?:della )?Regione", "quota_regione"),
-                           (r"€ ?(" + AMT + r") a carico degli ATC", "quota_atc")):
-            d = prose.find(pattern)
-            if d:
-                rec.equal(f"{cid}:decreto:{c}", f"Somma della colonna {c} = importo dichiarato "
-                          "nel dispositivo del decreto", amount(d.group(1)), total(rows, c),
-                          (d.line,))
-
-
-FIELDS = [
-    field("n", "integer", "N.", "Ordine della riga nell'elenco", required=True),
-    field("ambito", "string", "ATC", "Ambito territoriale di caccia del gruppo"),
-    field("ambito_metodo", "string", "Attribuzione dell'ATC",
-          "intestazione (il gruppo è intitolato 'A.T.C. ...') o subtotale (il subtotale a carico "
-          "Regione del gruppo coincide con un solo importo del prospetto per ambito del decreto)",
-          enum=["intestazione", "subtotale"]),
-    field("beneficiario", "string", "Beneficiario",
-          "Ragione sociale per le persone giuridiche; 'Persona fisica n. k' per le persone "
-          "fisiche (stessa etichetta per lo stesso codice fiscale nella tabella)", required=True),
-    field("soggetto", "string", "Tipo di soggetto",
-          "persona giuridica (codice fiscale numerico di 11 cifre) o persona fisica (codice "
-          "fiscale personale di 16 caratteri)", required=True,
-          enum=[PERSONA_FISICA, PERSONA_GIURIDICA]),
-    field("cuaa", "string", "CUAA", "Codice fiscale dell'azienda (solo persone giuridiche)"),
-    field("partita_iva", "string", "Partita IVA", "Solo persone giuridiche, come stampata"),
-    field("codice_sian_cor", "string", "Codice SIAN-COR",
-          "Codice di concessione nel registro aiuti (solo persone giuridiche)"),
-    euro("indennizzo", "Indennizzo", "Indennizzo concesso, in euro"),
-    field("riduzione_de_minimis", "boolean", "Riduzione de minimis",
-          "Riduzione applicata per il rispetto del limite de minimis (SI/NO)"),
-    euro("importo_da_liquidare", "Importo da liquidare"),
-    euro("quota_regione", "Quota Regione", "Importo a carico di Regione Lombardia, in euro"),
-    euro("quota_atc", "Quota ATC", "Importo a carico dell'ATC, in euro"),
-]
