@@ -6,6 +6,7 @@ tens of thousands of files makes the *next* file creations 5-15x slower for seve
 seconds (the journal waits for the discards): measured 1.1 s vs 11-18 s for the same
 40,000 creations. Deleting between timed runs would measure that, not the build.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -26,7 +27,7 @@ class Trash:
             if p.exists():
                 try:
                     p.rename(self.dir / f"{next(self._n)}-{p.name}")
-                except OSError:         # another filesystem: no choice but to delete
+                except OSError:  # another filesystem: no choice but to delete
                     shutil.rmtree(p, ignore_errors=True)
 
     def empty(self) -> None:

@@ -4,6 +4,7 @@ caches (every stage runs, unchanged files are not rewritten), each in a fresh pr
 Prints per-stage seconds, pages written, files, and peak memory (max RSS).
 Usage: python bench/build_bench.py [--runs N] [--no-search]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -36,9 +37,13 @@ print(json.dumps({"total": round(total, 2), "stages": rep.stages, "pages": rep.p
 
 
 def run(site: Path, search: bool, force: bool = False) -> dict:
-    out = subprocess.run([sys.executable, "-c", CHILD, str(site), "1" if search else "0",
-                          "1" if force else "0"],
-                         cwd=ROOT, capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD, str(site), "1" if search else "0", "1" if force else "0"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -56,15 +61,22 @@ def main() -> int:
             cold = run(site, not args.no_search)
             warm = run(site, not args.no_search)
             forced = run(site, not args.no_search, force=True)
-            for label, r in (("cold build", cold), ("no-change rebuild", warm),
-                             ("forced, warm caches", forced)):
+            for label, r in (
+                ("cold build", cold),
+                ("no-change rebuild", warm),
+                ("forced, warm caches", forced),
+            ):
                 stages = ", ".join(f"{k} {v:.2f}s" for k, v in r["stages"].items())
-                print(f"run {i + 1} {label:>20}: {r['total']:6.2f} s | pages {r['pages']} | "
-                      f"files {r['files']} (rewritten {r['written']}) | peak {r['peak_mib']} MiB "
-                      f"(largest child {r['child_peak_mib']} MiB) | "
-                      f"{stages}")
-            print(f"run {i + 1} ratio no-change/cold: {warm['total'] / cold['total']:.3f}; "
-                  f"forced-warm/cold: {forced['total'] / cold['total']:.2f}")
+                print(
+                    f"run {i + 1} {label:>20}: {r['total']:6.2f} s | pages {r['pages']} | "
+                    f"files {r['files']} (rewritten {r['written']}) | peak {r['peak_mib']} MiB "
+                    f"(largest child {r['child_peak_mib']} MiB) | "
+                    f"{stages}"
+                )
+            print(
+                f"run {i + 1} ratio no-change/cold: {warm['total'] / cold['total']:.3f}; "
+                f"forced-warm/cold: {forced['total'] / cold['total']:.2f}"
+            )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return 0

@@ -6,6 +6,7 @@ run takes to validate the combined package (keys across packages included).
 Usage: python bench/export_bench.py [--site site/] [--runs 5] [--no-validate]
 Build first: python -m generator build
 """
+
 from __future__ import annotations
 
 import argparse
@@ -34,8 +35,9 @@ def main() -> int:
     args = ap.parse_args()
     data = Path(args.site) / "data"
     combined = json.loads((data / export.PACKAGE).read_text(encoding="utf-8"))
-    descriptors = [json.loads(p.read_text(encoding="utf-8"))
-                   for p in sorted(data.glob("*/datapackage.json"))]
+    descriptors = [
+        json.loads(p.read_text(encoding="utf-8")) for p in sorted(data.glob("*/datapackage.json"))
+    ]
     # the cross-package keys as the build passed them (read back from the combined package)
     cross: dict = {}
     for res in combined["resources"]:
@@ -43,10 +45,15 @@ def main() -> int:
         for fk in res["schema"].get("foreignKeys", []):
             if fk["reference"]["resource"] == "comuni" and pkg != "comuni":
                 cross.setdefault(pkg, {}).setdefault(table, []).append(
-                    {"fields": fk["fields"], "reference": {"package": "comuni",
-                                                           "resource": "comuni", "fields": "istat"}})
-    programmes = {d["name"]: d["homepage"].split("/")[2] if d["homepage"].startswith("/programmi/")
-                  else None for d in descriptors}
+                    {
+                        "fields": fk["fields"],
+                        "reference": {"package": "comuni", "resource": "comuni", "fields": "istat"},
+                    }
+                )
+    programmes = {
+        d["name"]: d["homepage"].split("/")[2] if d["homepage"].startswith("/programmi/") else None
+        for d in descriptors
+    }
     created = descriptors[0]["created"][:10]
 
     times, exp = [], None
@@ -58,9 +65,11 @@ def main() -> int:
     rows = sum(len(t.rows) for t in exp.tables)
     parquet = sum(len(b) for p, b in exp.files.items() if p.endswith(".parquet"))
     csv_bytes = sum((data / r["path"]).stat().st_size for r in combined["resources"])
-    print(f"export: {len(exp.tables)} tables, {rows:,} rows; median {statistics.median(times):.2f} s "
-          f"(min {min(times):.2f}, max {max(times):.2f}, {args.runs} runs); "
-          f"identical to the published files: {same}")
+    print(
+        f"export: {len(exp.tables)} tables, {rows:,} rows; median {statistics.median(times):.2f} s "
+        f"(min {min(times):.2f}, max {max(times):.2f}, {args.runs} runs); "
+        f"identical to the published files: {same}"
+    )
     print(f"  canonical CSV files      {mb(csv_bytes)}")
     for name in (export.SQLITE, export.SCHEMA_SQL, export.PACKAGE):
         b = exp.files[name]
@@ -68,11 +77,14 @@ def main() -> int:
     print(f"  parquet/*.parquet        {mb(parquet)}  ({len(exp.tables)} files, zstd)")
     if not args.no_validate:
         from frictionless import Package, system
+
         t = time.perf_counter()
         with system.use_context(trusted=True):
             report = Package(str(data / export.PACKAGE)).validate()
-        print(f"frictionless validate data/datapackage.json: valid={report.valid}, "
-              f"{len(report.tasks)} tables, {time.perf_counter() - t:.2f} s")
+        print(
+            f"frictionless validate data/datapackage.json: valid={report.valid}, "
+            f"{len(report.tasks)} tables, {time.perf_counter() - t:.2f} s"
+        )
     return 0
 
 

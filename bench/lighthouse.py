@@ -10,6 +10,7 @@ below, the last major that runs on Node 20); reports go to bench/out/lighthouse/
 Usage: python bench/lighthouse.py [--site site/] [--desktop] [--pages home,comune,...]
 Default form factor is Lighthouse's mobile preset (simulated slow 4G, 4x CPU slowdown).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -40,26 +41,57 @@ def lighthouse_bin() -> Path:
         sys.exit("npm not found: apt-get install npm (Node >= 18.16)")
     NPM_DIR.mkdir(parents=True, exist_ok=True)
     print(f"installing {LIGHTHOUSE} into {NPM_DIR.relative_to(ROOT)} …", flush=True)
-    subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--no-save", "--prefix",
-                    str(NPM_DIR), LIGHTHOUSE], check=True,
-                   env={**os.environ, "npm_config_cache": str(OUT / "npm-cache")})
+    subprocess.run(
+        [
+            "npm",
+            "install",
+            "--no-audit",
+            "--no-fund",
+            "--no-save",
+            "--prefix",
+            str(NPM_DIR),
+            LIGHTHOUSE,
+        ],
+        check=True,
+        env={**os.environ, "npm_config_cache": str(OUT / "npm-cache")},
+    )
     return exe
 
 
 def run_one(exe: Path, url: str, out: Path, chromium: str, desktop: bool) -> dict:
     profile = tempfile.mkdtemp(prefix="lh-chromium-")
-    flags = " ".join(["--headless=new", "--no-sandbox", "--disable-gpu",
-                      "--disable-dev-shm-usage", "--disable-background-networking",
-                      "--disable-component-update", "--no-first-run",
-                      f"--user-data-dir={profile}"])
-    cmd = [str(exe), url, "--quiet", "--output=json", f"--output-path={out}",
-           f"--only-categories={','.join(CATEGORIES)}", f"--chrome-flags={flags}",
-           "--max-wait-for-load=60000"]
+    flags = " ".join(
+        [
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--no-first-run",
+            f"--user-data-dir={profile}",
+        ]
+    )
+    cmd = [
+        str(exe),
+        url,
+        "--quiet",
+        "--output=json",
+        f"--output-path={out}",
+        f"--only-categories={','.join(CATEGORIES)}",
+        f"--chrome-flags={flags}",
+        "--max-wait-for-load=60000",
+    ]
     if desktop:
         cmd.append("--preset=desktop")
     try:
-        r = subprocess.run(cmd, capture_output=True, text=True, timeout=300,
-                           env={**os.environ, "CHROME_PATH": chromium})
+        r = subprocess.run(
+            cmd,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            env={**os.environ, "CHROME_PATH": chromium},
+        )
     finally:
         shutil.rmtree(profile, ignore_errors=True)
     if r.returncode != 0 or not out.exists():
@@ -84,8 +116,11 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--site", default=str(ROOT / "site"))
     ap.add_argument("--desktop", action="store_true", help="Lighthouse desktop preset")
-    ap.add_argument("--pages", default=",".join(bs.PAGES),
-                    help=f"comma-separated subset of: {', '.join(bs.PAGES)}, search")
+    ap.add_argument(
+        "--pages",
+        default=",".join(bs.PAGES),
+        help=f"comma-separated subset of: {', '.join(bs.PAGES)}, search",
+    )
     args = ap.parse_args()
     site = Path(args.site).resolve()
     if not (site / "index.html").is_file():
@@ -107,12 +142,18 @@ def main() -> int:
             rep = run_one(exe, url, REPORTS / f"{kind}-{preset}.json", chromium, args.desktop)
             results[kind] = rep
             scores = {c: rep["categories"][c]["score"] for c in CATEGORIES}
-            print(f"{kind:10} " + "  ".join(
-                f"{c} {'–' if s is None else round(s * 100):>3}" for c, s in scores.items()),
-                flush=True)
-    print(f"\nLighthouse {next(iter(results.values()))['lighthouseVersion']}, {preset} preset, "
-          f"Chromium {next(iter(results.values()))['environment']['hostUserAgent'].split('Chrome/')[-1].split(' ')[0]}"
-          f"; reports in {REPORTS.relative_to(ROOT)}/")
+            print(
+                f"{kind:10} "
+                + "  ".join(
+                    f"{c} {'–' if s is None else round(s * 100):>3}" for c, s in scores.items()
+                ),
+                flush=True,
+            )
+    print(
+        f"\nLighthouse {next(iter(results.values()))['lighthouseVersion']}, {preset} preset, "
+        f"Chromium {next(iter(results.values()))['environment']['hostUserAgent'].split('Chrome/')[-1].split(' ')[0]}"
+        f"; reports in {REPORTS.relative_to(ROOT)}/"
+    )
     print("\nAudits below 0.9 (weighted):")
     for kind, rep in results.items():
         for c in CATEGORIES:

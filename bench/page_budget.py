@@ -12,6 +12,7 @@
 Usage: python bench/page_budget.py [--site site/] [--no-browser]
 Exit status 1 if a budget or the cache check fails. Build first: python -m generator build
 """
+
 from __future__ import annotations
 
 import argparse
@@ -31,15 +32,15 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests" / "browser"))
 import browser_support as bs  # noqa: E402  (standard library only at import time)
 
-BUDGET_COMUNE_HTML = 30_000          # bytes, raw
+BUDGET_COMUNE_HTML = 30_000  # bytes, raw
 
-KINDS = {                            # kind -> (first page, second page of the same kind)
+KINDS = {  # kind -> (first page, second page of the same kind)
     "home": ("/", None),
     "comune": ("/comuni/019035/", "/comuni/013100/"),
     "province": ("/province/CR/", "/province/CO/"),
     "programme": ("/programmi/fondo-0-6-riparto-2018/", "/programmi/smart-polizia-locale-2025/"),
     "document": ("/documenti/smart-polizia-locale-2025/", "/documenti/aree-interne-2021-2027/"),
-    "act": (None, None),             # filled in from the site: first two act pages
+    "act": (None, None),  # filled in from the site: first two act pages
     "search": ("/cerca/?q=crema", "/cerca/?q=fenegro"),
 }
 
@@ -84,6 +85,7 @@ def asset_file(site: Path, url: str) -> Path:
 
 # ---------------------------------------------------------------- 1. comune HTML
 
+
 def comune_html(site: Path) -> bool:
     pages = sorted((site / "comuni").glob("*/index.html"))
     if not pages:
@@ -101,7 +103,7 @@ def comune_html(site: Path) -> bool:
     print(f"1. Comune pages: {len(pages):,} HTML files, budget {kb(BUDGET_COMUNE_HTML)} raw each")
     print(f"   {'':8} {'raw':>10} {'gzip':>10}")
     print(f"   {'max':8} {kb(max(r)):>10} {kb(max(z)):>10}   ({biggest[0]})")
-    print(f"   {'p95':8} {kb(pct(r, .95)):>10} {kb(pct(z, .95)):>10}")
+    print(f"   {'p95':8} {kb(pct(r, 0.95)):>10} {kb(pct(z, 0.95)):>10}")
     print(f"   {'median':8} {kb(statistics.median(r)):>10} {kb(statistics.median(z)):>10}")
     print(f"   {'min':8} {kb(min(r)):>10} {kb(min(z)):>10}")
     print("   largest: " + ", ".join(f"{k} {kb(raw[k])}" for k in biggest[:5]))
@@ -113,6 +115,7 @@ def comune_html(site: Path) -> bool:
 
 
 # ---------------------------------------------------------------- 2. CSS/JS per kind (static)
+
 
 def static_assets(site: Path) -> tuple[bool, dict]:
     acts = sorted(site.glob("documenti/*/atti/*/index.html"))
@@ -142,20 +145,35 @@ def static_assets(site: Path) -> tuple[bool, dict]:
                 zipped += gz(data)
             row[typ] = (raw, zipped)
         seen[kind] = set(parser.css + parser.js)
-        print(f"   {kind:10} {kb(row['css'][0]):>9}/{kb(row['css'][1]):>9} "
-              f"{kb(row['js'][0]):>9}/{kb(row['js'][1]):>9}   "
-              + " ".join(u.rsplit('/', 1)[-1] for u in parser.css + parser.js))
-    runtime = [p for p in ("pagefind/pagefind.js", "pagefind/pagefind-worker.js",
-                           "pagefind/pagefind-entry.json") if (site / p).is_file()]
+        print(
+            f"   {kind:10} {kb(row['css'][0]):>9}/{kb(row['css'][1]):>9} "
+            f"{kb(row['js'][0]):>9}/{kb(row['js'][1]):>9}   "
+            + " ".join(u.rsplit("/", 1)[-1] for u in parser.css + parser.js)
+        )
+    runtime = [
+        p
+        for p in (
+            "pagefind/pagefind.js",
+            "pagefind/pagefind-worker.js",
+            "pagefind/pagefind-entry.json",
+        )
+        if (site / p).is_file()
+    ]
     entry = site / "pagefind" / "pagefind-entry.json"
-    if entry.is_file():                  # only the WASM of the site's language(s) is loaded
+    if entry.is_file():  # only the WASM of the site's language(s) is loaded
         langs = json.loads(entry.read_text(encoding="utf-8")).get("languages", {})
-        runtime += [f"pagefind/wasm.{v.get('wasm')}.pagefind" for v in langs.values()
-                    if (site / "pagefind" / f"wasm.{v.get('wasm')}.pagefind").is_file()]
+        runtime += [
+            f"pagefind/wasm.{v.get('wasm')}.pagefind"
+            for v in langs.values()
+            if (site / "pagefind" / f"wasm.{v.get('wasm')}.pagefind").is_file()
+        ]
     if runtime:
         raw = sum((site / p).stat().st_size for p in runtime)
-        print(f"   search runtime loaded by search.js on the first query: {kb(raw)} raw ("
-              + ", ".join(p.rsplit('/', 1)[-1] for p in runtime) + ") + index chunks and fragments")
+        print(
+            f"   search runtime loaded by search.js on the first query: {kb(raw)} raw ("
+            + ", ".join(p.rsplit("/", 1)[-1] for p in runtime)
+            + ") + index chunks and fragments"
+        )
 
     print("\n3a. Same asset URLs on every kind, cacheable (netlify.toml)")
     shared = set.intersection(*seen.values()) if seen else set()
@@ -179,6 +197,7 @@ def static_assets(site: Path) -> tuple[bool, dict]:
 
 # ---------------------------------------------------------------- 2b/3b. in the browser
 
+
 def browser_checks(site: Path) -> bool:
     try:
         from selenium import webdriver
@@ -196,55 +215,79 @@ def browser_checks(site: Path) -> bool:
     ok = True
     try:
         with bs.StaticServer(site) as srv:
+
             def view(path: str) -> dict:
                 bs.drain_logs(drv)
                 drv.get(srv.url(path))
                 WebDriverWait(drv, 30).until(
-                    lambda d: d.execute_script("return document.readyState") == "complete")
+                    lambda d: d.execute_script("return document.readyState") == "complete"
+                )
                 if path.startswith("/cerca/"):
-                    WebDriverWait(drv, 30).until(lambda d: d.execute_script(
-                        "var s = document.getElementById('search-status');"
-                        "return !!(s && s.textContent.trim()) && !document.querySelector('[aria-busy]');"))
+                    WebDriverWait(drv, 30).until(
+                        lambda d: d.execute_script(
+                            "var s = document.getElementById('search-status');"
+                            "return !!(s && s.textContent.trim()) && !document.querySelector('[aria-busy]');"
+                        )
+                    )
                 drv.execute_async_script("var done = arguments[0]; setTimeout(done, 300);")
                 return transfers(drv.get_log("performance"))
 
-            print("\n2b. Cold view of each kind in Chromium (cache empty): bytes over the wire by "
-                  "type\n    (the local server gzips text like Netlify; Netlify's brotli is smaller)")
-            print(f"   {'kind':10} {'CSS':>10} {'JS':>10} {'WASM/data':>10} {'fonts':>10} "
-                  f"{'images':>10} {'HTML':>10} {'total':>10}")
+            print(
+                "\n2b. Cold view of each kind in Chromium (cache empty): bytes over the wire by "
+                "type\n    (the local server gzips text like Netlify; Netlify's brotli is smaller)"
+            )
+            print(
+                f"   {'kind':10} {'CSS':>10} {'JS':>10} {'WASM/data':>10} {'fonts':>10} "
+                f"{'images':>10} {'HTML':>10} {'total':>10}"
+            )
             for kind, (first, _) in KINDS.items():
                 drv.execute_cdp_cmd("Network.clearBrowserCache", {})
                 t = view(first)
-                print(f"   {kind:10} {kb(t['css']):>10} {kb(t['js']):>10} {kb(t['data']):>10} "
-                      f"{kb(t['font']):>10} {kb(t['img']):>10} {kb(t['html']):>10} "
-                      f"{kb(sum(t[k] for k in ('css', 'js', 'data', 'font', 'img', 'html', 'other'))):>10}")
+                print(
+                    f"   {kind:10} {kb(t['css']):>10} {kb(t['js']):>10} {kb(t['data']):>10} "
+                    f"{kb(t['font']):>10} {kb(t['img']):>10} {kb(t['html']):>10} "
+                    f"{kb(sum(t[k] for k in ('css', 'js', 'data', 'font', 'img', 'html', 'other'))):>10}"
+                )
 
-            print("\n2c. First search (/cerca/?q=crema, cold cache), bytes served by the local "
-                  "server (Pagefind's worker\n    fetches WASM, index and fragments outside the "
-                  "page's network log)")
+            print(
+                "\n2c. First search (/cerca/?q=crema, cold cache), bytes served by the local "
+                "server (Pagefind's worker\n    fetches WASM, index and fragments outside the "
+                "page's network log)"
+            )
             drv.execute_cdp_cmd("Network.clearBrowserCache", {})
             srv.served.clear()
             view("/cerca/?q=crema")
             groups: dict = defaultdict(lambda: [0, 0])
             for path, n in srv.served:
                 name = path.rsplit("/", 1)[-1]
-                g = ("pagefind index chunks" if name.endswith(".pf_index") else
-                     "pagefind fragments (results shown)" if name.endswith(".pf_fragment") else
-                     "pagefind meta" if name.endswith(".pf_meta") or name.endswith(".json") else
-                     "pagefind WASM" if name.startswith("wasm.") else
-                     "pagefind JS" if path.startswith("/pagefind/") else
-                     "page CSS/JS" if path.startswith("/static/") and path.endswith((".css", ".js")) else
-                     "fonts" if path.endswith(".woff2") else "other")
+                g = (
+                    "pagefind index chunks"
+                    if name.endswith(".pf_index")
+                    else "pagefind fragments (results shown)"
+                    if name.endswith(".pf_fragment")
+                    else "pagefind meta"
+                    if name.endswith(".pf_meta") or name.endswith(".json")
+                    else "pagefind WASM"
+                    if name.startswith("wasm.")
+                    else "pagefind JS"
+                    if path.startswith("/pagefind/")
+                    else "page CSS/JS"
+                    if path.startswith("/static/") and path.endswith((".css", ".js"))
+                    else "fonts"
+                    if path.endswith(".woff2")
+                    else "other"
+                )
                 groups[g][0] += 1
                 groups[g][1] += n
             for g, (count, n) in sorted(groups.items(), key=lambda kv: -kv[1][1]):
                 print(f"   {g:36} {count:4} files {kb(n):>10}")
-            print(f"   {'total':36} {len(srv.served):4} files "
-                  f"{kb(sum(n for _, n in srv.served)):>10}")
+            print(
+                f"   {'total':36} {len(srv.served):4} files {kb(sum(n for _, n in srv.served)):>10}"
+            )
 
             print("\n3b. Second page view: new CSS/JS bytes (must be 0)")
             drv.execute_cdp_cmd("Network.clearBrowserCache", {})
-            view("/")                                   # warm the shared assets
+            view("/")  # warm the shared assets
             for kind, (first, second) in KINDS.items():
                 a = view(first)
                 b = view(second) if second else None
@@ -282,8 +325,12 @@ def transfers(perf) -> dict:
         elif method == "Network.responseReceived":
             types[rid] = p.get("type", types.get(rid, ""))
             r = p["response"]
-            if r.get("fromDiskCache") or r.get("fromPrefetchCache") or r.get("fromServiceWorker") \
-                    or r.get("status") == 304:
+            if (
+                r.get("fromDiskCache")
+                or r.get("fromPrefetchCache")
+                or r.get("fromServiceWorker")
+                or r.get("status") == 304
+            ):
                 cached.add(rid)
         elif method == "Network.loadingFinished":
             if rid in cached:
@@ -293,8 +340,15 @@ def transfers(perf) -> dict:
             url = urls.get(rid, "")
             if n <= 0 or url.startswith("data:"):
                 continue
-            key = {"Stylesheet": "css", "Script": "js", "Font": "font", "Image": "img",
-                   "Document": "html", "Fetch": "data", "XHR": "data"}.get(t, "other")
+            key = {
+                "Stylesheet": "css",
+                "Script": "js",
+                "Font": "font",
+                "Image": "img",
+                "Document": "html",
+                "Fetch": "data",
+                "XHR": "data",
+            }.get(t, "other")
             if key == "data" and url.endswith(".js"):
                 key = "js"
             out[key] += n

@@ -7,6 +7,7 @@ stage, pages, files and peak memory, then the seconds per added bulletin.
 
 Usage: python bench/scale_bench.py [--sizes 1,5,10,25,50] [--no-search] [--profile N]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -53,13 +54,23 @@ def make_root(n: int, dest: Path) -> None:
     burl = next(e for e in manifest["documents"] if e["id"] == "burl-2018-so47")
     text = (src / burl["file"]).read_text(encoding="utf-8")
     for i in range(2, n + 1):
-        body = text.replace("Serie Ordinaria n. 47", f"Serie Ordinaria n. 47 (copia sintetica {i})", 1)
+        body = text.replace(
+            "Serie Ordinaria n. 47", f"Serie Ordinaria n. 47 (copia sintetica {i})", 1
+        )
         name = f"burl-sintetico-{i:03d}.txt"
         (src / name).write_text(body, encoding="utf-8")
-        manifest["documents"].append({**burl, "id": f"burl-sintetico-{i:03d}", "file": name,
-                                      "title": f"{burl['title']} (copia sintetica {i})",
-                                      "sha256": hashlib.sha256(body.encode()).hexdigest()})
-    (src / "sources.yaml").write_text(yaml.safe_dump(manifest, allow_unicode=True), encoding="utf-8")
+        manifest["documents"].append(
+            {
+                **burl,
+                "id": f"burl-sintetico-{i:03d}",
+                "file": name,
+                "title": f"{burl['title']} (copia sintetica {i})",
+                "sha256": hashlib.sha256(body.encode()).hexdigest(),
+            }
+        )
+    (src / "sources.yaml").write_text(
+        yaml.safe_dump(manifest, allow_unicode=True), encoding="utf-8"
+    )
 
 
 def main() -> int:
@@ -75,19 +86,32 @@ def main() -> int:
         tmp = Path(tempfile.mkdtemp(prefix=f"scale-{n}-"))
         try:
             make_root(n, tmp / "root")
-            env = {**os.environ, "COMUNI_APERTI_ROOT": str(tmp / "root"),
-                   "PYTHONPATH": str(ROOT)}
+            env = {**os.environ, "COMUNI_APERTI_ROOT": str(tmp / "root"), "PYTHONPATH": str(ROOT)}
             out = subprocess.run(
-                [sys.executable, "-c", CHILD, str(tmp / "site"), "0" if args.no_search else "1",
-                 "1" if n == args.profile else "0"],
-                cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+                [
+                    sys.executable,
+                    "-c",
+                    CHILD,
+                    str(tmp / "site"),
+                    "0" if args.no_search else "1",
+                    "1" if n == args.profile else "0",
+                ],
+                cwd=ROOT,
+                env=env,
+                capture_output=True,
+                text=True,
+                check=True,
+            )
             r = json.loads(out.stdout.strip().splitlines()[-1])
         finally:
-            trash(tmp)              # deleted at the end, not between timed builds
+            trash(tmp)  # deleted at the end, not between timed builds
         results.append((n, r))
         stages = ", ".join(f"{k} {v:.1f}" for k, v in r["stages"].items())
-        print(f"{n:3d} bulletins: {r['total']:6.1f} s | files {r['files']} | "
-              f"peak {r['peak_mib']} MiB (largest child {r['child_peak_mib']} MiB) | {stages}", flush=True)
+        print(
+            f"{n:3d} bulletins: {r['total']:6.1f} s | files {r['files']} | "
+            f"peak {r['peak_mib']} MiB (largest child {r['child_peak_mib']} MiB) | {stages}",
+            flush=True,
+        )
         if "profile" in r:
             print(r["profile"])
     if len(results) > 1:

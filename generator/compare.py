@@ -6,6 +6,7 @@ today, nor a place in today's provinces). Population classes are ISTAT's usual o
 residents on 1 January 2023 (the registry's population). Every number here is computed
 from the published rows: :mod:`generator.views` says which value of which table.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -17,7 +18,7 @@ from . import charts, formatting
 
 # upper bounds (inclusive) of the population classes; the last class is open
 BANDS = (1_000, 5_000, 10_000, 20_000, 50_000, 100_000, 250_000)
-MIN_PEERS = 3          # a median of fewer comuni is not shown
+MIN_PEERS = 3  # a median of fewer comuni is not shown
 
 
 def band(population: int | None) -> int | None:
@@ -52,13 +53,14 @@ def median(values: list) -> Decimal | None:
 class Stats:
     """One measure (a number per comune) compared within provinces, regions and
     population classes. ``values``: ISTAT code -> value, current comuni only."""
+
     values: dict[str, Decimal]
     rank_province: dict[str, tuple[int, int, int]] = field(default_factory=dict)
     rank_region: dict[str, tuple[int, int, int]] = field(default_factory=dict)
     median_province: dict[str, tuple[Decimal, int]] = field(default_factory=dict)
     median_region: dict[str, tuple[Decimal, int]] = field(default_factory=dict)
     median_band: dict[int, tuple[Decimal, int]] = field(default_factory=dict)
-    ranking_province: dict[str, list[str]] = field(default_factory=dict)   # sigla -> codes
+    ranking_province: dict[str, list[str]] = field(default_factory=dict)  # sigla -> codes
 
     @classmethod
     def of(cls, values: dict[str, Decimal], registry) -> "Stats":
@@ -73,8 +75,10 @@ class Stats:
             b = band(c.population)
             if b is not None:
                 by_band[b].append(v)
-        for groups, ranks, medians in ((by_prov, st.rank_province, st.median_province),
-                                       (by_reg, st.rank_region, st.median_region)):
+        for groups, ranks, medians in (
+            (by_prov, st.rank_province, st.median_province),
+            (by_reg, st.rank_region, st.median_region),
+        ):
             for key, codes in groups.items():
                 ranks.update(_ranks(codes, values))
                 medians[key] = (median([values[c] for c in codes]), len(codes))
@@ -95,7 +99,7 @@ def _ranks(codes: list[str], values: dict[str, Decimal]) -> dict[str, tuple[int,
         j = i
         while j + 1 < n and values[order[j + 1]] == values[order[i]]:
             j += 1
-        for c in order[i:j + 1]:
+        for c in order[i : j + 1]:
             out[c] = (i + 1, n, j - i)
         i = j + 1
     return out
@@ -115,9 +119,14 @@ def chart_height(n: int) -> int:
     return 8 + max(1, n) * 22 + 24
 
 
-def chart(items: list[tuple[str, Decimal | None]], title: str, fmt: Callable,
-          desc: str) -> str:
+def chart(items: list[tuple[str, Decimal | None]], title: str, fmt: Callable, desc: str) -> str:
     """Standalone SVG: the comune's bar first, then the medians it is compared with."""
-    return charts.standalone(charts.bar_chart(
-        [(k, None if v is None else float(v)) for k, v in items], title, unit_fmt=fmt,
-        desc=desc, width=560))
+    return charts.standalone(
+        charts.bar_chart(
+            [(k, None if v is None else float(v)) for k, v in items],
+            title,
+            unit_fmt=fmt,
+            desc=desc,
+            width=560,
+        )
+    )

@@ -4,6 +4,7 @@
 describe programmes. Content is written by the maintainers, so its Markdown becomes
 HTML; text from documents never goes through here.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -35,10 +36,12 @@ def read(path: Path) -> Page:
         end = text.find("\n---", 4)
         if end != -1:
             meta = yaml.safe_load(text[4:end]) or {}
-            text = text[end + 4:].lstrip("\n")
-    html = markdown.markdown(text, extensions=[TableExtension(use_align_attribute=True),
-                                               "attr_list", "sane_lists", "toc"],
-                             output_format="html")
+            text = text[end + 4 :].lstrip("\n")
+    html = markdown.markdown(
+        text,
+        extensions=[TableExtension(use_align_attribute=True), "attr_list", "sane_lists", "toc"],
+        output_format="html",
+    )
     return Page(path.stem, meta, html, path)
 
 

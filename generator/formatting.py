@@ -1,10 +1,23 @@
 """it-IT formatting for pages (data files stay ISO / dot decimals)."""
+
 from __future__ import annotations
 
 from decimal import Decimal, ROUND_HALF_EVEN
 
-MONTHS = ["gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio", "agosto",
-          "settembre", "ottobre", "novembre", "dicembre"]
+MONTHS = [
+    "gennaio",
+    "febbraio",
+    "marzo",
+    "aprile",
+    "maggio",
+    "giugno",
+    "luglio",
+    "agosto",
+    "settembre",
+    "ottobre",
+    "novembre",
+    "dicembre",
+]
 
 
 _IT = str.maketrans({",": ".", ".": ","})
@@ -14,13 +27,13 @@ def num(v, decimals: int | None = None) -> str:
     """``1234567.5`` -> ``'1.234.567,5'``; ``None`` -> ``'–'``."""
     if v is None or v == "":
         return "–"
-    if type(v) is int and decimals is None:          # the common case, fast
+    if type(v) is int and decimals is None:  # the common case, fast
         return ("-" if v < 0 else "") + format(abs(v), ",").translate(_IT)
     if isinstance(v, bool):
         return "sì" if v else "no"
     try:
         d = v if isinstance(v, Decimal) else Decimal(str(v))
-    except ArithmeticError:       # not a number: show it as it is
+    except ArithmeticError:  # not a number: show it as it is
         return str(v)
     if decimals is not None:
         d = d.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_EVEN)
@@ -64,10 +77,17 @@ def value(v, ftype: str = "string") -> str:
     return str(v)
 
 
-METHODS_IT = {"exact": "esatto", "normalised": "normalizzato (maiuscole, accenti)",
-              "folded": "abbreviazione sciolta", "alias": "alias verificato",
-              "historical": "comune storico", "fuzzy": "approssimato", "rule": "da regola",
-              "ambiguous": "ambiguo", "unresolved": "non risolto"}
+METHODS_IT = {
+    "exact": "esatto",
+    "normalised": "normalizzato (maiuscole, accenti)",
+    "folded": "abbreviazione sciolta",
+    "alias": "alias verificato",
+    "historical": "comune storico",
+    "fuzzy": "approssimato",
+    "rule": "da regola",
+    "ambiguous": "ambiguo",
+    "unresolved": "non risolto",
+}
 
 
 def method_it(method: str | None) -> str:

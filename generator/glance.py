@@ -6,6 +6,7 @@ or read from the quality records the build already keeps (checks, documented def
 unresolved names); :class:`Glance` is computed once per build in the parent process, so
 the render workers that build 8,000 comune contexts only look things up.
 """
+
 from __future__ import annotations
 
 import re
@@ -36,13 +37,13 @@ PAIRS_PER_COMUNE = 2
 
 @dataclass
 class Glance:
-    summaries: dict[str, list[views.Summary]]          # programme slug -> its summaries
+    summaries: dict[str, list[views.Summary]]  # programme slug -> its summaries
     # programme slug -> [(selector, explanation, check anchor)] from data/known-defects
     defects: dict[str, list[tuple[dict, str, str]]] = field(default_factory=dict)
     # programme slug -> province sigla -> unresolved names [{query, line, doc_id, anchor}]
     unresolved: dict[str, dict[str, list[dict]]] = field(default_factory=dict)
     dates: dict[str, str] = field(default_factory=dict)  # programme slug -> oldest source date
-    neighbours: dict[str, list[str]] = field(default_factory=dict)   # istat -> istat codes
+    neighbours: dict[str, list[str]] = field(default_factory=dict)  # istat -> istat codes
     pairs: set[tuple[str, str]] = field(default_factory=set)  # neighbours with a built page
 
     def set_neighbours(self, neighbours: dict[str, list[str]]) -> None:
@@ -51,8 +52,9 @@ class Glance:
         all 23,000 pairs would add a quarter to the build). Any other pair is drawn in the
         browser by static/js/compare.js."""
         self.neighbours = neighbours
-        self.pairs = {tuple(sorted((a, b))) for a, ns in neighbours.items()
-                      for b in ns[:PAIRS_PER_COMUNE]}
+        self.pairs = {
+            tuple(sorted((a, b))) for a, ns in neighbours.items() for b in ns[:PAIRS_PER_COMUNE]
+        }
 
 
 def build(registry, datasets, programmes, documents, resolutions) -> Glance:
@@ -66,18 +68,27 @@ def build(registry, datasets, programmes, documents, resolutions) -> Glance:
     known = _missing_comuni()
     for slug, prog in programmes.items():
         srcs = set(prog.sources)
-        g.defects[slug] = [(sel, why, check_anchor(doc, cid))
-                           for (doc, cid), (sel, why) in known.items() if doc in srcs]
+        g.defects[slug] = [
+            (sel, why, check_anchor(doc, cid))
+            for (doc, cid), (sel, why) in known.items()
+            if doc in srcs
+        ]
         by_prov: dict[str, list[dict]] = defaultdict(list)
         for r in resolutions:
             if r.doc_id not in srcs or r.status == "resolved":
                 continue
-            provs = {registry.current[c].province_sigla for c in r.candidates
-                     if c in registry.current}
+            provs = {
+                registry.current[c].province_sigla for c in r.candidates if c in registry.current
+            }
             if len(provs) == 1:
-                by_prov[provs.pop()].append({
-                    "query": r.query, "line": r.line, "doc_id": r.doc_id,
-                    "anchor": name_anchor(r.doc_id, r.line, r.query)})
+                by_prov[provs.pop()].append(
+                    {
+                        "query": r.query,
+                        "line": r.line,
+                        "doc_id": r.doc_id,
+                        "anchor": name_anchor(r.doc_id, r.line, r.query),
+                    }
+                )
         g.unresolved[slug] = dict(by_prov)
         dates = sorted(str(documents[s].doc.meta.get("date")) for s in srcs if s in documents)
         if dates:
@@ -97,8 +108,10 @@ def _missing_comuni() -> dict[tuple[str, str], tuple[dict, str]]:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         for d in data.get("checks", []) or []:
             if d.get("missing_comuni"):
-                out[(d["doc_id"], d["id"])] = (dict(d["missing_comuni"]),
-                                               " ".join(str(d.get("explanation", "")).split()))
+                out[(d["doc_id"], d["id"])] = (
+                    dict(d["missing_comuni"]),
+                    " ".join(str(d.get("explanation", "")).split()),
+                )
     return out
 
 
@@ -130,10 +143,15 @@ def context(model, istat: str) -> dict:
                 segs = views.sentence(s, code, reg)
                 if not segs:
                     continue
-                item = {"programme": slug, "key": s.key, "title": s.decl.get("title")
-                        or model.programmes[slug].title, "url": f"/programmi/{slug}/",
-                        "sentence": segs, "text": "".join(x["text"] for x in segs),
-                        "figures": figures(s, code)}
+                item = {
+                    "programme": slug,
+                    "key": s.key,
+                    "title": s.decl.get("title") or model.programmes[slug].title,
+                    "url": f"/programmi/{slug}/",
+                    "sentence": segs,
+                    "text": "".join(x["text"] for x in segs),
+                    "figures": figures(s, code),
+                }
                 if code != istat:
                     pc = model.comuni[code]
                     item["via"] = {"istat": code, "name": pc.name, "url": f"/comuni/{code}/"}
@@ -141,12 +159,23 @@ def context(model, istat: str) -> dict:
             cmp = views.comparison(s, istat, reg)
             if cmp and s.decl.get("median") is not False:
                 compare.append(_figure(cmp, slug, c, s))
-    return {"summary": summary, "gaps": gaps(model, istat), "compare": compare,
-            "neighbours": [{"istat": n, "name": model.comuni[n].name,
-                            "province": model.comuni[n].province_sigla,
-                            "url": f"/comuni/{n}/", "compare": compare_url(istat, n),
-                            "page": tuple(sorted((istat, n))) in g.pairs}
-                           for n in g.neighbours.get(istat, []) if n in model.comuni]}
+    return {
+        "summary": summary,
+        "gaps": gaps(model, istat),
+        "compare": compare,
+        "neighbours": [
+            {
+                "istat": n,
+                "name": model.comuni[n].name,
+                "province": model.comuni[n].province_sigla,
+                "url": f"/comuni/{n}/",
+                "compare": compare_url(istat, n),
+                "page": tuple(sorted((istat, n))) in g.pairs,
+            }
+            for n in g.neighbours.get(istat, [])
+            if n in model.comuni
+        ],
+    }
 
 
 def figures(s: views.Summary, istat: str) -> dict:
@@ -156,20 +185,29 @@ def figures(s: views.Summary, istat: str) -> dict:
     from .packages import json_value
 
     out: dict = {}
-    for which, vals, label in (("value", s.values, (s.decl.get("label") or "valore")),
-                               ("per", s.per, f"{s.decl.get('label') or 'valore'} {s.per_label}")):
+    for which, vals, label in (
+        ("value", s.values, (s.decl.get("label") or "valore")),
+        ("per", s.per, f"{s.decl.get('label') or 'valore'} {s.per_label}"),
+    ):
         if istat in vals:
-            out[which] = {"value": json_value(vals[istat]), "text": s.fmt(which)(vals[istat]),
-                          "label": label}
+            out[which] = {
+                "value": json_value(vals[istat]),
+                "text": s.fmt(which)(vals[istat]),
+                "label": label,
+            }
     m = s.measure
     if m and s.decl.get("rank") is not False and istat in s.stats[m].rank_province:
         st = s.stats[m]
-        out["rank_province"] = {"value": st.rank_province[istat][0],
-                                "text": ordinal(st.rank_province[istat], ""),
-                                "label": f"posizione in provincia per {s.label}"}
-        out["rank_region"] = {"value": st.rank_region[istat][0],
-                              "text": ordinal(st.rank_region[istat], ""),
-                              "label": f"posizione in regione per {s.label}"}
+        out["rank_province"] = {
+            "value": st.rank_province[istat][0],
+            "text": ordinal(st.rank_province[istat], ""),
+            "label": f"posizione in provincia per {s.label}",
+        }
+        out["rank_region"] = {
+            "value": st.rank_region[istat][0],
+            "text": ordinal(st.rank_region[istat], ""),
+            "label": f"posizione in regione per {s.label}",
+        }
     return out
 
 
@@ -185,21 +223,38 @@ def _figure(cmp: dict, slug: str, c, s) -> dict:
     if len(values) == 1:
         # nothing to draw (three quarters of the 1983 rates equal every median): a sentence
         # says so, the table gives the numbers, no chart of bars of one length
-        return {**{k: v for k, v in cmp.items() if k != "items"}, "programme": slug,
-                "svg": None, "title": title,
-                "same": f"{c.name}: {fmt(values.pop())}, come la mediana {cmp['medians']}.",
-                "alt": None, "width": None, "height": None, "embed": None, "_file": None}
+        return {
+            **{k: v for k, v in cmp.items() if k != "items"},
+            "programme": slug,
+            "svg": None,
+            "title": title,
+            "same": f"{c.name}: {fmt(values.pop())}, come la mediana {cmp['medians']}.",
+            "alt": None,
+            "width": None,
+            "height": None,
+            "embed": None,
+            "_file": None,
+        }
     alt = "Grafico a barre. " + "; ".join(f"{k}: {fmt(v)}" for k, _, v in cmp["items"]) + "."
     h = chart_height(len(cmp["items"]))
     from markupsafe import escape
 
     from .compare import chart
     from .render import SITE_URL
+
     embed = f'<img src="{SITE_URL}{svg}" width="560" height="{h}" alt="{escape(title)}">'
-    return {**{k: v for k, v in cmp.items() if k != "items"}, "programme": slug, "svg": svg,
-            "title": title, "alt": alt, "width": 560, "height": h, "embed": embed,
-            # the file itself: written beside the page, not part of the twin
-            "_file": chart([(short, v) for _, short, v in cmp["items"]], title, fmt, alt)}
+    return {
+        **{k: v for k, v in cmp.items() if k != "items"},
+        "programme": slug,
+        "svg": svg,
+        "title": title,
+        "alt": alt,
+        "width": 560,
+        "height": h,
+        "embed": embed,
+        # the file itself: written beside the page, not part of the twin
+        "_file": chart([(short, v) for _, short, v in cmp["items"]], title, fmt, alt),
+    }
 
 
 def programme_label(model, slug: str) -> str:
@@ -231,17 +286,35 @@ def gaps(model, istat: str) -> list[dict]:
         sums = g.summaries[slug]
         if any(code in s.rows for s in sums for code in own):
             continue
-        s = next((s for s in sums if s.decl.get("coverage") and (
-            c.province_sigla if s.decl["coverage"] == "province" else c.region) in s.covered),
-            None)
+        s = next(
+            (
+                s
+                for s in sums
+                if s.decl.get("coverage")
+                and (c.province_sigla if s.decl["coverage"] == "province" else c.region)
+                in s.covered
+            ),
+            None,
+        )
         if s is None:
             continue
         listed = s.covered[c.province_sigla if s.decl["coverage"] == "province" else c.region]
         text = str(s.decl.get("absent") or "{name} non compare nell'elenco.")
-        text = text.replace("{name}", c.name).replace("{province}", c.province) \
-            .replace("{region}", c.region).replace("{listed}", formatting.num(listed))
-        out.append({"programme": slug, "title": s.decl.get("title") or model.programmes[slug].title,
-                    "url": f"/programmi/{slug}/", "text": text, **_reason(model, slug, c)})
+        text = (
+            text.replace("{name}", c.name)
+            .replace("{province}", c.province)
+            .replace("{region}", c.region)
+            .replace("{listed}", formatting.num(listed))
+        )
+        out.append(
+            {
+                "programme": slug,
+                "title": s.decl.get("title") or model.programmes[slug].title,
+                "url": f"/programmi/{slug}/",
+                "text": text,
+                **_reason(model, slug, c),
+            }
+        )
     return out
 
 
@@ -249,26 +322,33 @@ def _reason(model, slug: str, c) -> dict:
     g: Glance = model.glance
     for sel, why, anchor_id in g.defects.get(slug, []):
         if _selects(sel, c):
-            return {"reason": "fonte incompleta", "explanation": why,
-                    "link": f"/dati/qualita/#{anchor_id}"}
+            return {
+                "reason": "fonte incompleta",
+                "explanation": why,
+                "link": f"/dati/qualita/#{anchor_id}",
+            }
     date = g.dates.get(slug)
     preds = [model.comuni[h] for h in model.predecessors.get(c.istat, [])]
     if date and preds and all((h.suppressed or "") > date for h in preds):
         names = ", ".join(h.name for h in preds)
-        return {"reason": "comune istituito dopo", "explanation":
-                f"{c.name} è nato dalla fusione di {names}, dopo il documento "
-                f"({formatting.date_it(date)}), che nomina i comuni di allora.",
-                "link": None}
+        return {
+            "reason": "comune istituito dopo",
+            "explanation": f"{c.name} è nato dalla fusione di {names}, dopo il documento "
+            f"({formatting.date_it(date)}), che nomina i comuni di allora.",
+            "link": None,
+        }
     names = g.unresolved.get(slug, {}).get(c.province_sigla)
     if names:
         shown = ", ".join(f"«{n['query']}»" for n in names[:5])
         more = f" e altri {len(names) - 5}" if len(names) > 5 else ""
-        return {"reason": "nomi non risolti", "explanation":
-                f"Nella provincia di {c.province} il documento stampa "
-                f"{'un nome' if len(names) == 1 else formatting.num(len(names)) + ' nomi'} "
-                f"che non è stato possibile ricondurre a un comune ({shown}{more}): "
-                f"{c.name} potrebbe essere {'quello' if len(names) == 1 else 'uno di questi'}.",
-                "link": f"/dati/qualita/#{names[0]['anchor']}"}
+        return {
+            "reason": "nomi non risolti",
+            "explanation": f"Nella provincia di {c.province} il documento stampa "
+            f"{'un nome' if len(names) == 1 else formatting.num(len(names)) + ' nomi'} "
+            f"che non è stato possibile ricondurre a un comune ({shown}{more}): "
+            f"{c.name} potrebbe essere {'quello' if len(names) == 1 else 'uno di questi'}.",
+            "link": f"/dati/qualita/#{names[0]['anchor']}",
+        }
     return {"reason": "non elencato", "explanation": "", "link": None}
 
 
@@ -287,19 +367,39 @@ def province_rankings(model, sigla: str) -> list[dict]:
             if not codes:
                 continue
             cols = [m] + (["value"] if m == "per" else [])
-            heads = {"per": f"{(s.decl.get('label') or 'valore').capitalize()} {s.per_label}",
-                     "value": (s.decl.get("label") or "valore").capitalize()}
+            heads = {
+                "per": f"{(s.decl.get('label') or 'valore').capitalize()} {s.per_label}",
+                "value": (s.decl.get("label") or "valore").capitalize(),
+            }
             rows = []
             for code in codes:
                 rank = s.stats[m].rank_province[code]
-                rows.append({"rank": rank[0], "istat": code, "name": model.comuni[code].name,
-                             "url": f"/comuni/{code}/",
-                             "values": [{"text": s.fmt(k)(s.stats[k].values.get(code)),
-                                         "sort": str(s.stats[k].values.get(code, ""))}
-                                        for k in cols]})
-            out.append({"key": s.key, "programme": slug, "url": f"/programmi/{slug}/",
-                        "title": s.decl.get("title") or model.programmes[slug].title,
-                        "label": s.label, "head": [heads[k] for k in cols], "rows": rows})
+                rows.append(
+                    {
+                        "rank": rank[0],
+                        "istat": code,
+                        "name": model.comuni[code].name,
+                        "url": f"/comuni/{code}/",
+                        "values": [
+                            {
+                                "text": s.fmt(k)(s.stats[k].values.get(code)),
+                                "sort": str(s.stats[k].values.get(code, "")),
+                            }
+                            for k in cols
+                        ],
+                    }
+                )
+            out.append(
+                {
+                    "key": s.key,
+                    "programme": slug,
+                    "url": f"/programmi/{slug}/",
+                    "title": s.decl.get("title") or model.programmes[slug].title,
+                    "label": s.label,
+                    "head": [heads[k] for k in cols],
+                    "rows": rows,
+                }
+            )
     return out
 
 
@@ -315,23 +415,41 @@ def card(model, istat: str) -> dict:
             # the declared sentence only: its ranks and medians are in the table
             segs = views.sentence(s, istat, model.registry, context=False)
             if segs:
-                items[s.key] = {"text": "".join(x["text"] for x in segs),
-                                "figures": figures(s, istat)}
-    return {"istat": istat, "name": c.name, "url": f"/comuni/{istat}/",
-            "province": c.province, "sigla": c.province_sigla, "region": c.region,
-            "population": c.population, "population_0_6": c.population_0_6, "items": items}
+                items[s.key] = {
+                    "text": "".join(x["text"] for x in segs),
+                    "figures": figures(s, istat),
+                }
+    return {
+        "istat": istat,
+        "name": c.name,
+        "url": f"/comuni/{istat}/",
+        "province": c.province,
+        "sigla": c.province_sigla,
+        "region": c.region,
+        "population": c.population,
+        "population_0_6": c.population_0_6,
+        "items": items,
+    }
 
 
 def pair_context(model, a: dict, b: dict) -> dict:
     """Two comuni side by side: identity, then every summary either of them has (its figures
     in a table, its sentences below), in programme order."""
     g: Glance = model.glance
-    rows = [["Provincia", f"{a['province']} ({a['sigla']})", f"{b['province']} ({b['sigla']})"],
-            ["Regione", a["region"], b["region"]],
-            ["Popolazione (ISTAT 2023)", formatting.num(a["population"]),
-             formatting.num(b["population"])],
-            ["Bambini 0-6 anni", formatting.num(a["population_0_6"]),
-             formatting.num(b["population_0_6"])]]
+    rows = [
+        ["Provincia", f"{a['province']} ({a['sigla']})", f"{b['province']} ({b['sigla']})"],
+        ["Regione", a["region"], b["region"]],
+        [
+            "Popolazione (ISTAT 2023)",
+            formatting.num(a["population"]),
+            formatting.num(b["population"]),
+        ],
+        [
+            "Bambini 0-6 anni",
+            formatting.num(a["population_0_6"]),
+            formatting.num(b["population_0_6"]),
+        ],
+    ]
     programmes = []
     for slug in sorted(g.summaries, key=lambda s: model.programmes[s].title):
         for s in g.summaries[slug]:
@@ -344,16 +462,31 @@ def pair_context(model, a: dict, b: dict) -> dict:
                 fb = (ib or {}).get("figures", {}).get(which)
                 if fa or fb:
                     label = (fa or fb)["label"]
-                    rows.append([f"{title}: {label}", fa["text"] if fa else "–",
-                                 fb["text"] if fb else "–"])
-            programmes.append({"key": s.key, "title": title, "url": f"/programmi/{slug}/",
-                               "a": ia["text"] if ia else f"{a['name']} non compare.",
-                               "b": ib["text"] if ib else f"{b['name']} non compare."})
-    return {"a": {**{k: a[k] for k in ("istat", "name", "url")},
-                  "label": f"{a['name']} ({a['sigla']})"},
-            "b": {**{k: b[k] for k in ("istat", "name", "url")},
-                  "label": f"{b['name']} ({b['sigla']})"},
-            "rows": rows, "programmes": programmes, "url": compare_url(a["istat"], b["istat"])}
+                    rows.append(
+                        [f"{title}: {label}", fa["text"] if fa else "–", fb["text"] if fb else "–"]
+                    )
+            programmes.append(
+                {
+                    "key": s.key,
+                    "title": title,
+                    "url": f"/programmi/{slug}/",
+                    "a": ia["text"] if ia else f"{a['name']} non compare.",
+                    "b": ib["text"] if ib else f"{b['name']} non compare.",
+                }
+            )
+    return {
+        "a": {
+            **{k: a[k] for k in ("istat", "name", "url")},
+            "label": f"{a['name']} ({a['sigla']})",
+        },
+        "b": {
+            **{k: b[k] for k in ("istat", "name", "url")},
+            "label": f"{b['name']} ({b['sigla']})",
+        },
+        "rows": rows,
+        "programmes": programmes,
+        "url": compare_url(a["istat"], b["istat"]),
+    }
 
 
 # -- the programme sections of the comune page ---------------------------------------------------
@@ -365,16 +498,13 @@ def fact_groups(programme: dict) -> list[dict]:
     for f in programme["facts"]:
         key = (f["table"], (f.get("via") or {}).get("istat"))
         if not groups or groups[-1]["key"] != key:
-            groups.append({"key": key, "title": f["table_title"], "via": f.get("via"),
-                           "facts": []})
+            groups.append({"key": key, "title": f["table_title"], "via": f.get("via"), "facts": []})
         groups[-1]["facts"].append(f)
     for g in groups:
         if len(g["facts"]) > 1:
             g["columns"] = _union(f["display"] for f in g["facts"])
-            g["rows"] = [[dict(f["display"]).get(c, "–") for c in g["columns"]]
-                         for f in g["facts"]]
-            g["extra_columns"] = _union([(x["label"], 0) for x in f["extra"]]
-                                        for f in g["facts"])
+            g["rows"] = [[dict(f["display"]).get(c, "–") for c in g["columns"]] for f in g["facts"]]
+            g["extra_columns"] = _union([(x["label"], 0) for x in f["extra"]] for f in g["facts"])
             g["tech_columns"] = _union(f["technical"] for f in g["facts"])
     return groups
 

@@ -49,6 +49,7 @@ Markup and classes (the page CSS must stack the locator)::
                               <path class="borders">  <path class="outline">
                               <g class="legend"> <g class="key q1".."key nd"> <rect><text>
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -79,23 +80,24 @@ PARAMS = {
     "region": {"size": 1000, "tol": 1.1, "pad": 6},
     "italy": {"size": 1000, "tol": 1.5, "pad": 6},
 }
-ITALY_MAX_BYTES = 600_000   # above this, the national map falls back to provinces
-TINY = 24                   # comuni smaller than this (user units) get a ring marker
+ITALY_MAX_BYTES = 600_000  # above this, the national map falls back to provinces
+TINY = 24  # comuni smaller than this (user units) get a ring marker
 
 # Colours (presentation attributes; page CSS may override).
-BASE_FILL = "#dce3ea"       # comuni of the province in the locator
+BASE_FILL = "#dce3ea"  # comuni of the province in the locator
 BASE_STROKE = "#ffffff"
-OUTLINE = "#44505c"         # outer border: 8.2:1 on white
-BORDER = "#5c6f82"          # province / region borders: 5.1:1 on white
-HIGHLIGHT = "#a64d00"       # selected comune: 5.7:1 on white, 4.4:1 on BASE_FILL
+OUTLINE = "#44505c"  # outer border: 8.2:1 on white
+BORDER = "#5c6f82"  # province / region borders: 5.1:1 on white
+HIGHLIGHT = "#a64d00"  # selected comune: 5.7:1 on white, 4.4:1 on BASE_FILL
 HIGHLIGHT_STROKE = "#4d2400"
 TEXT = "#1a1a1a"
 NODATA_BG = "#ffffff"
-NODATA_LINE = "#767676"     # 4.5:1 on white
+NODATA_LINE = "#767676"  # 4.5:1 on white
 
 
 def _sources() -> dict[str, Path]:
     from .registry import boundary_files
+
     return boundary_files()
 
 
@@ -112,8 +114,10 @@ def _predecessors(reg) -> dict[str, list[str]]:
 
 def _registry_fingerprint(reg) -> str:
     """What the cached layers depend on in the registry (not the names, read at render)."""
-    rows = [f"{c.istat}|{c.province_sigla}|{c.region_code}" for c in
-            sorted(reg.current.values(), key=lambda c: c.istat)]
+    rows = [
+        f"{c.istat}|{c.province_sigla}|{c.region_code}"
+        for c in sorted(reg.current.values(), key=lambda c: c.istat)
+    ]
     rows += [f"{k}<{','.join(v)}" for k, v in _predecessors(reg).items()]
     return hashlib.sha256("\n".join(rows).encode()).hexdigest()
 
@@ -138,6 +142,7 @@ class Layer:
     ``meshes``: name (``outline``, ``province``, ``region``) -> path data of those borders,
     each border drawn once.
     """
+
     key: str
     width: int
     height: int
@@ -151,9 +156,15 @@ class Layer:
         return f"0 0 {self.width} {self.height}"
 
     def to_dict(self) -> dict:
-        return {"key": self.key, "width": self.width, "height": self.height,
-                "paths": self.paths, "rep": self.rep, "extent": self.extent,
-                "meshes": self.meshes}
+        return {
+            "key": self.key,
+            "width": self.width,
+            "height": self.height,
+            "paths": self.paths,
+            "rep": self.rep,
+            "extent": self.extent,
+            "meshes": self.meshes,
+        }
 
 
 # =====================================================================================
@@ -162,26 +173,35 @@ class Layer:
 class _Topology:
     """Comuni as rings of signed arc references (``i`` forward, ``~i`` reversed)."""
 
-    def __init__(self, codes: list[str], rings: list[list[list[int]]], arcs: list[np.ndarray],
-                 arc_pids: list[tuple[int, int]], rep: np.ndarray):
-        self.codes = codes                  # feature index -> ISTAT code
-        self.rings = rings                  # feature index -> rings -> signed arcs
-        self.arcs = arcs                    # arc -> (n, 2) float64 metres
-        self.arc_pids = arc_pids            # arc -> (first point id, last point id)
-        self.rep = rep                      # feature index -> (x, y) metres
+    def __init__(
+        self,
+        codes: list[str],
+        rings: list[list[list[int]]],
+        arcs: list[np.ndarray],
+        arc_pids: list[tuple[int, int]],
+        rep: np.ndarray,
+    ):
+        self.codes = codes  # feature index -> ISTAT code
+        self.rings = rings  # feature index -> rings -> signed arcs
+        self.arcs = arcs  # arc -> (n, 2) float64 metres
+        self.arc_pids = arc_pids  # arc -> (first point id, last point id)
+        self.rep = rep  # feature index -> (x, y) metres
         self.users: list[list[int]] = [[] for _ in arcs]
         for f, rs in enumerate(rings):
             for ring in rs:
                 for a in ring:
                     self.users[a if a >= 0 else ~a].append(f)
         import shapely
+
         counts = np.array([len(a) for a in arcs])
-        self.lines = shapely.linestrings(np.concatenate(arcs),
-                                         indices=np.repeat(np.arange(len(arcs)), counts))
+        self.lines = shapely.linestrings(
+            np.concatenate(arcs), indices=np.repeat(np.arange(len(arcs)), counts)
+        )
 
 
 def _project(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     from pyproj import Transformer
+
     tr = Transformer.from_crs("EPSG:4326", PROJ, always_xy=True)
     return tr.transform(lon, lat)
 
@@ -201,8 +221,9 @@ def _load_boundaries(reg) -> tuple[list[str], np.ndarray, dict[str, list[str]]]:
     filled: dict[str, list[str]] = {}
     if any(c in preds for c in missing):
         old = gpd.read_feather(_sources()["geo_previous"])
-        prev = {f"{int(c):06d}": geom for c, geom in zip(old["municipality_code"],
-                                                          old.geometry.values)}
+        prev = {
+            f"{int(c):06d}": geom for c, geom in zip(old["municipality_code"], old.geometry.values)
+        }
         for c in missing:
             parts = [prev[p] for p in preds.get(c, []) if p in prev]
             if parts:
@@ -229,8 +250,9 @@ def _build_topology(reg) -> _Topology:
     last = np.r_[ring_of_pt[1:] != ring_of_pt[:-1], True]
     coords, ring_of_pt = coords[~last], ring_of_pt[~last]
     # point ids: exact equality of the source coordinates (shared vertices coincide)
-    _, pid = np.unique(np.ascontiguousarray(coords).view(np.complex128).ravel(),
-                       return_inverse=True)   # complex view: one fast 1-D sort
+    _, pid = np.unique(
+        np.ascontiguousarray(coords).view(np.complex128).ravel(), return_inverse=True
+    )  # complex view: one fast 1-D sort
     pid = pid.ravel()
     x, y = _project(coords[:, 0], coords[:, 1])
     npts = int(pid.max()) + 1
@@ -242,7 +264,7 @@ def _build_topology(reg) -> _Topology:
     ring_ids: list[np.ndarray] = []
     ring_feat: list[int] = []
     for k in range(len(bounds) - 1):
-        ids = pid[bounds[k]:bounds[k + 1]]
+        ids = pid[bounds[k] : bounds[k + 1]]
         keep = ids != np.roll(ids, 1)
         ids = ids[keep] if keep.any() else ids[:1]
         if len(ids) >= 3:
@@ -305,8 +327,9 @@ def _build_topology(reg) -> _Topology:
         rot = lst[j0:] + lst[:j0]
         cuts = (jpos - j0).tolist() + [len(lst)]
         rot.append(rot[0])
-        rings[f].append([arc_ref(tuple(rot[cuts[m]:cuts[m + 1] + 1]))
-                         for m in range(len(cuts) - 1)])
+        rings[f].append(
+            [arc_ref(tuple(rot[cuts[m] : cuts[m + 1] + 1])) for m in range(len(cuts) - 1)]
+        )
 
     arcs = [pxy[list(t)] for t in arcs_ids]
     arc_pids = [(t[0], t[-1]) for t in arcs_ids]
@@ -368,10 +391,17 @@ def _fmt_pairs(d: np.ndarray) -> str:
     return s.replace(" -", "-")
 
 
-def _render(topo: _Topology, key: str, features: Mapping[str, list[list[int]]],
-            rep: Mapping[str, np.ndarray], size: int, tol: float, pad: int,
-            meshes: Mapping[str, Callable[[set[int], int], bool]] = {},
-            member_features: Iterable[int] = ()) -> Layer:
+def _render(
+    topo: _Topology,
+    key: str,
+    features: Mapping[str, list[list[int]]],
+    rep: Mapping[str, np.ndarray],
+    size: int,
+    tol: float,
+    pad: int,
+    meshes: Mapping[str, Callable[[set[int], int], bool]] = {},
+    member_features: Iterable[int] = (),
+) -> Layer:
     """Simplify the arcs used by ``features`` for a map of long side ``size`` units.
 
     ``meshes``: name -> predicate over (set of in-scope features using an arc, number of
@@ -399,7 +429,7 @@ def _render(topo: _Topology, key: str, features: Mapping[str, list[list[int]]],
     c, idx = shapely.get_coordinates(simple, return_index=True)
     cu = to_units(c)
     cut = np.flatnonzero(np.r_[True, idx[1:] != idx[:-1], True])
-    arc_u = {used[k]: cu[cut[k]:cut[k + 1]] for k in range(len(used))}
+    arc_u = {used[k]: cu[cut[k] : cut[k + 1]] for k in range(len(used))}
 
     paths_: dict[str, str] = {}
     reps: dict[str, tuple[int, int]] = {}
@@ -462,7 +492,7 @@ class Geometry:
     def __init__(self, layers: dict[str, Layer], key: str, meta: dict):
         self.layers = layers
         self.key = key
-        self.meta = meta      # timings, source hashes
+        self.meta = meta  # timings, source hashes
 
     def layer(self, scope: str) -> Layer:
         return self.layers[scope]
@@ -471,10 +501,19 @@ class Geometry:
     @staticmethod
     def cache_key() -> str:
         from .registry import load as load_registry
+
         src = {k: _sha256(p) for k, p in sorted(_sources().items()) if p.exists()}
-        blob = json.dumps({"version": VERSION, "sources": src, "params": PARAMS, "proj": PROJ,
-                           "tiny": TINY, "registry": _registry_fingerprint(load_registry())},
-                          sort_keys=True)
+        blob = json.dumps(
+            {
+                "version": VERSION,
+                "sources": src,
+                "params": PARAMS,
+                "proj": PROJ,
+                "tiny": TINY,
+                "registry": _registry_fingerprint(load_registry()),
+            },
+            sort_keys=True,
+        )
         return hashlib.sha256(blob.encode()).hexdigest()[:20]
 
     @classmethod
@@ -484,16 +523,21 @@ class Geometry:
         key = cls.cache_key()
         f = cache_dir / f"geometry-{key}.pickle"
         if f.exists() and not rebuild:
-            try:        # checksummed entry: a damaged one is removed and rebuilt
+            try:  # checksummed entry: a damaged one is removed and rebuilt
                 data = pickle.loads(cache.get(f))
                 layers = {k: Layer(**v) for k, v in data["layers"].items()}
                 return cls(layers, key, {**data["meta"], "from_cache": True})
             except Exception:  # noqa: BLE001 - corrupt or incompatible cache: rebuild
                 cache.discard(f)
         geo = cls.build(key)
-        cache.put(f, pickle.dumps({"layers": {k: v.to_dict() for k, v in geo.layers.items()},
-                                   "meta": geo.meta}, protocol=pickle.HIGHEST_PROTOCOL))
-        for old in cache_dir.glob("geometry-*.pickle"):   # stale inputs or parameters
+        cache.put(
+            f,
+            pickle.dumps(
+                {"layers": {k: v.to_dict() for k, v in geo.layers.items()}, "meta": geo.meta},
+                protocol=pickle.HIGHEST_PROTOCOL,
+            ),
+        )
+        for old in cache_dir.glob("geometry-*.pickle"):  # stale inputs or parameters
             if old != f:
                 try:
                     old.unlink()
@@ -530,8 +574,16 @@ class Geometry:
             members = [fidx[c] for c in reg.provinces[sigla]["comuni"] if c in fidx]
             feats = {topo.codes[i]: topo.rings[i] for i in members}
             layers[f"province:{sigla}"] = _render(
-                topo, f"province:{sigla}", feats, comune_rep, p["size"], p["tol"], p["pad"],
-                {"outline": outline}, members)
+                topo,
+                f"province:{sigla}",
+                feats,
+                comune_rep,
+                p["size"],
+                p["tol"],
+                p["pad"],
+                {"outline": outline},
+                members,
+            )
         # regions: comuni + province borders
         p = PARAMS["region"]
         by_region: dict[str, list[int]] = {}
@@ -541,33 +593,62 @@ class Geometry:
             members = by_region[rc]
             feats = {topo.codes[i]: topo.rings[i] for i in members}
             layers[f"region:{rc}"] = _render(
-                topo, f"region:{rc}", feats, comune_rep, p["size"], p["tol"], p["pad"],
-                {"province": prov_border, "outline": outline}, members)
+                topo,
+                f"region:{rc}",
+                feats,
+                comune_rep,
+                p["size"],
+                p["tol"],
+                p["pad"],
+                {"province": prov_border, "outline": outline},
+                members,
+            )
         # Italy: comuni, and provinces (dissolved) for the fallback
         p = PARAMS["italy"]
         allf = list(range(len(topo.codes)))
         layers["italy"] = _render(
-            topo, "italy", {c: topo.rings[i] for i, c in enumerate(topo.codes)}, comune_rep,
-            p["size"], p["tol"], p["pad"], {"region": reg_border, "outline": outline}, allf)
+            topo,
+            "italy",
+            {c: topo.rings[i] for i, c in enumerate(topo.codes)},
+            comune_rep,
+            p["size"],
+            p["tol"],
+            p["pad"],
+            {"region": reg_border, "outline": outline},
+            allf,
+        )
         groups: dict[str, list[int]] = {}
         for i, s in enumerate(prov_of):
             groups.setdefault(s, []).append(i)
         prov_rings = _dissolve(topo, groups)
         prov_rep = {}
         for s, members in groups.items():  # the most populous comune's point, deterministic
-            best = max(members, key=lambda i: (reg.current[topo.codes[i]].population or 0,
-                                               topo.codes[i]))
+            best = max(
+                members, key=lambda i: (reg.current[topo.codes[i]].population or 0, topo.codes[i])
+            )
             prov_rep[s] = topo.rep[best]
         layers["italy:province"] = _render(
-            topo, "italy:province", prov_rings, prov_rep, p["size"], p["tol"], p["pad"],
-            {"region": reg_border, "outline": outline}, allf)
+            topo,
+            "italy:province",
+            prov_rings,
+            prov_rep,
+            p["size"],
+            p["tol"],
+            p["pad"],
+            {"region": reg_border, "outline": outline},
+            allf,
+        )
         t2 = time.perf_counter()
-        meta = {"topology_s": round(t1 - t0, 2), "layers_s": round(t2 - t1, 2),
-                "neighbours": _neighbours(topo),
-                "arcs": len(topo.arcs), "comuni": len(topo.codes),
-                "from_previous_boundaries": topo.filled,
-                "without_boundaries": sorted(set(reg.current) - set(topo.codes)),
-                "from_cache": False}
+        meta = {
+            "topology_s": round(t1 - t0, 2),
+            "layers_s": round(t2 - t1, 2),
+            "neighbours": _neighbours(topo),
+            "arcs": len(topo.arcs),
+            "comuni": len(topo.codes),
+            "from_previous_boundaries": topo.filled,
+            "without_boundaries": sorted(set(reg.current) - set(topo.codes)),
+            "from_cache": False,
+        }
         return cls(layers, key, meta)
 
 
@@ -624,6 +705,7 @@ def use_geometry(geo: Geometry | None) -> None:
 
 def _reg():
     from .registry import load
+
     return load()
 
 
@@ -655,22 +737,30 @@ def province_svg(sigla: str, geo: Geometry | None = None) -> str:
     lay = geo.layer(f"province:{sigla}")
     prov = _reg().provinces[sigla]
     n = len(lay.paths)
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{lay.viewbox}" '
-           f'width="{lay.width}" height="{lay.height}" role="img" aria-labelledby="t d">'
-           f'<title id="t">Comuni della provincia di {_e(prov["name"])}</title>'
-           f'<desc id="d">Confini dei {n} comuni della provincia di {_e(prov["name"])} '
-           f'({_e(prov["region"])}), ISTAT {REGISTRY_YEAR}.</desc>'
-           f'<g fill="{BASE_FILL}" stroke="{BASE_STROKE}" stroke-width="1.2" '
-           f'stroke-linejoin="round" fill-rule="evenodd">']
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{lay.viewbox}" '
+        f'width="{lay.width}" height="{lay.height}" role="img" aria-labelledby="t d">'
+        f'<title id="t">Comuni della provincia di {_e(prov["name"])}</title>'
+        f'<desc id="d">Confini dei {n} comuni della provincia di {_e(prov["name"])} '
+        f"({_e(prov['region'])}), ISTAT {REGISTRY_YEAR}.</desc>"
+        f'<g fill="{BASE_FILL}" stroke="{BASE_STROKE}" stroke-width="1.2" '
+        f'stroke-linejoin="round" fill-rule="evenodd">'
+    ]
     for code in sorted(lay.paths):
         out.append(f'<path class="comune" id="c{code}" d="{lay.paths[code]}"/>')
-    out.append(f'</g><path class="confine" fill="none" stroke="{OUTLINE}" stroke-width="2.5" '
-               f'stroke-linejoin="round" d="{lay.meshes.get("outline", "")}"/></svg>\n')
+    out.append(
+        f'</g><path class="confine" fill="none" stroke="{OUTLINE}" stroke-width="2.5" '
+        f'stroke-linejoin="round" d="{lay.meshes.get("outline", "")}"/></svg>\n'
+    )
     return "".join(out)
 
 
-def locator_overlay(istat: str, name: str | None = None, province_name: str | None = None,
-                    geo: Geometry | None = None) -> str:
+def locator_overlay(
+    istat: str,
+    name: str | None = None,
+    province_name: str | None = None,
+    geo: Geometry | None = None,
+) -> str:
     """Inline SVG with only the comune's path, same viewBox as its province SVG."""
     geo = geo or geometry()
     c = _reg().current[istat]
@@ -684,22 +774,30 @@ def locator_overlay(istat: str, name: str | None = None, province_name: str | No
     if lay.extent[istat] < TINY:  # findable even when a few pixels wide
         x, y = lay.rep[istat]
         r = TINY
-        marker = (f'<circle cx="{x}" cy="{y}" r="{r}" fill="none" stroke="{HIGHLIGHT}" '
-                  f'stroke-width="5"/>')
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{lay.viewbox}" '
-            f'class="locator-overlay" preserveAspectRatio="none" role="img" '
-            f'aria-labelledby="{tid}-t {tid}-d">'
-            f'<title id="{tid}-t">Posizione di {_e(name)} nella provincia di '
-            f'{_e(province_name)}</title>'
-            f'<desc id="{tid}-d">Mappa dei comuni della provincia di {_e(province_name)}; '
-            f'il comune di {_e(name)} è evidenziato.</desc>'
-            f'<path class="comune selected" d="{lay.paths[istat]}" '
-            f'fill="{HIGHLIGHT}" stroke="{HIGHLIGHT_STROKE}" stroke-width="2" '
-            f'stroke-linejoin="round" fill-rule="evenodd"/>{marker}</svg>')
+        marker = (
+            f'<circle cx="{x}" cy="{y}" r="{r}" fill="none" stroke="{HIGHLIGHT}" stroke-width="5"/>'
+        )
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{lay.viewbox}" '
+        f'class="locator-overlay" preserveAspectRatio="none" role="img" '
+        f'aria-labelledby="{tid}-t {tid}-d">'
+        f'<title id="{tid}-t">Posizione di {_e(name)} nella provincia di '
+        f"{_e(province_name)}</title>"
+        f'<desc id="{tid}-d">Mappa dei comuni della provincia di {_e(province_name)}; '
+        f"il comune di {_e(name)} è evidenziato.</desc>"
+        f'<path class="comune selected" d="{lay.paths[istat]}" '
+        f'fill="{HIGHLIGHT}" stroke="{HIGHLIGHT_STROKE}" stroke-width="2" '
+        f'stroke-linejoin="round" fill-rule="evenodd"/>{marker}</svg>'
+    )
 
 
-def locator_html(istat: str, name: str, province_name: str, geo: Geometry | None = None,
-                 base: str = "/static/maps/province/") -> str:
+def locator_html(
+    istat: str,
+    name: str,
+    province_name: str,
+    geo: Geometry | None = None,
+    base: str = "/static/maps/province/",
+) -> str:
     """``<figure class="map locator">``: the cached province ``<img>`` with the overlay on top.
 
     The two layers sit in ``<div class="map-stack">`` (position: relative; the svg is
@@ -715,17 +813,21 @@ def locator_html(istat: str, name: str, province_name: str, geo: Geometry | None
     note = ""
     if preds:
         names = [(_reg().get(p).name if _reg().get(p) else p) for p in preds]
-        note = (f"Disegnato come unione dei comuni da cui è nato ({_e(', '.join(names))}), "
-                f"con i loro confini ISTAT {REGISTRY_YEAR - 1}. ")
-    return (f'<figure class="map locator">'
-            f'<div class="map-stack">'
-            f'<img src="{src}" alt="" width="{lay.width}" height="{lay.height}" '
-            f'loading="lazy" decoding="async"/>'
-            f'{locator_overlay(istat, name, province_name, geo)}'
-            f'</div>'
-            f'<figcaption>{_e(name)} nella provincia di {_e(province_name)}. {note}'
-            f'Confini ISTAT {REGISTRY_YEAR} (Openpolis, CC BY 4.0).</figcaption>'
-            f'</figure>')
+        note = (
+            f"Disegnato come unione dei comuni da cui è nato ({_e(', '.join(names))}), "
+            f"con i loro confini ISTAT {REGISTRY_YEAR - 1}. "
+        )
+    return (
+        f'<figure class="map locator">'
+        f'<div class="map-stack">'
+        f'<img src="{src}" alt="" width="{lay.width}" height="{lay.height}" '
+        f'loading="lazy" decoding="async"/>'
+        f"{locator_overlay(istat, name, province_name, geo)}"
+        f"</div>"
+        f"<figcaption>{_e(name)} nella provincia di {_e(province_name)}. {note}"
+        f"Confini ISTAT {REGISTRY_YEAR} (Openpolis, CC BY 4.0).</figcaption>"
+        f"</figure>"
+    )
 
 
 # =====================================================================================
@@ -736,11 +838,14 @@ def _srgb_from_lab(L: float, a: float, b: float) -> str:
     fx, fz = fy + a / 500, fy - b / 200
 
     def finv(t):
-        return t ** 3 if t > 6 / 29 else 3 * (6 / 29) ** 2 * (t - 4 / 29)
+        return t**3 if t > 6 / 29 else 3 * (6 / 29) ** 2 * (t - 4 / 29)
+
     X, Y, Z = 0.95047 * finv(fx), finv(fy), 1.08883 * finv(fz)
-    rgb = (3.2406 * X - 1.5372 * Y - 0.4986 * Z,
-           -0.9689 * X + 1.8758 * Y + 0.0415 * Z,
-           0.0557 * X - 0.2040 * Y + 1.0570 * Z)
+    rgb = (
+        3.2406 * X - 1.5372 * Y - 0.4986 * Z,
+        -0.9689 * X + 1.8758 * Y + 0.0415 * Z,
+        0.0557 * X - 0.2040 * Y + 1.0570 * Z,
+    )
     out = []
     for v in rgb:
         v = 12.92 * v if v <= 0.0031308 else 1.055 * v ** (1 / 2.4) - 0.055
@@ -752,7 +857,7 @@ def relative_luminance(hex_colour: str) -> float:
     h = hex_colour.lstrip("#")
     if len(h) == 3:
         h = "".join(c * 2 for c in h)
-    chans = [int(h[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+    chans = [int(h[i : i + 2], 16) / 255 for i in (0, 2, 4)]
     lin = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in chans]
     return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
 
@@ -817,7 +922,7 @@ def natural_breaks(values: list[float], k: int) -> list[float]:
     cost[0] = np.array([ssd(0, j) for j in range(m)])
     for c in range(1, k):
         for j in range(c, m):
-            i = np.arange(c, j + 1)          # first index of the last class
+            i = np.arange(c, j + 1)  # first index of the last class
             tot = cost[c - 1, i - 1] + ssd(i, j)
             b = int(np.argmin(tot))
             cost[c, j], arg[c, j] = tot[b], i[b]
@@ -867,8 +972,11 @@ def _scope(scope: str) -> tuple[str, str, list[str]]:
         sigla = reg.province_sigla(arg)
         if not sigla:
             raise KeyError(f"provincia sconosciuta: {arg!r}")
-        return (f"province:{sigla}", f"provincia di {reg.provinces[sigla]['name']}",
-                sorted(reg.provinces[sigla]["comuni"]))
+        return (
+            f"province:{sigla}",
+            f"provincia di {reg.provinces[sigla]['name']}",
+            sorted(reg.provinces[sigla]["comuni"]),
+        )
     raise KeyError(f"ambito sconosciuto: {scope!r}")
 
 
@@ -876,11 +984,22 @@ def _slug(text: str) -> str:
     return "m" + hashlib.sha256(text.encode()).hexdigest()[:8]
 
 
-def choropleth(values: Mapping[str, float | None], scope: str, title: str, legend_title: str,
-               classes: int = 5, fmt: Callable[[float], str] = formatting.num, *,
-               method: str = "quantile", level: str = "auto", aggregate: str | Callable = "sum",
-               max_bytes: int = ITALY_MAX_BYTES, desc: str | None = None,
-               id_prefix: str | None = None, geo: Geometry | None = None) -> str:
+def choropleth(
+    values: Mapping[str, float | None],
+    scope: str,
+    title: str,
+    legend_title: str,
+    classes: int = 5,
+    fmt: Callable[[float], str] = formatting.num,
+    *,
+    method: str = "quantile",
+    level: str = "auto",
+    aggregate: str | Callable = "sum",
+    max_bytes: int = ITALY_MAX_BYTES,
+    desc: str | None = None,
+    id_prefix: str | None = None,
+    geo: Geometry | None = None,
+) -> str:
     """Inline SVG choropleth of comuni ``values`` (ISTAT code -> number or None).
 
     ``scope``: ``"italy"``, ``"region:Lombardia"`` (name or ISTAT code), ``"province:BG"``.
@@ -898,29 +1017,66 @@ def choropleth(values: Mapping[str, float | None], scope: str, title: str, legen
     if level == "province" or by_province:
         if key != "italy":
             raise ValueError("mappa per province disponibile solo per l'Italia")
-        return _choropleth_provinces(values, by_province, title, legend_title, classes, fmt,
-                                     method, aggregate, desc, id_prefix, geo)
+        return _choropleth_provinces(
+            values,
+            by_province,
+            title,
+            legend_title,
+            classes,
+            fmt,
+            method,
+            aggregate,
+            desc,
+            id_prefix,
+            geo,
+        )
     names = {c: reg.current[c].name for c in codes}
-    svg = _choropleth_svg(geo.layer(key), {c: values.get(c) for c in codes}, names, label,
-                          "comuni", title, legend_title, classes, fmt, method, desc,
-                          id_prefix or _slug(f"{scope}|{title}"),
-                          "province" if key.startswith("region") else "region")
+    svg = _choropleth_svg(
+        geo.layer(key),
+        {c: values.get(c) for c in codes},
+        names,
+        label,
+        "comuni",
+        title,
+        legend_title,
+        classes,
+        fmt,
+        method,
+        desc,
+        id_prefix or _slug(f"{scope}|{title}"),
+        "province" if key.startswith("region") else "region",
+    )
     if key == "italy" and level == "auto" and len(svg.encode()) > max_bytes:
-        return _choropleth_provinces(values, False, title, legend_title, classes, fmt,
-                                     method, aggregate, desc, id_prefix, geo)
+        return _choropleth_provinces(
+            values,
+            False,
+            title,
+            legend_title,
+            classes,
+            fmt,
+            method,
+            aggregate,
+            desc,
+            id_prefix,
+            geo,
+        )
     return svg
 
 
-def _choropleth_provinces(values, by_province, title, legend_title, classes, fmt, method,
-                          aggregate, desc, id_prefix, geo):
+def _choropleth_provinces(
+    values, by_province, title, legend_title, classes, fmt, method, aggregate, desc, id_prefix, geo
+):
     reg = _reg()
     pv: dict[str, float | None] = {}
     for s in sorted(reg.provinces):
         if by_province:
             pv[s] = values.get(s)
             continue
-        known = [values[c] for c in reg.provinces[s]["comuni"]
-                 if values.get(c) is not None and not _isnan(values[c])]
+        known = [
+            values[c]
+            for c in reg.provinces[s]["comuni"]
+            if values.get(c) is not None and not _isnan(values[c])
+        ]
         if not known:
             pv[s] = None
         elif callable(aggregate):
@@ -932,12 +1088,28 @@ def _choropleth_provinces(values, by_province, title, legend_title, classes, fmt
     names = {s: reg.provinces[s]["name"] for s in pv}
     note = None
     if not by_province:
-        how = "media" if aggregate == "mean" else ("somma" if not callable(aggregate)
-                                                    else "aggregazione")
+        how = (
+            "media"
+            if aggregate == "mean"
+            else ("somma" if not callable(aggregate) else "aggregazione")
+        )
         note = f"Valori per provincia ({how} dei comuni)."
-    return _choropleth_svg(geo.layer("italy:province"), pv, names, "Italia", "province", title,
-                           legend_title, classes, fmt, method, desc,
-                           id_prefix or _slug(f"italy:province|{title}"), "region", note)
+    return _choropleth_svg(
+        geo.layer("italy:province"),
+        pv,
+        names,
+        "Italia",
+        "province",
+        title,
+        legend_title,
+        classes,
+        fmt,
+        method,
+        desc,
+        id_prefix or _slug(f"italy:province|{title}"),
+        "region",
+        note,
+    )
 
 
 _WORDS = {"comuni": ("comune", "comuni", "dei"), "province": ("provincia", "province", "delle")}
@@ -948,11 +1120,23 @@ def _count(n: int, unit: str) -> str:
     return f"{formatting.num(n)} {one if n == 1 else many}"
 
 
-def _choropleth_svg(lay: Layer, vals: Mapping[str, float | None], names: Mapping[str, str],
-                    label: str, unit: str, title: str, legend_title: str, classes: int,
-                    fmt, method: str, desc: str | None, pfx: str, border_mesh: str,
-                    note: str | None = None) -> str:
-    absent = sorted(k for k in vals if k not in lay.paths)   # no boundaries: not drawn
+def _choropleth_svg(
+    lay: Layer,
+    vals: Mapping[str, float | None],
+    names: Mapping[str, str],
+    label: str,
+    unit: str,
+    title: str,
+    legend_title: str,
+    classes: int,
+    fmt,
+    method: str,
+    desc: str | None,
+    pfx: str,
+    border_mesh: str,
+    note: str | None = None,
+) -> str:
+    absent = sorted(k for k in vals if k not in lay.paths)  # no boundaries: not drawn
     vals = {k: v for k, v in vals.items() if k in lay.paths}
     known = {k: v for k, v in vals.items() if v is not None and not _isnan(v)}
     nodata = sorted(k for k in vals if k not in known)
@@ -970,7 +1154,7 @@ def _choropleth_svg(lay: Layer, vals: Mapping[str, float | None], names: Mapping
     members: list[list[str]] = [[] for _ in range(k)]
     for code in sorted(known):
         members[_classify(float(known[code]), breaks)].append(code)
-    members = [m for m in members if m]     # cannot happen with data-valued breaks
+    members = [m for m in members if m]  # cannot happen with data-valued breaks
     k = len(members)
     colours = palette(k) if k else []
 
@@ -979,14 +1163,15 @@ def _choropleth_svg(lay: Layer, vals: Mapping[str, float | None], names: Mapping
         hi = fmt(max((known[c] for c in m), key=float))
         return lo if lo == hi else f"{lo} – {hi}"
 
-    entries = [(colours[i], f"q{i + 1}", f"{rng(m)} ({_count(len(m), unit)})")
-               for i, m in enumerate(members)]
-    entries.append((f"url(#{pfx}-nd)", "nd",
-                    f"Dato non disponibile ({_count(len(nodata), unit)})"))
+    entries = [
+        (colours[i], f"q{i + 1}", f"{rng(m)} ({_count(len(m), unit)})")
+        for i, m in enumerate(members)
+    ]
+    entries.append((f"url(#{pfx}-nd)", "nd", f"Dato non disponibile ({_count(len(nodata), unit)})"))
 
     W, H = lay.width, lay.height
-    fs = max(14, round(W * 0.025))          # legend text size, user units
-    sw = round(fs * 1.6)                    # swatch width
+    fs = max(14, round(W * 0.025))  # legend text size, user units
+    sw = round(fs * 1.6)  # swatch width
     row = round(fs * 1.9)
     x0 = round(fs * 0.5)
     longest = max(len(t) for _, _, t in entries)
@@ -998,9 +1183,11 @@ def _choropleth_svg(lay: Layer, vals: Mapping[str, float | None], names: Mapping
 
     art = _WORDS[unit][2]
     how = "per quantili" if method == "quantile" else "a intervalli naturali (Jenks)"
-    parts = [f"Mappa coropletica {art} {_count(len(vals), unit)} ({label}): {legend_title}, "
-             f"in {k} {'classe' if k == 1 else 'classi'} {how}, dal colore più chiaro "
-             f"(valori più bassi) al più scuro."]
+    parts = [
+        f"Mappa coropletica {art} {_count(len(vals), unit)} ({label}): {legend_title}, "
+        f"in {k} {'classe' if k == 1 else 'classi'} {how}, dal colore più chiaro "
+        f"(valori più bassi) al più scuro."
+    ]
     parts += [f"{rng(m)}: {_count(len(m), unit)}." for m in members]
     parts.append(f"Dato non disponibile (tratteggio): {_count(len(nodata), unit)}.")
     if note:
@@ -1011,46 +1198,62 @@ def _choropleth_svg(lay: Layer, vals: Mapping[str, float | None], names: Mapping
     d_text = desc if desc is not None else " ".join(parts)
 
     # comuni of a region: thin white borders; at national scale only region borders
-    area_stroke = ('stroke="#ffffff" stroke-width="0.6" stroke-linejoin="round" '
-                   if lay.key.startswith(("region", "province")) or unit == "province"
-                   else 'stroke="none" ')
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {total_h}" '
-           f'class="choropleth" role="img" aria-labelledby="{pfx}-t {pfx}-d">'
-           f'<title id="{pfx}-t">{_e(title)}</title><desc id="{pfx}-d">{_e(d_text)}</desc>'
-           f'<defs><pattern id="{pfx}-nd" width="8" height="8" patternUnits="userSpaceOnUse" '
-           f'patternTransform="rotate(45)"><rect width="8" height="8" fill="{NODATA_BG}"/>'
-           f'<rect width="3" height="8" fill="{NODATA_LINE}"/></pattern></defs>'
-           f'<g class="areas" {area_stroke}fill-rule="evenodd">']
+    area_stroke = (
+        'stroke="#ffffff" stroke-width="0.6" stroke-linejoin="round" '
+        if lay.key.startswith(("region", "province")) or unit == "province"
+        else 'stroke="none" '
+    )
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {total_h}" '
+        f'class="choropleth" role="img" aria-labelledby="{pfx}-t {pfx}-d">'
+        f'<title id="{pfx}-t">{_e(title)}</title><desc id="{pfx}-d">{_e(d_text)}</desc>'
+        f'<defs><pattern id="{pfx}-nd" width="8" height="8" patternUnits="userSpaceOnUse" '
+        f'patternTransform="rotate(45)"><rect width="8" height="8" fill="{NODATA_BG}"/>'
+        f'<rect width="3" height="8" fill="{NODATA_LINE}"/></pattern></defs>'
+        f'<g class="areas" {area_stroke}fill-rule="evenodd">'
+    ]
     for i, m in enumerate(members):
         out.append(f'<g class="q{i + 1}" fill="{colours[i]}">')
         for code in m:
-            out.append(f'<path d="{lay.paths[code]}"><title>{_e(names[code])}: '
-                       f'{_e(fmt(known[code]))}</title></path>')
-        out.append('</g>')
+            out.append(
+                f'<path d="{lay.paths[code]}"><title>{_e(names[code])}: '
+                f"{_e(fmt(known[code]))}</title></path>"
+            )
+        out.append("</g>")
     if nodata:
         out.append(f'<g class="nd" fill="url(#{pfx}-nd)">')
         for code in nodata:
-            out.append(f'<path d="{lay.paths[code]}"><title>{_e(names[code])}: dato non '
-                       f'disponibile</title></path>')
-        out.append('</g>')
-    out.append('</g>')
+            out.append(
+                f'<path d="{lay.paths[code]}"><title>{_e(names[code])}: dato non '
+                f"disponibile</title></path>"
+            )
+        out.append("</g>")
+    out.append("</g>")
     if lay.meshes.get(border_mesh):
-        out.append(f'<path class="borders" fill="none" stroke="{BORDER}" stroke-width="1.2" '
-                   f'stroke-linejoin="round" d="{lay.meshes[border_mesh]}"/>')
-    out.append(f'<path class="outline" fill="none" stroke="{OUTLINE}" stroke-width="1.5" '
-               f'stroke-linejoin="round" d="{lay.meshes.get("outline", "")}"/>')
-    out.append(f'<g class="legend" font-size="{fs}" fill="{TEXT}">'
-               f'<text x="{x0}" y="{legend_top + fs}" font-weight="bold">{_e(legend_title)}'
-               f'</text>')
+        out.append(
+            f'<path class="borders" fill="none" stroke="{BORDER}" stroke-width="1.2" '
+            f'stroke-linejoin="round" d="{lay.meshes[border_mesh]}"/>'
+        )
+    out.append(
+        f'<path class="outline" fill="none" stroke="{OUTLINE}" stroke-width="1.5" '
+        f'stroke-linejoin="round" d="{lay.meshes.get("outline", "")}"/>'
+    )
+    out.append(
+        f'<g class="legend" font-size="{fs}" fill="{TEXT}">'
+        f'<text x="{x0}" y="{legend_top + fs}" font-weight="bold">{_e(legend_title)}'
+        f"</text>"
+    )
     for n, (fill, cls, text) in enumerate(entries):
         r, c = n % nrows, n // nrows
         x = x0 + c * colw
         y = legend_top + round(fs * 1.8) + r * row
-        out.append(f'<g class="key {cls}"><rect x="{x}" y="{y}" width="{sw}" height="{fs}" '
-                   f'fill="{fill}" stroke="{OUTLINE}" stroke-width="1"/>'
-                   f'<text x="{x + sw + round(fs * 0.5)}" y="{y + round(fs * 0.85)}">'
-                   f'{_e(text)}</text></g>')
-    out.append('</g></svg>')
+        out.append(
+            f'<g class="key {cls}"><rect x="{x}" y="{y}" width="{sw}" height="{fs}" '
+            f'fill="{fill}" stroke="{OUTLINE}" stroke-width="1"/>'
+            f'<text x="{x + sw + round(fs * 0.5)}" y="{y + round(fs * 0.85)}">'
+            f"{_e(text)}</text></g>"
+        )
+    out.append("</g></svg>")
     return "".join(out)
 
 

@@ -100,6 +100,7 @@ than ``S.`` or a lower-case initial is not found; a bare capoluogo in running te
 not linked (it cannot be told from the province); a territory named after a comune
 with the comune's full name ("Collina di San Colombano al Lambro") would be linked.
 """
+
 from __future__ import annotations
 
 import re
@@ -117,7 +118,7 @@ from .registry import Registry, normalise
 STOPWORDS_FILE = paths.DATA / "registry" / "mention-stopwords.txt"
 
 _WORD = re.compile(r"[^\W\d_]+")
-_MAX_BREAKS = 2                      # a name may span one blank line, not more
+_MAX_BREAKS = 2  # a name may span one blank line, not more
 _SAN = {"san", "santo", "santa", "sant"}
 _PROVINCE_CUES = {"provincia", "province", "prefettura", "questura", "diocesi"}
 _PROVINCE_PLURAL = {"province"}
@@ -126,41 +127,77 @@ _COMUNE_CUES = {"comune", "comuni", "citta", "municipio"}
 _COMUNE_PLURAL = {"comuni"}
 _OF = {"di", "del", "della", "dello", "dei", "delle", "d"}
 # Lower-case words that join the parts of a longer proper name ("Castelnuovo di Sotto").
-_PARTICLES = _OF | {"da", "de", "degli", "ne", "nel", "nell", "nella", "sul", "sull", "sulla",
-                    "in", "al", "all", "allo", "alla", "con"}
+_PARTICLES = _OF | {
+    "da",
+    "de",
+    "degli",
+    "ne",
+    "nel",
+    "nell",
+    "nella",
+    "sul",
+    "sull",
+    "sulla",
+    "in",
+    "al",
+    "all",
+    "allo",
+    "alla",
+    "con",
+}
 _CONJ = {"e", "ed"}
 _FREE_CASE = _PARTICLES | _CONJ | {"la", "le", "lo", "il", "i", "bel", "en"}
 # Former province names that are also comuni names (the registry knows today's provinces).
-_FORMER_PROVINCES = {"aosta", "forli", "pesaro", "carbonia", "iglesias", "olbia", "tempio pausania",
-                     "lanusei", "tortoli", "sanluri", "villacidro"}
+_FORMER_PROVINCES = {
+    "aosta",
+    "forli",
+    "pesaro",
+    "carbonia",
+    "iglesias",
+    "olbia",
+    "tempio pausania",
+    "lanusei",
+    "tortoli",
+    "sanluri",
+    "villacidro",
+}
 _CLAUSE_BREAK = re.compile(r"[.;:()\[\]«»\"\t\d]")
 # "Rio Marina", "Castelbello-Ciardes", "ne' Monti"
 _ADJACENT = re.compile(r"^(?:[ \u00a0]+|['\u2019][ \u00a0]?|[\-\u2010])$")
 # Capitalised words before "di" that do not make a longer name: "Comune di Sale", "Via di ...".
 _CUE_WORDS = _STREET_CUES | _COMUNE_CUES | _PROVINCE_CUES | {"sede"}
 _LIST_PARTICLES = {"di", "del", "della", "d", "de", "in", "al", "allo", "sul", "sulla", "con"}
-_ENUM_GAP = re.compile(r"^[ \u00a0]*(?:[,;][ \u00a0]*(?:ed?[ \u00a0]+)?|\n[ \u00a0]*|[ \u00a0]+ed?[ \u00a0]+)$", re.I)
+_ENUM_GAP = re.compile(
+    r"^[ \u00a0]*(?:[,;][ \u00a0]*(?:ed?[ \u00a0]+)?|\n[ \u00a0]*|[ \u00a0]+ed?[ \u00a0]+)$", re.I
+)
 _ENUMERABLE = {"common-word", "homonym", "alias-only", "province-name"}
-_IN_PROVINCE = re.compile(r"^[\s,]*(?:in|della|nella)\s+provincia\s+di\s+"
-                          r"([A-ZÀ-Ý][\w'\u2019]*(?:[ -/][A-ZÀ-Ý][\w'\u2019]*)*)")
+_IN_PROVINCE = re.compile(
+    r"^[\s,]*(?:in|della|nella)\s+provincia\s+di\s+"
+    r"([A-ZÀ-Ý][\w'\u2019]*(?:[ -/][A-ZÀ-Ý][\w'\u2019]*)*)"
+)
 _SIGLA_AFTER = re.compile(r"^[\s\u00a0]*(?:\(\s*([A-Z]{2})\s*\)|[-\u2013\u2010]\s*([A-Z]{2})\b)")
 _CAP_BEFORE = re.compile(r"\b\d{5}[\s\u00a0]*[-\u2013]?[\s\u00a0]*$")
 _ACCENT_MARKS = ("'", "\u2019", "`")
-_MONTHS = "gennaio|febbraio|marzo|aprile|maggio|giugno|luglio|agosto|settembre|ottobre|novembre|dicembre"
+_MONTHS = (
+    "gennaio|febbraio|marzo|aprile|maggio|giugno|luglio|agosto|settembre|ottobre|novembre|dicembre"
+)
 _DATELINE = re.compile(  # "Roma, addì 24 ottobre 1983", "Roma - Lunedì, 24 ottobre 1983"
     r"^\s*[,\-\u2013]\s*(?:addì|lì|li|(?:lunedì|martedì|mercoledì|giovedì|venerdì|sabato|domenica),?)?"
-    r"\s*\d{1,2}°?\s+(?:" + _MONTHS + r")\s+\d{4}", re.IGNORECASE)
+    r"\s*\d{1,2}°?\s+(?:" + _MONTHS + r")\s+\d{4}",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
 class Mention:
     """One linked comune name (or the part of it that lies on one line)."""
-    line: int          # 1-based line of the text
-    start: int         # character offsets in that line, end exclusive
+
+    line: int  # 1-based line of the text
+    start: int  # character offsets in that line, end exclusive
     end: int
-    text: str          # the line's characters [start:end]
+    text: str  # the line's characters [start:end]
     istat: str
-    rule: str          # the rule that linked it (see the module docstring)
+    rule: str  # the rule that linked it (see the module docstring)
 
 
 @dataclass(frozen=True)
@@ -170,8 +207,9 @@ class Candidate:
     ``istat``/``rule`` are set when it is linked, ``reason`` when it is not; its
     ``mentions`` (one per line touched) carry the istat and rule only when linked.
     """
+
     mentions: tuple[Mention, ...]
-    key: str                        # normalised name
+    key: str  # normalised name
     istat: str | None
     rule: str | None
     reason: str | None
@@ -180,12 +218,12 @@ class Candidate:
 # -- the name index ------------------------------------------------------------------------
 @dataclass
 class _Name:
-    key: str                                   # normalised tokens joined by spaces
+    key: str  # normalised tokens joined by spaces
     tokens: tuple[str, ...]
-    capital: tuple[bool, ...]                  # is each token capitalised in the official name?
-    accented: bool                             # does the official name carry an accent?
-    current: set[str] = field(default_factory=set)      # ISTAT codes of current comuni
-    historical: set[str] = field(default_factory=set)   # of historical comuni (if no current)
+    capital: tuple[bool, ...]  # is each token capitalised in the official name?
+    accented: bool  # does the official name carry an accent?
+    current: set[str] = field(default_factory=set)  # ISTAT codes of current comuni
+    historical: set[str] = field(default_factory=set)  # of historical comuni (if no current)
     aliases: dict[str, set[str]] = field(default_factory=dict)  # ISTAT -> provinces ("" = any)
 
 
@@ -213,7 +251,7 @@ class NameIndex:
     def __init__(self, registry: Registry, stopwords: Iterable[str] = ()):
         self.registry = registry
         names: dict[str, _Name] = {}
-        self.words: set[str] = set()          # every token of every name (for de-hyphenation)
+        self.words: set[str] = set()  # every token of every name (for de-hyphenation)
 
         def add(display: str, istat: str, kind: str, province: str = "") -> None:
             toks = _tokens(display)
@@ -246,11 +284,11 @@ class NameIndex:
         for entries in registry.aliases.values():
             for a in entries:
                 add(a["alias"], a["istat"], "alias", a.get("province") or "")
-        self.single: dict[str, _Name] = {}                      # one-word names
-        self.by_two: dict[tuple[str, str], list[_Name]] = {}     # longer names by first two words
+        self.single: dict[str, _Name] = {}  # one-word names
+        self.by_two: dict[tuple[str, str], list[_Name]] = {}  # longer names by first two words
         for n in names.values():
             if n.current:
-                n.historical.clear()          # a current comune's name never links a historical one
+                n.historical.clear()  # a current comune's name never links a historical one
             if len(n.tokens) == 1:
                 self.single[n.key] = n
             else:
@@ -268,7 +306,9 @@ def _province_name_keys(registry: Registry) -> set[str]:
     keys = set()
     for p in registry.provinces.values():
         keys.add(normalise(p["name"]))
-        keys.update(normalise(part) for part in re.split(r"/|-| e della | e ", p["name"]) if part.strip())
+        keys.update(
+            normalise(part) for part in re.split(r"/|-| e della | e ", p["name"]) if part.strip()
+        )
     return keys
 
 
@@ -290,23 +330,27 @@ def name_index(registry: Registry) -> NameIndex:
 @dataclass(slots=True)
 class _Tok:
     norm: str
-    pieces: list[tuple[int, int, int]]   # (0-based line, start, end); two if joined over a hyphen
+    pieces: list[tuple[int, int, int]]  # (0-based line, start, end); two if joined over a hyphen
     surface: str
-    upper: bool                          # written in capitals (a one-letter word counts too)
-    capital: bool                        # first letter upper case
+    upper: bool  # written in capitals (a one-letter word counts too)
+    capital: bool  # first letter upper case
 
 
 def _stream(lines: list[str], words: set[str]) -> list[_Tok]:
     """The word tokens of ``lines``, end-of-line hyphenations joined where they split a word."""
     toks: list[_Tok] = []
-    pending: _Tok | None = None          # the last token of the previous line, if it ends in "-"
+    pending: _Tok | None = None  # the last token of the previous line, if it ends in "-"
     for li, line in enumerate(lines):
         found = _tokens(line)
         if not found and line.strip():
             pending = None
         for k, (norm, s, e, surf) in enumerate(found):
             last = k == len(found) - 1
-            if k == 0 and pending is not None and (surf[:1].islower() or pending.norm + norm in words):
+            if (
+                k == 0
+                and pending is not None
+                and (surf[:1].islower() or pending.norm + norm in words)
+            ):
                 pending.norm += norm
                 pending.surface += surf
                 pending.pieces.append((li, s, e))
@@ -324,9 +368,12 @@ def _ends_with_hyphen(line: str, end: int) -> bool:
 
 
 # -- finding -------------------------------------------------------------------------------
-def find_mentions(lines: list[str], registry: Registry,
-                  province_hint: set[str] | None = None,
-                  resolved: Mapping[int, Collection[str]] | None = None) -> list[Mention]:
+def find_mentions(
+    lines: list[str],
+    registry: Registry,
+    province_hint: set[str] | None = None,
+    resolved: Mapping[int, Collection[str]] | None = None,
+) -> list[Mention]:
     """The comuni that ``lines`` name unambiguously: one :class:`Mention` per line part.
 
     ``province_hint``: sigle of the provinces the document is about (narrows homonyms;
@@ -336,19 +383,26 @@ def find_mentions(lines: list[str], registry: Registry,
     code -> names as written, from the parse result. On those lines only the
     parser's comuni are linked. Sorted by line and offset.
     """
-    out = [m for c in find_candidates(lines, registry, province_hint, resolved) if c.istat
-           for m in c.mentions]
+    out = [
+        m
+        for c in find_candidates(lines, registry, province_hint, resolved)
+        if c.istat
+        for m in c.mentions
+    ]
     return sorted(out, key=lambda m: (m.line, m.start))
 
 
-def find_candidates(lines: list[str], registry: Registry,
-                    province_hint: set[str] | None = None,
-                    resolved: Mapping[int, Collection[str]] | None = None) -> list[Candidate]:
+def find_candidates(
+    lines: list[str],
+    registry: Registry,
+    province_hint: set[str] | None = None,
+    resolved: Mapping[int, Collection[str]] | None = None,
+) -> list[Candidate]:
     """Every capitalised (or all-caps) comune name in ``lines``, linked or with the reason why not."""
     idx = name_index(registry)
     toks = _stream(lines, idx.words)
     matches: list[tuple[int, int, _Name]] = []
-    lower_seen: set[str] = set()         # names this text also uses as lower-case words
+    lower_seen: set[str] = set()  # names this text also uses as lower-case words
     i = 0
     while i < len(toks):
         found = _longest(toks, i, idx, lines) if toks[i].norm in idx.first else None
@@ -356,9 +410,9 @@ def find_candidates(lines: list[str], registry: Registry,
             i += 1
             continue
         j, name = found
-        if _case_ok(toks[i:j + 1], name):
+        if _case_ok(toks[i : j + 1], name):
             matches.append((i, j, name))
-        elif not any(t.capital for t in toks[i:j + 1]):
+        elif not any(t.capital for t in toks[i : j + 1]):
             lower_seen.add(name.key)
         i = j + 1
 
@@ -369,15 +423,25 @@ def find_candidates(lines: list[str], registry: Registry,
     out = []
     for (i, j, name), (istat, rule, reason) in zip(matches, decisions):
         pieces = _pieces(toks, i, j, lines)
-        out.append(Candidate(
-            tuple(Mention(li + 1, s, e, lines[li][s:e], istat or "", rule or "") for li, s, e in pieces),
-            name.key, istat, rule, reason))
+        out.append(
+            Candidate(
+                tuple(
+                    Mention(li + 1, s, e, lines[li][s:e], istat or "", rule or "")
+                    for li, s, e in pieces
+                ),
+                name.key,
+                istat,
+                rule,
+                reason,
+            )
+        )
     out += _written_forms(lines, resolved or {}, out)
     return sorted(out, key=lambda c: (c.mentions[0].line, c.mentions[0].start))
 
 
-def _written_forms(lines: list[str], resolved: Mapping[int, Collection[str]],
-                   found: list[Candidate]) -> list[Candidate]:
+def _written_forms(
+    lines: list[str], resolved: Mapping[int, Collection[str]], found: list[Candidate]
+) -> list[Candidate]:
     """Rule ``table-written``: a comune a parser resolved on a table line from a name
     that is not a registry name (an OCR error, a shortened form: "Ponte Nossia",
     "Brembate Sopra"), found in the line as the parser read it."""
@@ -399,19 +463,34 @@ def _written_forms(lines: list[str], resolved: Mapping[int, Collection[str]],
     for (istat, written), lns in todo.items():
         if any(istat in codes_on.get(ln, ()) for ln in lns):
             continue
-        pattern = re.compile(r"(?<!\w)" + r"[\s\u00a0]+".join(map(re.escape, written.split())) + r"(?!\w)",
-                             re.IGNORECASE)
+        pattern = re.compile(
+            r"(?<!\w)" + r"[\s\u00a0]+".join(map(re.escape, written.split())) + r"(?!\w)",
+            re.IGNORECASE,
+        )
         for ln in lns:
             if not 1 <= ln <= len(lines):
                 continue
             spans = linked.setdefault(ln, [])
-            m = next((m for m in pattern.finditer(lines[ln - 1])
-                      if all(m.end() <= a or m.start() >= b for a, b in spans)), None)
+            m = next(
+                (
+                    m
+                    for m in pattern.finditer(lines[ln - 1])
+                    if all(m.end() <= a or m.start() >= b for a, b in spans)
+                ),
+                None,
+            )
             if m:
                 spans.append((m.start(), m.end()))
                 codes_on.setdefault(ln, set()).add(istat)
-                out.append(Candidate((Mention(ln, m.start(), m.end(), m.group(), istat, "table-written"),),
-                                     normalise(written), istat, "table-written", None))
+                out.append(
+                    Candidate(
+                        (Mention(ln, m.start(), m.end(), m.group(), istat, "table-written"),),
+                        normalise(written),
+                        istat,
+                        "table-written",
+                        None,
+                    )
+                )
                 break
     return out
 
@@ -421,8 +500,11 @@ def _longest(toks: list[_Tok], i: int, idx: NameIndex, lines: list[str]):
     if i + 1 < len(toks):
         for name in idx.by_two.get((toks[i].norm, toks[i + 1].norm), ()):
             k = len(name.tokens)
-            if i + k <= len(toks) and all(toks[i + q].norm == name.tokens[q] for q in range(2, k)) \
-                    and all(_joins_name(_gap(toks, q, q + 1, lines)) for q in range(i, i + k - 1)):
+            if (
+                i + k <= len(toks)
+                and all(toks[i + q].norm == name.tokens[q] for q in range(2, k))
+                and all(_joins_name(_gap(toks, q, q + 1, lines)) for q in range(i, i + k - 1))
+            ):
                 return i + k - 1, name
     name = idx.single.get(toks[i].norm)
     return (i, name) if name else None
@@ -434,7 +516,7 @@ def _gap(toks: list[_Tok], a: int, b: int, lines: list[str]) -> str:
     lb, sb, _ = toks[b].pieces[0]
     if la == lb:
         return lines[la][ea:sb]
-    return "\n".join([lines[la][ea:]] + lines[la + 1:lb] + [lines[lb][:sb]])
+    return "\n".join([lines[la][ea:]] + lines[la + 1 : lb] + [lines[lb][:sb]])
 
 
 def _joins_name(gap: str) -> bool:
@@ -444,22 +526,29 @@ def _joins_name(gap: str) -> bool:
 
 def _case_ok(span: list[_Tok], name: _Name) -> bool:
     if all(t.upper for t in span):
-        return True                                  # capitals: no case evidence either way
+        return True  # capitals: no case evidence either way
     return span[0].capital and all(t.capital or not cap for t, cap in zip(span, name.capital))
 
 
 @dataclass
 class _ListCtx:
-    kind: str | None = None          # "comune" | "province" | None
-    plural: bool = False             # "comuni di" / "province di": later items continue it
-    provinces: set[str] = field(default_factory=set)   # from "in provincia di X" after the list
+    kind: str | None = None  # "comune" | "province" | None
+    plural: bool = False  # "comuni di" / "province di": later items continue it
+    provinces: set[str] = field(default_factory=set)  # from "in provincia di X" after the list
 
 
 class _Scan:
     """Context checks over one text's token stream."""
 
-    def __init__(self, toks, lines, idx: NameIndex, hint: set[str],
-                 resolved: Mapping[int, Collection[str]], lower_seen: set[str]):
+    def __init__(
+        self,
+        toks,
+        lines,
+        idx: NameIndex,
+        hint: set[str],
+        resolved: Mapping[int, Collection[str]],
+        lower_seen: set[str],
+    ):
         self.toks, self.lines, self.idx, self.hint = toks, lines, idx, hint
         self.resolved, self.lower_seen = resolved, lower_seen
         self.reg = idx.registry
@@ -498,13 +587,14 @@ class _Scan:
         """Tokens ``a`` and ``b`` are on one line, separated only by spaces, apostrophe, hyphen."""
         if a < 0 or b >= len(self.toks):
             return False
-        return self.toks[a].pieces[-1][0] == self.toks[b].pieces[0][0] and \
-            bool(_ADJACENT.match(_gap(self.toks, a, b, self.lines)))
+        return self.toks[a].pieces[-1][0] == self.toks[b].pieces[0][0] and bool(
+            _ADJACENT.match(_gap(self.toks, a, b, self.lines))
+        )
 
     def part_of_name(self, i: int, j: int) -> bool:
         """Is the name at ``i..j`` glued to another proper name (before or after)?"""
         toks = self.toks
-        caps = all(t.upper for t in toks[i:j + 1])
+        caps = all(t.upper for t in toks[i : j + 1])
 
         def proper(q: int) -> bool:
             t = toks[q]
@@ -520,8 +610,12 @@ class _Scan:
                 return True
             if toks[near].norm in _PARTICLES:
                 a2, b2 = (far, near) if step < 0 else (near, far)
-                if self.adjacent(a2, b2) and proper(far) and toks[far].norm not in _CUE_WORDS \
-                        and not (step < 0 and self.sentence_start(far)):
+                if (
+                    self.adjacent(a2, b2)
+                    and proper(far)
+                    and toks[far].norm not in _CUE_WORDS
+                    and not (step < 0 and self.sentence_start(far))
+                ):
                     return True
         return False
 
@@ -533,8 +627,11 @@ class _Scan:
         if q == 0:
             return True
         prev = self.toks[q - 1]
-        return bool(re.search(r"[.!?;:]\s*$", _gap(self.toks, q - 1, q, self.lines))) and \
-            len(prev.surface) > 3 and prev.surface.islower()
+        return (
+            bool(re.search(r"[.!?;:]\s*$", _gap(self.toks, q - 1, q, self.lines)))
+            and len(prev.surface) > 3
+            and prev.surface.islower()
+        )
 
     # -- lists -----------------------------------------------------------------------------
     def opener(self, i: int) -> _ListCtx:
@@ -543,7 +640,7 @@ class _Scan:
             return _ListCtx()
         if words[1] == "metropolitana":
             return _ListCtx("province")
-        for cue in words[1:3]:          # "provincia di", "province autonome di"
+        for cue in words[1:3]:  # "provincia di", "province autonome di"
             if cue in _PROVINCE_CUES:
                 return _ListCtx("province", cue in _PROVINCE_PLURAL)
             if cue in _COMUNE_CUES:
@@ -563,7 +660,7 @@ class _Scan:
                         ctx = prev
             out.append(ctx)
         closed: set[int] = set()
-        for q in range(len(out) - 1, -1, -1):       # the last item of each comuni list
+        for q in range(len(out) - 1, -1, -1):  # the last item of each comuni list
             ctx = out[q]
             if ctx.kind == "comune" and id(ctx) not in closed:
                 closed.add(id(ctx))
@@ -580,14 +677,16 @@ class _Scan:
         toks, reg = self.toks, self.reg
         words = self.prev_words(i)
         after = self.after(j)
-        if ctx.kind == "province" or (name.key in self.idx.province_names
-                                      and re.match(r"^\s+e\s+(della\s+)?Brianza\b", after, re.I)):
+        if ctx.kind == "province" or (
+            name.key in self.idx.province_names
+            and re.match(r"^\s+e\s+(della\s+)?Brianza\b", after, re.I)
+        ):
             return None, None, "province"
         if words and words[0] in _STREET_CUES:
             return None, None, "street"
 
         codes = set(name.current or name.historical)
-        lines_touched = {li + 1 for t in toks[i:j + 1] for li, _, _ in t.pieces}
+        lines_touched = {li + 1 for t in toks[i : j + 1] for li, _, _ in t.pieces}
         table = [self.resolved[ln] for ln in lines_touched if ln in self.resolved]
         if table:
             hit = (codes | set(name.aliases)) & set().union(*map(set, table))
@@ -596,10 +695,12 @@ class _Scan:
             return None, None, "table-line"
 
         written_accent = name.accented and self.written_accent(i, j)
-        if written_accent and len(codes) > 1:       # "Paternò" is not Paterno
+        if written_accent and len(codes) > 1:  # "Paternò" is not Paterno
             accented = {c for c in codes if any(not ch.isascii() for ch in reg.get(c).name)}
             codes = accented if len(accented) == 1 else codes
-        common = not written_accent and (name.key in self.idx.stopwords or name.key in self.lower_seen)
+        common = not written_accent and (
+            name.key in self.idx.stopwords or name.key in self.lower_seen
+        )
         glued = self.part_of_name(i, j)
 
         sm = _SIGLA_AFTER.match(after)
@@ -618,8 +719,11 @@ class _Scan:
         strong = None
         if ctx.kind == "comune":
             strong = "comune-di"
-        elif len(words) >= 2 and words[0] in ("in", "a", "di") and \
-                (words[1] == "sede" or words[1] == "legale" and words[2:3] == ["sede"]):
+        elif (
+            len(words) >= 2
+            and words[0] in ("in", "a", "di")
+            and (words[1] == "sede" or words[1] == "legale" and words[2:3] == ["sede"])
+        ):
             strong = "sede"
         elif _CAP_BEFORE.search(self.before(i)):
             strong = "cap"
@@ -629,8 +733,9 @@ class _Scan:
             if glued:
                 return None, None, "part-of-name"
             provs = ctx.provinces or self.hint
-            pool = codes or {c for c, p in name.aliases.items()
-                             if "" in p or not provs or p & provs}
+            pool = codes or {
+                c for c, p in name.aliases.items() if "" in p or not provs or p & provs
+            }
             pick = _narrow(pool, provs, reg)
             return (pick, strong, None) if pick else (None, None, "homonym")
 
@@ -639,7 +744,7 @@ class _Scan:
         if glued:
             return None, None, "part-of-name"
         if not name.accented and self.written_accent(i, j):
-            return None, None, "accent"             # "Cagnò" is not Cagno
+            return None, None, "accent"  # "Cagnò" is not Cagno
         if name.key in self.idx.province_names:
             return None, None, "province-name"
         if common:
@@ -649,7 +754,7 @@ class _Scan:
             return None, None, "homonym"
         if self.hint and reg.get(pick).province_sigla not in self.hint:
             return None, None, "outside-hint"
-        return pick, "caps" if all(t.upper for t in toks[i:j + 1]) else "name", None
+        return pick, "caps" if all(t.upper for t in toks[i : j + 1]) else "name", None
 
     def enumerations(self, matches, decisions) -> None:
         """Rule ``list``: a name left out only as a common word, a homonym or an alias, that
@@ -669,8 +774,9 @@ class _Scan:
                     if not _ENUM_GAP.match(_gap(self.toks, a, b, self.lines)):
                         continue
                     sigla = reg.get(decisions[r][0]).province_sigla
-                    pool = set(name.current or name.historical) or \
-                        {c for c, p in name.aliases.items() if "" in p or sigla in p}
+                    pool = set(name.current or name.historical) or {
+                        c for c, p in name.aliases.items() if "" in p or sigla in p
+                    }
                     pick = _narrow(pool, {sigla}, reg)
                     if pick and (len(pool) == 1 or reg.get(pick).province_sigla == sigla):
                         decisions[q] = (pick, "list", None)
@@ -679,7 +785,7 @@ class _Scan:
 
     def written_accent(self, i: int, j: int) -> bool:
         """Is the name written with an accent ("Salò", or "SALO'" in capitals)?"""
-        if any(not c.isascii() for t in self.toks[i:j + 1] for c in t.surface):
+        if any(not c.isascii() for t in self.toks[i : j + 1] for c in t.surface):
             return True
         after = self.after(j)
         return after[:1] in _ACCENT_MARKS and not after[1:2].isalpha()
@@ -691,8 +797,12 @@ def _list_gap(gap: str) -> bool:
     words = [x.lower() for x in items]
     if not any(x in (",", ";") or x in _CONJ for x in words):
         return False
-    return all(x in (",", ";", "'", "\u2019", "-") or x.lower() in _CONJ | _LIST_PARTICLES or x[:1].isupper()
-               for x in items)
+    return all(
+        x in (",", ";", "'", "\u2019", "-")
+        or x.lower() in _CONJ | _LIST_PARTICLES
+        or x[:1].isupper()
+        for x in items
+    )
 
 
 def _narrow(codes: set[str], provs: set[str], reg: Registry) -> str | None:
@@ -706,19 +816,21 @@ def _narrow(codes: set[str], provs: set[str], reg: Registry) -> str | None:
 def _pieces(toks: list[_Tok], i: int, j: int, lines: list[str]) -> list[tuple[int, int, int]]:
     """The span of tokens ``i..j`` cut at line ends: [(0-based line, start, end)]."""
     spans: dict[int, list[int]] = {}
-    for t in toks[i:j + 1]:
+    for t in toks[i : j + 1]:
         for li, s, e in t.pieces:
             sp = spans.setdefault(li, [s, e])
             sp[0], sp[1] = min(sp[0], s), max(sp[1], e)
     li, _, e = toks[j].pieces[-1]
     line = lines[li]
-    if line[e:e + 1] in _ACCENT_MARKS and not line[e + 1:e + 2].isalpha():
-        spans[li][1] = e + 1                     # "FENEGRO'": the apostrophe is the accent
+    if line[e : e + 1] in _ACCENT_MARKS and not line[e + 1 : e + 2].isalpha():
+        spans[li][1] = e + 1  # "FENEGRO'": the apostrophe is the accent
     return [(li, s, e) for li, (s, e) in sorted(spans.items())]
 
 
 # -- for callers ---------------------------------------------------------------------------
-def resolved_lines(datasets: Iterable, resolutions: Iterable = ()) -> dict[int, dict[str, set[str]]]:
+def resolved_lines(
+    datasets: Iterable, resolutions: Iterable = ()
+) -> dict[int, dict[str, set[str]]]:
     """Line -> {ISTAT code: names as written} for the table rows naming a comune.
 
     Only tables with an ``istat`` field count, and every line of each row's range. A
@@ -759,11 +871,19 @@ def link_line(text: str, mentions_on_line: list[Mention]) -> Markup:
     parts = []
     pos = 0
     for m in sorted(mentions_on_line, key=lambda m: (m.start, m.end)):
-        if m.start < pos or m.end > len(text) or m.start >= m.end or not re.fullmatch(r"\d{6}", m.istat):
+        if (
+            m.start < pos
+            or m.end > len(text)
+            or m.start >= m.end
+            or not re.fullmatch(r"\d{6}", m.istat)
+        ):
             continue
-        parts.append(escape(text[pos:m.start]))
-        parts.append(Markup('<a href="/comuni/{}/" class="mention">{}</a>').format(
-            m.istat, text[m.start:m.end]))
+        parts.append(escape(text[pos : m.start]))
+        parts.append(
+            Markup('<a href="/comuni/{}/" class="mention">{}</a>').format(
+                m.istat, text[m.start : m.end]
+            )
+        )
         pos = m.end
     parts.append(escape(text[pos:]))
     return Markup("").join(parts)

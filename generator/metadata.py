@@ -32,6 +32,7 @@ the vocabulary term itself. The three serialisations are written from the sorted
 triples, so the output does not depend on hash seeds or on the order in which the
 descriptors are given.
 """
+
 from __future__ import annotations
 
 import json
@@ -61,10 +62,11 @@ EU_FREQ = Namespace("http://publications.europa.eu/resource/authority/frequency/
 EU_FILE_TYPE = Namespace("http://publications.europa.eu/resource/authority/file-type/")
 EU_LANG = Namespace("http://publications.europa.eu/resource/authority/language/")
 EU_AVAILABILITY = Namespace(
-    "http://publications.europa.eu/resource/authority/planned-availability/")
+    "http://publications.europa.eu/resource/authority/planned-availability/"
+)
 IANA_MEDIA = "http://www.iana.org/assignments/media-types/"
 THEME_SCHEME = URIRef("http://publications.europa.eu/resource/authority/data-theme")
-DCAT_VERSION = URIRef(str(DCAT) + "version")        # DCAT 3, not in rdflib's DCAT namespace
+DCAT_VERSION = URIRef(str(DCAT) + "version")  # DCAT 3, not in rdflib's DCAT namespace
 
 #: prefixes declared in every serialisation (all of them end with ``#`` or ``/``)
 PREFIXES: dict[str, str] = {
@@ -86,55 +88,96 @@ PREFIXES: dict[str, str] = {
 LANGUAGE = EU_LANG["ITA"]
 FREQUENCY = EU_FREQ["IRREG"]
 AVAILABILITY = EU_AVAILABILITY["STABLE"]
-CONFIG_FILE = "catalogue.yaml"                 # in data/
+CONFIG_FILE = "catalogue.yaml"  # in data/
 CATALOGUE_DESCRIPTION = (
     "Catalogo dei dati aperti di Comuni aperti: pacchetti di dati (Frictionless Data "
     "Package) ricavati da documenti pubblici italiani, con una pagina per comune e per "
-    "programma. Dati derivati pubblicati con licenza CC BY 4.0.")
+    "programma. Dati derivati pubblicati con licenza CC BY 4.0."
+)
 
 #: Frictionless licence name -> (Italian licence vocabulary IRI, ADMS licence type)
 LICENCES: dict[str, tuple[str, str]] = {
-    "CC-BY-4.0": ("https://w3id.org/italia/controlled-vocabulary/licences/A21_CCBY40",
-                  "Attribution"),
-    "CC0-1.0": ("https://w3id.org/italia/controlled-vocabulary/licences/A11_CCO10",
-                "PublicDomain"),
+    "CC-BY-4.0": (
+        "https://w3id.org/italia/controlled-vocabulary/licences/A21_CCBY40",
+        "Attribution",
+    ),
+    "CC0-1.0": ("https://w3id.org/italia/controlled-vocabulary/licences/A11_CCO10", "PublicDomain"),
 }
-CATALOGUE_LICENCE = {"name": "CC-BY-4.0", "title": "Creative Commons Attribution 4.0",
-                     "path": "https://creativecommons.org/licenses/by/4.0/"}
+CATALOGUE_LICENCE = {
+    "name": "CC-BY-4.0",
+    "title": "Creative Commons Attribution 4.0",
+    "path": "https://creativecommons.org/licenses/by/4.0/",
+}
 
 #: descriptor format / media type -> EU file-type authority code
 FILE_TYPES = {
-    "csv": "CSV", "text/csv": "CSV",
-    "json": "JSON", "application/json": "JSON",
-    "geojson": "GEOJSON", "application/geo+json": "GEOJSON",
-    "xml": "XML", "application/xml": "XML", "text/xml": "XML",
-    "zip": "ZIP", "application/zip": "ZIP",
-    "pdf": "PDF", "application/pdf": "PDF",
-    "parquet": "PARQUET", "application/vnd.apache.parquet": "PARQUET",
-    "sqlite": "BIN", "application/vnd.sqlite3": "BIN",     # no SQLite type in the authority
-    "sql": "SQL", "application/sql": "SQL",
-    "xlsx": "XLSX", "ods": "ODS",
+    "csv": "CSV",
+    "text/csv": "CSV",
+    "json": "JSON",
+    "application/json": "JSON",
+    "geojson": "GEOJSON",
+    "application/geo+json": "GEOJSON",
+    "xml": "XML",
+    "application/xml": "XML",
+    "text/xml": "XML",
+    "zip": "ZIP",
+    "application/zip": "ZIP",
+    "pdf": "PDF",
+    "application/pdf": "PDF",
+    "parquet": "PARQUET",
+    "application/vnd.apache.parquet": "PARQUET",
+    "sqlite": "BIN",
+    "application/vnd.sqlite3": "BIN",  # no SQLite type in the authority
+    "sql": "SQL",
+    "application/sql": "SQL",
+    "xlsx": "XLSX",
+    "ods": "ODS",
 }
 
 #: the EU data-theme authority's codes and Italian labels (as in the DCAT-AP_IT guidelines);
 #: themes are declared per dataset in the configuration
 EU_THEMES = {
     "AGRI": "Agricoltura, pesca, silvicoltura e prodotti alimentari",
-    "ECON": "Economia e finanze", "EDUC": "Istruzione, cultura e sport", "ENER": "Energia",
-    "ENVI": "Ambiente", "GOVE": "Governo e settore pubblico", "HEAL": "Salute",
+    "ECON": "Economia e finanze",
+    "EDUC": "Istruzione, cultura e sport",
+    "ENER": "Energia",
+    "ENVI": "Ambiente",
+    "GOVE": "Governo e settore pubblico",
+    "HEAL": "Salute",
     "INTR": "Tematiche internazionali",
     "JUST": "Giustizia, sistema giuridico e sicurezza pubblica",
-    "REGI": "Regioni e città", "SOCI": "Popolazione e società",
-    "TECH": "Scienza e tecnologia", "TRAN": "Trasporti",
+    "REGI": "Regioni e città",
+    "SOCI": "Popolazione e società",
+    "TECH": "Scienza e tecnologia",
+    "TRAN": "Trasporti",
 }
 #: EU file-type codes used here -> label
-FILE_TYPE_LABELS = {"CSV": "CSV", "JSON": "JSON", "GEOJSON": "GeoJSON", "XML": "XML",
-                    "ZIP": "ZIP", "PDF": "PDF", "PARQUET": "Parquet", "SQL": "SQL",
-                    "XLSX": "Excel XLSX", "ODS": "ODS", "BIN": "Binary data"}
-PUBLISHER_TYPES = {"Academia-ScientificOrganisation", "Company", "IndustryConsortium",
-                   "LocalAuthority", "NationalAuthority", "NonGovernmentalOrganisation",
-                   "NonProfitOrganisation", "PrivateIndividual(s)", "RegionalAuthority",
-                   "StandardisationBody", "SupraNationalAuthority"}
+FILE_TYPE_LABELS = {
+    "CSV": "CSV",
+    "JSON": "JSON",
+    "GEOJSON": "GeoJSON",
+    "XML": "XML",
+    "ZIP": "ZIP",
+    "PDF": "PDF",
+    "PARQUET": "Parquet",
+    "SQL": "SQL",
+    "XLSX": "Excel XLSX",
+    "ODS": "ODS",
+    "BIN": "Binary data",
+}
+PUBLISHER_TYPES = {
+    "Academia-ScientificOrganisation",
+    "Company",
+    "IndustryConsortium",
+    "LocalAuthority",
+    "NationalAuthority",
+    "NonGovernmentalOrganisation",
+    "NonProfitOrganisation",
+    "PrivateIndividual(s)",
+    "RegionalAuthority",
+    "StandardisationBody",
+    "SupraNationalAuthority",
+}
 
 # Characters that XML 1.0 cannot carry (and so no RDF/XML file could): dropped everywhere
 # so that the three serialisations always describe the same graph.
@@ -169,8 +212,10 @@ def check_config(conf: dict, where: str = "catalogue configuration") -> dict:
         if not _text(pub.get(key)):
             raise ConfigError(f"{where}: publisher.{key} is missing")
     if pub.get("type") and pub["type"] not in PUBLISHER_TYPES:
-        raise ConfigError(f"{where}: publisher.type {pub['type']!r} is not an ADMS "
-                          f"publisher type ({', '.join(sorted(PUBLISHER_TYPES))})")
+        raise ConfigError(
+            f"{where}: publisher.type {pub['type']!r} is not an ADMS "
+            f"publisher type ({', '.join(sorted(PUBLISHER_TYPES))})"
+        )
     if not _text(contact.get("name")) or not _text(contact.get("url")):
         raise ConfigError(f"{where}: contact.name and contact.url are needed")
     email = _text(contact.get("email"))
@@ -180,8 +225,10 @@ def check_config(conf: dict, where: str = "catalogue configuration") -> dict:
     for name, codes in themes.items():
         bad = [c for c in codes or [] if c not in EU_THEMES]
         if not codes or bad:
-            raise ConfigError(f"{where}: themes of {name!r}: {bad or 'none'} "
-                              f"(EU data themes: {', '.join(sorted(EU_THEMES))})")
+            raise ConfigError(
+                f"{where}: themes of {name!r}: {bad or 'none'} "
+                f"(EU data themes: {', '.join(sorted(EU_THEMES))})"
+            )
     return {"publisher": pub, "contact": contact, "themes": themes}
 
 
@@ -190,8 +237,9 @@ def default_config() -> dict:
     return load_config()
 
 
-def themes_of(name: str, config: dict, declared: list[str] | None = None,
-              missing_ok: bool = False) -> list[str]:
+def themes_of(
+    name: str, config: dict, declared: list[str] | None = None, missing_ok: bool = False
+) -> list[str]:
     """The EU data themes of package ``name``: those declared with the dataset (its spec
     or parser family: ``Dataset.themes``), else those of the configuration's ``themes:``
     (the registry, the document list, the export; a package renamed ``<name>--<document>``
@@ -200,15 +248,19 @@ def themes_of(name: str, config: dict, declared: list[str] | None = None,
     if declared:
         bad = [c for c in declared if c not in EU_THEMES]
         if bad:
-            raise ConfigError(f"dataset {name!r} declares themes that are not EU data "
-                              f"themes: {bad} ({', '.join(sorted(EU_THEMES))})")
+            raise ConfigError(
+                f"dataset {name!r} declares themes that are not EU data "
+                f"themes: {bad} ({', '.join(sorted(EU_THEMES))})"
+            )
         return sorted(set(declared))
     themes = config["themes"]
     codes = themes.get(name) or themes.get(name.split("--")[0])
     if not codes and not missing_ok:
-        raise ConfigError(f"data/{CONFIG_FILE}: no EU data themes for the dataset {name!r}: "
-                          "declare them with the dataset (spec or parser family) or add it "
-                          "under 'themes:'")
+        raise ConfigError(
+            f"data/{CONFIG_FILE}: no EU data themes for the dataset {name!r}: "
+            "declare them with the dataset (spec or parser family) or add it "
+            "under 'themes:'"
+        )
     return sorted(set(codes or []))
 
 
@@ -216,7 +268,7 @@ def config_problems(declared: dict[str, list[str]]) -> list[str]:
     """What the build must report about the themes of the packages (name -> themes
     declared with the dataset); the configuration itself must load (:class:`ConfigError`
     otherwise)."""
-    default_config.cache_clear()            # read again at every build (serve edits it)
+    default_config.cache_clear()  # read again at every build (serve edits it)
     config = default_config()
     out = []
     for name, themes in declared.items():
@@ -303,8 +355,11 @@ def _roles(contributor: dict) -> list[str]:
 
 
 def _agents(descriptor: dict, role: str) -> list[dict]:
-    found = [c for c in descriptor.get("contributors") or []
-             if role in _roles(c) and _text(c.get("title"))]
+    found = [
+        c
+        for c in descriptor.get("contributors") or []
+        if role in _roles(c) and _text(c.get("title"))
+    ]
     return found
 
 
@@ -372,8 +427,12 @@ def _add_agent(g: Graph, site_url: str, contributor: dict, config: dict) -> URIR
     if home:
         g.add((iri, FOAF.homepage, URIRef(absolute_url(site_url, home))))
     if ours and pub.get("type"):
-        kind = _concept(g, ADMS_PUBLISHER_TYPE[pub["type"]], str(ADMS_PUBLISHER_TYPE).rstrip("/"),
-                        Literal(re.sub(r"(?<=[a-z])(?=[A-Z])", " ", pub["type"]), lang="en"))
+        kind = _concept(
+            g,
+            ADMS_PUBLISHER_TYPE[pub["type"]],
+            str(ADMS_PUBLISHER_TYPE).rstrip("/"),
+            Literal(re.sub(r"(?<=[a-z])(?=[A-Z])", " ", pub["type"]), lang="en"),
+        )
         g.add((iri, DCTERMS.type, kind))
     return iri
 
@@ -386,8 +445,9 @@ def _add_contact(g: Graph, site_url: str, config: dict) -> URIRef:
     g.add((iri, RDF.type, VCARD.Kind))
     g.add((iri, VCARD.fn, _lit(contact["name"])))
     if _text(contact.get("email")):
-        g.add((iri, VCARD.hasEmail,
-               URIRef("mailto:" + quote(_text(contact["email"]), safe="@.+-_"))))
+        g.add(
+            (iri, VCARD.hasEmail, URIRef("mailto:" + quote(_text(contact["email"]), safe="@.+-_")))
+        )
     g.add((iri, VCARD.hasURL, URIRef(absolute_url(site_url, contact["url"]))))
     return iri
 
@@ -401,9 +461,18 @@ def _add_licence(g: Graph, site_url: str, licence: dict) -> URIRef:
     node = URIRef(iri)
     g.add((node, RDF.type, DCATAPIT.LicenseDocument))
     g.add((node, RDF.type, DCTERMS.LicenseDocument))
-    g.add((node, DCTERMS.type, _concept(g, ADMS_LICENCE_TYPE[kind],
-                                        str(ADMS_LICENCE_TYPE).rstrip("/"),
-                                        Literal(kind, lang="en"))))
+    g.add(
+        (
+            node,
+            DCTERMS.type,
+            _concept(
+                g,
+                ADMS_LICENCE_TYPE[kind],
+                str(ADMS_LICENCE_TYPE).rstrip("/"),
+                Literal(kind, lang="en"),
+            ),
+        )
+    )
     g.add((node, FOAF.name, _lit(licence.get("title") or name)))
     if path and path != iri:
         g.add((node, FOAF.page, URIRef(path)))
@@ -440,18 +509,30 @@ def _document(g: Graph, iri: str) -> URIRef:
     return node
 
 
-def _add_distribution(g: Graph, site_url: str, name: str, res: dict,
-                      licences: list[URIRef]) -> URIRef:
+def _add_distribution(
+    g: Graph, site_url: str, name: str, res: dict, licences: list[URIRef]
+) -> URIRef:
     dist = URIRef(distribution_iri(site_url, name, res["name"]))
     g.add((dist, RDF.type, DCATAPIT.Distribution))
     g.add((dist, RDF.type, DCAT.Distribution))
     g.add((dist, DCTERMS.title, _lit(res.get("title") or res["name"])))
-    g.add((dist, DCTERMS.description,
-           _lit(res.get("description") or res.get("title") or res["name"])))
+    g.add(
+        (dist, DCTERMS.description, _lit(res.get("description") or res.get("title") or res["name"]))
+    )
     code = file_type(res)
-    g.add((dist, DCTERMS.format, _concept(g, EU_FILE_TYPE[code], str(EU_FILE_TYPE).rstrip("/"),
-                                          Literal(FILE_TYPE_LABELS.get(code, code), lang="en"),
-                                          DCTERMS.MediaTypeOrExtent)))
+    g.add(
+        (
+            dist,
+            DCTERMS.format,
+            _concept(
+                g,
+                EU_FILE_TYPE[code],
+                str(EU_FILE_TYPE).rstrip("/"),
+                Literal(FILE_TYPE_LABELS.get(code, code), lang="en"),
+                DCTERMS.MediaTypeOrExtent,
+            ),
+        )
+    )
     url = download_url(site_url, name, res["path"])
     g.add((dist, DCAT.accessURL, URIRef(url)))
     g.add((dist, DCAT.downloadURL, URIRef(url)))
@@ -462,13 +543,22 @@ def _add_distribution(g: Graph, site_url: str, name: str, res: dict,
         g.add((dist, DCAT.mediaType, mt))
     for lic in licences:
         g.add((dist, DCTERMS.license, lic))
-    g.add((dist, DCATAP.availability, _concept(g, AVAILABILITY, str(EU_AVAILABILITY).rstrip("/"),
-                                               Literal("stabile", lang="it"))))
+    g.add(
+        (
+            dist,
+            DCATAP.availability,
+            _concept(
+                g, AVAILABILITY, str(EU_AVAILABILITY).rstrip("/"), Literal("stabile", lang="it")
+            ),
+        )
+    )
     if res.get("bytes") is not None:
-        g.add((dist, DCAT.byteSize, Literal(str(int(res["bytes"])),
-                                            datatype=XSD.nonNegativeInteger)))
-    schema_url = res.get("schema_url") or (       # the schema the file follows
-        download_url(site_url, name, "datapackage.json") if res.get("schema") else None)
+        g.add(
+            (dist, DCAT.byteSize, Literal(str(int(res["bytes"])), datatype=XSD.nonNegativeInteger))
+        )
+    schema_url = res.get("schema_url") or (  # the schema the file follows
+        download_url(site_url, name, "datapackage.json") if res.get("schema") else None
+    )
     if schema_url:
         std = URIRef(absolute_url(site_url, schema_url))
         g.add((std, RDF.type, DCTERMS.Standard))
@@ -485,8 +575,14 @@ def _add_distribution(g: Graph, site_url: str, name: str, res: dict,
     return dist
 
 
-def _add_dataset(g: Graph, d: dict, site_url: str, config: dict,
-                 coverage: dict | None, themes: list[str] | None = None) -> URIRef:
+def _add_dataset(
+    g: Graph,
+    d: dict,
+    site_url: str,
+    config: dict,
+    coverage: dict | None,
+    themes: list[str] | None = None,
+) -> URIRef:
     name = d["name"]
     ds = URIRef(dataset_iri(site_url, name))
     g.add((ds, RDF.type, DCATAPIT.Dataset))
@@ -500,8 +596,9 @@ def _add_dataset(g: Graph, d: dict, site_url: str, config: dict,
     g.add((ds, DCTERMS.issued, _date(created)))
     g.add((ds, DCTERMS.modified, _date(created)))
     for code in themes_of(name, config, themes, missing_ok=True):
-        g.add((ds, DCAT.theme, _concept(g, EU_THEME[code], str(THEME_SCHEME),
-                                        _lit(EU_THEMES[code]))))
+        g.add(
+            (ds, DCAT.theme, _concept(g, EU_THEME[code], str(THEME_SCHEME), _lit(EU_THEMES[code])))
+        )
     g.add((ds, DCTERMS.accrualPeriodicity, FREQUENCY))
     g.add((FREQUENCY, RDF.type, DCTERMS.Frequency))
     g.add((ds, DCTERMS.language, LANGUAGE))
@@ -529,8 +626,13 @@ def _add_dataset(g: Graph, d: dict, site_url: str, config: dict,
         for place in coverage.get("spatial") or []:
             g.add((ds, DCTERMS.spatial, _add_location(g, place)))
         if coverage.get("temporal"):
-            g.add((ds, DCTERMS.temporal, _add_period(
-                g, f"{site_url}/dati/{_frag(name)}/#periodo", coverage["temporal"])))
+            g.add(
+                (
+                    ds,
+                    DCTERMS.temporal,
+                    _add_period(g, f"{site_url}/dati/{_frag(name)}/#periodo", coverage["temporal"]),
+                )
+            )
 
     licences = [_add_licence(g, site_url, lic) for lic in d.get("licenses") or []]
     if not licences:
@@ -540,11 +642,18 @@ def _add_dataset(g: Graph, d: dict, site_url: str, config: dict,
     return ds
 
 
-def catalogue_graph(descriptors: list[dict], site_url: str, issued: str, *,
-                    coverage: dict[str, dict] | None = None, config: dict | None = None,
-                    themes: dict[str, list[str]] | None = None,
-                    title: str = SITE_NAME, description: str = CATALOGUE_DESCRIPTION,
-                    spatial: list[dict] | None = None) -> Graph:
+def catalogue_graph(
+    descriptors: list[dict],
+    site_url: str,
+    issued: str,
+    *,
+    coverage: dict[str, dict] | None = None,
+    config: dict | None = None,
+    themes: dict[str, list[str]] | None = None,
+    title: str = SITE_NAME,
+    description: str = CATALOGUE_DESCRIPTION,
+    spatial: list[dict] | None = None,
+) -> Graph:
     """The catalogue as an rdflib graph (see :func:`dcat_catalogue`)."""
     site_url = site_url.rstrip("/")
     config = config or default_config()
@@ -576,28 +685,50 @@ def catalogue_graph(descriptors: list[dict], site_url: str, issued: str, *,
     days = [_day(issued)]
     g.add((cat, DCTERMS.issued, _date(issued)))
     for d in sorted(descriptors, key=lambda d: d["name"]):
-        g.add((cat, DCAT.dataset, _add_dataset(g, d, site_url, config, coverage.get(d["name"]),
-                                               (themes or {}).get(d["name"]))))
+        g.add(
+            (
+                cat,
+                DCAT.dataset,
+                _add_dataset(
+                    g, d, site_url, config, coverage.get(d["name"]), (themes or {}).get(d["name"])
+                ),
+            )
+        )
         days.append(_day(d["created"]))
     g.add((cat, DCTERMS.modified, Literal(max(days), datatype=XSD.date)))
     return g
 
 
 # --------------------------------------------------------------------------- serialisations
-_TYPE_RANK = [DCATAPIT.Catalog, DCATAPIT.Dataset, DCATAPIT.Distribution,
-              SPDX.Checksum, DCTERMS.PeriodOfTime, DCTERMS.Location, DCATAPIT.LicenseDocument,
-              DCATAPIT.Agent, DCATAPIT.Organization, FOAF.Document, DCTERMS.Standard,
-              DCTERMS.MediaTypeOrExtent, DCTERMS.MediaType, DCTERMS.LinguisticSystem,
-              DCTERMS.Frequency, SKOS.ConceptScheme, SKOS.Concept]
+_TYPE_RANK = [
+    DCATAPIT.Catalog,
+    DCATAPIT.Dataset,
+    DCATAPIT.Distribution,
+    SPDX.Checksum,
+    DCTERMS.PeriodOfTime,
+    DCTERMS.Location,
+    DCATAPIT.LicenseDocument,
+    DCATAPIT.Agent,
+    DCATAPIT.Organization,
+    FOAF.Document,
+    DCTERMS.Standard,
+    DCTERMS.MediaTypeOrExtent,
+    DCTERMS.MediaType,
+    DCTERMS.LinguisticSystem,
+    DCTERMS.Frequency,
+    SKOS.ConceptScheme,
+    SKOS.Concept,
+]
 
 
 def _qname(iri: str) -> str | None:
     best = None
     for prefix, ns in PREFIXES.items():
         if iri.startswith(ns):
-            local = iri[len(ns):]
+            local = iri[len(ns) :]
             if re.fullmatch(r"[A-Za-z_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_-])?", local) and (
-                    best is None or len(ns) > len(PREFIXES[best.split(":")[0]])):
+                best is None or len(ns) > len(PREFIXES[best.split(":")[0]])
+            ):
                 best = f"{prefix}:{local}"
     return best
 
@@ -613,10 +744,11 @@ def _subjects(g: Graph) -> list[tuple[URIRef, list[URIRef], list[tuple]]]:
     out = []
     for s in sorted(set(g.subjects()), key=str):
         types = sorted(g.objects(s, RDF.type), key=str)
-        pairs = sorted(((p, o) for p, o in g.predicate_objects(s) if p != RDF.type),
-                       key=lambda po: (str(po[0]), _term_key(po[1])))
-        rank = min((_TYPE_RANK.index(t) for t in types if t in _TYPE_RANK),
-                   default=len(_TYPE_RANK))
+        pairs = sorted(
+            ((p, o) for p, o in g.predicate_objects(s) if p != RDF.type),
+            key=lambda po: (str(po[0]), _term_key(po[1])),
+        )
+        rank = min((_TYPE_RANK.index(t) for t in types if t in _TYPE_RANK), default=len(_TYPE_RANK))
         out.append((rank, s, types, pairs))
     out.sort(key=lambda x: (x[0], str(x[1])))
     return [(s, types, pairs) for _, s, types, pairs in out]
@@ -742,8 +874,9 @@ def to_jsonld(g: Graph) -> bytes:
     return (json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
 
 
-def dcat_catalogue(descriptors: list[dict], site_url: str, issued: str, **options
-                   ) -> dict[str, bytes]:
+def dcat_catalogue(
+    descriptors: list[dict], site_url: str, issued: str, **options
+) -> dict[str, bytes]:
     """DCAT-AP_IT catalogue of the packages: ``catalogo.ttl``, ``.rdf`` and ``.jsonld``.
 
     ``descriptors`` are the packages' ``datapackage.json`` contents; ``site_url`` is the
@@ -769,13 +902,21 @@ def organisation_jsonld(site_url: str, config: dict | None = None) -> dict:
     config = config or default_config()
     pub, contact = config["publisher"], config["contact"]
     site_url = site_url.rstrip("/")
-    point = {"@type": "ContactPoint", "name": _text(contact["name"]),
-             "url": absolute_url(site_url, contact["url"]), "contactType": "dati"}
+    point = {
+        "@type": "ContactPoint",
+        "name": _text(contact["name"]),
+        "url": absolute_url(site_url, contact["url"]),
+        "contactType": "dati",
+    }
     if _text(contact.get("email")):
         point["email"] = _text(contact["email"])
-    return {"@type": "Organization", "@id": agent_iri(site_url, pub["name"]),
-            "name": _text(pub["name"]), "url": absolute_url(site_url, pub["homepage"]),
-            "contactPoint": point}
+    return {
+        "@type": "Organization",
+        "@id": agent_iri(site_url, pub["name"]),
+        "name": _text(pub["name"]),
+        "url": absolute_url(site_url, pub["homepage"]),
+        "contactPoint": point,
+    }
 
 
 def place_summary(place: dict) -> dict:
@@ -811,9 +952,12 @@ def coverage_jsonld(coverage: dict | None) -> dict:
 
 
 def _distribution_jsonld(site_url: str, name: str, res: dict) -> dict:
-    dl = {"@type": "DataDownload", "name": _text(res.get("title") or res["name"]),
-          "encodingFormat": res.get("mediatype") or str(res.get("format") or ""),
-          "contentUrl": download_url(site_url, name, res["path"])}
+    dl = {
+        "@type": "DataDownload",
+        "name": _text(res.get("title") or res["name"]),
+        "encodingFormat": res.get("mediatype") or str(res.get("format") or ""),
+        "contentUrl": download_url(site_url, name, res["path"]),
+    }
     if _text(res.get("description")):
         dl["description"] = _text(res["description"])
     if res.get("bytes") is not None:
@@ -824,9 +968,15 @@ def _distribution_jsonld(site_url: str, name: str, res: dict) -> dict:
     return dl
 
 
-def dataset_jsonld(descriptor: dict, site_url: str, page_url: str, *,
-                   coverage: dict | None = None, config: dict | None = None,
-                   compact: bool = False) -> dict:
+def dataset_jsonld(
+    descriptor: dict,
+    site_url: str,
+    page_url: str,
+    *,
+    coverage: dict | None = None,
+    config: dict | None = None,
+    compact: bool = False,
+) -> dict:
     """schema.org ``Dataset`` for the package's page (``page_url``, absolute or site-rooted).
 
     Its ``@id`` is the DCAT dataset IRI of :func:`dcat_catalogue`, so the page and the
@@ -840,8 +990,10 @@ def dataset_jsonld(descriptor: dict, site_url: str, page_url: str, *,
     d = descriptor
     name = d["name"]
     org = organisation_jsonld(site_url, config)
-    licences = [lic.get("path") or LICENCES.get(lic.get("name"), ("",))[0]
-                for lic in d.get("licenses") or []]
+    licences = [
+        lic.get("path") or LICENCES.get(lic.get("name"), ("",))[0]
+        for lic in d.get("licenses") or []
+    ]
     licences = [lic for lic in licences if lic]
 
     out = {
@@ -858,13 +1010,20 @@ def dataset_jsonld(descriptor: dict, site_url: str, page_url: str, *,
         "creator": org,
         "publisher": org,
         "keywords": [_text(k) for k in d.get("keywords") or [] if _text(k)],
-        "isBasedOn": [{"@type": "CreativeWork", "name": _text(s.get("title")),
-                       "url": absolute_url(site_url, s["path"])}
-                      for s in d.get("sources") or [] if s.get("path")],
-        "distribution": [_distribution_jsonld(site_url, name, r)
-                         for r in d.get("resources") or []
-                         if not (compact and (r["name"].endswith("-excel")
-                                              or r.get("format") == "parquet"))],
+        "isBasedOn": [
+            {
+                "@type": "CreativeWork",
+                "name": _text(s.get("title")),
+                "url": absolute_url(site_url, s["path"]),
+            }
+            for s in d.get("sources") or []
+            if s.get("path")
+        ],
+        "distribution": [
+            _distribution_jsonld(site_url, name, r)
+            for r in d.get("resources") or []
+            if not (compact and (r["name"].endswith("-excel") or r.get("format") == "parquet"))
+        ],
     }
     if licences:
         out["license"] = licences[0] if len(licences) == 1 else licences
@@ -877,8 +1036,12 @@ def dataset_jsonld(descriptor: dict, site_url: str, page_url: str, *,
         ref = {k: org[k] for k in ("@type", "@id", "name")}
         out["creator"] = out["publisher"] = ref
     else:
-        out["includedInDataCatalog"] = {"@type": "DataCatalog", "@id": catalogue_iri(site_url),
-                                        "name": SITE_NAME, "url": site_url + "/dati/"}
+        out["includedInDataCatalog"] = {
+            "@type": "DataCatalog",
+            "@id": catalogue_iri(site_url),
+            "name": SITE_NAME,
+            "url": site_url + "/dati/",
+        }
         out["variableMeasured"] = _variables(d.get("resources") or [])
     return out
 
@@ -897,31 +1060,49 @@ def _variables(resources: list[dict]) -> list[dict]:
     return variables
 
 
-def table_jsonld(descriptor: dict, table: str, site_url: str, page_url: str, *,
-                 coverage: dict | None = None, config: dict | None = None) -> dict:
+def table_jsonld(
+    descriptor: dict,
+    table: str,
+    site_url: str,
+    page_url: str,
+    *,
+    coverage: dict | None = None,
+    config: dict | None = None,
+) -> dict:
     """A schema.org ``Dataset`` for one table of a package (its own page): the table's
     files as distributions, part of the package's dataset."""
     base = dataset_jsonld(descriptor, site_url, page_url, coverage=coverage, config=config)
-    res = [r for r in descriptor.get("resources") or []
-           if r["name"] in (table, f"{table}-excel", f"{table}-json")]
+    res = [
+        r
+        for r in descriptor.get("resources") or []
+        if r["name"] in (table, f"{table}-excel", f"{table}-json")
+    ]
     if not res:
         raise ValueError(f"package {descriptor['name']!r} has no table {table!r}")
     main = res[0]
-    out = {**base, "@id": absolute_url(site_url, page_url) + "#dataset",
-           "name": _text(main.get("title") or table),
-           "alternateName": f"{descriptor['name']}/{table}",
-           "description": _text(main.get("description") or main.get("title") or table),
-           "identifier": f"{base['identifier']}/{table}",
-           "isPartOf": {"@type": "Dataset", "@id": base["@id"], "name": base["name"]},
-           "distribution": [_distribution_jsonld(site_url, descriptor["name"], r) for r in res],
-           "variableMeasured": _variables(res[:1])}
+    out = {
+        **base,
+        "@id": absolute_url(site_url, page_url) + "#dataset",
+        "name": _text(main.get("title") or table),
+        "alternateName": f"{descriptor['name']}/{table}",
+        "description": _text(main.get("description") or main.get("title") or table),
+        "identifier": f"{base['identifier']}/{table}",
+        "isPartOf": {"@type": "Dataset", "@id": base["@id"], "name": base["name"]},
+        "distribution": [_distribution_jsonld(site_url, descriptor["name"], r) for r in res],
+        "variableMeasured": _variables(res[:1]),
+    }
     out.pop("includedInDataCatalog", None)
     return out
 
 
 # --------------------------------------------------------------------------- embedding
-_SCRIPT_UNSAFE = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026",
-                  "\u2028": "\\u2028", "\u2029": "\\u2029"}
+_SCRIPT_UNSAFE = {
+    "<": "\\u003c",
+    ">": "\\u003e",
+    "&": "\\u0026",
+    "\u2028": "\\u2028",
+    "\u2029": "\\u2029",
+}
 _SCRIPT_UNSAFE_RE = re.compile("[<>&\u2028\u2029]")
 
 

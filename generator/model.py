@@ -4,6 +4,7 @@ Comuni, programmes, documents and facts, with every cross-link resolved here, so
 templates only display. Every page's context is a plain dict that is also written
 as the page's JSON twin (``index.json``), as Datasette does.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -17,8 +18,15 @@ from .quality import Check, Reject, ResolutionRecord
 from .registry import Comune, Registry
 from .sources import Document
 
-HIDDEN_FIELDS = {"source_id", "act_id", "line_start", "line_end", "istat",
-                 "resolution_method", "resolution_score"}
+HIDDEN_FIELDS = {
+    "source_id",
+    "act_id",
+    "line_start",
+    "line_end",
+    "istat",
+    "resolution_method",
+    "resolution_score",
+}
 
 
 def line_url(doc_id: str, line: int | None) -> str:
@@ -55,8 +63,8 @@ class DocumentView:
     checks: list[Check]
     rejects: list[Reject]
     parsed: bool
-    lines: list[str] = field(default_factory=list)     # as published (privacy.redact)
-    withheld: int = 0                                   # lines changed for privacy
+    lines: list[str] = field(default_factory=list)  # as published (privacy.redact)
+    withheld: int = 0  # lines changed for privacy
     mentions: dict[str, list[int]] = field(default_factory=dict)  # istat -> lines
     line_mentions: dict[int, list] = field(default_factory=dict)  # line -> [Mention]
     # candidate tables of a document no parser or spec reads yet (specs/inspect.py)
@@ -72,8 +80,8 @@ class DocumentView:
 @dataclass
 class SiteModel:
     registry: Registry
-    comuni: dict[str, Comune]                 # current + historical, by ISTAT code
-    facts: dict[str, list[dict]]              # istat -> fact dicts
+    comuni: dict[str, Comune]  # current + historical, by ISTAT code
+    facts: dict[str, list[dict]]  # istat -> fact dicts
     programmes: dict[str, Programme]
     documents: dict[str, DocumentView]
     packages: dict[str, PackageInfo]
@@ -81,50 +89,71 @@ class SiteModel:
     checks: list[Check]
     rejects: list[Reject]
     resolutions: list[ResolutionRecord]
-    predecessors: dict[str, list[str]]        # successor istat -> historical istat codes
+    predecessors: dict[str, list[str]]  # successor istat -> historical istat codes
     created: str
-    changelog: list[dict] = field(default_factory=list)   # data/changelog.yaml
-    database: dict | None = None              # the analysts' export (build: stage "database")
-    glance: object = None                     # glance.Glance: summaries, gaps, neighbours
+    changelog: list[dict] = field(default_factory=list)  # data/changelog.yaml
+    database: dict | None = None  # the analysts' export (build: stage "database")
+    glance: object = None  # glance.Glance: summaries, gaps, neighbours
 
     # -- page contexts (also the JSON twins) -------------------------------------------
     def comune_context(self, istat: str) -> dict:
         c = self.comuni[istat]
         facts = list(self.facts.get(istat, []))
-        for h in self.predecessors.get(istat, []):      # facts of the comuni merged into it
+        for h in self.predecessors.get(istat, []):  # facts of the comuni merged into it
             hc = self.comuni[h]
-            facts += [{**f, "via": {"istat": h, "name": hc.name, "url": comune_url(h)}}
-                      for f in self.facts.get(h, [])]
+            facts += [
+                {**f, "via": {"istat": h, "name": hc.name, "url": comune_url(h)}}
+                for f in self.facts.get(h, [])
+            ]
         by_prog: dict[str, list[dict]] = defaultdict(list)
         for f in facts:
             by_prog[f["programme"]].append(f)
         programmes = []
-        for slug in sorted(by_prog, key=lambda s: self.programmes[s].title if s in self.programmes else s):
+        for slug in sorted(
+            by_prog, key=lambda s: self.programmes[s].title if s in self.programmes else s
+        ):
             p = self.programmes.get(slug)
-            programmes.append({"slug": slug, "title": p.title if p else slug,
-                               "url": f"/programmi/{slug}/" if p else None,
-                               "facts": by_prog[slug]})
+            programmes.append(
+                {
+                    "slug": slug,
+                    "title": p.title if p else slug,
+                    "url": f"/programmi/{slug}/" if p else None,
+                    "facts": by_prog[slug],
+                }
+            )
         preds = []
         for h in self.predecessors.get(istat, []):
             summary = self.comune_summary(h)
             summary["facts"] = len(self.facts.get(h, []))
             preds.append(summary)
         ctx = {
-            "istat": c.istat, "name": c.name, "cadastral_code": c.cadastral_code or None,
-            "province": {"name": c.province, "sigla": c.province_sigla,
-                         "url": f"/province/{c.province_sigla}/" if not c.historical else None},
+            "istat": c.istat,
+            "name": c.name,
+            "cadastral_code": c.cadastral_code or None,
+            "province": {
+                "name": c.province,
+                "sigla": c.province_sigla,
+                "url": f"/province/{c.province_sigla}/" if not c.historical else None,
+            },
             "region": c.region,
-            "population": c.population, "population_0_6": c.population_0_6,
+            "population": c.population,
+            "population_0_6": c.population_0_6,
             "historical": c.historical,
-            "suppressed": c.suppressed, "event": c.event, "evidence": c.evidence,
+            "suppressed": c.suppressed,
+            "event": c.event,
+            "evidence": c.evidence,
             "successor": self.comune_summary(c.successor) if c.successor else None,
             "predecessors": preds,
             "mentions": self.mentions_of(istat),
             "programmes": programmes,
             "sources": sorted({f["source"]["document"] for f in facts}),
-            "urls": {"html": comune_url(istat), "json": comune_url(istat) + "index.json",
-                     "csv": comune_url(istat) + "index.csv", "feed": comune_url(istat) + "feed.xml",
-                     "rss": comune_url(istat) + "rss.xml"},
+            "urls": {
+                "html": comune_url(istat),
+                "json": comune_url(istat) + "index.json",
+                "csv": comune_url(istat) + "index.csv",
+                "feed": comune_url(istat) + "feed.xml",
+                "rss": comune_url(istat) + "rss.xml",
+            },
         }
         if self.glance is not None:
             ctx.update(glance.context(self, istat))
@@ -143,20 +172,36 @@ class SiteModel:
                 by_act.setdefault(a.id if a else None, []).append(n)
             for act_id, ls in by_act.items():
                 a = next((x for x in dv.acts if x.id == act_id), None)
-                out.append({"document": doc_id, "title": dv.doc.title,
-                            "act": {"id": a.id, "label": f"{a.type} {a.number or ''}".strip(),
-                                    "title": a.title,
-                                    "url": f"/documenti/{doc_id}/atti/{a.id}/"} if a else None,
-                            "lines": ls[:20], "more": max(0, len(ls) - 20),
-                            "url": line_url(doc_id, ls[0])})
+                out.append(
+                    {
+                        "document": doc_id,
+                        "title": dv.doc.title,
+                        "act": {
+                            "id": a.id,
+                            "label": f"{a.type} {a.number or ''}".strip(),
+                            "title": a.title,
+                            "url": f"/documenti/{doc_id}/atti/{a.id}/",
+                        }
+                        if a
+                        else None,
+                        "lines": ls[:20],
+                        "more": max(0, len(ls) - 20),
+                        "url": line_url(doc_id, ls[0]),
+                    }
+                )
         return out
 
     def comune_summary(self, istat: str | None) -> dict | None:
         c = self.comuni.get(istat or "")
         if not c:
             return None
-        return {"istat": c.istat, "name": c.name, "province": c.province_sigla,
-                "url": comune_url(c.istat), "historical": c.historical}
+        return {
+            "istat": c.istat,
+            "name": c.name,
+            "province": c.province_sigla,
+            "url": comune_url(c.istat),
+            "historical": c.historical,
+        }
 
 
 def facts_from_dataset(ds: Dataset, registry: Registry | None = None) -> dict[str, list[dict]]:
@@ -175,26 +220,49 @@ def facts_from_dataset(ds: Dataset, registry: Registry | None = None) -> dict[st
             istat = r.get("istat")
             if not istat:
                 continue
-            out[istat].append({
-                "programme": ds.programme or ds.name,
-                "dataset": ds.name, "table": t.name, "table_title": t.title,
-                "values": {f["name"]: json_value(r.get(f["name"])) for f in fields
-                           if f["name"] not in HIDDEN_FIELDS},
-                "display": [[f.get("title", f["name"]), formatting.value(r.get(f["name"]),
-                                                                          f.get("type", "string"))]
-                            for f in shown if r.get(f["name"]) not in (None, "")],
-                # fields for the curious (how the row was read), shown collapsed
-                "technical": [[f.get("title", f["name"]),
-                               formatting.value(r.get(f["name"]), f.get("type", "string"))]
-                              for f in tech if r.get(f["name"]) not in (None, "")],
-                "via": None,
-                "extra": extra.get(istat, {}).get((t.name, r.get("line_start")), []),
-                "resolution": {"method": r.get("resolution_method"),
-                               "score": json_value(r.get("resolution_score"))},
-                "source": {"document": r.get("source_id"), "act": r.get("act_id") or None,
-                           "line_start": r.get("line_start"), "line_end": r.get("line_end"),
-                           "url": line_url(r.get("source_id"), r.get("line_start"))},
-            })
+            out[istat].append(
+                {
+                    "programme": ds.programme or ds.name,
+                    "dataset": ds.name,
+                    "table": t.name,
+                    "table_title": t.title,
+                    "values": {
+                        f["name"]: json_value(r.get(f["name"]))
+                        for f in fields
+                        if f["name"] not in HIDDEN_FIELDS
+                    },
+                    "display": [
+                        [
+                            f.get("title", f["name"]),
+                            formatting.value(r.get(f["name"]), f.get("type", "string")),
+                        ]
+                        for f in shown
+                        if r.get(f["name"]) not in (None, "")
+                    ],
+                    # fields for the curious (how the row was read), shown collapsed
+                    "technical": [
+                        [
+                            f.get("title", f["name"]),
+                            formatting.value(r.get(f["name"]), f.get("type", "string")),
+                        ]
+                        for f in tech
+                        if r.get(f["name"]) not in (None, "")
+                    ],
+                    "via": None,
+                    "extra": extra.get(istat, {}).get((t.name, r.get("line_start")), []),
+                    "resolution": {
+                        "method": r.get("resolution_method"),
+                        "score": json_value(r.get("resolution_score")),
+                    },
+                    "source": {
+                        "document": r.get("source_id"),
+                        "act": r.get("act_id") or None,
+                        "line_start": r.get("line_start"),
+                        "line_end": r.get("line_end"),
+                        "url": line_url(r.get("source_id"), r.get("line_start")),
+                    },
+                }
+            )
     return out
 
 
@@ -202,8 +270,16 @@ def candidate_tables(doc: Document, registry: Registry) -> list[dict]:
     """What in a document with no dataset could become one (``comuni-aperti inspect``)."""
     from .specs.inspect import candidates
 
-    return [{"start": c.start, "end": c.end, "summary": c.summary, "kind": c.kind,
-             "url": line_url(doc.id, c.start)} for c in candidates(doc, registry)]
+    return [
+        {
+            "start": c.start,
+            "end": c.end,
+            "summary": c.summary,
+            "kind": c.kind,
+            "url": line_url(doc.id, c.start),
+        }
+        for c in candidates(doc, registry)
+    ]
 
 
 def _hint(registry: Registry, doc: Document) -> set[str] | None:
@@ -214,22 +290,38 @@ def _hint(registry: Registry, doc: Document) -> set[str] | None:
     return {s for s, p in registry.provinces.items() if p["region"] == region} or None
 
 
-def document_mentions(registry: Registry, doc: Document, result: ParseResult | None,
-                      resolutions: list[ResolutionRecord]) -> list[mentions.Mention]:
+def document_mentions(
+    registry: Registry,
+    doc: Document,
+    result: ParseResult | None,
+    resolutions: list[ResolutionRecord],
+) -> list[mentions.Mention]:
     """The comuni named in a document's published (redacted) text. The costly part of
     the model (about 1.6 s for the five documents), so ``build`` can be handed it
     computed elsewhere, e.g. in a background process while packages are written."""
     lines, _ = privacy.redact(doc.lines, result.private if result else [])
     return mentions.find_mentions(
-        lines, registry, _hint(registry, doc),
+        lines,
+        registry,
+        _hint(registry, doc),
         mentions.resolved_lines(result.datasets, [x for x in resolutions if x.doc_id == doc.id])
-        if result else None)
+        if result
+        else None,
+    )
 
 
-def build(registry: Registry, docs: list[Document], results: dict[str, ParseResult],
-          resolutions: list[ResolutionRecord], packages: dict[str, PackageInfo],
-          datasets: list[Dataset], pages: dict[str, Page], programme_pages: dict[str, Page],
-          created: str, found_mentions: dict[str, list] | None = None) -> SiteModel:
+def build(
+    registry: Registry,
+    docs: list[Document],
+    results: dict[str, ParseResult],
+    resolutions: list[ResolutionRecord],
+    packages: dict[str, PackageInfo],
+    datasets: list[Dataset],
+    pages: dict[str, Page],
+    programme_pages: dict[str, Page],
+    created: str,
+    found_mentions: dict[str, list] | None = None,
+) -> SiteModel:
     """``found_mentions``: document id -> :func:`document_mentions` (computed here when
     missing)."""
     comuni: dict[str, Comune] = {**registry.current, **registry.historical}
@@ -238,7 +330,7 @@ def build(registry: Registry, docs: list[Document], results: dict[str, ParseResu
     checks = [c for r in results.values() for c in r.checks]
     rejects = [x for r in results.values() for x in r.rejects]
     for ds in datasets:
-        if ds.programme is None:         # registry and document catalogue: not programmes
+        if ds.programme is None:  # registry and document catalogue: not programmes
             continue
         slug = ds.programme or ds.name
         page = programme_pages.get(slug)
@@ -264,12 +356,17 @@ def build(registry: Registry, docs: list[Document], results: dict[str, ParseResu
         if found is None:
             found = document_mentions(registry, d, r, resolutions)
         documents[d.id] = dv = DocumentView(
-            d, r.acts if r else [],
+            d,
+            r.acts if r else [],
             # the datasets read from this document (one it shares with another document,
             # rows merged, included; the registry and the document list are not read from it)
             sorted({ds.name for ds in r.datasets} if r else []),
-            [c for c in checks if c.doc_id == d.id], [x for x in rejects if x.doc_id == d.id],
-            r is not None, lines, withheld)
+            [c for c in checks if c.doc_id == d.id],
+            [x for x in rejects if x.doc_id == d.id],
+            r is not None,
+            lines,
+            withheld,
+        )
         if not dv.datasets:
             dv.candidates = candidate_tables(d, registry)
         for m in found:
@@ -283,8 +380,21 @@ def build(registry: Registry, docs: list[Document], results: dict[str, ParseResu
             predecessors[h.successor].append(h.istat)
     for fl in facts.values():
         fl.sort(key=lambda f: (f["programme"], f["table"], f["source"]["line_start"] or 0))
-    model = SiteModel(registry, comuni, dict(facts), programmes, documents, packages, pages,
-                      checks, rejects, resolutions, dict(predecessors), created, load_changelog())
+    model = SiteModel(
+        registry,
+        comuni,
+        dict(facts),
+        programmes,
+        documents,
+        packages,
+        pages,
+        checks,
+        rejects,
+        resolutions,
+        dict(predecessors),
+        created,
+        load_changelog(),
+    )
     model.glance = glance.build(registry, datasets, programmes, documents, resolutions)
     return model
 

@@ -531,7 +531,10 @@ def prune_manifests(cache_dir: Path) -> list[str]:
 
 
 def forget_manifest(cache_dir: Path, site_dir: Path) -> None:
-    for p in (manifest_path(cache_dir, site_dir), manifest_path(cache_dir, site_dir).with_suffix(".site")):
+    for p in (
+        manifest_path(cache_dir, site_dir),
+        manifest_path(cache_dir, site_dir).with_suffix(".site"),
+    ):
         try:
             p.unlink()
         except FileNotFoundError:

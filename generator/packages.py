@@ -12,6 +12,7 @@ For every :class:`~generator.extract.result.Dataset` this writes ``data/<name>/`
 Foreign keys to the ``comuni`` package cannot be validated by frictionless across
 packages, so they are checked here against the registry and reported the same way.
 """
+
 from __future__ import annotations
 
 import csv
@@ -25,8 +26,11 @@ from pathlib import Path
 from .output import inert_json
 from .extract.result import Dataset, Table
 
-LICENCE = {"name": "CC-BY-4.0", "title": "Creative Commons Attribution 4.0",
-           "path": "https://creativecommons.org/licenses/by/4.0/"}
+LICENCE = {
+    "name": "CC-BY-4.0",
+    "title": "Creative Commons Attribution 4.0",
+    "path": "https://creativecommons.org/licenses/by/4.0/",
+}
 SITE_NAME = "Comuni aperti"
 
 
@@ -37,13 +41,15 @@ class PackageInfo:
     description: str
     programme: str | None
     descriptor: dict
-    resources: list[dict]            # name, title, rows, csv/json/excel paths
+    resources: list[dict]  # name, title, rows, csv/json/excel paths
     valid: bool = True
     errors: list[dict] = field(default_factory=list)
     report: dict = field(default_factory=dict)
-    descriptor_bytes: bytes = field(default=b"", repr=False)   # as written, for the validation cache key
-    coverage: dict = field(default_factory=dict)   # spatial and temporal (coverage.of_dataset)
-    themes: list = field(default_factory=list)     # EU data themes declared with the dataset
+    descriptor_bytes: bytes = field(
+        default=b"", repr=False
+    )  # as written, for the validation cache key
+    coverage: dict = field(default_factory=dict)  # spatial and temporal (coverage.of_dataset)
+    themes: list = field(default_factory=list)  # EU data themes declared with the dataset
 
 
 def cell(v) -> str:
@@ -62,9 +68,11 @@ def cell(v) -> str:
 
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-FORMULA_NOTE = ("Le celle di testo che un foglio di calcolo leggerebbe come formula (iniziano "
-                "con =, +, -, @) sono precedute da un apostrofo; il JSON riporta il testo "
-                "com'è.")
+FORMULA_NOTE = (
+    "Le celle di testo che un foglio di calcolo leggerebbe come formula (iniziano "
+    "con =, +, -, @) sono precedute da un apostrofo; il JSON riporta il testo "
+    "com'è."
+)
 
 
 def safe_text(s: str) -> str:
@@ -85,8 +93,11 @@ def excel_cell(v, ftype: str) -> str:
 
 def has_formula_text(table: Table) -> bool:
     types = {f["name"]: f.get("type", "string") for f in table.schema()["fields"]}
-    return any(isinstance(v, str) and types.get(k) == "string" and v.startswith(FORMULA_START)
-               for r in table.rows for k, v in r.items())
+    return any(
+        isinstance(v, str) and types.get(k) == "string" and v.startswith(FORMULA_START)
+        for r in table.rows
+        for k, v in r.items()
+    )
 
 
 def json_value(v):
@@ -105,8 +116,12 @@ def csv_bytes(table: Table, excel: bool = False) -> bytes:
         if excel:
             w.writerow([excel_cell(r.get(n), types[n]) for n in names])
         else:
-            w.writerow([safe_text(cell(r.get(n))) if types[n] == "string" else cell(r.get(n))
-                        for n in names])
+            w.writerow(
+                [
+                    safe_text(cell(r.get(n))) if types[n] == "string" else cell(r.get(n))
+                    for n in names
+                ]
+            )
     data = buf.getvalue().encode("utf-8")
     return (b"\xef\xbb\xbf" + data) if excel else data
 
@@ -130,8 +145,10 @@ def _published_schema(table: Table, excel: bool = False) -> dict:
         for fk in cross:
             for f in s["fields"]:
                 if f["name"] == fk["fields"]:
-                    f["description"] = (f.get("description", "") +
-                                        " Riferimento: pacchetto `comuni`, campo `istat`.").strip()
+                    f["description"] = (
+                        f.get("description", "")
+                        + " Riferimento: pacchetto `comuni`, campo `istat`."
+                    ).strip()
     if excel:
         for f in s["fields"]:
             if f.get("type") == "number":
@@ -139,8 +156,9 @@ def _published_schema(table: Table, excel: bool = False) -> dict:
     return s
 
 
-def build_descriptor(ds: Dataset, sources: list[dict], files: dict[str, bytes],
-                     created: str) -> dict:
+def build_descriptor(
+    ds: Dataset, sources: list[dict], files: dict[str, bytes], created: str
+) -> dict:
     resources = []
     for t in ds.tables:
         for variant in ("csv", "excel"):
@@ -150,9 +168,12 @@ def build_descriptor(ds: Dataset, sources: list[dict], files: dict[str, bytes],
                 "name": t.name if variant == "csv" else f"{t.name}-excel",
                 "title": t.title if variant == "csv" else f"{t.title} (CSV per Excel)",
                 "description": t.description + (" " + FORMULA_NOTE if has_formula_text(t) else ""),
-                "path": path, "format": "csv", "mediatype": "text/csv",
+                "path": path,
+                "format": "csv",
+                "mediatype": "text/csv",
                 "encoding": "utf-8" if variant == "csv" else "utf-8-sig",
-                "bytes": len(data), "hash": "sha256:" + hashlib.sha256(data).hexdigest(),
+                "bytes": len(data),
+                "hash": "sha256:" + hashlib.sha256(data).hexdigest(),
                 "schema": _published_schema(t, excel=variant == "excel"),
             }
             if variant == "excel":
@@ -183,13 +204,23 @@ def write_files(ds: Dataset, w, sources: list[dict], created: str) -> PackageInf
         files[f"{t.name}.csv"] = csv_bytes(t)
         files[f"{t.name}.excel.csv"] = csv_bytes(t, excel=True)
         files[f"{t.name}.json"] = json_bytes(t)
-        resources.append({"name": t.name, "title": t.title, "description": t.description,
-                          "rows": len(t.rows), "csv": f"{t.name}.csv",
-                          "excel": f"{t.name}.excel.csv", "json": f"{t.name}.json",
-                          "schema": _published_schema(t), "bytes": len(files[f"{t.name}.csv"])})
+        resources.append(
+            {
+                "name": t.name,
+                "title": t.title,
+                "description": t.description,
+                "rows": len(t.rows),
+                "csv": f"{t.name}.csv",
+                "excel": f"{t.name}.excel.csv",
+                "json": f"{t.name}.json",
+                "schema": _published_schema(t),
+                "bytes": len(files[f"{t.name}.csv"]),
+            }
+        )
     descriptor = build_descriptor(ds, sources, files, created)
-    files["datapackage.json"] = (inert_json(json.dumps(descriptor, ensure_ascii=False, indent=2))
-                                 + "\n").encode()
+    files["datapackage.json"] = (
+        inert_json(json.dumps(descriptor, ensure_ascii=False, indent=2)) + "\n"
+    ).encode()
     for name, data in files.items():
         w.write(f"/data/{ds.name}/{name}", data)
     info = PackageInfo(ds.name, ds.title, ds.description, ds.programme, descriptor, resources)
@@ -197,19 +228,26 @@ def write_files(ds: Dataset, w, sources: list[dict], created: str) -> PackageInf
     return info
 
 
-def finish(info: PackageInfo, ds: Dataset, w, report: dict | None,
-           comuni_ids: set[str] | None) -> PackageInfo:
+def finish(
+    info: PackageInfo, ds: Dataset, w, report: dict | None, comuni_ids: set[str] | None
+) -> PackageInfo:
     """Join the frictionless ``report`` (None: not validated) and the foreign keys to
     the comuni registry into ``validation.json`` and ``info.valid``."""
     report = report if report is not None else {"valid": True, "stats": {}, "tasks": []}
     fks = fk_errors(ds, comuni_ids) if comuni_ids is not None else []
     errors = fks + [e for t in report.get("tasks", []) for e in t.get("errors", [])]
-    info.report = {"valid": report.get("valid", False) and not errors, "package": ds.name,
-                   "frictionless": report, "foreign_key_errors": fks}
+    info.report = {
+        "valid": report.get("valid", False) and not errors,
+        "package": ds.name,
+        "frictionless": report,
+        "foreign_key_errors": fks,
+    }
     info.valid = info.report["valid"]
     info.errors = errors
-    w.write(f"/data/{ds.name}/validation.json",
-            json.dumps(info.report, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
+    w.write(
+        f"/data/{ds.name}/validation.json",
+        json.dumps(info.report, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
+    )
     return info
 
 
@@ -244,10 +282,14 @@ def cached_validation(path: Path, descriptor: bytes, cache_dir: Path | None) -> 
 
 def _is_report(r) -> bool:
     """The shape :func:`validate_package` returns (what a cache entry must hold)."""
-    return isinstance(r, dict) and isinstance(r.get("valid"), bool) \
-        and isinstance(r.get("stats"), dict) and isinstance(r.get("tasks"), list) \
-        and all(isinstance(t, dict) and isinstance(t.get("errors", []), list) for t in r["tasks"]) \
+    return (
+        isinstance(r, dict)
+        and isinstance(r.get("valid"), bool)
+        and isinstance(r.get("stats"), dict)
+        and isinstance(r.get("tasks"), list)
+        and all(isinstance(t, dict) and isinstance(t.get("errors", []), list) for t in r["tasks"])
         and (r["valid"] or any(t.get("errors") for t in r["tasks"]))
+    )
 
 
 def validate_package(descriptor_path: Path) -> dict:
@@ -257,15 +299,28 @@ def validate_package(descriptor_path: Path) -> dict:
     with system.use_context(trusted=True):
         report = Package(str(descriptor_path)).validate()
     d = report.to_descriptor()
-    out = {"valid": d["valid"], "stats": {k: d["stats"][k] for k in ("errors", "tasks")},
-           "tasks": []}
+    out = {
+        "valid": d["valid"],
+        "stats": {k: d["stats"][k] for k in ("errors", "tasks")},
+        "tasks": [],
+    }
     for t in d.get("tasks", []):
-        out["tasks"].append({
-            "name": t.get("name"), "valid": t.get("valid"),
-            "stats": {k: t.get("stats", {}).get(k) for k in ("rows", "fields", "errors", "bytes")},
-            "errors": [{k: e.get(k) for k in ("type", "title", "message", "rowNumber",
-                                              "fieldName", "note")} for e in t.get("errors", [])][:200],
-        })
+        out["tasks"].append(
+            {
+                "name": t.get("name"),
+                "valid": t.get("valid"),
+                "stats": {
+                    k: t.get("stats", {}).get(k) for k in ("rows", "fields", "errors", "bytes")
+                },
+                "errors": [
+                    {
+                        k: e.get(k)
+                        for k in ("type", "title", "message", "rowNumber", "fieldName", "note")
+                    }
+                    for e in t.get("errors", [])
+                ][:200],
+            }
+        )
     return out
 
 
@@ -281,6 +336,13 @@ def fk_errors(ds: Dataset, comuni_ids: set[str] | None) -> list[dict]:
             for i, r in enumerate(t.rows, start=2):
                 v = r.get(col)
                 if v not in (None, "") and v not in comuni_ids:
-                    out.append({"type": "foreign-key", "resource": t.name, "rowNumber": i,
-                                "fieldName": col, "message": f"{v} is not in the comuni package"})
+                    out.append(
+                        {
+                            "type": "foreign-key",
+                            "resource": t.name,
+                            "rowNumber": i,
+                            "fieldName": col,
+                            "message": f"{v} is not in the comuni package",
+                        }
+                    )
     return out

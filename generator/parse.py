@@ -15,6 +15,7 @@ comune mentions and its candidate tables); a parser or spec that fails is report
 the document and the spec line, and the other documents go on. Results are cached by
 document hash, parser code and the document's spec files (``cache.py``).
 """
+
 from __future__ import annotations
 
 import traceback
@@ -76,12 +77,17 @@ def parse_document(doc, reg: Registry, log: Log):
     parser = get_parser(doc.parser) if doc.parser else None
     if doc.parser and parser is None:
         if doc.parser in BROKEN_PARSERS:
-            log.error("parser-broken", f"parser module {doc.parser} does not import: "
-                      f"{BROKEN_PARSERS[doc.parser]}", file)
-        return None          # an unknown family is reported by the sources stage
+            log.error(
+                "parser-broken",
+                f"parser module {doc.parser} does not import: {BROKEN_PARSERS[doc.parser]}",
+                file,
+            )
+        return None  # an unknown family is reported by the sources stage
     if parser is None and not spec_names:
-        log.info(f"  {file}: no parser or spec yet: the document gets its page, mentions and "
-                 "candidate tables ('comuni-aperti inspect' prints starter specs)")
+        log.info(
+            f"  {file}: no parser or spec yet: the document gets its page, mentions and "
+            "candidate tables ('comuni-aperti inspect' prints starter specs)"
+        )
         return None
     ctx = ParseContext(reg, log, doc.id, file)
     try:
@@ -91,8 +97,12 @@ def parse_document(doc, reg: Registry, log: Log):
             res.checks += acts.act_checks(doc, res.acts)
     except Exception as e:  # a parser bug or a layout it does not know: report, go on
         tb = traceback.extract_tb(e.__traceback__)[-1]
-        log.error("parser-failed", f"parser {doc.parser} failed: {type(e).__name__}: {e} "
-                  f"(at {Path(tb.filename).name}:{tb.lineno})", file)
+        log.error(
+            "parser-failed",
+            f"parser {doc.parser} failed: {type(e).__name__}: {e} "
+            f"(at {Path(tb.filename).name}:{tb.lineno})",
+            file,
+        )
         return None
     for name in spec_names:
         try:
@@ -101,15 +111,23 @@ def parse_document(doc, reg: Registry, log: Log):
             log.error("spec-invalid", f"{e.where}: {e.message}", file)
         except Exception as e:  # noqa: BLE001 - an engine bug must not stop the build
             tb = traceback.extract_tb(e.__traceback__)[-1]
-            log.error("spec-failed", f"spec {name} failed: {type(e).__name__}: {e} "
-                      f"(at {Path(tb.filename).name}:{tb.lineno})", file)
+            log.error(
+                "spec-failed",
+                f"spec {name} failed: {type(e).__name__}: {e} "
+                f"(at {Path(tb.filename).name}:{tb.lineno})",
+                file,
+            )
     if parser:
         try:
             parser.complete(doc, ctx, res)
         except Exception as e:  # noqa: BLE001 - as for parse: report, go on
             tb = traceback.extract_tb(e.__traceback__)[-1]
-            log.error("parser-failed", f"parser {doc.parser} (complete step) failed: "
-                      f"{type(e).__name__}: {e} (at {Path(tb.filename).name}:{tb.lineno})", file)
+            log.error(
+                "parser-failed",
+                f"parser {doc.parser} (complete step) failed: "
+                f"{type(e).__name__}: {e} (at {Path(tb.filename).name}:{tb.lineno})",
+                file,
+            )
     for err in accounting_errors(doc, res):
         log.error("unaccounted-lines", err, file)
     for ds in res.datasets:
@@ -126,7 +144,11 @@ def collect(doc, res: ParseResult, recs, results, resolutions, log: Log) -> None
     resolutions += recs
     for r in recs:
         if r.status != "resolved":
-            log.warning("unresolved-name", f"{r.status} comune name {r.query!r}"
-                        + (f" ({r.note})" if r.note else ""), doc_file(doc), r.line)
+            log.warning(
+                "unresolved-name",
+                f"{r.status} comune name {r.query!r}" + (f" ({r.note})" if r.note else ""),
+                doc_file(doc),
+                r.line,
+            )
     for c in res.checks:
         c.doc_id = c.doc_id or doc.id

@@ -1,4 +1,5 @@
 """Where things live. Everything is relative to the project root (or $COMUNI_APERTI_ROOT)."""
+
 import os
 from pathlib import Path
 

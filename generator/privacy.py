@@ -8,13 +8,15 @@ wherever else the text repeats it (prose, a name broken across two lines), and a
 personal codice fiscale left anywhere is masked. The vendored file itself is kept in
 the repository as published by the issuer; only the site applies this.
 """
+
 from __future__ import annotations
 
 import re
 
 # Personal codice fiscale: 6 letters, 2 digits (or omocodia letters), month letter, ...
 CF_PERSONAL = re.compile(
-    r"\b[A-Z]{6}[0-9LMNPQRSTUV]{2}[ABCDEHLMPRST][0-9LMNPQRSTUV]{2}[A-Z][0-9LMNPQRSTUV]{3}[A-Z]\b")
+    r"\b[A-Z]{6}[0-9LMNPQRSTUV]{2}[ABCDEHLMPRST][0-9LMNPQRSTUV]{2}[A-Z][0-9LMNPQRSTUV]{3}[A-Z]\b"
+)
 WITHHELD_ROW = "[riga omessa: dati di una persona fisica]"
 WITHHELD_CF = "[codice fiscale omesso]"
 WITHHELD_NAME = "[persona fisica]"
@@ -25,7 +27,7 @@ _CODE = re.compile(r"\b\d{6,}\b|\b[A-Z0-9]{16}\b")
 def name_key(text: str) -> list[str] | None:
     """The last two name words before the first code of a person's row ("Donina Diego")."""
     m = _CODE.search(text)
-    head = text[:m.start()] if m else text
+    head = text[: m.start()] if m else text
     words = [w for w in _WORD.findall(head) if len(w) > 1 and w[0].isupper()]
     return words[-2:] if len(words) >= 2 else None
 
@@ -36,7 +38,7 @@ def redact(lines: list[str], private: list[tuple[int, int]]) -> tuple[list[str],
     changed = set()
     alts = set()
     for start, end in private:
-        k = name_key(" ".join(lines[start - 1:end]))
+        k = name_key(" ".join(lines[start - 1 : end]))
         if k:
             alts.add(r"\W+".join(map(re.escape, k)))
         for n in range(start, min(end, len(out)) + 1):
@@ -53,7 +55,7 @@ def redact(lines: list[str], private: list[tuple[int, int]]) -> tuple[list[str],
             pos = 0
             # a name may start on this line and end on the next ("Donina / Diego")
             while (m := names.search(new + " " + nxt, pos)) and m.start() < len(new):
-                new = new[:m.start()] + WITHHELD_NAME + new[min(m.end(), len(new)):]
+                new = new[: m.start()] + WITHHELD_NAME + new[min(m.end(), len(new)) :]
                 pos = m.start() + len(WITHHELD_NAME)
         if new != line:
             out[i] = new

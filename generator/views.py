@@ -60,6 +60,7 @@ comes from: its source line, the province's ranking, the comparison on the page.
 With no declaration, a dataset still gets its programme page with the full table and its
 rows on the pages of the comuni it names (``model.facts_from_dataset``).
 """
+
 from __future__ import annotations
 
 import re
@@ -79,11 +80,15 @@ if TYPE_CHECKING:  # for an annotation only
 Views = dict[str, dict[tuple[str, int], list[dict]]]
 
 FORMATS: dict[str, Callable] = {
-    "euro": lambda v: formatting.euro(v), "euro0": lambda v: formatting.euro(v, 0),
-    "num": lambda v: formatting.num(v), "num1": lambda v: formatting.num(v, 1),
-    "num2": lambda v: formatting.num(v, 2), "pct1": lambda v: formatting.num(v, 1) + "%",
+    "euro": lambda v: formatting.euro(v),
+    "euro0": lambda v: formatting.euro(v, 0),
+    "num": lambda v: formatting.num(v),
+    "num1": lambda v: formatting.num(v, 1),
+    "num2": lambda v: formatting.num(v, 2),
+    "pct1": lambda v: formatting.num(v, 1) + "%",
     "pct2": lambda v: formatting.num(v, 2) + "%",
-    "yes": lambda v: "sì", "date": lambda v: formatting.date_it(str(v)),
+    "yes": lambda v: "sì",
+    "date": lambda v: formatting.date_it(str(v)),
     "pct": lambda v: formatting.num(v) + "%",
 }
 
@@ -125,19 +130,35 @@ def _extra(decl: dict, ds: Dataset, rows: list[dict]):
         for r in rows:
             if id(r) in ranks:
                 i, n = ranks[id(r)]
-                yield r["istat"], key(r), [{"label": decl["label"],
-                                             "value": f"{i}ª su {formatting.num(n)}",
-                                             "links": None}]
+                yield (
+                    r["istat"],
+                    key(r),
+                    [
+                        {
+                            "label": decl["label"],
+                            "value": f"{i}ª su {formatting.num(n)}",
+                            "links": None,
+                        }
+                    ],
+                )
     elif "members" in decl:
         groups: dict = defaultdict(list)
         for r in ds.table(decl["table"]).rows:
             groups[r.get(decl["members"])].append(r)
         for r in rows:
-            others = [{"name": m.get("comune") or m.get(decl.get("name", "nome")),
-                       "url": _url(m["istat"]) if m.get("istat") else None}
-                      for m in groups[r.get(decl["members"])] if m is not r]
-            yield r["istat"], key(r), [{"label": decl["label"], "value": str(len(others)),
-                                        "links": others}]
+            others = [
+                {
+                    "name": m.get("comune") or m.get(decl.get("name", "nome")),
+                    "url": _url(m["istat"]) if m.get("istat") else None,
+                }
+                for m in groups[r.get(decl["members"])]
+                if m is not r
+            ]
+            yield (
+                r["istat"],
+                key(r),
+                [{"label": decl["label"], "value": str(len(others)), "links": others}],
+            )
     elif "join" in decl:
         yield from _joined(decl, ds, rows, key)
     else:
@@ -145,8 +166,7 @@ def _extra(decl: dict, ds: Dataset, rows: list[dict]):
         for r in rows:
             v = value_of(decl["value"], r)
             if v is not None:
-                yield r["istat"], key(r), [{"label": decl["label"], "value": fmt(v),
-                                            "links": None}]
+                yield r["istat"], key(r), [{"label": decl["label"], "value": fmt(v), "links": None}]
 
 
 def _joined(decl: dict, ds: Dataset, rows: list[dict], key):
@@ -154,7 +174,7 @@ def _joined(decl: dict, ds: Dataset, rows: list[dict], key):
     other = ds.table(j["table"])
     if other is None:
         return
-    (mine, theirs), = j["on"].items()
+    ((mine, theirs),) = j["on"].items()
     index = {o.get(theirs): o for o in other.rows}
     for r in rows:
         o = index.get(r.get(mine))
@@ -166,8 +186,11 @@ def _joined(decl: dict, ds: Dataset, rows: list[dict], key):
             if v is None or v == "":
                 continue
             label = f["label"].format(**{k: (o.get(k) or "") for k in o})
-            item = {"label": label, "value": _fmt(f.get("format"))(v) if not isinstance(v, str)
-                    else v, "links": None}
+            item = {
+                "label": label,
+                "value": _fmt(f.get("format"))(v) if not isinstance(v, str) else v,
+                "links": None,
+            }
             if f.get("line"):
                 item["source_line"] = o.get(f["line"])
             items.append(item)
@@ -215,7 +238,7 @@ def _joined_rows(ds: Dataset, decl: dict) -> list[dict]:
     other = ds.table(j["table"]) if j else None
     if other is None:
         return rows
-    (mine, theirs), = j["on"].items()
+    ((mine, theirs),) = j["on"].items()
     index = {o.get(theirs): o for o in other.rows}
     return [{**index.get(r.get(mine), {}), **r} for r in rows]
 
@@ -251,23 +274,48 @@ def _map(decl: dict, rows: list[dict], registry) -> list[dict]:
     if decl.get("map_aggregate"):
         kw["aggregate"] = decl["map_aggregate"]
     fmt = _fmt(decl.get("format"))
-    summary = decl.get("summary")          # the map's numbers as a table (WCAG alternative)
-    table = _summary_tables({"value": decl["value"], **summary}, rows, registry)[0]["table"] \
-        if summary else None
-    return [{"title": decl.get("title", ""), "table": table,
-             "svg": maps.choropleth(values, _area(values, decl, registry),
-                                    decl.get("map_title", decl.get("title", "")),
-                                    decl.get("legend", ""), fmt=fmt, **kw)}]
+    summary = decl.get("summary")  # the map's numbers as a table (WCAG alternative)
+    table = (
+        _summary_tables({"value": decl["value"], **summary}, rows, registry)[0]["table"]
+        if summary
+        else None
+    )
+    return [
+        {
+            "title": decl.get("title", ""),
+            "table": table,
+            "svg": maps.choropleth(
+                values,
+                _area(values, decl, registry),
+                decl.get("map_title", decl.get("title", "")),
+                decl.get("legend", ""),
+                fmt=fmt,
+                **kw,
+            ),
+        }
+    ]
 
 
 def _histogram(decl: dict, rows: list[dict], registry) -> list[dict]:
     from . import charts
 
     values = list(_per_comune(rows, decl["value"], None, registry).values())
-    return [{"title": decl.get("title", ""), "table": None,
-             "svg": charts.histogram(values, decl.get("title", ""),
-                                     fmt=_fmt(decl.get("format")),
-                                     unit=decl.get("unit", "comuni"))}] if values else []
+    return (
+        [
+            {
+                "title": decl.get("title", ""),
+                "table": None,
+                "svg": charts.histogram(
+                    values,
+                    decl.get("title", ""),
+                    fmt=_fmt(decl.get("format")),
+                    unit=decl.get("unit", "comuni"),
+                ),
+            }
+        ]
+        if values
+        else []
+    )
 
 
 def _province_chart(decl: dict, rows: list[dict], registry) -> list[dict]:
@@ -285,11 +333,19 @@ def _province_chart(decl: dict, rows: list[dict], registry) -> list[dict]:
     items = sorted(((k, float(v)) for k, v in tot.items()), key=lambda kv: (-kv[1], kv[0]))
     fmt = _fmt(decl.get("format"))
     head = decl.get("head") or ["Provincia", decl.get("value_title", "Valore")]
-    return [{"title": decl.get("title", ""),
-             "svg": charts.bar_chart(items, decl.get("title", ""), unit_fmt=fmt)
-             if decl.get("format") else charts.bar_chart(items, decl.get("title", "")),
-             "table": {"caption": decl.get("title", ""), "head": head,
-                       "rows": [[k, fmt(v)] for k, v in items]}}]
+    return [
+        {
+            "title": decl.get("title", ""),
+            "svg": charts.bar_chart(items, decl.get("title", ""), unit_fmt=fmt)
+            if decl.get("format")
+            else charts.bar_chart(items, decl.get("title", "")),
+            "table": {
+                "caption": decl.get("title", ""),
+                "head": head,
+                "rows": [[k, fmt(v)] for k, v in items],
+            },
+        }
+    ]
 
 
 def _counts_chart(decl: dict, rows: list[dict], registry) -> list[dict]:
@@ -307,12 +363,19 @@ def _counts_chart(decl: dict, rows: list[dict], registry) -> list[dict]:
         for r in rows:
             by[r.get(decl["also"]) or "?"] += 1
         extra = [[k, formatting.num(v)] for k, v in sorted(by.items())]
-    return [{"title": decl.get("title", ""),
-             "svg": charts.bar_chart([(k, float(v)) for k, v in items],
-                                     decl.get("chart_title", decl.get("title", ""))),
-             "table": {"caption": decl.get("caption", decl.get("title", "")),
-                       "head": decl.get("head", ["Valore", "Righe"]),
-                       "rows": [[k, formatting.num(v)] for k, v in items] + extra}}]
+    return [
+        {
+            "title": decl.get("title", ""),
+            "svg": charts.bar_chart(
+                [(k, float(v)) for k, v in items], decl.get("chart_title", decl.get("title", ""))
+            ),
+            "table": {
+                "caption": decl.get("caption", decl.get("title", "")),
+                "head": decl.get("head", ["Valore", "Righe"]),
+                "rows": [[k, formatting.num(v)] for k, v in items] + extra,
+            },
+        }
+    ]
 
 
 def _sortable(label: str):
@@ -325,10 +388,20 @@ def _sortable(label: str):
 def _bar_chart(decl: dict, rows: list[dict], registry) -> list[dict]:
     from . import charts
 
-    items = [(decl["label"].format(**{k: ("" if v is None else v) for k, v in r.items()}),
-              float(value_of(decl["value"], r) or 0)) for r in rows]
-    return [{"title": decl.get("title", ""), "table": None,
-             "svg": charts.bar_chart(items, decl.get("chart_title", decl.get("title", "")))}]
+    items = [
+        (
+            decl["label"].format(**{k: ("" if v is None else v) for k, v in r.items()}),
+            float(value_of(decl["value"], r) or 0),
+        )
+        for r in rows
+    ]
+    return [
+        {
+            "title": decl.get("title", ""),
+            "table": None,
+            "svg": charts.bar_chart(items, decl.get("chart_title", decl.get("title", ""))),
+        }
+    ]
 
 
 def _summary_tables(decl: dict, rows: list[dict], registry) -> list[dict]:
@@ -341,31 +414,77 @@ def _summary_tables(decl: dict, rows: list[dict], registry) -> list[dict]:
     fmt = _fmt(decl.get("format"))
     rfmt = _fmt(decl.get("range_format", decl.get("format")))
     span = decl.get("range", "{min}–{max}")
-    return [{"title": decl.get("title", ""), "svg": "",
-             "table": {"caption": decl.get("caption", decl.get("title", "")),
-                       "head": decl.get("head", ["Territorio", "Comuni", "Media",
-                                                 "Minima–massima"]),
-                       "rows": [[k, formatting.num(len(v)), fmt(sum(v) / len(v)),
-                                 span.format(min=rfmt(min(v)), max=rfmt(max(v)))]
-                                for k, v in sorted(groups.items())]}}]
+    return [
+        {
+            "title": decl.get("title", ""),
+            "svg": "",
+            "table": {
+                "caption": decl.get("caption", decl.get("title", "")),
+                "head": decl.get("head", ["Territorio", "Comuni", "Media", "Minima–massima"]),
+                "rows": [
+                    [
+                        k,
+                        formatting.num(len(v)),
+                        fmt(sum(v) / len(v)),
+                        span.format(min=rfmt(min(v)), max=rfmt(max(v))),
+                    ]
+                    for k, v in sorted(groups.items())
+                ],
+            },
+        }
+    ]
 
 
-_FIGURES = {"map": _map, "histogram": _histogram, "province_chart": _province_chart,
-            "counts_chart": _counts_chart, "bar_chart": _bar_chart,
-            "summary_tables": _summary_tables}
+_FIGURES = {
+    "map": _map,
+    "histogram": _histogram,
+    "province_chart": _province_chart,
+    "counts_chart": _counts_chart,
+    "bar_chart": _bar_chart,
+    "summary_tables": _summary_tables,
+}
 
 
 # -- comune page: "In sintesi" -------------------------------------------------------------
 # summary: {table, sentence, value, per, ...}: one plain-Italian sentence per comune named by
 # the table, with its key figure in context. See the module docstring and
 # docs/writing-a-spec.md (views).
-SUMMARY_KEYS = {"table", "join", "when", "value", "format", "per", "label", "rank", "median",
-                "sentence", "each", "coverage", "absent", "title"}
-PER_UNITS = {"abitante": ("popolazione", "per abitante"),
-             "bambino": ("popolazione_0_6", "per bambino di 0-5 anni")}
+SUMMARY_KEYS = {
+    "table",
+    "join",
+    "when",
+    "value",
+    "format",
+    "per",
+    "label",
+    "rank",
+    "median",
+    "sentence",
+    "each",
+    "coverage",
+    "absent",
+    "title",
+}
+PER_UNITS = {
+    "abitante": ("popolazione", "per abitante"),
+    "bambino": ("popolazione_0_6", "per bambino di 0-5 anni"),
+}
 REGISTRY_NAMES = {"popolazione": "population", "popolazione_0_6": "population_0_6"}
-SPECIALS = {"name", "value", "per", "rows", "province", "region", "rank_province",
-            "rank_region", "band", "median_band", "median_province", "median_region", "each"}
+SPECIALS = {
+    "name",
+    "value",
+    "per",
+    "rows",
+    "province",
+    "region",
+    "rank_province",
+    "rank_region",
+    "band",
+    "median_band",
+    "median_province",
+    "median_region",
+    "each",
+}
 _FIELD = re.compile(r"\{([a-z_][a-z0-9_]*)(?:\|([a-z0-9]+))?\}")
 
 
@@ -385,8 +504,11 @@ def check_summary(decl, where: str = "summary") -> list[str]:
 
     if not isinstance(decl, dict):
         return [f"{where}: expected a mapping (table, sentence, value, ...)"]
-    errs = [f"{where}: unknown key {k!r} (allowed: {', '.join(sorted(SUMMARY_KEYS))})"
-            for k in decl if k not in SUMMARY_KEYS]
+    errs = [
+        f"{where}: unknown key {k!r} (allowed: {', '.join(sorted(SUMMARY_KEYS))})"
+        for k in decl
+        if k not in SUMMARY_KEYS
+    ]
     for k in ("table", "sentence"):
         if not decl.get(k):
             errs.append(f"{where}: {k!r} is required")
@@ -395,8 +517,10 @@ def check_summary(decl, where: str = "summary") -> list[str]:
     if isinstance(per, dict):
         exprs.append(per.get("by"))
     elif per is not None and per not in PER_UNITS:
-        errs.append(f"{where}: per: {per!r} is not one of {sorted(PER_UNITS)} nor "
-                    "{{by: expression, label: text}}")
+        errs.append(
+            f"{where}: per: {per!r} is not one of {sorted(PER_UNITS)} nor "
+            "{{by: expression, label: text}}"
+        )
     sentences = decl.get("sentence")
     for s in sentences if isinstance(sentences, list) else [sentences]:
         if isinstance(s, dict):
@@ -404,8 +528,10 @@ def check_summary(decl, where: str = "summary") -> list[str]:
             s = s.get("text")
         for m in _FIELD.finditer(str(s or "")) if s else []:
             if m.group(2) and m.group(2) not in FORMATS:
-                errs.append(f"{where}: unknown format {m.group(2)!r} in {{{m.group(0)[1:-1]}}} "
-                            f"(formats: {', '.join(sorted(FORMATS))})")
+                errs.append(
+                    f"{where}: unknown format {m.group(2)!r} in {{{m.group(0)[1:-1]}}} "
+                    f"(formats: {', '.join(sorted(FORMATS))})"
+                )
     for k in ("format",):
         if decl.get(k) and decl[k] not in FORMATS:
             errs.append(f"{where}: unknown format {decl[k]!r}")
@@ -428,15 +554,16 @@ class Summary:
     """One ``summary`` declaration of a dataset, computed over its table: each comune's rows
     (with the joined row), its key figure and the figure per inhabitant or child, and the
     comparisons (:class:`generator.compare.Stats`) of the measure it is ranked by."""
+
     programme: str
     dataset: str
-    key: str                                  # anchor: programme slug (+ "-2", "-3" ...)
+    key: str  # anchor: programme slug (+ "-2", "-3" ...)
     decl: dict
-    rows: dict[str, list[tuple[dict, dict | None]]]     # istat -> [(row, joined row)]
+    rows: dict[str, list[tuple[dict, dict | None]]]  # istat -> [(row, joined row)]
     values: dict[str, Decimal] = field(default_factory=dict)
     per: dict[str, Decimal] = field(default_factory=dict)
-    stats: dict[str, compare.Stats] = field(default_factory=dict)   # "value" / "per"
-    covered: dict[str, int] = field(default_factory=dict)   # area (coverage) -> comuni listed
+    stats: dict[str, compare.Stats] = field(default_factory=dict)  # "value" / "per"
+    covered: dict[str, int] = field(default_factory=dict)  # area (coverage) -> comuni listed
 
     @property
     def measure(self) -> str | None:
@@ -478,7 +605,7 @@ def summaries(ds: Dataset, registry) -> list[Summary]:
         other, on = None, None
         if decl.get("join"):
             other = ds.table(decl["join"]["table"])
-            (mine, theirs), = decl["join"]["on"].items()
+            ((mine, theirs),) = decl["join"]["on"].items()
             on = (mine, {o.get(theirs): o for o in (other.rows if other else [])})
         rows: dict[str, list] = defaultdict(list)
         for r in t.rows:
@@ -494,8 +621,11 @@ def summaries(ds: Dataset, registry) -> list[Summary]:
                 v = _number(_eval(decl["value"], rs, registry.get(istat)))
                 if v is not None:
                     s.values[istat] = v
-                    d = _number(_eval(_per_by(decl), rs, registry.get(istat))) \
-                        if decl.get("per") else None
+                    d = (
+                        _number(_eval(_per_by(decl), rs, registry.get(istat)))
+                        if decl.get("per")
+                        else None
+                    )
                     if d:
                         s.per[istat] = v / d
         for which, vals in (("value", s.values), ("per", s.per)):
@@ -526,6 +656,7 @@ def _lookup(row: dict, joined: dict | None, comune):
         if comune is not None and name in REGISTRY_NAMES:
             return getattr(comune, REGISTRY_NAMES[name])
         return None
+
     return get
 
 
@@ -542,8 +673,13 @@ def _eval(expr, rs: list[tuple[dict, dict | None]], comune):
 
 def _truthy(expr, row, joined, rs, registry) -> bool:
     try:
-        return bool(evaluate(str(expr), _lookup(row, joined, registry.get(row.get("istat"))),
-                             [{**(j or {}), **r} for r, j in rs] if rs else None))
+        return bool(
+            evaluate(
+                str(expr),
+                _lookup(row, joined, registry.get(row.get("istat"))),
+                [{**(j or {}), **r} for r, j in rs] if rs else None,
+            )
+        )
     except (ExprError, TypeError, ArithmeticError):
         return False
 
@@ -560,8 +696,9 @@ def _number(v) -> Decimal | None:
 def _src(row: dict | None) -> str | None:
     if not row or not row.get("source_id"):
         return None
-    return f"/documenti/{row['source_id']}/" + (f"#L{row['line_start']}"
-                                                  if row.get("line_start") else "")
+    return f"/documenti/{row['source_id']}/" + (
+        f"#L{row['line_start']}" if row.get("line_start") else ""
+    )
 
 
 def sentence(s: Summary, istat: str, registry, context: bool = True) -> list[dict]:
@@ -601,7 +738,7 @@ def _fill(text: str, s: Summary, istat: str, rs, comune, registry, row_pair=None
     segs: list[dict] = []
     pos = 0
     for m in _FIELD.finditer(text):
-        segs.append({"text": text[pos:m.start()], "url": None, "kind": None})
+        segs.append({"text": text[pos : m.start()], "url": None, "kind": None})
         segs += _field(m.group(1), m.group(2), s, istat, rs, comune, registry, row_pair)
         pos = m.end()
     segs.append({"text": text[pos:], "url": None, "kind": None})
@@ -611,7 +748,7 @@ def _fill(text: str, s: Summary, istat: str, rs, comune, registry, row_pair=None
 def _field(name, fmt_name, s: Summary, istat, rs, comune, registry, row_pair) -> list[dict]:
     row, joined = row_pair or rs[0]
     one = len(rs) == 1 or row_pair is not None
-    here = None if one else f"#p-{s.programme}"      # a sum of rows: the rows on the page
+    here = None if one else f"#p-{s.programme}"  # a sum of rows: the rows on the page
     c = comune if comune is not None and not getattr(comune, "historical", False) else None
     if name in SPECIALS and not (row_pair and name in row):
         if name == "name":
@@ -628,8 +765,9 @@ def _field(name, fmt_name, s: Summary, istat, rs, comune, registry, row_pair) ->
             parts: list[dict] = []
             for k, pair in enumerate(rs):
                 if k:
-                    parts.append({"text": " e " if k == len(rs) - 1 else ", ", "url": None,
-                                  "kind": None})
+                    parts.append(
+                        {"text": " e " if k == len(rs) - 1 else ", ", "url": None, "kind": None}
+                    )
                 parts += _fill(str(s.decl.get("each", "")), s, istat, rs, comune, registry, pair)
             return parts
         if c is None:
@@ -645,10 +783,13 @@ def _field(name, fmt_name, s: Summary, istat, rs, comune, registry, row_pair) ->
             if istat not in ranks:
                 raise _Missing(name)
             from .compare import ordinal
+
             where = "comuni della provincia" if name == "rank_province" else f"in {c.region}"
-            return [{"text": ordinal(ranks[istat], where), "url": _rank_url(s, c, name),
-                     "kind": "rank"}]
+            return [
+                {"text": ordinal(ranks[istat], where), "url": _rank_url(s, c, name), "kind": "rank"}
+            ]
         from .compare import band, band_label
+
         if name == "band":
             b = band(c.population)
             if b is None:
@@ -656,10 +797,16 @@ def _field(name, fmt_name, s: Summary, istat, rs, comune, registry, row_pair) ->
             return [{"text": band_label(b), "url": None, "kind": None}]
         if st is None:
             raise _Missing(name)
-        key = {"median_band": band(c.population), "median_province": c.province_sigla,
-               "median_region": c.region}[name]
-        table = {"median_band": st.median_band, "median_province": st.median_province,
-                 "median_region": st.median_region}[name]
+        key = {
+            "median_band": band(c.population),
+            "median_province": c.province_sigla,
+            "median_region": c.region,
+        }[name]
+        table = {
+            "median_band": st.median_band,
+            "median_province": st.median_province,
+            "median_region": st.median_region,
+        }[name]
         if key not in table:
             raise _Missing(name)
         return [{"text": s.fmt(m)(table[key][0]), "url": f"#confronto-{s.key}", "kind": "median"}]
@@ -673,8 +820,13 @@ def _field(name, fmt_name, s: Summary, istat, rs, comune, registry, row_pair) ->
     else:
         text = str(v)
     src = row if name in row else joined
-    return [{"text": text, "url": _src(src) if (one or src is joined) else here,
-             "kind": "column" if (one or src is joined) else "rows"}]
+    return [
+        {
+            "text": text,
+            "url": _src(src) if (one or src is joined) else here,
+            "kind": "column" if (one or src is joined) else "rows",
+        }
+    ]
 
 
 def _rank_url(s: Summary, c, name: str) -> str:
@@ -694,23 +846,46 @@ def _context(s: Summary, istat: str, comune, text: str) -> list[dict]:
         return []
     segs: list[dict] = []
     uses = {x.group(1) for x in _FIELD.finditer(text)}
-    if s.decl.get("rank") is not False and not uses & {"rank_province", "rank_region"} \
-            and istat in st.rank_province:
+    if (
+        s.decl.get("rank") is not False
+        and not uses & {"rank_province", "rank_region"}
+        and istat in st.rank_province
+    ):
         segs.append({"text": f" Per {s.label} è ", "url": None, "kind": None})
-        segs.append({"text": ordinal(st.rank_province[istat], "comuni della provincia"),
-                     "url": _rank_url(s, comune, "rank_province"), "kind": "rank"})
+        segs.append(
+            {
+                "text": ordinal(st.rank_province[istat], "comuni della provincia"),
+                "url": _rank_url(s, comune, "rank_province"),
+                "kind": "rank",
+            }
+        )
         rr = st.rank_region.get(istat)
         if rr and rr[1] > st.rank_province[istat][1]:
             segs.append({"text": " e ", "url": None, "kind": None})
-            segs.append({"text": ordinal(rr, f"in {comune.region}"),
-                         "url": _rank_url(s, comune, "rank_region"), "kind": "rank"})
+            segs.append(
+                {
+                    "text": ordinal(rr, f"in {comune.region}"),
+                    "url": _rank_url(s, comune, "rank_region"),
+                    "kind": "rank",
+                }
+            )
         segs.append({"text": ".", "url": None, "kind": None})
     b = band(comune.population)
     med = st.median_band.get(b) if b is not None else None
-    if s.decl.get("median") is not False and "median_band" not in uses and med \
-            and med[1] >= MIN_PEERS:
-        segs.append({"text": f" Tra i {formatting.num(med[1])} comuni dell'elenco "
-                             f"{band_label(b)} la mediana è ", "url": None, "kind": None})
+    if (
+        s.decl.get("median") is not False
+        and "median_band" not in uses
+        and med
+        and med[1] >= MIN_PEERS
+    ):
+        segs.append(
+            {
+                "text": f" Tra i {formatting.num(med[1])} comuni dell'elenco "
+                f"{band_label(b)} la mediana è ",
+                "url": None,
+                "kind": None,
+            }
+        )
         segs.append({"text": s.fmt(m)(med[0]), "url": f"#confronto-{s.key}", "kind": "median"})
         segs.append({"text": ".", "url": None, "kind": None})
     return segs
@@ -727,32 +902,58 @@ def comparison(s: Summary, istat: str, registry) -> dict | None:
         return None
     b = band(c.population)
     cols = [m] + (["value"] if m == "per" and "value" in s.stats else [])
-    heads = {"per": f"{(s.decl.get('label') or 'Valore').capitalize()} {s.per_label}",
-             "value": (s.decl.get("label") or "Valore").capitalize()}
+    heads = {
+        "per": f"{(s.decl.get('label') or 'Valore').capitalize()} {s.per_label}",
+        "value": (s.decl.get("label") or "Valore").capitalize(),
+    }
     rows = [[c.name, *[s.fmt(k)(s.stats[k].values.get(istat)) for k in cols]]]
-    items = [(c.name, c.name, s.stats[m].values[istat])]     # (label, label on the chart, value)
+    items = [(c.name, c.name, s.stats[m].values[istat])]  # (label, label on the chart, value)
     band_text = band_label(b) if b is not None else ""
-    phrases = []                                              # "della provincia di Cremona"
+    phrases = []  # "della provincia di Cremona"
     for label, short, phrase, key, attr in (
-            (f"Mediana provincia di {c.province}", "Mediana provincia",
-             f"della provincia di {c.province}", c.province_sigla, "median_province"),
-            (f"Mediana comuni {band_text}", "Mediana " + band_text.replace(" abitanti", " ab."),
-             f"dei comuni {band_text}", b, "median_band"),
-            (f"Mediana {c.region}", f"Mediana {c.region}", f"della regione {c.region}",
-             c.region, "median_region")):
+        (
+            f"Mediana provincia di {c.province}",
+            "Mediana provincia",
+            f"della provincia di {c.province}",
+            c.province_sigla,
+            "median_province",
+        ),
+        (
+            f"Mediana comuni {band_text}",
+            "Mediana " + band_text.replace(" abitanti", " ab."),
+            f"dei comuni {band_text}",
+            b,
+            "median_band",
+        ),
+        (
+            f"Mediana {c.region}",
+            f"Mediana {c.region}",
+            f"della regione {c.region}",
+            c.region,
+            "median_region",
+        ),
+    ):
         cells = []
         for k in cols:
             med = getattr(s.stats[k], attr).get(key)
             cells.append(med if med and med[1] >= MIN_PEERS else None)
         if cells[0] is None:
             continue
-        rows.append([f"{label} ({formatting.num(cells[0][1])} comuni)",
-                     *[s.fmt(k)(x[0]) if x else "–" for k, x in zip(cols, cells)]])
+        rows.append(
+            [
+                f"{label} ({formatting.num(cells[0][1])} comuni)",
+                *[s.fmt(k)(x[0]) if x else "–" for k, x in zip(cols, cells)],
+            ]
+        )
         items.append((label, short, cells[0][0]))
         phrases.append(phrase)
     if len(items) < 2:
         return None
-    return {"key": s.key, "head": ["", *[heads[k] for k in cols]], "rows": rows,
-            "items": items, "label": s.label,
-            "medians": ", ".join(phrases[:-1]) + (" e " if len(phrases) > 1 else "")
-            + phrases[-1]}
+    return {
+        "key": s.key,
+        "head": ["", *[heads[k] for k in cols]],
+        "rows": rows,
+        "items": items,
+        "label": s.label,
+        "medians": ", ".join(phrases[:-1]) + (" e " if len(phrases) > 1 else "") + phrases[-1],
+    }

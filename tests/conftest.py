@@ -1,4 +1,5 @@
 """Shared fixtures: the registry and real documents parsed once per session."""
+
 from __future__ import annotations
 
 import io
@@ -36,8 +37,15 @@ def built_site(tmp_path_factory):
         if not done.exists():
             log = Log(stream=io.StringIO(), quiet=True)
             rep = build(site, strict=False, log=log, search=True)
-            done.write_text(json.dumps({"pages": rep.pages, "files": rep.files,
-                                        "blocking": rep.blocking,
-                                        "problems": [str(p) for p in log.problems]}))
+            done.write_text(
+                json.dumps(
+                    {
+                        "pages": rep.pages,
+                        "files": rep.files,
+                        "blocking": rep.blocking,
+                        "problems": [str(p) for p in log.problems],
+                    }
+                )
+            )
         fcntl.flock(lock, fcntl.LOCK_UN)
     return site, json.loads(done.read_text())

@@ -1,4 +1,5 @@
 """Helpers shared by the tests (importable as ``support``; fixtures live in conftest.py)."""
+
 from __future__ import annotations
 
 import io
@@ -26,8 +27,13 @@ def parse_real(doc_id: str):
     return _parse(_documents()[doc_id])
 
 
-def parse_text(family: str | None, text: str, doc_id: str = "fixture", meta: dict | None = None,
-               specs: list[str] | None = None):
+def parse_text(
+    family: str | None,
+    text: str,
+    doc_id: str = "fixture",
+    meta: dict | None = None,
+    specs: list[str] | None = None,
+):
     """Parse a crafted fragment as if it were a vendored document of ``family`` (a parser
     family, or None) with the table ``specs`` (default: those of the family's vendored
     document): ``(result, resolutions, log)``."""
@@ -35,13 +41,22 @@ def parse_text(family: str | None, text: str, doc_id: str = "fixture", meta: dic
     if lines and lines[-1] == "":
         lines.pop()
     real = next((d for d in _documents().values() if family and d.parser == family), None)
-    if specs is None:       # as the family's real document: the same specs and kind
+    if specs is None:  # as the family's real document: the same specs and kind
         specs = real.meta.get("specs") or [] if real else []
-    doc = sources.Document(id=doc_id, path=paths.SOURCES / f"{doc_id}.txt",
-                           meta={"id": doc_id, "parser": family, "specs": specs,
-                                 "kind": real.meta.get("kind") if real else None,
-                                 **(meta or {})},
-                           text=text, sha256="", lines=lines)
+    doc = sources.Document(
+        id=doc_id,
+        path=paths.SOURCES / f"{doc_id}.txt",
+        meta={
+            "id": doc_id,
+            "parser": family,
+            "specs": specs,
+            "kind": real.meta.get("kind") if real else None,
+            **(meta or {}),
+        },
+        text=text,
+        sha256="",
+        lines=lines,
+    )
     return _parse(doc)
 
 

@@ -1,5 +1,6 @@
 """The JSON API: every comune and programme twin of the built site conforms to its published
 JSON Schema, and /dati/api/ documents the URLs, every field and the changelog."""
+
 from __future__ import annotations
 
 import copy
@@ -22,8 +23,9 @@ def site(built_site):
     return built_site[0]
 
 
-@pytest.mark.parametrize("name,pattern", [("comune", "comuni/*/index.json"),
-                                          ("programma", "programmi/*/index.json")])
+@pytest.mark.parametrize(
+    "name,pattern", [("comune", "comuni/*/index.json"), ("programma", "programmi/*/index.json")]
+)
 def test_every_twin_conforms_to_its_schema(site, name, pattern):
     v = _validator(name)
     twins = sorted(site.glob(pattern))
@@ -74,9 +76,12 @@ def test_api_page_documents_urls_fields_and_changelog(site):
         assert f'href="{api.schema_path(name)}"' in html
         paths = [f["path"] for f in api.fields(name)]
         assert set(api.schema(name)["required"]) <= set(paths)
-        for p in paths:                                  # every field, nested ones included
+        for p in paths:  # every field, nested ones included
             assert f"<code>{p}</code>" in html, p
-        assert all(f["description"] for f in api.fields(name)
-                   if "." not in f["path"] and "[]" not in f["path"]), name
+        assert all(
+            f["description"]
+            for f in api.fields(name)
+            if "." not in f["path"] and "[]" not in f["path"]
+        ), name
     assert "programmes[].facts[].source.line_start" in [f["path"] for f in api.fields("comune")]
     assert 'href="/dati/api/"' in (site / "dati/index.html").read_text(encoding="utf-8")

@@ -1,6 +1,7 @@
 """The built DCAT catalogue, checked as a harvester would: pySHACL with the SEMIC DCAT-AP 3
 shapes (vendored in tests/shacl/), the DCAT-AP_IT mandatory and recommended properties of
 the Italian guidelines, and the coverage each dataset declares."""
+
 from __future__ import annotations
 
 import re
@@ -42,9 +43,11 @@ def _shacl(data: Graph, shapes: Graph) -> list[str]:
     SH = ns.SH
     out = []
     for r in report.subjects(SH.resultSeverity, None):
-        out.append(f"{report.value(r, SH.resultSeverity).split('#')[1]} "
-                   f"{report.value(r, SH.resultPath)} {report.value(r, SH.focusNode)}: "
-                   f"{report.value(r, SH.resultMessage)}")
+        out.append(
+            f"{report.value(r, SH.resultSeverity).split('#')[1]} "
+            f"{report.value(r, SH.resultPath)} {report.value(r, SH.focusNode)}: "
+            f"{report.value(r, SH.resultMessage)}"
+        )
     return sorted(out)
 
 
@@ -53,12 +56,15 @@ def test_catalogue_conforms_to_dcat_ap_3(catalogue, shapes):
     assert _shacl(catalogue, shapes) == []
 
 
-@pytest.mark.parametrize("prop,severity", [
-    (ns.DCTERMS.temporal, "Warning"),          # recommended
-    (ns.DCTERMS.spatial, "Warning"),
-    (ns.DCAT.contactPoint, "Warning"),
-    (ns.DCTERMS.description, "Violation"),     # mandatory
-])
+@pytest.mark.parametrize(
+    "prop,severity",
+    [
+        (ns.DCTERMS.temporal, "Warning"),  # recommended
+        (ns.DCTERMS.spatial, "Warning"),
+        (ns.DCAT.contactPoint, "Warning"),
+        (ns.DCTERMS.description, "Violation"),  # mandatory
+    ],
+)
 def test_the_shapes_catch_a_missing_property(catalogue, shapes, prop, severity):
     """The check can fail: drop a property from one dataset and pySHACL reports it."""
     g = Graph()
@@ -89,24 +95,49 @@ def _missing(g: Graph, cls: URIRef, prop: URIRef) -> list[str]:
 
 # The DCAT-AP_IT guidelines (AgID, "Linee guida per i cataloghi dati"): M mandatory, R recommended
 DCATAPIT_PROPERTIES = {
-    DCATAPIT.Catalog: [ns.DCTERMS.title, ns.DCTERMS.description, ns.DCTERMS.publisher,
-                       ns.DCTERMS.modified, ns.DCAT.dataset,                           # M
-                       ns.FOAF.homepage, ns.DCTERMS.language, ns.DCTERMS.issued,
-                       ns.DCAT.themeTaxonomy],                                         # R
-    DCATAPIT.Dataset: [ns.DCTERMS.identifier, ns.DCTERMS.title, ns.DCTERMS.description,
-                       ns.DCTERMS.modified, ns.DCAT.theme, ns.DCTERMS.rightsHolder,
-                       ns.DCTERMS.accrualPeriodicity, ns.DCAT.distribution,            # M
-                       ns.DCAT.contactPoint, ns.DCTERMS.publisher,                     # R
-                       ns.DCTERMS.spatial, ns.DCTERMS.temporal, ns.DCAT.keyword,
-                       ns.DCTERMS.issued, ns.DCAT.landingPage, ns.DCTERMS.language],   # O
-    DCATAPIT.Distribution: [ns.DCTERMS.format, ns.DCAT.accessURL, ns.DCTERMS.license,  # M
-                            ns.DCTERMS.description,                                    # R
-                            ns.DCAT.downloadURL, ns.DCAT.byteSize, ns.DCTERMS.title],  # O
-    DCATAPIT.Agent: [ns.DCTERMS.identifier, ns.FOAF.name],                             # M
-    DCATAPIT.Organization: [VCARD.fn, VCARD.hasURL],                                   # M (+ e-mail)
-    DCATAPIT.LicenseDocument: [ns.DCTERMS.type, ns.FOAF.name],                         # R, O
-    ns.DCTERMS.PeriodOfTime: [DCATAPIT.startDate, DCATAPIT.endDate],                   # M
-    ns.DCTERMS.Location: [DCATAPIT.geographicalIdentifier, LOCN.geographicalName],     # O
+    DCATAPIT.Catalog: [
+        ns.DCTERMS.title,
+        ns.DCTERMS.description,
+        ns.DCTERMS.publisher,
+        ns.DCTERMS.modified,
+        ns.DCAT.dataset,  # M
+        ns.FOAF.homepage,
+        ns.DCTERMS.language,
+        ns.DCTERMS.issued,
+        ns.DCAT.themeTaxonomy,
+    ],  # R
+    DCATAPIT.Dataset: [
+        ns.DCTERMS.identifier,
+        ns.DCTERMS.title,
+        ns.DCTERMS.description,
+        ns.DCTERMS.modified,
+        ns.DCAT.theme,
+        ns.DCTERMS.rightsHolder,
+        ns.DCTERMS.accrualPeriodicity,
+        ns.DCAT.distribution,  # M
+        ns.DCAT.contactPoint,
+        ns.DCTERMS.publisher,  # R
+        ns.DCTERMS.spatial,
+        ns.DCTERMS.temporal,
+        ns.DCAT.keyword,
+        ns.DCTERMS.issued,
+        ns.DCAT.landingPage,
+        ns.DCTERMS.language,
+    ],  # O
+    DCATAPIT.Distribution: [
+        ns.DCTERMS.format,
+        ns.DCAT.accessURL,
+        ns.DCTERMS.license,  # M
+        ns.DCTERMS.description,  # R
+        ns.DCAT.downloadURL,
+        ns.DCAT.byteSize,
+        ns.DCTERMS.title,
+    ],  # O
+    DCATAPIT.Agent: [ns.DCTERMS.identifier, ns.FOAF.name],  # M
+    DCATAPIT.Organization: [VCARD.fn, VCARD.hasURL],  # M (+ e-mail)
+    DCATAPIT.LicenseDocument: [ns.DCTERMS.type, ns.FOAF.name],  # R, O
+    ns.DCTERMS.PeriodOfTime: [DCATAPIT.startDate, DCATAPIT.endDate],  # M
+    ns.DCTERMS.Location: [DCATAPIT.geographicalIdentifier, LOCN.geographicalName],  # O
 }
 
 
@@ -143,7 +174,7 @@ def test_themes_are_the_declared_ones(built_site, catalogue):
     for name in packages:
         found = {str(t).rsplit("/", 1)[1] for t in catalogue.objects(_dataset(name), ns.DCAT.theme)}
         assert found == (declared.get(name) or configured[name]), name
-    assert declared["fondo-0-6-riparto-2018"]          # some come from the specs
+    assert declared["fondo-0-6-riparto-2018"]  # some come from the specs
 
 
 def _dataset(name: str) -> URIRef:
@@ -156,26 +187,30 @@ def _period(g: Graph, name: str) -> tuple[str, str]:
 
 
 def test_spatial_coverage_is_what_the_rows_name(catalogue):
-    spatial = {str(s).split("/dati/")[1].split("/")[0]: set(catalogue.objects(s, ns.DCTERMS.spatial))
-               for s in catalogue.subjects(ns.RDF.type, ns.DCAT.Dataset)}
-    assert spatial["comuni"] == {ITALY}                              # every comune
-    assert spatial["sovrimposta-fabbricati-1983"] == {ITALY}         # the Gazzetta, all Italy
+    spatial = {
+        str(s).split("/dati/")[1].split("/")[0]: set(catalogue.objects(s, ns.DCTERMS.spatial))
+        for s in catalogue.subjects(ns.RDF.type, ns.DCAT.Dataset)
+    }
+    assert spatial["comuni"] == {ITALY}  # every comune
+    assert spatial["sovrimposta-fabbricati-1983"] == {ITALY}  # the Gazzetta, all Italy
     assert spatial["fondo-0-6-riparto-2018"] == {LOMBARDIA}
     assert spatial["smart-polizia-locale-2025"] == {LOMBARDIA}
-    assert spatial["documenti"] == {ITALY}            # a national document among the sources
+    assert spatial["documenti"] == {ITALY}  # a national document among the sources
     for places in spatial.values():
         for p in places:
             assert str(p).startswith((ONTOPIA, str(ITALY))), p
     lomb = catalogue.value(LOMBARDIA, LOCN.geographicalName)
     assert str(lomb) == "Lombardia"
-    coords = [float(v) for v in re.findall(r"-?\d+\.?\d*", str(catalogue.value(LOMBARDIA, ns.DCAT.bbox)))]
-    (x0, y0), (x1, y1) = coords[0:2], coords[4:6]           # lower-left, upper-right corners
+    coords = [
+        float(v) for v in re.findall(r"-?\d+\.?\d*", str(catalogue.value(LOMBARDIA, ns.DCAT.bbox)))
+    ]
+    (x0, y0), (x1, y1) = coords[0:2], coords[4:6]  # lower-left, upper-right corners
     assert 8.4 < x0 < 8.6 and 44.6 < y0 < 44.7 and 11.4 < x1 < 11.5 and 46.6 < y1 < 46.7
 
 
 def test_temporal_coverage_comes_from_the_acts(catalogue):
     assert _period(catalogue, "sovrimposta-fabbricati-1983") == ("1983-10-24", "1983-10-24")
-    assert _period(catalogue, "comuni") == ("2023-01-01", "2023-01-01")   # ISTAT 1 January
+    assert _period(catalogue, "comuni") == ("2023-01-01", "2023-01-01")  # ISTAT 1 January
     start, end = _period(catalogue, "documenti")
     assert start == "1983-10-24" and end >= "2025-11-01"
     # the fondo 0-6 rows come from one decree of the 2018 bulletin (not the bulletin's date)

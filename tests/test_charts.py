@@ -1,4 +1,5 @@
 """Build-time SVG charts: structure, accessibility, escaping, determinism."""
+
 from __future__ import annotations
 
 import re
@@ -24,7 +25,7 @@ def check_accessible(root: ET.Element, title: str) -> None:
     ids = root.get("aria-labelledby").split()
     assert ids == [root.find("s:title", NS).get("id"), root.find("s:desc", NS).get("id")]
     assert re.fullmatch(r"0 0 \d+ \d+", root.get("viewBox"))
-    assert root.get("width") is None and root.get("height") is None   # scales with CSS
+    assert root.get("width") is None and root.get("height") is None  # scales with CSS
 
 
 def test_bar_chart():
@@ -46,14 +47,15 @@ def test_bar_chart():
 
 
 def test_bar_chart_formatter_negative_and_missing():
-    svg = charts.bar_chart([("A", 12.5), ("B", -3.25), ("C", None)], "Saldo",
-                           unit_fmt=formatting.euro)
+    svg = charts.bar_chart(
+        [("A", 12.5), ("B", -3.25), ("C", None)], "Saldo", unit_fmt=formatting.euro
+    )
     root = parse(svg)
     values = [t.text for t in root.iterfind(".//s:text[@class='value']", NS)]
     assert values == ["€\u00a012,50", "€\u00a0-3,25", "dato non disponibile"]
     bars = root.findall(".//s:rect[@class='bar']", NS)
     assert len(bars) == 2 and all(contrast(b.get("fill"), "#ffffff") >= 3 for b in bars)
-    assert float(bars[1].get("x")) < float(bars[0].get("x"))     # negative bar left of zero
+    assert float(bars[1].get("x")) < float(bars[0].get("x"))  # negative bar left of zero
 
 
 def test_bar_chart_escapes_and_truncates():
@@ -66,7 +68,7 @@ def test_bar_chart_escapes_and_truncates():
     assert labels[0] == HOSTILE
     assert labels[1].endswith("…") and len(labels[1]) < len(long)
     titles = [t.text for t in root.iterfind(".//s:g[@class='item']/s:title", NS)]
-    assert titles[1] == f"{long}: 2"                                # full label on hover
+    assert titles[1] == f"{long}: 2"  # full label on hover
 
 
 def test_bar_chart_empty_and_deterministic():
@@ -92,14 +94,17 @@ def test_histogram():
 
 
 def test_histogram_exact_bins_and_formatter():
-    svg = charts.histogram([0.013, 0.5, 0.77, 0.9], "Quote", bins=4, nice=False,
-                           fmt=lambda v: f"{v * 100:.0f}%")
+    svg = charts.histogram(
+        [0.013, 0.5, 0.77, 0.9], "Quote", bins=4, nice=False, fmt=lambda v: f"{v * 100:.0f}%"
+    )
     root = parse(svg)
     bars = root.findall(".//s:rect[@class='bar']", NS)
     assert len(bars) == 4
     assert bars[0].find("s:title", NS).text.startswith("da 1% a meno di ")
-    assert bars[-1].find("s:title", NS).text.startswith("da ") and " a 90%:" in \
-        bars[-1].find("s:title", NS).text
+    assert (
+        bars[-1].find("s:title", NS).text.startswith("da ")
+        and " a 90%:" in bars[-1].find("s:title", NS).text
+    )
 
 
 def test_histogram_edge_cases_escaping_determinism():

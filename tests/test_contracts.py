@@ -7,6 +7,7 @@ provenance inside the document, every candidate line is accounted for, check ids
 unique, resolutions name lines of the document. Per spec: it loads, and a document uses it.
 Per package of the built site: it validates, and its sources are documents of the manifest.
 """
+
 from __future__ import annotations
 
 import io
@@ -34,7 +35,7 @@ def test_document_contract(doc_id):
     doc = _documents()[doc_id]
     result, resolutions, log = parse_real(doc_id)
     assert [str(p) for p in log.problems if p.level == "error"] == []
-    if result is None:                              # nothing reads it yet: a normal state
+    if result is None:  # nothing reads it yet: a normal state
         assert not doc.parser and not doc.meta.get("specs")
         return
     assert accounting_errors(doc, result) == []
@@ -65,8 +66,9 @@ def test_parse_is_deterministic(doc_id):
         return
     rows = lambda res: [(ds.name, t.name, t.rows) for ds in res[0].datasets for t in ds.tables]  # noqa: E731
     assert rows(a) == rows(b)
-    assert [(c.id, c.passed, c.declared, c.parsed) for c in a[0].checks] == \
-        [(c.id, c.passed, c.declared, c.parsed) for c in b[0].checks]
+    assert [(c.id, c.passed, c.declared, c.parsed) for c in a[0].checks] == [
+        (c.id, c.passed, c.declared, c.parsed) for c in b[0].checks
+    ]
 
 
 @pytest.mark.parametrize("name", SPEC_NAMES)

@@ -1,6 +1,7 @@
 """The analysts' export of the built site: the combined data package (one frictionless run
 checks all the data, keys across packages included), the SQLite database with its keys,
 indexes and views, the documented example queries, the Parquet files."""
+
 from __future__ import annotations
 
 import csv
@@ -46,9 +47,18 @@ def test_sqlite3_command_line_opens_it(site):
     shell = shutil.which("sqlite3")
     if shell is None:
         pytest.skip("no sqlite3 shell on this machine (the library is tested above)")
-    out = subprocess.run([shell, "-readonly", str(site / "data" / export.SQLITE),
-                          "SELECT nome FROM comuni WHERE istat = '016024';"],
-                         capture_output=True, text=True, timeout=60, check=True)
+    out = subprocess.run(
+        [
+            shell,
+            "-readonly",
+            str(site / "data" / export.SQLITE),
+            "SELECT nome FROM comuni WHERE istat = '016024';",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
     assert out.stdout.strip() == "Bergamo"
 
 
@@ -88,13 +98,20 @@ def test_every_package_table_is_a_database_table_with_the_same_rows(site, db, co
 
 
 def test_values_keep_their_types(db):
-    row = db.execute("SELECT istat, nome, popolazione, esistente, soppresso_il FROM comuni "
-                     "WHERE istat = '016024'").fetchone()
+    row = db.execute(
+        "SELECT istat, nome, popolazione, esistente, soppresso_il FROM comuni "
+        "WHERE istat = '016024'"
+    ).fetchone()
     assert row[:2] == ("016024", "Bergamo") and isinstance(row[2], int) and row[3] == 1
-    assert db.execute("SELECT typeof(totale_riparto) FROM fondo_0_6_riparto_2018__riparto "
-                      "LIMIT 1").fetchone() == ("real",)
-    assert db.execute("SELECT COUNT(*) FROM comuni WHERE esistente = 0 AND soppresso_il IS NOT NULL"
-                      ).fetchone()[0] > 0
+    assert db.execute(
+        "SELECT typeof(totale_riparto) FROM fondo_0_6_riparto_2018__riparto LIMIT 1"
+    ).fetchone() == ("real",)
+    assert (
+        db.execute(
+            "SELECT COUNT(*) FROM comuni WHERE esistente = 0 AND soppresso_il IS NOT NULL"
+        ).fetchone()[0]
+        > 0
+    )
 
 
 def _fks(db, table) -> set[tuple[str, str, str]]:
@@ -110,8 +127,10 @@ def test_foreign_keys_to_comuni_and_documenti_with_indexes(db):
     for t in tables:
         keys = _fks(db, t)
         cols = {r[1] for r in db.execute(f'PRAGMA table_info("{t}")')}
-        indexed = {tuple(r[2] for r in db.execute(f'PRAGMA index_info("{i[1]}")'))
-                   for i in db.execute(f'PRAGMA index_list("{t}")')}
+        indexed = {
+            tuple(r[2] for r in db.execute(f'PRAGMA index_info("{i[1]}")'))
+            for i in db.execute(f'PRAGMA index_list("{t}")')
+        }
         for target, cols_from, _ in keys:
             assert tuple(cols_from.split(",")) in indexed, (t, cols_from)
         if "istat" in cols and t != "comuni" and not t.endswith("__fatti"):
@@ -130,8 +149,10 @@ def test_a_broken_key_is_caught(site, tmp_path):
     copy = tmp_path / "db.sqlite"
     shutil.copy(site / "data" / export.SQLITE, copy)
     con = sqlite3.connect(copy)
-    con.execute("UPDATE fondo_0_6_riparto_2018__riparto SET istat = '999999' "
-                "WHERE rowid = (SELECT MIN(rowid) FROM fondo_0_6_riparto_2018__riparto)")
+    con.execute(
+        "UPDATE fondo_0_6_riparto_2018__riparto SET istat = '999999' "
+        "WHERE rowid = (SELECT MIN(rowid) FROM fondo_0_6_riparto_2018__riparto)"
+    )
     con.commit()
     bad = con.execute("PRAGMA foreign_key_check").fetchall()
     con.close()
@@ -139,30 +160,43 @@ def test_a_broken_key_is_caught(site, tmp_path):
 
 
 def test_view_one_row_per_comune_and_programme(db):
-    dupes = db.execute("SELECT istat, programma, COUNT(*) FROM comuni_programmi "
-                       "GROUP BY istat, programma HAVING COUNT(*) > 1").fetchall()
+    dupes = db.execute(
+        "SELECT istat, programma, COUNT(*) FROM comuni_programmi "
+        "GROUP BY istat, programma HAVING COUNT(*) > 1"
+    ).fetchall()
     assert dupes == []
     n = db.execute("SELECT COUNT(*) FROM comuni_programmi").fetchone()[0]
     assert n > 10_000
     # population and per-capita come from the registry
     for istat, pop, imp, per in db.execute(
-            "SELECT v.istat, v.popolazione, v.importo_euro, v.euro_per_abitante "
-            "FROM comuni_programmi AS v WHERE v.programma = 'fondo-0-6-riparto-2018' LIMIT 50"):
-        assert pop == db.execute("SELECT popolazione FROM comuni WHERE istat = ?",
-                                 (istat,)).fetchone()[0]
-        if pop is None:                 # a comune the 2023 registry has no population for
+        "SELECT v.istat, v.popolazione, v.importo_euro, v.euro_per_abitante "
+        "FROM comuni_programmi AS v WHERE v.programma = 'fondo-0-6-riparto-2018' LIMIT 50"
+    ):
+        assert (
+            pop
+            == db.execute("SELECT popolazione FROM comuni WHERE istat = ?", (istat,)).fetchone()[0]
+        )
+        if pop is None:  # a comune the 2023 registry has no population for
             assert per is None
             continue
         assert per == pytest.approx(imp / pop, abs=1e-4)
     # the fund's total, as the package's CSV adds it up (the view loses no row)
-    total = db.execute("SELECT ROUND(SUM(totale_riparto), 2) FROM fondo_0_6_riparto_2018__riparto "
-                       "WHERE istat IS NOT NULL").fetchone()[0]
-    assert db.execute("SELECT importo_euro FROM programmi WHERE programma = "
-                      "'fondo-0-6-riparto-2018'").fetchone()[0] == total
+    total = db.execute(
+        "SELECT ROUND(SUM(totale_riparto), 2) FROM fondo_0_6_riparto_2018__riparto "
+        "WHERE istat IS NOT NULL"
+    ).fetchone()[0]
+    assert (
+        db.execute(
+            "SELECT importo_euro FROM programmi WHERE programma = 'fondo-0-6-riparto-2018'"
+        ).fetchone()[0]
+        == total
+    )
 
 
 def test_measures_name_real_columns(combined):
-    by_name = {(r["path"].split("/")[0], r["path"].split("/")[1][:-4]): r for r in combined["resources"]}
+    by_name = {
+        (r["path"].split("/")[0], r["path"].split("/")[1][:-4]): r for r in combined["resources"]
+    }
     for (pkg, table), (col, _) in export.MEASURES.items():
         fields = {f["name"]: f["type"] for f in by_name[(pkg, table)]["schema"]["fields"]}
         assert fields[col] == "number", (pkg, table, col)
@@ -181,15 +215,30 @@ def test_parquet_files_are_the_tables(site, db, combined):
 
 def test_combined_package_validates_in_one_frictionless_run(site, combined):
     """``frictionless validate data/datapackage.json``: every table, every key."""
-    run = subprocess.run([sys.executable, "-m", "frictionless", "validate", "--json",
-                          str(site / "data" / export.PACKAGE)],
-                         capture_output=True, text=True, timeout=600, check=False)
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "frictionless",
+            "validate",
+            "--json",
+            str(site / "data" / export.PACKAGE),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     report = json.loads(run.stdout)
-    assert report["valid"] is True, [e.get("message") for t in report["tasks"]
-                                     for e in t.get("errors", [])][:10]
+    assert report["valid"] is True, [
+        e.get("message") for t in report["tasks"] for e in t.get("errors", [])
+    ][:10]
     assert len(report["tasks"]) == len(combined["resources"])
-    keyed = [r["name"] for r in combined["resources"]
-             if any(k["reference"]["resource"] == "comuni" for k in r["schema"].get("foreignKeys", []))]
+    keyed = [
+        r["name"]
+        for r in combined["resources"]
+        if any(k["reference"]["resource"] == "comuni" for k in r["schema"].get("foreignKeys", []))
+    ]
     assert len(keyed) >= 8
 
 
@@ -229,7 +278,9 @@ def test_catalogue_lists_the_database_with_its_schema(site):
     urls = {str(g.value(d, ns.DCAT.downloadURL)): d for d in g.objects(ds, ns.DCAT.distribution)}
     sqlite_dist = urls[f"{SITE_URL}/data/{export.SQLITE}"]
     assert str(g.value(sqlite_dist, ns.DCAT.mediaType)).endswith("/application/vnd.sqlite3")
-    assert g.value(sqlite_dist, ns.DCTERMS.conformsTo) == URIRef(f"{SITE_URL}/data/{export.SCHEMA_SQL}")
+    assert g.value(sqlite_dist, ns.DCTERMS.conformsTo) == URIRef(
+        f"{SITE_URL}/data/{export.SCHEMA_SQL}"
+    )
     assert f"{SITE_URL}/data/{export.PACKAGE}" in urls
     parquet = [u for u in urls if u.endswith(".parquet")]
     assert len(parquet) == len(list((site / "data" / export.PARQUET_DIR).glob("*.parquet")))

@@ -1,4 +1,5 @@
 """BURL acts: the real SO 47/2018 issue and crafted fragments for each layout hazard."""
+
 from __future__ import annotations
 
 import pytest
@@ -32,12 +33,18 @@ def test_fifteen_acts_by_type(real):
 def test_first_dgr_against_text(real):
     # line 1 " D.g.r. 19 novembre 2018 - n. XI/827", title on lines 2-5, organ on line 7
     a = acts_by_number(real)["XI/827"]
-    assert (a.id, a.type, a.date, a.number) == ("dgr-2018-11-19-xi-827", "D.g.r.",
-                                                "2018-11-19", "XI/827")
-    assert a.title == ("Approvazione e concessione contributi ai sensi dell’art. 143 della "
-                       "l.r. 31/2008 alle associazioni piscatorie dilettantistiche qualificate "
-                       "(art. 136, l.r. 31/2008) per la realizzazione di programmi di "
-                       "intervento a tutela della fauna ittica")
+    assert (a.id, a.type, a.date, a.number) == (
+        "dgr-2018-11-19-xi-827",
+        "D.g.r.",
+        "2018-11-19",
+        "XI/827",
+    )
+    assert a.title == (
+        "Approvazione e concessione contributi ai sensi dell’art. 143 della "
+        "l.r. 31/2008 alle associazioni piscatorie dilettantistiche qualificate "
+        "(art. 136, l.r. 31/2008) per la realizzazione di programmi di "
+        "intervento a tutela della fauna ittica"
+    )
     assert a.office == "LA GIUNTA REGIONALE"
     assert (a.line_start, a.line_end) == (1, 410)
 
@@ -45,9 +52,11 @@ def test_first_dgr_against_text(real):
 def test_fondo06_decree_against_text(real):
     a = acts_by_number(real)["16506"]
     assert (a.id, a.type, a.date) == ("dds-2018-11-14-16506", "D.d.s.", "2018-11-14")
-    assert a.title.startswith("Programmazione regionale degli interventi relativi al sistema "
-                              "integrato di educazione e di istruzione dalla nascita fino a "
-                              "sei anni l’annualità 2018, in attuazione del d.lgs. 65/2017.")
+    assert a.title.startswith(
+        "Programmazione regionale degli interventi relativi al sistema "
+        "integrato di educazione e di istruzione dalla nascita fino a "
+        "sei anni l’annualità 2018, in attuazione del d.lgs. 65/2017."
+    )
     assert a.title.endswith("comuni ammissibili al finanziamento del fondo nazionale")
     # organ printed over two lines (1153-1154)
     assert a.office == "IL DIRIGENTE DELLA U.O. SISTEMA EDUCATIVO E DIRITTO ALLO STUDIO"
@@ -58,20 +67,26 @@ def test_fondo06_decree_against_text(real):
 def test_office_headings(real):
     by = acts_by_number(real)
     # "Presidenza" (line 1031) is printed right above D.d.s. 16757 ...
-    assert by["16757"].office == ("Presidenza – IL DIRIGENTE DELLA STRUTTURA SEMPLIFICAZIONE "
-                                  "E TRASFORMAZIONE DIGITALE")
+    assert by["16757"].office == (
+        "Presidenza – IL DIRIGENTE DELLA STRUTTURA SEMPLIFICAZIONE E TRASFORMAZIONE DIGITALE"
+    )
     # ... but not carried to the next act, issued by another organ
     assert not by["16506"].office.startswith("Presidenza")
     # "D.G. Territorio e protezione civile" (7902) heads 16765 and 16766 (same organ)
     for n in ("16765", "16766"):
-        assert by[n].office == ("D.G. Territorio e protezione civile – IL DIRIGENTE DELLA "
-                                "STRUTTURA PIANIFICAZIONE E VOLONTARIATO DI PROTEZIONE CIVILE")
+        assert by[n].office == (
+            "D.G. Territorio e protezione civile – IL DIRIGENTE DELLA "
+            "STRUTTURA PIANIFICAZIONE E VOLONTARIATO DI PROTEZIONE CIVILE"
+        )
     # a Direttore, not a Dirigente (6159-6160)
-    assert by["16669"].office == ("IL DIRETTORE DELL’U.O. UFFICIO TERRITORIALE REGIONALE "
-                                  "CITTA’ METROPOLITANA")
+    assert by["16669"].office == (
+        "IL DIRETTORE DELL’U.O. UFFICIO TERRITORIALE REGIONALE CITTA’ METROPOLITANA"
+    )
     # organ over three lines with a blank one inside (7122-7125)
-    assert by["16684"].office == ("IL DIRIGENTE DELLA STRUTTURA AGRICOLTURA, FORESTE, CACCIA "
-                                  "E PESCA DELL’UFFICIO TERRITORIALE VAL PADANA")
+    assert by["16684"].office == (
+        "IL DIRIGENTE DELLA STRUTTURA AGRICOLTURA, FORESTE, CACCIA "
+        "E PESCA DELL’UFFICIO TERRITORIALE VAL PADANA"
+    )
 
 
 def test_headers_after_page_headers_and_citations(real):
@@ -87,7 +102,7 @@ def test_headers_after_page_headers_and_citations(real):
     # lines outside every act: section headings and page headers only
     for n in (1029, 1030, 1031, 2808, 2810, 2812, 7902, 7904, 7906, 7908):
         assert act_for_line(real.acts, n) is None
-    assert act_for_line(real.acts, 1525).number == "16506"   # page header inside an act
+    assert act_for_line(real.acts, 1525).number == "16506"  # page header inside an act
 
 
 def test_act_ranges_do_not_overlap(real):
@@ -97,8 +112,8 @@ def test_act_ranges_do_not_overlap(real):
 
 def test_titles_are_dehyphenated(real):
     by = acts_by_number(real)
-    assert "triennio 2016-2018. Definizione" in by["16765"].title   # "2016-" / "2018."
-    assert "(ruolo n. 55437)" in by["16684"].title                  # NBSP normalised
+    assert "triennio 2016-2018. Definizione" in by["16765"].title  # "2016-" / "2018."
+    assert "(ruolo n. 55437)" in by["16684"].title  # NBSP normalised
 
 
 def test_every_act_check(real):
@@ -116,12 +131,18 @@ def test_every_act_check(real):
 
 # -- crafted fragments ------------------------------------------------------------------
 
+
 def test_header_parsing():
     assert parse_header(" D.d.u.o. 15 novembre 2018 - n. 16657") == {
-        "type": "D.d.u.o.", "prefix": "dduo", "date": "2018-11-15", "number": "16657"}
+        "type": "D.d.u.o.",
+        "prefix": "dduo",
+        "date": "2018-11-15",
+        "number": "16657",
+    }
     assert parse_header("Comunicato regionale 20 novembre 2018 - n. 143")["type"] == "Comunicato"
-    assert parse_header("Decreto dirigente struttura 16 novembre 2018 - n. 16757")["type"] \
-        == "D.d.s."
+    assert (
+        parse_header("Decreto dirigente struttura 16 novembre 2018 - n. 16757")["type"] == "D.d.s."
+    )
     # citations: text after the number, lowercase type, unknown month
     assert parse_header("Regolamento regionale 27 ottobre 2015, n. 9 «disciplina della") is None
     assert parse_header("d.g.r. 19 novembre 2018 - n. XI/827") is None
@@ -186,7 +207,9 @@ Maria Rossi
 def test_fragment_with_summary_and_page_header():
     result, ctx, log = parse_text("burl", FRAGMENT, meta={"date": "2018-11-12"})
     assert [(a.id, a.line_start, a.line_end) for a in result.acts] == [
-        ("dgr-2018-11-05-xi-700", 7, 15), ("dds-2018-11-06-1234", 26, 38)]
+        ("dgr-2018-11-05-xi-700", 7, 15),
+        ("dds-2018-11-06-1234", 26, 38),
+    ]
     first, second = result.acts
     assert first.office == "LA GIUNTA REGIONALE"
     assert second.title == "Secondo atto di prova con titolo su due righe"
@@ -200,21 +223,23 @@ def test_fragment_with_summary_and_page_header():
 
 
 def test_fragment_summary_entry_missing_from_body():
-    text = FRAGMENT.replace("D.d.s. 6 novembre 2018 - n. 1234\nSecondo atto di prova con "
-                            "titolo su due ri-\nghe . . .",
-                            "D.d.s. 7 novembre 2018 - n. 9999\nAtto assente . . .")
+    text = FRAGMENT.replace(
+        "D.d.s. 6 novembre 2018 - n. 1234\nSecondo atto di prova con titolo su due ri-\nghe . . .",
+        "D.d.s. 7 novembre 2018 - n. 9999\nAtto assente . . .",
+    )
     result, _, _ = parse_text("burl", text, meta={"date": "2018-11-12"})
     checks = {c.id: c for c in result.checks}
     assert not checks["summary-acts"].passed
     assert "righe [4]" in checks["summary-acts"].explanation
-    assert checks["summary-count"].passed            # two entries, two acts
+    assert checks["summary-count"].passed  # two entries, two acts
 
 
 def test_fragment_act_checks_can_fail():
     # a second act's header lost: its text (and signature) falls into the first act; its
     # date is after the issue
-    text = FRAGMENT.replace("D.d.s. 6 novembre 2018 - n. 1234\nSecondo atto di prova con "
-                            "titolo su due ri-\nghe\n\n", "")
+    text = FRAGMENT.replace(
+        "D.d.s. 6 novembre 2018 - n. 1234\nSecondo atto di prova con titolo su due ri-\nghe\n\n", ""
+    )
     result, _, _ = parse_text("burl", text, meta={"date": "2018-11-01"})
     checks = {c.id: c for c in result.checks}
     assert len(result.acts) == 1

@@ -1,6 +1,7 @@
 """The toolkit's reader of rows named before their values (``generator/extract/rows.py``,
 :func:`labelled_rows`), one rule at a time on crafted fragments. The BURL tests run it on
 the real commitments, payments and per-capitolo tables."""
+
 from __future__ import annotations
 
 import re
@@ -15,8 +16,14 @@ VALUES = re.compile(r"^(?P<label>[^a-z]*?)\s*(?P<code>\d{5,6})\s+(?P<amount>\d[\
 
 def doc(text: str) -> Document:
     lines = text.split("\n")
-    return Document(id="prova", path=paths.SOURCES / "prova.txt", meta={"id": "prova"},
-                    text=text, sha256="", lines=lines)
+    return Document(
+        id="prova",
+        path=paths.SOURCES / "prova.txt",
+        meta={"id": "prova"},
+        text=text,
+        sha256="",
+        lines=lines,
+    )
 
 
 def read(text: str, start: int = 1, end: int | None = None):
@@ -28,12 +35,14 @@ def test_names_above_beside_and_wrapped_with_hyphens_and_spaced_letters():
     rows, total, stop = read(
         "AMBITO TER-\nRITORIALE DI CACCIA 1\n\n959153 121,00\n"
         "C O M P R E N S O R I O\nALPINO CA3 959026 2.250,00\n"
-        "RUOLO 2 ENTI 55545 54,00\n")
+        "RUOLO 2 ENTI 55545 54,00\n"
+    )
     assert [(r.label, r.start, r.line, r.match.group("code")) for r in rows] == [
         ("AMBITO TERRITORIALE DI CACCIA 1", 1, 4, "959153"),
         ("COMPRENSORIO ALPINO CA3", 5, 6, "959026"),
-        ("RUOLO 2 ENTI", 7, 7, "55545")]
-    assert total is None and stop == 9          # the last line (blank) + 1
+        ("RUOLO 2 ENTI", 7, 7, "55545"),
+    ]
+    assert total is None and stop == 9  # the last line (blank) + 1
 
 
 def test_a_totals_line_ends_the_table_with_its_values():

@@ -1,4 +1,5 @@
 """Every Atom feed of the built site, read by feedparser as a feed reader would."""
+
 from __future__ import annotations
 
 import re
@@ -19,7 +20,7 @@ def _updated(xml: str) -> list[str]:
 def feeds(built_site):
     site, _ = built_site
     found = sorted(site.rglob("feed.xml"))
-    assert len(found) > 7899, len(found)          # site, programmes, every comune
+    assert len(found) > 7899, len(found)  # site, programmes, every comune
     return site, found
 
 
@@ -51,15 +52,18 @@ def test_site_feed_dates_are_the_documents_and_packages_dates(feeds):
     d = feedparser.parse((site / "feed.xml").read_bytes())
     data = [e for e in d.entries if e.title.startswith("Dati: ")]
     assert len(data) >= 10
-    for e in data:                      # was 2025-11-01T00:00:00ZT00:00:00Z
+    for e in data:  # was 2025-11-01T00:00:00ZT00:00:00Z
         assert RFC3339.fullmatch(e.updated) and e.updated.endswith("T00:00:00Z"), e.updated
 
 
-@pytest.mark.parametrize("value,expected", [
-    ("2025-11-01", "2025-11-01T00:00:00Z"),
-    ("2025-11-01T00:00:00Z", "2025-11-01T00:00:00Z"),
-    ("1983-10-24", "1983-10-24T00:00:00Z"),
-])
+@pytest.mark.parametrize(
+    "value,expected",
+    [
+        ("2025-11-01", "2025-11-01T00:00:00Z"),
+        ("2025-11-01T00:00:00Z", "2025-11-01T00:00:00Z"),
+        ("1983-10-24", "1983-10-24T00:00:00Z"),
+    ],
+)
 def test_atom_date(value, expected):
     assert atom_date(value) == expected
 

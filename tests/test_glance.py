@@ -4,6 +4,7 @@ that leave a comune out and why, the comparisons, the province rankings, the com
 pages of neighbouring comuni, the feeds (RSS compatible with AlboPOP, Atom) and the
 standalone SVG of every figure. Expected numbers are recomputed here from the CSV files of
 the packages and the registry, not taken from the code that writes the pages."""
+
 from __future__ import annotations
 
 import csv
@@ -17,8 +18,13 @@ import pytest
 
 from generator import registry
 
-FIVE = {"016024": "Bergamo", "015146": "Milano", "019035": "Crema",
-        "016064": "Castione della Presolana", "001272": "Torino"}
+FIVE = {
+    "016024": "Bergamo",
+    "015146": "Milano",
+    "019035": "Crema",
+    "016064": "Castione della Presolana",
+    "001272": "Torino",
+}
 FONDO = "fondo-0-6-riparto-2018"
 SMART = "smart-polizia-locale-2025"
 BANDS = (1_000, 5_000, 10_000, 20_000, 50_000, 100_000, 250_000)
@@ -68,8 +74,9 @@ def rank(values: dict, code: str, members) -> tuple[int, int]:
 
 
 def summary_item(site, istat, programme):
-    items = [s for s in twin(site, istat)["summary"] if s["programme"] == programme
-             and not s.get("via")]
+    items = [
+        s for s in twin(site, istat)["summary"] if s["programme"] == programme and not s.get("via")
+    ]
     return items[0] if items else None
 
 
@@ -77,9 +84,11 @@ def summary_item(site, istat, programme):
 def test_fondo_sentences_state_the_published_figures_ranks_and_medians(built_site):
     site, _ = built_site
     reg = registry.load()
-    per = {r["istat"]: Decimal(r["totale_riparto"]) / Decimal(r["pop_0_6"])
-           for r in rows(site, FONDO, "riparto")
-           if r["istat"] in reg.current and r["pop_0_6"] not in ("", "0")}
+    per = {
+        r["istat"]: Decimal(r["totale_riparto"]) / Decimal(r["pop_0_6"])
+        for r in rows(site, FONDO, "riparto")
+        if r["istat"] in reg.current and r["pop_0_6"] not in ("", "0")
+    }
     total = {r["istat"]: Decimal(r["totale_riparto"]) for r in rows(site, FONDO, "riparto")}
     seen = 0
     for istat in FIVE:
@@ -104,7 +113,7 @@ def test_fondo_sentences_state_the_published_figures_ranks_and_medians(built_sit
             assert "mediana" not in text
         # the page says the same, at the top
         assert text in page_text(site, f"/comuni/{istat}/")
-    assert seen == 4                                    # Torino is not in the Lombard fund
+    assert seen == 4  # Torino is not in the Lombard fund
     crema = summary_item(site, "019035", FONDO)["text"]
     # the figures the issue quotes for Crema
     assert "€\u00a0137.498,50" in crema and "€\u00a087,63" in crema and "16º su" in crema
@@ -121,8 +130,10 @@ def test_smart_sentences_name_the_group_and_its_size(built_site):
             continue
         g = groups[mine[0]["gruppo"]]
         if mine[0]["ruolo"] == "capofila" and g["comuni_contati"] != "1":
-            assert f"capofila di un gruppo SMART di polizia locale che riunisce " \
-                   f"{g['comuni_contati']} comuni" in item["text"]
+            assert (
+                f"capofila di un gruppo SMART di polizia locale che riunisce "
+                f"{g['comuni_contati']} comuni" in item["text"]
+            )
         elif mine[0]["ruolo"] != "capofila":
             assert f"guidato da {g['capofila']}" in item["text"]
     assert "riunisce 28 comuni" in summary_item(site, "019035", SMART)["text"]
@@ -146,25 +157,33 @@ def test_sovrimposta_and_collegi_sentences(built_site):
         mine = members.get(istat, [])
         if len(mine) == 1:
             c = collegi[mine[0]["collegio"]]
-            assert f"è nel collegio {c['n']}, «{c['nome']}», che elegge {c['seggi']} " \
-                   f"componenti e comprende {c['comuni']} comuni" in item["text"]
+            assert (
+                f"è nel collegio {c['n']}, «{c['nome']}», che elegge {c['seggi']} "
+                f"componenti e comprende {c['comuni']} comuni" in item["text"]
+            )
         elif mine:
             assert f"è divisa tra {len(mine)} collegi: " in item["text"]
             for m in mine:
-                assert f"{m['collegio']} ({m['parte']}, {collegi[m['collegio']]['seggi']} seggi)" \
+                assert (
+                    f"{m['collegio']} ({m['parte']}, {collegi[m['collegio']]['seggi']} seggi)"
                     in item["text"]
+                )
     assert "aliquota del 20%" in summary_item(site, "001272", "sovrimposta-fabbricati-1983")["text"]
-    assert "divisa tra 5 collegi" in summary_item(site, "015146", "collegi-pd-lombardia-2014")["text"]
+    assert (
+        "divisa tra 5 collegi" in summary_item(site, "015146", "collegi-pd-lombardia-2014")["text"]
+    )
 
 
 def test_crema_says_why_it_has_no_1983_rate(built_site):
     """The Gazzetta page with Cremona 1-54 is missing from the source (a documented defect):
     Crema's page says so, and links to the defect on the quality page."""
     site, _ = built_site
-    assert "019035" not in {r["istat"] for r in rows(site, "sovrimposta-fabbricati-1983",
-                                                       "aliquote")}
-    gap = next(g for g in twin(site, "019035")["gaps"]
-               if g["programme"] == "sovrimposta-fabbricati-1983")
+    assert "019035" not in {
+        r["istat"] for r in rows(site, "sovrimposta-fabbricati-1983", "aliquote")
+    }
+    gap = next(
+        g for g in twin(site, "019035")["gaps"] if g["programme"] == "sovrimposta-fabbricati-1983"
+    )
     assert gap["reason"] == "fonte incompleta" and "pagina 26" in gap["explanation"]
     anchor = gap["link"].split("#")[1]
     assert f'id="{anchor}"' in (site / "dati/qualita/index.html").read_text(encoding="utf-8")
@@ -201,8 +220,11 @@ def test_gaps_say_why_a_comune_of_the_area_is_not_listed(built_site):
     reg = registry.load()
     listed = {r["istat"] for r in rows(site, FONDO, "riparto")}
     lombard = sorted(c for c, x in reg.current.items() if x.region == "Lombardia")
-    missing = next(c for c in lombard if c not in listed
-                   and not any(h for h, x in reg.historical.items() if x.successor == c))
+    missing = next(
+        c
+        for c in lombard
+        if c not in listed and not any(h for h, x in reg.historical.items() if x.successor == c)
+    )
     gaps = {g["programme"]: g for g in twin(site, missing)["gaps"]}
     assert "non è tra i comuni ammessi al riparto 2018" in gaps[FONDO]["text"]
     assert gaps[FONDO]["reason"] == "non elencato"
@@ -214,9 +236,11 @@ def test_gaps_say_why_a_comune_of_the_area_is_not_listed(built_site):
 def test_comparison_with_province_class_and_region(built_site):
     site, _ = built_site
     reg = registry.load()
-    per = {r["istat"]: Decimal(r["totale_riparto"]) / Decimal(r["pop_0_6"])
-           for r in rows(site, FONDO, "riparto")
-           if r["istat"] in reg.current and r["pop_0_6"] not in ("", "0")}
+    per = {
+        r["istat"]: Decimal(r["totale_riparto"]) / Decimal(r["pop_0_6"])
+        for r in rows(site, FONDO, "riparto")
+        if r["istat"] in reg.current and r["pop_0_6"] not in ("", "0")
+    }
     cmp = next(c for c in twin(site, "019035")["compare"] if c["programme"] == FONDO)
     table = {r[0]: r[1] for r in cmp["rows"]}
     cr = [per[k] for k in per if reg.current[k].province_sigla == "CR"]
@@ -230,8 +254,11 @@ def test_comparison_with_province_class_and_region(built_site):
     page = (site / "comuni/019035/index.html").read_text(encoding="utf-8")
     assert f'id="confronto-{cmp["key"]}"' in page and f'src="{cmp["svg"]}"' in page
     # where every bar would have the same length there is no chart, a sentence says so
-    rates = next(c for c in twin(site, "015146")["compare"]
-                 if c["programme"] == "sovrimposta-fabbricati-1983")
+    rates = next(
+        c
+        for c in twin(site, "015146")["compare"]
+        if c["programme"] == "sovrimposta-fabbricati-1983"
+    )
     assert rates["svg"] is None and len({r[1] for r in rates["rows"]}) == 1
     assert rates["same"].startswith("Milano: 20%, come la mediana della provincia di Milano")
     assert not list((site / "comuni/015146").glob("confronto-sovrimposta*.svg"))
@@ -244,8 +271,11 @@ def test_province_pages_rank_their_comuni_per_programme(built_site):
     assert f'id="classifica-{FONDO}"' in raw
     crema = summary_item(site, "019035", FONDO)
     pos = re.search(r"(\d+)º su \d+ comuni della provincia", crema["text"]).group(1)
-    assert re.search(rf'<tr><td class="num">{pos}</td><th scope="row">'
-                     rf'<a href="/comuni/019035/">Crema</a>', raw)
+    assert re.search(
+        rf'<tr><td class="num">{pos}</td><th scope="row">'
+        rf'<a href="/comuni/019035/">Crema</a>',
+        raw,
+    )
     assert "Classifica: Fondo 0-6 (2018)" in page
 
 
@@ -259,11 +289,11 @@ def test_neighbours_have_a_comparison_page_that_needs_no_script(built_site):
     for n in t["neighbours"]:
         pair = site / n["compare"].strip("/") / "index.html"
         assert pair.is_file() == n["page"], n
-        assert (f'href="{n["compare"]}"' in page) == n["page"]   # only links that need no JS
+        assert (f'href="{n["compare"]}"' in page) == n["page"]  # only links that need no JS
     first = t["neighbours"][0]
     text = page_text(site, first["compare"])
     assert f"Crema e {first['name']} a confronto" in text
-    assert "33.786" in text                      # Crema's population, in the table
+    assert "33.786" in text  # Crema's population, in the table
     comuni = json.loads((site / "confronta/comuni.json").read_text(encoding="utf-8"))
     assert ["019035", "Crema", "CR"] in comuni and len(comuni) == len(registry.load().current)
     assert (site / "confronta/index.html").is_file()
@@ -290,8 +320,9 @@ def test_comune_rss_is_albopop_compatible_and_atom_is_valid(built_site):
         assert not atom.bozo, atom.get("bozo_exception")
     crema = feedparser.parse((site / "comuni/019035/rss.xml").read_bytes())
     fondo = next(e for e in crema.entries if "Fondo 0-6" in e.title)
-    assert ("http://albopop.it/specs#item-category-amount", "137498.50") in \
-        {(t.get("scheme"), t.get("term")) for t in fondo.tags}
+    assert ("http://albopop.it/specs#item-category-amount", "137498.50") in {
+        (t.get("scheme"), t.get("term")) for t in fondo.tags
+    }
     assert fondo.published_parsed[:3] == (2018, 11, 22)
     page = (site / "comuni/019035/index.html").read_text(encoding="utf-8")
     assert 'type="application/rss+xml"' in page and "compatibile AlboPOP" in page
@@ -305,7 +336,7 @@ def test_every_programme_figure_is_a_standalone_svg_with_permalink_and_embed(bui
             continue
         raw = (prog / "index.html").read_text(encoding="utf-8")
         figures = re.findall(r'<figure class="chart".*?</figure>', raw, re.S)
-        drawn = [f for f in figures if "<svg" in f]          # a table-only figure has no file
+        drawn = [f for f in figures if "<svg" in f]  # a table-only figure has no file
         files = sorted((prog / "grafici").glob("*.svg")) if (prog / "grafici").is_dir() else []
         assert len(files) == len(drawn), prog.name
         for f in drawn:
@@ -314,7 +345,7 @@ def test_every_programme_figure_is_a_standalone_svg_with_permalink_and_embed(bui
             root = ET.fromstring(svg.read_text(encoding="utf-8"))
             assert root.get("width") and root.get("viewBox"), svg
             assert f'href="#{fid}"' in f and f'href="/programmi/{prog.name}/grafici/' in f
-            assert "&lt;img src=" in f                       # the embedding snippet, as text
+            assert "&lt;img src=" in f  # the embedding snippet, as text
 
 
 def test_comune_pages_keep_the_weight_budget(built_site):
@@ -334,4 +365,5 @@ def test_indexed_pages_declare_their_search_filters(built_site):
     assert '<span data-pagefind-filter="regione">Lombardia</span>' in raw
     for url in ("/programmi/fondo-0-6-riparto-2018/", "/province/CR/"):
         assert 'data-pagefind-filter="tipo"' in (site / url.strip("/") / "index.html").read_text(
-            encoding="utf-8")
+            encoding="utf-8"
+        )

@@ -3,6 +3,7 @@
 The geometry store is built once per session into a temporary cache directory (cold,
 a few seconds), then reloaded from it to check the cache.
 """
+
 from __future__ import annotations
 
 import re
@@ -23,7 +24,7 @@ def geo(tmp_path_factory):
     cache = tmp_path_factory.mktemp("maps-cache")
     built = maps.Geometry.load(cache)
     assert built.meta["from_cache"] is False
-    loaded = maps.Geometry.load(cache)            # warm: from the pickle
+    loaded = maps.Geometry.load(cache)  # warm: from the pickle
     assert loaded.meta["from_cache"] is True
     assert loaded.key == built.key and set(loaded.layers) == set(built.layers)
     for k in ("province:BG", "region:03", "italy", "italy:province"):
@@ -39,7 +40,7 @@ def parse(svg: str) -> ET.Element:
 
 def test_cache_file_keyed_by_inputs(geo, tmp_path):
     assert re.fullmatch(r"[0-9a-f]{20}", geo.key)
-    assert geo.key == maps.Geometry.cache_key()          # same inputs, same key
+    assert geo.key == maps.Geometry.cache_key()  # same inputs, same key
 
 
 @pytest.mark.parametrize("sigla", ["BG", "CR"])
@@ -59,28 +60,35 @@ def test_province_svg(geo, reg, sigla):
     assert len(svg.encode()) < 100_000
 
 
-@pytest.mark.parametrize("istat,name,sigla", [
-    ("016024", "Bergamo", "BG"), ("019035", "Crema", "CR"),
-    ("016064", "Castione della Presolana", "BG")])
+@pytest.mark.parametrize(
+    "istat,name,sigla",
+    [
+        ("016024", "Bergamo", "BG"),
+        ("019035", "Crema", "CR"),
+        ("016064", "Castione della Presolana", "BG"),
+    ],
+)
 def test_overlay_matches_province_svg(geo, reg, istat, name, sigla):
     prov = parse(maps.province_svg(sigla))
     ov_svg = maps.locator_overlay(istat)
     ov = parse(ov_svg)
     assert ov.get("viewBox") == prov.get("viewBox")
     assert ov.get("role") == "img"
-    assert ov.find("s:title", NS).text == \
-        f"Posizione di {name} nella provincia di {reg.provinces[sigla]['name']}"
+    assert (
+        ov.find("s:title", NS).text
+        == f"Posizione di {name} nella provincia di {reg.provinces[sigla]['name']}"
+    )
     assert ov.find("s:desc", NS).text
     sel = [p for p in ov.iter(SVG + "path") if "selected" in p.get("class", "").split()]
     assert len(sel) == 1
     same = next(p for p in prov.iter(SVG + "path") if p.get("id") == f"c{istat}")
-    assert sel[0].get("d") == same.get("d")           # the very same shape, on top
+    assert sel[0].get("d") == same.get("d")  # the very same shape, on top
     assert len(ov_svg.encode()) < 3072
 
 
 def test_locator_html(geo):
     html = maps.locator_html("016024", "Bergamo", "Bergamo")
-    fig = parse(html)                                  # well-formed (XHTML-compatible)
+    fig = parse(html)  # well-formed (XHTML-compatible)
     assert fig.tag == "figure" and fig.get("class") == "map locator"
     stack = fig.find("div")
     assert stack.get("class") == "map-stack"
@@ -123,21 +131,28 @@ def test_overlay_sizes(geo, reg):
 
 def test_determinism(geo, reg):
     pop = {c.istat: c.population for c in reg.current.values()}
-    a = (maps.province_svg("BG"), maps.locator_html("016064", "Castione", "Bergamo"),
-         maps.choropleth(pop, "region:Lombardia", "Popolazione", "Abitanti"))
-    b = (maps.province_svg("BG"), maps.locator_html("016064", "Castione", "Bergamo"),
-         maps.choropleth(dict(reversed(list(pop.items()))), "region:Lombardia",
-                         "Popolazione", "Abitanti"))
+    a = (
+        maps.province_svg("BG"),
+        maps.locator_html("016064", "Castione", "Bergamo"),
+        maps.choropleth(pop, "region:Lombardia", "Popolazione", "Abitanti"),
+    )
+    b = (
+        maps.province_svg("BG"),
+        maps.locator_html("016064", "Castione", "Bergamo"),
+        maps.choropleth(
+            dict(reversed(list(pop.items()))), "region:Lombardia", "Popolazione", "Abitanti"
+        ),
+    )
     assert a == b
 
 
 @pytest.mark.parametrize("classes", [3, 5, 7])
 def test_choropleth_legend_and_paths(geo, reg, classes):
     lomb = sorted(c.istat for c in reg.current.values() if c.region == "Lombardia")
-    values = {c: (None if i % 10 == 0 else reg.current[c].population)
-              for i, c in enumerate(lomb)}
-    svg = maps.choropleth(values, "region:Lombardia", "Popolazione residente", "Abitanti",
-                          classes=classes)
+    values = {c: (None if i % 10 == 0 else reg.current[c].population) for i, c in enumerate(lomb)}
+    svg = maps.choropleth(
+        values, "region:Lombardia", "Popolazione residente", "Abitanti", classes=classes
+    )
     root = parse(svg)
     assert root.get("role") == "img"
     assert root.find("s:title", NS).text == "Popolazione residente"
@@ -162,8 +177,15 @@ def test_choropleth_legend_and_paths(geo, reg, classes):
 def test_choropleth_natural_breaks_and_formatter(geo, reg):
     cr = reg.provinces["CR"]["comuni"]
     values = {c: (1.5 if i < 40 else 100.25) for i, c in enumerate(sorted(cr))}
-    svg = maps.choropleth(values, "province:CR", "Prova", "Valore", classes=2,
-                          method="natural", fmt=lambda v: f"{v:.2f} €".replace(".", ","))
+    svg = maps.choropleth(
+        values,
+        "province:CR",
+        "Prova",
+        "Valore",
+        classes=2,
+        method="natural",
+        fmt=lambda v: f"{v:.2f} €".replace(".", ","),
+    )
     texts = [t.text for t in parse(svg).iterfind(".//s:g[@class='legend']//s:text", NS)]
     assert texts[1] == "1,50 € (40 comuni)"
     assert texts[2] == f"100,25 € ({len(cr) - 40} comuni)"
@@ -201,14 +223,14 @@ def test_breaks():
     assert maps.natural_breaks([1, 1, 2, 2, 10, 10, 11], 2) == [2.0, 11.0]
     assert maps.natural_breaks([5, 5, 5], 4) == [5.0]
     assert maps.quantile_breaks(list(range(1, 11)), 5) == [2, 4, 6, 8, 10]
-    assert maps.quantile_breaks([0] * 8 + [1, 2], 4) == [0, 2]     # ties merge classes
+    assert maps.quantile_breaks([0] * 8 + [1, 2], 4) == [0, 2]  # ties merge classes
 
 
 def test_palette_is_accessible():
     for n in (3, 5, 7):
         p = maps.palette(n)
         lum = [maps.relative_luminance(c) for c in p]
-        assert lum == sorted(lum, reverse=True)                     # light -> dark
+        assert lum == sorted(lum, reverse=True)  # light -> dark
         assert min(maps.contrast(a, b) for a, b in zip(p, p[1:])) >= 1.3
         assert maps.contrast(p[-1], "#ffffff") >= 7
     assert maps.contrast(maps.HIGHLIGHT, "#ffffff") >= 3

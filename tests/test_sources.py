@@ -1,4 +1,5 @@
 """The manifest and the vendored documents: hashes, encodings, files without entries."""
+
 import hashlib
 import io
 import shutil
@@ -21,8 +22,9 @@ def test_real_manifest_is_complete_and_hashes_match():
     assert [p for p in log.problems if p.level == "error"] == []
     listed = yaml.safe_load(paths.MANIFEST.read_text(encoding="utf-8"))["documents"]
     assert {d.id for d in docs} == {e["id"] for e in listed}
-    assert {d.path.name for d in docs} | {"sources.yaml"} == \
-        {f.name for f in paths.SOURCES.iterdir() if not f.name.startswith(".")}
+    assert {d.path.name for d in docs} | {"sources.yaml"} == {
+        f.name for f in paths.SOURCES.iterdir() if not f.name.startswith(".")
+    }
     for d in docs:
         assert d.sha256 == hashlib.sha256(d.path.read_bytes()).hexdigest()
         for key in sources.REQUIRED:
@@ -36,9 +38,19 @@ def srcdir(tmp_path):
     d.mkdir()
     src = paths.SOURCES / "smart-polizia-locale-2025.txt"
     shutil.copy(src, d / "doc.txt")
-    entry = dict(id="doc", file="doc.txt", title="t", issuer="i", date="2025-01-01", kind="k",
-                 official_reference="r", licence="l", status="official", parser="smart",
-                 sha256=hashlib.sha256(src.read_bytes()).hexdigest())
+    entry = dict(
+        id="doc",
+        file="doc.txt",
+        title="t",
+        issuer="i",
+        date="2025-01-01",
+        kind="k",
+        official_reference="r",
+        licence="l",
+        status="official",
+        parser="smart",
+        sha256=hashlib.sha256(src.read_bytes()).hexdigest(),
+    )
     (d / "sources.yaml").write_text(yaml.safe_dump({"documents": [entry]}), encoding="utf-8")
     return d
 

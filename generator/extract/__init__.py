@@ -23,11 +23,36 @@
 Table specs (``generator/specs``) drive these pieces from a YAML file; Python parsers
 (``generator/parsers``) use them directly for the layouts no spec can describe.
 """
-from .fields import (COMUNE_FK, NO_RESOLUTION, PROVENANCE_FIELDS, RESOLUTION_FIELDS, euro,
-                     field, provenance, resolution_fields)
+
+from .fields import (
+    COMUNE_FK,
+    NO_RESOLUTION,
+    PROVENANCE_FIELDS,
+    RESOLUTION_FIELDS,
+    euro,
+    field,
+    provenance,
+    resolution_fields,
+)
 from .recorder import Recorder, accounting_errors, total
 from .result import Act, Dataset, ParseContext, ParseResult, Table, act_at
 
-__all__ = ["COMUNE_FK", "NO_RESOLUTION", "PROVENANCE_FIELDS", "RESOLUTION_FIELDS", "euro",
-           "field", "provenance", "resolution_fields", "Recorder", "accounting_errors",
-           "total", "Act", "Dataset", "ParseContext", "ParseResult", "Table", "act_at"]
+__all__ = [
+    "COMUNE_FK",
+    "NO_RESOLUTION",
+    "PROVENANCE_FIELDS",
+    "RESOLUTION_FIELDS",
+    "euro",
+    "field",
+    "provenance",
+    "resolution_fields",
+    "Recorder",
+    "accounting_errors",
+    "total",
+    "Act",
+    "Dataset",
+    "ParseContext",
+    "ParseResult",
+    "Table",
+    "act_at",
+]

@@ -23,6 +23,7 @@ line holds nothing but type, date and number.
 If the issue has its own table of contents (a ``SOMMARIO`` with entries ending in dot
 leaders and a page number), every entry is looked up among the acts of the body.
 """
+
 from __future__ import annotations
 
 import re
@@ -48,23 +49,38 @@ ACT_TYPES = [
 _TYPE_ALT = "|".join(f"(?:{p})" for p, _, _ in ACT_TYPES)
 _DATE = r"(?P<day>\d{1,2})[°º]?\s+(?P<month>[a-z]+)\s+(?P<year>\d{4})"
 _NUMBER = r"(?P<number>(?:[IVXLC]+/)?\d+(?:/\d+)?)"
-HEADER_RE = re.compile(
-    rf"^\s*(?P<type>{_TYPE_ALT})\s+{_DATE}(?:\s*[-–,]\s*n\.\s*{_NUMBER})?\s*$")
+HEADER_RE = re.compile(rf"^\s*(?P<type>{_TYPE_ALT})\s+{_DATE}(?:\s*[-–,]\s*n\.\s*{_NUMBER})?\s*$")
 
-ORGAN_RE = re.compile(r"^\s*(LA GIUNTA REGIONALE|IL CONSIGLIO REGIONALE|IL PRESIDENTE"
-                      r"|IL DIRIGENTE|IL DIRETTORE|IL SEGRETARIO)\b")
+ORGAN_RE = re.compile(
+    r"^\s*(LA GIUNTA REGIONALE|IL CONSIGLIO REGIONALE|IL PRESIDENTE"
+    r"|IL DIRIGENTE|IL DIRETTORE|IL SEGRETARIO)\b"
+)
 # Organs whose name continues on the next lines ("IL DIRIGENTE DELLA STRUTTURA …").
 ORGAN_CONTINUES_RE = re.compile(r"^\s*(IL DIRIGENTE|IL DIRETTORE)\b")
-PREAMBLE_WORDS = {"VISTI", "VISTO", "VISTA", "VISTE", "RICHIAMATI", "RICHIAMATA", "PREMESSO",
-                  "DECRETA", "DELIBERA", "CONSIDERATO", "RILEVATO", "DATO ATTO"}
+PREAMBLE_WORDS = {
+    "VISTI",
+    "VISTO",
+    "VISTA",
+    "VISTE",
+    "RICHIAMATI",
+    "RICHIAMATA",
+    "PREMESSO",
+    "DECRETA",
+    "DELIBERA",
+    "CONSIDERATO",
+    "RILEVATO",
+    "DATO ATTO",
+}
 SIGNATURE_RE = re.compile(r"^\s*Il (segretario|dirigente|direttore|presidente)(\s*:.*)?\s*$")
 
 # Headings of the bulletin's sections: "D) ATTI DIRIGENZIALI", "Giunta regionale",
 # "Presidenza", "D.G. Territorio e protezione civile", "Direzione generale …".
 SECTION_RE = re.compile(r"^\s*[A-F]\)\s+[A-Z][A-Z ’'.,]+\s*$")
 BODY_RE = re.compile(r"^\s*(Giunta regionale|Consiglio regionale)\s*$")
-OFFICE_HEADING_RE = re.compile(r"^\s*(Presidenza|Segretariato generale|D\.G\.\s+\S.*"
-                               r"|Direzione [Gg]enerale\s+\S.*)\s*$")
+OFFICE_HEADING_RE = re.compile(
+    r"^\s*(Presidenza|Segretariato generale|D\.G\.\s+\S.*"
+    r"|Direzione [Gg]enerale\s+\S.*)\s*$"
+)
 
 SUMMARY_TITLE_RE = re.compile(r"^\s*S\s*O\s*M\s*M\s*A\s*R\s*I\s*O\s*$", re.I)
 DOT_LEADER_RE = re.compile(r"(?:\.\s?){4,}\s*\d+\s*$")
@@ -92,8 +108,12 @@ def parse_header(line: str) -> dict | None:
     if m.group("number") is None and norm not in ("Comunicato", "Circolare"):
         return None
     day, month, year = int(m.group("day")), MONTHS[m.group("month")], int(m.group("year"))
-    return {"type": norm, "prefix": prefix, "date": f"{year:04d}-{month:02d}-{day:02d}",
-            "number": m.group("number")}
+    return {
+        "type": norm,
+        "prefix": prefix,
+        "date": f"{year:04d}-{month:02d}-{day:02d}",
+        "number": m.group("number"),
+    }
 
 
 def join_lines(parts: list[str]) -> str:
@@ -131,8 +151,7 @@ def _title_and_office(lines: list[str], start: int, end: int) -> tuple[str, str 
             s = clean(lines[j - 1])
             if not s:
                 blanks += 1
-            elif (_is_upper_text(s) and not s.endswith(":")
-                  and s.rstrip(" :") not in PREAMBLE_WORDS):
+            elif _is_upper_text(s) and not s.endswith(":") and s.rstrip(" :") not in PREAMBLE_WORDS:
                 organ.append(s)
                 blanks = 0
             else:
@@ -174,15 +193,18 @@ def parse_acts(doc, ctx=None) -> list[Act]:
     summary = _summary_lines(lines, headers)
     body = [(n, h) for n, h in headers if n not in summary]
     acts: list[Act] = []
-    heading_office: str | None = None   # office heading in force and the organ it came with
+    heading_office: str | None = None  # office heading in force and the organ it came with
     heading_organ: str | None = None
     prev_end = 0
     seen_ids: dict[str, int] = {}
     for k, (n, h) in enumerate(body):
         nxt = body[k + 1][0] if k + 1 < len(body) else len(lines) + 1
         end = nxt - 1
-        while end > n and (not lines[end - 1].strip() or is_page_header(lines[end - 1])
-                           or is_heading(lines[end - 1])):
+        while end > n and (
+            not lines[end - 1].strip()
+            or is_page_header(lines[end - 1])
+            or is_heading(lines[end - 1])
+        ):
             end -= 1
         title, organ = _title_and_office(lines, n, end)
         # A D.G./Presidenza heading names the office of the act right below it, and of the
@@ -201,8 +223,18 @@ def parse_acts(doc, ctx=None) -> list[Act]:
         seen_ids[aid] = seen_ids.get(aid, 0) + 1
         if seen_ids[aid] > 1:
             aid = f"{aid}-{seen_ids[aid]}"
-        acts.append(Act(id=aid, type=h["type"], date=h["date"], number=h["number"],
-                        title=title, office=office, line_start=n, line_end=end))
+        acts.append(
+            Act(
+                id=aid,
+                type=h["type"],
+                date=h["date"],
+                number=h["number"],
+                title=title,
+                office=office,
+                line_start=n,
+                line_end=end,
+            )
+        )
         prev_end = end
     return acts
 
@@ -228,25 +260,55 @@ def _structure_checks(doc, acts: list[Act]) -> list[Check]:
         organ = _title_and_office(lines, a.line_start, a.line_end)[1]
         sigs = [n for n in range(a.line_start, a.line_end + 1) if SIGNATURE_RE.match(lines[n - 1])]
         needs_organ = a.type not in ("Comunicato", "Circolare")
-        out.append(Check(
-            f"act-signature:{a.id}", f"{a.type} {a.number or ''}: una sola firma "
-            "(«Il dirigente», «Il segretario: …») nel testo dell'atto e dei suoi allegati",
-            1, len(sigs), len(sigs) == 1 or not needs_organ, doc.id, a.line_start, a.line_end,
-            "" if len(sigs) == 1 else f"firme alle righe {sigs}: un atto non riconosciuto "
-            "o un allegato firmato" if sigs else "nessuna firma: atto troncato?"))
+        out.append(
+            Check(
+                f"act-signature:{a.id}",
+                f"{a.type} {a.number or ''}: una sola firma "
+                "(«Il dirigente», «Il segretario: …») nel testo dell'atto e dei suoi allegati",
+                1,
+                len(sigs),
+                len(sigs) == 1 or not needs_organ,
+                doc.id,
+                a.line_start,
+                a.line_end,
+                ""
+                if len(sigs) == 1
+                else f"firme alle righe {sigs}: un atto non riconosciuto o un allegato firmato"
+                if sigs
+                else "nessuna firma: atto troncato?",
+            )
+        )
         if needs_organ:
-            out.append(Check(
-                f"act-organ:{a.id}", f"{a.type} {a.number or ''}: organo emanante stampato "
-                "sotto il titolo", "presente", organ or "assente", organ is not None,
-                doc.id, a.line_start, a.line_end,
-                "" if organ else "nessuna riga «LA GIUNTA REGIONALE» / «IL DIRIGENTE …» "
-                "dopo il titolo"))
+            out.append(
+                Check(
+                    f"act-organ:{a.id}",
+                    f"{a.type} {a.number or ''}: organo emanante stampato sotto il titolo",
+                    "presente",
+                    organ or "assente",
+                    organ is not None,
+                    doc.id,
+                    a.line_start,
+                    a.line_end,
+                    ""
+                    if organ
+                    else "nessuna riga «LA GIUNTA REGIONALE» / «IL DIRIGENTE …» dopo il titolo",
+                )
+            )
         if issue_date and a.date:
-            out.append(Check(
-                f"act-date:{a.id}", f"{a.type} {a.number or ''}: data dell'atto non "
-                "successiva a quella del bollettino", f"<= {issue_date}", a.date,
-                a.date <= issue_date, doc.id, a.line_start, a.line_start,
-                "" if a.date <= issue_date else "data dell'atto successiva al bollettino"))
+            out.append(
+                Check(
+                    f"act-date:{a.id}",
+                    f"{a.type} {a.number or ''}: data dell'atto non "
+                    "successiva a quella del bollettino",
+                    f"<= {issue_date}",
+                    a.date,
+                    a.date <= issue_date,
+                    doc.id,
+                    a.line_start,
+                    a.line_start,
+                    "" if a.date <= issue_date else "data dell'atto successiva al bollettino",
+                )
+            )
     return out
 
 
@@ -258,14 +320,31 @@ def _coverage_check(doc, acts: list[Act], summary: set[int]) -> list[Check]:
         inside.update(range(a.line_start, a.line_end + 1))
     first = acts[0].line_start if acts else len(lines) + 1
     summary_block = set(range(1, first)) if summary else set()
-    stray = [n for n, t in enumerate(lines, start=1)
-             if n not in inside and n not in summary_block and t.strip()
-             and not is_page_header(t) and not is_heading(t)]
-    return [Check(
-        "acts-coverage", "Righe fuori da ogni atto: solo righe vuote, intestazioni di pagina "
-        "e titoli di sezione", 0, len(stray), not stray, doc.id, 1, len(lines),
-        "" if not stray else f"righe non attribuite: {stray[:20]}"
-        + (" …" if len(stray) > 20 else ""))]
+    stray = [
+        n
+        for n, t in enumerate(lines, start=1)
+        if n not in inside
+        and n not in summary_block
+        and t.strip()
+        and not is_page_header(t)
+        and not is_heading(t)
+    ]
+    return [
+        Check(
+            "acts-coverage",
+            "Righe fuori da ogni atto: solo righe vuote, intestazioni di pagina "
+            "e titoli di sezione",
+            0,
+            len(stray),
+            not stray,
+            doc.id,
+            1,
+            len(lines),
+            ""
+            if not stray
+            else f"righe non attribuite: {stray[:20]}" + (" …" if len(stray) > 20 else ""),
+        )
+    ]
 
 
 def _summary_checks(doc, headers, summary: set[int], acts: list[Act]) -> list[Check]:
@@ -276,12 +355,28 @@ def _summary_checks(doc, headers, summary: set[int], acts: list[Act]) -> list[Ch
     unlisted = [a.line_start for a in acts if (a.type, a.date, a.number) not in listed]
     first, last = min(summary), max(summary)
     return [
-        Check("summary-count", "Numero di atti nel sommario = numero di atti nel testo",
-              len(entries), len(acts), len(entries) == len(acts), doc.id, first, last,
-              "" if len(entries) == len(acts) else
-              f"atti del testo assenti dal sommario alle righe {unlisted}"),
-        Check("summary-acts", "Ogni atto del sommario è presente nel testo", len(entries),
-              len(entries) - len(missing), not missing, doc.id, first, last,
-              "" if not missing else f"voci del sommario senza atto nel testo: righe {missing}"),
+        Check(
+            "summary-count",
+            "Numero di atti nel sommario = numero di atti nel testo",
+            len(entries),
+            len(acts),
+            len(entries) == len(acts),
+            doc.id,
+            first,
+            last,
+            ""
+            if len(entries) == len(acts)
+            else f"atti del testo assenti dal sommario alle righe {unlisted}",
+        ),
+        Check(
+            "summary-acts",
+            "Ogni atto del sommario è presente nel testo",
+            len(entries),
+            len(entries) - len(missing),
+            not missing,
+            doc.id,
+            first,
+            last,
+            "" if not missing else f"voci del sommario senza atto nel testo: righe {missing}",
+        ),
     ]
-

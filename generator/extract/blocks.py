@@ -11,6 +11,7 @@ evidence the toolkit offers, for a parser to weigh:
 * :func:`between` -- the provinces an ordering (the document's index, alphabetical order)
   allows between the block's neighbours.
 """
+
 from __future__ import annotations
 
 import re
@@ -40,8 +41,9 @@ def heading_text(cell: str) -> tuple[str, str]:
 def unclosed_markup(cell: str) -> bool:
     """A heading whose bold markup opens and does not close (``**X``, ``<b>X``)."""
     s = cell.strip()
-    return (s.startswith("**") and not s.endswith("**")) or \
-        (s.lower().startswith("<b>") and "</b>" not in s.lower())
+    return (s.startswith("**") and not s.endswith("**")) or (
+        s.lower().startswith("<b>") and "</b>" not in s.lower()
+    )
 
 
 def province_of_heading(text: str, registry, uppercase_only: bool = True) -> str | None:
@@ -51,8 +53,9 @@ def province_of_heading(text: str, registry, uppercase_only: bool = True) -> str
     t, _ = heading_text(text)
     if not t or "\t" in t or (uppercase_only and not t.isupper()):
         return None
-    t = re.sub(r"^(?:provincia|citt[aà]'?\s+metropolitana)\s+(?:di\s+|del(?:la|l')?\s*)", "", t,
-               flags=re.I).strip(" .:")
+    t = re.sub(
+        r"^(?:provincia|citt[aà]'?\s+metropolitana)\s+(?:di\s+|del(?:la|l')?\s*)", "", t, flags=re.I
+    ).strip(" .:")
     sigla = registry.province_sigla(t)
     if sigla:
         return sigla
@@ -63,9 +66,12 @@ def province_of_heading(text: str, registry, uppercase_only: bool = True) -> str
     return hits[0] if len(hits) == 1 else None
 
 
-def province_votes(names: Iterable[str], registry,
-                   to_key: Callable[[str], Iterable[str]] | None = None,
-                   province=None) -> tuple[Counter, int]:
+def province_votes(
+    names: Iterable[str],
+    registry,
+    to_key: Callable[[str], Iterable[str]] | None = None,
+    province=None,
+) -> tuple[Counter, int]:
     """Votes per province of the names that resolve exactly, and how many resolved.
 
     ``to_key`` maps a comune's province sigla today to the keys voted for (e.g. the
@@ -79,7 +85,7 @@ def province_votes(names: Iterable[str], registry,
         if r.ok:
             resolved += 1
             sigla = registry.get(r.istat).province_sigla
-            for k in (to_key(sigla) if to_key else [sigla]):
+            for k in to_key(sigla) if to_key else [sigla]:
                 votes[k] += 1
     return votes, resolved
 
@@ -89,4 +95,4 @@ def between(order: list[str], before: str | None, after: str | None) -> list[str
     pos = {n: i for i, n in enumerate(order)}
     lo = pos.get(before, -1) if before else -1
     hi = pos.get(after, len(order)) if after else len(order)
-    return order[lo + 1:hi]
+    return order[lo + 1 : hi]

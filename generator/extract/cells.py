@@ -28,6 +28,7 @@ type               printed as                        value
 Only ASCII digits are numbers (``re.ASCII``): a superscript or an Arabic-Indic digit
 is an error, not a value.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -38,21 +39,59 @@ from typing import Any, Callable
 
 NBSP = "\u00a0"
 CENT = Decimal("0.01")
-MONTHS = {m: i for i, m in enumerate(
-    ("gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio", "agosto",
-     "settembre", "ottobre", "novembre", "dicembre"), start=1)}
+MONTHS = {
+    m: i
+    for i, m in enumerate(
+        (
+            "gennaio",
+            "febbraio",
+            "marzo",
+            "aprile",
+            "maggio",
+            "giugno",
+            "luglio",
+            "agosto",
+            "settembre",
+            "ottobre",
+            "novembre",
+            "dicembre",
+        ),
+        start=1,
+    )
+}
 MONTH_NAMES = sorted(MONTHS, key=MONTHS.get)
-NUMBER_WORDS = {"uno": 1, "due": 2, "tre": 3, "quattro": 4, "cinque": 5, "sei": 6, "sette": 7,
-                "otto": 8, "nove": 9, "dieci": 10, "undici": 11, "dodici": 12, "tredici": 13,
-                "quattordici": 14, "quindici": 15, "venti": 20, "trenta": 30, "quaranta": 40,
-                "cinquanta": 50, "sessanta": 60, "settanta": 70, "ottanta": 80, "novanta": 90,
-                "cento": 100}
+NUMBER_WORDS = {
+    "uno": 1,
+    "due": 2,
+    "tre": 3,
+    "quattro": 4,
+    "cinque": 5,
+    "sei": 6,
+    "sette": 7,
+    "otto": 8,
+    "nove": 9,
+    "dieci": 10,
+    "undici": 11,
+    "dodici": 12,
+    "tredici": 13,
+    "quattordici": 14,
+    "quindici": 15,
+    "venti": 20,
+    "trenta": 30,
+    "quaranta": 40,
+    "cinquanta": 50,
+    "sessanta": 60,
+    "settanta": 70,
+    "ottanta": 80,
+    "novanta": 90,
+    "cento": 100,
+}
 
 # Regular-expression fragments (no capturing groups: callers add their own).
 INT = r"\d{1,3}(?:\.\d{3})+|\d+"
 NUM = r"-?\d{1,3}(?:\.\d{3})*(?:,\d+)?|-?\d+(?:,\d+)?"
-AMT = r"\d+(?:\.\d{3})*,\d{2}"                      # Italian amount, cents required
-AMTE = rf"(?:€[ \xa0]?)?{AMT}(?:[ \xa0]?€)?"       # with an optional € before or after
+AMT = r"\d+(?:\.\d{3})*,\d{2}"  # Italian amount, cents required
+AMTE = rf"(?:€[ \xa0]?)?{AMT}(?:[ \xa0]?€)?"  # with an optional € before or after
 _NUM_RE = re.compile(r"^-?\d{1,3}(\.\d{3})*(,\d+)?$|^-?\d+(,\d+)?$", re.ASCII)
 _DATE_NUM = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4}|\d{2})$", re.ASCII)
 _DATE_WORDS = re.compile(r"^(\d{1,2})[°º]?\s+([a-z]+)\s+(\d{4})$", re.I | re.ASCII)
@@ -119,7 +158,7 @@ def iso_date(s: str) -> str:
     m = _DATE_NUM.match(t)
     if m:
         d, mo, y = (int(x) for x in m.groups())
-        if len(m.group(3)) == 2:           # two-digit year: 00-49 -> 2000s, 50-99 -> 1900s
+        if len(m.group(3)) == 2:  # two-digit year: 00-49 -> 2000s, 50-99 -> 1900s
             y += 2000 if y < 50 else 1900
     else:
         m = _DATE_WORDS.match(t)
@@ -163,44 +202,87 @@ def _matching(pattern: str, what: str) -> Callable[[str], str]:
         if not rx.match(t):
             raise CellError(f"not {what}: {s!r}")
         return t
+
     return read
 
 
 @dataclass(frozen=True)
 class CellType:
     name: str
-    pattern: str                       # regex fragment, no capturing groups
+    pattern: str  # regex fragment, no capturing groups
     read: Callable[[str], Any]
-    schema_type: str                   # Table Schema type of the published value
+    schema_type: str  # Table Schema type of the published value
     description: str
 
 
-TYPES: dict[str, CellType] = {t.name: t for t in (
-    CellType("integer", INT, integer, "integer", "numero intero (punto per le migliaia)"),
-    CellType("number", NUM, number, "number", "numero con la virgola decimale"),
-    CellType("amount", AMTE, amount, "number", "importo in euro con i centesimi"),
-    CellType("euro", AMTE, amount, "number", "importo in euro con i centesimi"),
-    CellType("amount_or_dash", rf"{AMTE}|-", amount_or_zero, "number",
-             "importo in euro, «-» per zero"),
-    CellType("percent", rf"{NUM} ?%", percent, "number", "percentuale"),
-    CellType("date", r"\d{1,2}[/.\-]\d{1,2}[/.\-](?:\d{4}|\d{2})", iso_date, "date",
-             "data gg/mm/aaaa (o gg/mm/aa)"),
-    CellType("time", r"\d{2}:\d{2}(?::\d{2})?", _matching(r"\d{2}:\d{2}(?::\d{2})?", "a time"),
-             "string", "ora hh:mm:ss"),
-    CellType("istat", r"\d{6}", _matching(r"\d{6}", "an ISTAT code (6 digits)"), "string",
-             "codice ISTAT del comune (6 cifre)"),
-    CellType("sigla", r"[A-Z]{2}", _matching(r"[A-Z]{2}", "a province sigla"), "string",
-             "sigla della provincia"),
-    CellType("codice_fiscale", r"[A-Z0-9]{16}|\d{11}",
-             _matching(r"[A-Z0-9]{16}|\d{11}", "a codice fiscale"), "string",
-             "codice fiscale (16 caratteri o 11 cifre)"),
-    CellType("partita_iva", r"\d{11}", _matching(r"\d{11}", "a partita IVA"), "string",
-             "partita IVA (11 cifre)"),
-    CellType("word_number", r"\d{1,3}|[A-Za-z]+", word_number, "integer",
-             "numero in cifre o in lettere"),
-    CellType("token", r"\S+", lambda s: _plain(s), "string", "una parola senza spazi"),
-    CellType("text", r".+?", text, "string", "testo libero"),
-)}
+TYPES: dict[str, CellType] = {
+    t.name: t
+    for t in (
+        CellType("integer", INT, integer, "integer", "numero intero (punto per le migliaia)"),
+        CellType("number", NUM, number, "number", "numero con la virgola decimale"),
+        CellType("amount", AMTE, amount, "number", "importo in euro con i centesimi"),
+        CellType("euro", AMTE, amount, "number", "importo in euro con i centesimi"),
+        CellType(
+            "amount_or_dash",
+            rf"{AMTE}|-",
+            amount_or_zero,
+            "number",
+            "importo in euro, «-» per zero",
+        ),
+        CellType("percent", rf"{NUM} ?%", percent, "number", "percentuale"),
+        CellType(
+            "date",
+            r"\d{1,2}[/.\-]\d{1,2}[/.\-](?:\d{4}|\d{2})",
+            iso_date,
+            "date",
+            "data gg/mm/aaaa (o gg/mm/aa)",
+        ),
+        CellType(
+            "time",
+            r"\d{2}:\d{2}(?::\d{2})?",
+            _matching(r"\d{2}:\d{2}(?::\d{2})?", "a time"),
+            "string",
+            "ora hh:mm:ss",
+        ),
+        CellType(
+            "istat",
+            r"\d{6}",
+            _matching(r"\d{6}", "an ISTAT code (6 digits)"),
+            "string",
+            "codice ISTAT del comune (6 cifre)",
+        ),
+        CellType(
+            "sigla",
+            r"[A-Z]{2}",
+            _matching(r"[A-Z]{2}", "a province sigla"),
+            "string",
+            "sigla della provincia",
+        ),
+        CellType(
+            "codice_fiscale",
+            r"[A-Z0-9]{16}|\d{11}",
+            _matching(r"[A-Z0-9]{16}|\d{11}", "a codice fiscale"),
+            "string",
+            "codice fiscale (16 caratteri o 11 cifre)",
+        ),
+        CellType(
+            "partita_iva",
+            r"\d{11}",
+            _matching(r"\d{11}", "a partita IVA"),
+            "string",
+            "partita IVA (11 cifre)",
+        ),
+        CellType(
+            "word_number",
+            r"\d{1,3}|[A-Za-z]+",
+            word_number,
+            "integer",
+            "numero in cifre o in lettere",
+        ),
+        CellType("token", r"\S+", lambda s: _plain(s), "string", "una parola senza spazi"),
+        CellType("text", r".+?", text, "string", "testo libero"),
+    )
+}
 
 
 def read(type_name: str, printed: str) -> Any:

@@ -12,6 +12,7 @@ every row of the page.
 An index printed in two columns (``Agrigento . . . . .  Pag. 5  Messina . . . . .  38``)
 is read by :func:`index_entries`.
 """
+
 from __future__ import annotations
 
 import re
@@ -24,8 +25,9 @@ from .text import strip_leaders
 @dataclass
 class Item:
     """One column's cells of one line, in reading order."""
+
     line: int
-    column: str          # "left", "right", "single" or "header"
+    column: str  # "left", "right", "single" or "header"
     cells: tuple[str, ...]
 
 
@@ -33,10 +35,13 @@ def split_cells(text: str) -> list[str]:
     return [c.strip() for c in text.split("\t")]
 
 
-def reading_order(lines: list[tuple[int, str]], width: int,
-                  is_header: Callable[[list[str]], bool],
-                  is_note: Callable[[list[str]], bool],
-                  joins: Callable[[list[Item], list[Item]], int]) -> list[Item]:
+def reading_order(
+    lines: list[tuple[int, str]],
+    width: int,
+    is_header: Callable[[list[str]], bool],
+    is_note: Callable[[list[str]], bool],
+    joins: Callable[[list[Item], list[Item]], int],
+) -> list[Item]:
     """Cell groups of a two-column region in reading order.
 
     ``width``: cells per column. A line with more than ``width`` cells holds two columns;
@@ -44,15 +49,18 @@ def reading_order(lines: list[tuple[int, str]], width: int,
     lines; ``joins(a, b)`` is 1 when ``b`` continues ``a`` (used to place a tail).
     """
     items: list[Item] = []
-    pieces: list = []          # ("run", left, right) | ("single", item), current block
+    pieces: list = []  # ("run", left, right) | ("single", item), current block
     notes: list[Item] = []
     run: list[tuple[int, list[str]]] = []
 
     def close_run():
         if run:
             left = [Item(n, "left", tuple(c[:width])) for n, c in run if any(c[:width])]
-            right = [Item(n, "right", tuple(c[width:2 * width])) for n, c in run
-                     if any(c[width:2 * width])]
+            right = [
+                Item(n, "right", tuple(c[width : 2 * width]))
+                for n, c in run
+                if any(c[width : 2 * width])
+            ]
             pieces.append(("run", left, right))
             run.clear()
 
@@ -64,7 +72,7 @@ def reading_order(lines: list[tuple[int, str]], width: int,
                 j = i + 1
                 while j < len(pieces) and pieces[j][0] == "single":
                     j += 1
-                tail = [p[1] for p in pieces[i + 1:j]]
+                tail = [p[1] for p in pieces[i + 1 : j]]
                 items.extend(place_tail(pieces[i][1], pieces[i][2], tail, joins))
                 i = j
             else:
@@ -94,8 +102,12 @@ def reading_order(lines: list[tuple[int, str]], width: int,
     return items
 
 
-def place_tail(left: list[Item], right: list[Item], tail: list[Item],
-               joins: Callable[[list[Item], list[Item]], int]) -> list[Item]:
+def place_tail(
+    left: list[Item],
+    right: list[Item],
+    tail: list[Item],
+    joins: Callable[[list[Item], list[Item]], int],
+) -> list[Item]:
     """Order a two-column run and the one-column lines printed after it: the tail goes at
     the foot of the left column (``left, tail, right``) when that makes more pieces
     continue one another than the text order (``left, right, tail``)."""
@@ -106,21 +118,25 @@ def place_tail(left: list[Item], right: list[Item], tail: list[Item],
     return left + tail + right if tail_left > as_printed else left + right + tail
 
 
-def numbers_continue(number: Callable[[str], int | None],
-                     opens: Callable[[str], bool]) -> Callable[[list[Item], list[Item]], int]:
+def numbers_continue(
+    number: Callable[[str], int | None], opens: Callable[[str], bool]
+) -> Callable[[list[Item], list[Item]], int]:
     """A ``joins`` for numbered lists: ``b`` continues ``a`` (1) when its first cell opens
     a block (``opens``: a heading) or holds the number after the last number of ``a``
     (``number(cell)``: the order number of a first cell, or None). A left column ending
     at 157, a tail "PROVINCIA DI CHIETI, 1..13" and a right column starting at 14: the
     tail is the foot of the left column."""
+
     def joins(a: list[Item], b: list[Item]) -> int:
         first = next((it for it in b if it.cells and it.cells[0]), None)
         if first is None or opens(first.cells[0]):
             return 1
         nb = number(first.cells[0])
-        na = next((number(it.cells[0]) for it in reversed(a)
-                   if number(it.cells[0]) is not None), None)
+        na = next(
+            (number(it.cells[0]) for it in reversed(a) if number(it.cells[0]) is not None), None
+        )
         return int(nb is not None and na is not None and nb == na + 1)
+
     return joins
 
 

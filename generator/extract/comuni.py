@@ -18,6 +18,7 @@ it was dropped from as candidate.
 Before resolving, :func:`split_and` tells a list's ``" e "`` (``"Covo e Mapello"``) from
 the ``e`` inside a name (``"Santa Cristina e Bissone"``).
 """
+
 from __future__ import annotations
 
 import re
@@ -30,11 +31,12 @@ from ..registry import Resolution
 @dataclass
 class Named:
     """One row naming a comune."""
-    name: str                               # the name to resolve
+
+    name: str  # the name to resolve
     line: int
-    block: Hashable = None                  # the list (province) the row belongs to
+    block: Hashable = None  # the list (province) the row belongs to
     provinces: tuple[str, ...] | None = None  # the provinces the list allows (None: any)
-    label: str = ""                         # how a reason names the row: "12 Camino"
+    label: str = ""  # how a reason names the row: "12 Camino"
 
 
 def resolve_list(ctx, rows: list[Named]) -> tuple[list[Resolution], dict[str, list[int]]]:
@@ -46,19 +48,28 @@ def resolve_list(ctx, rows: list[Named]) -> tuple[list[Resolution], dict[str, li
     def drop(i: int, why: str) -> None:
         res = out[i]
         rec = ctx.resolutions[logged[i]]
-        rec.status, rec.istat, rec.name, rec.method, rec.note = ("unresolved", None, None,
-                                                                 None, why)
+        rec.status, rec.istat, rec.name, rec.method, rec.note = (
+            "unresolved",
+            None,
+            None,
+            None,
+            why,
+        )
         rec.candidates = [res.istat]
-        out[i] = Resolution(res.query, "unresolved", score=res.score, candidates=[res.istat],
-                            note=why)
+        out[i] = Resolution(
+            res.query, "unresolved", score=res.score, candidates=[res.istat], note=why
+        )
 
     for i, row in enumerate(rows):
         out.append(ctx.resolve(row.name, row.line, province=row.provinces))
         logged.append(len(ctx.resolutions) - 1)
         c = ctx.registry.get(out[i].istat) if out[i].ok and row.provinces else None
         if c is not None and c.province_sigla not in row.provinces:
-            drop(i, f"scartato: {out[i].name} ({c.province_sigla}) è fuori dalla provincia "
-                    f"dell'elenco ({'/'.join(row.provinces)})")
+            drop(
+                i,
+                f"scartato: {out[i].name} ({c.province_sigla}) è fuori dalla provincia "
+                f"dell'elenco ({'/'.join(row.provinces)})",
+            )
     blocks: dict[Any, list[int]] = {}
     for i, row in enumerate(rows):
         blocks.setdefault(row.block, []).append(i)
@@ -70,8 +81,11 @@ def resolve_list(ctx, rows: list[Named]) -> tuple[list[Resolution], dict[str, li
         for i in members:
             if out[i].ok and out[i].method == "fuzzy" and out[i].istat in certain:
                 other = rows[certain[out[i].istat]]
-                drop(i, f"scartato: {out[i].name} ha già la sua riga ({other.label}, "
-                        f"riga {other.line})")
+                drop(
+                    i,
+                    f"scartato: {out[i].name} ha già la sua riga ({other.label}, "
+                    f"riga {other.line})",
+                )
     codes: dict[str, list[int]] = {}
     for i, res in enumerate(out):
         if res.ok:
@@ -80,8 +94,11 @@ def resolve_list(ctx, rows: list[Named]) -> tuple[list[Resolution], dict[str, li
     for members in duplicates.values():
         for i in members:
             others = ", ".join(f"riga {rows[j].line}" for j in members if j != i)
-            drop(i, f"scartato: {out[i].name} è nominato anche alla {others}; non si sa quale "
-                    "riga sia giusta")
+            drop(
+                i,
+                f"scartato: {out[i].name} è nominato anche alla {others}; non si sa quale "
+                "riga sia giusta",
+            )
     return out, duplicates
 
 

@@ -14,6 +14,7 @@ new block whose heading is missing or a misprint. The toolkit offers:
   ``sequence`` check and for publication;
 * :func:`alpha_key` -- the sort key of names in Italian lists.
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -54,11 +55,12 @@ def restarts(number: int, name: str, previous_number: int, previous_name: str) -
 class Audit:
     """What the numbers of one block say (the list prints no totals: the highest number is
     the count it declares)."""
+
     numbers: list[int]
-    top: int                  # the highest number: the count the numbering declares
-    missing: list[int]        # 1..top not printed
-    repeated: list[int]       # printed more than once
-    disorder: list[Any]       # items whose number is not above the previous item's
+    top: int  # the highest number: the count the numbering declares
+    missing: list[int]  # 1..top not printed
+    repeated: list[int]  # printed more than once
+    disorder: list[Any]  # items whose number is not above the previous item's
 
     @property
     def ok(self) -> bool:
@@ -67,11 +69,13 @@ class Audit:
     def explain(self, describe: Callable[[Any], str]) -> str:
         """``'mancano i numeri 1-54; numeri ripetuti 39; fuori sequenza: ...'`` ('' if ok);
         ``describe(item)`` names an out-of-order item (the first ten are listed)."""
-        parts = [f"mancano i numeri {ranges(self.missing)}" if self.missing else "",
-                 f"numeri ripetuti {' '.join(map(str, self.repeated))}" if self.repeated
-                 else "",
-                 "fuori sequenza: " + ", ".join(describe(x) for x in self.disorder[:10])
-                 if self.disorder else ""]
+        parts = [
+            f"mancano i numeri {ranges(self.missing)}" if self.missing else "",
+            f"numeri ripetuti {' '.join(map(str, self.repeated))}" if self.repeated else "",
+            "fuori sequenza: " + ", ".join(describe(x) for x in self.disorder[:10])
+            if self.disorder
+            else "",
+        ]
         return "; ".join(p for p in parts if p)
 
 
@@ -81,6 +85,10 @@ def audit(items: Iterable[Any], number: Callable[[Any], int] = lambda x: x) -> A
     numbers = [number(x) for x in items]
     seen = Counter(numbers)
     top = max(numbers, default=0)
-    return Audit(numbers, top, [k for k in range(1, top + 1) if k not in seen],
-                 sorted(k for k, c in seen.items() if c > 1),
-                 [b for a, b in zip(items, items[1:]) if number(b) <= number(a)])
+    return Audit(
+        numbers,
+        top,
+        [k for k in range(1, top + 1) if k not in seen],
+        sorted(k for k, c in seen.items() if c > 1),
+        [b for a, b in zip(items, items[1:]) if number(b) <= number(a)],
+    )

@@ -8,6 +8,7 @@ name decide (S.S., S.R.L., SOCIETA', ASSOCIAZIONE, COMUNE...), else the table's 
 applies. Natural persons are published as "Persona fisica n. k" (:class:`Pseudonyms`)
 without name, codice fiscale, partita IVA or aid-registry code; their amounts stay.
 """
+
 from __future__ import annotations
 
 import re
@@ -20,7 +21,9 @@ CF_NUMERIC = re.compile(r"^\d{11}$")
 LEGAL_FORM = re.compile(
     r"(?<![A-Za-z])(S\.\s?S\.?|SS|S\.\s?R\.\s?L\.?|SRL|S\.\s?P\.\s?A\.?|SPA|S\.\s?N\.\s?C\.?|SNC|"
     r"S\.\s?A\.\s?S\.?|SAS|SOC\.|SOCIET[AÀ]'?|COOPERATIVA|COOP\.?|CONSORZIO|ASSOCIAZIONE|"
-    r"FONDAZIONE|ONLUS|COMUNE|COMUNIT[AÀ]'?|UNIONE|ENTE)(?![A-Za-z])", re.IGNORECASE)
+    r"FONDAZIONE|ONLUS|COMUNE|COMUNIT[AÀ]'?|UNIONE|ENTE)(?![A-Za-z])",
+    re.IGNORECASE,
+)
 
 
 def is_personal_code(code: str | None) -> bool:

@@ -26,6 +26,7 @@ The check library (the names are the rules' ids in specs):
                     outside the list's region ...); the failure lists what was found
 ==================  =========================================================================
 """
+
 from __future__ import annotations
 
 import re
@@ -69,9 +70,14 @@ def only_in(a_label: str, a: Iterable, b_label: str, b: Iterable) -> str:
     """Explain two lists that should hold the same items:
     ``'solo in indice: Cremona; solo in elenco: Lodi'`` ('' when they agree)."""
     a, b = list(a), list(b)
-    parts = [f"solo in {label}: {', '.join(map(str, only))}" for label, only in (
-        (a_label, [x for x in a if x not in set(b)]), (b_label, [x for x in b if x not in set(a)]))
-        if only]
+    parts = [
+        f"solo in {label}: {', '.join(map(str, only))}"
+        for label, only in (
+            (a_label, [x for x in a if x not in set(b)]),
+            (b_label, [x for x in b if x not in set(a)]),
+        )
+        if only
+    ]
     return "; ".join(parts)
 
 
@@ -114,9 +120,18 @@ class Recorder:
         return r
 
     # -- checks ------------------------------------------------------------------------
-    def check(self, cid: str, description: str, declared: Any, parsed: Any,
-              passed: bool | None = None, lines: tuple | None = None,
-              explanation: str = "", note: str = "", missing: str = "") -> Check:
+    def check(
+        self,
+        cid: str,
+        description: str,
+        declared: Any,
+        parsed: Any,
+        passed: bool | None = None,
+        lines: tuple | None = None,
+        explanation: str = "",
+        note: str = "",
+        missing: str = "",
+    ) -> Check:
         """A check. It passes when ``passed`` (default: ``declared == parsed``) and the
         declared value was found. ``explanation`` says why it failed (kept only for a
         failure); ``note`` says how the values were obtained (kept either way); ``missing``
@@ -127,22 +142,35 @@ class Recorder:
             ok = bool(declared == parsed if passed is None else passed)
         a, b = (tuple(lines or ()) + (None, None))[:2]
         text = "; ".join(x for x in (note, "" if ok else explanation) if x)
-        c = Check(cid, description, _num(declared), _num(parsed), ok, self.doc_id, a, b or a,
-                  text)
+        c = Check(cid, description, _num(declared), _num(parsed), ok, self.doc_id, a, b or a, text)
         self.checks.append(c)
         return c
 
-    def equal(self, cid: str, description: str, declared, parsed, lines: tuple | None = None,
-              explanation: str = "", tolerance=0) -> Check:
+    def equal(
+        self,
+        cid: str,
+        description: str,
+        declared,
+        parsed,
+        lines: tuple | None = None,
+        explanation: str = "",
+        tolerance=0,
+    ) -> Check:
         """Declared = parsed (numbers within ``tolerance``); the difference explains a failure."""
         ok = declared is not None and parsed is not None and abs(parsed - declared) <= tolerance
         if not ok and not explanation and declared is not None and parsed is not None:
             explanation = f"differenza {float(parsed - declared):+.2f}"
         return self.check(cid, description, declared, parsed, ok, lines, explanation)
 
-    def sequence(self, cid: str, description: str, numbers: list[int],
-                 lines: tuple | None = None, explanation: str = "",
-                 declared_last: int | None = None) -> Check:
+    def sequence(
+        self,
+        cid: str,
+        description: str,
+        numbers: list[int],
+        lines: tuple | None = None,
+        explanation: str = "",
+        declared_last: int | None = None,
+    ) -> Check:
         """Order numbers run 1..N. ``declared_last``: the highest number printed (when some
         printed rows were not published, the published ones fall short of it)."""
         n = declared_last if declared_last is not None else len(numbers)
@@ -151,73 +179,180 @@ class Recorder:
             expected = set(range(1, n + 1))
             missing = sorted(expected - set(numbers))
             repeated = sorted({x for x in numbers if numbers.count(x) > 1})
-            parts = [f"mancano {ranges(missing)}" if missing else "",
-                     f"ripetuti {ranges(repeated)}" if repeated else "",
-                     "fuori ordine" if not missing and not repeated else ""]
+            parts = [
+                f"mancano {ranges(missing)}" if missing else "",
+                f"ripetuti {ranges(repeated)}" if repeated else "",
+                "fuori ordine" if not missing and not repeated else "",
+            ]
             explanation = "; ".join(p for p in parts if p)
-        return self.check(cid, description, n if declared_last is not None else f"1..{n}",
-                          len(numbers) if declared_last is not None else numbers, ok, lines,
-                          explanation)
+        return self.check(
+            cid,
+            description,
+            n if declared_last is not None else f"1..{n}",
+            len(numbers) if declared_last is not None else numbers,
+            ok,
+            lines,
+            explanation,
+        )
 
-    def column_total(self, cid: str, description: str, rows: list[dict], column: str,
-                     printed, line: int | None, tolerance=0) -> Check:
-        return self.equal(cid, description, printed, total(rows, column), (line, line),
-                          tolerance=tolerance)
+    def column_total(
+        self,
+        cid: str,
+        description: str,
+        rows: list[dict],
+        column: str,
+        printed,
+        line: int | None,
+        tolerance=0,
+    ) -> Check:
+        return self.equal(
+            cid, description, printed, total(rows, column), (line, line), tolerance=tolerance
+        )
 
-    def declared_count(self, cid: str, description: str, declared: int | None, parsed: int,
-                       lines: tuple | None = None, explanation: str = "") -> Check:
-        return self.check(cid, description, declared, parsed, declared == parsed, lines,
-                          explanation or "il numero di righe non corrisponde a quello dichiarato")
+    def declared_count(
+        self,
+        cid: str,
+        description: str,
+        declared: int | None,
+        parsed: int,
+        lines: tuple | None = None,
+        explanation: str = "",
+    ) -> Check:
+        return self.check(
+            cid,
+            description,
+            declared,
+            parsed,
+            declared == parsed,
+            lines,
+            explanation or "il numero di righe non corrisponde a quello dichiarato",
+        )
 
-    def rows(self, cid: str, description: str, rows: list[dict], holds: Callable[[dict], bool],
-             what: str) -> Check:
+    def rows(
+        self, cid: str, description: str, rows: list[dict], holds: Callable[[dict], bool], what: str
+    ) -> Check:
         """How many rows satisfy ``holds(row)``; the failures are listed by line."""
         bad = [r for r in rows if not holds(r)]
         lines = ", ".join(str(r["line_start"]) for r in bad)
-        return self.check(cid, description, len(rows), len(rows) - len(bad), not bad,
-                          (rows[0]["line_start"], rows[-1]["line_end"]) if rows else None,
-                          f"{len(bad)} righe non rispettano {what} (righe {lines})")
+        return self.check(
+            cid,
+            description,
+            len(rows),
+            len(rows) - len(bad),
+            not bad,
+            (rows[0]["line_start"], rows[-1]["line_end"]) if rows else None,
+            f"{len(bad)} righe non rispettano {what} (righe {lines})",
+        )
 
-    def absent(self, cid: str, description: str, found: list, describe: Callable[[Any], str],
-               lines: tuple | None = None, why: str = "") -> Check:
+    def absent(
+        self,
+        cid: str,
+        description: str,
+        found: list,
+        describe: Callable[[Any], str],
+        lines: tuple | None = None,
+        why: str = "",
+    ) -> Check:
         """Nothing of a kind that must not occur: declared 0, parsed ``len(found)``; a
         failure lists ``describe(item)`` of each item found, then ``why`` (what they mean)."""
-        return self.equal(cid, description, 0, len(found), lines,
-                          "; ".join(describe(x) for x in found) + why)
+        return self.equal(
+            cid, description, 0, len(found), lines, "; ".join(describe(x) for x in found) + why
+        )
 
-    def sorted(self, cid: str, description: str, rows: list[dict], key: Callable[[dict], Any],
-               strict: bool = True) -> Check:
+    def sorted(
+        self,
+        cid: str,
+        description: str,
+        rows: list[dict],
+        key: Callable[[dict], Any],
+        strict: bool = True,
+    ) -> Check:
         keys = [key(r) for r in rows]
-        bad = [rows[i]["line_start"] for i in range(1, len(rows))
-               if (keys[i] <= keys[i - 1] if strict else keys[i] < keys[i - 1])]
-        return self.check(cid, description, len(rows), len(rows) - len(bad), not bad,
-                          (rows[0]["line_start"], rows[-1]["line_end"]) if rows else None,
-                          f"fuori ordine o ripetuti alle righe {bad}")
+        bad = [
+            rows[i]["line_start"]
+            for i in range(1, len(rows))
+            if (keys[i] <= keys[i - 1] if strict else keys[i] < keys[i - 1])
+        ]
+        return self.check(
+            cid,
+            description,
+            len(rows),
+            len(rows) - len(bad),
+            not bad,
+            (rows[0]["line_start"], rows[-1]["line_end"]) if rows else None,
+            f"fuori ordine o ripetuti alle righe {bad}",
+        )
 
-    def copies(self, cid: str, description: str, copy: list, reference: list,
-               lines: tuple | None = None, explanation: str = "") -> Check:
+    def copies(
+        self,
+        cid: str,
+        description: str,
+        copy: list,
+        reference: list,
+        lines: tuple | None = None,
+        explanation: str = "",
+    ) -> Check:
         """A table printed twice: ``copy`` and ``reference`` (comparable items) are equal."""
         same = sum(1 for a, b in zip(copy, reference) if a == b)
         ok = copy == reference
-        return self.check(cid, description, len(reference), same if not ok else len(copy), ok,
-                          lines, explanation or "le copie della tabella differiscono")
+        return self.check(
+            cid,
+            description,
+            len(reference),
+            same if not ok else len(copy),
+            ok,
+            lines,
+            explanation or "le copie della tabella differiscono",
+        )
 
-    def unit_amount(self, cid: str, description: str, rows: list[dict], count: str,
-                    amount: str, rate: Decimal, lines: tuple | None = None) -> Check:
+    def unit_amount(
+        self,
+        cid: str,
+        description: str,
+        rows: list[dict],
+        count: str,
+        amount: str,
+        rate: Decimal,
+        lines: tuple | None = None,
+    ) -> Check:
         """Every row: ``amount`` = ``count`` x ``rate``, rounded to the cent."""
-        bad = [r["line_start"] for r in rows
-               if (Decimal(r[count] or 0) * rate).quantize(CENT, ROUND_HALF_UP) != r[amount]]
-        return self.check(cid, description, len(rows), len(rows) - len(bad), not bad, lines,
-                          f"righe incoerenti: {bad[:30]}" + (" …" if len(bad) > 30 else ""))
+        bad = [
+            r["line_start"]
+            for r in rows
+            if (Decimal(r[count] or 0) * rate).quantize(CENT, ROUND_HALF_UP) != r[amount]
+        ]
+        return self.check(
+            cid,
+            description,
+            len(rows),
+            len(rows) - len(bad),
+            not bad,
+            lines,
+            f"righe incoerenti: {bad[:30]}" + (" …" if len(bad) > 30 else ""),
+        )
 
     # -- facts ---------------------------------------------------------------------------
-    def fact(self, label: str, value, unit: str | None, lines: tuple, dataset: str | None = None,
-             act_id: str = "", note: str | None = None) -> dict | None:
+    def fact(
+        self,
+        label: str,
+        value,
+        unit: str | None,
+        lines: tuple,
+        dataset: str | None = None,
+        act_id: str = "",
+        note: str | None = None,
+    ) -> dict | None:
         """A programme-level figure the document declares (None values are not facts)."""
         if value is None:
             return None
-        f = {"label": label, "value": value, "unit": unit, "source_id": self.doc_id,
-             "line_start": lines[0], "line_end": lines[-1] if len(lines) > 1 else lines[0]}
+        f = {
+            "label": label,
+            "value": value,
+            "unit": unit,
+            "source_id": self.doc_id,
+            "line_start": lines[0],
+            "line_end": lines[-1] if len(lines) > 1 else lines[0],
+        }
         if dataset:
             f["dataset"] = dataset
         if act_id:
@@ -238,9 +373,16 @@ class Recorder:
             for t in ds.tables:
                 if t.name in self.candidates:
                     mine = self.candidates[t.name]
-                    rows = set() if t.name in self.summaries else {
-                        n for r in t.rows for n in range(r["line_start"], r["line_end"] + 1)
-                        if r.get("source_id") == self.doc_id and self.doc.line(n).strip()}
+                    rows = (
+                        set()
+                        if t.name in self.summaries
+                        else {
+                            n
+                            for r in t.rows
+                            for n in range(r["line_start"], r["line_end"] + 1)
+                            if r.get("source_id") == self.doc_id and self.doc.line(n).strip()
+                        }
+                    )
                     t.candidates = (t.candidates or set()) | mine | rows
         self.checks, self.rejects, self.facts = [], [], []
         return result
@@ -259,24 +401,36 @@ def accounting_errors(doc, result: ParseResult) -> list[str]:
     """
     errors = []
     names = {t.name for ds in result.datasets for t in ds.tables}
-    errors += [f"{doc.id}:{x.line}: rejected for table {x.table!r}, which is not published: "
-               "the line cannot be accounted" for x in result.rejects if x.table not in names]
+    errors += [
+        f"{doc.id}:{x.line}: rejected for table {x.table!r}, which is not published: "
+        "the line cannot be accounted"
+        for x in result.rejects
+        if x.table not in names
+    ]
     for ds in result.datasets:
         for t in ds.tables:
             where = f"{ds.name}/{t.name}"
             if t.candidates is None:
-                errors.append(f"{where}: no candidate lines recorded (the extraction must say "
-                              "which input lines the table is read from)")
+                errors.append(
+                    f"{where}: no candidate lines recorded (the extraction must say "
+                    "which input lines the table is read from)"
+                )
                 continue
-            covered = {n for r in t.rows if r.get("source_id") == doc.id
-                       for n in range(r["line_start"], r["line_end"] + 1)}
+            covered = {
+                n
+                for r in t.rows
+                if r.get("source_id") == doc.id
+                for n in range(r["line_start"], r["line_end"] + 1)
+            }
             rejected = {x.line for x in result.rejects if x.table == t.name}
             whole = {x.line for x in result.rejects if x.table == t.name and not x.part}
             lost = sorted(t.candidates - covered - rejected)
             both = sorted((covered & whole) & t.candidates)
             if lost:
-                errors.append(f"{where}: {len(lost)} candidate lines neither published nor "
-                              f"rejected: {lost[:10]}")
+                errors.append(
+                    f"{where}: {len(lost)} candidate lines neither published nor "
+                    f"rejected: {lost[:10]}"
+                )
             if both:
                 errors.append(f"{where}: lines both published and rejected: {both[:10]}")
     return errors

@@ -13,6 +13,7 @@ a published row's ``line_start..line_end`` or rejected; the build enforces it
 Comune names are resolved only through ``ctx.resolve(name, line, province=...)``, which
 records every resolution for the data-quality page.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -26,10 +27,11 @@ from .fields import PROVENANCE_FIELDS
 @dataclass
 class Table:
     """One CSV resource of a data package."""
-    name: str                 # resource name: lowercase, digits, '-', '_' (e.g. "gruppi")
+
+    name: str  # resource name: lowercase, digits, '-', '_' (e.g. "gruppi")
     title: str
     description: str
-    fields: list[dict]        # Table Schema fields (provenance fields appended for you)
+    fields: list[dict]  # Table Schema fields (provenance fields appended for you)
     rows: list[dict]
     primary_key: list[str] | None = None
     foreign_keys: list[dict] = field(default_factory=list)  # Table Schema foreignKeys
@@ -58,11 +60,12 @@ class Table:
 @dataclass
 class Dataset:
     """One data package (``/data/<name>/``), usually backing one programme."""
-    name: str                 # package name, e.g. "smart-polizia-locale-2025"
+
+    name: str  # package name, e.g. "smart-polizia-locale-2025"
     title: str
     description: str
     tables: list[Table]
-    programme: str | None = None   # slug of the programme page (content/programmi/<slug>.md)
+    programme: str | None = None  # slug of the programme page (content/programmi/<slug>.md)
     keywords: list[str] = field(default_factory=list)
     # how the site shows the dataset (maps, charts, comune-page extras): declared with the
     # dataset, by its spec or its parser family; see generator/views.py
@@ -77,9 +80,10 @@ class Dataset:
 @dataclass
 class Act:
     """An act inside a document (bulletins): D.g.r., D.d.s., D.d.u.o. ..."""
-    id: str                   # stable slug within the document, e.g. "dgr-xi-827"
-    type: str                 # "D.g.r.", "D.d.s.", ...
-    date: str | None          # ISO
+
+    id: str  # stable slug within the document, e.g. "dgr-xi-827"
+    type: str  # "D.g.r.", "D.d.s.", ...
+    date: str | None  # ISO
     number: str | None
     title: str
     office: str | None
@@ -101,7 +105,9 @@ class ParseResult:
     checks: list[Check] = field(default_factory=list)
     rejects: list[Reject] = field(default_factory=list)
     acts: list[Act] = field(default_factory=list)
-    facts: list[dict] = field(default_factory=list)   # programme-level facts (label, value, unit, lines)
+    facts: list[dict] = field(
+        default_factory=list
+    )  # programme-level facts (label, value, unit, lines)
     # line ranges (start, end) of rows describing a natural person: withheld from the
     # published document text (see generator/privacy.py)
     private: list[tuple[int, int]] = field(default_factory=list)
@@ -122,9 +128,20 @@ class ParseContext:
 
     def resolve(self, name: str, line: int | None, province=None, fuzzy: bool = True) -> Resolution:
         r = self.registry.resolve(name, province=province, fuzzy=fuzzy)
-        self.resolutions.append(ResolutionRecord(
-            self.doc_id, line, name, r.status, r.istat, r.name, r.method, r.score, r.note,
-            list(r.candidates)))
+        self.resolutions.append(
+            ResolutionRecord(
+                self.doc_id,
+                line,
+                name,
+                r.status,
+                r.istat,
+                r.name,
+                r.method,
+                r.score,
+                r.note,
+                list(r.candidates),
+            )
+        )
         return r
 
     def is_comune(self, name: str, province=None) -> bool:

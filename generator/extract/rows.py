@@ -19,6 +19,7 @@ Lines that belong to no row go to a callback that either accepts them as structu
 (subtotals, repeated headers) or lets them be rejected; a row that never completes is
 rejected line by line. Every line touched becomes a candidate of the table.
 """
+
 from __future__ import annotations
 
 import re
@@ -38,10 +39,17 @@ class RawRow:
     match: re.Match | None = None
 
 
-def collect_rows(doc, rec: Recorder, table: str, start: int, end: int,
-                 is_start: Callable[[str], bool], complete: Callable[[str], re.Match | None],
-                 on_other: Callable[[int, str], bool],
-                 on_start: Callable[[int], None] | None = None) -> list[RawRow]:
+def collect_rows(
+    doc,
+    rec: Recorder,
+    table: str,
+    start: int,
+    end: int,
+    is_start: Callable[[str], bool],
+    complete: Callable[[str], re.Match | None],
+    on_other: Callable[[int, str], bool],
+    on_start: Callable[[int], None] | None = None,
+) -> list[RawRow]:
     """Group body lines ``start..end`` into rows: a row begins on a line ``is_start``
     accepts (``on_start(line)`` is told) and takes the following lines until
     ``complete(text)`` matches; other lines (between complete rows) go to
@@ -79,8 +87,9 @@ def collect_rows(doc, rec: Recorder, table: str, start: int, end: int,
     return [r for r in rows if r.match]
 
 
-def label_above(doc, values_line: int, stop: Callable[[str], bool],
-                max_blank: int | None = 1) -> int:
+def label_above(
+    doc, values_line: int, stop: Callable[[str], bool], max_blank: int | None = 1
+) -> int:
     """First line of the name printed above the values on ``values_line``: walk up over at
     most ``max_blank`` blank lines (None: any number), then over non-blank lines, stopping
     before a blank line or a line ``stop`` accepts (another row's values, the sentence
@@ -96,8 +105,9 @@ def label_above(doc, values_line: int, stop: Callable[[str], bool],
     return top
 
 
-def comma_list(lines: list[tuple[int, str]],
-               on_empty: Callable[[int], None] | None = None) -> list[tuple[str, int, int]]:
+def comma_list(
+    lines: list[tuple[int, str]], on_empty: Callable[[int], None] | None = None
+) -> list[tuple[str, int, int]]:
     """``[(name, first line, last line)]`` of comma-separated names over ``lines``
     (``(line, text)``, blank lines left out): a name broken across lines is joined with a
     space; an empty name between two commas is told to ``on_empty(line)``."""
@@ -110,7 +120,7 @@ def comma_list(lines: list[tuple[int, str]],
             if part.strip():
                 start = n if start is None else start
                 buf.append(part.strip())
-            if j < len(parts) - 1:                           # a comma closes the name
+            if j < len(parts) - 1:  # a comma closes the name
                 if buf:
                     names.append((" ".join(buf), start, n))
                 elif on_empty:
@@ -123,15 +133,15 @@ def comma_list(lines: list[tuple[int, str]],
 
 @dataclass
 class LabelledRow:
-    label: str                  # the name, its wrapped lines re-joined
-    start: int                  # its first line (a name line, or the values line)
-    line: int                   # the values line
-    match: re.Match             # the values line, matched
+    label: str  # the name, its wrapped lines re-joined
+    start: int  # its first line (a name line, or the values line)
+    line: int  # the values line
+    match: re.Match  # the values line, matched
 
 
-def labelled_rows(doc, start: int, end: int, values: re.Pattern,
-                  total: Callable[[str], list | None]
-                  ) -> tuple[list[LabelledRow], tuple[list, int] | None, int]:
+def labelled_rows(
+    doc, start: int, end: int, values: re.Pattern, total: Callable[[str], list | None]
+) -> tuple[list[LabelledRow], tuple[list, int] | None, int]:
     """Rows whose name is printed on the lines before their values, or at the start of the
     values line, or both (``AMBITO`` / ``TERRITORIALE DI`` / ``CACCIA 1`` then ``959153
     16.01.104.11647 121.329,13 0 0``). ``values`` matches a values line (group ``label``: the
@@ -164,6 +174,7 @@ def labelled_rows(doc, start: int, end: int, values: re.Pattern,
 class Piece(NamedTuple):
     """A piece of a list item: ``kind`` is ``"text"`` or ``"paren"`` (the text inside a
     pair of parentheses); ``closed`` is False for a parenthesis never closed."""
+
     kind: str
     text: str
     closed: bool = True

@@ -2,6 +2,7 @@
 text declares in prose ("pari complessivamente a € 40.000.464,00") found with the line
 they are printed on.
 """
+
 from __future__ import annotations
 
 import re
@@ -9,8 +10,15 @@ from dataclasses import dataclass
 
 from .cells import NBSP, text as clean
 
-__all__ = ["clean", "join_wrapped", "Prose", "Declared", "is_page_header", "is_blank",
-           "strip_leaders"]
+__all__ = [
+    "clean",
+    "join_wrapped",
+    "Prose",
+    "Declared",
+    "is_page_header",
+    "is_blank",
+    "strip_leaders",
+]
 
 _LEADERS = re.compile(r"(?:\s*\.){3,}\s*$")
 
@@ -25,8 +33,9 @@ def strip_leaders(cell: str) -> str:
     return _LEADERS.sub("", cell).strip()
 
 
-def join_wrapped(parts: list[str], *, capitals: bool = True, digits: bool = False,
-                 spaced_letters: bool = True) -> str:
+def join_wrapped(
+    parts: list[str], *, capitals: bool = True, digits: bool = False, spaced_letters: bool = True
+) -> str:
     """Join the lines of a wrapped cell or title into one string.
 
     A word broken at the end of a line with a hyphen is closed up: ``AMBITO TER-`` +
@@ -40,11 +49,14 @@ def join_wrapped(parts: list[str], *, capitals: bool = True, digits: bool = Fals
     for p in (clean(x) for x in parts):
         if not p:
             continue
-        if out.endswith("-") and len(out) > 1 and out[-2].isalpha() and \
-                (p[0].isalpha() if capitals else p[0].islower()):
+        if (
+            out.endswith("-")
+            and len(out) > 1
+            and out[-2].isalpha()
+            and (p[0].isalpha() if capitals else p[0].islower())
+        ):
             out = out[:-1] + p
-        elif digits and out.endswith("-") and len(out) > 1 and out[-2].isdigit() \
-                and p[0].isdigit():
+        elif digits and out.endswith("-") and len(out) > 1 and out[-2].isdigit() and p[0].isdigit():
             out += p
         else:
             out = f"{out} {p}" if out else p
@@ -61,7 +73,8 @@ def join_wrapped(parts: list[str], *, capitals: bool = True, digits: bool = Fals
 _PAGE_PIECES = re.compile(
     r"Bollettino Ufficiale|Serie (?:Ordinaria|Avvisi e Concorsi) n\.\s*\d+\s*-\s*\w+\s+\d{1,2}"
     r"\s+[a-z]+\s+\d{4}|[–-]\s*\d{1,4}\s*[–-]|GAZZETTA UFFICIALE DELLA REPUBBLICA ITALIANA"
-    r"|Serie generale\s*-\s*n\.\s*\d+|Pag\.\s*\d+\s*di\s*\d+")
+    r"|Serie generale\s*-\s*n\.\s*\d+|Pag\.\s*\d+\s*di\s*\d+"
+)
 
 
 def is_page_header(line: str) -> bool:
@@ -74,6 +87,7 @@ def is_page_header(line: str) -> bool:
 @dataclass
 class Declared:
     """A figure found in the text: the match and the line where it is printed."""
+
     match: re.Match
     line: int
     line_end: int
@@ -91,8 +105,7 @@ class Prose:
     lines as printed (slides, where a line break separates a figure from its label).
     """
 
-    def __init__(self, lines: list[str], start: int = 1, end: int | None = None,
-                 joiner: str = " "):
+    def __init__(self, lines: list[str], start: int = 1, end: int | None = None, joiner: str = " "):
         end = len(lines) if end is None else min(end, len(lines))
         self.start = start
         self.text, self._marks = "", []
@@ -102,8 +115,11 @@ class Prose:
             if joiner == " " and not t:
                 continue
             if self._marks:
-                if joiner == " " and re.search(r"[a-zà-ÿ]-$", self.text) and \
-                        re.match(r"[a-zà-ÿ]", t):
+                if (
+                    joiner == " "
+                    and re.search(r"[a-zà-ÿ]-$", self.text)
+                    and re.match(r"[a-zà-ÿ]", t)
+                ):
                     self.text = self.text[:-1]
                 else:
                     self.text += joiner
@@ -119,8 +135,10 @@ class Prose:
         return line
 
     def find_all(self, pattern: str, flags: int = 0) -> list[Declared]:
-        return [Declared(m, self.line_of(m.start()), self.line_of(max(m.start(), m.end() - 1)))
-                for m in re.finditer(pattern, self.text, flags)]
+        return [
+            Declared(m, self.line_of(m.start()), self.line_of(max(m.start(), m.end() - 1)))
+            for m in re.finditer(pattern, self.text, flags)
+        ]
 
     def find(self, pattern: str, flags: int = 0, last: bool = False) -> Declared | None:
         """The first (or ``last``) match of ``pattern``, or None."""

@@ -1,4 +1,5 @@
 """One parser per document family; ``sources.yaml`` names the family with ``parser:``."""
+
 from __future__ import annotations
 
 import importlib
@@ -7,7 +8,7 @@ import pkgutil
 from .base import Parser
 
 _FAMILIES: dict[str, type[Parser]] | None = None
-BROKEN: dict[str, str] = {}   # module name -> import error (reported by the build)
+BROKEN: dict[str, str] = {}  # module name -> import error (reported by the build)
 
 
 def families() -> dict[str, type[Parser]]:
@@ -28,8 +29,12 @@ def families() -> dict[str, type[Parser]]:
                 BROKEN[mod.name] = f"{type(e).__name__}: {e}"
                 continue
             for obj in vars(m).values():
-                if isinstance(obj, type) and issubclass(obj, Parser) and obj is not Parser \
-                        and obj.family:
+                if (
+                    isinstance(obj, type)
+                    and issubclass(obj, Parser)
+                    and obj is not Parser
+                    and obj.family
+                ):
                     _FAMILIES[obj.family] = obj
     return _FAMILIES
 

@@ -14,6 +14,7 @@ A document may have both: the parser runs first (it may find the document's acts
 the document's specs (``specs:`` in sources.yaml) add their tables, and finally the
 parser's :meth:`Parser.complete` may cross-check what the specs produced.
 """
+
 from __future__ import annotations
 
 from ..extract.result import ParseContext, ParseResult
@@ -28,4 +29,3 @@ class Parser:
 
     def complete(self, doc, ctx: ParseContext, result: ParseResult) -> None:
         """After the document's specs ran: tables and checks that need their rows."""
-

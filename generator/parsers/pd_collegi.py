@@ -37,6 +37,7 @@ section except the ``Collegio N`` headings, and the rule lines through the comun
 rules expand to (a rule that cannot be read is rejected in ``regole``). What is published
 (dataset, tables, columns, views) is declared in ``data/specs/collegi-pd-lombardia-2014.yaml``.
 """
+
 from __future__ import annotations
 
 import re
@@ -68,10 +69,15 @@ _RULE_SPLIT = re.compile(r"\s+E\s+(?=TUTTI\s+I\s+COMUNI\b)", re.I)
 _EXCEPT = r"(?:ESCLUSI|ESCLUSO|TRANNE|ECCETTO|AD\s+ESCLUSIONE\s+DI|AD\s+ECCEZIONE\s+DI)"
 _PROVINCE_RULE = re.compile(
     r"^TUTTI\s+I\s+COMUNI\s+DELLA\s+PROVINCIA\s+DI\s+(?P<prov>.+?)"
-    r"(?:\s*[,:]?\s+" + _EXCEPT + r"\s*:?\s*(?P<exc>.+))?$", re.I)
+    r"(?:\s*[,:]?\s+" + _EXCEPT + r"\s*:?\s*(?P<exc>.+))?$",
+    re.I,
+)
 _ZONE_RULE = re.compile(
     r"^(?P<city>.+?)\s+CITT[AÀ]'?\s*:\s*(?P<word>ZON[AE]|MUNICIPI|MUNICIPIO)\s+"
-    r"(?P<nums>\d+(?:\s*(?:,|\bE\b)\s*\d+)*)$", re.I)
+    r"(?P<nums>\d+(?:\s*(?:,|\bE\b)\s*\d+)*)$",
+    re.I,
+)
+
 
 @dataclass
 class _Collegio:
@@ -84,14 +90,15 @@ class _Collegio:
 @dataclass
 class _Group:
     """One explicit list or one rule inside a collegio's association block."""
+
     id: str
     collegio: int
-    kind: str                      # "list" | "rule"
+    kind: str  # "list" | "rule"
     line_start: int
     line_end: int
-    text: str = ""                 # the rule as written (rules only)
+    text: str = ""  # the rule as written (rules only)
     names: list[tuple[str, int, int]] = dc_field(default_factory=list)  # name, lines
-    declared: int | None = None    # printed count of a list
+    declared: int | None = None  # printed count of a list
 
 
 def _strip_markup(s: str) -> str:
@@ -112,10 +119,12 @@ class _Run:
     def __init__(self, doc, ctx):
         self.doc, self.ctx, self.reg = doc, ctx, ctx.registry
         self.rec = Recorder(doc)
-        self.region_sigle = sorted(s for s, p in self.reg.provinces.items()
-                                   if p["region"] == REGION)
-        self.asof = AsOf(self.reg, str(doc.meta.get("date") or "") or None, ctx.warn,
-                         self.region_sigle)
+        self.region_sigle = sorted(
+            s for s, p in self.reg.provinces.items() if p["region"] == REGION
+        )
+        self.asof = AsOf(
+            self.reg, str(doc.meta.get("date") or "") or None, ctx.warn, self.region_sigle
+        )
 
     def parse(self) -> ParseResult:
         result = ParseResult()
@@ -123,16 +132,17 @@ class _Run:
         allegato = next((n for n, t in lines if _ALLEGATO_RE.match(t)), None)
         assoc = next((n for n, t in lines if _ASSOC_RE.match(t)), None)
         if allegato is None or assoc is None or assoc < allegato:
-            self.ctx.error("structure", "ALLEGATO A table or 'Associazione Comuni/Collegi' "
-                           "section not found")
+            self.ctx.error(
+                "structure", "ALLEGATO A table or 'Associazione Comuni/Collegi' section not found"
+            )
             return result
         for table in ("collegi", "comuni_collegi", "regole"):
-            self.rec.candidate(table, [])     # read from the document, even when empty
-        collegi, total = self.parse_allegato(lines[allegato:assoc - 1])
+            self.rec.candidate(table, [])  # read from the document, even when empty
+        collegi, total = self.parse_allegato(lines[allegato : assoc - 1])
         self.check_seats([t for _, t in lines], allegato, collegi, total)
         blocks, headings = self.split_blocks(lines[assoc:])
         last = max((n for n, t in lines[assoc:] if t.strip()), default=assoc)
-        self.span = (assoc, last)     # the association section, for the region checks
+        self.span = (assoc, last)  # the association section, for the region checks
         self.check_association(collegi, headings, assoc)
         groups = [g for number, block in blocks.items() for g in self.parse_block(number, block)]
         rows, regole = self.build_rows(groups)
@@ -141,10 +151,16 @@ class _Run:
         self.check_coverage(rows)
         spec = specs.load(SPEC)
         ds = specs.declared_dataset(spec, self.doc, result)
-        for name, table_rows in (("collegi", self.collegi_rows(collegi, rows, groups)),
-                                 ("comuni_collegi", rows), ("regole", regole)):
-            ds.tables.append(specs.parser_table(spec, name, self.doc, self.ctx, result.acts,
-                                                self.rec, table_rows))
+        for name, table_rows in (
+            ("collegi", self.collegi_rows(collegi, rows, groups)),
+            ("comuni_collegi", rows),
+            ("regole", regole),
+        ):
+            ds.tables.append(
+                specs.parser_table(
+                    spec, name, self.doc, self.ctx, result.acts, self.rec, table_rows
+                )
+            )
         return self.rec.finish(result)
 
     # Allegato A and art. 6 ------------------------------------------------------------------
@@ -162,34 +178,55 @@ class _Run:
             if len(cells) >= 3 and cells[0].isdigit() and cells[-1].isdigit():
                 collegi.append(_Collegio(int(cells[0]), " ".join(cells[1:-1]), int(cells[-1]), n))
             else:
-                self.rec.reject("collegi", n, "riga della tabella collegi non riconosciuta "
-                                "(attesi numero, nome, seggi)")
+                self.rec.reject(
+                    "collegi",
+                    n,
+                    "riga della tabella collegi non riconosciuta (attesi numero, nome, seggi)",
+                )
         if collegi:
             span = (collegi[0].line, collegi[-1].line)
             self.rec.fact("Collegi", len(collegi), "collegi", span)
-            self.rec.fact("Seggi dell'Assemblea regionale eletti nei collegi",
-                          sum(c.seats for c in collegi), "seggi", span)
+            self.rec.fact(
+                "Seggi dell'Assemblea regionale eletti nei collegi",
+                sum(c.seats for c in collegi),
+                "seggi",
+                span,
+            )
         return collegi, total
 
     def check_seats(self, text: list[str], allegato: int, collegi, total) -> None:
         rec, seats = self.rec, sum(c.seats for c in collegi)
         first = collegi[0].line if collegi else None
         if total is not None:
-            rec.equal("seats-total", "Somma dei seggi dei collegi = totale stampato in fondo "
-                      "all'Allegato A", total[0], seats, (first, total[1]),
-                      "La somma dei seggi dei collegi non coincide con il totale stampato.")
+            rec.equal(
+                "seats-total",
+                "Somma dei seggi dei collegi = totale stampato in fondo all'Allegato A",
+                total[0],
+                seats,
+                (first, total[1]),
+                "La somma dei seggi dei collegi non coincide con il totale stampato.",
+            )
         else:
             self.ctx.warn("no-total", "Allegato A has no printed total of seats")
         art6 = Prose(text, 1, allegato - 1).find(_ASSEMBLY, re.I)
         if art6:
-            rec.equal("seats-art6", "Somma dei seggi dei collegi = componenti dell'Assemblea "
-                      "regionale (art. 6)", int(art6.group(1)), seats, (art6.line, art6.line_end),
-                      "L'art. 6 dichiara un numero di componenti diverso dalla somma dei seggi.")
+            rec.equal(
+                "seats-art6",
+                "Somma dei seggi dei collegi = componenti dell'Assemblea regionale (art. 6)",
+                int(art6.group(1)),
+                seats,
+                (art6.line, art6.line_end),
+                "L'art. 6 dichiara un numero di componenti diverso dalla somma dei seggi.",
+            )
         numbers = [c.number for c in collegi]
-        rec.check("collegi-numbering", "Numerazione dei collegi dell'Allegato A: 1..N senza "
-                  "salti né doppioni", list(range(1, len(numbers) + 1)), numbers,
-                  lines=(first, collegi[-1].line if collegi else None),
-                  explanation="I numeri d'ordine dei collegi non sono consecutivi.")
+        rec.check(
+            "collegi-numbering",
+            "Numerazione dei collegi dell'Allegato A: 1..N senza salti né doppioni",
+            list(range(1, len(numbers) + 1)),
+            numbers,
+            lines=(first, collegi[-1].line if collegi else None),
+            explanation="I numeri d'ordine dei collegi non sono consecutivi.",
+        )
         for n, c in Counter(numbers).items():
             if c > 1:
                 self.ctx.warn("duplicate-collegio", f"collegio {n} appears {c} times in Allegato A")
@@ -219,11 +256,16 @@ class _Run:
 
     def check_association(self, collegi, headings, assoc_line) -> None:
         declared, parsed = sorted(c.number for c in collegi), sorted(headings)
-        self.rec.check("collegi-associated", "Ogni collegio dell'Allegato A ha il suo blocco "
-                       "'Collegio N' nell'associazione comuni/collegi", declared, parsed,
-                       lines=(assoc_line, max(headings.values(), default=assoc_line)),
-                       explanation=f"Senza blocco: {sorted(set(declared) - set(parsed))}; "
-                       f"blocchi senza collegio: {sorted(set(parsed) - set(declared))}.")
+        self.rec.check(
+            "collegi-associated",
+            "Ogni collegio dell'Allegato A ha il suo blocco "
+            "'Collegio N' nell'associazione comuni/collegi",
+            declared,
+            parsed,
+            lines=(assoc_line, max(headings.values(), default=assoc_line)),
+            explanation=f"Senza blocco: {sorted(set(declared) - set(parsed))}; "
+            f"blocchi senza collegio: {sorted(set(parsed) - set(declared))}.",
+        )
 
     def parse_block(self, number: int, block) -> list[_Group]:
         """Split a collegio's lines into explicit lists (closed by their count) and rules."""
@@ -240,11 +282,16 @@ class _Run:
         def close_list(declared):
             g = new("list", pending[0][0], pending[-1][0], declared=declared)
             last = pending[-1][0], _COUNT_RE.sub("", pending[-1][1])
-            g.names = comma_list(pending[:-1] + [last], lambda n: self.rec.reject(
-                "comuni_collegi", n, "nome vuoto tra due virgole"))
+            g.names = comma_list(
+                pending[:-1] + [last],
+                lambda n: self.rec.reject("comuni_collegi", n, "nome vuoto tra due virgole"),
+            )
             if declared is None:
-                self.ctx.warn("list-without-count", f"collegio {number}: list ending at line "
-                              f"{g.line_end} has no printed count", g.line_end)
+                self.ctx.warn(
+                    "list-without-count",
+                    f"collegio {number}: list ending at line {g.line_end} has no printed count",
+                    g.line_end,
+                )
             pending.clear()
 
         for n, t in block:
@@ -253,11 +300,14 @@ class _Run:
                     close_list(None)
                 self.rec.candidate("regole", [n])
                 for clause in _RULE_SPLIT.split(t.strip()):
-                    head, *extra = ([clause] if _ZONE_RULE.match(clause)
-                                    or re.search(_EXCEPT, clause, re.I) else clause.split(","))
+                    head, *extra = (
+                        [clause]
+                        if _ZONE_RULE.match(clause) or re.search(_EXCEPT, clause, re.I)
+                        else clause.split(",")
+                    )
                     new("rule", n, n, text=head.strip())
                     extra = [e.strip() for e in extra if e.strip()]
-                    if extra:                                     # "..., SAN COLOMBANO AL LAMBRO"
+                    if extra:  # "..., SAN COLOMBANO AL LAMBRO"
                         new("list", n, n).names = [(e, n, n) for e in extra]
                 continue
             self.rec.candidate("comuni_collegi", [n])
@@ -274,8 +324,9 @@ class _Run:
         rows, regole = [], []
         for g in groups:
             if g.kind == "list":
-                votes, _ = province_votes([name for name, _, _ in g.names], self.reg,
-                                          province=self.region_sigle)
+                votes, _ = province_votes(
+                    [name for name, _, _ in g.names], self.reg, province=self.region_sigle
+                )
                 hint = sorted(s for s in votes if s in self.region_sigle) or self.region_sigle
                 for pos, (name, a, b) in enumerate(g.names, 1):
                     r = self.ctx.resolve(name, a, province=hint)
@@ -284,37 +335,64 @@ class _Run:
                 continue
             m = _PROVINCE_RULE.match(g.text)
             z = None if m else _ZONE_RULE.match(g.text)
-            regola = self.expand_province(g, m, rows) if m else \
-                self.expand_zones(g, z, rows) if z else None
+            regola = (
+                self.expand_province(g, m, rows)
+                if m
+                else self.expand_zones(g, z, rows)
+                if z
+                else None
+            )
             if not (m or z):
                 self.rec.reject("regole", g.line_start, f"regola non riconosciuta: {g.text!r}")
             if regola:
                 regole.append(regola)
         return rows, regole
 
-    def row(self, g: _Group, pos, name, c: Comune | None, res: dict, a, b, kind, rule_id=None,
-            part=None) -> dict:
+    def row(
+        self, g: _Group, pos, name, c: Comune | None, res: dict, a, b, kind, rule_id=None, part=None
+    ) -> dict:
         now = self.asof.today(c.istat) if c else None
-        return {"collegio": g.collegio, "elenco": g.id, "posizione": pos, "comune": name, **res,
-                "provincia": c.province_sigla if c else None,
-                "istat_oggi": now.istat if now else None,
-                "comune_oggi": now.name if now else None, "origine": kind, "regola": rule_id,
-                "parte": part, "nota": (self.asof.change_note(c) if c else "") or None,
-                **provenance(self.doc.id, a, b)}
+        return {
+            "collegio": g.collegio,
+            "elenco": g.id,
+            "posizione": pos,
+            "comune": name,
+            **res,
+            "provincia": c.province_sigla if c else None,
+            "istat_oggi": now.istat if now else None,
+            "comune_oggi": now.name if now else None,
+            "origine": kind,
+            "regola": rule_id,
+            "parte": part,
+            "nota": (self.asof.change_note(c) if c else "") or None,
+            **provenance(self.doc.id, a, b),
+        }
 
     def regola(self, g: _Group, kind: str, **values) -> dict:
-        return {"id": g.id, "collegio": g.collegio, "testo": g.text, "tipo": kind,
-                "provincia": None, "istat_citta": None, "zone": None, "esclusi": None,
-                "comuni": 1, "comuni_registro": None, "istituiti_dopo": None,
-                "soppressi_dopo": None, **values,
-                **provenance(self.doc.id, g.line_start, g.line_end)}
+        return {
+            "id": g.id,
+            "collegio": g.collegio,
+            "testo": g.text,
+            "tipo": kind,
+            "provincia": None,
+            "istat_citta": None,
+            "zone": None,
+            "esclusi": None,
+            "comuni": 1,
+            "comuni_registro": None,
+            "istituiti_dopo": None,
+            "soppressi_dopo": None,
+            **values,
+            **provenance(self.doc.id, g.line_start, g.line_end),
+        }
 
     def expand_province(self, g: _Group, m, rows) -> dict | None:
         prov_name = m.group("prov").strip()
         sigla = self.reg.province_sigla(prov_name)
         if sigla is None:
-            self.rec.reject("regole", g.line_start,
-                            f"provincia sconosciuta nella regola: {prov_name!r}")
+            self.rec.reject(
+                "regole", g.line_start, f"provincia sconosciuta nella regola: {prov_name!r}"
+            )
             return None
         excluded_ids, excluded_names = set(), []
         for name in re.split(r",|\s+E\s+", m.group("exc") or ""):
@@ -325,23 +403,33 @@ class _Run:
                     excluded_ids.add(r.istat)
         members = self.asof.comuni_of_province(sigla)
         if m.group("exc"):
-            self.rec.equal(f"rule-exceptions:{g.id}", f"Le eccezioni della regola {g.id} sono "
-                           f"comuni della provincia {sigla} alla data", len(excluded_names),
-                           len(excluded_ids & {c.istat for c in members}),
-                           (g.line_start, g.line_start), "Alcune eccezioni non sono comuni "
-                           "della provincia alla data del documento (o non sono state risolte).")
+            self.rec.equal(
+                f"rule-exceptions:{g.id}",
+                f"Le eccezioni della regola {g.id} sono comuni della provincia {sigla} alla data",
+                len(excluded_names),
+                len(excluded_ids & {c.istat for c in members}),
+                (g.line_start, g.line_start),
+                "Alcune eccezioni non sono comuni "
+                "della provincia alla data del documento (o non sono state risolte).",
+            )
         members = [c for c in members if c.istat not in excluded_ids]
         for pos, c in enumerate(members, 1):
             res = {"istat": c.istat, "resolution_method": "rule", "resolution_score": None}
             rows.append(self.row(g, pos, c.name, c, res, g.line_start, g.line_end, "rule", g.id))
         registry_now = self.reg.comuni_of_province(sigla)
         return self.regola(
-            g, "provincia-eccetto" if m.group("exc") else "provincia", provincia=sigla,
-            esclusi=", ".join(excluded_names) or None, comuni=len(members),
+            g,
+            "provincia-eccetto" if m.group("exc") else "provincia",
+            provincia=sigla,
+            esclusi=", ".join(excluded_names) or None,
+            comuni=len(members),
             comuni_registro=len(registry_now),
-            istituiti_dopo=", ".join(sorted(c.name for c in registry_now
-                                            if not self.asof.existed(c))) or None,
-            soppressi_dopo=", ".join(sorted(c.name for c in members if c.historical)) or None)
+            istituiti_dopo=", ".join(
+                sorted(c.name for c in registry_now if not self.asof.existed(c))
+            )
+            or None,
+            soppressi_dopo=", ".join(sorted(c.name for c in members if c.historical)) or None,
+        )
 
     def expand_zones(self, g: _Group, m, rows) -> dict:
         city = m.group("city").strip()
@@ -349,29 +437,57 @@ class _Run:
         r = self.ctx.resolve(city, g.line_start, province=self.region_sigle)
         c = self.reg.get(r.istat) if r.ok else None
         part = f"{'zona' if len(zones) == 1 else 'zone'} {', '.join(map(str, zones))}"
-        rows.append(self.row(g, 1, city, c, resolution_fields(r), g.line_start, g.line_end,
-                             "rule", g.id, part=part))
-        return self.regola(g, "zone", provincia=c.province_sigla if c else None,
-                           istat_citta=c.istat if c else None, zone=", ".join(map(str, zones)))
+        rows.append(
+            self.row(
+                g,
+                1,
+                city,
+                c,
+                resolution_fields(r),
+                g.line_start,
+                g.line_end,
+                "rule",
+                g.id,
+                part=part,
+            )
+        )
+        return self.regola(
+            g,
+            "zone",
+            provincia=c.province_sigla if c else None,
+            istat_citta=c.istat if c else None,
+            zone=", ".join(map(str, zones)),
+        )
 
     # checks on the lists and the region ------------------------------------------------------
     def check_lists(self, groups, rows) -> None:
         for g in groups:
             if g.kind == "list" and g.declared is not None:
                 self.rec.declared_count(
-                    f"list-count:{g.id}", f"Collegio {g.collegio}, elenco {g.id}: numero di "
-                    "comuni = conteggio stampato", g.declared, len(g.names),
-                    (g.line_start, g.line_end), "Il conteggio stampato in fondo all'elenco non "
-                    "coincide con i nomi elencati.")
+                    f"list-count:{g.id}",
+                    f"Collegio {g.collegio}, elenco {g.id}: numero di comuni = conteggio stampato",
+                    g.declared,
+                    len(g.names),
+                    (g.line_start, g.line_end),
+                    "Il conteggio stampato in fondo all'elenco non coincide con i nomi elencati.",
+                )
         named = [r for r in rows if r["origine"] == "list" or r["parte"]]
         stale = [r for r in named if r["istat"] and not self.asof.existed(self.reg.get(r["istat"]))]
         outside = [r for r in named if r["provincia"] and r["provincia"] not in self.region_sigle]
-        self.rec.absent("as-of-date", "Comuni nominati che non esistevano alla data del "
-                        "documento", stale, lambda r: f"{r['comune']} (riga {r['line_start']}) "
-                        f"-> {r['istat']}", self.span)
-        self.rec.absent("outside-region", f"Comuni nominati fuori dalla regione {REGION}",
-                        outside, lambda r: f"{r['comune']} (riga {r['line_start']}) -> "
-                        f"{r['provincia']}", self.span)
+        self.rec.absent(
+            "as-of-date",
+            "Comuni nominati che non esistevano alla data del documento",
+            stale,
+            lambda r: f"{r['comune']} (riga {r['line_start']}) -> {r['istat']}",
+            self.span,
+        )
+        self.rec.absent(
+            "outside-region",
+            f"Comuni nominati fuori dalla regione {REGION}",
+            outside,
+            lambda r: f"{r['comune']} (riga {r['line_start']}) -> {r['provincia']}",
+            self.span,
+        )
 
     def check_zones(self, rows) -> None:
         by_city: dict[str, list[tuple[int, dict]]] = defaultdict(list)
@@ -381,11 +497,15 @@ class _Run:
         for istat, zs in sorted(by_city.items()):
             numbers = sorted(z for z, _ in zs)
             lines = [r["line_start"] for _, r in zs]
-            self.rec.check(f"zones:{istat}", f"Zone di {self.reg.get(istat).name}: ciascuna zona "
-                           f"da 1 a {max(numbers)} assegnata a un solo collegio",
-                           list(range(1, max(numbers) + 1)), numbers,
-                           lines=(min(lines), max(lines)),
-                           explanation="Zone mancanti o assegnate a più collegi.")
+            self.rec.check(
+                f"zones:{istat}",
+                f"Zone di {self.reg.get(istat).name}: ciascuna zona "
+                f"da 1 a {max(numbers)} assegnata a un solo collegio",
+                list(range(1, max(numbers) + 1)),
+                numbers,
+                lines=(min(lines), max(lines)),
+                explanation="Zone mancanti o assegnate a più collegi.",
+            )
 
     def check_coverage(self, rows) -> None:
         """Every comune of the region at the document's date in exactly one collegio."""
@@ -401,21 +521,35 @@ class _Run:
         for sigla in self.region_sigle:
             universe = self.asof.comuni_of_province(sigla)
             universe_ids |= {c.istat for c in universe}
-            double += [c for c in universe
-                       if len(full[c.istat]) > 1 or (full[c.istat] and c.istat in zone_cities)]
-            self.rec.equal(f"coverage:{sigla}", f"Comuni della provincia {sigla} alla data del "
-                           "documento (registro ISTAT 2023 riportato alla data con il crosswalk "
-                           "storico) assegnati a un collegio", len(universe),
-                           sum(1 for c in universe if c.istat in assigned), self.span,
-                           "Non assegnati: " + ", ".join(f"{c.name} ({c.istat})" for c in universe
-                                                         if c.istat not in assigned))
-        self.rec.absent("double-assignment", "Comuni assegnati a più di un collegio", double,
-                        lambda c: f"{c.name} ({c.istat}): collegi {sorted(assigned[c.istat])}",
-                        self.span)
-        self.rec.fact(f"Comuni della {REGION} alla data del documento", len(universe_ids),
-                      "comuni", self.span)
-        self.rec.fact("Comuni assegnati a un collegio", len(universe_ids & set(assigned)),
-                      "comuni", self.span)
+            double += [
+                c
+                for c in universe
+                if len(full[c.istat]) > 1 or (full[c.istat] and c.istat in zone_cities)
+            ]
+            self.rec.equal(
+                f"coverage:{sigla}",
+                f"Comuni della provincia {sigla} alla data del "
+                "documento (registro ISTAT 2023 riportato alla data con il crosswalk "
+                "storico) assegnati a un collegio",
+                len(universe),
+                sum(1 for c in universe if c.istat in assigned),
+                self.span,
+                "Non assegnati: "
+                + ", ".join(f"{c.name} ({c.istat})" for c in universe if c.istat not in assigned),
+            )
+        self.rec.absent(
+            "double-assignment",
+            "Comuni assegnati a più di un collegio",
+            double,
+            lambda c: f"{c.name} ({c.istat}): collegi {sorted(assigned[c.istat])}",
+            self.span,
+        )
+        self.rec.fact(
+            f"Comuni della {REGION} alla data del documento", len(universe_ids), "comuni", self.span
+        )
+        self.rec.fact(
+            "Comuni assegnati a un collegio", len(universe_ids & set(assigned)), "comuni", self.span
+        )
 
     # the package -----------------------------------------------------------------------------
     def collegi_rows(self, collegi, rows, groups) -> list[dict]:
@@ -430,8 +564,16 @@ class _Run:
         for g in groups:
             if g.kind == "list" and g.declared is not None and not n_rules[g.collegio]:
                 declared[g.collegio] = declared.get(g.collegio, 0) + g.declared
-        return [{"n": c.number, "nome": c.name, "seggi": c.seats,
-                 "province": ", ".join(sorted(provinces[c.number])) or None,
-                 "comuni_dichiarati": declared.get(c.number),
-                 "comuni": len(comuni[c.number]), "regole": n_rules[c.number],
-                 **provenance(self.doc.id, c.line)} for c in collegi]
+        return [
+            {
+                "n": c.number,
+                "nome": c.name,
+                "seggi": c.seats,
+                "province": ", ".join(sorted(provinces[c.number])) or None,
+                "comuni_dichiarati": declared.get(c.number),
+                "comuni": len(comuni[c.number]),
+                "regole": n_rules[c.number],
+                **provenance(self.doc.id, c.line),
+            }
+            for c in collegi
+        ]

@@ -35,14 +35,25 @@ Every group is checked against its declared ``Totale Comuni coinvolti`` (counted
 distinct comuni, see :func:`_explain_total`) and the progr numbers of each province
 against the sequence 1..N.
 """
+
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 
-from ..extract import (COMUNE_FK, NO_RESOLUTION, RESOLUTION_FIELDS, Dataset, ParseResult,
-                       Recorder, Table, field, provenance, resolution_fields)
+from ..extract import (
+    COMUNE_FK,
+    NO_RESOLUTION,
+    RESOLUTION_FIELDS,
+    Dataset,
+    ParseResult,
+    Recorder,
+    Table,
+    field,
+    provenance,
+    resolution_fields,
+)
 from ..extract.blocks import between, province_of_heading, province_votes
 from ..extract.comuni import split_and
 from ..extract.rows import split_outside_parens
@@ -68,8 +79,10 @@ _KEYWORDS = [
     (re.compile(r"^(corpo|consorzio|associazione|convenzione)\b", re.I), ALTRO),
 ]
 # The same keywords written in capitals in the middle of an item ("... UNIONE VALSAVIORE ...").
-_EMBEDDED_ENTE = re.compile(r"(?<=\S)\s+((?:UNIONE|CM|COMUNIT[AÀ]'? MONTANA|PROVINCIA)"
-                            r"(?:\s+[A-ZÀ-Ü'’]{2,})+)(?=\s+|$)")
+_EMBEDDED_ENTE = re.compile(
+    r"(?<=\S)\s+((?:UNIONE|CM|COMUNIT[AÀ]'? MONTANA|PROVINCIA)"
+    r"(?:\s+[A-ZÀ-Ü'’]{2,})+)(?=\s+|$)"
+)
 _LABEL_MEMBERS = re.compile(r"\b(?:tra|fra)\s+i\s+comuni\s+di\s+(.+)$", re.I)
 _CONVENTION = re.compile(r"^\s*(?:in\s+)?convenzione\s+con\s+(.+?)\s*$", re.I)
 _SIGLA = re.compile(r"^\s*([A-Z]{2})\s*$")
@@ -93,8 +106,8 @@ class RawGroup:
 @dataclass
 class Block:
     header_line: int
-    province: str | None          # sigla
-    heading_line: int | None      # None when the heading is missing
+    province: str | None  # sigla
+    heading_line: int | None  # None when the heading is missing
     groups: list[RawGroup] = dc_field(default_factory=list)
     province_note: str = ""
 
@@ -107,7 +120,7 @@ def _read_layout(doc, ctx, rec: Recorder) -> list[Block]:
     """Blocks of groups; candidate lines and rejects go to the recorder (table ``gruppi``)."""
     blocks: list[Block] = []
     heading: tuple[str, int] | None = None
-    header_open: tuple[int, str] | None = None   # (line, text of its last cell) if incomplete
+    header_open: tuple[int, str] | None = None  # (line, text of its last cell) if incomplete
     rec.candidate("gruppi", [])
     for n, text in doc.numbered():
         if not text.strip():
@@ -120,8 +133,12 @@ def _read_layout(doc, ctx, rec: Recorder) -> list[Block]:
             prov, hline = heading if heading else (None, None)
             blocks.append(Block(n, prov, hline))
             if heading is None:
-                ctx.warn("missing-heading", "tabella senza intestazione di provincia (provincia "
-                         f"dedotta dalle evidenze: controllo block-province:{n})", n)
+                ctx.warn(
+                    "missing-heading",
+                    "tabella senza intestazione di provincia (provincia "
+                    f"dedotta dalle evidenze: controllo block-province:{n})",
+                    n,
+                )
             heading = None
             continue
         if header_open and _header_continues(ctx, header_open, cells, n):
@@ -130,10 +147,13 @@ def _read_layout(doc, ctx, rec: Recorder) -> list[Block]:
         header_open = None
         sigla = province_of_heading(text, ctx.registry)
         if sigla:
-            if heading is not None:     # the previous heading never got its table
-                ctx.warn("heading-without-table", f"intestazione di provincia {heading[0]} "
-                         f"(riga {heading[1]}) seguita da un'altra intestazione senza tabella",
-                         heading[1])
+            if heading is not None:  # the previous heading never got its table
+                ctx.warn(
+                    "heading-without-table",
+                    f"intestazione di provincia {heading[0]} "
+                    f"(riga {heading[1]}) seguita da un'altra intestazione senza tabella",
+                    heading[1],
+                )
             heading = (sigla, n)
             continue
         group = _group_line(rec, n, text, cells, bool(blocks))
@@ -148,8 +168,12 @@ def _header_continues(ctx, header_open: tuple[int, str], cells: list[str], n: in
     rest = [c.strip() for c in cells if c.strip()]
     if rest and f"{last} {rest[-1]}" == HEADER_COLUMNS[-1]:
         junk = " ".join(rest[:-1])
-        ctx.warn("header-split", f"intestazione di colonna spezzata sulle righe {line0}-{n}"
-                 + (f"; scartato il frammento spurio {junk!r}" if junk else ""), n)
+        ctx.warn(
+            "header-split",
+            f"intestazione di colonna spezzata sulle righe {line0}-{n}"
+            + (f"; scartato il frammento spurio {junk!r}" if junk else ""),
+            n,
+        )
         return True
     return False
 
@@ -174,11 +198,12 @@ def _group_line(rec: Recorder, n: int, text: str, cells: list[str], in_block: bo
 @dataclass
 class Entry:
     """One participant before resolution."""
+
     name: str
-    role: str                      # capofila | aggregato | membro
-    kind: str | None = None        # ente type from keywords; None = to be decided
+    role: str  # capofila | aggregato | membro
+    kind: str | None = None  # ente type from keywords; None = to be decided
     member_of: str = ""
-    province: str | None = None    # explicit "(PV)" in the text
+    province: str | None = None  # explicit "(PV)" in the text
     notes: list[str] = dc_field(default_factory=list)
 
 
@@ -189,8 +214,7 @@ def _kind(name: str) -> str | None:
     return None
 
 
-def _entries_of_text(text: str, province: str | None, is_comune,
-                     notes: list[str]) -> list[Entry]:
+def _entries_of_text(text: str, province: str | None, is_comune, notes: list[str]) -> list[Entry]:
     """Aggregati from one plain text piece: embedded capitalised enti and ``" e "`` lists."""
     text = _WITH_AGGREGATO.sub("", text).strip(" -–")
     if not text:
@@ -198,19 +222,28 @@ def _entries_of_text(text: str, province: str | None, is_comune,
     m = _EMBEDDED_ENTE.search(text)
     if m:
         ente = m.group(1).strip()
-        left, right = text[:m.start()].strip(), text[m.end():].strip()
+        left, right = text[: m.start()].strip(), text[m.end() :].strip()
         note = f"«{ente}» inserita nell'elenco senza separatori"
         out = _entries_of_text(left, province, is_comune, notes + [note]) if left else []
-        out.append(Entry(ente, "aggregato", _kind(ente), notes=list(notes) + [
-            f"inserita nell'elenco senza separatori, tra «{left}» e «{right}»"]))
+        out.append(
+            Entry(
+                ente,
+                "aggregato",
+                _kind(ente),
+                notes=list(notes)
+                + [f"inserita nell'elenco senza separatori, tra «{left}» e «{right}»"],
+            )
+        )
         if right:
             out += _entries_of_text(right, province, is_comune, notes + [note])
         return out
     kind = _kind(text)
     if kind:
         return [Entry(text, "aggregato", kind, notes=list(notes))]
-    return [Entry(n, "aggregato", notes=list(notes))
-            for n in split_and(text, lambda x: is_comune(x, province))]
+    return [
+        Entry(n, "aggregato", notes=list(notes))
+        for n in split_and(text, lambda x: is_comune(x, province))
+    ]
 
 
 def split_cell(text: str, capofila: str, province: str | None, is_comune) -> list[Entry]:
@@ -235,17 +268,18 @@ def split_cell(text: str, capofila: str, province: str | None, is_comune) -> lis
                 for partner in split_cell(conv.group(1), capofila, province, is_comune):
                     partner.notes.append(f"in convenzione con {owner.name} (tra parentesi)")
                     out.append(partner)
-            elif owner is None and seg_i > 0:   # "..., (A, B)": no ente to belong to
+            elif owner is None and seg_i > 0:  # "..., (A, B)": no ente to belong to
                 for e in split_cell(content, capofila, province, is_comune):
                     e.notes.append("elencato tra parentesi senza un ente che lo preceda")
                     out.append(e)
-            else:           # members of the ente before, or of the capofila at cell start
+            else:  # members of the ente before, or of the capofila at cell start
                 ente = owner.name if owner else capofila
                 for member in split_cell(content, capofila, province, is_comune):
                     member.role, member.member_of = "membro", ente
                     if not closed:
-                        member.notes.append(f"parentesi aperta dopo «{ente}» e mai chiusa: "
-                                            "appartenenza incerta")
+                        member.notes.append(
+                            f"parentesi aperta dopo «{ente}» e mai chiusa: appartenenza incerta"
+                        )
                     out.append(member)
     return out
 
@@ -258,14 +292,16 @@ def capofila_label_members(label: str, province: str | None, is_comune) -> list[
     out = []
     for part in m.group(1).split(","):
         for n in split_and(part.strip(), lambda x: is_comune(x, province)):
-            out.append(Entry(n, "membro", None, label, None,
-                             ["nominato nella denominazione del capofila"]))
+            out.append(
+                Entry(n, "membro", None, label, None, ["nominato nella denominazione del capofila"])
+            )
     return out
 
 
 # -- province inference -------------------------------------------------------------------
-def _infer_province(block: Block, blocks: list[Block], ctx, rec: Recorder,
-                    entries: list[Entry]) -> None:
+def _infer_province(
+    block: Block, blocks: list[Block], ctx, rec: Recorder, entries: list[Entry]
+) -> None:
     """Province of a block whose heading is missing, from three pieces of evidence.
 
     1. the provinces of the block's names that resolve without a hint (a "Provincia di X"
@@ -283,7 +319,7 @@ def _infer_province(block: Block, blocks: list[Block], ctx, rec: Recorder,
                 votes[sigla] += 1
     i = blocks.index(block)
     prev = next((b for b in reversed(blocks[:i]) if b.province), None)
-    nxt = next((b for b in blocks[i + 1:] if b.province), None)
+    nxt = next((b for b in blocks[i + 1 :] if b.province), None)
     headed = {b.province for b in blocks if b.province}
     regions = {reg.provinces[s]["region"] for s in headed}
     unheaded = {s for s, p in reg.provinces.items() if p["region"] in regions} - headed
@@ -292,76 +328,121 @@ def _infer_province(block: Block, blocks: list[Block], ctx, rec: Recorder,
     total = sum(votes.values())
     winner, n_win = votes.most_common(1)[0] if votes else (None, 0)
     first = block.groups[0].progr if block.groups else None
-    continues = bool(prev and prev.groups and first == prev.groups[-1].progr + 1
-                     and prev is blocks[i - 1])
-    evidence = [f"{n_win} nomi su {total} risolti senza provincia sono in {winner}"
-                if winner else "nessun nome risolto senza provincia"]
+    continues = bool(
+        prev and prev.groups and first == prev.groups[-1].progr + 1 and prev is blocks[i - 1]
+    )
+    evidence = [
+        f"{n_win} nomi su {total} risolti senza provincia sono in {winner}"
+        if winner
+        else "nessun nome risolto senza provincia"
+    ]
     if continues:
         evidence.append(f"la numerazione prosegue quella del blocco {prev.province}")
         agree = winner == prev.province
     else:
-        evidence += [f"la numerazione riparte da {first}: nuova provincia",
-                     "province della regione senza intestazione: "
-                     + (", ".join(sorted(unheaded)) or "nessuna"),
-                     f"ordine alfabetico tra {prev.province if prev else 'inizio'} e "
-                     f"{nxt.province if nxt else 'fine'}: " + ", ".join(sorted(betw))]
+        evidence += [
+            f"la numerazione riparte da {first}: nuova provincia",
+            "province della regione senza intestazione: "
+            + (", ".join(sorted(unheaded)) or "nessuna"),
+            f"ordine alfabetico tra {prev.province if prev else 'inizio'} e "
+            f"{nxt.province if nxt else 'fine'}: " + ", ".join(sorted(betw)),
+        ]
         agree = bool(winner) and winner in unheaded and winner in betw
     agree = agree and n_win * 2 > total
     block.province = winner if agree else None
-    block.province_note = ("dedotta (intestazione mancante): " if agree else
-                           "non determinata (intestazione mancante): ") + "; ".join(evidence)
-    rec.check(f"block-province:{block.header_line}",
-              "Provincia di un blocco senza intestazione, dedotta dai comuni elencati, dalle "
-              "province senza intestazione e dall'ordine dei blocchi", "intestazione mancante",
-              block.province, agree, (block.header_line,
-                                      block.groups[-1].line if block.groups else None),
-              note="; ".join(evidence))
+    block.province_note = (
+        "dedotta (intestazione mancante): "
+        if agree
+        else "non determinata (intestazione mancante): "
+    ) + "; ".join(evidence)
+    rec.check(
+        f"block-province:{block.header_line}",
+        "Provincia di un blocco senza intestazione, dedotta dai comuni elencati, dalle "
+        "province senza intestazione e dall'ordine dei blocchi",
+        "intestazione mancante",
+        block.province,
+        agree,
+        (block.header_line, block.groups[-1].line if block.groups else None),
+        note="; ".join(evidence),
+    )
 
 
 # -- checks on the declared totals ----------------------------------------------------------
-def _explain_total(declared: int, comuni: int, capofila_kind: str,
-                   other_aggregati: int) -> str:
+def _explain_total(declared: int, comuni: int, capofila_kind: str, other_aggregati: int) -> str:
     """The most likely reading of a declared total that differs from the distinct comuni."""
     readings = []
     if capofila_kind not in (COMUNE, UNKNOWN):
-        readings.append((comuni + 1, f"il totale conta anche l'ente capofila ({capofila_kind}) "
-                                     "come uno"))
+        readings.append(
+            (comuni + 1, f"il totale conta anche l'ente capofila ({capofila_kind}) come uno")
+        )
     if capofila_kind == COMUNE:
-        readings.append((comuni - 1, "il totale coincide con i comuni aggregati: sembra "
-                                     "escludere il comune capofila"))
+        readings.append(
+            (
+                comuni - 1,
+                "il totale coincide con i comuni aggregati: sembra escludere il comune capofila",
+            )
+        )
     if other_aggregati:
-        readings.append((comuni + other_aggregati, f"il totale conta anche {other_aggregati} "
-                                                   "ente/i non comunale/i aggregato/i"))
+        readings.append(
+            (
+                comuni + other_aggregati,
+                f"il totale conta anche {other_aggregati} ente/i non comunale/i aggregato/i",
+            )
+        )
     for value, why in readings:
         if value == declared:
             return why
-    return (f"l'elenco nomina {comuni} comuni e nessuna lettura (ente capofila o aggregati "
-            f"contati come uno, capofila escluso) dà {declared}: probabile nome omesso "
-            "dall'elenco o errore nel totale")
+    return (
+        f"l'elenco nomina {comuni} comuni e nessuna lettura (ente capofila o aggregati "
+        f"contati come uno, capofila escluso) dà {declared}: probabile nome omesso "
+        "dall'elenco o errore nel totale"
+    )
 
 
 # -- the published tables -------------------------------------------------------------------
 GRUPPI_FIELDS = [
-    field("gruppo", "string", "Gruppo", "Sigla della provincia e numero progressivo (es. BG-5)",
-          required=True, unique=True),
+    field(
+        "gruppo",
+        "string",
+        "Gruppo",
+        "Sigla della provincia e numero progressivo (es. BG-5)",
+        required=True,
+        unique=True,
+    ),
     field("provincia", "string", "Provincia (sigla)"),
     field("nome_provincia", "string", "Provincia"),
-    field("fonte_provincia", "string", "Fonte della provincia",
-          "intestazione (del blocco nel documento) o dedotta (intestazione mancante)",
-          enum=["intestazione", "dedotta", "non determinata"]),
+    field(
+        "fonte_provincia",
+        "string",
+        "Fonte della provincia",
+        "intestazione (del blocco nel documento) o dedotta (intestazione mancante)",
+        enum=["intestazione", "dedotta", "non determinata"],
+    ),
     field("nota_provincia", "string", "Nota sulla provincia"),
     field("n", "integer", "Progr.", "Numero progressivo stampato", minimum=1),
     field("capofila", "string", "Capofila SMART", "Come scritto nel documento"),
     field("tipo_capofila", "string", "Tipo di capofila"),
     *RESOLUTION_FIELDS,
-    field("testo_aggregati", "string", "Comuni aggregati (testo)",
-          "La cella «Comuni aggregati» come scritta nel documento"),
+    field(
+        "testo_aggregati",
+        "string",
+        "Comuni aggregati (testo)",
+        "La cella «Comuni aggregati» come scritta nel documento",
+    ),
     field("totale_dichiarato", "integer", "Totale comuni coinvolti (dichiarato)"),
-    field("comuni_contati", "integer", "Comuni contati",
-          "Comuni distinti nominati nella riga: capofila se comune, aggregati, comuni membri di "
-          "un ente nominato, comuni in convenzione"),
-    field("altri_enti_contati", "integer", "Altri enti",
-          "Partecipanti che non sono comuni (unioni, comunità montane, province...)"),
+    field(
+        "comuni_contati",
+        "integer",
+        "Comuni contati",
+        "Comuni distinti nominati nella riga: capofila se comune, aggregati, comuni membri di "
+        "un ente nominato, comuni in convenzione",
+    ),
+    field(
+        "altri_enti_contati",
+        "integer",
+        "Altri enti",
+        "Partecipanti che non sono comuni (unioni, comunità montane, province...)",
+    ),
     field("totale_coincide", "boolean", "Totale coincide"),
     field("spiegazione_totale", "string", "Spiegazione della differenza"),
 ]
@@ -369,13 +450,21 @@ GRUPPI_FIELDS = [
 PARTECIPANTI_FIELDS = [
     field("gruppo", "string", "Gruppo", required=True),
     field("posizione", "integer", "Posizione", "Ordine nella riga (1 = capofila)", minimum=1),
-    field("ruolo", "string", "Ruolo",
-          "capofila; aggregato (elencato tra i comuni aggregati); membro (comune indicato come "
-          "parte di un altro ente partecipante)", enum=["capofila", "aggregato", "membro"]),
+    field(
+        "ruolo",
+        "string",
+        "Ruolo",
+        "capofila; aggregato (elencato tra i comuni aggregati); membro (comune indicato come "
+        "parte di un altro ente partecipante)",
+        enum=["capofila", "aggregato", "membro"],
+    ),
     field("nome", "string", "Nome nel documento"),
-    field("tipo_ente", "string", "Tipo di ente", enum=[COMUNE, UNIONE, CM, PROVINCIA, ALTRO,
-                                                        UNKNOWN]),
-    field("parte_di", "string", "Parte di", "Ente di cui il documento indica il comune come membro"),
+    field(
+        "tipo_ente", "string", "Tipo di ente", enum=[COMUNE, UNIONE, CM, PROVINCIA, ALTRO, UNKNOWN]
+    ),
+    field(
+        "parte_di", "string", "Parte di", "Ente di cui il documento indica il comune come membro"
+    ),
     field("provincia_indizio", "string", "Provincia usata per la risoluzione"),
     *RESOLUTION_FIELDS,
     field("comune", "string", "Comune (ISTAT)"),
@@ -386,34 +475,64 @@ PARTECIPANTI_FIELDS = [
 
 # how the site shows the dataset (generator/views.py)
 VIEWS = {
-    "map": {"table": "partecipanti", "value": "1", "title": "Comuni che partecipano a un gruppo SMART",
-            "map_title": "Comuni nei gruppi SMART 2025", "legend": "partecipa", "classes": 1,
-            "format": "yes"},
-    "province_chart": {"table": "gruppi", "aggregate": "count", "title": "Gruppi per provincia",
-                       "head": ["Provincia", "Gruppi"]},
+    "map": {
+        "table": "partecipanti",
+        "value": "1",
+        "title": "Comuni che partecipano a un gruppo SMART",
+        "map_title": "Comuni nei gruppi SMART 2025",
+        "legend": "partecipa",
+        "classes": 1,
+        "format": "yes",
+    },
+    "province_chart": {
+        "table": "gruppi",
+        "aggregate": "count",
+        "title": "Gruppi per provincia",
+        "head": ["Provincia", "Gruppi"],
+    },
     "comune": [
-        {"table": "partecipanti", "join": {"table": "gruppi", "on": {"gruppo": "gruppo"}},
-         "fields": [{"label": "Capofila del gruppo", "value": "capofila"}]},
+        {
+            "table": "partecipanti",
+            "join": {"table": "gruppi", "on": {"gruppo": "gruppo"}},
+            "fields": [{"label": "Capofila del gruppo", "value": "capofila"}],
+        },
         {"table": "partecipanti", "members": "gruppo", "label": "Altri partecipanti"},
     ],
     "summary": {
-        "title": "SMART polizia locale (2025)", "table": "partecipanti",
-        "join": {"table": "gruppi", "on": {"gruppo": "gruppo"}}, "coverage": "region",
+        "title": "SMART polizia locale (2025)",
+        "table": "partecipanti",
+        "join": {"table": "gruppi", "on": {"gruppo": "gruppo"}},
+        "coverage": "region",
         "sentence": [
-            {"when": "ruolo == 'capofila' and comuni_contati == 1",
-             "text": "{name} partecipa da solo ai progetti SMART di polizia locale "
-                     "(gruppo {gruppo})."},
-            {"when": "ruolo == 'capofila'",
-             "text": "{name} è capofila di un gruppo SMART di polizia locale che riunisce "
-                     "{comuni_contati} comuni della provincia di {nome_provincia} (gruppo {gruppo})."},
-            {"text": "{name} fa parte del gruppo SMART di polizia locale {gruppo}, guidato da "
-                     "{capofila}, che riunisce {comuni_contati} comuni."}],
-        "absent": "{name} non partecipa a nessun gruppo SMART di polizia locale 2025."},
+            {
+                "when": "ruolo == 'capofila' and comuni_contati == 1",
+                "text": "{name} partecipa da solo ai progetti SMART di polizia locale "
+                "(gruppo {gruppo}).",
+            },
+            {
+                "when": "ruolo == 'capofila'",
+                "text": "{name} è capofila di un gruppo SMART di polizia locale che riunisce "
+                "{comuni_contati} comuni della provincia di {nome_provincia} (gruppo {gruppo}).",
+            },
+            {
+                "text": "{name} fa parte del gruppo SMART di polizia locale {gruppo}, guidato da "
+                "{capofila}, che riunisce {comuni_contati} comuni."
+            },
+        ],
+        "absent": "{name} non partecipa a nessun gruppo SMART di polizia locale 2025.",
+    },
     "technical": {
-        "gruppi": ["fonte_provincia", "nota_provincia", "tipo_capofila", "testo_aggregati",
-                   "altri_enti_contati", "totale_coincide", "spiegazione_totale"],
-        "partecipanti": ["posizione", "nome", "tipo_ente", "provincia_indizio",
-                         "provincia_comune"]},
+        "gruppi": [
+            "fonte_provincia",
+            "nota_provincia",
+            "tipo_capofila",
+            "testo_aggregati",
+            "altri_enti_contati",
+            "totale_coincide",
+            "spiegazione_totale",
+        ],
+        "partecipanti": ["posizione", "nome", "tipo_ente", "provincia_indizio", "provincia_comune"],
+    },
 }
 
 
@@ -424,12 +543,15 @@ class SmartParser(Parser):
     def parse(self, doc, ctx) -> ParseResult:
         rec = Recorder(doc)
         blocks = _read_layout(doc, ctx, rec)
-        is_comune = ctx.is_comune           # exact names only, not recorded
+        is_comune = ctx.is_comune  # exact names only, not recorded
         for b in blocks:
             if b.province is None and b.groups:
-                entries = [e for g in b.groups for e in
-                           [Entry(g.capofila, "capofila", _kind(g.capofila))]
-                           + split_cell(g.aggregati, g.capofila, None, is_comune)]
+                entries = [
+                    e
+                    for g in b.groups
+                    for e in [Entry(g.capofila, "capofila", _kind(g.capofila))]
+                    + split_cell(g.aggregati, g.capofila, None, is_comune)
+                ]
                 _infer_province(b, blocks, ctx, rec, entries)
         gruppi, partecipanti = [], []
         for b in blocks:
@@ -438,23 +560,48 @@ class SmartParser(Parser):
                 gruppi.append(grow)
                 partecipanti += prows
         _check_sequences(rec, blocks)
-        rec.candidate("partecipanti", [])   # from the published group lines only
-        result = ParseResult(datasets=[Dataset(
-            name=SLUG, title="SMART polizia locale 2025: gruppi capofila e partecipanti",
-            description=_description(gruppi, partecipanti),
-            programme=SLUG, keywords=["polizia locale", "SMART", "sicurezza urbana", "Lombardia"],
-            views=VIEWS, themes=["JUST", "GOVE"], tables=[
-                Table("gruppi", "Gruppi SMART (capofila)",
-                      "Un gruppo per riga del documento: provincia, numero progressivo, ente "
-                      "capofila, totale dichiarato di comuni coinvolti e comuni contati.",
-                      GRUPPI_FIELDS, gruppi, primary_key=["gruppo"], foreign_keys=[COMUNE_FK]),
-                Table("partecipanti", "Partecipanti ai gruppi SMART",
-                      "Ogni ente nominato in una riga: il capofila, ogni aggregato e i comuni "
-                      "indicati come membri di un ente, con tipo e codice ISTAT.",
-                      PARTECIPANTI_FIELDS, partecipanti, primary_key=["gruppo", "posizione"],
-                      foreign_keys=[COMUNE_FK, {"fields": "gruppo", "reference": {
-                          "resource": "gruppi", "fields": "gruppo"}}]),
-            ])])
+        rec.candidate("partecipanti", [])  # from the published group lines only
+        result = ParseResult(
+            datasets=[
+                Dataset(
+                    name=SLUG,
+                    title="SMART polizia locale 2025: gruppi capofila e partecipanti",
+                    description=_description(gruppi, partecipanti),
+                    programme=SLUG,
+                    keywords=["polizia locale", "SMART", "sicurezza urbana", "Lombardia"],
+                    views=VIEWS,
+                    themes=["JUST", "GOVE"],
+                    tables=[
+                        Table(
+                            "gruppi",
+                            "Gruppi SMART (capofila)",
+                            "Un gruppo per riga del documento: provincia, numero progressivo, ente "
+                            "capofila, totale dichiarato di comuni coinvolti e comuni contati.",
+                            GRUPPI_FIELDS,
+                            gruppi,
+                            primary_key=["gruppo"],
+                            foreign_keys=[COMUNE_FK],
+                        ),
+                        Table(
+                            "partecipanti",
+                            "Partecipanti ai gruppi SMART",
+                            "Ogni ente nominato in una riga: il capofila, ogni aggregato e i comuni "
+                            "indicati come membri di un ente, con tipo e codice ISTAT.",
+                            PARTECIPANTI_FIELDS,
+                            partecipanti,
+                            primary_key=["gruppo", "posizione"],
+                            foreign_keys=[
+                                COMUNE_FK,
+                                {
+                                    "fields": "gruppo",
+                                    "reference": {"resource": "gruppi", "fields": "gruppo"},
+                                },
+                            ],
+                        ),
+                    ],
+                )
+            ]
+        )
         _facts(rec, gruppi, partecipanti)
         return rec.finish(result)
 
@@ -466,28 +613,35 @@ def _check_sequences(rec: Recorder, blocks: list[Block]) -> None:
         for g in b.groups:
             by_prov.setdefault(b.province or f"?{b.header_line}", []).append((g.progr, g.line))
     for prov, seq in by_prov.items():
-        rec.sequence(f"progr-sequence:{prov}", f"Numeri progressivi dei gruppi della provincia "
-                     f"{prov}", [p for p, _ in seq], (seq[0][1], seq[-1][1]),
-                     "numerazione non consecutiva: righe mancanti o ripetute")
+        rec.sequence(
+            f"progr-sequence:{prov}",
+            f"Numeri progressivi dei gruppi della provincia {prov}",
+            [p for p, _ in seq],
+            (seq[0][1], seq[-1][1]),
+            "numerazione non consecutiva: righe mancanti o ripetute",
+        )
 
 
 def _entries(g: RawGroup, prov: str | None, is_comune) -> list[Entry]:
     capo = Entry(g.capofila, "capofila", _kind(g.capofila))
-    return [capo] + split_cell(g.aggregati, g.capofila, prov, is_comune) \
+    return (
+        [capo]
+        + split_cell(g.aggregati, g.capofila, prov, is_comune)
         + capofila_label_members(g.capofila, prov, is_comune)
+    )
 
 
 def _group(doc, ctx, rec: Recorder, block: Block, g: RawGroup, is_comune):
     """The ``gruppi`` row and the ``partecipanti`` rows of one group, and its total check."""
     prov = block.province
-    prov_key = prov or f"?{block.header_line}"   # unique even with several unknown blocks
+    prov_key = prov or f"?{block.header_line}"  # unique even with several unknown blocks
     gid = f"{prov_key}-{g.progr}"
     rows: list[dict] = []
     seen: dict[str, dict] = {}
     for e in _entries(g, prov, is_comune):
         row = _participant(doc, ctx, e, g, prov, gid, len(rows) + 1)
         key = row["istat"] or f"{row['tipo_ente']}|{normalise(e.name)}"
-        if key in seen:            # same ente named twice in the row: one participant
+        if key in seen:  # same ente named twice in the row: one participant
             _merge(seen[key], e)
             continue
         seen[key] = row
@@ -495,23 +649,47 @@ def _group(doc, ctx, rec: Recorder, block: Block, g: RawGroup, is_comune):
     comuni = sum(1 for r in rows if r["tipo_ente"] == COMUNE)
     capo = rows[0]
     ok = comuni == g.declared
-    why = "" if ok else _explain_total(
-        g.declared, comuni, capo["tipo_ente"],
-        sum(1 for r in rows[1:] if r["tipo_ente"] not in (COMUNE, UNKNOWN)))
-    grow = {"gruppo": gid, "provincia": prov,
-            "nome_provincia": ctx.registry.provinces[prov]["name"] if prov else None,
-            "fonte_provincia": ("intestazione" if block.heading_line else
-                                "dedotta" if prov else "non determinata"),
-            "nota_provincia": block.province_note or None, "n": g.progr,
-            "capofila": g.capofila, "tipo_capofila": capo["tipo_ente"], "istat": capo["istat"],
-            "resolution_method": capo["resolution_method"],
-            "resolution_score": capo["resolution_score"],
-            "testo_aggregati": g.aggregati or None, "totale_dichiarato": g.declared,
-            "comuni_contati": comuni, "altri_enti_contati": len(rows) - comuni,
-            "totale_coincide": ok, "spiegazione_totale": why or None,
-            **provenance(doc.id, g.line)}
-    rec.check(f"group-total:{prov_key}:{g.progr}", f"Totale comuni coinvolti del gruppo {gid} "
-              f"({g.capofila})", g.declared, comuni, ok, (g.line, g.line), note=why)
+    why = (
+        ""
+        if ok
+        else _explain_total(
+            g.declared,
+            comuni,
+            capo["tipo_ente"],
+            sum(1 for r in rows[1:] if r["tipo_ente"] not in (COMUNE, UNKNOWN)),
+        )
+    )
+    grow = {
+        "gruppo": gid,
+        "provincia": prov,
+        "nome_provincia": ctx.registry.provinces[prov]["name"] if prov else None,
+        "fonte_provincia": (
+            "intestazione" if block.heading_line else "dedotta" if prov else "non determinata"
+        ),
+        "nota_provincia": block.province_note or None,
+        "n": g.progr,
+        "capofila": g.capofila,
+        "tipo_capofila": capo["tipo_ente"],
+        "istat": capo["istat"],
+        "resolution_method": capo["resolution_method"],
+        "resolution_score": capo["resolution_score"],
+        "testo_aggregati": g.aggregati or None,
+        "totale_dichiarato": g.declared,
+        "comuni_contati": comuni,
+        "altri_enti_contati": len(rows) - comuni,
+        "totale_coincide": ok,
+        "spiegazione_totale": why or None,
+        **provenance(doc.id, g.line),
+    }
+    rec.check(
+        f"group-total:{prov_key}:{g.progr}",
+        f"Totale comuni coinvolti del gruppo {gid} ({g.capofila})",
+        g.declared,
+        comuni,
+        ok,
+        (g.line, g.line),
+        note=why,
+    )
     return grow, rows
 
 
@@ -522,8 +700,9 @@ def _participant(doc, ctx, e: Entry, g: RawGroup, prov, gid: str, position: int)
         res = ctx.resolve(e.name, g.line, province=hint)
         if e.role == "capofila" and not res.ok:
             kind = UNKNOWN
-            e.notes.append("non è un comune del registro ISTAT 2023 e il nome non dice il tipo "
-                           "di ente")
+            e.notes.append(
+                "non è un comune del registro ISTAT 2023 e il nome non dice il tipo di ente"
+            )
         else:
             kind = COMUNE
     comune = reg_comune = None
@@ -534,13 +713,20 @@ def _participant(doc, ctx, e: Entry, g: RawGroup, prov, gid: str, position: int)
             e.notes.append("nome in forma non ufficiale: alias curato in data/registry/aliases")
         elif res.note:
             e.notes.append(res.note)
-    return {"gruppo": gid, "posizione": position, "ruolo": e.role, "nome": e.name,
-            "tipo_ente": kind, "parte_di": e.member_of or None,
-            "provincia_indizio": hint if res is not None else None,
-            **(resolution_fields(res) if res is not None else NO_RESOLUTION),
-            "comune": comune,
-            "provincia_comune": reg_comune.province_sigla if reg_comune else None,
-            "nota": "; ".join(e.notes) or None, **provenance(doc.id, g.line)}
+    return {
+        "gruppo": gid,
+        "posizione": position,
+        "ruolo": e.role,
+        "nome": e.name,
+        "tipo_ente": kind,
+        "parte_di": e.member_of or None,
+        "provincia_indizio": hint if res is not None else None,
+        **(resolution_fields(res) if res is not None else NO_RESOLUTION),
+        "comune": comune,
+        "provincia_comune": reg_comune.province_sigla if reg_comune else None,
+        "nota": "; ".join(e.notes) or None,
+        **provenance(doc.id, g.line),
+    }
 
 
 def _merge(row: dict, e: Entry) -> None:
@@ -555,9 +741,12 @@ def _merge(row: dict, e: Entry) -> None:
 def _description(gruppi: list[dict], partecipanti: list[dict]) -> str:
     n_ok = sum(1 for g in gruppi if g["totale_coincide"])
     comuni = _distinct_comuni(partecipanti)
-    examples = [f"{g['gruppo']} ({g['capofila']}): {g['totale_dichiarato']} comuni dichiarati, "
-                f"{g['altri_enti_contati']} altri enti nominati e non contati"
-                for g in gruppi if g["totale_coincide"] and g["altri_enti_contati"]][:3]
+    examples = [
+        f"{g['gruppo']} ({g['capofila']}): {g['totale_dichiarato']} comuni dichiarati, "
+        f"{g['altri_enti_contati']} altri enti nominati e non contati"
+        for g in gruppi
+        if g["totale_coincide"] and g["altri_enti_contati"]
+    ][:3]
     return (
         f"Elenco regionale dei gruppi SMART di polizia locale: {len(gruppi)} gruppi, ciascuno "
         f"guidato da un ente capofila, con {len(partecipanti)} partecipanti nominati "
@@ -567,9 +756,11 @@ def _description(gruppi: list[dict], partecipanti: list[dict]) -> str:
         "intercomunale (tra parentesi o nella denominazione) e quelli in convenzione; unioni, "
         "comunità montane, province e altri enti non sono contati. È la lettura che coincide "
         f"con il totale dichiarato nel maggior numero di gruppi ({n_ok} su {len(gruppi)}"
-        + (", per esempio " + "; ".join(examples) if examples else "") + "). "
+        + (", per esempio " + "; ".join(examples) if examples else "")
+        + "). "
         "Dove il totale dichiarato differisce, la colonna «Spiegazione della differenza» dà la "
-        "lettura più probabile.")
+        "lettura più probabile."
+    )
 
 
 def _distinct_comuni(partecipanti: list[dict]) -> set[str]:
@@ -583,12 +774,19 @@ def _facts(rec: Recorder, gruppi: list[dict], partecipanti: list[dict]) -> None:
     comuni = _distinct_comuni(partecipanti)
     enti = comuni | {normalise(r["nome"]) for r in partecipanti if r["tipo_ente"] != COMUNE}
     for label, value, unit in (
-            ("Gruppi SMART", len(gruppi), "gruppi"),
-            ("Province", len({g["provincia"] for g in gruppi}), "province"),
-            ("Comuni distinti partecipanti", len(comuni), "comuni"),
-            ("Enti distinti partecipanti (comuni e altri enti)", len(enti), "enti"),
-            ("Somma dei totali dichiarati «Totale Comuni coinvolti»",
-             sum(g["totale_dichiarato"] for g in gruppi), "comuni"),
-            ("Gruppi il cui totale dichiarato coincide con i comuni contati",
-             sum(1 for g in gruppi if g["totale_coincide"]), "gruppi")):
+        ("Gruppi SMART", len(gruppi), "gruppi"),
+        ("Province", len({g["provincia"] for g in gruppi}), "province"),
+        ("Comuni distinti partecipanti", len(comuni), "comuni"),
+        ("Enti distinti partecipanti (comuni e altri enti)", len(enti), "enti"),
+        (
+            "Somma dei totali dichiarati «Totale Comuni coinvolti»",
+            sum(g["totale_dichiarato"] for g in gruppi),
+            "comuni",
+        ),
+        (
+            "Gruppi il cui totale dichiarato coincide con i comuni contati",
+            sum(1 for g in gruppi if g["totale_coincide"]),
+            "gruppi",
+        ),
+    ):
         rec.fact(label, value, unit, span)

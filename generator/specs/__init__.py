@@ -9,6 +9,7 @@ with provenance and checks, exactly as a hand-written parser does, on the same t
 true``: metadata, columns, keys and the checks on their rows; :func:`parser_table`). The
 guide is ``docs/writing-a-spec.md``.
 """
+
 from .engine import apply, declared_dataset, parser_table
 from .load import Spec, SpecError, load
 

@@ -26,6 +26,7 @@ For each table of a spec (``docs/writing-a-spec.md`` is the reader's guide) the 
 A table marked ``parser: true`` is not read here: a parser supplies its rows (with their
 provenance) and :func:`parser_table` gives them the spec's schema and proves them (5).
 """
+
 from __future__ import annotations
 
 import re
@@ -36,8 +37,13 @@ from typing import Any
 
 from ..extract import cells
 from ..extract.blocks import province_of_heading
-from ..extract.fields import COMUNE_FK, NO_RESOLUTION, RESOLUTION_FIELDS, provenance, \
-    resolution_fields
+from ..extract.fields import (
+    COMUNE_FK,
+    NO_RESOLUTION,
+    RESOLUTION_FIELDS,
+    provenance,
+    resolution_fields,
+)
 from ..extract.persons import PERSONA_FISICA, PERSONA_GIURIDICA, Pseudonyms, subject_kind
 from ..extract.recorder import Recorder
 from ..extract.result import Act, Dataset, ParseResult, Table, act_at
@@ -49,22 +55,22 @@ from .expr import evaluate
 from .load import Map, Spec, SpecError
 
 
-
 @dataclass
 class RawRow:
     """A row as read: its lines and its cells (printed text, by cell name)."""
+
     start: int
     end: int
     lines: list[int]
     text: str
     cells: dict = field(default_factory=dict)
-    context: dict = field(default_factory=dict)     # block heading values (province ...)
+    context: dict = field(default_factory=dict)  # block heading values (province ...)
 
 
 @dataclass
 class Region:
-    start: int                  # first line of the table (after its title)
-    end: int                    # last line
+    start: int  # first line of the table (after its title)
+    end: int  # last line
     title_line: int | None
     header: tuple[int, int] | None = None
 
@@ -74,7 +80,7 @@ def apply(spec: Spec, doc, ctx, result: ParseResult) -> None:
     rec = Recorder(doc)
     ds = _dataset(spec, doc, result)
     for t in spec.tables:
-        if t.get("parser"):                 # rows from the document's parser: parser_table()
+        if t.get("parser"):  # rows from the document's parser: parser_table()
             continue
         table = TableRun(spec, t, doc, ctx, result.acts, rec).run()
         if table is not None:
@@ -83,12 +89,16 @@ def apply(spec: Spec, doc, ctx, result: ParseResult) -> None:
             ds.tables.append(table)
             result.private += table_private(table)
             if "{act}" in ds.description and table.rows:
-                ds.description = _fill(ds.description, doc,
-                                       act_at(result.acts, table.rows[0]["line_start"]))
+                ds.description = _fill(
+                    ds.description, doc, act_at(result.acts, table.rows[0]["line_start"])
+                )
     missing = [t["name"] for t in spec.tables if t.get("parser")]
     if missing and not doc.parser:
-        ctx.warn("spec-parser-table-missing", f"spec {spec.name}: table {', '.join(missing)} "
-                 "(parser: true) is filled by a parser, and the document has none")
+        ctx.warn(
+            "spec-parser-table-missing",
+            f"spec {spec.name}: table {', '.join(missing)} "
+            "(parser: true) is filled by a parser, and the document has none",
+        )
     rec.finish(result)
 
 
@@ -103,8 +113,17 @@ def declared_dataset(spec_name: Spec | str, doc, result: ParseResult) -> Dataset
     return ds
 
 
-def parser_table(spec: Spec | str, table: str, doc, ctx, acts: list[Act], rec: Recorder,
-                 rows: list[dict], lines: tuple[int, int] | None = None, **fill: str) -> Table:
+def parser_table(
+    spec: Spec | str,
+    table: str,
+    doc,
+    ctx,
+    acts: list[Act],
+    rec: Recorder,
+    rows: list[dict],
+    lines: tuple[int, int] | None = None,
+    **fill: str,
+) -> Table:
     """The table ``table`` of a spec (or spec name), marked ``parser: true``, with the
     ``rows`` a parser read from ``lines`` (first, last; by default the rows' span): the spec
     gives the title, description, columns and keys, and its declared figures and checks are
@@ -118,13 +137,15 @@ def parser_table(spec: Spec | str, table: str, doc, ctx, acts: list[Act], rec: R
     if t is None:
         raise SpecError(spec.where(), f"no table {table!r} with `parser: true` in the spec")
     t = _placeholders(t, fill)
-    for r in rows:                      # the columns a row lacks are empty
+    for r in rows:  # the columns a row lacks are empty
         for c in t["columns"]:
             for f in RESOLUTION_FIELDS if "resolution" in c else [c]:
                 r.setdefault(f["name"], None)
     if lines is None:
-        lines = (min((r["line_start"] for r in rows), default=1),
-                 max((r["line_end"] for r in rows), default=1))
+        lines = (
+            min((r["line_start"] for r in rows), default=1),
+            max((r["line_end"] for r in rows), default=1),
+        )
     run = TableRun(spec, t, doc, ctx, acts, rec)
     run.region = Region(lines[0], lines[1], lines[0])
     run.find_declared(run.region)
@@ -142,8 +163,13 @@ def _placeholders(t: Map, fill: dict[str, str]) -> Map:
 
 
 def table_private(table: Table) -> list[tuple[int, int]]:
-    return sorted({(r["line_start"], r["line_end"]) for r in table.rows
-                   if r.get("soggetto") == PERSONA_FISICA or r.get("_person")})
+    return sorted(
+        {
+            (r["line_start"], r["line_end"])
+            for r in table.rows
+            if r.get("soggetto") == PERSONA_FISICA or r.get("_person")
+        }
+    )
 
 
 def _dataset(spec: Spec, doc, result: ParseResult) -> Dataset:
@@ -152,25 +178,38 @@ def _dataset(spec: Spec, doc, result: ParseResult) -> Dataset:
     if ds is not None:
         return ds
     if not d.get("title"):
-        raise SpecError(spec.where(d), f"dataset {d['name']!r} is declared neither here (give "
-                        "it `title` and `description`) nor by the document's parser")
+        raise SpecError(
+            spec.where(d),
+            f"dataset {d['name']!r} is declared neither here (give "
+            "it `title` and `description`) nor by the document's parser",
+        )
     description = " ".join(str(d.get("description", "")).split())
-    ds = Dataset(d["name"], d["title"], description.replace(
-                     "{official_reference}", str(doc.meta.get("official_reference", doc.id))),
-                 [], programme=d.get("programme", d["name"]),
-                 keywords=list(d.get("keywords") or []), views=dict(d.get("views") or {}))
+    ds = Dataset(
+        d["name"],
+        d["title"],
+        description.replace(
+            "{official_reference}", str(doc.meta.get("official_reference", doc.id))
+        ),
+        [],
+        programme=d.get("programme", d["name"]),
+        keywords=list(d.get("keywords") or []),
+        views=dict(d.get("views") or {}),
+    )
     ds.themes = list(d.get("themes") or [])
-    return ds           # added to the result with its first table
+    return ds  # added to the result with its first table
 
 
 def _fill(text: str, doc, act: Act | None) -> str:
     """In a description: ``{act}`` (``D.d.s. 14 novembre 2018 n. 16506``), ``{act_ref}``
     (``D.d.s. n. 16506``) and ``{official_reference}`` (the document's, from the manifest)."""
-    label = (f"{act.type} {cells.italian_date(act.date)} n. {act.number}" if act
-             else "il documento")
+    label = f"{act.type} {cells.italian_date(act.date)} n. {act.number}" if act else "il documento"
     ref = f"{act.type} n. {act.number}" if act else "il documento"
-    return " ".join(str(text).split()).replace("{act}", label).replace("{act_ref}", ref).replace(
-        "{official_reference}", str(doc.meta.get("official_reference", doc.id)))
+    return (
+        " ".join(str(text).split())
+        .replace("{act}", label)
+        .replace("{act_ref}", ref)
+        .replace("{official_reference}", str(doc.meta.get("official_reference", doc.id)))
+    )
 
 
 class TableRun:
@@ -185,35 +224,46 @@ class TableRun:
         self.totals: tuple[int, list[Decimal]] | None = None
         self.row_starts: list[int] = []
         self.declared: dict[str, tuple[Any, int | None]] = {}
-        self.declared_lines: dict[str, tuple[int, int]] = {}   # first and last line printed
-        self.skipped: Counter = Counter()        # structure lines skipped, by kind
-        self._counted: list[dict] = []           # rows built so far (``counter`` columns)
+        self.declared_lines: dict[str, tuple[int, int]] = {}  # first and last line printed
+        self.skipped: Counter = Counter()  # structure lines skipped, by kind
+        self._counted: list[dict] = []  # rows built so far (``counter`` columns)
         self._prose_cache: dict = {}
-        rec.candidate(self.name, [])         # the table is this recorder's to account for
+        rec.candidate(self.name, [])  # the table is this recorder's to account for
 
     # -- 1. find -----------------------------------------------------------------------------
     def run(self) -> Table | None:
         regions = self.locate()
         if not regions and self.t["region"].get("if_missing") == "empty":
-            chosen = self.region = Region(1, 0, None)   # published empty; its checks report it
+            chosen = self.region = Region(1, 0, None)  # published empty; its checks report it
             raws = []
         elif not regions:
-            self.ctx.warn("spec-table-not-found", f"spec {self.spec.name}: table {self.name} "
-                          "not found in the document (region.start / region.header match no "
-                          "line)")
+            self.ctx.warn(
+                "spec-table-not-found",
+                f"spec {self.spec.name}: table {self.name} "
+                "not found in the document (region.start / region.header match no "
+                "line)",
+            )
             return None
         else:
             occ = self.t["region"].get("occurrence", "first")
-            chosen = regions[-1] if occ == "last" else regions[0] if occ in ("first", "all") \
+            chosen = (
+                regions[-1]
+                if occ == "last"
+                else regions[0]
+                if occ in ("first", "all")
                 else regions[int(occ) - 1]
+            )
             self.region = chosen
             raws = self.read(chosen)
             if not raws:
-                self.ctx.warn("spec-table-empty", f"spec {self.spec.name}: table {self.name} "
-                              f"read no row in lines {chosen.start}-{chosen.end} (the line "
-                              "region.start matches is the table's title, not in it, unless "
-                              "start_inclusive: true; or the row grammar matches no line)",
-                              chosen.start)
+                self.ctx.warn(
+                    "spec-table-empty",
+                    f"spec {self.spec.name}: table {self.name} "
+                    f"read no row in lines {chosen.start}-{chosen.end} (the line "
+                    "region.start matches is the table's title, not in it, unless "
+                    "start_inclusive: true; or the row grammar matches no line)",
+                    chosen.start,
+                )
         self.find_declared(chosen)
         rows = self.build(raws)
         if self.t.get("riparto"):
@@ -232,8 +282,17 @@ class TableRun:
             starts = [n for n, text in self.doc.numbered() if rx.search(text.replace("\xa0", " "))]
             near = reg.get("start_near")
             if near:
-                starts = [n for n in starts if re.search(near["find"], " ".join(
-                    clean(x) for x in self.doc.lines[n - 1:n + near.get("lines", 40)]), re.I)]
+                starts = [
+                    n
+                    for n in starts
+                    if re.search(
+                        near["find"],
+                        " ".join(
+                            clean(x) for x in self.doc.lines[n - 1 : n + near.get("lines", 40)]
+                        ),
+                        re.I,
+                    )
+                ]
         elif reg.get("header"):
             starts = [n for n in range(1, len(lines) + 1) if self._header_at(n)]
             starts = starts[:1] if reg.get("occurrence", "first") == "first" else starts
@@ -270,7 +329,7 @@ class TableRun:
         last = min(len(self.doc.lines), n + h.get("max_lines", 60))
         for k in range(n, last + 1):
             if re.search(h["end"], self.doc.line(k)):
-                text = clean(" ".join(self.doc.lines[n - 1:k]))
+                text = clean(" ".join(self.doc.lines[n - 1 : k]))
                 if all(w in text for w in h.get("must_contain", [])):
                     return k, text
                 return None
@@ -317,7 +376,8 @@ class TableRun:
                 cur = self._close(cur, raws)
                 self.header_blocks.append((n, hb[0], hb[1]))
                 self.skipped["intestazione di colonna"] += sum(
-                    1 for k in range(n, hb[0] + 1) if self.doc.line(k).strip())
+                    1 for k in range(n, hb[0] + 1) if self.doc.line(k).strip()
+                )
                 n = hb[0] + 1
                 continue
             kind = self._classify(n, text, context)
@@ -346,17 +406,23 @@ class TableRun:
         if not first_row:
             return region.start
         rx = re.compile(first_row)
-        first = next((n for n in range(region.start, region.end + 1)
-                      if rx.search(self.doc.line(n))), region.end + 1)
+        first = next(
+            (n for n in range(region.start, region.end + 1) if rx.search(self.doc.line(n))),
+            region.end + 1,
+        )
         if first > region.start:
-            text = clean(" ".join(self.doc.lines[region.start - 1:first - 1]))
+            text = clean(" ".join(self.doc.lines[region.start - 1 : first - 1]))
             self.header_blocks.append((region.start, first - 1, text))
             self.skipped["intestazione di colonna"] += sum(
-                1 for k in range(region.start, first) if self.doc.line(k).strip())
+                1 for k in range(region.start, first) if self.doc.line(k).strip()
+            )
             missing = [w for w in (self.t["region"].get("header_words") or []) if w not in text]
             if missing:
-                self.ctx.warn("spec-header", f"spec {self.spec.name}, table {self.name}: the "
-                              f"column header lacks {missing}", region.start)
+                self.ctx.warn(
+                    "spec-header",
+                    f"spec {self.spec.name}, table {self.name}: the column header lacks {missing}",
+                    region.start,
+                )
         return first
 
     def _classify(self, n: int, text: str, context: dict) -> str:
@@ -387,8 +453,11 @@ class TableRun:
             if not m:
                 return None
             name = m.group(1) if m.groups() else m.group(0)
-            return province_of_heading(name, self.ctx.registry, uppercase_only=False) \
-                if h.get("province") else name.strip()
+            return (
+                province_of_heading(name, self.ctx.registry, uppercase_only=False)
+                if h.get("province")
+                else name.strip()
+            )
         if h.get("province"):
             return province_of_heading(t, self.ctx.registry)
         return None
@@ -454,15 +523,18 @@ class TableRun:
                 what = body.get("type", "pattern" if body.get("pattern") else "text")
                 rep = f" ×{body['repeat']}" if body.get("repeat") else ""
                 last = _cell_entry(cells_spec[k - 1])[0]
-                return (f"riga non riconosciuta: si legge fino alla cella «{last}»; la cella "
-                        f"«{name}» ({what}{rep}) non corrisponde")
+                return (
+                    f"riga non riconosciuta: si legge fino alla cella «{last}»; la cella "
+                    f"«{name}» ({what}{rep}) non corrisponde"
+                )
         return "riga non riconosciuta: la prima cella non corrisponde alla grammatica della riga"
 
     def _close(self, cur: RawRow | None, raws: list[RawRow]) -> None:
         if cur is not None and not cur.cells:
             for ln in cur.lines:
-                self.rec.reject(self.name, ln, "riga di tabella incompleta: colonne non "
-                                "riconosciute")
+                self.rec.reject(
+                    self.name, ln, "riga di tabella incompleta: colonne non riconosciute"
+                )
         return None
 
     def _read_label_rows(self, region: Region) -> list[RawRow]:
@@ -477,8 +549,9 @@ class TableRun:
             self.rec.candidate(self.name, range(top, n + 1))
             self.row_starts.append(top)
             label_cell = self.t["row"]["label_above"].get("cell", "nome")
-            out.append(RawRow(top, n, list(range(top, n + 1)), text,
-                              {label_cell: label, **m.groupdict()}))
+            out.append(
+                RawRow(top, n, list(range(top, n + 1)), text, {label_cell: label, **m.groupdict()})
+            )
         return out
 
     # -- 4. columns ----------------------------------------------------------------------------
@@ -543,8 +616,7 @@ class TableRun:
             self._split_comune(c, row, raw)
         elif "classify" in c:
             src = c["classify"]["from"]
-            row[name] = _classify(c["classify"], row[src] if src in row
-                                  else raw.cells.get(src))
+            row[name] = _classify(c["classify"], row[src] if src in row else raw.cells.get(src))
         elif c.get("counter"):
             row[name] = len(self._counted) + 1
         elif "from_prose" in c:
@@ -559,10 +631,14 @@ class TableRun:
             if c.get("extract") and isinstance(row[name], str):
                 m = re.search(c["extract"], row[name])
                 row[name] = clean(m.group(1)) if m else None
-            if isinstance(row[name], str) and (c.get("cell") or c.get("type") in
-                                               ("integer", "number", "date")):
-                row[name] = cells.read(c.get("cell") or {"integer": "integer", "number":
-                                       "number", "date": "date"}[c["type"]], row[name])
+            if isinstance(row[name], str) and (
+                c.get("cell") or c.get("type") in ("integer", "number", "date")
+            ):
+                row[name] = cells.read(
+                    c.get("cell")
+                    or {"integer": "integer", "number": "number", "date": "date"}[c["type"]],
+                    row[name],
+                )
         else:
             row[name] = c.get("default")
 
@@ -646,7 +722,7 @@ class TableRun:
                 continue
             printed = found.group(d.get("group", 1))
             value = cells.read(d.get("type", "amount"), printed)
-            if d.get("scale") and value is not None:      # printed in thousands, millions
+            if d.get("scale") and value is not None:  # printed in thousands, millions
                 value = value * d["scale"]
             self.declared[name] = (value, found.line)
             self.declared_lines[name] = (found.line, found.line_end)
@@ -672,13 +748,18 @@ class TableRun:
 
     def figure(self, name: str):
         if name not in self.declared:
-            raise SpecError(self.spec.where(self.t), f"table {self.name}: figure {name!r} is "
-                            f"not declared (declared: {', '.join(self.declared) or 'none'})")
+            raise SpecError(
+                self.spec.where(self.t),
+                f"table {self.name}: figure {name!r} is "
+                f"not declared (declared: {', '.join(self.declared) or 'none'})",
+            )
         return self.declared[name][0]
 
-    def prove(self, rows: list[dict], regions: list[Region], chosen: Region,
-              raws: list[RawRow]) -> None:
+    def prove(
+        self, rows: list[dict], regions: list[Region], chosen: Region, raws: list[RawRow]
+    ) -> None:
         from .checks import run_checks
+
         run_checks(self, rows, regions, chosen, raws)
 
     # -- 6. the table ----------------------------------------------------------------------------
@@ -687,9 +768,15 @@ class TableRun:
         for r in rows:
             r.pop("_person", None)
         act = act_at(self.acts, region.title_line or region.start)
-        table = Table(self.name, self.t["title"], _fill(self.t["description"], self.doc, act),
-                      fields, rows, primary_key=list(self.t.get("primary_key") or []) or None,
-                      foreign_keys=foreign_keys)
+        table = Table(
+            self.name,
+            self.t["title"],
+            _fill(self.t["description"], self.doc, act),
+            fields,
+            rows,
+            primary_key=list(self.t.get("primary_key") or []) or None,
+            foreign_keys=foreign_keys,
+        )
         table.declared = dict(self.declared)
         if self.totals:
             line, values = self.totals
@@ -716,8 +803,12 @@ def _schema(t: dict, cell_specs: dict) -> tuple[list[dict], list[dict]]:
     for c in t["columns"]:
         if "resolution" in c:
             methods = " ".join(str((c["resolution"] or {}).get("method_description", "")).split())
-            fields += [dict(f, description=methods) if methods and f["name"] ==
-                       "resolution_method" else dict(f) for f in RESOLUTION_FIELDS]
+            fields += [
+                dict(f, description=methods)
+                if methods and f["name"] == "resolution_method"
+                else dict(f)
+                for f in RESOLUTION_FIELDS
+            ]
             foreign_keys = [COMUNE_FK]
             continue
         fields.append(_field(c, cell_specs))
@@ -738,8 +829,11 @@ def _field(c: dict, cell_specs: dict) -> dict:
     if c.get("description"):
         f["description"] = " ".join(str(c["description"]).split())
     # in the order the spec writes them
-    cons = {k: v for k, v in c.items()
-            if k in ("required", "unique", "minimum", "maximum", "enum", "pattern")}
+    cons = {
+        k: v
+        for k, v in c.items()
+        if k in ("required", "unique", "minimum", "maximum", "enum", "pattern")
+    }
     if cons:
         f["constraints"] = cons
     return f
@@ -756,15 +850,18 @@ def _row_regex(spec: Spec, row: dict, anchored_end: bool = True) -> re.Pattern:
     if row.get("pattern"):
         return re.compile(row["pattern"])
     if not row.get("cells"):
-        return re.compile(r"(?!)")           # list and fixed-width rows: read otherwise
+        return re.compile(r"(?!)")  # list and fixed-width rows: read otherwise
     parts = []
     for c in row["cells"]:
         name, body = _cell_entry(c)
         frag = body.get("pattern") or cells.TYPES[body.get("type", "text")].pattern
         rep = str(body.get("repeat", ""))
         if rep:
-            lo, _, hi = rep.partition("-") if "-" in rep else (rep.rstrip("+"), "", "" if
-                                                               rep.endswith("+") else rep)
+            lo, _, hi = (
+                rep.partition("-")
+                if "-" in rep
+                else (rep.rstrip("+"), "", "" if rep.endswith("+") else rep)
+            )
             lo = int(lo or 1)
             tail = f"{{{lo - 1},{int(hi) - 1 if hi else ''}}}"
             frag = f"(?:{frag})(?:\\s+(?:{frag})){tail}"

@@ -13,6 +13,7 @@ comparisons, ``and``/``or``/``not`` and ``x if c else y``. Functions: ``sum(col)
 ``round(x, n)``, ``coalesce(x, 0)`` (an empty cell as 0) anywhere. Nothing else parses:
 no attribute access, no indexing, no imports -- a spec cannot run code.
 """
+
 from __future__ import annotations
 
 import ast
@@ -21,10 +22,20 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from typing import Any, Callable
 
-_BIN = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
-        ast.Div: operator.truediv}
-_CMP = {ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt, ast.LtE: operator.le,
-        ast.Gt: operator.gt, ast.GtE: operator.ge}
+_BIN = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+}
+_CMP = {
+    ast.Eq: operator.eq,
+    ast.NotEq: operator.ne,
+    ast.Lt: operator.lt,
+    ast.LtE: operator.le,
+    ast.Gt: operator.gt,
+    ast.GtE: operator.ge,
+}
 AGGREGATES = {"sum", "count", "min", "max"}
 SCALARS = {"abs", "round", "coalesce"}
 
@@ -41,19 +52,46 @@ def compile_expr(source: str) -> ast.Expression:
     except SyntaxError as e:
         raise ExprError(f"not an expression: {source!r} ({e.msg})") from None
     for node in ast.walk(tree):
-        ok = isinstance(node, (ast.Expression, ast.BinOp, ast.UnaryOp, ast.Compare, ast.BoolOp,
-                               ast.IfExp, ast.Name, ast.Constant, ast.Load, ast.Call, ast.And,
-                               ast.Or, ast.Not, ast.USub, ast.UAdd)) \
-            or type(node) in _BIN or type(node) in _CMP
+        ok = (
+            isinstance(
+                node,
+                (
+                    ast.Expression,
+                    ast.BinOp,
+                    ast.UnaryOp,
+                    ast.Compare,
+                    ast.BoolOp,
+                    ast.IfExp,
+                    ast.Name,
+                    ast.Constant,
+                    ast.Load,
+                    ast.Call,
+                    ast.And,
+                    ast.Or,
+                    ast.Not,
+                    ast.USub,
+                    ast.UAdd,
+                ),
+            )
+            or type(node) in _BIN
+            or type(node) in _CMP
+        )
         if not ok:
             raise ExprError(f"{type(node).__name__} is not allowed in {source!r}")
-        if isinstance(node, ast.Call) and (not isinstance(node.func, ast.Name)
-                                           or node.func.id not in AGGREGATES | SCALARS
-                                           or node.keywords):
-            raise ExprError(f"unknown function in {source!r} (allowed: "
-                            f"{', '.join(sorted(AGGREGATES | SCALARS))})")
-        if isinstance(node, ast.Constant) and node.value is not None \
-                and not isinstance(node.value, (int, float, str)):
+        if isinstance(node, ast.Call) and (
+            not isinstance(node.func, ast.Name)
+            or node.func.id not in AGGREGATES | SCALARS
+            or node.keywords
+        ):
+            raise ExprError(
+                f"unknown function in {source!r} (allowed: "
+                f"{', '.join(sorted(AGGREGATES | SCALARS))})"
+            )
+        if (
+            isinstance(node, ast.Constant)
+            and node.value is not None
+            and not isinstance(node.value, (int, float, str))
+        ):
             raise ExprError(f"constant {node.value!r} is not allowed in {source!r}")
     return tree
 
@@ -75,8 +113,7 @@ def _dec(v):
     return v
 
 
-def evaluate(source: str, lookup: Callable[[str], Any],
-             rows: list[dict] | None = None) -> Any:
+def evaluate(source: str, lookup: Callable[[str], Any], rows: list[dict] | None = None) -> Any:
     """Value of ``source``; ``lookup(name)`` gives a name's value; aggregates run over
     ``rows`` (a table's rows), and are refused where there are none (a row rule)."""
     return _eval(compile_expr(source).body, lookup, rows, source)
@@ -105,7 +142,7 @@ def _eval(node, lookup, rows, source):
         for op, right_node in zip(node.ops, node.comparators):
             right = ev(right_node)
             if (left is None or right is None) and type(op) not in (ast.Eq, ast.NotEq):
-                return False           # an empty cell is not less or more than anything
+                return False  # an empty cell is not less or more than anything
             if not _CMP[type(op)](left, right):
                 return False
             left = right
@@ -126,8 +163,10 @@ def _call(node: ast.Call, lookup, rows, source, ev):
         if fn == "count":
             return Decimal(len(rows))
         col = node.args[0]
-        vals = [_dec(_eval(col, lambda n, r=r: r.get(n) if n in r else lookup(n), None, source))
-                for r in rows]
+        vals = [
+            _dec(_eval(col, lambda n, r=r: r.get(n) if n in r else lookup(n), None, source))
+            for r in rows
+        ]
         vals = [v for v in vals if v is not None]
         if fn == "sum":
             return sum(vals, Decimal(0))

@@ -17,6 +17,7 @@ context, the totals line and the checks that the layout suggests (an order numbe
 1..N sequence). The starter spec is a draft to edit and test with ``comuni-aperti check``,
 not a parse: nothing is published from it.
 """
+
 from __future__ import annotations
 
 import re
@@ -33,30 +34,38 @@ _NUMBERED = re.compile(r"^\s*(\d{1,4})\s*[.)]\s+\S")
 _TOTAL = re.compile(r"^\s*(?:TOTALE|Totale|TOTALI|Totali)\b")
 _RULE = re.compile(r"^\s*[-=_]{10,}\s*$")
 _LIST_INTRO = re.compile(r"\bcomuni\s+di\s*:?\s*", re.I)
-_TOKEN_TYPES = [("istat", re.compile(r"^\d{6}$")), ("amount", re.compile(rf"^(?:{cells.AMTE}|-)$")),
-                ("date", re.compile(r"^\d{1,2}/\d{1,2}/(?:\d{4}|\d{2})$")),
-                ("percent", re.compile(rf"^(?:{cells.NUM})%$")),
-                ("integer", re.compile(rf"^(?:{cells.INT})$")),
-                ("sigla", re.compile(r"^\(?[A-Z]{2}\)?$"))]
+_TOKEN_TYPES = [
+    ("istat", re.compile(r"^\d{6}$")),
+    ("amount", re.compile(rf"^(?:{cells.AMTE}|-)$")),
+    ("date", re.compile(r"^\d{1,2}/\d{1,2}/(?:\d{4}|\d{2})$")),
+    ("percent", re.compile(rf"^(?:{cells.NUM})%$")),
+    ("integer", re.compile(rf"^(?:{cells.INT})$")),
+    ("sigla", re.compile(r"^\(?[A-Z]{2}\)?$")),
+]
 
 
 @dataclass
 class Candidate:
     """A run of lines that looks like a table."""
-    kind: str                       # rows | numbered | list | fixed_width
+
+    kind: str  # rows | numbered | list | fixed_width
     start: int
     end: int
     rows: list[int] = field(default_factory=list)
-    comuni: int = 0                 # rows (or items) naming a comune
-    headings: list[tuple[int, str]] = field(default_factory=list)   # (line, sigla)
+    comuni: int = 0  # rows (or items) naming a comune
+    headings: list[tuple[int, str]] = field(default_factory=list)  # (line, sigla)
     totals: list[int] = field(default_factory=list)
-    grammar: list[tuple[str, str]] = field(default_factory=list)     # (cell, type)
+    grammar: list[tuple[str, str]] = field(default_factory=list)  # (cell, type)
     spec: str = ""
 
     @property
     def summary(self) -> str:
-        what = {"rows": "righe con comune e valori", "numbered": "elenco numerato",
-                "list": "elenco di comuni nel testo", "fixed_width": "record a colonne fisse"}
+        what = {
+            "rows": "righe con comune e valori",
+            "numbered": "elenco numerato",
+            "list": "elenco di comuni nel testo",
+            "fixed_width": "record a colonne fisse",
+        }
         parts = [f"{len(self.rows)} {what[self.kind]}", f"{self.comuni} comuni riconosciuti"]
         if self.headings:
             parts.append(f"{len(self.headings)} intestazioni di provincia")
@@ -71,8 +80,11 @@ def candidates(doc, registry) -> list[Candidate]:
     boxed = finder.lists() + finder.fixed_width()
     # a run of lines inside a boxed layout (fixed-width records, a list in the text) is that
     # layout, read line by line
-    found = boxed + [c for c in finder.line_runs()
-                     if not any(b.start <= c.start and c.end <= b.end + 1 for b in boxed)]
+    found = boxed + [
+        c
+        for c in finder.line_runs()
+        if not any(b.start <= c.start and c.end <= b.end + 1 for b in boxed)
+    ]
     for c in found:
         c.spec = starter_spec(doc, c)
     return sorted(found, key=lambda c: (-c.comuni, -len(c.rows), c.start))
@@ -89,7 +101,7 @@ class _Finder:
     def classify(self, n: int) -> tuple[str | None, list[tuple[str, str]]]:
         """What line ``n`` looks like: ``("row" | "numbered" | "heading" | "total" | None,
         typed tokens)``."""
-        text = re.sub(r"\(\(\s*|\s*\)\)", "", self.doc.line(n))     # GU change marks
+        text = re.sub(r"\(\(\s*|\s*\)\)", "", self.doc.line(n))  # GU change marks
         t = clean(text)
         if not t or is_page_header(text):
             return None, []
@@ -101,8 +113,9 @@ class _Finder:
         types = {k for k, _ in tokens}
         numbered = bool(_NUMBERED.match(text))
         text_cells = [v for k, v in tokens if k == "text"]
-        names_comune = any(self.is_comune(v) or self.is_comune(_strip_number(v))
-                           for v in text_cells[:2])
+        names_comune = any(
+            self.is_comune(v) or self.is_comune(_strip_number(v)) for v in text_cells[:2]
+        )
         if numbered and (names_comune or len(t) < 80):
             return "numbered", tokens
         if names_comune and types & {"istat", "amount", "integer", "percent", "date", "sigla"}:
@@ -117,8 +130,14 @@ class _Finder:
         for n, _ in self.doc.numbered():
             kind, tokens = self.classify(n)
             if kind == "heading":
-                heading = (n, province_of_heading(clean(re.sub(
-                    r"\(\(\s*|\s*\)\)", "", self.doc.line(n))), self.reg, uppercase_only=False))
+                heading = (
+                    n,
+                    province_of_heading(
+                        clean(re.sub(r"\(\(\s*|\s*\)\)", "", self.doc.line(n))),
+                        self.reg,
+                        uppercase_only=False,
+                    ),
+                )
                 continue
             if kind in ("row", "numbered"):
                 ckind = "numbered" if kind == "numbered" else "rows"
@@ -130,8 +149,11 @@ class _Finder:
                     cur.headings.append(heading)
                 cur.rows.append(n)
                 cur.end, gap = n, 0
-                if any(self.is_comune(v) or self.is_comune(_strip_number(v))
-                       for k, v in tokens if k == "text"):
+                if any(
+                    self.is_comune(v) or self.is_comune(_strip_number(v))
+                    for k, v in tokens
+                    if k == "text"
+                ):
                     cur.comuni += 1
                 continue
             if kind == "total" and cur is not None and gap <= 3:
@@ -152,13 +174,14 @@ class _Finder:
         out = []
         for m in _LIST_INTRO.finditer(joined):
             stop = re.compile(r"[;.](?:\s|$)").search(joined, m.end())
-            body = joined[m.end():stop.start() if stop else len(joined)]
+            body = joined[m.end() : stop.start() if stop else len(joined)]
             items = [i.strip() for i in re.split(r",|\s+e\s+", body) if i.strip()]
             comuni = sum(1 for i in items if self.is_comune(i))
             if len(items) >= 3 and comuni * 2 >= len(items):
                 line_of = lambda pos: max(n for off, n in starts if off <= pos)  # noqa: E731
-                c = Candidate("list", line_of(m.start()), line_of(stop.start() if stop else
-                                                                  len(joined) - 1))
+                c = Candidate(
+                    "list", line_of(m.start()), line_of(stop.start() if stop else len(joined) - 1)
+                )
                 c.rows = list(range(c.start, c.end + 1))
                 c.comuni = comuni
                 out.append(c)
@@ -169,12 +192,20 @@ class _Finder:
         if len(rules) < 3:
             return []
         c = Candidate("fixed_width", rules[0], rules[-1])
-        c.rows = [n for n in range(rules[0], rules[-1] + 1)
-                  if _NUMBERED.match(self.doc.line(n)) or re.match(r"^\s*\d{1,4}\s+\S",
-                                                                     self.doc.line(n))]
-        c.comuni = sum(1 for n in c.rows
-                       if any(self.is_comune(_strip_province(v)) for k, v in
-                              _typed_tokens(self.doc.line(n)) if k == "text"))
+        c.rows = [
+            n
+            for n in range(rules[0], rules[-1] + 1)
+            if _NUMBERED.match(self.doc.line(n)) or re.match(r"^\s*\d{1,4}\s+\S", self.doc.line(n))
+        ]
+        c.comuni = sum(
+            1
+            for n in c.rows
+            if any(
+                self.is_comune(_strip_province(v))
+                for k, v in _typed_tokens(self.doc.line(n))
+                if k == "text"
+            )
+        )
         return [c] if len(c.rows) >= 2 else []
 
 
@@ -184,8 +215,12 @@ def _merge_runs(runs: list[Candidate], max_gap: int = 60) -> list[Candidate]:
     out: list[Candidate] = []
     for c in runs:
         prev = out[-1] if out else None
-        if prev and prev.kind == c.kind and prev.grammar == c.grammar \
-                and c.start - prev.end <= max_gap:
+        if (
+            prev
+            and prev.kind == c.kind
+            and prev.grammar == c.grammar
+            and c.start - prev.end <= max_gap
+        ):
             prev.rows += c.rows
             prev.comuni += c.comuni
             prev.totals += c.totals
@@ -207,8 +242,11 @@ def _strip_province(v: str) -> str:
 def _typed_tokens(line: str) -> list[tuple[str, str]]:
     """``[(type, text)]``: tab-separated cells when the line has tabs, else whitespace tokens
     with runs of untyped words merged into one ``text`` cell."""
-    parts = [p for p in line.split("\t")] if "\t" in line else \
-        re.split(r"\s+", line.replace("\xa0", " ").strip())
+    parts = (
+        [p for p in line.split("\t")]
+        if "\t" in line
+        else re.split(r"\s+", line.replace("\xa0", " ").strip())
+    )
     out: list[tuple[str, str]] = []
     for p in parts:
         p = p.strip()
@@ -233,8 +271,14 @@ def _grammar(doc, c: Candidate) -> list[tuple[str, str]]:
         elif k == "text":
             name = "comune" if "comune" not in names else "testo"
         else:
-            name = {"istat": "codice_istat", "amount": "importo", "integer": "numero",
-                    "sigla": "provincia", "date": "data", "percent": "percentuale"}[k]
+            name = {
+                "istat": "codice_istat",
+                "amount": "importo",
+                "integer": "numero",
+                "sigla": "provincia",
+                "date": "data",
+                "percent": "percentuale",
+            }[k]
         seen[name] += 1
         names.append(name if seen[name] == 1 else f"{name}_{seen[name]}")
     return list(zip(names, best))
@@ -243,30 +287,46 @@ def _grammar(doc, c: Candidate) -> list[tuple[str, str]]:
 def starter_spec(doc, c: Candidate) -> str:
     """A draft spec for the candidate (YAML text), to edit and test."""
     name = re.sub(r"[^a-z0-9]+", "-", doc.id.lower()).strip("-")
-    table: dict = {"name": "righe", "title": "DA COMPLETARE: titolo della tabella",
-                   "description": "DA COMPLETARE: che cosa elenca la tabella, da quale atto.",
-                   "region": _region(doc, c)}
+    table: dict = {
+        "name": "righe",
+        "title": "DA COMPLETARE: titolo della tabella",
+        "description": "DA COMPLETARE: che cosa elenca la tabella, da quale atto.",
+        "region": _region(doc, c),
+    }
     columns: list = []
     if c.kind == "list":
-        table["row"] = {"list": {"intro": r"(?i:comuni\s+di)\s*:?", "end": r"[;.](?:\s|$)",
-                                 "separator": ",", "cell": "comune",
-                                 "context": {"provincia": {
-                                     "find": r"(?:^|\s)([A-Z][a-z']+(?:\s[A-Z][a-z']+)*):\s",
-                                     "province": True}}}}
-        columns = [{"name": "n", "counter": True, "type": "integer", "title": "N."},
-                   {"name": "comune", "title": "Comune", "required": True}]
+        table["row"] = {
+            "list": {
+                "intro": r"(?i:comuni\s+di)\s*:?",
+                "end": r"[;.](?:\s|$)",
+                "separator": ",",
+                "cell": "comune",
+                "context": {
+                    "provincia": {
+                        "find": r"(?:^|\s)([A-Z][a-z']+(?:\s[A-Z][a-z']+)*):\s",
+                        "province": True,
+                    }
+                },
+            }
+        }
+        columns = [
+            {"name": "n", "counter": True, "type": "integer", "title": "N."},
+            {"name": "comune", "title": "Comune", "required": True},
+        ]
     elif c.kind == "fixed_width":
-        table["row"] = {"fixed_width": {"separator": r"^\s*-{20,}\s*$",
-                                        "columns": _fixed_columns(doc, c)}}
-        columns = [{"name": "n", "type": "integer", "title": "N."},
-                   {"name": "comune", "title": "Comune", "required": True}]
+        table["row"] = {
+            "fixed_width": {"separator": r"^\s*-{20,}\s*$", "columns": _fixed_columns(doc, c)}
+        }
+        columns = [
+            {"name": "n", "type": "integer", "title": "N."},
+            {"name": "comune", "title": "Comune", "required": True},
+        ]
     else:
         if c.kind == "numbered":
             table["row"] = {"pattern": r"^\s*(?P<n>\d+)\s*[.)]\s+(?P<comune>.+?)\s*[;.]?\s*$"}
         else:
             table["row"] = {"cells": [{n: t} for n, t in c.grammar]}
-        for n, t in (c.grammar if c.kind != "numbered" else [("n", "integer"),
-                                                              ("comune", "text")]):
+        for n, t in c.grammar if c.kind != "numbered" else [("n", "integer"), ("comune", "text")]:
             col = {"name": n, "title": n.replace("_", " ").capitalize()}
             if t in ("integer", "amount", "percent"):
                 col["type"] = "integer" if t == "integer" else "number"
@@ -276,26 +336,46 @@ def starter_spec(doc, c: Candidate) -> str:
         columns.append({"name": "provincia", "title": "Provincia"})
     if c.kind == "list":
         columns.append({"name": "provincia", "title": "Provincia"})
-    columns.append({"resolution": {"name": "comune", "province": "provincia"}
-                    if c.headings or c.kind == "list" or any(n == "provincia" for n, _ in
-                                                             c.grammar)
-                    else {"name": "comune"}})
+    columns.append(
+        {
+            "resolution": {"name": "comune", "province": "provincia"}
+            if c.headings or c.kind == "list" or any(n == "provincia" for n, _ in c.grammar)
+            else {"name": "comune"}
+        }
+    )
     table["columns"] = columns
     checks: list = [{"complete": {}}]
     if c.kind in ("numbered", "fixed_width"):
-        checks.insert(0, {"sequence": {"column": "n", **({"by": "provincia"}
-                                                         if c.headings else {})}})
+        checks.insert(
+            0, {"sequence": {"column": "n", **({"by": "provincia"} if c.headings else {})}}
+        )
     if c.totals:
         amounts = [n for n, t in c.grammar if t == "amount"]
         table["totals"] = {"match": r"^\s*TOTALE\b", "columns": amounts or ["importo"]}
     table["checks"] = checks
-    spec = {"spec": 1, "title": f"DA COMPLETARE ({doc.id}, righe {c.start}-{c.end})",
-            "dataset": {"name": name, "title": "DA COMPLETARE", "description": "DA COMPLETARE",
-                        "programme": name, "keywords": [], "themes": ["GOVE"],
-                        "views": {"map": {"table": "righe", "value": "1", "title": "Comuni",
-                                          "legend": "nell'elenco", "classes": 1,
-                                          "format": "yes"}}},
-            "tables": [table]}
+    spec = {
+        "spec": 1,
+        "title": f"DA COMPLETARE ({doc.id}, righe {c.start}-{c.end})",
+        "dataset": {
+            "name": name,
+            "title": "DA COMPLETARE",
+            "description": "DA COMPLETARE",
+            "programme": name,
+            "keywords": [],
+            "themes": ["GOVE"],
+            "views": {
+                "map": {
+                    "table": "righe",
+                    "value": "1",
+                    "title": "Comuni",
+                    "legend": "nell'elenco",
+                    "classes": 1,
+                    "format": "yes",
+                }
+            },
+        },
+        "tables": [table],
+    }
     return yaml.safe_dump(spec, allow_unicode=True, sort_keys=False, width=100)
 
 
@@ -361,6 +441,8 @@ def report(doc, registry) -> str:
         out.append("    spec di partenza:")
         out += ["      " + line for line in c.spec.rstrip().split("\n")]
     if not found:
-        out.append("nessuna tabella candidata: nessuna riga nomina un comune accanto a numeri, "
-                   "nessun elenco numerato o di comuni")
+        out.append(
+            "nessuna tabella candidata: nessuna riga nomina un comune accanto a numeri, "
+            "nessun elenco numerato o di comuni"
+        )
     return "\n".join(out)

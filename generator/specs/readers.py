@@ -23,6 +23,7 @@ A record is the lines between two ``separator`` lines; each cell is the text bet
 character positions, joined over the record's lines (a cell wraps independently of the
 others). A record the region cuts before its separator is rejected, line by line.
 """
+
 from __future__ import annotations
 
 import re
@@ -50,13 +51,24 @@ def read_lists(run, region) -> list:
             run.rec.candidate(run.name, range(line, line_end + 1))
             if end is None and i == len(items) - 1:
                 for n in range(line, line_end + 1):
-                    run.rec.reject(run.name, n, "elenco interrotto dalla fine del testo: "
-                                   f"l'ultima voce ({text[a:b]!r}) può essere troncata",
-                                   part=text[a:b])
+                    run.rec.reject(
+                        run.name,
+                        n,
+                        "elenco interrotto dalla fine del testo: "
+                        f"l'ultima voce ({text[a:b]!r}) può essere troncata",
+                        part=text[a:b],
+                    )
                 continue
-            rows.append(RawRow(line, line_end, list(range(line, line_end + 1)), text[a:b],
-                               {spec.get("cell", "comune"): clean(text[a:b]), **context},
-                               dict(context)))
+            rows.append(
+                RawRow(
+                    line,
+                    line_end,
+                    list(range(line, line_end + 1)),
+                    text[a:b],
+                    {spec.get("cell", "comune"): clean(text[a:b]), **context},
+                    dict(context),
+                )
+            )
     return rows
 
 
@@ -66,8 +78,10 @@ def _items(text: str, start: int, stop: int, separator: str) -> list[tuple[int, 
     for sep in list(re.finditer(separator, text[start:stop])) + [None]:
         cut = start + sep.start() if sep else stop
         a, b = pos, cut
-        while a < b and text[a] in " \t:": a += 1  # noqa: E701
-        while b > a and text[b - 1] in " \t": b -= 1  # noqa: E701
+        while a < b and text[a] in " \t:":
+            a += 1  # noqa: E701
+        while b > a and text[b - 1] in " \t":
+            b -= 1  # noqa: E701
         if b > a:
             out.append((a, b))
         pos = start + sep.end() if sep else stop
@@ -107,16 +121,30 @@ def read_fixed_width(run, region, first: int) -> list:
         if record:
             if line is None and spec.get("closed", True):
                 for k in record:
-                    run.rec.reject(run.name, k, "record interrotto dalla fine del testo "
-                                   "(manca la riga di separazione che lo chiude)")
+                    run.rec.reject(
+                        run.name,
+                        k,
+                        "record interrotto dalla fine del testo "
+                        "(manca la riga di separazione che lo chiude)",
+                    )
             else:
-                cells = {name: join_wrapped([run.doc.line(k)[a:b] for k in record],
-                                            spaced_letters=False)
-                         for name, (a, b) in ((c, (s[0], s[1] if len(s) > 1 and s[1] else None))
-                                              for c, s in cols.items())}
+                cells = {
+                    name: join_wrapped([run.doc.line(k)[a:b] for k in record], spaced_letters=False)
+                    for name, (a, b) in (
+                        (c, (s[0], s[1] if len(s) > 1 and s[1] else None)) for c, s in cols.items()
+                    )
+                }
                 run.row_starts.append(record[0])
-                rows.append(RawRow(record[0], record[-1], list(record),
-                                   " ".join(clean(run.doc.line(k)) for k in record), cells, {}))
+                rows.append(
+                    RawRow(
+                        record[0],
+                        record[-1],
+                        list(record),
+                        " ".join(clean(run.doc.line(k)) for k in record),
+                        cells,
+                        {},
+                    )
+                )
         record = []
         if line is not None:
             run.skipped["skip"] += 1

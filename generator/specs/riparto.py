@@ -26,6 +26,7 @@ decree equals the one from the data, the column sums to its share of the fund, a
 row's amount is its count times the unit amount rounded to the cent; every row's total is
 the sum of its amounts (within 0.02) and the exact sum of counts times unit amounts.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -51,26 +52,44 @@ def run(tr, rows: list[dict], raws) -> None:
     fund_line = tr.declared[cfg["fund"]][1]
     shares = [Decimal(tr.figure(c["share"]) or 0) / 100 for c in cols]
     sums = [sum(r[c["count"]] or 0 for r in rows) for c in cols]
-    rates = ([shares[j] * fund / sums[j] if sums[j] else Decimal(0) for j in range(len(cols))]
-             if fund is not None else est)
+    rates = (
+        [shares[j] * fund / sums[j] if sums[j] else Decimal(0) for j in range(len(cols))]
+        if fund is not None
+        else est
+    )
     tr.riparto_rates = rates
     first = rows[0]["line_start"] if rows else tr.region.start
-    last = max([r["line_end"] for r in rows]
-               + [x.line for x in tr.rec.rejects if x.table == tr.name] + [first])
+    last = max(
+        [r["line_end"] for r in rows]
+        + [x.line for x in tr.rec.rejects if x.table == tr.name]
+        + [first]
+    )
     span = (first, last)
     p = tr.prefix
     rec = tr.rec
     total_shares = sum(shares)
-    rec.check(f"{p}:shares", "Le quote del riparto stampate nell'intestazione sommano al 100%",
-              "100%", f"{total_shares * 100:.0f}%", total_shares == 1, span[:1] * 2)
-    rec.check(f"{p}:missing-counts", "Righe con meno conteggi stampati che colonne: i conteggi "
-              "sono collocati con gli importi (importo = conteggio × importo unitario)",
-              n_short + len(unplaced), n_short, not unplaced, span,
-              note=f"{n_short - len(by_convention)} collocate in modo univoco; {len(by_convention)} "
-              "con due collocazioni equivalenti (uno 0 stampato e due riparti «-»), decise con "
-              "la colonna vuota nelle altre righe della tabella"
-              + (f" (righe {by_convention})" if by_convention else "")
-              + (f"; non collocabili: righe {unplaced}" if unplaced else ""))
+    rec.check(
+        f"{p}:shares",
+        "Le quote del riparto stampate nell'intestazione sommano al 100%",
+        "100%",
+        f"{total_shares * 100:.0f}%",
+        total_shares == 1,
+        span[:1] * 2,
+    )
+    rec.check(
+        f"{p}:missing-counts",
+        "Righe con meno conteggi stampati che colonne: i conteggi "
+        "sono collocati con gli importi (importo = conteggio × importo unitario)",
+        n_short + len(unplaced),
+        n_short,
+        not unplaced,
+        span,
+        note=f"{n_short - len(by_convention)} collocate in modo univoco; {len(by_convention)} "
+        "con due collocazioni equivalenti (uno 0 stampato e due riparti «-»), decise con "
+        "la colonna vuota nelle altre righe della tabella"
+        + (f" (righe {by_convention})" if by_convention else "")
+        + (f"; non collocabili: righe {unplaced}" if unplaced else ""),
+    )
     _fund_checks(tr, rows, cols, amounts, cfg, fund, fund_line, shares, sums, rates, span)
     _row_checks(tr, rows, cols, amounts, cfg, rates, span)
 
@@ -81,16 +100,20 @@ def _estimate(rows, counts_of, cols) -> tuple[list[Decimal], list[Decimal]]:
     full = [r for r in rows if len(counts_of[r["line_start"]]) == len(cols)]
     est, slack = [], []
     for j, c in enumerate(cols):
-        pairs = [(counts_of[r["line_start"]][j], r[c["amount"]]) for r in full
-                 if counts_of[r["line_start"]][j] > 0]
+        pairs = [
+            (counts_of[r["line_start"]][j], r[c["amount"]])
+            for r in full
+            if counts_of[r["line_start"]][j] > 0
+        ]
         units = sum(n for n, _ in pairs)
         est.append(sum(a for _, a in pairs) / units if units else Decimal(0))
         slack.append(CENT / 2 * len(pairs) / units if units else Decimal(0))
     return est, slack
 
 
-def placements(counts: list[int], amounts: list[Decimal], rates: list[Decimal],
-               slack: list[Decimal]) -> list[list[int | None]]:
+def placements(
+    counts: list[int], amounts: list[Decimal], rates: list[Decimal], slack: list[Decimal]
+) -> list[list[int | None]]:
     """Every order-preserving placement of the printed counts into the count columns that
     reproduces the printed amounts (within rounding of the estimated ``rates``); columns
     left blank must have a zero amount."""
@@ -100,8 +123,12 @@ def placements(counts: list[int], amounts: list[Decimal], rates: list[Decimal],
         placed: list[int | None] = [None] * n
         for c, v in zip(chosen, counts):
             placed[c] = v
-        if all((abs(Decimal(v) * rates[j] - amounts[j]) <= CENT / 2 + v * slack[j])
-               if v is not None else amounts[j] == 0 for j, v in enumerate(placed)):
+        if all(
+            (abs(Decimal(v) * rates[j] - amounts[j]) <= CENT / 2 + v * slack[j])
+            if v is not None
+            else amounts[j] == 0
+            for j, v in enumerate(placed)
+        ):
             out.append(placed)
     return out
 
@@ -124,8 +151,15 @@ def _place(tr, rows, counts_of, cols, est, slack, cfg) -> tuple[list[int], list[
         elif options:
             ambiguous.append((r, options))
         else:
-            unplaced.append(_drop(tr, rows, r, f"{len(counts)} conteggi stampati su {ncol}: "
-                                  "nessuna collocazione riproduce gli importi stampati"))
+            unplaced.append(
+                _drop(
+                    tr,
+                    rows,
+                    r,
+                    f"{len(counts)} conteggi stampati su {ncol}: "
+                    "nessuna collocazione riproduce gli importi stampati",
+                )
+            )
     # several placements give the same amounts only when a printed 0 could sit in either of
     # two columns whose amount is "-": the column left blank in the rows placed without
     # doubt decides which cell is the blank one.
@@ -146,8 +180,9 @@ def _fill(row: dict, cols, placed, cfg) -> None:
     for c, v in zip(cols, placed):
         row[c["count"]] = v
     if cfg.get("blank_note"):
-        row[cfg["blank_note"]] = ", ".join(c["count"] for c, v in zip(cols, placed)
-                                           if v is None) or None
+        row[cfg["blank_note"]] = (
+            ", ".join(c["count"] for c, v in zip(cols, placed) if v is None) or None
+        )
 
 
 def _drop(tr, rows, row, reason) -> int:
@@ -160,13 +195,20 @@ def _fund_checks(tr, rows, cols, amounts, cfg, fund, fund_line, shares, sums, ra
     rec, p = tr.rec, tr.prefix
     total = sum((r[cfg["total"]] for r in rows), Decimal(0))
     tol = CENT / 2 * len(rows)
-    rec.check(f"{p}:fund-total", "Somma dei totali di riga = fondo dichiarato nel decreto "
-              "(«pari complessivamente a €»), a meno dell'arrotondamento al centesimo di ogni "
-              "riga", fund, total, fund is not None and abs(total - fund) <= tol,
-              (fund_line or span[0],) * 2,
-              note="fondo non trovato nel decreto" if fund is None else
-              f"differenza {fmt_it(total - fund)} € (massimo ammesso ±{fmt_it(tol)} € per "
-              f"{len(rows)} righe arrotondate al centesimo)")
+    rec.check(
+        f"{p}:fund-total",
+        "Somma dei totali di riga = fondo dichiarato nel decreto "
+        "(«pari complessivamente a €»), a meno dell'arrotondamento al centesimo di ogni "
+        "riga",
+        fund,
+        total,
+        fund is not None and abs(total - fund) <= tol,
+        (fund_line or span[0],) * 2,
+        note="fondo non trovato nel decreto"
+        if fund is None
+        else f"differenza {fmt_it(total - fund)} € (massimo ammesso ±{fmt_it(tol)} € per "
+        f"{len(rows)} righe arrotondate al centesimo)",
+    )
     if fund is None:
         return
     for j, c in enumerate(cols):
@@ -174,31 +216,48 @@ def _fund_checks(tr, rows, cols, amounts, cfg, fund, fund_line, shares, sums, ra
         nonzero = [r for r in rows if r[c["count"]]]
         data_rate = (sum(r[c["amount"]] for r in rows) / sums[j]) if sums[j] else Decimal(0)
         bound = CENT / 2 * len(nonzero) / sums[j] if sums[j] else Decimal(0)
-        rec.check(f"{p}:unit-amount:{c['count']}", f"Importo unitario di «{label}»: dal "
-                  f"decreto ({shares[j] * 100:.0f}% del fondo / totale della colonna) e dai "
-                  "dati (somma degli importi / somma dei conteggi)",
-                  float(round(rates[j], 8)), float(round(data_rate, 8)),
-                  abs(data_rate - rates[j]) <= bound, span,
-                  note=f"{fmt_it(fund * shares[j])} € / {fmt_it(sums[j], 0)} = "
-                  f"{fmt_it(rates[j], 8)} € per unità; dai dati {fmt_it(data_rate, 8)} € "
-                  f"(scarto ammesso ±{fmt_it(bound, 8)} per {len(nonzero)} importi arrotondati)")
+        rec.check(
+            f"{p}:unit-amount:{c['count']}",
+            f"Importo unitario di «{label}»: dal "
+            f"decreto ({shares[j] * 100:.0f}% del fondo / totale della colonna) e dai "
+            "dati (somma degli importi / somma dei conteggi)",
+            float(round(rates[j], 8)),
+            float(round(data_rate, 8)),
+            abs(data_rate - rates[j]) <= bound,
+            span,
+            note=f"{fmt_it(fund * shares[j])} € / {fmt_it(sums[j], 0)} = "
+            f"{fmt_it(rates[j], 8)} € per unità; dai dati {fmt_it(data_rate, 8)} € "
+            f"(scarto ammesso ±{fmt_it(bound, 8)} per {len(nonzero)} importi arrotondati)",
+        )
         col_decl = _round(fund * shares[j])
         col_sum = sum(r[c["amount"]] for r in rows)
         col_tol = CENT / 2 * len(nonzero)
-        rec.check(f"{p}:column-total:{c['count']}", f"Somma di «{label}» = "
-                  f"{shares[j] * 100:.0f}% del fondo dichiarato", col_decl, col_sum,
-                  abs(col_sum - col_decl) <= col_tol, span,
-                  note=f"differenza {fmt_it(col_sum - col_decl)} € (massimo ±{fmt_it(col_tol)} € "
-                  f"per {len(nonzero)} importi arrotondati)")
+        rec.check(
+            f"{p}:column-total:{c['count']}",
+            f"Somma di «{label}» = {shares[j] * 100:.0f}% del fondo dichiarato",
+            col_decl,
+            col_sum,
+            abs(col_sum - col_decl) <= col_tol,
+            span,
+            note=f"differenza {fmt_it(col_sum - col_decl)} € (massimo ±{fmt_it(col_tol)} € "
+            f"per {len(nonzero)} importi arrotondati)",
+        )
 
 
 def _row_checks(tr, rows, cols, amounts, cfg, rates, span) -> None:
     rec, p = tr.rec, tr.prefix
     for j, c in enumerate(cols):
         label = c.get("label", c["amount"])
-        rec.unit_amount(f"{p}:unit-amount-rows:{c['count']}", f"Ogni riga: «{label}» = "
-                        f"{c['count']} × {fmt_it(rates[j], 8)} €, arrotondato al centesimo",
-                        rows, c["count"], c["amount"], rates[j], span)
+        rec.unit_amount(
+            f"{p}:unit-amount-rows:{c['count']}",
+            f"Ogni riga: «{label}» = "
+            f"{c['count']} × {fmt_it(rates[j], 8)} €, arrotondato al centesimo",
+            rows,
+            c["count"],
+            c["amount"],
+            rates[j],
+            span,
+        )
     diffs, bad_sum, bad_exact = Counter(), [], []
     for r in rows:
         d = r[cfg["total"]] - sum(r[a] for a in amounts)
@@ -209,11 +268,23 @@ def _row_checks(tr, rows, cols, amounts, cfg, rates, span) -> None:
         if exact != r[cfg["total"]]:
             bad_exact.append(r["line_start"])
     spread = ", ".join(f"{fmt_it(d)}: {k}" for d, k in sorted(diffs.items()))
-    rec.check(f"{p}:row-sums", "Ogni riga: somma dei riparti = totale (±0,02 €: il totale "
-              "arrotonda la somma dei riparti non arrotondati)", len(rows),
-              len(rows) - len(bad_sum), not bad_sum, span,
-              note=f"differenze totale − somma (€: righe) {spread}"
-              + (f"; fuori tolleranza: righe {bad_sum[:30]}" if bad_sum else ""))
-    rec.check(f"{p}:row-totals-exact", "Ogni riga: totale = somma dei conteggi per gli importi "
-              "unitari, arrotondata al centesimo", len(rows), len(rows) - len(bad_exact),
-              not bad_exact, span, f"righe incoerenti: {bad_exact[:30]}")
+    rec.check(
+        f"{p}:row-sums",
+        "Ogni riga: somma dei riparti = totale (±0,02 €: il totale "
+        "arrotonda la somma dei riparti non arrotondati)",
+        len(rows),
+        len(rows) - len(bad_sum),
+        not bad_sum,
+        span,
+        note=f"differenze totale − somma (€: righe) {spread}"
+        + (f"; fuori tolleranza: righe {bad_sum[:30]}" if bad_sum else ""),
+    )
+    rec.check(
+        f"{p}:row-totals-exact",
+        "Ogni riga: totale = somma dei conteggi per gli importi unitari, arrotondata al centesimo",
+        len(rows),
+        len(rows) - len(bad_exact),
+        not bad_exact,
+        span,
+        f"righe incoerenti: {bad_exact[:30]}",
+    )

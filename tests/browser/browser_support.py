@@ -2,6 +2,7 @@
 (headers from netlify.toml, incl. the production CSP; 404.html), Chromium flags, and helpers
 to read Chrome's performance/console logs. Standard library only (selenium imported lazily).
 """
+
 from __future__ import annotations
 
 import gzip
@@ -28,24 +29,44 @@ PAGES = {
     "programme": "/programmi/fondo-0-6-riparto-2018/",
     "document": "/documenti/smart-polizia-locale-2025/",
     "province": "/province/CR/",
-    "compare": "/confronta/019035-019055/",        # Crema and Madignano, neighbours
+    "compare": "/confronta/019035-019055/",  # Crema and Madignano, neighbours
 }
 SEARCH_PAGE = "/cerca/?q=crema"
 
 # Debian's chromium + chromium-driver here; the Chrome and chromedriver that GitHub's Ubuntu
 # runners ship (the workflow exports CHROMIUM and CHROMEDRIVER).
-CHROMIUM_CANDIDATES = tuple(x for x in (os.environ.get("CHROMIUM"), "/usr/bin/chromium",
-                                        "chromium", "chromium-browser", "google-chrome",
-                                        "google-chrome-stable") if x)
-CHROMEDRIVER_CANDIDATES = tuple(x for x in (os.environ.get("CHROMEDRIVER"),
-                                            "/usr/bin/chromedriver", "chromedriver") if x)
+CHROMIUM_CANDIDATES = tuple(
+    x
+    for x in (
+        os.environ.get("CHROMIUM"),
+        "/usr/bin/chromium",
+        "chromium",
+        "chromium-browser",
+        "google-chrome",
+        "google-chrome-stable",
+    )
+    if x
+)
+CHROMEDRIVER_CANDIDATES = tuple(
+    x for x in (os.environ.get("CHROMEDRIVER"), "/usr/bin/chromedriver", "chromedriver") if x
+)
 
 CHROME_FLAGS = (
-    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-    "--disable-background-networking", "--disable-component-update", "--no-first-run",
-    "--disable-default-apps", "--disable-sync", "--disable-extensions",
-    "--no-default-browser-check", "--mute-audio", "--hide-scrollbars",
-    "--force-device-scale-factor=1", "--lang=it-IT",
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-default-apps",
+    "--disable-sync",
+    "--disable-extensions",
+    "--no-default-browser-check",
+    "--mute-audio",
+    "--hide-scrollbars",
+    "--force-device-scale-factor=1",
+    "--lang=it-IT",
 )
 DESKTOP = (1280, 900)
 MOBILE = (375, 812)
@@ -62,6 +83,7 @@ def which(candidates) -> str | None:
 
 
 # ---------------------------------------------------------------- Netlify-like static server
+
 
 def netlify_header_rules(path: Path = ROOT / "netlify.toml") -> list[tuple[re.Pattern, dict]]:
     """``[[headers]]`` of netlify.toml as (compiled path pattern, headers); ``*`` is a splat."""
@@ -87,8 +109,15 @@ def netlify_rewrites(path: Path = ROOT / "netlify.toml") -> list[tuple[re.Patter
     return out
 
 
-COMPRESSIBLE = ("text/", "application/json", "application/javascript", "application/xml",
-                "application/atom+xml", "image/svg+xml", "application/wasm")
+COMPRESSIBLE = (
+    "text/",
+    "application/json",
+    "application/javascript",
+    "application/xml",
+    "application/atom+xml",
+    "image/svg+xml",
+    "application/wasm",
+)
 
 
 class SiteHandler(SimpleHTTPRequestHandler):
@@ -97,18 +126,25 @@ class SiteHandler(SimpleHTTPRequestHandler):
 
     rules: list = []
     rewrites: list = []
-    served: list = []            # (path, bytes sent) of every body, for bench/page_budget.py
+    served: list = []  # (path, bytes sent) of every body, for bench/page_budget.py
     compress: bool = True
     _gz_cache: dict = {}
-    extensions_map = {**SimpleHTTPRequestHandler.extensions_map,
-                      ".js": "text/javascript", ".mjs": "text/javascript",
-                      ".css": "text/css", ".csv": "text/csv", ".json": "application/json",
-                      ".wasm": "application/wasm", ".svg": "image/svg+xml",
-                      ".woff2": "font/woff2", ".xml": "application/xml",
-                      ".pagefind": "application/octet-stream",
-                      ".pf_meta": "application/octet-stream",
-                      ".pf_index": "application/octet-stream",
-                      ".pf_fragment": "application/octet-stream"}
+    extensions_map = {
+        **SimpleHTTPRequestHandler.extensions_map,
+        ".js": "text/javascript",
+        ".mjs": "text/javascript",
+        ".css": "text/css",
+        ".csv": "text/csv",
+        ".json": "application/json",
+        ".wasm": "application/wasm",
+        ".svg": "image/svg+xml",
+        ".woff2": "font/woff2",
+        ".xml": "application/xml",
+        ".pagefind": "application/octet-stream",
+        ".pf_meta": "application/octet-stream",
+        ".pf_index": "application/octet-stream",
+        ".pf_fragment": "application/octet-stream",
+    }
 
     def log_message(self, format, *args):  # noqa: A002 - stdlib signature
         pass
@@ -125,7 +161,7 @@ class SiteHandler(SimpleHTTPRequestHandler):
             fs = self.translate_path(self.path)
             if os.path.isdir(fs):
                 if not url_path.endswith("/"):
-                    return super().do_GET()          # stdlib redirects /dir -> /dir/
+                    return super().do_GET()  # stdlib redirects /dir -> /dir/
                 fs = os.path.join(fs, "index.html")
             if os.path.isfile(fs):
                 ctype = self.guess_type(fs)
@@ -170,7 +206,7 @@ class SiteHandler(SimpleHTTPRequestHandler):
 
     def end_headers(self):
         for k, v in self._headers_for().items():
-            if k.lower() != "content-type":          # already sent, see guess_type
+            if k.lower() != "content-type":  # already sent, see guess_type
                 self.send_header(k, v)
         super().end_headers()
 
@@ -199,16 +235,24 @@ class StaticServer:
 
     def __init__(self, root: Path, compress: bool = True):
         self.served: list[tuple[str, int]] = []
-        handler = type("Handler", (SiteHandler,), {"rules": netlify_header_rules(),
-                                                   "rewrites": netlify_rewrites(),
-                                                   "served": self.served, "compress": compress,
-                                                   "_gz_cache": {}})
+        handler = type(
+            "Handler",
+            (SiteHandler,),
+            {
+                "rules": netlify_header_rules(),
+                "rewrites": netlify_rewrites(),
+                "served": self.served,
+                "compress": compress,
+                "_gz_cache": {},
+            },
+        )
         self.httpd = ThreadingHTTPServer((HOST, 0), partial(handler, directory=str(root)))
         self.httpd.daemon_threads = True
         self.port = self.httpd.server_address[1]
         self.base = f"http://{HOST}:{self.port}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True,
-                                       name="site-server")
+        self.thread = threading.Thread(
+            target=self.httpd.serve_forever, daemon=True, name="site-server"
+        )
 
     def url(self, path: str = "/") -> str:
         return self.base + path
@@ -223,6 +267,7 @@ class StaticServer:
 
 
 # ---------------------------------------------------------------- Chrome logs
+
 
 def drain_logs(drv) -> None:
     drv.get_log("performance")
@@ -258,14 +303,18 @@ def foreign_requests(urls, base: str) -> list[str]:
         parts = urlsplit(u)
         if parts.scheme in ("data", "blob"):
             continue
-        if parts.scheme not in ("http", "https") or parts.hostname != b.hostname \
-                or parts.port != b.port:
+        if (
+            parts.scheme not in ("http", "https")
+            or parts.hostname != b.hostname
+            or parts.port != b.port
+        ):
             bad.append(u)
     return bad
 
 
 def chrome_options(user_data_dir: str, width: int = DESKTOP[0], height: int = DESKTOP[1]):
     from selenium import webdriver
+
     opts = webdriver.ChromeOptions()
     opts.binary_location = which(CHROMIUM_CANDIDATES) or "/usr/bin/chromium"
     for flag in CHROME_FLAGS:
@@ -277,6 +326,7 @@ def chrome_options(user_data_dir: str, width: int = DESKTOP[0], height: int = DE
 
 
 # ---------------------------------------------------------------- known, reported site issues
+
 
 class KnownIssue(AssertionError):
     """Raised when a check fails ONLY because of issues already reported for the templates/CSS;

@@ -13,6 +13,7 @@ Fixtures
 Every test here gets the ``browser`` marker; all are skipped, with the reason, if selenium,
 chromium or chromedriver is missing.
 """
+
 from __future__ import annotations
 
 import os
@@ -22,8 +23,16 @@ from pathlib import Path
 
 import pytest
 
-from browser_support import (CHROMEDRIVER_CANDIDATES, CHROMIUM_CANDIDATES, DESKTOP, ROOT,
-                             StaticServer, chrome_options, drain_logs, which)
+from browser_support import (
+    CHROMEDRIVER_CANDIDATES,
+    CHROMIUM_CANDIDATES,
+    DESKTOP,
+    ROOT,
+    StaticServer,
+    chrome_options,
+    drain_logs,
+    which,
+)
 
 HERE = Path(__file__).resolve().parent
 
@@ -67,11 +76,15 @@ def driver(tmp_path_factory):
     chromedriver = which(CHROMEDRIVER_CANDIDATES)
     if not chromium or not chromedriver:
         if os.environ.get("REQUIRE_BROWSER"):
-            pytest.fail(f"REQUIRE_BROWSER is set but chromium ({chromium}) or chromedriver "
-                        f"({chromedriver}) is missing")
-        pytest.skip("browser tests need Debian chromium and chromium-driver "
-                    f"(chromium: {chromium or 'missing'}, chromedriver: {chromedriver or 'missing'});"
-                    " install them with `make system-deps`")
+            pytest.fail(
+                f"REQUIRE_BROWSER is set but chromium ({chromium}) or chromedriver "
+                f"({chromedriver}) is missing"
+            )
+        pytest.skip(
+            "browser tests need Debian chromium and chromium-driver "
+            f"(chromium: {chromium or 'missing'}, chromedriver: {chromedriver or 'missing'});"
+            " install them with `make system-deps`"
+        )
     os.environ.setdefault("SE_AVOID_STATS", "true")
     profile = tempfile.mkdtemp(prefix="chromium-", dir=tmp_path_factory.getbasetemp())
     try:
@@ -96,8 +109,10 @@ def browser(driver):
     chromedriver click where an element was before the scroll animation ended."""
     driver.get("about:blank")
     driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
-    driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {
-        "features": [{"name": "prefers-reduced-motion", "value": "reduce"}]})
+    driver.execute_cdp_cmd(
+        "Emulation.setEmulatedMedia",
+        {"features": [{"name": "prefers-reduced-motion", "value": "reduce"}]},
+    )
     driver.set_window_size(*DESKTOP)
     drain_logs(driver)
     return driver

@@ -5,6 +5,7 @@ Known violations (reported for the templates/CSS owners) are listed in KNOWN by 
 a page whose ONLY violations are known ones is an expected failure (strict): any new rule
 still fails the test, and fixing them makes the test XPASS, i.e. fail until KNOWN is updated.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -67,10 +68,14 @@ def _params():
     for key, path in ALL_PAGES.items():
         marks = []
         if KNOWN.get(key):
-            marks.append(pytest.mark.xfail(
-                raises=KnownIssue, strict=True,
-                reason="known axe violations: " + "; ".join(
-                    f"{rule} ({fix})" for rule, fix in KNOWN[key].items())))
+            marks.append(
+                pytest.mark.xfail(
+                    raises=KnownIssue,
+                    strict=True,
+                    reason="known axe violations: "
+                    + "; ".join(f"{rule} ({fix})" for rule, fix in KNOWN[key].items()),
+                )
+            )
         yield pytest.param(key, path, id=key, marks=marks)
 
 
@@ -78,9 +83,12 @@ def _params():
 def test_axe_wcag21_aa(browser, server, axe_source, key, path):
     browser.get(server.url(path))
     if path.startswith("/cerca/"):
-        WebDriverWait(browser, 20).until(lambda d: d.execute_script(
-            "var s = document.getElementById('search-status');"
-            "return !!(s && s.textContent.trim()) && !document.querySelector('[aria-busy]');"))
+        WebDriverWait(browser, 20).until(
+            lambda d: d.execute_script(
+                "var s = document.getElementById('search-status');"
+                "return !!(s && s.textContent.trim()) && !document.querySelector('[aria-busy]');"
+            )
+        )
     res = run_axe(browser, axe_source)
     violations = res["violations"]
     known = KNOWN.get(key, {})
@@ -95,6 +103,7 @@ def test_axe_harness_reports_violations(browser, server, axe_source):
     browser.get(server.url("/"))
     browser.execute_script(
         "var i = document.createElement('img'); i.src = '/static/maps/province/CR.svg';"
-        "i.width = 10; i.height = 10; document.querySelector('main').appendChild(i);")
+        "i.width = 10; i.height = 10; document.querySelector('main').appendChild(i);"
+    )
     ids = {v["id"] for v in run_axe(browser, axe_source)["violations"]}
     assert "image-alt" in ids

@@ -1,4 +1,5 @@
 """CSV downloads, fetched by the browser from the link a visitor would click."""
+
 from __future__ import annotations
 
 from urllib.parse import urlsplit
@@ -18,15 +19,24 @@ fetch(href, {cache: 'no-store'}).then(function (r) {
 """
 
 
-@pytest.mark.parametrize("page, selector", [
-    ("/comuni/019035/", "a[href$='/index.csv']"),
-    ("/programmi/fondo-0-6-riparto-2018/", "a[href='/data/fondo-0-6-riparto-2018/riparto.csv']"),
-])
+@pytest.mark.parametrize(
+    "page, selector",
+    [
+        ("/comuni/019035/", "a[href$='/index.csv']"),
+        (
+            "/programmi/fondo-0-6-riparto-2018/",
+            "a[href='/data/fondo-0-6-riparto-2018/riparto.csv']",
+        ),
+    ],
+)
 def test_csv_link_downloads_csv(browser, server, site_root, page, selector):
     browser.get(server.url(page))
     link = browser.find_element(By.CSS_SELECTOR, selector)
-    assert "csv" in link.text.lower() or link.get_attribute("download") is not None \
-        or link.text.strip(), "the link needs a visible name"
+    assert (
+        "csv" in link.text.lower()
+        or link.get_attribute("download") is not None
+        or link.text.strip()
+    ), "the link needs a visible name"
     href = link.get_attribute("href")
     res = browser.execute_async_script(FETCH, href)
     assert "error" not in res, res

@@ -1,4 +1,5 @@
 """/cerca/: Pagefind search with our own UI (static/js/search.js), in a real browser."""
+
 from __future__ import annotations
 
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -17,10 +18,13 @@ SPELLINGS = ["Fenegrò", "fenegro", "FENEGRO'"]
 
 def wait_results(drv, timeout: float = 20) -> list[dict]:
     """Wait until the search UI has answered; return the rendered results."""
-    WebDriverWait(drv, timeout).until(lambda d: d.execute_script(
-        "var r = document.querySelector('[data-search]');"
-        "var s = document.getElementById('search-status');"
-        "return !!(r && s && !r.hasAttribute('aria-busy') && s.textContent.trim());"))
+    WebDriverWait(drv, timeout).until(
+        lambda d: d.execute_script(
+            "var r = document.querySelector('[data-search]');"
+            "var s = document.getElementById('search-status');"
+            "return !!(r && s && !r.hasAttribute('aria-busy') && s.textContent.trim());"
+        )
+    )
     return drv.execute_script("""
         return Array.from(document.querySelectorAll('#search-results > li')).map(function (li) {
           var a = li.querySelector('h2 a'), ex = li.querySelector('.search-result-excerpt');
@@ -78,17 +82,21 @@ def test_typing_searches_and_updates_the_url(browser, server):
     box = browser.find_element(By.ID, "search-q")
     box.send_keys("fenegro")
     WebDriverWait(browser, 20).until(
-        lambda d: parse_qs(urlsplit(d.current_url).query).get("q") == ["fenegro"])
+        lambda d: parse_qs(urlsplit(d.current_url).query).get("q") == ["fenegro"]
+    )
     results = wait_results(browser)
     assert results[0]["href"] == FENEGRO
 
 
-@pytest.mark.parametrize("query, first", [
-    ("crema", "/comuni/019035/"),          # not Cremasco, Cremia, Cremona
-    ("Milano", "/comuni/015146/"),         # not Milo, Milanese
-    ("bergamo", "/comuni/016024/"),
-    ("fondo 0-6", "/programmi/fondo-0-6-riparto-2018/"),
-])
+@pytest.mark.parametrize(
+    "query, first",
+    [
+        ("crema", "/comuni/019035/"),  # not Cremasco, Cremia, Cremona
+        ("Milano", "/comuni/015146/"),  # not Milo, Milanese
+        ("bergamo", "/comuni/016024/"),
+        ("fondo 0-6", "/programmi/fondo-0-6-riparto-2018/"),
+    ],
+)
 def test_exact_title_comes_first(browser, server, query, first):
     browser.get(server.url("/cerca/?" + urlencode({"q": query})))
     hrefs = [r["href"] for r in wait_results(browser)]
@@ -102,8 +110,9 @@ def test_more_results_on_demand(browser, server):
     more = browser.find_element(By.CSS_SELECTOR, ".search-more")
     assert more.is_displayed()
     more.click()
-    WebDriverWait(browser, 10).until(lambda d: len(d.find_elements(
-        By.CSS_SELECTOR, "#search-results > li")) == 20)
+    WebDriverWait(browser, 10).until(
+        lambda d: len(d.find_elements(By.CSS_SELECTOR, "#search-results > li")) == 20
+    )
     # focus moves to the first new result, so keyboard users continue from there
     focused = browser.switch_to.active_element
     assert focused.tag_name == "a"
@@ -130,25 +139,31 @@ def test_excerpt_is_built_as_text_and_mark_only(browser, server):
     assert not out["pwned"]
 
 
-@pytest.mark.parametrize("raw, expected", [
-    ("Fenegrò", "fenegrò"),
-    ("FENEGRO'", "fenegro"),
-    ("fenegro’", "fenegro"),
-    ("Sant'Angelo Lodigiano", "sant angelo lodigiano"),
-    ("  Cassano   d’Adda ", "cassano d adda"),
-    ("Città", "città"),                     # Pagefind folds accents itself
-])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("Fenegrò", "fenegrò"),
+        ("FENEGRO'", "fenegro"),
+        ("fenegro’", "fenegro"),
+        ("Sant'Angelo Lodigiano", "sant angelo lodigiano"),
+        ("  Cassano   d’Adda ", "cassano d adda"),
+        ("Città", "città"),  # Pagefind folds accents itself
+    ],
+)
 def test_query_normalisation(browser, server, raw, expected):
     browser.get(server.url("/cerca/"))
-    assert browser.execute_script(
-        "return window.comuniApertiSearch.normaliseQuery(arguments[0])", raw) == expected
+    assert (
+        browser.execute_script("return window.comuniApertiSearch.normaliseQuery(arguments[0])", raw)
+        == expected
+    )
 
 
 def test_rerank_key_ignores_accents_apostrophes_and_province(browser, server):
     browser.get(server.url("/cerca/"))
     keys = browser.execute_script(
         "return arguments[0].map(window.comuniApertiSearch.foldKey)",
-        ["Fenegrò (CO)", "FENEGRO'", "Sant’Angelo Lodigiano"])
+        ["Fenegrò (CO)", "FENEGRO'", "Sant’Angelo Lodigiano"],
+    )
     assert keys == ["fenegro", "fenegro", "sant angelo lodigiano"]
 
 

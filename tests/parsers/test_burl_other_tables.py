@@ -8,6 +8,7 @@ a table printed twice, rows wrapped over lines and blank lines, cells omitted (o
 private individuals), percentages in words, page titles and repeated headers inside a
 table, groups without a label, both € styles, P.IVA/CUAA column order.
 """
+
 from __future__ import annotations
 
 import re
@@ -19,8 +20,7 @@ import pytest
 import yaml
 
 from support import covered, parse_real, parse_text
-from generator.extract.persons import (LEGAL_FORM, PERSONA_FISICA, PERSONA_GIURIDICA,
-                                       subject_kind)
+from generator.extract.persons import LEGAL_FORM, PERSONA_FISICA, PERSONA_GIURIDICA, subject_kind
 from generator.privacy import CF_PERSONAL
 
 DOC = "burl-2018-so47"
@@ -36,7 +36,6 @@ def tables(result, dataset):
 
 def my_checks(result):
     return {c.id: c for c in result.checks if c.id.startswith(PREFIXES)}
-
 
 
 @pytest.fixture(scope="module")
@@ -60,8 +59,12 @@ def test_datasets_tables_and_counts(real, fauna):
     pisc = tables(real[0], "associazioni-piscatorie-2018")
     assert {k: len(v.rows) for k, v in pisc.items()} == {"contributi": 3}
     assert {k: len(v.rows) for k, v in fauna.items()} == {
-        "prevenzione_brescia": 3, "indennizzi_brescia": 133, "indennizzi_mantova": 101,
-        "indennizzi_cremona": 50, "trasferimenti": 19}
+        "prevenzione_brescia": 3,
+        "indennizzi_brescia": 133,
+        "indennizzi_mantova": 101,
+        "indennizzi_cremona": 50,
+        "trasferimenti": 19,
+    }
     progs = {d.name: d.programme for d in real[0].datasets}
     assert progs["danni-fauna-selvatica-2018"] == "danni-fauna-selvatica-2018"
     assert progs["associazioni-piscatorie-2018"] == "associazioni-piscatorie-2018"
@@ -72,13 +75,18 @@ def test_line_accounting(real, fauna, doc_lines):
     rejects = [x for x in real[0].rejects if x.table in mine]
     assert rejects == []
     assert {k: t.lines_in for k, t in mine.items()} == {
-        "contributi": 15, "prevenzione_brescia": 11, "indennizzi_brescia": 184,
-        "indennizzi_mantova": 115, "indennizzi_cremona": 72, "trasferimenti": 31}
+        "contributi": 15,
+        "prevenzione_brescia": 11,
+        "indennizzi_brescia": 184,
+        "indennizzi_mantova": 115,
+        "indennizzi_cremona": 72,
+        "trasferimenti": 31,
+    }
     for name, t in mine.items():
         nonblank = {n for n in covered(t) if doc_lines[n - 1].strip()}
-        assert len(nonblank) == t.lines_in, name      # every candidate is inside a row
+        assert len(nonblank) == t.lines_in, name  # every candidate is inside a row
         ranges = sorted((r["line_start"], r["line_end"]) for r in t.rows)
-        if name != "trasferimenti":                   # rows never overlap
+        if name != "trasferimenti":  # rows never overlap
             assert all(a[1] < b[0] for a, b in zip(ranges, ranges[1:])), name
 
 
@@ -86,14 +94,46 @@ def test_piscatorie_rows(real):
     rows = tables(real[0], "associazioni-piscatorie-2018")["contributi"].rows
     # the operative copy (147-166) is published:
     # "Euro 102.981,42 Euro 64.329,17 n. 56.311 Euro 64.329,17"
-    assert [(r["associazione"], r["importo_programma"], r["contributo_richiesto"], r["iscritti"],
-             r["contributo_assegnato"], r["line_start"], r["line_end"]) for r in rows] == [
-        ("FIPSAS Comitato Regione Lombardia", Decimal("102981.42"), Decimal("64329.17"), 56311,
-         Decimal("64329.17"), 147, 152),
-        ("Unione Pesca Sportiva Provincia di Sondrio", Decimal("113549.00"), Decimal("17549.00"),
-         5878, Decimal("17549.00"), 154, 160),
-        ("Unione Pescatori Bresciani", Decimal("26879.77"), Decimal("23829.77"), 2331,
-         Decimal("18121.83"), 162, 166)]
+    assert [
+        (
+            r["associazione"],
+            r["importo_programma"],
+            r["contributo_richiesto"],
+            r["iscritti"],
+            r["contributo_assegnato"],
+            r["line_start"],
+            r["line_end"],
+        )
+        for r in rows
+    ] == [
+        (
+            "FIPSAS Comitato Regione Lombardia",
+            Decimal("102981.42"),
+            Decimal("64329.17"),
+            56311,
+            Decimal("64329.17"),
+            147,
+            152,
+        ),
+        (
+            "Unione Pesca Sportiva Provincia di Sondrio",
+            Decimal("113549.00"),
+            Decimal("17549.00"),
+            5878,
+            Decimal("17549.00"),
+            154,
+            160,
+        ),
+        (
+            "Unione Pescatori Bresciani",
+            Decimal("26879.77"),
+            Decimal("23829.77"),
+            2331,
+            Decimal("18121.83"),
+            162,
+            166,
+        ),
+    ]
 
 
 def test_brescia_rows(fauna):
@@ -101,36 +141,66 @@ def test_brescia_rows(fauna):
     # 5415-5421: 3 CA5 Monerbe Società Agricola Srl ... 04254190160 ...
     #            883,14 746,39 30 223,92 522,47
     r = prev[3]
-    assert (r["beneficiario"], r["soggetto"], r["cuaa"], r["codice_sian_cor"]) == \
-        ("Monerbe Società Agricola Srl", PERSONA_GIURIDICA, "04254190160", "R-388677")
+    assert (r["beneficiario"], r["soggetto"], r["cuaa"], r["codice_sian_cor"]) == (
+        "Monerbe Società Agricola Srl",
+        PERSONA_GIURIDICA,
+        "04254190160",
+        "R-388677",
+    )
     # the comune comes from the decree text (5213-5214), joined on the codice fiscale
     assert (r["comune"], r["provincia"], r["istat"]) == ("Predore", "BG", "016174")
-    assert (r["contributo_ammissibile"], r["importo_ammesso"], r["percentuale_atc"],
-            r["quota_atc"], r["quota_regione"]) == (Decimal("883.14"), Decimal("746.39"), 30,
-                                                    Decimal("223.92"), Decimal("522.47"))
+    assert (
+        r["contributo_ammissibile"],
+        r["importo_ammesso"],
+        r["percentuale_atc"],
+        r["quota_atc"],
+        r["quota_regione"],
+    ) == (Decimal("883.14"), Decimal("746.39"), 30, Decimal("223.92"), Decimal("522.47"))
     assert (r["line_start"], r["line_end"]) == (5415, 5421)
     # 5410-5413: a sole proprietorship with a personal CUAA: masked, comune kept (Ceto, 5216-5217)
     r = prev[2]
-    assert (r["beneficiario"], r["soggetto"], r["cuaa"], r["partita_iva"]) == \
-        ("Persona fisica n. 1", PERSONA_FISICA, None, None)
+    assert (r["beneficiario"], r["soggetto"], r["cuaa"], r["partita_iva"]) == (
+        "Persona fisica n. 1",
+        PERSONA_FISICA,
+        None,
+        None,
+    )
     assert (r["comune"], r["istat"], r["quota_regione"]) == ("Ceto", "017050", Decimal("2250.00"))
     ind = {r["n"]: r for r in fauna["indennizzi_brescia"].rows}
     # 5833: 1 CA4 <private individual> <CF> no caccia programmata 397,00 297,00 diceci 29,70 267,30
     r = ind[1]
-    assert (r["ambito"], r["beneficiario"], r["azienda_agricola"], r["percentuale_atc"]) == \
-        ("CA4", "Persona fisica n. 1", False, 10)
-    assert (r["importo_periziato"], r["importo_netto"], r["quota_atc"], r["quota_regione"]) == \
-        (Decimal("397.00"), Decimal("297.00"), Decimal("29.70"), Decimal("267.30"))
+    assert (r["ambito"], r["beneficiario"], r["azienda_agricola"], r["percentuale_atc"]) == (
+        "CA4",
+        "Persona fisica n. 1",
+        False,
+        10,
+    )
+    assert (r["importo_periziato"], r["importo_netto"], r["quota_atc"], r["quota_regione"]) == (
+        Decimal("397.00"),
+        Decimal("297.00"),
+        Decimal("29.70"),
+        Decimal("267.30"),
+    )
     # 5853: oasi row, no % and no ATC cell
     r = ind[10]
-    assert (r["tipologia_territorio"], r["percentuale_atc"], r["quota_atc"], r["quota_regione"]) \
-        == ("oasi", None, None, Decimal("1332.26"))
+    assert (
+        r["tipologia_territorio"],
+        r["percentuale_atc"],
+        r["quota_atc"],
+        r["quota_regione"],
+    ) == ("oasi", None, None, Decimal("1332.26"))
     # 5937-5940: legal entity over two lines and a blank
     r = ind[45]
-    assert (r["beneficiario"], r["cuaa"], r["partita_iva"]) == \
-        ("Azienda Agricola Belvedere di Colosio Oscar e Dorotea S.S.", "02113830174", "00686560988")
-    assert (r["tipologia_territorio"], r["percentuale_atc"], r["line_end"]) == \
-        ("terreni in aree di cui comma 3 art. 5 L.R. 19/2017", 30, 5940)
+    assert (r["beneficiario"], r["cuaa"], r["partita_iva"]) == (
+        "Azienda Agricola Belvedere di Colosio Oscar e Dorotea S.S.",
+        "02113830174",
+        "00686560988",
+    )
+    assert (r["tipologia_territorio"], r["percentuale_atc"], r["line_end"]) == (
+        "terreni in aree di cui comma 3 art. 5 L.R. 19/2017",
+        30,
+        5940,
+    )
     # rows 3-7: the same person five times, one label
     assert {ind[k]["beneficiario"] for k in range(3, 8)} == {ind[3]["beneficiario"]}
     persons = [r for r in ind.values() if r["soggetto"] == PERSONA_FISICA]
@@ -139,27 +209,53 @@ def test_brescia_rows(fauna):
 
 def test_val_padana_rows(fauna):
     mn = {r["n"]: r for r in fauna["indennizzi_mantova"].rows}
-    assert (mn[1]["beneficiario"], mn[1]["cuaa"], mn[1]["ambito"], mn[1]["ambito_metodo"]) == \
-        ("FONDO BOZZOLE SOCIETA' AGRICOLA S.S.", "02301660201", "ATC 1", "intestazione")
+    assert (mn[1]["beneficiario"], mn[1]["cuaa"], mn[1]["ambito"], mn[1]["ambito_metodo"]) == (
+        "FONDO BOZZOLE SOCIETA' AGRICOLA S.S.",
+        "02301660201",
+        "ATC 1",
+        "intestazione",
+    )
     # 6976: the only row of group 2, named by its subtotal (8.233,34 = Atc 2 at 6845)
     r = mn[23]
-    assert (r["beneficiario"], r["ambito"], r["ambito_metodo"], r["quota_regione"]) == \
-        ("SOCIETA AGRICOLA MAIA S.S.", "ATC 2", "subtotale", Decimal("8233.34"))
+    assert (r["beneficiario"], r["ambito"], r["ambito_metodo"], r["quota_regione"]) == (
+        "SOCIETA AGRICOLA MAIA S.S.",
+        "ATC 2",
+        "subtotale",
+        Decimal("8233.34"),
+    )
     assert Counter(r["ambito"] for r in mn.values()) == {
-        "ATC 1": 22, "ATC 2": 1, "ATC 3": 30, "ATC 4": 6, "ATC 5": 11, "ATC 6": 31}
+        "ATC 1": 22,
+        "ATC 2": 1,
+        "ATC 3": 30,
+        "ATC 4": 6,
+        "ATC 5": 11,
+        "ATC 6": 31,
+    }
     assert sum(r["soggetto"] == PERSONA_FISICA for r in mn.values()) == 67
     cr = {r["n"]: r for r in fauna["indennizzi_cremona"].rows}
     # 7629-7630: P.IVA before CUAA in Cremona; 10-digit P.IVA printed as is; SI = riduzione
     r = cr[3]
-    assert (r["beneficiario"], r["cuaa"], r["partita_iva"], r["riduzione_de_minimis"]) == \
-        ("AGRICOLA IMMOBILIARE RIO ZANCARA S.P.A.", "01654880127", "1654880127", True)
+    assert (r["beneficiario"], r["cuaa"], r["partita_iva"], r["riduzione_de_minimis"]) == (
+        "AGRICOLA IMMOBILIARE RIO ZANCARA S.P.A.",
+        "01654880127",
+        "1654880127",
+        True,
+    )
     # 7672-7677: row broken right after the dates, name over three lines, page title before it
     r = cr[19]
-    assert (r["beneficiario"], r["line_start"], r["line_end"], r["quota_regione"]) == \
-        ("LAMBO SOCIETA SEMPLICE AGRICOLA DI BOZZETTI G. E LAPPONI M", 7672, 7677,
-         Decimal("14348.00"))
+    assert (r["beneficiario"], r["line_start"], r["line_end"], r["quota_regione"]) == (
+        "LAMBO SOCIETA SEMPLICE AGRICOLA DI BOZZETTI G. E LAPPONI M",
+        7672,
+        7677,
+        Decimal("14348.00"),
+    )
     assert Counter(r["ambito"] for r in cr.values()) == {
-        "ATC 1": 27, "ATC 2": 12, "ATC 3": 1, "ATC 4": 7, "ATC 7": 3}
+        "ATC 1": 27,
+        "ATC 2": 12,
+        "ATC 3": 1,
+        "ATC 4": 7,
+        "ATC 7": 3,
+    }
     assert {r["ambito_metodo"] for r in cr.values()} == {"intestazione"}
 
 
@@ -167,28 +263,58 @@ def test_transfers(fauna):
     rows = fauna["trasferimenti"].rows
     by = {(r["atto"], r["n"]): r for r in rows}
     r = by[("D.d.u.o. n. 16552", 2)]
-    assert (r["beneficiario"], r["ambito"], r["codice_beneficiario"], r["codice_fiscale"]) == \
-        ('COMPRENSORIO ALPINO DI CACCIA "CA3" MEDIA VALLE CAMONICA', "CA3", "959026",
-         "90006140173")
-    assert (r["indirizzo"], r["comune_sede"], r["istat"], r["importo_regione"]) == \
-        ("VIA PELABROCCO N. 15 - CASELLA POSTALE 83 25043 BRENO (BS)", "BRENO", "017028",
-         Decimal("2250.00"))
+    assert (r["beneficiario"], r["ambito"], r["codice_beneficiario"], r["codice_fiscale"]) == (
+        'COMPRENSORIO ALPINO DI CACCIA "CA3" MEDIA VALLE CAMONICA',
+        "CA3",
+        "959026",
+        "90006140173",
+    )
+    assert (r["indirizzo"], r["comune_sede"], r["istat"], r["importo_regione"]) == (
+        "VIA PELABROCCO N. 15 - CASELLA POSTALE 83 25043 BRENO (BS)",
+        "BRENO",
+        "017028",
+        Decimal("2250.00"),
+    )
     r = by[("D.d.s. n. 16556", 1)]
-    assert (r["beneficiario"], r["codice_beneficiario"], r["importo_regione"]) == \
-        ("BENEFICIARI DIVERSI INDENNIZZO DANNI", "55458", Decimal("72631.29"))
+    assert (r["beneficiario"], r["codice_beneficiario"], r["importo_regione"]) == (
+        "BENEFICIARI DIVERSI INDENNIZZO DANNI",
+        "55458",
+        Decimal("72631.29"),
+    )
     r = by[("D.d.u.o. n. 16669", 1)]
-    assert (r["beneficiario"], r["ambito"], r["importo_regione"], r["importo_indennizzi"],
-            r["importo_prevenzione"]) == ("Atc della Pianura Milanese", "ATC 1",
-                                          Decimal("84535.59"), Decimal("77620.00"),
-                                          Decimal("6915.59"))
+    assert (
+        r["beneficiario"],
+        r["ambito"],
+        r["importo_regione"],
+        r["importo_indennizzi"],
+        r["importo_prevenzione"],
+    ) == (
+        "Atc della Pianura Milanese",
+        "ATC 1",
+        Decimal("84535.59"),
+        Decimal("77620.00"),
+        Decimal("6915.59"),
+    )
     assert by[("D.d.u.o. n. 16669", 4)]["importo_regione"] == Decimal("2326.00")  # '2326,00'
     r = by[("D.d.s. n. 16684", 4)]
-    assert (r["beneficiario"], r["codice_beneficiario"], r["codice_fiscale"], r["importo_regione"],
-            r["importo_atc"], r["importo_complessivo"]) == (
-        "ATC4", "959157", "93026590195", Decimal("37682.86"), Decimal("623.32"),
-        Decimal("38306.17"))
-    assert sum(r["importo_regione"] for r in rows if r["atto"] == "D.d.s. n. 16661") == \
-        Decimal("256209.65")
+    assert (
+        r["beneficiario"],
+        r["codice_beneficiario"],
+        r["codice_fiscale"],
+        r["importo_regione"],
+        r["importo_atc"],
+        r["importo_complessivo"],
+    ) == (
+        "ATC4",
+        "959157",
+        "93026590195",
+        Decimal("37682.86"),
+        Decimal("623.32"),
+        Decimal("38306.17"),
+    )
+    assert sum(r["importo_regione"] for r in rows if r["atto"] == "D.d.s. n. 16661") == Decimal(
+        "256209.65"
+    )
 
 
 def test_checks_fail_exactly_on_documented_defects(real):
@@ -218,17 +344,29 @@ def test_checks_fail_exactly_on_documented_defects(real):
 
 def test_no_natural_person_is_published(real, fauna, doc_lines):
     values = [str(v) for t in fauna.values() for r in t.rows for v in r.values() if v is not None]
-    values += [str(v) for t in tables(real[0], "associazioni-piscatorie-2018").values()
-               for r in t.rows for v in r.values()]
-    assert not [v for v in values if CF_PERSONAL.search(v) or
-                any(CF_PERSONAL.match(w) for w in v.split())]
+    values += [
+        str(v)
+        for t in tables(real[0], "associazioni-piscatorie-2018").values()
+        for r in t.rows
+        for v in r.values()
+    ]
+    assert not [
+        v for v in values if CF_PERSONAL.search(v) or any(CF_PERSONAL.match(w) for w in v.split())
+    ]
     # the two words printed before every personal codice fiscale of the annexes (a surname
     # and a first name) never appear in a published value
     names = set()
-    for n in list(range(5405, 5424)) + list(range(5833, 6151)) + list(range(6935, 7093)) + \
-            list(range(7625, 7877)):
-        for m in re.finditer(r"([A-Za-zÀ-ÿ']+ [A-Za-zÀ-ÿ']+) (?:[0-9]{7} [0-9]{7} R-\d+ |"
-                             r"\d{10,11} )?([A-Z0-9]{16})\b", doc_lines[n - 1]):
+    for n in (
+        list(range(5405, 5424))
+        + list(range(5833, 6151))
+        + list(range(6935, 7093))
+        + list(range(7625, 7877))
+    ):
+        for m in re.finditer(
+            r"([A-Za-zÀ-ÿ']+ [A-Za-zÀ-ÿ']+) (?:[0-9]{7} [0-9]{7} R-\d+ |"
+            r"\d{10,11} )?([A-Z0-9]{16})\b",
+            doc_lines[n - 1],
+        ):
             if CF_PERSONAL.match(m.group(2)):
                 names.add(m.group(1).upper())
     assert len(names) > 150
@@ -244,8 +382,12 @@ def test_no_natural_person_is_published(real, fauna, doc_lines):
 def test_privacy_rule_agrees_with_legal_form_tokens(fauna):
     """Evidence for the rule: on every real row, the codice fiscale rule and the presence of a
     legal-form token in the printed name give the same answer."""
-    for name in ("prevenzione_brescia", "indennizzi_brescia", "indennizzi_mantova",
-                 "indennizzi_cremona"):
+    for name in (
+        "prevenzione_brescia",
+        "indennizzi_brescia",
+        "indennizzi_mantova",
+        "indennizzi_cremona",
+    ):
         for r in fauna[name].rows:
             if r["soggetto"] == PERSONA_GIURIDICA:
                 assert LEGAL_FORM.search(r["beneficiario"]), r["beneficiario"]
@@ -253,7 +395,7 @@ def test_privacy_rule_agrees_with_legal_form_tokens(fauna):
 
 def test_subject_kind_rule():
     assert subject_kind("Azienda Agricola Rossi Mario", "RSSMRA80A01H501U") == PERSONA_FISICA
-    assert subject_kind("Rossi S.S.", "RSSMRA80A01H501U") == PERSONA_FISICA   # the code wins
+    assert subject_kind("Rossi S.S.", "RSSMRA80A01H501U") == PERSONA_FISICA  # the code wins
     assert subject_kind("Bianchi Luigi e Carlo", "01234567890") == PERSONA_GIURIDICA
     assert subject_kind("Agricola Verdi S.R.L.", None) == PERSONA_GIURIDICA
     assert subject_kind("Verdi Anna", None) == PERSONA_FISICA
@@ -303,7 +445,8 @@ def test_piscatorie_last_copy_published_and_copies_compared():
     t = tables(result, "associazioni-piscatorie-2018")["contributi"]
     assert [(r["associazione"], r["iscritti"], r["contributo_assegnato"]) for r in t.rows] == [
         ("Associazione Pesca Alta", 1200, Decimal("600.00")),
-        ("Lega Pescatori", 300, Decimal("400.00"))]
+        ("Lega Pescatori", 300, Decimal("400.00")),
+    ]
     assert t.rows[0]["line_start"] == 18 and t.rows[1]["line_end"] == 27
     c = my_checks(result)
     assert all(x.passed for x in c.values())
@@ -311,8 +454,10 @@ def test_piscatorie_last_copy_published_and_copies_compared():
     result, ctx, log = parse_text("burl", nbsp(PISCATORIE.format(last="450,00")))
     c = my_checks(result)
     assert not c["piscatorie:copia:1"].passed
-    assert (c["piscatorie:totale-delibera"].declared, c["piscatorie:totale-delibera"].parsed) == \
-        (1000.0, 1050.0)
+    assert (c["piscatorie:totale-delibera"].declared, c["piscatorie:totale-delibera"].parsed) == (
+        1000.0,
+        1050.0,
+    )
 
 
 BRESCIA = """\
@@ -347,13 +492,24 @@ def test_brescia_layout_hazards():
     result, ctx, log = parse_text("burl", BRESCIA)
     t = tables(result, "danni-fauna-selvatica-2018")["indennizzi_brescia"]
     a, b, c = t.rows
-    assert (a["beneficiario"], a["soggetto"], a["azienda_agricola"], a["percentuale_atc"]) == \
-        ("Persona fisica n. 1", PERSONA_FISICA, False, 10)
-    assert (b["beneficiario"], b["cuaa"], b["percentuale_atc"], b["quota_atc"]) == \
-        ("Società Agricola Verdi Anna e Luigi S.S.", "02997760984", 30, Decimal("337.50"))
+    assert (a["beneficiario"], a["soggetto"], a["azienda_agricola"], a["percentuale_atc"]) == (
+        "Persona fisica n. 1",
+        PERSONA_FISICA,
+        False,
+        10,
+    )
+    assert (b["beneficiario"], b["cuaa"], b["percentuale_atc"], b["quota_atc"]) == (
+        "Società Agricola Verdi Anna e Luigi S.S.",
+        "02997760984",
+        30,
+        Decimal("337.50"),
+    )
     assert (b["line_start"], b["line_end"]) == (17, 20)
-    assert (c["tipologia_territorio"], c["quota_atc"], c["quota_regione"]) == \
-        ("oasi", None, Decimal("397.45"))
+    assert (c["tipologia_territorio"], c["quota_atc"], c["quota_regione"]) == (
+        "oasi",
+        None,
+        Decimal("397.45"),
+    )
     rejects = sorted((x.line, x.reason) for x in result.rejects if x.table == "indennizzi_brescia")
     assert [ln for ln, _ in rejects] == [22, 23]
     assert "incompleta" in rejects[0][1] and "percentuale" in rejects[1][1]
@@ -364,10 +520,12 @@ def test_brescia_layout_hazards():
     ch = my_checks(result)
     # rows 4 and 5 are rejected: the numbering check says so, the three rows reconcile
     assert {k for k, x in ch.items() if not x.passed} == {"indennizzi_brescia:numerazione"}
-    assert (ch["indennizzi_brescia:numerazione"].declared,
-            ch["indennizzi_brescia:numerazione"].parsed) == (5, 3)
+    assert (
+        ch["indennizzi_brescia:numerazione"].declared,
+        ch["indennizzi_brescia:numerazione"].parsed,
+    ) == (5, 3)
     assert ch["indennizzi_brescia:franchigia"].declared == 3
-    assert ch["indennizzi_brescia:percentuale"].declared == 2          # the oasi row has none
+    assert ch["indennizzi_brescia:percentuale"].declared == 2  # the oasi row has none
     assert ch["indennizzi_brescia:decreto:quota_regione"].declared == 1452.25
     assert ch["indennizzi_brescia:totale:quota_atc"].declared == 367.20
 
@@ -417,12 +575,25 @@ def test_val_padana_groups_page_titles_and_grand_totals():
     fauna = tables(result, "danni-fauna-selvatica-2018")
     t = fauna["indennizzi_mantova"]
     a, b, c = t.rows
-    assert (a["ambito"], a["ambito_metodo"], a["beneficiario"], a["cuaa"]) == \
-        ("ATC 1", "intestazione", "FONDO ALTO SOCIETA' AGRICOLA S.S.", "02301660201")
-    assert (b["beneficiario"], b["cuaa"], b["partita_iva"], b["quota_atc"]) == \
-        ("Persona fisica n. 1", None, None, Decimal("180.00"))
-    assert (c["ambito"], c["ambito_metodo"], c["beneficiario"], c["line_start"], c["line_end"]) == \
-        ("ATC 2", "subtotale", "SOCIETA AGRICOLA MAIA S.S.", 21, 23)
+    assert (a["ambito"], a["ambito_metodo"], a["beneficiario"], a["cuaa"]) == (
+        "ATC 1",
+        "intestazione",
+        "FONDO ALTO SOCIETA' AGRICOLA S.S.",
+        "02301660201",
+    )
+    assert (b["beneficiario"], b["cuaa"], b["partita_iva"], b["quota_atc"]) == (
+        "Persona fisica n. 1",
+        None,
+        None,
+        Decimal("180.00"),
+    )
+    assert (c["ambito"], c["ambito_metodo"], c["beneficiario"], c["line_start"], c["line_end"]) == (
+        "ATC 2",
+        "subtotale",
+        "SOCIETA AGRICOLA MAIA S.S.",
+        21,
+        23,
+    )
     assert [x for x in result.rejects if x.table == "indennizzi_mantova"] == []
     assert t.lines_in == 5
     ch = my_checks(result)
@@ -433,7 +604,9 @@ def test_val_padana_groups_page_titles_and_grand_totals():
     assert ch["trasferimenti:99997:totale"].declared == 2520.0
     tr = fauna["trasferimenti"]
     assert [(r["beneficiario"], r["ambito"], r["importo_regione"]) for r in tr.rows] == [
-        ("Atc 1", "ATC 1", Decimal("1620.00")), ("Atc 2", "ATC 2", Decimal("900.00"))]
+        ("Atc 1", "ATC 1", Decimal("1620.00")),
+        ("Atc 2", "ATC 2", Decimal("900.00")),
+    ]
 
 
 def test_val_padana_group_without_a_matching_atc_is_reported():
@@ -474,10 +647,17 @@ D.G. Territorio e protezione civile
     result, ctx, log = parse_text("burl", text)
     t = tables(result, "danni-fauna-selvatica-2018")["indennizzi_cremona"]
     a, b = t.rows
-    assert (a["ambito"], a["cuaa"], a["partita_iva"], a["indennizzo"]) == \
-        ("ATC 3", "01628080192", "01628080192", Decimal("3494.94"))
-    assert (b["beneficiario"], b["cuaa"], b["riduzione_de_minimis"]) == \
-        ("Persona fisica n. 1", None, False)
+    assert (a["ambito"], a["cuaa"], a["partita_iva"], a["indennizzo"]) == (
+        "ATC 3",
+        "01628080192",
+        "01628080192",
+        Decimal("3494.94"),
+    )
+    assert (b["beneficiario"], b["cuaa"], b["riduzione_de_minimis"]) == (
+        "Persona fisica n. 1",
+        None,
+        False,
+    )
     ch = my_checks(result)
     assert ch["indennizzi_cremona:gruppo:1:indennizzo"].passed
     assert ch["indennizzi_cremona:totale:quota_atc"].declared == 179.51

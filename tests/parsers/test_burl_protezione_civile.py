@@ -5,6 +5,7 @@ against the text, resolutions, every check's outcome, line accounting. Crafted f
 the NBSP cell rule and its loss, the optional P.IVA cell, a wrong printed total, rows that
 cannot be read, a natural person's codice fiscale.
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -28,7 +29,6 @@ def pc_checks(result):
     return {c.id: c for c in result.checks if c.id.startswith("pc:")}
 
 
-
 @pytest.fixture(scope="module")
 def real():
     result, ctx, log = parse_real(DOC)
@@ -49,10 +49,28 @@ def test_tables_and_counts(real, t):
     assert len(t["impegni"].rows) == 5
     assert [r["n"] for r in t["associazioni"].rows] == list(range(1, 81))
     assert Counter(r["provincia"] for r in t["enti_locali"].rows) == {
-        "SO": 10, "BG": 7, "BS": 7, "CO": 4, "PV": 3, "LC": 2, "VA": 2}
+        "SO": 10,
+        "BG": 7,
+        "BS": 7,
+        "CO": 4,
+        "PV": 3,
+        "LC": 2,
+        "VA": 2,
+    }
     assert Counter(r["provincia"] for r in t["associazioni"].rows) == {
-        "BS": 32, "BG": 13, "CR": 7, "MI": 7, "MN": 4, "CO": 3, "MB": 3, "SO": 3, "LC": 2,
-        "LO": 2, "PV": 2, "VA": 2}
+        "BS": 32,
+        "BG": 13,
+        "CR": 7,
+        "MI": 7,
+        "MN": 4,
+        "CO": 3,
+        "MB": 3,
+        "SO": 3,
+        "LC": 2,
+        "LO": 2,
+        "PV": 2,
+        "VA": 2,
+    }
     for name in ("enti_locali", "associazioni"):
         assert t[name].foreign_keys[0]["fields"] == "istat"
         assert t[name].primary_key == ["n"]
@@ -62,7 +80,7 @@ def test_line_accounting(real, t):
     rejects = [x for x in real[0].rejects if x.table in t]
     assert rejects == []
     assert t["enti_locali"].lines_in == 35 and t["associazioni"].lines_in == 80
-    assert t["impegni"].lines_in == 12          # label lines + data lines of the 5 ruoli
+    assert t["impegni"].lines_in == 12  # label lines + data lines of the 5 ruoli
     for table in t.values():
         assert len(covered(table)) >= table.lines_in
     # every row is a single line of the annexes, at the documented places
@@ -77,23 +95,50 @@ def test_ente_rows_against_text(t):
     # 8450: 1 966884 07/09/2018 12:32:28 Z1.2018.0020702 COMUNITA' MONTANA VALTELLINA DI SONDRIO SO
     #       93001950141 20 3 3 4 2 3 5 Ammesso e finanziato 7.215,42 € 7.215,42 € 5.000,00 € ...
     r = rows[1]
-    assert (r["id_pratica"], r["data_protocollazione"], r["ora_protocollazione"],
-            r["numero_protocollo"]) == ("966884", "2018-09-07", "12:32:28", "Z1.2018.0020702")
+    assert (
+        r["id_pratica"],
+        r["data_protocollazione"],
+        r["ora_protocollazione"],
+        r["numero_protocollo"],
+    ) == ("966884", "2018-09-07", "12:32:28", "Z1.2018.0020702")
     assert r["ente"] == "COMUNITA' MONTANA VALTELLINA DI SONDRIO"
     assert r["tipo_ente"] == "Comunità montana" and r["istat"] is None
     assert (r["provincia"], r["codice_fiscale"]) == ("SO", "93001950141")
-    assert [r[k] for k in ("punteggio_totale", "punti_nr_comuni", "punti_piano_protezione_civile",
-                           "punti_popolazione", "punti_rischio_sismico",
-                           "punti_rischio_idrogeologico", "punti_rischio_incendi_boschivi")] == \
-        [20, 3, 3, 4, 2, 3, 5]
+    assert [
+        r[k]
+        for k in (
+            "punteggio_totale",
+            "punti_nr_comuni",
+            "punti_piano_protezione_civile",
+            "punti_popolazione",
+            "punti_rischio_sismico",
+            "punti_rischio_idrogeologico",
+            "punti_rischio_incendi_boschivi",
+        )
+    ] == [20, 3, 3, 4, 2, 3, 5]
     assert r["esito"] == "Ammesso e finanziato"
-    assert [r[k] for k in ("spese_presentate", "spese_ammesse", "contributo_assegnato",
-                           "contributo_finanziato", "quota_carico_richiedente")] == \
-        [Decimal("7215.42"), Decimal("7215.42"), Decimal("5000.00"), Decimal("5000.00"),
-         Decimal("2215.42")]
+    assert [
+        r[k]
+        for k in (
+            "spese_presentate",
+            "spese_ammesse",
+            "contributo_assegnato",
+            "contributo_finanziato",
+            "quota_carico_richiedente",
+        )
+    ] == [
+        Decimal("7215.42"),
+        Decimal("7215.42"),
+        Decimal("5000.00"),
+        Decimal("5000.00"),
+        Decimal("2215.42"),
+    ]
     # 8455: 6 ... CASTELLO DELL'ACQUA SO 80001970146 ... 4.448,29 €
-    assert (rows[6]["ente"], rows[6]["tipo_ente"], rows[6]["istat"]) == \
-        ("CASTELLO DELL'ACQUA", "Comune", "014014")
+    assert (rows[6]["ente"], rows[6]["tipo_ente"], rows[6]["istat"]) == (
+        "CASTELLO DELL'ACQUA",
+        "Comune",
+        "014014",
+    )
     # 8461: VIGANO SAN MARTINO (Viganò San Martino) resolves without the accent
     assert rows[12]["istat"] == "016236"
     # 8462: TORRE DE' BUSI printed in LC, ISTAT 2023 puts it in BG: resolved, with a note
@@ -101,8 +146,10 @@ def test_ente_rows_against_text(t):
     # 8486: 35 ... COSTA DE' NOBILI PV ... Ammesso parz. finanziato 4.970,09 € ... 829,61 € 4.140,48 €
     r = rows[35]
     assert r["esito"] == "Ammesso parz. finanziato"
-    assert (r["contributo_finanziato"], r["quota_carico_richiedente"]) == \
-        (Decimal("829.61"), Decimal("4140.48"))
+    assert (r["contributo_finanziato"], r["quota_carico_richiedente"]) == (
+        Decimal("829.61"),
+        Decimal("4140.48"),
+    )
     kinds = [r["tipo_ente"] for r in rows.values()]
     assert kinds.count("Comune") == 25 and kinds.count("Comunità montana") == 8
     assert kinds.count("Unione di comuni") == 2
@@ -114,24 +161,42 @@ def test_association_rows_against_text(t):
     # 8538: 13 ... GRUPPO VOLONTARI PER LA PROTEZIONE CIVILE E L'ANTINCENDIO BOSCHIVO DI SONDRIO
     #       SONDRIO SO 93004080144 00664000148 15 1 5 2 3 4 ...
     r = rows[13]
-    assert r["associazione"] == ("GRUPPO VOLONTARI PER LA PROTEZIONE CIVILE E L'ANTINCENDIO "
-                                 "BOSCHIVO DI SONDRIO")
+    assert r["associazione"] == (
+        "GRUPPO VOLONTARI PER LA PROTEZIONE CIVILE E L'ANTINCENDIO BOSCHIVO DI SONDRIO"
+    )
     assert (r["comune"], r["provincia"], r["istat"]) == ("SONDRIO", "SO", "014061")
     assert (r["codice_fiscale"], r["partita_iva"]) == ("93004080144", "00664000148")
-    assert [r[k] for k in ("punteggio_totale", "punti_popolazione", "punti_n_volontari",
-                           "punti_rischio_sismico", "punti_rischio_idrogeologico",
-                           "punti_rischio_incendi_boschivi")] == [15, 1, 5, 2, 3, 4]
+    assert [
+        r[k]
+        for k in (
+            "punteggio_totale",
+            "punti_popolazione",
+            "punti_n_volontari",
+            "punti_rischio_sismico",
+            "punti_rischio_idrogeologico",
+            "punti_rischio_incendi_boschivi",
+        )
+    ] == [15, 1, 5, 2, 3, 4]
     # 8573: 46 ... IL NIBBIO ONLUS SPINADESCO CR ... 4.540,00 € 4.510,00 € 30,00 €
     r = rows[46]
-    assert (r["associazione"], r["comune"], r["istat"]) == \
-        ("IL NIBBIO ONLUS", "SPINADESCO", "019100")
-    assert (r["contributo_assegnato"], r["contributo_finanziato"], r["quota_carico_richiedente"]) \
-        == (Decimal("4540.00"), Decimal("4510.00"), Decimal("30.00"))
+    assert (r["associazione"], r["comune"], r["istat"]) == (
+        "IL NIBBIO ONLUS",
+        "SPINADESCO",
+        "019100",
+    )
+    assert (
+        r["contributo_assegnato"],
+        r["contributo_finanziato"],
+        r["quota_carico_richiedente"],
+    ) == (Decimal("4540.00"), Decimal("4510.00"), Decimal("30.00"))
     # 8575: TOSCOLANO‐MADERNO with U+2010 hyphen
     assert (rows[48]["comune"], rows[48]["istat"]) == ("TOSCOLANO-MADERNO", "017187")
     # aliases with evidence: COLLIO VAL TROMPIA, CASALBUTTANO, CASATENOVO BRIANZA
-    assert (rows[3]["comune"], rows[3]["istat"], rows[3]["resolution_method"]) == \
-        ("COLLIO VAL TROMPIA", "017058", "alias")
+    assert (rows[3]["comune"], rows[3]["istat"], rows[3]["resolution_method"]) == (
+        "COLLIO VAL TROMPIA",
+        "017058",
+        "alias",
+    )
     assert (rows[80]["comune"], rows[80]["istat"]) == ("CASALBUTTANO", "019016")
     assert rows[71]["istat"] == "097016"
     # 8579: CASTELLI CALEPIO with a trailing NBSP
@@ -147,7 +212,8 @@ def test_impegni(t):
         ("55523", "associazioni", Decimal("127928.90")),
         ("55542", "associazioni", Decimal("84493.79")),
         ("55544", "enti_locali", Decimal("95838.06")),
-        ("55545", "enti_locali", Decimal("54161.94"))]
+        ("55545", "enti_locali", Decimal("54161.94")),
+    ]
     assert rows[0]["ruolo"] == "RUOLO 1 ASSOCIAZIONI BANDO 2018"
     assert rows[3]["capitolo"] == "11.01.203.13214"
 
@@ -163,14 +229,21 @@ def test_every_check_passes(real):
         "pc:associazioni:totale:spese_presentate": 370701.47,
         "pc:associazioni:totale:contributo_assegnato": 352977.54,
         "pc:associazioni:totale:contributo_finanziato": 350000.0,
-        "pc:enti_locali:numero-domande": 35, "pc:associazioni:numero-domande": 80,
-        "pc:impegni:decreto": 500000.0, "pc:capitolo:13214": 150000.0,
+        "pc:enti_locali:numero-domande": 35,
+        "pc:associazioni:numero-domande": 80,
+        "pc:impegni:decreto": 500000.0,
+        "pc:capitolo:13214": 150000.0,
         "pc:capitolo:13215": 350000.0,
     }
     for cid, value in expected.items():
         assert checks[cid].declared == value, cid
-    for code, block in (("55544", "PROG 1-20"), ("55545", "PROG 21-35"), ("55519", "PROG 1-30"),
-                        ("55523", "PROG 31-60"), ("55542", "PROG 61-80")):
+    for code, block in (
+        ("55544", "PROG 1-20"),
+        ("55545", "PROG 21-35"),
+        ("55519", "PROG 1-30"),
+        ("55523", "PROG 31-60"),
+        ("55542", "PROG 61-80"),
+    ):
         assert block in checks[f"pc:impegni:ruolo:{code}"].description
     assert len(checks) == 28
 
@@ -203,12 +276,16 @@ PRESENTATE
 QUOTA·CARICO·
 RICHIEDENTE
 """
-ROW_SERLE = ("1 972477 10/09/2018·14:41:43 Z1.2018.0020851 PROTEZIONE·CIVILE·SERLE SERLE BS "
-             "98191510175 14 3 4 3 0 4 Ammesso·e·finanziato 4.646,00·€ 4.646,00·€ 4.646,00·€ "
-             "4.646,00·€ 0,00·€")
-ROW_PIVA = ("2 973241 11/09/2018·18:08:41 Z1.2018.0021024 TIGNALE·SOCCORSO TIGNALE BS 01701770982 "
-            "01701770982 14 4 2 3 1 4 Ammesso·e·finanziato 4.400,00·€ 4.400,00·€ 4.400,00·€ "
-            "4.400,00·€ 0,00·€")
+ROW_SERLE = (
+    "1 972477 10/09/2018·14:41:43 Z1.2018.0020851 PROTEZIONE·CIVILE·SERLE SERLE BS "
+    "98191510175 14 3 4 3 0 4 Ammesso·e·finanziato 4.646,00·€ 4.646,00·€ 4.646,00·€ "
+    "4.646,00·€ 0,00·€"
+)
+ROW_PIVA = (
+    "2 973241 11/09/2018·18:08:41 Z1.2018.0021024 TIGNALE·SOCCORSO TIGNALE BS 01701770982 "
+    "01701770982 14 4 2 3 1 4 Ammesso·e·finanziato 4.400,00·€ 4.400,00·€ 4.400,00·€ "
+    "4.400,00·€ 0,00·€"
+)
 TOTAL = "TOTALE 9.046,00·€ 9.046,00·€ 9.046,00·€ 9.046,00·€ 0,00·€"
 
 
@@ -224,8 +301,11 @@ def crafted(*rows, total=TOTAL, header=HEADER_ASSOC):
 def test_nbsp_rule_splits_name_and_comune():
     result, table = crafted(ROW_SERLE, ROW_PIVA)
     a, b = table.rows
-    assert (a["associazione"], a["comune"], a["istat"]) == ("PROTEZIONE CIVILE SERLE", "SERLE",
-                                                             "017178")
+    assert (a["associazione"], a["comune"], a["istat"]) == (
+        "PROTEZIONE CIVILE SERLE",
+        "SERLE",
+        "017178",
+    )
     assert (a["codice_fiscale"], a["partita_iva"]) == ("98191510175", None)
     assert (b["codice_fiscale"], b["partita_iva"]) == ("01701770982", "01701770982")
     assert b["line_start"] == b["line_end"] == len(HEADER_ASSOC.splitlines()) + 2
@@ -238,11 +318,13 @@ def test_lost_nbsp_comune_found_from_the_registry():
     # every NBSP replaced by a plain space: the comune is the longest tail naming a comune of BS
     row = ROW_SERLE.replace("·", " ").replace("PROTEZIONE CIVILE SERLE", "GRUPPO DI SAN ZENO")
     row = row.replace("SERLE BS", "SAN ZENO NAVIGLIO BS")
-    _, table = crafted(row,
-                       total="TOTALE 4.646,00 € 4.646,00 € 4.646,00 € 4.646,00 € 0,00 €")
+    _, table = crafted(row, total="TOTALE 4.646,00 € 4.646,00 € 4.646,00 € 4.646,00 € 0,00 €")
     (r,) = table.rows
-    assert (r["associazione"], r["comune"], r["istat"]) == ("GRUPPO DI SAN ZENO",
-                                                             "SAN ZENO NAVIGLIO", "017173")
+    assert (r["associazione"], r["comune"], r["istat"]) == (
+        "GRUPPO DI SAN ZENO",
+        "SAN ZENO NAVIGLIO",
+        "017173",
+    )
 
 
 def test_wrong_printed_total_fails_its_check():
@@ -267,10 +349,14 @@ def test_unreadable_rows_are_rejected_with_reasons():
     assert any("provincia sconosciuta" in r for r in reasons)
     assert any("non riconosciuta" in r for r in reasons)
     assert {x.line for x in rejects} | covered(table) == {
-        n for n in range(len(HEADER_ASSOC.splitlines()) + 1, len(HEADER_ASSOC.splitlines()) + 5)}
+        n for n in range(len(HEADER_ASSOC.splitlines()) + 1, len(HEADER_ASSOC.splitlines()) + 5)
+    }
     checks = pc_checks(result)
-    assert (checks["pc:associazioni:prog"].declared, checks["pc:associazioni:prog"].parsed,
-            checks["pc:associazioni:prog"].passed) == (3, 1, False)
+    assert (
+        checks["pc:associazioni:prog"].declared,
+        checks["pc:associazioni:prog"].parsed,
+        checks["pc:associazioni:prog"].passed,
+    ) == (3, 1, False)
     assert not checks["pc:associazioni:totale:spese_presentate"].passed
 
 
@@ -306,14 +392,21 @@ ESITO·ISTRUTTORIA
         "2 5 Ammesso·e·finanziato 1.000,00·€ 1.000,00·€ 1.000,00·€ 1.000,00·€ 0,00·€",
     ]
     result, ctx, log = parse_text(
-        "burl", nbsp(header + "\n".join(rows) + "\nTOTALE 9.110,15·€ 9.110,15·€ 9.110,15·€ "
-                     "9.110,15·€ €·0,00\n"))
+        "burl",
+        nbsp(
+            header + "\n".join(rows) + "\nTOTALE 9.110,15·€ 9.110,15·€ 9.110,15·€ "
+            "9.110,15·€ €·0,00\n"
+        ),
+    )
     table = tables(result)["enti_locali"]
     cm, luzzana, person = table.rows
     assert (cm["tipo_ente"], cm["istat"], cm["punti_nr_comuni"]) == ("Comunità montana", None, 3)
     assert (luzzana["tipo_ente"], luzzana["istat"]) == ("Comune", "016130")
-    assert (person["ente"], person["codice_fiscale"], person["tipo_ente"]) == \
-        ("Persona fisica n. 1", None, None)
+    assert (person["ente"], person["codice_fiscale"], person["tipo_ente"]) == (
+        "Persona fisica n. 1",
+        None,
+        None,
+    )
     assert "ROSSI" not in str(table.rows)
-    assert not any("ROSSI" in r.query for r in ctx)   # never sent to resolution
+    assert not any("ROSSI" in r.query for r in ctx)  # never sent to resolution
     assert all(c.passed for c in pc_checks(result).values())

@@ -1,4 +1,5 @@
 """PD Lombardia 2014 collegi: the real regolamento, and crafted fragments for each hazard."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -23,8 +24,12 @@ def checks(result):
 
 def rows_of(result, collegio=None, group=None):
     rows = tables(result)["comuni_collegi"].rows
-    return [r for r in rows if (collegio is None or r["collegio"] == collegio)
-            and (group is None or r["elenco"] == group)]
+    return [
+        r
+        for r in rows
+        if (collegio is None or r["collegio"] == collegio)
+        and (group is None or r["elenco"] == group)
+    ]
 
 
 def one(rows, **kw):
@@ -35,8 +40,15 @@ def one(rows, **kw):
 def fragment(allegato: str, association: str, art6: int | None = None) -> str:
     """A minimal regolamento: optional art. 6 sentence, Allegato A, association section."""
     head = f"2. L'Assemblea regionale è composta **da {art6} componenti**.\n\n" if art6 else ""
-    return (head + "ALLEGATO A: COLLEGI\n\n" + allegato.strip("\n") + "\n\n"
-            + "Associazione Comuni/Collegi:\n\n" + association.strip("\n") + "\n")
+    return (
+        head
+        + "ALLEGATO A: COLLEGI\n\n"
+        + allegato.strip("\n")
+        + "\n\n"
+        + "Associazione Comuni/Collegi:\n\n"
+        + association.strip("\n")
+        + "\n"
+    )
 
 
 # -- the real document ------------------------------------------------------------------------
@@ -75,9 +87,19 @@ def test_every_check_passes(real):
     assert counted["list-count:C30-L1"] == (62, 62)
     assert c["zones:015146"].parsed == list(range(1, 10))
     assert {i: ch.declared for i, ch in c.items() if i.startswith("coverage:")} == {
-        "coverage:BG": 244, "coverage:BS": 206, "coverage:CO": 160, "coverage:CR": 115,
-        "coverage:LC": 90, "coverage:LO": 61, "coverage:MB": 55, "coverage:MI": 134,
-        "coverage:MN": 70, "coverage:PV": 190, "coverage:SO": 78, "coverage:VA": 141}
+        "coverage:BG": 244,
+        "coverage:BS": 206,
+        "coverage:CO": 160,
+        "coverage:CR": 115,
+        "coverage:LC": 90,
+        "coverage:LO": 61,
+        "coverage:MB": 55,
+        "coverage:MI": 134,
+        "coverage:MN": 70,
+        "coverage:PV": 190,
+        "coverage:SO": 78,
+        "coverage:VA": 141,
+    }
     for i in ("double-assignment", "as-of-date", "outside-region"):
         assert (c[i].declared, c[i].parsed) == (0, 0)
 
@@ -87,10 +109,21 @@ def test_collegi_rows(real):
     collegi = {r["n"]: r for r in tables(result)["collegi"].rows}
     assert sum(r["seggi"] for r in collegi.values()) == 316
     six = collegi[6]
-    assert six["nome"] == ("COLLEGIO SENATORIALE MATTARELLUM DI DESENZANO DEL GARDA + COMUNI DELLA "
-                           "PROVINCIA DI BRESCIA DEL COLLEGIO DI SUZZARA")
-    assert (six["seggi"], six["line_start"], six["comuni_dichiarati"], six["comuni"]) == (12, 148, 54, 54)
-    assert (collegi[10]["province"], collegi[10]["comuni"], collegi[10]["regole"]) == ("LC, SO", 168, 2)
+    assert six["nome"] == (
+        "COLLEGIO SENATORIALE MATTARELLUM DI DESENZANO DEL GARDA + COMUNI DELLA "
+        "PROVINCIA DI BRESCIA DEL COLLEGIO DI SUZZARA"
+    )
+    assert (six["seggi"], six["line_start"], six["comuni_dichiarati"], six["comuni"]) == (
+        12,
+        148,
+        54,
+        54,
+    )
+    assert (collegi[10]["province"], collegi[10]["comuni"], collegi[10]["regole"]) == (
+        "LC, SO",
+        168,
+        2,
+    )
     assert (collegi[11]["province"], collegi[11]["comuni"]) == ("LO, MI", 62)
     assert (collegi[17]["nome"], collegi[17]["seggi"], collegi[17]["comuni"]) == ("MILANO 5", 8, 1)
     assert collegi[24]["nome"] == "COLLEGIO MONZA EST (COME DA MODIFICA APPROVATA NEL 2009)"
@@ -100,11 +133,15 @@ def test_list_rows_keep_names_as_written_and_line_ranges(real):
     result, _, _ = real
     c1 = rows_of(result, group="C01-L1")
     assert len(c1) == 25
-    ponte = one(c1, comune="PONTE SAN PIETRO")            # wrapped over lines 179-181
+    ponte = one(c1, comune="PONTE SAN PIETRO")  # wrapped over lines 179-181
     assert (ponte["istat"], ponte["line_start"], ponte["line_end"], ponte["posizione"]) == (
-        "016170", 179, 181, 15)
+        "016170",
+        179,
+        181,
+        15,
+    )
     assert one(c1, comune="VILLA DI SERIO")["line_start"] == 181
-    cologne = one(rows_of(result, group="C05-L1"), comune="COLOGNE")   # first name after a wrap
+    cologne = one(rows_of(result, group="C05-L1"), comune="COLOGNE")  # first name after a wrap
     assert (cologne["line_start"], cologne["istat"]) == (199, "017059")
     suzzara = rows_of(result, group="C06-L2")
     assert [r["comune"] for r in suzzara][:2] == ["ALFIANELLO", "FIESSE"]
@@ -115,8 +152,8 @@ def test_misspellings_and_old_names(real):
     result, ctx, _ = real
     rows = rows_of(result)
     expected = {  # as written -> (istat at the date, method)
-        "DESANO": ("012011", "alias"),                 # Besano, by its place in the list
-        "SANT'OMOBONO IMAGNA": ("016192", "alias"),    # name until 2004
+        "DESANO": ("012011", "alias"),  # Besano, by its place in the list
+        "SANT'OMOBONO IMAGNA": ("016192", "alias"),  # name until 2004
         "LONATO": ("017092", "alias"),
         "TREMOSINE": ("017189", "alias"),
         "CORNATE": ("108053", "alias"),
@@ -133,19 +170,28 @@ def test_misspellings_and_old_names(real):
         assert (r["istat"], r["resolution_method"]) == (istat, method), name
     assert not [r for r in ctx if r.status != "resolved"]
     assert Counter(r.method for r in ctx) == {
-        "normalised": 750, "fuzzy": 13, "historical": 13, "alias": 8}
+        "normalised": 750,
+        "fuzzy": 13,
+        "historical": 13,
+        "alias": 8,
+    }
 
 
 def test_merged_comuni_named_in_lists(real):
     result, _, _ = real
     rows = rows_of(result)
-    for name, istat, today in [("BREMBILLA", "016039", "016253"), ("GEROSA", "016112", "016253"),
-                               ("VALSECCA", "016228", "016252"), ("MACCAGNO", "012094", "012142"),
-                               ("VERMEZZO", "015235", "015251"), ("OSMATE", "012111", "012143")]:
+    for name, istat, today in [
+        ("BREMBILLA", "016039", "016253"),
+        ("GEROSA", "016112", "016253"),
+        ("VALSECCA", "016228", "016252"),
+        ("MACCAGNO", "012094", "012142"),
+        ("VERMEZZO", "015235", "015251"),
+        ("OSMATE", "012111", "012143"),
+    ]:
         r = one(rows, comune=name)
         assert (r["istat"], r["resolution_method"], r["istat_oggi"]) == (istat, "historical", today)
         assert r["nota"].startswith("Fusione: ")
-    bardello = one(rows, comune="BARDELLO")        # successor added in data/registry/new/
+    bardello = one(rows, comune="BARDELLO")  # successor added in data/registry/new/
     assert (bardello["istat"], bardello["istat_oggi"]) == ("012009", "012144")
     assert "Bardello con Malgesso e Bregano" in bardello["nota"]
     bienno = one(rows, comune="BIENNO")
@@ -157,17 +203,27 @@ def test_province_rules_expanded_as_of_the_date(real):
     regole = {r["id"]: r for r in tables(result)["regole"].rows}
     como = regole["C08-R1"]
     assert (como["testo"], como["provincia"], como["comuni"], como["comuni_registro"]) == (
-        "TUTTI I COMUNI DELLA PROVINCIA DI COMO", "CO", 160, 148)
-    assert como["istituiti_dopo"] == ("Alta Valle Intelvi, Bellagio, Centro Valle Intelvi, Colverde, "
-                                 "Solbiate con Cagno, Tremezzina")
+        "TUTTI I COMUNI DELLA PROVINCIA DI COMO",
+        "CO",
+        160,
+        148,
+    )
+    assert como["istituiti_dopo"] == (
+        "Alta Valle Intelvi, Bellagio, Centro Valle Intelvi, Colverde, "
+        "Solbiate con Cagno, Tremezzina"
+    )
     assert "Lenno" in como["soppressi_dopo"] and "Cavallasca" in como["soppressi_dopo"]
     c8 = rows_of(result, collegio=8)
     assert len(c8) == 160
     ids = {r["istat"] for r in c8}
-    assert "013252" not in ids and "013250" not in ids      # Tremezzina, new Bellagio: after 2014
+    assert "013252" not in ids and "013250" not in ids  # Tremezzina, new Bellagio: after 2014
     lenno = one(c8, istat="013125")
     assert (lenno["comune"], lenno["istat_oggi"], lenno["comune_oggi"], lenno["regola"]) == (
-        "Lenno", "013252", "Tremezzina", "C08-R1")
+        "Lenno",
+        "013252",
+        "Tremezzina",
+        "C08-R1",
+    )
     assert (lenno["line_start"], lenno["resolution_method"]) == (213, "rule")
     # Lecco + Sondrio: two rules on one line; Torre de' Busi was in Lecco in 2014
     assert (regole["C10-R1"]["provincia"], regole["C10-R2"]["provincia"]) == ("LC", "SO")
@@ -187,23 +243,41 @@ def test_rule_with_extra_name_and_milan_zones(real):
     assert Counter(r["elenco"] for r in lodi) == {"C11-R1": 61, "C11-L1": 1}
     sc = one(lodi, elenco="C11-L1")
     assert (sc["comune"], sc["istat"], sc["origine"], sc["line_start"]) == (
-        "SAN COLOMBANO AL LAMBRO", "015191", "list", 225)
+        "SAN COLOMBANO AL LAMBRO",
+        "015191",
+        "list",
+        225,
+    )
     milano = [r for r in rows_of(result) if r["istat"] == "015146"]
     assert [(r["collegio"], r["parte"], r["regola"]) for r in milano] == [
-        (13, "zone 1, 9", "C13-R1"), (14, "zone 2, 3", "C14-R1"), (15, "zone 4, 5", "C15-R1"),
-        (16, "zone 6, 7", "C16-R1"), (17, "zona 8", "C17-R1")]
+        (13, "zone 1, 9", "C13-R1"),
+        (14, "zone 2, 3", "C14-R1"),
+        (15, "zone 4, 5", "C15-R1"),
+        (16, "zone 6, 7", "C16-R1"),
+        (17, "zona 8", "C17-R1"),
+    ]
     regole = {r["id"]: r for r in tables(result)["regole"].rows}
-    assert (regole["C13-R1"]["tipo"], regole["C13-R1"]["zone"], regole["C13-R1"]["istat_citta"]) == (
-        "zone", "1, 9", "015146")
+    assert (
+        regole["C13-R1"]["tipo"],
+        regole["C13-R1"]["zone"],
+        regole["C13-R1"]["istat_citta"],
+    ) == ("zone", "1, 9", "015146")
 
 
 def test_line_accounting(real):
     result, _, _ = real
     t = tables(result)
-    doc_lines = open("data/sources/pd-lombardia-regolamento-2014.txt", encoding="utf-8").read().split("\n")
-    assoc = [n for n in range(176, len(doc_lines) + 1)
-             if doc_lines[n - 1].strip() and not doc_lines[n - 1].startswith("Collegio ")]
-    covered = {n for r in t["comuni_collegi"].rows for n in range(r["line_start"], r["line_end"] + 1)}
+    doc_lines = (
+        open("data/sources/pd-lombardia-regolamento-2014.txt", encoding="utf-8").read().split("\n")
+    )
+    assoc = [
+        n
+        for n in range(176, len(doc_lines) + 1)
+        if doc_lines[n - 1].strip() and not doc_lines[n - 1].startswith("Collegio ")
+    ]
+    covered = {
+        n for r in t["comuni_collegi"].rows for n in range(r["line_start"], r["line_end"] + 1)
+    }
     assert t["comuni_collegi"].lines_in == len(assoc) == 40
     assert set(assoc) <= covered
     assert t["collegi"].lines_in == 30 == len({r["line_start"] for r in t["collegi"].rows})
@@ -224,8 +298,9 @@ def test_count_mismatch_is_reported_not_fixed():
 
 
 def test_wrapped_list_with_blank_lines_and_split_name():
-    text = fragment("1\tPROVA\t5\n5",
-                    "Collegio 1\n\nBORMIO, PONTE IN\n\nVALTELLINA, SONDALO,\n\nLIVIGNO (4)")
+    text = fragment(
+        "1\tPROVA\t5\n5", "Collegio 1\n\nBORMIO, PONTE IN\n\nVALTELLINA, SONDALO,\n\nLIVIGNO (4)"
+    )
     result, _, _ = parse_text(FAMILY, text, meta=DATE)
     rows = rows_of(result)
     assert [r["comune"] for r in rows] == ["BORMIO", "PONTE IN VALTELLINA", "SONDALO", "LIVIGNO"]
@@ -243,21 +318,32 @@ def test_several_lists_in_one_collegio_each_with_its_count():
 
 
 def test_seats_against_total_and_art6():
-    text = fragment("1\tA\t5\n2\tB\t6\n10", "Collegio 1\n\nBORMIO (1)\n\nCollegio 2\n\nLIVIGNO (1)", art6=12)
+    text = fragment(
+        "1\tA\t5\n2\tB\t6\n10", "Collegio 1\n\nBORMIO (1)\n\nCollegio 2\n\nLIVIGNO (1)", art6=12
+    )
     result, _, _ = parse_text(FAMILY, text, meta=DATE)
     c = checks(result)
-    assert (c["seats-total"].declared, c["seats-total"].parsed, c["seats-total"].passed) == (10, 11, False)
+    assert (c["seats-total"].declared, c["seats-total"].parsed, c["seats-total"].passed) == (
+        10,
+        11,
+        False,
+    )
     assert (c["seats-art6"].declared, c["seats-art6"].passed) == (12, False)
     assert c["collegi-numbering"].passed and c["collegi-associated"].passed
 
 
 def test_compact_layout_without_blank_lines():
-    text = ("ALLEGATO A: COLLEGI\n1\tA\t5\n2\tB\t6\n11\nAssociazione Comuni/Collegi:\n"
-            "Collegio 1\nBORMIO (1)\nCollegio 2\nLIVIGNO (1)\n")
+    text = (
+        "ALLEGATO A: COLLEGI\n1\tA\t5\n2\tB\t6\n11\nAssociazione Comuni/Collegi:\n"
+        "Collegio 1\nBORMIO (1)\nCollegio 2\nLIVIGNO (1)\n"
+    )
     result, _, _ = parse_text(FAMILY, text, meta=DATE)
     assert [r["seggi"] for r in tables(result)["collegi"].rows] == [5, 6]
     assert checks(result)["seats-total"].passed
-    assert [(r["collegio"], r["comune"]) for r in rows_of(result)] == [(1, "BORMIO"), (2, "LIVIGNO")]
+    assert [(r["collegio"], r["comune"]) for r in rows_of(result)] == [
+        (1, "BORMIO"),
+        (2, "LIVIGNO"),
+    ]
 
 
 def test_collegio_without_association_block_and_gap_in_numbering():
@@ -269,21 +355,28 @@ def test_collegio_without_association_block_and_gap_in_numbering():
 
 
 def test_province_rule_with_exceptions():
-    text = fragment("1\tA\t5\n2\tB\t5\n10",
-                    "Collegio 1\n\nTUTTI I COMUNI DELLA PROVINCIA DI SONDRIO ESCLUSI: BORMIO, LIVIGNO\n\n"
-                    "Collegio 2\n\nBORMIO, LIVIGNO (2)")
+    text = fragment(
+        "1\tA\t5\n2\tB\t5\n10",
+        "Collegio 1\n\nTUTTI I COMUNI DELLA PROVINCIA DI SONDRIO ESCLUSI: BORMIO, LIVIGNO\n\n"
+        "Collegio 2\n\nBORMIO, LIVIGNO (2)",
+    )
     result, _, _ = parse_text(FAMILY, text, meta=DATE)
     regola = one(tables(result)["regole"].rows, id="C01-R1")
     assert (regola["tipo"], regola["provincia"], regola["esclusi"], regola["comuni"]) == (
-        "provincia-eccetto", "SO", "BORMIO, LIVIGNO", 76)
+        "provincia-eccetto",
+        "SO",
+        "BORMIO, LIVIGNO",
+        76,
+    )
     c = checks(result)
     assert c["rule-exceptions:C01-R1"].passed
     assert c["coverage:SO"].passed and c["double-assignment"].passed
 
 
 def test_exception_outside_the_province_fails():
-    text = fragment("1\tA\t5\n5",
-                    "Collegio 1\n\nTUTTI I COMUNI DELLA PROVINCIA DI SONDRIO TRANNE BERGAMO")
+    text = fragment(
+        "1\tA\t5\n5", "Collegio 1\n\nTUTTI I COMUNI DELLA PROVINCIA DI SONDRIO TRANNE BERGAMO"
+    )
     result, _, _ = parse_text(FAMILY, text, meta=DATE)
     c = checks(result)["rule-exceptions:C01-R1"]
     assert (c.declared, c.parsed, c.passed) == (1, 0, False)
@@ -310,8 +403,10 @@ def test_name_of_a_later_comune_fails_the_as_of_check():
 
 
 def test_milan_zones_duplicated_or_missing():
-    text = fragment("1\tA\t5\n2\tB\t5\n10",
-                    "Collegio 1\n\nMILANO CITTA': ZONE 1, 2 E 3\n\nCollegio 2\n\nMILANO CITTA': ZONA 3")
+    text = fragment(
+        "1\tA\t5\n2\tB\t5\n10",
+        "Collegio 1\n\nMILANO CITTA': ZONE 1, 2 E 3\n\nCollegio 2\n\nMILANO CITTA': ZONA 3",
+    )
     result, _, _ = parse_text(FAMILY, text, meta=DATE)
     c = checks(result)["zones:015146"]
     assert (c.declared, c.parsed, c.passed) == ([1, 2, 3], [1, 2, 3, 3], False)
@@ -319,8 +414,10 @@ def test_milan_zones_duplicated_or_missing():
 
 
 def test_double_assignment_and_missing_comuni():
-    text = fragment("1\tA\t5\n2\tB\t5\n10",
-                    "Collegio 1\n\nTUTTI I COMUNI DELLA PROVINCIA DI SONDRIO\n\nCollegio 2\n\nBORMIO (1)")
+    text = fragment(
+        "1\tA\t5\n2\tB\t5\n10",
+        "Collegio 1\n\nTUTTI I COMUNI DELLA PROVINCIA DI SONDRIO\n\nCollegio 2\n\nBORMIO (1)",
+    )
     result, _, _ = parse_text(FAMILY, text, meta=DATE)
     c = checks(result)
     assert (c["double-assignment"].parsed, c["double-assignment"].passed) == (1, False)
@@ -330,15 +427,19 @@ def test_double_assignment_and_missing_comuni():
 
 
 def test_unknown_rules_and_stray_lines_are_rejected():
-    text = fragment("1\tA\t5\nNOTA SENZA NUMERI\n5",
-                    "testo vagante\n\nCollegio 1\n\nTUTTI I COMUNI DELLA PROVINCIA DI ATLANTIDE\n\n"
-                    "TUTTI I COMUNI DEL MONDO")
+    text = fragment(
+        "1\tA\t5\nNOTA SENZA NUMERI\n5",
+        "testo vagante\n\nCollegio 1\n\nTUTTI I COMUNI DELLA PROVINCIA DI ATLANTIDE\n\n"
+        "TUTTI I COMUNI DEL MONDO",
+    )
     result, _, _ = parse_text(FAMILY, text, meta=DATE)
     reasons = Counter((r.table, r.reason.split(":")[0]) for r in result.rejects)
-    assert reasons == {("collegi", "riga della tabella collegi non riconosciuta (attesi numero, nome, seggi)"): 1,
-                       ("comuni_collegi", "testo prima del primo titolo 'Collegio N'"): 1,
-                       ("regole", "provincia sconosciuta nella regola"): 1,
-                       ("regole", "regola non riconosciuta"): 1}
+    assert reasons == {
+        ("collegi", "riga della tabella collegi non riconosciuta (attesi numero, nome, seggi)"): 1,
+        ("comuni_collegi", "testo prima del primo titolo 'Collegio N'"): 1,
+        ("regole", "provincia sconosciuta nella regola"): 1,
+        ("regole", "regola non riconosciuta"): 1,
+    }
     assert tables(result)["collegi"].lines_in == 2
 
 
@@ -361,6 +462,9 @@ def test_unresolved_name_stays_empty():
 def test_programme_facts(real):
     result, _, _ = real
     assert [(f["label"], f["value"]) for f in result.facts] == [
-        ("Collegi", 30), ("Seggi dell'Assemblea regionale eletti nei collegi", 316),
-        ("Comuni della Lombardia alla data del documento", 1544), ("Comuni assegnati a un collegio", 1544)]
+        ("Collegi", 30),
+        ("Seggi dell'Assemblea regionale eletti nei collegi", 316),
+        ("Comuni della Lombardia alla data del documento", 1544),
+        ("Comuni assegnati a un collegio", 1544),
+    ]
     assert all(f["source_id"] == DOC and f["line_start"] for f in result.facts)

@@ -17,6 +17,7 @@ crafted GU fragment. A kind knows
 Every corpus also holds the untouched PD regulation (:data:`BASELINE_ID`), which must
 come out of every build as it comes out of ``data/sources/``.
 """
+
 from __future__ import annotations
 
 import functools
@@ -34,7 +35,7 @@ import yaml
 from generator import build, paths, quality, registry, sources
 from generator.quality import Log
 
-REAL_SOURCES = paths.SOURCES          # captured at import: tests monkeypatch paths.SOURCES
+REAL_SOURCES = paths.SOURCES  # captured at import: tests monkeypatch paths.SOURCES
 SMART = "smart-polizia-locale-2025.txt"
 BURL = "burl-2018-so47.txt"
 AREE = "aree-interne-2021-2027.txt"
@@ -44,8 +45,8 @@ SCRIPT = "<script>alert(1)</script>"
 JS_URL = "javascript:alert(1)"
 IMG = '"><img src=x onerror=alert(1)>'
 PAYLOADS = (SCRIPT, JS_URL, IMG)
-FORMULA = "=2+5"                      # a spreadsheet formula (CSV injection)
-CLOSE_SCRIPT = "</script><script>alert(1)</script>"   # leaves a <script> element (JSON-LD)
+FORMULA = "=2+5"  # a spreadsheet formula (CSV injection)
+CLOSE_SCRIPT = "</script><script>alert(1)</script>"  # leaves a <script> element (JSON-LD)
 # The active parts of the payloads: never in HTML or XML output, where only the escaped
 # forms (&lt;script&gt; ...) may appear.
 RAW_MARKERS = ("<script>alert", "<img src=x", 'href="javascript:', "onerror=alert(1)>")
@@ -74,16 +75,17 @@ def line_starting(lines: list[str], prefix: str) -> int:
 @dataclass
 class Source:
     """One document of a corpus: its manifest entry and what is on disk."""
+
     id: str
-    content: bytes | None            # None: no file is written
+    content: bytes | None  # None: no file is written
     parser: str | None = None
-    file: str | None = None          # default "<id>.txt"
-    listed: bool = True              # False: the file is there, the manifest has no entry
-    sha256: str | None = None        # default: the hash of ``content``
+    file: str | None = None  # default "<id>.txt"
+    listed: bool = True  # False: the file is there, the manifest has no entry
+    sha256: str | None = None  # default: the hash of ``content``
     meta: dict = field(default_factory=dict)
-    symlink_to: Path | None = None   # the file is a symbolic link to this path
-    directory: bool = False          # the "file" is a directory
-    raw_entry: str | None = None     # the manifest entry as raw YAML (malformed entries)
+    symlink_to: Path | None = None  # the file is a symbolic link to this path
+    directory: bool = False  # the "file" is a directory
+    raw_entry: str | None = None  # the manifest entry as raw YAML (malformed entries)
 
     @property
     def filename(self) -> str:
@@ -97,7 +99,7 @@ def write_corpus(folder: Path, docs: list[Source]) -> None:
     for d in docs:
         target = folder / d.filename
         if "/" in d.filename:
-            pass                                  # path tricks: nothing to write
+            pass  # path tricks: nothing to write
         elif d.symlink_to is not None:
             target.symlink_to(d.symlink_to)
         elif d.directory:
@@ -109,11 +111,18 @@ def write_corpus(folder: Path, docs: list[Source]) -> None:
         if d.raw_entry is not None:
             lines.append(d.raw_entry)
             continue
-        entry = {"id": d.id, "file": d.filename, "title": f"Documento di prova {d.id}",
-                 "issuer": "Corpus di prova", "date": "2024-01-01", "kind": "prova",
-                 "official_reference": f"Prova {d.id}", "licence": "CC0 (prova)",
-                 "status": "test",
-                 "sha256": d.sha256 or hashlib.sha256(d.content or b"").hexdigest()}
+        entry = {
+            "id": d.id,
+            "file": d.filename,
+            "title": f"Documento di prova {d.id}",
+            "issuer": "Corpus di prova",
+            "date": "2024-01-01",
+            "kind": "prova",
+            "official_reference": f"Prova {d.id}",
+            "licence": "CC0 (prova)",
+            "status": "test",
+            "sha256": d.sha256 or hashlib.sha256(d.content or b"").hexdigest(),
+        }
         if d.parser:
             entry["parser"] = d.parser
         entry.update(d.meta)
@@ -139,8 +148,11 @@ GU_ID = "prova-gu"
 
 GU_HEADER = "Numero d'ordine\tCOMUNI\tAliquota deliberata %"
 GU_FRAGMENT = [
-    "## INDICE ALFABETICO PER PROVINCIA", "",
-    "Asti . . . . .\tPag. 3\t\t", "Lecce . . . . .\t4\t\t", "",
+    "## INDICE ALFABETICO PER PROVINCIA",
+    "",
+    "Asti . . . . .\tPag. 3\t\t",
+    "Lecce . . . . .\t4\t\t",
+    "",
     GU_HEADER,
     "**PROVINCIA DI ASTI**",
     "1.\tAgliano\t20",
@@ -175,10 +187,11 @@ class Patch:
     """A change to a document: lines replaced (same line count), a cut (keep the lines
     before ``cut[0]`` and that line's first ``cut[1]`` characters), a byte-level
     transformation (BOM, CRLF) or fields of its manifest entry."""
+
     lines: dict[int, str] = field(default_factory=dict)
     cut: tuple[int, int] | None = None
     transform: Callable[[bytes], bytes] | None = None
-    meta: dict = field(default_factory=dict)     # manifest fields to override
+    meta: dict = field(default_factory=dict)  # manifest fields to override
 
 
 def patched(base: list[str], patches: list[Patch]) -> bytes:
@@ -189,7 +202,7 @@ def patched(base: list[str], patches: list[Patch]) -> bytes:
     cuts = sorted(p.cut for p in patches if p.cut)
     if cuts:
         n, chars = cuts[0]
-        lines = lines[:n - 1] + [lines[n - 1][:chars]]
+        lines = lines[: n - 1] + [lines[n - 1][:chars]]
     data = encode(lines)
     for p in patches:
         if p.transform:
@@ -219,6 +232,7 @@ class Expect:
     ``marker``; neither: the report is about the whole file and has no line.
     ``in_text``: a substring of the message, explanation or name.
     """
+
     what: str
     code: str
     doc: str
@@ -230,9 +244,10 @@ class Expect:
 @dataclass
 class Kind:
     """One kind of bad input."""
+
     name: str
     expect: list[Expect]
-    docs: Callable[[], list[Source]] = lambda: []            # documents added by the hazard
+    docs: Callable[[], list[Source]] = lambda: []  # documents added by the hazard
     patches: dict[str, Patch] = field(default_factory=dict)  # family document id -> patch
 
     def sources(self, hazard: bool = True) -> list[Source]:
@@ -240,8 +255,13 @@ class Kind:
         docs = [baseline()]
         for doc_id, patch in self.patches.items():
             lines = FAMILY_DOCS[doc_id]()
-            docs.append(family_doc(doc_id, patched(lines, [patch] if hazard else []),
-                                   patch.meta if hazard else None))
+            docs.append(
+                family_doc(
+                    doc_id,
+                    patched(lines, [patch] if hazard else []),
+                    patch.meta if hazard else None,
+                )
+            )
         return docs + (self.docs() if hazard else [])
 
 
@@ -250,8 +270,13 @@ def all_kinds_sources(kinds: list[Kind]) -> list[Source]:
     docs = [baseline()]
     for doc_id, lines in FAMILY_DOCS.items():
         patches = [k.patches[doc_id] for k in kinds if doc_id in k.patches]
-        docs.append(family_doc(doc_id, patched(lines(), patches),
-                               {k: v for p in patches for k, v in p.meta.items()}))
+        docs.append(
+            family_doc(
+                doc_id,
+                patched(lines(), patches),
+                {k: v for p in patches for k, v in p.meta.items()},
+            )
+        )
     for k in kinds:
         docs += k.docs()
     return docs + normal_docs()
@@ -280,145 +305,326 @@ def _manifest(entry_id: str) -> str:
 
 
 _LONG = b"riga normale\n" + "Allegato: ".encode() + b"1234567890" * 2500 + b"\nultima riga\n"
-_PAYLOAD_TEXT = encode([
-    "Documento con contenuti attivi, che il sito deve mostrare solo come testo:",
-    SCRIPT, JS_URL, IMG, f"Comune di {SCRIPT} <b>grassetto</b> & 'apici' \"virgolette\""])
+_PAYLOAD_TEXT = encode(
+    [
+        "Documento con contenuti attivi, che il sito deve mostrare solo come testo:",
+        SCRIPT,
+        JS_URL,
+        IMG,
+        f"Comune di {SCRIPT} <b>grassetto</b> & 'apici' \"virgolette\"",
+    ]
+)
 
 _row_smart_total = _smart[_smart_row("15\tUNIONE ANTICHI") - 1].rsplit("\t", 1)[0]
 _besnate_tokens = _burl[_fondo_row("012012") - 1].split()
 
 KINDS: list[Kind] = [
     # -- files and manifest --------------------------------------------------------------
-    Kind("empty-file", [Expect("problem", "empty", "prova-vuoto.txt")],
-         docs=lambda: [Source("prova-vuoto", b"")]),
-    Kind("binary-file", [Expect("problem", "binary", "prova-binario.txt", line=3)],
-         docs=lambda: [Source("prova-binario", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\x00\x01"
-                                               b"\x02<< /Type /Catalog >>\nendobj\n")]),
-    Kind("latin-1", [Expect("problem", "encoding", "prova-latin1.txt", line=3, in_text="1252")],
-         docs=lambda: [Source("prova-latin1", "Elenco dei comuni\n\nComune di Fenegrò\n"
-                                              "Cantù, Forlì\n".encode("latin-1"))]),
-    Kind("cp1252", [Expect("problem", "encoding", "prova-cp1252.txt", line=2, in_text="1252")],
-         docs=lambda: [Source("prova-cp1252", "Riparto\nImporto “totale”: 1.000 €\n"
-                                              .encode("cp1252"))]),
-    Kind("crlf", [Expect("problem", "line-endings", AREE_ID, line=1)],
-         patches={AREE_ID: Patch(transform=lambda b: b.replace(b"\n", b"\r\n"))}),
-    Kind("bom", [Expect("problem", "bom", GU_ID, line=1)],
-         patches={GU_ID: Patch(transform=lambda b: b"\xef\xbb\xbf" + b)}),
-    Kind("unknown-parser",
-         [Expect("problem", "unknown-parser", "sources.yaml", _manifest("prova-parser-ignoto"),
-                 in_text="parser_inesistente")],
-         docs=lambda: [Source("prova-parser-ignoto", encode(["Testo"]), "parser_inesistente")]),
-    Kind("entry-without-file",
-         [Expect("problem", "file-missing", "sources.yaml", _manifest("prova-fantasma"))],
-         docs=lambda: [Source("prova-fantasma", None)]),
-    Kind("file-without-entry", [Expect("problem", "unlisted-file", "prova-orfano.txt")],
-         docs=lambda: [Source("prova-orfano", encode(["Nessuno mi ha elencato"]), listed=False)]),
-    Kind("hash-mismatch", [Expect("problem", "hash-mismatch", "prova-modificato")],
-         docs=lambda: [Source("prova-modificato", encode(["Testo cambiato dopo la revisione"]),
-                              sha256="0" * 64)]),
-    Kind("oversized-line", [Expect("problem", "long-line", "prova-riga-lunga", "Allegato: ")],
-         docs=lambda: [Source("prova-riga-lunga", _LONG)]),
-    Kind("path-traversal-id",
-         [Expect("problem", "manifest-id", "sources.yaml", _manifest("../../etc"))],
-         docs=lambda: [Source("../../etc", None, file="etc.txt")]),
-    Kind("path-traversal-file",
-         [Expect("problem", "manifest-path", "sources.yaml", _manifest("prova-percorso"))],
-         docs=lambda: [Source("prova-percorso", None, file="../../etc/passwd")]),
-    Kind("symlink-out-of-folder",
-         [Expect("problem", "symlink", "sources.yaml", _manifest("prova-link"))],
-         docs=lambda: [Source("prova-link", None, symlink_to=Path("/etc/passwd"))]),
-    Kind("directory-as-file",
-         [Expect("problem", "not-a-file", "sources.yaml", _manifest("prova-cartella"))],
-         docs=lambda: [Source("prova-cartella", None, directory=True)]),
-    Kind("malformed-entry",
-         [Expect("problem", "manifest-entry", "sources.yaml", "solo una stringa")],
-         docs=lambda: [Source("prova-malformata", None,
-                              raw_entry='  - "solo una stringa, non una voce"')]),
-    Kind("same-file-twice",
-         [Expect("problem", "manifest-duplicate", "sources.yaml", _manifest("prova-doppio-b"))],
-         docs=lambda: [Source(i, encode(["Un file, due voci"]), file="prova-doppio.txt")
-                       for i in ("prova-doppio-a", "prova-doppio-b")]),
-    Kind("invalid-date",
-         [Expect("problem", "manifest-date", "sources.yaml", _manifest("prova-data"),
-                 in_text="2018-13-45")],
-         docs=lambda: [Source("prova-data", encode(["Testo"]), meta={"date": "2018-13-45"})]),
-    Kind("parser-not-a-name",
-         [Expect("problem", "unknown-parser", "sources.yaml", _manifest("prova-parser-lista"))],
-         docs=lambda: [Source("prova-parser-lista", encode(["Testo"]),
-                              meta={"parser": ["smart"]})]),
+    Kind(
+        "empty-file",
+        [Expect("problem", "empty", "prova-vuoto.txt")],
+        docs=lambda: [Source("prova-vuoto", b"")],
+    ),
+    Kind(
+        "binary-file",
+        [Expect("problem", "binary", "prova-binario.txt", line=3)],
+        docs=lambda: [
+            Source(
+                "prova-binario",
+                b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\x00\x01\x02<< /Type /Catalog >>\nendobj\n",
+            )
+        ],
+    ),
+    Kind(
+        "latin-1",
+        [Expect("problem", "encoding", "prova-latin1.txt", line=3, in_text="1252")],
+        docs=lambda: [
+            Source(
+                "prova-latin1",
+                "Elenco dei comuni\n\nComune di Fenegrò\nCantù, Forlì\n".encode("latin-1"),
+            )
+        ],
+    ),
+    Kind(
+        "cp1252",
+        [Expect("problem", "encoding", "prova-cp1252.txt", line=2, in_text="1252")],
+        docs=lambda: [
+            Source("prova-cp1252", "Riparto\nImporto “totale”: 1.000 €\n".encode("cp1252"))
+        ],
+    ),
+    Kind(
+        "crlf",
+        [Expect("problem", "line-endings", AREE_ID, line=1)],
+        patches={AREE_ID: Patch(transform=lambda b: b.replace(b"\n", b"\r\n"))},
+    ),
+    Kind(
+        "bom",
+        [Expect("problem", "bom", GU_ID, line=1)],
+        patches={GU_ID: Patch(transform=lambda b: b"\xef\xbb\xbf" + b)},
+    ),
+    Kind(
+        "unknown-parser",
+        [
+            Expect(
+                "problem",
+                "unknown-parser",
+                "sources.yaml",
+                _manifest("prova-parser-ignoto"),
+                in_text="parser_inesistente",
+            )
+        ],
+        docs=lambda: [Source("prova-parser-ignoto", encode(["Testo"]), "parser_inesistente")],
+    ),
+    Kind(
+        "entry-without-file",
+        [Expect("problem", "file-missing", "sources.yaml", _manifest("prova-fantasma"))],
+        docs=lambda: [Source("prova-fantasma", None)],
+    ),
+    Kind(
+        "file-without-entry",
+        [Expect("problem", "unlisted-file", "prova-orfano.txt")],
+        docs=lambda: [Source("prova-orfano", encode(["Nessuno mi ha elencato"]), listed=False)],
+    ),
+    Kind(
+        "hash-mismatch",
+        [Expect("problem", "hash-mismatch", "prova-modificato")],
+        docs=lambda: [
+            Source(
+                "prova-modificato", encode(["Testo cambiato dopo la revisione"]), sha256="0" * 64
+            )
+        ],
+    ),
+    Kind(
+        "oversized-line",
+        [Expect("problem", "long-line", "prova-riga-lunga", "Allegato: ")],
+        docs=lambda: [Source("prova-riga-lunga", _LONG)],
+    ),
+    Kind(
+        "path-traversal-id",
+        [Expect("problem", "manifest-id", "sources.yaml", _manifest("../../etc"))],
+        docs=lambda: [Source("../../etc", None, file="etc.txt")],
+    ),
+    Kind(
+        "path-traversal-file",
+        [Expect("problem", "manifest-path", "sources.yaml", _manifest("prova-percorso"))],
+        docs=lambda: [Source("prova-percorso", None, file="../../etc/passwd")],
+    ),
+    Kind(
+        "symlink-out-of-folder",
+        [Expect("problem", "symlink", "sources.yaml", _manifest("prova-link"))],
+        docs=lambda: [Source("prova-link", None, symlink_to=Path("/etc/passwd"))],
+    ),
+    Kind(
+        "directory-as-file",
+        [Expect("problem", "not-a-file", "sources.yaml", _manifest("prova-cartella"))],
+        docs=lambda: [Source("prova-cartella", None, directory=True)],
+    ),
+    Kind(
+        "malformed-entry",
+        [Expect("problem", "manifest-entry", "sources.yaml", "solo una stringa")],
+        docs=lambda: [
+            Source("prova-malformata", None, raw_entry='  - "solo una stringa, non una voce"')
+        ],
+    ),
+    Kind(
+        "same-file-twice",
+        [Expect("problem", "manifest-duplicate", "sources.yaml", _manifest("prova-doppio-b"))],
+        docs=lambda: [
+            Source(i, encode(["Un file, due voci"]), file="prova-doppio.txt")
+            for i in ("prova-doppio-a", "prova-doppio-b")
+        ],
+    ),
+    Kind(
+        "invalid-date",
+        [
+            Expect(
+                "problem",
+                "manifest-date",
+                "sources.yaml",
+                _manifest("prova-data"),
+                in_text="2018-13-45",
+            )
+        ],
+        docs=lambda: [Source("prova-data", encode(["Testo"]), meta={"date": "2018-13-45"})],
+    ),
+    Kind(
+        "parser-not-a-name",
+        [Expect("problem", "unknown-parser", "sources.yaml", _manifest("prova-parser-lista"))],
+        docs=lambda: [Source("prova-parser-lista", encode(["Testo"]), meta={"parser": ["smart"]})],
+    ),
     # -- tables -----------------------------------------------------------------------------
-    Kind("truncated-smart",
-         [Expect("reject", "attese 4 colonne", SMART_ID, "1\tCREMA\tOffanengo")],
-         patches={SMART_ID: Patch(cut=(_smart_row("1\tCREMA\t"), 60))}),
-    Kind("truncated-fondo",
-         [Expect("check", "fondo06:fund-total", BURL_ID, in_text="differenza"),
-          Expect("check", "fondo06:column-total:pop_0_6", BURL_ID),
-          Expect("reject", "riga non riconosciuta", BURL_ID, "012034 Caronno Pertusella")],
-         patches={BURL_ID: Patch(cut=(_fondo_row("012034"), 60))}),
-    Kind("missing-cell-smart",
-         [Expect("reject", "attese 4 colonne separate da tabulazione, trovate 3", SMART_ID,
-                 "6\tSOVERE\t")],
-         patches={SMART_ID: Patch({_smart_row("6\tSOVERE"): "6\tSOVERE\tEndine Gaiano, "
-                                                                 "Pianico"})}),
-    Kind("extra-cell-smart",
-         [Expect("reject", "attese 4 colonne separate da tabulazione, trovate 5", SMART_ID,
-                 "4\tTERRE DI FRONTIERA")],
-         patches={SMART_ID: Patch({_smart_row("4\tTERRE DI FRONTIERA"): (
-             "4\tTERRE DI FRONTIERA\tBizzarone, Faloppio, Uggiate con Ronago, Olgiate Comasco, "
-             "Rovellasca\t5\t(vedi nota)")})}),
-    Kind("missing-cell-fondo",
-         [Expect("reject", "riga non riconosciuta", BURL_ID, "012012 Besnate"),
-          Expect("check", "fondo06:rows-published", BURL_ID)],
-         patches={BURL_ID: Patch({_fondo_row("012012"): " ".join(
-             t for t in _besnate_tokens if t != "-")})}),
-    Kind("extra-cell-fondo",
-         [Expect("reject", "riga non riconosciuta", BURL_ID, "012013 Besozzo"),
-          Expect("check", "fondo06:rows-published", BURL_ID)],
-         patches={BURL_ID: Patch({_fondo_row("012013"): _burl[_fondo_row("012013") - 1]
-                                       .rstrip() + " 1,00"})}),
-    Kind("non-numeric-amount",
-         [Expect("reject", "riga non riconosciuta", BURL_ID, "012006 Azzate"),
-          Expect("check", "fondo06:rows-published", BURL_ID)],
-         patches={BURL_ID: Patch({_fondo_row("012006"): _burl[_fondo_row("012006") - 1]
-                                       .replace("5.587,42", "5.58O,42")})}),
-    Kind("non-numeric-total-smart",
-         [Expect("reject", "totale comuni non numerico", SMART_ID, "15\tUNIONE ANTICHI")],
-         patches={SMART_ID: Patch({_smart_row("15\tUNIONE ANTICHI"):
-                                        _row_smart_total + "\tdodici"})}),
-    Kind("duplicate-istat",
-         [Expect("check", "fondo06:istat-order", BURL_ID, in_text=str(_fondo_row("012019"))),
-          Expect("check", "fondo06:istat-registry", BURL_ID,
-                 in_text=f"riga {_fondo_row('012019')} Brenta: stampato 012017")],
-         patches={BURL_ID: Patch({_fondo_row("012019"): _burl[_fondo_row("012019") - 1]
-                                       .replace("012019", "012017")})}),
+    Kind(
+        "truncated-smart",
+        [Expect("reject", "attese 4 colonne", SMART_ID, "1\tCREMA\tOffanengo")],
+        patches={SMART_ID: Patch(cut=(_smart_row("1\tCREMA\t"), 60))},
+    ),
+    Kind(
+        "truncated-fondo",
+        [
+            Expect("check", "fondo06:fund-total", BURL_ID, in_text="differenza"),
+            Expect("check", "fondo06:column-total:pop_0_6", BURL_ID),
+            Expect("reject", "riga non riconosciuta", BURL_ID, "012034 Caronno Pertusella"),
+        ],
+        patches={BURL_ID: Patch(cut=(_fondo_row("012034"), 60))},
+    ),
+    Kind(
+        "missing-cell-smart",
+        [
+            Expect(
+                "reject",
+                "attese 4 colonne separate da tabulazione, trovate 3",
+                SMART_ID,
+                "6\tSOVERE\t",
+            )
+        ],
+        patches={SMART_ID: Patch({_smart_row("6\tSOVERE"): "6\tSOVERE\tEndine Gaiano, Pianico"})},
+    ),
+    Kind(
+        "extra-cell-smart",
+        [
+            Expect(
+                "reject",
+                "attese 4 colonne separate da tabulazione, trovate 5",
+                SMART_ID,
+                "4\tTERRE DI FRONTIERA",
+            )
+        ],
+        patches={
+            SMART_ID: Patch(
+                {
+                    _smart_row("4\tTERRE DI FRONTIERA"): (
+                        "4\tTERRE DI FRONTIERA\tBizzarone, Faloppio, Uggiate con Ronago, Olgiate Comasco, "
+                        "Rovellasca\t5\t(vedi nota)"
+                    )
+                }
+            )
+        },
+    ),
+    Kind(
+        "missing-cell-fondo",
+        [
+            Expect("reject", "riga non riconosciuta", BURL_ID, "012012 Besnate"),
+            Expect("check", "fondo06:rows-published", BURL_ID),
+        ],
+        patches={
+            BURL_ID: Patch({_fondo_row("012012"): " ".join(t for t in _besnate_tokens if t != "-")})
+        },
+    ),
+    Kind(
+        "extra-cell-fondo",
+        [
+            Expect("reject", "riga non riconosciuta", BURL_ID, "012013 Besozzo"),
+            Expect("check", "fondo06:rows-published", BURL_ID),
+        ],
+        patches={
+            BURL_ID: Patch(
+                {_fondo_row("012013"): _burl[_fondo_row("012013") - 1].rstrip() + " 1,00"}
+            )
+        },
+    ),
+    Kind(
+        "non-numeric-amount",
+        [
+            Expect("reject", "riga non riconosciuta", BURL_ID, "012006 Azzate"),
+            Expect("check", "fondo06:rows-published", BURL_ID),
+        ],
+        patches={
+            BURL_ID: Patch(
+                {
+                    _fondo_row("012006"): _burl[_fondo_row("012006") - 1].replace(
+                        "5.587,42", "5.58O,42"
+                    )
+                }
+            )
+        },
+    ),
+    Kind(
+        "non-numeric-total-smart",
+        [Expect("reject", "totale comuni non numerico", SMART_ID, "15\tUNIONE ANTICHI")],
+        patches={
+            SMART_ID: Patch({_smart_row("15\tUNIONE ANTICHI"): _row_smart_total + "\tdodici"})
+        },
+    ),
+    Kind(
+        "duplicate-istat",
+        [
+            Expect("check", "fondo06:istat-order", BURL_ID, in_text=str(_fondo_row("012019"))),
+            Expect(
+                "check",
+                "fondo06:istat-registry",
+                BURL_ID,
+                in_text=f"riga {_fondo_row('012019')} Brenta: stampato 012017",
+            ),
+        ],
+        patches={
+            BURL_ID: Patch(
+                {_fondo_row("012019"): _burl[_fondo_row("012019") - 1].replace("012019", "012017")}
+            )
+        },
+    ),
     # -- names and headings ---------------------------------------------------------------------
-    Kind("unresolved-name",
-         [Expect("resolution", "unresolved", SMART_ID, "Paperopoli", "Paperopoli"),
-          Expect("problem", "unresolved-name", SMART_ID, "Paperopoli", "Paperopoli")],
-         patches={SMART_ID: Patch({_smart_row("2\tBONATE SOTTO"):
-                                        "2\tBONATE SOTTO\tBonate Sopra, Paperopoli\t3"})}),
-    Kind("ambiguous-name",
-         [Expect("resolution", "ambiguous", SMART_ID, "Samone", "Samone"),
-          Expect("problem", "unresolved-name", SMART_ID, "Samone", "ambiguous")],
-         patches={SMART_ID: Patch({_smart_row("4\tPALOSCO"):
-                                        "4\tPALOSCO\tBolgare, Cividate al Piano, Samone\t4"})}),
-    Kind("heading-never-closes",
-         [Expect("any", "", GU_ID, "**PROVINCIA DI ASTI"),
-          Expect("any", "", GU_ID, "<b>PROVINCIA DI LECCE")],
-         patches={GU_ID: Patch({7: "**PROVINCIA DI ASTI", 10: "<b>PROVINCIA DI LECCE\t\t"})}),
-    Kind("heading-without-table",
-         [Expect("any", "", SMART_ID, "MANTOVA")],
-         patches={SMART_ID: Patch({_smart_row("COMO") - 1: "MANTOVA"})}),
+    Kind(
+        "unresolved-name",
+        [
+            Expect("resolution", "unresolved", SMART_ID, "Paperopoli", "Paperopoli"),
+            Expect("problem", "unresolved-name", SMART_ID, "Paperopoli", "Paperopoli"),
+        ],
+        patches={
+            SMART_ID: Patch(
+                {_smart_row("2\tBONATE SOTTO"): "2\tBONATE SOTTO\tBonate Sopra, Paperopoli\t3"}
+            )
+        },
+    ),
+    Kind(
+        "ambiguous-name",
+        [
+            Expect("resolution", "ambiguous", SMART_ID, "Samone", "Samone"),
+            Expect("problem", "unresolved-name", SMART_ID, "Samone", "ambiguous"),
+        ],
+        patches={
+            SMART_ID: Patch(
+                {_smart_row("4\tPALOSCO"): "4\tPALOSCO\tBolgare, Cividate al Piano, Samone\t4"}
+            )
+        },
+    ),
+    Kind(
+        "heading-never-closes",
+        [
+            Expect("any", "", GU_ID, "**PROVINCIA DI ASTI"),
+            Expect("any", "", GU_ID, "<b>PROVINCIA DI LECCE"),
+        ],
+        patches={GU_ID: Patch({7: "**PROVINCIA DI ASTI", 10: "<b>PROVINCIA DI LECCE\t\t"})},
+    ),
+    Kind(
+        "heading-without-table",
+        [Expect("any", "", SMART_ID, "MANTOVA")],
+        patches={SMART_ID: Patch({_smart_row("COMO") - 1: "MANTOVA"})},
+    ),
     # -- active content -----------------------------------------------------------------------
-    Kind("html-payload",
-         [Expect("resolution", "unresolved", SMART_ID, "<script>alert(1)</script>")],
-         docs=lambda: [Source("prova-payload", _PAYLOAD_TEXT, meta={
-             "title": f"Titolo {SCRIPT} {IMG}", "issuer": JS_URL,
-             "official_reference": f"{IMG} {SCRIPT}"})],
-         patches={SMART_ID: Patch({_smart_row("6\tLENO"):
-                                   "6\tLENO\t" + ", ".join(PAYLOADS + (FORMULA,)) + "\t5"}),
-                  BURL_ID: Patch({2: f"{SCRIPT} {IMG} {JS_URL} " + _burl[1]},
-                                 meta={"official_reference": f"BURL {CLOSE_SCRIPT} {IMG}"})}),
+    Kind(
+        "html-payload",
+        [Expect("resolution", "unresolved", SMART_ID, "<script>alert(1)</script>")],
+        docs=lambda: [
+            Source(
+                "prova-payload",
+                _PAYLOAD_TEXT,
+                meta={
+                    "title": f"Titolo {SCRIPT} {IMG}",
+                    "issuer": JS_URL,
+                    "official_reference": f"{IMG} {SCRIPT}",
+                },
+            )
+        ],
+        patches={
+            SMART_ID: Patch(
+                {_smart_row("6\tLENO"): "6\tLENO\t" + ", ".join(PAYLOADS + (FORMULA,)) + "\t5"}
+            ),
+            BURL_ID: Patch(
+                {2: f"{SCRIPT} {IMG} {JS_URL} " + _burl[1]},
+                meta={"official_reference": f"BURL {CLOSE_SCRIPT} {IMG}"},
+            ),
+        },
+    ),
 ]
 KIND_NAMES = [k.name for k in KINDS]
 
@@ -431,8 +637,10 @@ def kind(name: str) -> Kind:
 def kinds(xfail: dict[str, str]) -> list:
     """The kind names as pytest params, those in ``xfail`` marked xfail(strict) with the
     reason."""
-    return [pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=xfail[n]))
-            if n in xfail else n for n in KIND_NAMES]
+    return [
+        pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=xfail[n])) if n in xfail else n
+        for n in KIND_NAMES
+    ]
 
 
 # -- the build's first stages, and what --strict would say ----------------------------------
@@ -444,6 +652,7 @@ class Gathered:
     when ``log.blocking(checks, rejects)`` is not empty after these same stages (the
     packages and pages written in between only add problems, never remove one).
     """
+
     folder: Path
     docs: dict[str, sources.Document]
     results: dict
@@ -457,11 +666,17 @@ class Gathered:
 
     def reports(self, e: Expect) -> list[str]:
         """Every report matching ``e``, as readable strings (empty: not reported)."""
-        return find_reports(e, self.line_of(e), file_names(e), {
-            "problems": [asdict(p) for p in self.log.problems],
-            "checks": [asdict(c) for c in self.checks],
-            "rejects": [asdict(x) for r in self.results.values() for x in r.rejects],
-            "resolutions": [asdict(r) for r in self.resolutions]})
+        return find_reports(
+            e,
+            self.line_of(e),
+            file_names(e),
+            {
+                "problems": [asdict(p) for p in self.log.problems],
+                "checks": [asdict(c) for c in self.checks],
+                "rejects": [asdict(x) for r in self.results.values() for x in r.rejects],
+                "resolutions": [asdict(r) for r in self.resolutions],
+            },
+        )
 
 
 def file_names(e: Expect) -> set[str]:
@@ -482,21 +697,38 @@ def find_reports(e: Expect, line: int | None, names: set[str], found: dict) -> l
 
     out = []
     if e.what in ("problem", "any"):
-        out += [f"{p['file']}:{p['line']}: {p['level']}: [{p['code']}] {p['message']}"
-                for p in found["problems"] if same_file(p["file"]) and p["line"] == line
-                and (e.what == "any" or p["code"] == e.code) and e.in_text in p["message"]]
+        out += [
+            f"{p['file']}:{p['line']}: {p['level']}: [{p['code']}] {p['message']}"
+            for p in found["problems"]
+            if same_file(p["file"])
+            and p["line"] == line
+            and (e.what == "any" or p["code"] == e.code)
+            and e.in_text in p["message"]
+        ]
     if e.what in ("check", "any"):
-        out += [f"{c['doc_id']}:{c['line_start']}: check failed [{c['id']}] {c['explanation']}"
-                for c in found["checks"] if not c["passed"] and c["doc_id"] == e.doc
-                and (c["id"] == e.code if e.what == "check" else c["line_start"] == line)
-                and e.in_text in f"{c['explanation']} {c['declared']} {c['parsed']}"]
+        out += [
+            f"{c['doc_id']}:{c['line_start']}: check failed [{c['id']}] {c['explanation']}"
+            for c in found["checks"]
+            if not c["passed"]
+            and c["doc_id"] == e.doc
+            and (c["id"] == e.code if e.what == "check" else c["line_start"] == line)
+            and e.in_text in f"{c['explanation']} {c['declared']} {c['parsed']}"
+        ]
     if e.what in ("reject", "any"):
-        out += [f"{x['doc_id']}:{x['line']}: rejected: {x['reason']}" for x in found["rejects"]
-                if x["doc_id"] == e.doc and x["line"] == line and x["reason"].startswith(e.code)]
+        out += [
+            f"{x['doc_id']}:{x['line']}: rejected: {x['reason']}"
+            for x in found["rejects"]
+            if x["doc_id"] == e.doc and x["line"] == line and x["reason"].startswith(e.code)
+        ]
     if e.what == "resolution":
-        out += [f"{r['doc_id']}:{r['line']}: {r['status']} {r['query']!r}"
-                for r in found["resolutions"] if r["doc_id"] == e.doc and r["line"] == line
-                and r["status"] == e.code and e.in_text in r["query"]]
+        out += [
+            f"{r['doc_id']}:{r['line']}: {r['status']} {r['query']!r}"
+            for r in found["resolutions"]
+            if r["doc_id"] == e.doc
+            and r["line"] == line
+            and r["status"] == e.code
+            and e.in_text in r["query"]
+        ]
     return out
 
 
@@ -522,8 +754,15 @@ def gather(folder: Path) -> Gathered:
     checks = [c for r in results.values() for c in r.checks]
     quality.mark_known_checks(checks, log.known)
     rejects = [x for r in results.values() for x in r.rejects]
-    return Gathered(folder, {d.id: d for d in docs}, results, resolutions, log, checks,
-                    log.blocking(checks, rejects))
+    return Gathered(
+        folder,
+        {d.id: d for d in docs},
+        results,
+        resolutions,
+        log,
+        checks,
+        log.blocking(checks, rejects),
+    )
 
 
 def tree_digest(root: Path) -> dict[str, str]:

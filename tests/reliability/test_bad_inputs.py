@@ -8,12 +8,23 @@ its clean twin, and both go through the build's sources and parse stages
 as: the hazard adds a blocking line about itself. ``test_corpus_build.py`` runs the real
 build, strict and not, on all the kinds side by side.
 """
+
 from __future__ import annotations
 
 import pytest
 
-from corpus import (AREE_ID, BASELINE_ID, GU_ID, KIND_NAMES, Expect, accounting_errors,
-                    file_names, gather, kind, write_corpus)
+from corpus import (
+    AREE_ID,
+    BASELINE_ID,
+    GU_ID,
+    KIND_NAMES,
+    Expect,
+    accounting_errors,
+    file_names,
+    gather,
+    kind,
+    write_corpus,
+)
 
 
 @pytest.fixture(scope="module")
@@ -28,6 +39,7 @@ def corpora(tmp_path_factory):
             write_corpus(folder, kind(name).sources(hazard))
             cache[key] = gather(folder)
         return cache[key]
+
     return get
 
 
@@ -59,8 +71,9 @@ def test_bad_input_fails_strict(corpora, name):
         if e.what in ("problem", "check"):
             about += [b for b in new if f"[{e.code}]" in b and any(n in b for n in names)]
         else:
-            about += [b for b in new if any(n in b for n in names)
-                      and (line is None or f":{line}:" in b)]
+            about += [
+                b for b in new if any(n in b for n in names) and (line is None or f":{line}:" in b)
+            ]
     assert about, f"{name}: --strict would not fail on it (new blocking lines: {new[:5]})"
 
 
@@ -71,8 +84,9 @@ def test_everything_else_is_read_as_before(corpora, name):
     bad, clean = corpora(name), corpora(name, hazard=False)
     assert BASELINE_ID in bad.results
     tables = {(d.name, t.name): t.rows for d in bad.results[BASELINE_ID].datasets for t in d.tables}
-    expected = {(d.name, t.name): t.rows
-                for d in clean.results[BASELINE_ID].datasets for t in d.tables}
+    expected = {
+        (d.name, t.name): t.rows for d in clean.results[BASELINE_ID].datasets for t in d.tables
+    }
     assert tables == expected and tables
     baseline_file = bad.docs[BASELINE_ID].path.name
     assert [str(p) for p in bad.log.problems if (p.file or "").endswith(baseline_file)] == []
@@ -82,8 +96,9 @@ def test_everything_else_is_read_as_before(corpora, name):
 def test_nothing_is_lost_on_bad_input(corpora, name):
     """Line accounting (lines_in = lines in rows + rejected lines) holds on damaged text."""
     bad = corpora(name)
-    errors = [e for doc_id, r in bad.results.items()
-              for e in accounting_errors(bad.docs[doc_id], r)]
+    errors = [
+        e for doc_id, r in bad.results.items() for e in accounting_errors(bad.docs[doc_id], r)
+    ]
     assert errors == []
 
 
@@ -94,9 +109,11 @@ def test_normalised_text_parses_like_the_clean_text(corpora, name, doc_id):
 
     def rows(g):
         return {(d.name, t.name): t.rows for d in g.results[doc_id].datasets for t in d.tables}
+
     assert rows(bad) == rows(clean) and rows(bad)
-    assert [(c.id, c.passed) for c in bad.results[doc_id].checks] == \
-        [(c.id, c.passed) for c in clean.results[doc_id].checks]
+    assert [(c.id, c.passed) for c in bad.results[doc_id].checks] == [
+        (c.id, c.passed) for c in clean.results[doc_id].checks
+    ]
 
 
 def test_changed_file_is_still_published_with_the_error(corpora):
@@ -108,15 +125,18 @@ def test_changed_file_is_still_published_with_the_error(corpora):
 def test_oversized_line_is_cut_for_display_only(corpora):
     doc = corpora("oversized-line").docs["prova-riga-lunga"]
     assert len(doc.lines[1]) == 20_000 and doc.lines[2] == "ultima riga"
-    assert len(doc.text.split("\n")[1]) == 25_010          # the text itself keeps it whole
+    assert len(doc.text.split("\n")[1]) == 25_010  # the text itself keeps it whole
 
 
-@pytest.mark.parametrize("manifest, code, line", [
-    (b"documents:\n  - id: caff\xe8\n", "manifest-encoding", 2),
-    (b"documents:\n  - id: [unclosed\n", "manifest-syntax", 3),
-    (b"- id: a-list\n", "manifest-syntax", 1),
-    (b"documents:\n  id: not-a-list\n", "manifest-syntax", 1),
-])
+@pytest.mark.parametrize(
+    "manifest, code, line",
+    [
+        (b"documents:\n  - id: caff\xe8\n", "manifest-encoding", 2),
+        (b"documents:\n  - id: [unclosed\n", "manifest-syntax", 3),
+        (b"- id: a-list\n", "manifest-syntax", 1),
+        (b"documents:\n  id: not-a-list\n", "manifest-syntax", 1),
+    ],
+)
 def test_unreadable_manifest_is_reported_not_raised(tmp_path, manifest, code, line):
     (tmp_path / "sources.yaml").write_bytes(manifest)
     g = gather(tmp_path)

@@ -3,6 +3,7 @@ text, no inline script, and headers and templates that keep it so.
 
 The site is the session's ``built_site`` (the real documents, built once per test run).
 """
+
 from __future__ import annotations
 
 import gzip
@@ -21,8 +22,10 @@ from generator import paths, render
 # (2, +40 for women), cadastral code (letter + 3), check letter. Omocodia replaces digits
 # with L M N P Q R S T U V. Not preceded or followed by a letter or digit.
 _D = "[0-9LMNPQRSTUV]"
-CF_RE = re.compile(rf"(?<![A-Za-z0-9])[A-Z]{{6}}{_D}{{2}}[A-EHLMPR-T]{_D}{{2}}[A-Z]{_D}{{3}}[A-Z]"
-                   rf"(?![A-Za-z0-9])")
+CF_RE = re.compile(
+    rf"(?<![A-Za-z0-9])[A-Z]{{6}}{_D}{{2}}[A-EHLMPR-T]{_D}{{2}}[A-Z]{_D}{{3}}[A-Z]"
+    rf"(?![A-Za-z0-9])"
+)
 
 
 def _published_text(site: Path):
@@ -40,13 +43,19 @@ def _published_text(site: Path):
 
 
 def test_the_fiscal_code_detector_finds_what_it_must():
-    for code in ("RSSMRA80A01H501U", "RSSMRA80A41H50MU", "BNCLRA5MT62F2Q5V"):   # incl. omocodia
+    for code in ("RSSMRA80A01H501U", "RSSMRA80A41H50MU", "BNCLRA5MT62F2Q5V"):  # incl. omocodia
         assert CF_RE.search(f"cf {code};"), code
-    for text in ("PROVINCIADIBERGA", "RSSMRA80A01H501UX", "12345678901", "RSSMRA80Z01H501U",
-                 "rssmra80a01h501u", "IT02886650346"):
+    for text in (
+        "PROVINCIADIBERGA",
+        "RSSMRA80A01H501UX",
+        "12345678901",
+        "RSSMRA80Z01H501U",
+        "rssmra80a01h501u",
+        "IT02886650346",
+    ):
         assert not CF_RE.search(text), text
     burl = (paths.SOURCES / "burl-2018-so47.txt").read_text(encoding="utf-8")
-    assert len(set(CF_RE.findall(burl))) > 100          # the bulletin prints many: privacy trap
+    assert len(set(CF_RE.findall(burl))) > 100  # the bulletin prints many: privacy trap
 
 
 def test_no_personal_fiscal_code_is_published_anywhere(built_site):
@@ -84,8 +93,12 @@ class _Lines(HTMLParser):
             line_id = a.get("id") or ""
             # document page: <span id="L12">; act page: <span>, number from its anchor
             self._n, self._buf = (int(line_id[1:]) if line_id.startswith("L") else -1), []
-        elif self._n is not None and tag == "a" and a.get("class") in ("ln", "mention") \
-                and LINK.match(a.get("href", "")):
+        elif (
+            self._n is not None
+            and tag == "a"
+            and a.get("class") in ("ln", "mention")
+            and LINK.match(a.get("href", ""))
+        ):
             self._in_number = a.get("class") == "ln"
         else:
             self.bad_tags.append(self.get_starttag_text())
@@ -140,8 +153,11 @@ def test_act_pages_show_their_lines_as_text(built_site):
     for page in pages:
         shown = _shown_lines(page.read_text(encoding="utf-8"))
         assert shown.bad_tags == [] and shown.lines, page
-        assert [n for n, text in shown.lines.items() if text != doc.line(n)
-                and not any(w in text for w in WITHHELD)] == [], page
+        assert [
+            n
+            for n, text in shown.lines.items()
+            if text != doc.line(n) and not any(w in text for w in WITHHELD)
+        ] == [], page
 
 
 # -- no inline script, no inline style, no javascript: links ------------------------------------
@@ -149,6 +165,7 @@ INLINE_HANDLER = re.compile(r"<[a-zA-Z][^>]*\son[a-z]+\s*=", re.I)
 SCRIPT_TAG = re.compile(r"<script\b([^>]*)>(.*?)</script\s*>", re.I | re.S)
 JS_URL = re.compile(r"""\b(?:href|src|action|formaction)\s*=\s*["']?\s*javascript:""", re.I)
 STYLE_ATTR = re.compile(r"<[a-zA-Z][^>]*\sstyle\s*=", re.I)
+
 
 def _html_pages(site: Path):
     for p in sorted(site.rglob("*.html")):
@@ -163,18 +180,25 @@ def test_pages_run_only_same_origin_scripts(built_site):
             bad.append(f"{rel}: inline handler or javascript: URL")
         for attrs, body in SCRIPT_TAG.findall(html):
             if 'type="application/ld+json"' in attrs:
-                continue                                  # data, not code
+                continue  # data, not code
             src = re.search(r'\ssrc="([^"]*)"', attrs)
-            if body.strip() or not src or not src.group(1).startswith("/") \
-                    or src.group(1).startswith("//"):
+            if (
+                body.strip()
+                or not src
+                or not src.group(1).startswith("/")
+                or src.group(1).startswith("//")
+            ):
                 bad.append(f"{rel}: <script{attrs}>")
     assert bad == []
 
 
 def test_pages_have_no_inline_style(built_site):
     site, _ = built_site
-    assert [rel for rel, html in _html_pages(site) if STYLE_ATTR.search(html)
-            or re.search(r"<style\b", html, re.I)] == []
+    assert [
+        rel
+        for rel, html in _html_pages(site)
+        if STYLE_ATTR.search(html) or re.search(r"<style\b", html, re.I)
+    ] == []
 
 
 # -- headers (netlify.toml) ---------------------------------------------------------------------
@@ -198,32 +222,43 @@ def test_content_security_policy_allows_no_inline_or_foreign_code():
     assert csp["default-src"] == ["'self'"]
     script = csp.get("script-src", csp["default-src"])
     assert "'unsafe-inline'" not in script and "'unsafe-eval'" not in script
-    assert set(script) <= {"'self'", "'wasm-unsafe-eval'"}      # Pagefind needs wasm only
+    assert set(script) <= {"'self'", "'wasm-unsafe-eval'"}  # Pagefind needs wasm only
     assert "'unsafe-inline'" not in csp.get("style-src", [])
     assert csp["object-src"] == ["'none'"] and csp["base-uri"] == ["'self'"]
     assert csp["frame-ancestors"] in (["'none'"], ["'self'"])
     assert csp["form-action"] == ["'self'"]
-    for directive, sources in csp.items():                       # no third-party requests
-        assert not [s for s in sources if s not in ("'self'", "'none'", "'wasm-unsafe-eval'",
-                                                    "data:")], directive
+    for directive, sources in csp.items():  # no third-party requests
+        assert not [
+            s for s in sources if s not in ("'self'", "'none'", "'wasm-unsafe-eval'", "data:")
+        ], directive
 
 
 def test_security_headers_on_every_page():
     h = _headers()["/*"]
     assert h["X-Content-Type-Options"] == "nosniff"
-    assert h["Referrer-Policy"] in ("no-referrer", "same-origin", "strict-origin",
-                                    "strict-origin-when-cross-origin")
-    perms = {p.split("=")[0].strip(): p.split("=")[1].strip()
-             for p in h["Permissions-Policy"].split(",")}
-    assert perms.get("geolocation") == "()" and perms.get("camera") == "()" \
+    assert h["Referrer-Policy"] in (
+        "no-referrer",
+        "same-origin",
+        "strict-origin",
+        "strict-origin-when-cross-origin",
+    )
+    perms = {
+        p.split("=")[0].strip(): p.split("=")[1].strip() for p in h["Permissions-Policy"].split(",")
+    }
+    assert (
+        perms.get("geolocation") == "()"
+        and perms.get("camera") == "()"
         and perms.get("microphone") == "()"
+    )
 
 
 # -- templates ----------------------------------------------------------------------------------
 SAFE_ALLOWED = {
-    "page.html|safe", "intro.html|safe", "description.html|safe",   # Markdown of content/
-    "jsonld|safe",          # metadata.jsonld_script: JSON with <, >, & escaped as \\uXXXX
-    "f.svg|safe",           # charts drawn by the generator (maps/charts modules, escaped text)
+    "page.html|safe",
+    "intro.html|safe",
+    "description.html|safe",  # Markdown of content/
+    "jsonld|safe",  # metadata.jsonld_script: JSON with <, >, & escaped as \\uXXXX
+    "f.svg|safe",  # charts drawn by the generator (maps/charts modules, escaped text)
 }
 
 
@@ -249,8 +284,11 @@ def test_templates_have_no_inline_script_or_event_handler():
 def test_safe_filter_only_on_trusted_values():
     """``|safe`` only on Markdown of content/ pages and on markup the generator builds and
     escapes itself; never on a value from a document."""
-    uses = sorted(f"{rel}: {m.group(1).strip().replace(' ', '')}|safe" for rel, text in _templates()
-                  for m in re.finditer(r"\{\{([^}]*?)\|\s*safe\b", text))
+    uses = sorted(
+        f"{rel}: {m.group(1).strip().replace(' ', '')}|safe"
+        for rel, text in _templates()
+        for m in re.finditer(r"\{\{([^}]*?)\|\s*safe\b", text)
+    )
     assert uses and [u for u in uses if u.split(": ")[1] not in SAFE_ALLOWED] == []
     assert [rel for rel, text in _templates() if re.search(r"autoescape\s+false", text)] == []
 
@@ -258,4 +296,4 @@ def test_safe_filter_only_on_trusted_values():
 def test_autoescape_covers_every_template():
     env = render.environment()
     for rel, _ in _templates():
-        assert env.autoescape(str(rel)), rel                   # select_autoescape: a callable
+        assert env.autoescape(str(rel)), rel  # select_autoescape: a callable

@@ -8,6 +8,7 @@ protezione civile commitments (:mod:`.protezione_civile`), the transfers to hunt
 districts and the Val Padana lists (:mod:`.fauna`, :mod:`.val_padana`), cross-checked
 against the specs' tables; the small prospetti they read are in :mod:`.prospetti`.
 """
+
 from __future__ import annotations
 
 from ...extract import ParseResult, Recorder
@@ -20,7 +21,7 @@ class BurlParser(Parser):
     version = "3"
 
     def parse(self, doc, ctx) -> ParseResult:
-        return ParseResult()            # acts: the parse stage; tables: specs and complete()
+        return ParseResult()  # acts: the parse stage; tables: specs and complete()
 
     def complete(self, doc, ctx, result: ParseResult) -> None:
         rec = Recorder(doc)

@@ -9,6 +9,7 @@ Cod.Fiscale Partita IVA Indirizzo``). Each reader returns :class:`Prospetto` obj
 and printed total); cells that are not amounts are kept as errors, to be reported by the
 check that uses them, never dropped silently.
 """
+
 from __future__ import annotations
 
 import re
@@ -23,11 +24,15 @@ TOTAL_ROW = re.compile(rf"^\s*TOTALE\s+(?P<amts>(?:{AMTE}\s*)+)$", re.IGNORECASE
 ATC_CF_HEADER = re.compile(r"^\s*ambito\s+c\.f\.", re.IGNORECASE)
 ATC_CF_ROW = re.compile(rf"^\s*(?P<name>\S.*?)\s+(?P<cf>\d{{11}})\s+(?P<amt>{AMTE})\s*$")
 ATC_NUMBER = re.compile(
-    r"(?:\bATC|\bA\.T\.C\.|AMBITO TERRITORIALE DI CACCIA)\s*(?:n\.\s*|MN\s*)?(\d+)\b", re.I)
-RUOLO_HEADER_WORDS = set("beneficiario beneficiario/ ruolo codice capitolo anno impegno imp. "
-                         "perente da liquidare 2018 2019 2020 /".split())
-RUOLO_DATA = re.compile(       # a name printed before the values is uppercase
-    r"^(?P<label>[^a-z]*?)\s*(?P<code>\d{5,6})\s+(?P<cap>\d{2}\.\d{2}\.\d{3}\.\d{5})\s+(?P<rest>.+)$")
+    r"(?:\bATC|\bA\.T\.C\.|AMBITO TERRITORIALE DI CACCIA)\s*(?:n\.\s*|MN\s*)?(\d+)\b", re.I
+)
+RUOLO_HEADER_WORDS = set(
+    "beneficiario beneficiario/ ruolo codice capitolo anno impegno imp. "
+    "perente da liquidare 2018 2019 2020 /".split()
+)
+RUOLO_DATA = re.compile(  # a name printed before the values is uppercase
+    r"^(?P<label>[^a-z]*?)\s*(?P<code>\d{5,6})\s+(?P<cap>\d{2}\.\d{2}\.\d{3}\.\d{5})\s+(?P<rest>.+)$"
+)
 SPLIT_DATA = re.compile(rf"^(?P<label>.*?)\s*(?P<a>{AMT}|0)\s+(?P<b>{AMT}|0)$")
 
 
@@ -48,6 +53,7 @@ def atc_key(label: str) -> str | None:
 @dataclass
 class Prospetto:
     """A small per-beneficiary table of an act: rows and its printed total."""
+
     rows: list[dict]
     total: list[Decimal] | None
     total_line: int | None
@@ -101,8 +107,14 @@ def _atc_cf(doc, n: int, end: int) -> tuple[Prospetto, int]:
             return p, k + 1
         if not (m := ATC_CF_ROW.match(t)):
             return p, k
-        p.rows.append({"name": m.group("name"), "cf": m.group("cf"),
-                       "amount": amount(m.group("amt")), "line": k})
+        p.rows.append(
+            {
+                "name": m.group("name"),
+                "cf": m.group("cf"),
+                "amount": amount(m.group("amt")),
+                "line": k,
+            }
+        )
         p.end = k
     return p, end + 1
 
@@ -121,9 +133,21 @@ def _split(doc, n: int, end: int) -> tuple[Prospetto, int]:
         k += 1
     cols = [w.lower() for w in re.findall(r"INDENNIZZO|PREVENZIONE", join_wrapped(head))]
     a, b = cols[0] if cols else "a", cols[1] if len(cols) > 1 else "b"
-    p = _labelled(doc, n, k, end, SPLIT_DATA, _total_row, lambda r, errors: {
-        "name": r.label, "line_start": r.start, "line": r.line,
-        a: amount(r.match.group("a")), b: amount(r.match.group("b"))})
+    p = _labelled(
+        doc,
+        n,
+        k,
+        end,
+        SPLIT_DATA,
+        _total_row,
+        lambda r, errors: {
+            "name": r.label,
+            "line_start": r.start,
+            "line": r.line,
+            a: amount(r.match.group("a")),
+            b: amount(r.match.group("b")),
+        },
+    )
     return p, p.end + 1
 
 
@@ -145,8 +169,15 @@ def _riparto(doc, n: int, end: int) -> tuple[Prospetto, int]:
                 p.total, p.total_line, p.end = tot, k, k
             return p, k + 1
         vals = [_amount_or_error(p, k, m.group(g)) for g in "abc"]
-        p.rows.append({"name": m.group("atc"), "line": k, "regione": vals[0],
-                       "atc": vals[1], "complessivo": vals[2]})
+        p.rows.append(
+            {
+                "name": m.group("atc"),
+                "line": k,
+                "regione": vals[0],
+                "atc": vals[1],
+                "complessivo": vals[2],
+            }
+        )
         p.end = k
     return p, end + 1
 
@@ -168,8 +199,10 @@ def ruolo_tables(doc, start: int, end: int) -> list[Prospetto]:
 
 def _ruolo(doc, n: int, end: int) -> tuple[Prospetto, int]:
     k = n
-    while k <= end and (not doc.line(k).strip() or
-                        {w.lower() for w in clean(doc.line(k)).split()} <= RUOLO_HEADER_WORDS):
+    while k <= end and (
+        not doc.line(k).strip()
+        or {w.lower() for w in clean(doc.line(k)).split()} <= RUOLO_HEADER_WORDS
+    ):
         k += 1
     p = _labelled(doc, n, k, end, RUOLO_DATA, amounts_only, _ruolo_row)
     return p, p.end + 1
@@ -177,12 +210,17 @@ def _ruolo(doc, n: int, end: int) -> tuple[Prospetto, int]:
 
 def _ruolo_row(r, errors: list[str]) -> dict:
     cells = r.match.group("rest").split()
-    row = {"name": r.label, "code": r.match.group("code"), "capitolo": r.match.group("cap"),
-           "line_start": r.start, "line": r.line}
+    row = {
+        "name": r.label,
+        "code": r.match.group("code"),
+        "capitolo": r.match.group("cap"),
+        "line_start": r.start,
+        "line": r.line,
+    }
     try:
-        if re.match(r"^\d{4}/\d+/\d+$", cells[0]):      # payment: impegno + amount
+        if re.match(r"^\d{4}/\d+/\d+$", cells[0]):  # payment: impegno + amount
             row["impegno"], row["amount"] = cells[0], amount(cells[-1])
-        else:                                          # commitment: one per year
+        else:  # commitment: one per year
             row["years"] = [amount(c) for c in cells]
             row["amount"] = row["years"][0]
     except ValueError as e:
@@ -226,12 +264,22 @@ def _anagrafica_rows(doc, k: int, end: int) -> tuple[list[dict], int]:
             continue
         m = re.match(r"^(\d{5,6})(?:\s+(.*))?$", t)
         if m and (cur is None or part in ("after-name", "done")) and not re.match(r"^\d{11}\s", t):
-            cur = {"code": m.group(1), "name": [m.group(2)] if m.group(2) else [], "cf": None,
-                   "piva": None, "address": [], "line_start": k, "line": k}
+            cur = {
+                "code": m.group(1),
+                "name": [m.group(2)] if m.group(2) else [],
+                "cf": None,
+                "piva": None,
+                "address": [],
+                "line_start": k,
+                "line": k,
+            }
             out.append(cur)
             part = "name"
-        elif cur and (mm := re.match(r"^(\d{11})\s+(\d{11})\s*(.*)$", t)) and \
-                part in ("name", "after-name"):
+        elif (
+            cur
+            and (mm := re.match(r"^(\d{11})\s+(\d{11})\s*(.*)$", t))
+            and part in ("name", "after-name")
+        ):
             cur["cf"], cur["piva"] = mm.group(1), mm.group(2)
             cur["address"] = [mm.group(3)] if mm.group(3) else []
             part, cur["line"] = "address", k

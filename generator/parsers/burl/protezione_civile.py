@@ -7,6 +7,7 @@ together: per destinatari, the commitments against the annex's total contributo
 finanziato; per capitolo, against the amount the text declares on it; and each ruolo
 covers a contiguous run of PROG rows of its annex (cumulative sums hit every boundary).
 """
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -38,16 +39,28 @@ def _check_annex(doc, rec: Recorder, rows, who: str, annex: Table, act) -> None:
     mine = [r for r in rows if r["destinatari"] == who]
     fin = total(annex.rows, "contributo_finanziato")
     tot_line = annex.declared.get("totale:contributo_finanziato", (None, None))[1]
-    rec.equal(f"pc:impegni:{who}", f"Impegni per {who} = totale del contributo finanziato "
-              "nell'allegato", fin, total(mine, "anno_2018"),
-              (mine[0]["line_start"] if mine else rows[0]["line_start"], tot_line))
-    chapters = {d.group(2): (amount(d.group(1)), d.line) for d in Prose(
-        doc.lines, act.line_start, act.line_end).find_all(
-        r"importo di euro ([\d.,]+) che trova copertura al capitolo (\d+)")}
+    rec.equal(
+        f"pc:impegni:{who}",
+        f"Impegni per {who} = totale del contributo finanziato nell'allegato",
+        fin,
+        total(mine, "anno_2018"),
+        (mine[0]["line_start"] if mine else rows[0]["line_start"], tot_line),
+    )
+    chapters = {
+        d.group(2): (amount(d.group(1)), d.line)
+        for d in Prose(doc.lines, act.line_start, act.line_end).find_all(
+            r"importo di euro ([\d.,]+) che trova copertura al capitolo (\d+)"
+        )
+    }
     for cap in sorted({r["capitolo"].rsplit(".", 1)[-1] for r in mine} & chapters.keys()):
         v, line = chapters[cap]
-        rec.equal(f"pc:capitolo:{cap}", f"Contributo finanziato ({who}) = importo dichiarato "
-                  f"sul capitolo {cap}", v, fin, (line, line))
+        rec.equal(
+            f"pc:capitolo:{cap}",
+            f"Contributo finanziato ({who}) = importo dichiarato sul capitolo {cap}",
+            v,
+            fin,
+            (line, line),
+        )
     _check_ruolo_runs(rec, mine, who, annex)
 
 
@@ -63,12 +76,13 @@ def _check_ruolo_runs(rec: Recorder, mine: list[dict], who: str, annex: Table) -
         acc += r["anno_2018"]
         last = bounds.get(acc)
         block = [a for a in ordered if prev < a["n"] <= last] if last else []
-        rec.equal(f"pc:impegni:ruolo:{r['codice']}",
-                  f"Il ruolo {r['codice']} ({r['ruolo']}) è la somma di righe PROG "
-                  f"consecutive dell'allegato {who}" +
-                  (f" (PROG {prev + 1}-{last})" if last else ""),
-                  r["anno_2018"], total(block, "contributo_finanziato") if last else None,
-                  (r["line_start"], r["line_end"]),
-                  "" if last else "la somma cumulata dei contributi non raggiunge il "
-                  "confine del ruolo")
+        rec.equal(
+            f"pc:impegni:ruolo:{r['codice']}",
+            f"Il ruolo {r['codice']} ({r['ruolo']}) è la somma di righe PROG "
+            f"consecutive dell'allegato {who}" + (f" (PROG {prev + 1}-{last})" if last else ""),
+            r["anno_2018"],
+            total(block, "contributo_finanziato") if last else None,
+            (r["line_start"], r["line_end"]),
+            "" if last else "la somma cumulata dei contributi non raggiunge il confine del ruolo",
+        )
         prev = last or prev

@@ -15,6 +15,7 @@ Regione + quota ATC = da liquidare and the de minimis rule per row, the amounts 
 decree's operative part declares), are in ``data/specs/danni-fauna-brescia-2018.yaml``
 (table ``indennizzi_{sede}``).
 """
+
 from __future__ import annotations
 
 import re
@@ -31,11 +32,13 @@ from .prospetti import atc_key
 VP_TITLE = re.compile(r"^\s*UTR\b.*\bSede di\s+(?P<sede>[A-Za-z]+)", re.IGNORECASE)
 VP_ROW_START = re.compile(
     r"^(?P<car>.*?)\s*(?P<cor>R-\d{5,7}) (?P<v1>\S+) (?P<d1>\d{2}/\d{2}/\d{2}(?:\d{2})?) "
-    r"(?P<v2>\S+) (?P<d2>\d{2}/\d{2}/\d{2}(?:\d{2})?)(?: (?P<rest>.*))?$")
+    r"(?P<v2>\S+) (?P<d2>\d{2}/\d{2}/\d{2}(?:\d{2})?)(?: (?P<rest>.*))?$"
+)
 VP_TAIL = re.compile(
     rf"^(?P<name>.+?) (?P<c1>(?=[A-Z]*\d)[A-Z0-9]{{10,16}}) (?P<c2>(?=[A-Z]*\d)[A-Z0-9]{{10,16}}) "
     rf"(?P<indennizzo>{AMTE}) (?P<riduzione>[sS][iI]|[nN][oO]) (?P<liquidare>{AMTE}) "
-    rf"(?P<regione>{AMTE}) (?P<atc>{AMTE})$")
+    rf"(?P<regione>{AMTE}) (?P<atc>{AMTE})$"
+)
 VP_COLS = ["indennizzo", "importo_da_liquidare", "quota_regione", "quota_atc"]
 
 
@@ -64,22 +67,38 @@ class ValPadana:
         groups and the totals; ``self.last`` is the list's last line."""
         doc, rec = self.doc, self.rec
         end = self.act.line_end if self.act else len(doc.lines)
-        first = next((n for n in range(self.title_line, end + 1)
-                      if VP_ROW_START.match(clean(doc.line(n)))), None)
+        first = next(
+            (n for n in range(self.title_line, end + 1) if VP_ROW_START.match(clean(doc.line(n)))),
+            None,
+        )
         if first is None:
             return None
         rec.candidate(self.name, [])
-        self.last = next((n for n in range(first, end + 1)
-                          if re.match(rf"^COMPLESSIV\w*\s*{AMTE}$", clean(doc.line(n)))), end)
+        self.last = next(
+            (
+                n
+                for n in range(first, end + 1)
+                if re.match(rf"^COMPLESSIV\w*\s*{AMTE}$", clean(doc.line(n)))
+            ),
+            end,
+        )
         head = join_wrapped([doc.line(k) for k in range(self.title_line, first)])
         cuaa_at, iva_at = re.search(r"\bCUAA\b", head), re.search(r"\bIVA\b", head)
         self.cuaa_first = not (cuaa_at and iva_at and iva_at.start() < cuaa_at.start())
         for k in range(self.title_line, first):
-            if (m := re.search(r"A\.T\.C\.\s*(.+?)\s*$", clean(doc.line(k)))):
+            if m := re.search(r"A\.T\.C\.\s*(.+?)\s*$", clean(doc.line(k))):
                 self._label_group(m.group(1))
-        parsed = collect_rows(doc, rec, self.name, first, self.last,
-                              lambda t: bool(VP_ROW_START.match(t)), self._complete,
-                              self._other, self._on_start)
+        parsed = collect_rows(
+            doc,
+            rec,
+            self.name,
+            first,
+            self.last,
+            lambda t: bool(VP_ROW_START.match(t)),
+            self._complete,
+            self._other,
+            self._on_start,
+        )
         rows = self._rows(parsed)
         self.groups = [g for g in self.groups if g["rows"] or g["subtotal"] is not None]
         self._check_groups()
@@ -115,15 +134,18 @@ class ValPadana:
             g["subtotal"], g["line"] = tot, n
             self.groups.append(_new_group())
             return True
-        if (m := re.search(r"A\.T\.C\.\s*(.+?)\s*$", t)):
+        if m := re.search(r"A\.T\.C\.\s*(.+?)\s*$", t):
             self._label_group(m.group(1))
             return True
         if re.match(r"^IMPORTO\b", t) and re.match(r"^COMPLESSIV", self._next_text(n)):
             self.in_grand, self.labels = True, t
             return True
         # repeated header blocks and page titles: no lowercase, no amounts, no SIAN-COR codes
-        return bool(re.fullmatch(r"[^a-z€]+", t)) and not re.search(AMT, t) and \
-            not re.search(r"R-\d{5}", t)
+        return (
+            bool(re.fullmatch(r"[^a-z€]+", t))
+            and not re.search(AMT, t)
+            and not re.search(r"R-\d{5}", t)
+        )
 
     def _grand_line(self, n: int, t: str) -> bool:
         tot = amounts_only(re.sub(r"^COMPLESSIV\w*", "", t))
@@ -172,16 +194,22 @@ class ValPadana:
         personal = next((c for c in (cuaa, piva) if CF_PERSONAL.fullmatch(c)), cuaa)
         person = subject_kind(m.group("name"), personal) == PERSONA_FISICA
         a = act_at(self.acts, r.start)
-        return {"n": n, "ambito": g["key"], "ambito_metodo": g["method"],
-                "beneficiario": names.label(personal) if person else m.group("name"),
-                "soggetto": PERSONA_FISICA if person else PERSONA_GIURIDICA,
-                "cuaa": None if person else cuaa, "partita_iva": None if person else piva,
-                "codice_sian_cor": None if person else s.group("cor"),
-                "indennizzo": amount(m.group("indennizzo")),
-                "riduzione_de_minimis": m.group("riduzione").upper() == "SI",
-                "importo_da_liquidare": amount(m.group("liquidare")),
-                "quota_regione": amount(m.group("regione")), "quota_atc": amount(m.group("atc")),
-                **provenance(self.doc.id, r.start, r.end, a.id if a else "")}
+        return {
+            "n": n,
+            "ambito": g["key"],
+            "ambito_metodo": g["method"],
+            "beneficiario": names.label(personal) if person else m.group("name"),
+            "soggetto": PERSONA_FISICA if person else PERSONA_GIURIDICA,
+            "cuaa": None if person else cuaa,
+            "partita_iva": None if person else piva,
+            "codice_sian_cor": None if person else s.group("cor"),
+            "indennizzo": amount(m.group("indennizzo")),
+            "riduzione_de_minimis": m.group("riduzione").upper() == "SI",
+            "importo_da_liquidare": amount(m.group("liquidare")),
+            "quota_regione": amount(m.group("regione")),
+            "quota_atc": amount(m.group("atc")),
+            **provenance(self.doc.id, r.start, r.end, a.id if a else ""),
+        }
 
     # -- checks ------------------------------------------------------------------------------
     def _check_groups(self) -> None:
@@ -189,35 +217,71 @@ class ValPadana:
         for gi, g in enumerate(self.groups, start=1):
             grow = g["rows"]
             if g["subtotal"] is None:
-                rec.check(f"{cid}:gruppo:{gi}:subtotale", f"Subtotale stampato del gruppo {gi}",
-                          1, 0, False, (grow[0]["line_start"] if grow else None,),
-                          "il gruppo non è chiuso da una riga di subtotale")
+                rec.check(
+                    f"{cid}:gruppo:{gi}:subtotale",
+                    f"Subtotale stampato del gruppo {gi}",
+                    1,
+                    0,
+                    False,
+                    (grow[0]["line_start"] if grow else None,),
+                    "il gruppo non è chiuso da una riga di subtotale",
+                )
                 continue
-            cols = VP_COLS[-len(g["subtotal"]):]
+            cols = VP_COLS[-len(g["subtotal"]) :]
             for c, v in zip(cols, g["subtotal"]):
-                rec.equal(f"{cid}:gruppo:{gi}:{c}", f"Subtotale stampato del gruppo {gi} "
-                          f"({g['key'] or '?'}), colonna {c}", v, total(grow, c), (g["line"],))
+                rec.equal(
+                    f"{cid}:gruppo:{gi}:{c}",
+                    f"Subtotale stampato del gruppo {gi} ({g['key'] or '?'}), colonna {c}",
+                    v,
+                    total(grow, c),
+                    (g["line"],),
+                )
             reg_sub = g["subtotal"][-2] if len(g["subtotal"]) >= 2 else None
             ref = self.atc_amounts.get(g["key"]) if g["key"] else None
-            rec.check(f"{cid}:gruppo:{gi}:ambito",
-                      f"Il gruppo {gi} è attribuito a un ambito ({g['method'] or 'nessun metodo'}) "
-                      "il cui importo a carico Regione nel prospetto per ambito del decreto è il "
-                      "subtotale a carico Regione del gruppo",
-                      ref[0] if ref else None, reg_sub, bool(ref) and ref[0] == reg_sub,
-                      (g["line"],), "importo diverso dal prospetto per ambito",
-                      missing="nessun ambito del prospetto con questo importo")
+            rec.check(
+                f"{cid}:gruppo:{gi}:ambito",
+                f"Il gruppo {gi} è attribuito a un ambito ({g['method'] or 'nessun metodo'}) "
+                "il cui importo a carico Regione nel prospetto per ambito del decreto è il "
+                "subtotale a carico Regione del gruppo",
+                ref[0] if ref else None,
+                reg_sub,
+                bool(ref) and ref[0] == reg_sub,
+                (g["line"],),
+                "importo diverso dal prospetto per ambito",
+                missing="nessun ambito del prospetto con questo importo",
+            )
 
     def _check_totals(self, rows: list[dict]) -> None:
         rec, cid = self.rec, self.name
         for c in ("importo_da_liquidare", "quota_regione", "quota_atc"):
             if c not in self.grand:
-                rec.check(f"{cid}:totale:{c}", f"Totale complessivo stampato, colonna {c}", 1, 0,
-                          False, (self.last,), "totale non trovato")
+                rec.check(
+                    f"{cid}:totale:{c}",
+                    f"Totale complessivo stampato, colonna {c}",
+                    1,
+                    0,
+                    False,
+                    (self.last,),
+                    "totale non trovato",
+                )
                 continue
             v, line = self.grand[c]
-            rec.equal(f"{cid}:totale:{c}", f"Totale complessivo stampato, colonna {c}", v,
-                      total(rows, c), (line,))
-            subs = [g["subtotal"][VP_COLS[-len(g["subtotal"]):].index(c)] for g in self.groups
-                    if g["subtotal"] and c in VP_COLS[-len(g["subtotal"]):]]
-            rec.equal(f"{cid}:totale-subtotali:{c}", "Totale complessivo stampato = somma dei "
-                      f"subtotali stampati, colonna {c}", v, sum(subs), (line,))
+            rec.equal(
+                f"{cid}:totale:{c}",
+                f"Totale complessivo stampato, colonna {c}",
+                v,
+                total(rows, c),
+                (line,),
+            )
+            subs = [
+                g["subtotal"][VP_COLS[-len(g["subtotal"]) :].index(c)]
+                for g in self.groups
+                if g["subtotal"] and c in VP_COLS[-len(g["subtotal"]) :]
+            ]
+            rec.equal(
+                f"{cid}:totale-subtotali:{c}",
+                f"Totale complessivo stampato = somma dei subtotali stampati, colonna {c}",
+                v,
+                sum(subs),
+                (line,),
+            )
