@@ -5,7 +5,11 @@
 * ``gu-1990-...-lombardia`` and ``gu-1992-...-piemonte`` -- communiqués listing comuni in
   running text, one spec for both (``gu-comunicato-eccezionalita-calamita``);
 * ``gu-2003-mef-regolamenti-tributi-elenco17`` -- a fixed-width table whose cells wrap
-  independently (``mef-elenco-regolamenti-tributi``).
+  independently (``mef-elenco-regolamenti-tributi``);
+* ``dpcm-2001-emergenza-campania-maltempo`` -- a decree of state of emergency, the whole
+  text on one line, its comuni listed per province in a recital, with short and misprinted
+  names (``dpcm-stato-emergenza-comuni``; added through the new-document path of issue 12:
+  first published with no spec, then with one).
 
 Each is an excerpt of the stored page (the first 2,000 bytes): the truncations are part of
 the test.
@@ -25,7 +29,8 @@ SISMA = "gu-2019-dl32-allegato1-comuni-sisma"
 PAVIA = "gu-1990-eccezionalita-calamita-lombardia"
 PIEMONTE = "gu-1992-eccezionalita-calamita-piemonte"
 MEF = "gu-2003-mef-regolamenti-tributi-elenco17"
-NEW = [SISMA, PAVIA, PIEMONTE, MEF]
+DPCM = "dpcm-2001-emergenza-campania-maltempo"
+NEW = [SISMA, PAVIA, PIEMONTE, MEF, DPCM]
 
 
 def table(doc_id):
@@ -62,6 +67,28 @@ def test_numbered_list_per_province():
         ("allegato:numerazione:CT", "1..9"): True,
         ("allegato:rows-published", 30): True,
     }
+
+
+def test_comuni_listed_per_province_in_a_recital():
+    result, t, res, _ = table(DPCM)
+    assert Counter(r["provincia"] for r in t.rows) == {"NA": 23, "SA": 3, "AV": 3}
+    by = {r["comune"]: r for r in t.rows}
+    assert [t.rows[0]["comune"], t.rows[-1]["comune"]] == ["Napoli", "Lauro"]
+    assert all(r["istat"] and r["line_start"] == 1 for r in t.rows)  # one line: the whole text
+    # comuni named in the other recitals are not in a "comuni di:" list: not rows
+    assert "Santa Maria a Vico" not in by and by["Calvanico"]["provincia"] == "SA"
+    # customary short names: curated aliases with evidence; a lost initial: fuzzy, reported
+    method = {x.query: (x.name, x.method) for x in res if x.method != "exact"}
+    assert method == {
+        "Marano": ("Marano di Napoli", "alias"),
+        "Giugliano": ("Giugliano in Campania", "alias"),
+        "Casamicciola": ("Casamicciola Terme", "alias"),
+        "Castellammare": ("Castellammare di Stabia", "alias"),
+        "S. Maria la Carita'": ("Santa Maria la Carità", "folded"),
+        "Alma Campania": ("Palma Campania", "fuzzy"),
+    }
+    assert {(c.id, c.passed) for c in result.checks} == {("comuni:rows-published", True)}
+    assert result.rejects == []
 
 
 def test_comuni_listed_in_running_text():
@@ -139,6 +166,7 @@ def test_fixed_width_records():
         (SISMA, "numbered", (8, 38), 30),
         (PAVIA, "list", (20, 32), 13),
         (MEF, "fixed_width", (15, 37), 4),
+        (DPCM, "list", (1, 1), 1),
     ],
 )
 def test_inspect_finds_the_table(doc_id, kind, lines, rows):
