@@ -471,7 +471,6 @@ def _catalogue_pages(pg: _Pages, data_files: list[str]) -> None:
     database = None
     if model.database:
         database = {k: v for k, v in model.database.items() if k != "catalogue"}
-        database["queries"] = export.load_queries()
     pg.page(
         "data.html",
         "/dati/",
