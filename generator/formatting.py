@@ -4,20 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal, ROUND_HALF_EVEN
 
-MONTHS = [
-    "gennaio",
-    "febbraio",
-    "marzo",
-    "aprile",
-    "maggio",
-    "giugno",
-    "luglio",
-    "agosto",
-    "settembre",
-    "ottobre",
-    "novembre",
-    "dicembre",
-]
+from .extract.cells import MONTH_NAMES as MONTHS  # one list of Italian month names
 
 
 _IT = str.maketrans({",": ".", ".": ","})
