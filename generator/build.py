@@ -411,6 +411,9 @@ def write_database(
         return None
     for path, data in sorted(exp.files.items()):
         w.write(f"/data/{path}", data)
+    for q in exp.queries:
+        if q["rows"] is None:
+            log.info(f"example query {q['id']!r} not shown on /dati/: {q['skipped']}")
     site = infos["comuni"] if "comuni" in infos else infos[valid[0].name]
     return export.summary(exp, site.descriptor)
 

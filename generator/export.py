@@ -429,7 +429,10 @@ def build(
 def run_queries(db: bytes, queries: list[dict]) -> list[dict]:
     """The example ``queries`` with the rows they return on the database ``db``: what /dati/
     shows is computed from the published data at every build, never written by hand. A
-    query that fails or returns other columns than the ones it names is an ExportError."""
+    query on a table the database does not hold (its package is not published: left out as
+    invalid, or a project without that document) is not shown (``skipped`` says why); one
+    that fails otherwise, or returns other columns than the ones it names, is an
+    ExportError."""
     fd, tmp = tempfile.mkstemp(suffix=".sqlite")
     try:
         with os.fdopen(fd, "wb") as f:
@@ -441,6 +444,9 @@ def run_queries(db: bytes, queries: list[dict]) -> list[dict]:
                 try:
                     cur = con.execute(q["sql"])
                 except sqlite3.Error as e:
+                    if str(e).startswith("no such table"):
+                        out.append({**q, "rows": None, "skipped": str(e)})
+                        continue
                     raise ExportError(f"content/{QUERIES_FILE}: query {q['id']!r}: {e}") from None
                 columns = [d[0] for d in cur.description]
                 if columns != q["columns"]:
@@ -569,7 +575,7 @@ def summary(export: Export, site_descriptor: dict) -> dict:
             for (p, t), (c, m) in sorted(MEASURES.items())
         ],
         "catalogue": catalogue_descriptor(export, site_descriptor),
-        "queries": export.queries,
+        "queries": [q for q in export.queries if q["rows"] is not None],
     }
 
 

@@ -154,9 +154,16 @@ def test_table_page_dataset_is_part_of_its_package(site, pages):
 
 @pytest.mark.parametrize("kind", ["catalogue", "document"])
 def test_lists_of_datasets_hold_complete_datasets(site, pages, kind):
+    from support import _documents
+
+    docs = _documents()
     for rel in pages[kind]:
         objs = _objects(site, rel)
         datasets = [d for o in objs for d in _nested(o, "Dataset")]
+        doc = docs.get(rel.removeprefix("documenti/")) if kind == "document" else None
+        if doc is not None and not (doc.parser or doc.meta.get("specs")):
+            assert datasets == [], rel  # no parser or spec yet: nothing read, nothing claimed
+            continue
         assert datasets, rel
         for d in datasets:
             assert dataset_problems(d) == [], (rel, d.get("@id"))
