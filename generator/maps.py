@@ -1014,9 +1014,8 @@ def choropleth(
     reg = _reg()
     key, label, codes = _scope(scope)
     by_province = bool(values) and all(len(k) == 2 and k.isalpha() for k in values)
-    if level == "province" or by_province:
-        if key != "italy":
-            raise ValueError("mappa per province disponibile solo per l'Italia")
+
+    def provinces(by_province: bool) -> str:
         return _choropleth_provinces(
             values,
             by_province,
@@ -1030,6 +1029,11 @@ def choropleth(
             id_prefix,
             geo,
         )
+
+    if level == "province" or by_province:
+        if key != "italy":
+            raise ValueError("mappa per province disponibile solo per l'Italia")
+        return provinces(by_province)
     names = {c: reg.current[c].name for c in codes}
     svg = _choropleth_svg(
         geo.layer(key),
@@ -1047,19 +1051,7 @@ def choropleth(
         "province" if key.startswith("region") else "region",
     )
     if key == "italy" and level == "auto" and len(svg.encode()) > max_bytes:
-        return _choropleth_provinces(
-            values,
-            False,
-            title,
-            legend_title,
-            classes,
-            fmt,
-            method,
-            aggregate,
-            desc,
-            id_prefix,
-            geo,
-        )
+        return provinces(False)  # too heavy by comune: by province
     return svg
 
 
