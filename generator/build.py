@@ -323,7 +323,10 @@ def _build(
         report.blocking = log.blocking(checks, [x for r in results.values() for x in r.rejects])
         if cache:
             summary.write(
-                cache_dir, summary.digest(docs, datasets, model, checks, log), report.blocking
+                cache_dir,
+                summary.digest(docs, datasets, model, checks, log),
+                report.blocking,
+                site_dir,
             )
         if strict and report.blocking:
             raise BuildError(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -40,7 +41,8 @@ def main(argv: list[str] | None = None) -> int:
         "inspect", help="list the candidate tables of a document and print a starter spec for each"
     )
     i.add_argument("file", help="a text file, e.g. data/sources/new-document.txt")
-    sub.add_parser("summary", help="print what the last build changed (Markdown, for CI)")
+    m = sub.add_parser("summary", help="print what the last build changed (Markdown, for CI)")
+    m.add_argument("--site", help="the output folder of that build (default: site/)")
     args = ap.parse_args(argv)
 
     if args.cmd == "build":
@@ -54,9 +56,9 @@ def main(argv: list[str] | None = None) -> int:
 
         return serve(args.host, args.port)
     if args.cmd == "summary":
-        from . import paths
+        from . import paths, summary
 
-        f = paths.CACHE / "summary.md"
+        f = summary.folder(paths.CACHE, Path(args.site or paths.SITE)) / "summary.md"
         if not f.is_file():
             print("no build summary yet: run a build first", file=sys.stderr)
             return 1

@@ -393,9 +393,13 @@ def site_key(site_dir: Path) -> str:
     return os.path.relpath(p, root) if p == root or p.startswith(root + os.sep) else p
 
 
+def manifest_key(site_dir: Path) -> str:
+    """The short key of an output folder in ``.cache/`` file names."""
+    return hashlib.sha256(site_key(site_dir).encode()).hexdigest()[:16]
+
+
 def manifest_path(cache_dir: Path, site_dir: Path) -> Path:
-    key = hashlib.sha256(site_key(site_dir).encode()).hexdigest()[:16]
-    return Path(cache_dir) / f"{MANIFEST}-{key}.json"
+    return Path(cache_dir) / f"{MANIFEST}-{manifest_key(site_dir)}.json"
 
 
 @dataclass
@@ -510,9 +514,9 @@ def save_manifest(
 
 
 def prune_manifests(cache_dir: Path) -> list[str]:
-    """Delete the manifests of output folders that no longer exist (a test's temporary
-    site, a removed checkout): each manifest has a small ``.site`` file naming its folder.
-    Returns the folders forgotten."""
+    """Delete the manifests (and change summaries) of output folders that no longer exist
+    (a test's temporary site, a removed checkout): each manifest has a small ``.site`` file
+    naming its folder. Returns the folders forgotten."""
     gone = []
     for side in Path(cache_dir).glob(f"{MANIFEST}-*.site"):
         try:
@@ -526,6 +530,9 @@ def prune_manifests(cache_dir: Path) -> list[str]:
                     p.unlink()
                 except FileNotFoundError:
                     pass
+            # the folder's change summary (generator/summary.py) goes with it
+            key = side.stem[len(MANIFEST) + 1 :]
+            shutil.rmtree(Path(cache_dir) / f"summary-{key}", ignore_errors=True)
             gone.append(site)
     return gone
 

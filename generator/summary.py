@@ -1,9 +1,10 @@
 """What a build changes, in a few lines of Markdown: for the CI job summary and the pull request.
 
-Each build records a small digest of what it published (``.cache/digest.json``: documents
-and their hashes, rows per table, comuni with facts, failed checks, warnings) and compares
-it with the digest of the previous build of the same output folder (kept by the CI cache
-from the last build of ``main``). The summary says: documents added, changed or removed;
+Each build records a small digest of what it published (documents and their hashes, rows
+per table, comuni with facts, failed checks, warnings, documents no parser or spec reads
+yet) in ``.cache/summary-<key>/digest.json``, one folder per output folder, and compares it
+with the digest of the previous build of the same folder (kept by the CI cache from the
+last build of ``main``). The summary says: documents added, changed or removed;
 datasets and rows added or removed; comune pages whose facts changed; checks that fail and
 warnings that are new; and what ``--strict`` thinks of it.
 """
@@ -25,6 +26,8 @@ def digest(docs, datasets, model, checks, log) -> dict:
         "facts": facts,
         "failed_checks": sorted(f"{c.doc_id}:{c.id}" for c in checks if not c.passed),
         "warnings": sorted({str(p) for p in log.problems if p.level == "warning" and not p.known}),
+        # published with their page only: nothing reads their tables yet
+        "unread": sorted(d.id for d in docs if not d.parser and not d.meta.get("specs")),
     }
 
 
@@ -47,6 +50,13 @@ def markdown(prev: dict | None, cur: dict, blocking: list[str]) -> str:
         f"- **Documenti**: {len(cd)} ({_list('aggiunti', added)}{_list('modificati', changed)}"
         f"{_list('rimossi', removed)})".replace("(, ", "(").replace(" ()", "")
     )
+    unread = cur.get("unread") or []
+    if unread:
+        out.append(
+            f"- **Documenti senza parser né spec**: {len(unread)} "
+            f"({', '.join(f'`{d}`' for d in unread[:10])}): pubblicati con la loro pagina "
+            "(testo, comuni citati, tabelle candidate); `comuni-aperti inspect` propone una spec"
+        )
     rows = _table_changes(prev["tables"], cur["tables"])
     out.append(
         f"- **Dataset e righe**: {num(sum(cur['tables'].values()))} righe in "
@@ -100,9 +110,21 @@ def _table_changes(prev: dict, cur: dict) -> list[str]:
     return out
 
 
-def write(cache_dir: Path, cur: dict, blocking: list[str]) -> Path:
-    """Write ``summary.md`` beside the digests; the current digest becomes the previous one
-    only when the build published (a failed build is compared again next time)."""
+def folder(cache_dir: Path, site_dir: Path) -> Path:
+    """Where the digest and summary of the output folder ``site_dir`` live: one folder per
+    output folder, keyed like its output manifest (and pruned with it), so a build into
+    another folder (the tests' site, a preview) never becomes the previous build of
+    ``site/``."""
+    from .output import manifest_key
+
+    return Path(cache_dir) / f"summary-{manifest_key(site_dir)}"
+
+
+def write(cache_dir: Path, cur: dict, blocking: list[str], site_dir: Path) -> Path:
+    """Write ``summary.md`` beside the digests of ``site_dir``; the current digest becomes
+    the previous one only when the build published (a failed build is compared again next
+    time)."""
+    cache_dir = folder(cache_dir, site_dir)
     cache_dir.mkdir(parents=True, exist_ok=True)
     prev_path = cache_dir / "digest.json"
     prev = None

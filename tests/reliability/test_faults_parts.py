@@ -485,11 +485,17 @@ def test_the_manifest_of_a_removed_output_folder_is_pruned(tmp_path):
     cache_dir, kept, gone = tmp_path / "cache", tmp_path / "kept", tmp_path / "gone"
     kept.mkdir()
     gone.mkdir()
+    from generator import summary
+
     for site in (kept, gone):
         output.save_manifest(cache_dir, site, {"index.html": ["0" * 64, 1, 1]}, "inputs")
+        digest = {"documents": {}, "tables": {}, "facts": {}, "failed_checks": [], "warnings": []}
+        summary.write(cache_dir, digest, [], site)
     assert output.read_manifest(cache_dir, gone)[0] is not None
     shutil.rmtree(gone)
     output.save_manifest(cache_dir, kept, {}, "inputs")
     assert output.read_manifest(cache_dir, gone) == (None, "")
     assert output.read_manifest(cache_dir, kept)[0]["inputs"] == "inputs"
-    assert sorted(p.suffix for p in cache_dir.iterdir()) == [".json", ".site"]
+    # the change summary of the removed folder goes with its manifest
+    left = sorted(p.suffix or p.name for p in cache_dir.iterdir())
+    assert left == [".json", ".site", summary.folder(cache_dir, kept).name]
