@@ -232,16 +232,10 @@ class Recorder:
         self, cid: str, description: str, rows: list[dict], holds: Callable[[dict], bool], what: str
     ) -> Check:
         """How many rows satisfy ``holds(row)``; the failures are listed by line."""
-        bad = [r for r in rows if not holds(r)]
-        lines = ", ".join(str(r["line_start"]) for r in bad)
-        return self.check(
-            cid,
-            description,
-            len(rows),
-            len(rows) - len(bad),
-            not bad,
-            (rows[0]["line_start"], rows[-1]["line_end"]) if rows else None,
-            f"{len(bad)} righe non rispettano {what} (righe {lines})",
+        bad = [r["line_start"] for r in rows if not holds(r)]
+        lines = ", ".join(map(str, bad))
+        return self._over_rows(
+            cid, description, rows, bad, f"{len(bad)} righe non rispettano {what} (righe {lines})"
         )
 
     def absent(
@@ -273,6 +267,13 @@ class Recorder:
             for i in range(1, len(rows))
             if (keys[i] <= keys[i - 1] if strict else keys[i] < keys[i - 1])
         ]
+        return self._over_rows(
+            cid, description, rows, bad, f"fuori ordine o ripetuti alle righe {bad}"
+        )
+
+    def _over_rows(self, cid: str, description: str, rows: list[dict], bad: list, note: str):
+        """A check over ``rows``: declared all of them, parsed all but the ``bad`` ones (the
+        lines of the failures, said in ``note``), over the rows' lines."""
         return self.check(
             cid,
             description,
@@ -280,7 +281,7 @@ class Recorder:
             len(rows) - len(bad),
             not bad,
             (rows[0]["line_start"], rows[-1]["line_end"]) if rows else None,
-            f"fuori ordine o ripetuti alle righe {bad}",
+            note,
         )
 
     def copies(
