@@ -12,6 +12,7 @@ warnings that are new; and what ``--strict`` thinks of it.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from .formatting import num
@@ -123,20 +124,33 @@ def folder(cache_dir: Path, site_dir: Path) -> Path:
 def write(cache_dir: Path, cur: dict, blocking: list[str], site_dir: Path) -> Path:
     """Write ``summary.md`` beside the digests of ``site_dir``; the current digest becomes
     the previous one only when the build published (a failed build is compared again next
-    time)."""
-    cache_dir = folder(cache_dir, site_dir)
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    prev_path = cache_dir / "digest.json"
+    time). Both files are replaced atomically."""
+    from .output import site_key
+
+    root, box = Path(cache_dir), folder(cache_dir, site_dir)
+    box.mkdir(parents=True, exist_ok=True)
+    prev_path = box / "digest.json"
+    # the one digest of earlier versions (.cache/digest.json) was site/'s: read it once, so
+    # the first summary after an upgrade still compares with the last build of main
+    legacy = root / "digest.json"
+    source = prev_path if prev_path.is_file() or site_key(site_dir) != "site" else legacy
     prev = None
-    if prev_path.is_file():
+    if source.is_file():
         try:
-            prev = json.loads(prev_path.read_text(encoding="utf-8"))
+            prev = json.loads(source.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             prev = None
-    out = cache_dir / "summary.md"
-    out.write_text(markdown(prev, cur, blocking), encoding="utf-8")
+    out = box / "summary.md"
+    _replace(out, markdown(prev, cur, blocking))
     if not blocking:
-        tmp = prev_path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(cur, sort_keys=True), encoding="utf-8")
-        tmp.replace(prev_path)
+        _replace(prev_path, json.dumps(cur, sort_keys=True))
+        if source == legacy:
+            for old in (legacy, root / "summary.md"):
+                old.unlink(missing_ok=True)
     return out
+
+
+def _replace(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)

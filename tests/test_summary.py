@@ -95,3 +95,24 @@ def test_the_built_site_wrote_its_summary(built_site):
     md = (summary.folder(paths.CACHE, site) / "summary.md").read_text(encoding="utf-8")
     assert md.startswith("## Comuni aperti: che cosa cambia") and "`build --strict`" in md
     assert "righe in" in md and "**Documenti**" in md
+
+
+def test_the_digest_of_an_earlier_version_is_read_once_for_site(tmp_path, monkeypatch):
+    """Before one digest per output folder there was one .cache/digest.json (site/'s): the
+    first summary after the upgrade compares with it, then it is gone."""
+    from generator import paths
+
+    monkeypatch.setattr(paths, "ROOT", tmp_path)
+    (tmp_path / "digest.json").write_text(json.dumps(_digest()), encoding="utf-8")
+    (tmp_path / "summary.md").write_text("old", encoding="utf-8")
+    out = summary.write(
+        tmp_path, _digest(documents={"a": "1", "b": "2", "c": "3"}), [], tmp_path / "site"
+    )
+    assert "aggiunti: `c`" in out.read_text(encoding="utf-8")
+    assert not (tmp_path / "digest.json").exists() and not (tmp_path / "summary.md").exists()
+    other = summary.write(tmp_path, _digest(), [], tmp_path / "elsewhere")
+    assert "Prima build" in other.read_text(encoding="utf-8")
+    assert sorted(p.name for p in summary.folder(tmp_path, tmp_path / "site").iterdir()) == [
+        "digest.json",
+        "summary.md",
+    ]
