@@ -11,6 +11,7 @@ Usage: python bench/scale_bench.py [--sizes 1,5,10,25,50] [--no-search] [--profi
 from __future__ import annotations
 
 import argparse
+import copy
 import hashlib
 import json
 import os
@@ -60,8 +61,9 @@ def make_root(n: int, dest: Path) -> None:
         name = f"burl-sintetico-{i:03d}.txt"
         (src / name).write_text(body, encoding="utf-8")
         manifest["documents"].append(
-            {
-                **burl,
+            {  # a deep copy: shared lists would be written as YAML aliases, which the
+                # manifest refuses
+                **copy.deepcopy(burl),
                 "id": f"burl-sintetico-{i:03d}",
                 "file": name,
                 "title": f"{burl['title']} (copia sintetica {i})",
