@@ -309,7 +309,13 @@ def _build(
             maps_job.shutdown()
             model.glance.set_neighbours(maps.neighbours())  # for the comparison pages
         with stage("render"):
-            report.pages = render.render_site(model, w, log, workers)  # + the quality page
+            report.pages = render.render_site(  # + the quality page
+                model,
+                w,
+                log,
+                workers,
+                render.Previous(previous_m.units, previous_m.files, cache_mod.render_code(inputs)),
+            )
         search_digest = _search_step(tmp, w, previous_m, search, stage)
         removed = output.prune(tmp, set(w.hashes))
         changed = inputs.changed()
@@ -360,6 +366,7 @@ def _build(
                 None if changed else inputs.digest,
                 blocking=len(report.blocking),
                 search=search_digest,
+                units=w.units,
             )
         except OSError as e:  # the site is published; the next build checks every file
             output.forget_manifest(cache_dir, site_dir)

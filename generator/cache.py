@@ -185,6 +185,17 @@ def parse_code(inputs: Inputs) -> str:
     return inputs.digest_of(files)
 
 
+def render_code(inputs: Inputs) -> str:
+    """What every rendered file depends on besides its own context: the generator's code,
+    the templates and the site's address (a render unit's key, render.py)."""
+    files = list(_tree(paths.ROOT / "generator", suffixes=(".py",)))
+    files += list(_tree(paths.TEMPLATES))
+    site_url = os.environ.get("SITE_URL", "")
+    return hashlib.sha256(
+        f"{CACHE_VERSION}\0{site_url}\0{inputs.digest_of(files)}".encode()
+    ).hexdigest()
+
+
 # -- parse results ------------------------------------------------------------------------
 def parse_key(doc, code: str) -> str:
     """The parse cache key of ``doc``: its bytes, its parser and specs (names and

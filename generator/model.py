@@ -159,6 +159,16 @@ class SiteModel:
             ctx.update(glance.context(self, istat))
         return ctx
 
+    def cited_documents(self, istat: str) -> set[str]:
+        """The documents a comune's page cites: those of its facts (and of the comuni
+        merged into it) and those whose text names it."""
+        out = {
+            f["source"]["document"]
+            for code in [istat, *self.predecessors.get(istat, [])]
+            for f in self.facts.get(code, [])
+        }
+        return out | {d for d, dv in self.documents.items() if dv.mentions.get(istat)}
+
     def mentions_of(self, istat: str) -> list[dict]:
         """Documents (and acts) whose text names the comune, with the lines."""
         out = []

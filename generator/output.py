@@ -85,6 +85,8 @@ class Writer:
         self.written = 0
         self._root = str(self.root)
         self._dirs: set[str] = set()
+        self.recording: list[str] | None = None  # the files of the render unit being made
+        self.units: dict[str, list] = {}  # render units: id -> [key of inputs, files]
 
     @staticmethod
     def rel(url_path: str) -> str:
@@ -99,13 +101,7 @@ class Writer:
         if rel.endswith(JSON_SUFFIXES):
             raw = inert_bytes(raw)
         h = hashlib.sha256(raw).hexdigest()
-        self.hashes[rel] = h
-        self.sizes[rel] = len(raw)
-        self.count += 1
-        if rel.endswith(".html") and rel != "404.html":
-            self.pages.append(
-                "/" + rel[: -len("index.html")] if rel.endswith("index.html") else "/" + rel
-            )
+        self._record(rel, h, len(raw))
         path = f"{self._root}/{rel}"
         if self.previous:
             if self.previous.get(rel) == h and os.path.exists(path):
@@ -125,6 +121,22 @@ class Writer:
         finally:
             os.close(fd)
         self.written += 1
+
+    def _record(self, rel: str, sha: str, size: int) -> None:
+        self.hashes[rel] = sha
+        self.sizes[rel] = size
+        self.count += 1
+        if rel.endswith(".html") and rel != "404.html":
+            self.pages.append(
+                "/" + rel[: -len("index.html")] if rel.endswith("index.html") else "/" + rel
+            )
+        if self.recording is not None:
+            self.recording.append(rel)
+
+    def reuse(self, rel: str, sha: str, size: int) -> None:
+        """Count a file of the previous site (already in the staging tree) as written by
+        this build: what a render unit whose inputs did not change would have written."""
+        self._record(rel, sha, size)
 
     def _makedirs(self, rel: str) -> None:
         d = rel.rpartition("/")[0]
@@ -410,6 +422,8 @@ class Manifest:
     inputs: str | None = None
     blocking: int = 0
     search: str | None = None  # digest of the HTML the search index was built from
+    # render units (render.py): unit id -> [key of its inputs, [the files it wrote]]
+    units: dict[str, list] = field(default_factory=dict)
     complete: bool = False  # every entry matches the disk and there is no other file
     dropped: list[str] = field(default_factory=list)  # entries the disk contradicts
     extra: list[str] = field(default_factory=list)  # files on disk not in the manifest
@@ -461,6 +475,7 @@ def load_manifest(cache_dir: Path, site_dir: Path, verify: bool = False) -> Mani
         inputs=body.get("inputs"),
         blocking=int(body.get("blocking") or 0),
         search=body.get("search"),
+        units=body.get("units") if isinstance(body.get("units"), dict) else {},
     )
     for rel, entry in body["files"].items():
         try:
@@ -490,6 +505,7 @@ def save_manifest(
     inputs: str | None,
     blocking: int = 0,
     search: str | None = None,
+    units: dict[str, list] | None = None,
 ) -> None:
     """Write the manifest atomically (a temporary file of its own, then one rename)."""
     cache_dir = Path(cache_dir)
@@ -501,6 +517,7 @@ def save_manifest(
         "blocking": blocking,
         "search": search,
         "files": files,
+        "units": units or {},
     }
     final = manifest_path(cache_dir, site_dir)
     atomic_write(

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import csv
 import gc
+import hashlib
+import json
 from functools import lru_cache
 from html import escape as html_escape
 import io
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
 import os
 from pathlib import Path
 
@@ -103,27 +106,85 @@ class _Pages:
             "created": model.created,
             "labels": {s: glance.programme_label(model, s) for s in model.programmes},
         }
+        self.units: dict[str, list] = {}  # render units made or reused: id -> [key, files]
+        self._unit: tuple[str, str] | None = None
 
     def page(self, template: str, url: str, ctx: dict, twin: bool = True, **extra) -> None:
+        """A page (and its JSON twin): one render unit ``page:<url>``, keyed by its
+        template, context and extra values."""
+        key = None
+        if self._unit is None:
+            try:
+                key = unit_key("page", template, url, twin, self.common, ctx, extra)
+            except (TypeError, ValueError):  # a value JSON cannot hold: always rendered
+                key = None
+        if key is not None:
+            if self.reuse(f"page:{url}", key):
+                return
+            self.begin(f"page:{url}", key)
         html = self.env.get_template(template).render(
             page_url=url, data=ctx, **self.common, **extra
         )
         self.w.write(url, html)
         if twin:
             self.w.json(url + "index.json", ctx, default=_json_default)
+        if key is not None:
+            self.end()
+
+    # -- render units: dependency tracking ---------------------------------------------
+    # A unit is a group of files made from one set of inputs (a comune's page, twin, CSV,
+    # charts and feeds; a comparison page). Its key is the sha256 of everything its
+    # templates receive (the context, the JSON-LD, the feeds, the page's date and labels)
+    # and of the render code (generator/ and templates/). When the previous build made
+    # the unit with the same key, its files are taken over from the staging tree (a hard-
+    # linked copy of the previous site) instead of being rendered again: the same bytes,
+    # since a page is a function of exactly these inputs.
+    def reuse(self, uid: str, key: str) -> bool:
+        """Take over unit ``uid`` from the previous build if it had this ``key``."""
+        prev = _WORKER.get("prev_units", {}).get(uid)
+        files = _WORKER.get("prev_files", {})
+        if not prev or prev[0] != key:
+            return False
+        root = self.w._root
+        if not all(r in files and os.path.exists(f"{root}/{r}") for r in prev[1]):
+            return False
+        for r in prev[1]:
+            self.w.reuse(r, files[r][0], files[r][1])
+        self.units[uid] = [key, list(prev[1])]
+        return True
+
+    def begin(self, uid: str, key: str) -> None:
+        """Start rendering unit ``uid``: the files written until :meth:`end` are its own."""
+        self._unit = (uid, key)
+        self.w.recording = []
+
+    def end(self) -> None:
+        uid, key = self._unit
+        self.units[uid] = [key, sorted(set(self.w.recording))]
+        self._unit, self.w.recording = None, None
 
     def result(self) -> tuple:
         """What goes back to the parent: not the Writer (its ``previous`` is large)."""
-        return self.w.hashes, self.w.sizes, self.w.pages, self.w.count, self.w.written
+        return self.w.hashes, self.w.sizes, self.w.pages, self.w.count, self.w.written, self.units
+
+
+def unit_key(*parts) -> str:
+    """The key of a render unit: the render code's digest and ``parts`` (JSON)."""
+    h = hashlib.sha256(_WORKER.get("render_code", "").encode())
+    h.update(
+        json.dumps(parts, ensure_ascii=False, separators=(",", ":"), default=_json_default).encode()
+    )
+    return h.hexdigest()
 
 
 def _merge(w: Writer, results) -> None:
-    for hashes, sizes, pages, count, written in results:
+    for hashes, sizes, pages, count, written, units in results:
         w.hashes.update(hashes)
         w.sizes.update(sizes)
         w.pages += pages
         w.count += count
         w.written += written
+        w.units.update(units)
 
 
 def _run(tasks: list, model: SiteModel, w: Writer, workers: int, **shared) -> None:
@@ -155,16 +216,34 @@ def _run(tasks: list, model: SiteModel, w: Writer, workers: int, **shared) -> No
     _merge(w, results)
 
 
+@dataclass
+class Previous:
+    """What the last build left for this one: its render units and files (output
+    Manifest), and the digest of the render code (templates and generator/)."""
+
+    units: dict[str, list] = field(default_factory=dict)
+    files: dict[str, list] = field(default_factory=dict)
+    code: str = ""
+
+
 def default_workers(workers: int | None = None) -> int:
     """``workers`` if given, else one process per core, at most two (the target machine)."""
     return workers if workers is not None else min(2, os.cpu_count() or 1)
 
 
-def render_site(model: SiteModel, w: Writer, log: Log, workers: int | None = None) -> int:
+def render_site(
+    model: SiteModel,
+    w: Writer,
+    log: Log,
+    workers: int | None = None,
+    previous: Previous | None = None,
+) -> int:
     """Every page of the site. The work is cut into tasks (one per document, one per
     programme, the indexes, the catalogue, chunks of comuni) run by ``workers`` forked
     processes, longest first. A page's bytes depend only on the model, so the output is
-    the same whatever the number of workers or the order in which tasks finish."""
+    the same whatever the number of workers or the order in which tasks finish. With
+    ``previous`` (the last build's units and files, already in ``w``'s staging tree),
+    render units whose inputs did not change are taken over, not rendered again."""
     _copy_static(w)
     codes = sorted(model.comuni)
     workers = default_workers(workers)
@@ -174,6 +253,7 @@ def render_site(model: SiteModel, w: Writer, log: Log, workers: int | None = Non
     tasks += [("indexes",), ("catalogue",), ("quality",)]
     tasks += [("comuni", tuple(codes[i::chunks])) for i in range(chunks)]
     tasks.sort(key=_task_weight(model), reverse=True)
+    previous = previous or Previous()
     _run(
         tasks,
         model,
@@ -181,8 +261,15 @@ def render_site(model: SiteModel, w: Writer, log: Log, workers: int | None = Non
         workers,
         log=log,
         data_files=sorted(r for r in w.hashes if r.startswith("data/")),
+        render_code=previous.code,
+        prev_units=previous.units if w.previous else {},
+        prev_files=previous.files if w.previous else {},
     )
-    log.info(f"  {len(tasks)} render tasks, {len(codes)} comune pages ({workers} processes)")
+    reused = sum(1 for k, u in w.units.items() if previous.units.get(k) == u)
+    log.info(
+        f"  {len(tasks)} render tasks, {len(codes)} comune pages ({workers} processes); "
+        f"{reused} of {len(w.units)} render units unchanged, taken over"
+    )
     w.write(
         "/sitemap.xml",
         environment()
@@ -532,67 +619,120 @@ COMUNE_FILES = ("html", "json", "csv", "feed", "compare")
 def _comune_pages(pg: _Pages, codes, files: tuple[str, ...] = COMUNE_FILES) -> None:
     """The ``files`` of each comune in ``codes``: HTML page (with its comparison charts),
     JSON twin, CSV, Atom and RSS feeds, and the comparison page with each neighbour of a
-    higher code (``/confronta/<a>-<b>/``, so each pair once)."""
-    model, w = pg.model, pg.w
-    gaz = coverage.gazetteer()
-    tpl, feed_tpl = pg.env.get_template("comune.html"), pg.env.get_template("feed.xml")
-    rss_tpl = pg.env.get_template("rss.xml")
-    cmp_tpl = pg.env.get_template("partials/compare-body.html")
+    higher code (``/confronta/<a>-<b>/``, so each pair once). A comune's files are one
+    render unit (``comune:<istat>``), each comparison page another; all of them (a full
+    set of ``files``) are taken over from the previous build when their inputs are
+    unchanged."""
+    model = pg.model
+    units = tuple(files) == COMUNE_FILES
     for istat in codes:
         ctx = model.comune_context(istat)
-        url = comune_url(istat)
+        # the comparison charts: their SVG is a file of its own, not part of the twin
         charts_ = [(c["svg"], c.pop("_file")) for c in ctx.get("compare", [])]
-        charts_ = [(path, svg) for path, svg in charts_ if svg]
-        if "html" in files:
-            c = model.comuni[istat]
-            locator = (
-                maps.locator_html(istat, c.name, c.province)
-                if not c.historical and maps.has_boundary(istat)
-                else ""
-            )
-            ld = schemaorg.comune(SITE_URL, ctx, gaz, _datasets_about(model, ctx))
-            w.write(
-                url,
-                tpl.render(
-                    page_url=url,
-                    data=ctx,
-                    locator=Markup(locator),
-                    jsonld=metadata.jsonld_script(ld),
-                    groups={p["slug"]: glance.fact_groups(p) for p in ctx["programmes"]},
-                    **pg.common,
-                ),
-            )
-        if "json" in files:
-            w.json(url + "index.json", api.twin("comune", ctx), default=_json_default)
-        if "csv" in files:
-            w.write(url + "index.csv", comune_csv(ctx))
-        if "html" in files:
-            for path, svg in charts_:
-                w.write(path, svg)
+        common = _comune_common(pg, ctx)
+        inputs = _comune_inputs(model, istat, ctx, files)
+        inputs["charts"] = [(path, svg) for path, svg in charts_ if svg]
+        if units:
+            key = unit_key("comune", istat, common, ctx, inputs)
+            if not pg.reuse(f"comune:{istat}", key):
+                pg.begin(f"comune:{istat}", key)
+                _comune_files(pg, istat, ctx, common, inputs, files)
+                pg.end()
+        else:
+            _comune_files(pg, istat, ctx, common, inputs, files)
         if "compare" in files:
-            _compare_pages(pg, istat, cmp_tpl)
-        if "feed" in files:
-            feed = comune_feed(model, ctx)
-            w.write(
-                url + "feed.xml", feed_tpl.render(page_url=url + "feed.xml", data=feed, **pg.common)
-            )
-            w.write(
-                url + "rss.xml",
-                rss_tpl.render(page_url=url + "rss.xml", data=comune_rss(model, ctx), **pg.common),
-            )
+            _compare_pages(pg, istat, pg.env.get_template("partials/compare-body.html"), units)
 
 
-def _compare_pages(pg: _Pages, istat: str, body) -> None:
+def _comune_common(pg: _Pages, ctx: dict) -> dict:
+    """What a comune's templates get besides its context: the site chrome, the labels of
+    its own programmes only, and the date of the newest document its page cites (the
+    page's "dati al", so a newer document elsewhere leaves the page as it is; a comune
+    that no document cites gets the date of the newest document)."""
+    slugs = {p["slug"] for p in ctx["programmes"]}
+    cited = pg.model.cited_documents(ctx["istat"])
+    return {
+        **pg.common,
+        "labels": {s: v for s, v in pg.common["labels"].items() if s in slugs},
+        "created": page_date(pg.model, cited),
+        "created_scope": "page" if cited else "site",
+    }
+
+
+def page_date(model: SiteModel, doc_ids) -> str:
+    """The date of the newest of ``doc_ids`` (the site's date if none has one)."""
+    dates = [
+        str(model.documents[d].doc.meta.get("date"))
+        for d in doc_ids
+        if d in model.documents and model.documents[d].doc.meta.get("date")
+    ]
+    return max(dates) if dates else model.created
+
+
+def _comune_inputs(model: SiteModel, istat: str, ctx: dict, files) -> dict:
+    """Everything else a comune's files are made from (all computed from the model)."""
+    out: dict = {}
+    if "html" in files:
+        c = model.comuni[istat]
+        out["locator"] = (
+            maps.locator_html(istat, c.name, c.province)
+            if not c.historical and maps.has_boundary(istat)
+            else ""
+        )
+        out["jsonld"] = schemaorg.comune(
+            SITE_URL, ctx, coverage.gazetteer(), _datasets_about(model, ctx)
+        )
+    if "feed" in files:
+        out["feed"] = comune_feed(model, ctx)
+        out["rss"] = comune_rss(model, ctx)
+    return out
+
+
+def _comune_files(pg: _Pages, istat: str, ctx: dict, common: dict, inputs: dict, files) -> None:
+    w, env = pg.w, pg.env
+    url = comune_url(istat)
+    if "html" in files:
+        w.write(
+            url,
+            env.get_template("comune.html").render(
+                page_url=url,
+                data=ctx,
+                locator=Markup(inputs["locator"]),
+                jsonld=metadata.jsonld_script(inputs["jsonld"]),
+                groups={p["slug"]: glance.fact_groups(p) for p in ctx["programmes"]},
+                **common,
+            ),
+        )
+    if "json" in files:
+        w.json(url + "index.json", api.twin("comune", ctx), default=_json_default)
+    if "csv" in files:
+        w.write(url + "index.csv", comune_csv(ctx))
+    if "html" in files:
+        for path, svg in inputs["charts"]:
+            w.write(path, svg)
+    if "feed" in files:
+        w.write(
+            url + "feed.xml",
+            env.get_template("feed.xml").render(
+                page_url=url + "feed.xml", data=inputs["feed"], **common
+            ),
+        )
+        w.write(
+            url + "rss.xml",
+            env.get_template("rss.xml").render(
+                page_url=url + "rss.xml", data=inputs["rss"], **common
+            ),
+        )
+
+
+def _compare_pages(pg: _Pages, istat: str, body, units: bool = True) -> None:
     """The comparison page of ``istat`` with each neighbour of a higher code that has one
     (glance.Glance.pairs, about 10,000 pages): the site chrome is rendered once per process
-    (``compare.html`` with markers) and only the body per page."""
+    and date (``compare.html`` with markers) and only the body per page. Each page is a
+    render unit (``pair:<a>-<b>``)."""
     model = pg.model
     cards = _WORKER.setdefault("cards", {})  # this worker's comuni, computed once each
-    shell = _WORKER.get("compare-shell")
-    if shell is None:
-        shell = _WORKER["compare-shell"] = pg.env.get_template("compare.html").render(
-            page_url="@@URL@@", data={}, shell=True, **pg.common
-        )
+    shells = _WORKER.setdefault("compare-shells", {})
     for n in model.glance.neighbours.get(istat, []):
         if n <= istat or n not in model.comuni or (istat, n) not in model.glance.pairs:
             continue
@@ -600,9 +740,23 @@ def _compare_pages(pg: _Pages, istat: str, body) -> None:
             if code not in cards:
                 cards[code] = glance.card(model, code)
         ctx = glance.pair_context(model, cards[istat], cards[n])
+        cited = model.cited_documents(istat) | model.cited_documents(n)
+        dated = (page_date(model, cited), "page" if cited else "site")
+        uid = f"pair:{istat}-{n}"
+        key = unit_key("pair", dated, ctx)
+        if units and pg.reuse(uid, key):
+            continue
+        if dated not in shells:
+            shells[dated] = pg.env.get_template("compare.html").render(
+                page_url="@@URL@@",
+                data={},
+                shell=True,
+                **{**pg.common, "created": dated[0], "created_scope": dated[1]},
+            )
         title = f"{ctx['a']['name']} e {ctx['b']['name']}"
         html = (
-            shell.replace("@@URL@@", ctx["url"])
+            shells[dated]
+            .replace("@@URL@@", ctx["url"])
             .replace("@@TITLE@@", str(escape(title + " a confronto")))
             .replace(
                 "@@DESCRIPTION@@",
@@ -616,7 +770,11 @@ def _compare_pages(pg: _Pages, istat: str, body) -> None:
             .replace("@@CRUMB@@", str(escape(title)))
             .replace("@@CONTENT@@", body.render(data=ctx))
         )
+        if units:
+            pg.begin(uid, key)
         pg.w.write(ctx["url"], html)
+        if units:
+            pg.end()
 
 
 def render_comuni(
