@@ -240,8 +240,15 @@ def _build(
         )
     previous = previous_m.hashes
     with stage("staging"):
-        tmp = output.stage(target, previous_ok=bool(previous))
-    w = output.Writer(tmp, previous)
+        # the spare tree (the site before last) brought up to date, or a hard-linked copy
+        # of the site; never the spare under --verify (it is checked by size and mtime)
+        spare = output.take_spare(cache_dir, target) if cache and previous and not verify else None
+        if spare is not None:
+            tmp, held = spare
+            w = output.Writer(tmp, held, source=target)
+        else:
+            tmp = output.stage(target, previous_ok=bool(previous))
+            w = output.Writer(tmp, previous)
     by_doc = {d.id: d for d in docs}
     # the costly, independent jobs go to background processes while this one writes the
     # packages: the comuni named in each document's text, and the frictionless validation
@@ -317,7 +324,10 @@ def _build(
                 render.Previous(previous_m.units, previous_m.files, cache_mod.render_code(inputs)),
             )
         search_digest = _search_step(tmp, w, previous_m, search, stage)
-        removed = output.prune(tmp, set(w.hashes))
+        output.prune(tmp, set(w.hashes))
+        # what changed from the published site (the staging tree may be the spare)
+        changed_files = sum(1 for rel, h in w.hashes.items() if previous.get(rel) != h)
+        removed = len(set(previous) - set(w.hashes))
         changed = inputs.changed()
         if changed:
             log.warning(
@@ -350,7 +360,11 @@ def _build(
                     "disk full or another process writing there?"
                 ) from None
         with stage("publish"):
-            output.publish(tmp, target)
+            output.publish(
+                tmp,
+                target,
+                output.Spare(previous_m.files, cache_dir) if cache and previous_m.files else None,
+            )
     except BaseException:
         maps_job.shutdown(cancel_futures=True)
         background.shutdown(cancel_futures=True)
@@ -375,11 +389,11 @@ def _build(
                 f"({guard.describe(e)}): the next build rebuilds everything"
             )
     report.files = len(w.hashes)
-    report.written = w.written
+    report.written = changed_files
     report.problems = len(log.problems)
     report.model = model
     log.info(
-        f"built {report.pages} files ({w.written} changed, {removed} removed) in "
+        f"built {report.pages} files ({changed_files} changed, {removed} removed) in "
         f"{time.perf_counter() - t0:.1f} s; {len(report.blocking)} blocking problems"
     )
     return report

@@ -100,7 +100,7 @@ class _Pages:
     ):
         self.model = model
         self.env = env or environment()
-        self.w = writer(root, previous)
+        self.w = writer(root, previous, _WORKER.get("source"))
         self.common = {
             "nav": _nav(model),
             "created": model.created,
@@ -145,8 +145,7 @@ class _Pages:
         files = _WORKER.get("prev_files", {})
         if not prev or prev[0] != key:
             return False
-        root = self.w._root
-        if not all(r in files and os.path.exists(f"{root}/{r}") for r in prev[1]):
+        if not all(r in files and self.w.can_take(r, files[r][0]) for r in prev[1]):
             return False
         for r in prev[1]:
             self.w.reuse(r, files[r][0], files[r][1])
@@ -191,7 +190,9 @@ def _run(tasks: list, model: SiteModel, w: Writer, workers: int, **shared) -> No
     """Run the render ``tasks`` in ``workers`` forked processes (in-process if 1)."""
     maps.geometry()  # load once, before forking
     coverage.gazetteer()
-    _WORKER.update(model=model, root=w.root, previous=w.previous, writer=type(w), **shared)
+    _WORKER.update(
+        model=model, root=w.root, previous=w.previous, source=w.source, writer=type(w), **shared
+    )
     try:
         if workers > 1 and len(tasks) > 1 and "fork" in multiprocessing.get_all_start_methods():
             # objects alive now (the model: hundreds of MB) move to the GC's permanent

@@ -8,8 +8,8 @@ registry cut to two provinces (Asti and Lecce: about 220 comune pages instead of
 so a build takes seconds) and the fault ``FAULT`` injected:
 
 * ``kill-*``: the build process gets SIGKILL at that point (as ``kill -9`` or the OOM
-  killer would), e.g. inside the publish exchange or half-way through the removal of the
-  old tree; ``kill-render`` and ``kill-search`` land while child processes (render
+  killer would), e.g. inside the publish exchange, while the old tree becomes the spare
+  tree, or half-way through the removal of a spare that is not trusted; ``kill-render`` and ``kill-search`` land while child processes (render
   workers, Pagefind) are running;
 * ``enospc-*``: a write at that stage fails with ENOSPC (a full disk);
 * ``edit-during-build``: a template is edited and the edit undone while the site renders.
@@ -108,7 +108,12 @@ class Mini:
         return tree_digest(self.site)
 
     def leftovers(self) -> list[str]:
-        return sorted(p.name for p in self.root.iterdir() if p.name.startswith(".site-"))
+        """Trees a build left beside ``site/`` (not the spare tree, which it keeps)."""
+        return sorted(
+            p.name
+            for p in self.root.iterdir()
+            if p.name.startswith(".site-") and p.name != ".site-spare"
+        )
 
     def build_ok(self, *args: str) -> str:
         r = self.run("none", *args)
@@ -217,28 +222,43 @@ def inject(fault: str) -> None:
                 yield a
 
         search._answers = answers_then_die
-    elif fault in ("kill-before-exchange", "kill-after-exchange", "kill-in-old-removal"):
-        exchange, remove = output._exchange, output.remove_tree
-        state = {}
+    elif fault == "kill-keeping-spare":  # the old tree renamed to the spare, no manifest yet
+        save = output.save_manifest
 
-        def exchange_(a, b):
-            if fault == "kill-before-exchange":
+        def save_(cache_dir, site_dir, *a, **k):
+            if str(site_dir).endswith("-spare"):
                 _kill_self()
-            done = exchange(a, b)
-            state["old"] = a
-            if fault == "kill-after-exchange":
-                _kill_self()
-            return done
+            return save(cache_dir, site_dir, *a, **k)
+
+        output.save_manifest = save_
+    elif fault == "kill-in-spare-removal":  # a spare without its manifest, killed removing it
+        from generator import paths
+
+        spare = output.spare_path(output.target_of(paths.SITE))
+        output.forget_manifest(paths.CACHE, spare)
+        remove = output.remove_tree
 
         def remove_(path):
-            if fault == "kill-in-old-removal" and state.get("old") == path:
+            if Path(path) == spare:
                 files = sorted(p for p in Path(path).rglob("*") if p.is_file())
                 for p in files[: len(files) // 2]:
                     p.unlink()
                 _kill_self()
             return remove(path)
 
-        output._exchange, output.remove_tree = exchange_, remove_
+        output.remove_tree = remove_
+    elif fault in ("kill-before-exchange", "kill-after-exchange"):
+        exchange = output._exchange
+
+        def exchange_(a, b):
+            if fault == "kill-before-exchange":
+                _kill_self()
+            done = exchange(a, b)
+            if fault == "kill-after-exchange":
+                _kill_self()
+            return done
+
+        output._exchange = exchange_
     elif fault == "kill-between-renames":  # no renameat2 here: the two-rename fallback
         output._exchange = lambda a, b: False
         rename = os.rename

@@ -33,7 +33,8 @@ KILLS = [
     "kill-search",
     "kill-before-exchange",
     "kill-after-exchange",
-    "kill-in-old-removal",
+    "kill-keeping-spare",
+    "kill-in-spare-removal",
     "kill-before-manifest",
     "kill-between-renames",
 ]
