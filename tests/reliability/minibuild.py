@@ -299,12 +299,14 @@ def inject(fault: str) -> None:
                 raise _enospc("build-manifest")
 
             output.save_manifest = save
-        elif stage == "staging":
+        elif stage == "staging":  # the hard-linked copy of the site (moving the spare
+            # tree into place is a rename, which needs no space: no spare for this build)
 
             def stage_(*a, **k):
                 raise _enospc("staging")
 
             output.stage = stage_
+            output.take_spare = lambda *a, **k: None
     elif fault == "edit-during-build":
         render_site = render.render_site
 
