@@ -324,7 +324,6 @@ def _build(
                 render.Previous(previous_m.units, previous_m.files, cache_mod.render_code(inputs)),
             )
         search_digest = _search_step(tmp, w, previous_m, search, stage)
-        output.prune(tmp, set(w.hashes))
         # what changed from the published site (the staging tree may be the spare)
         changed_files = sum(1 for rel, h in w.hashes.items() if previous.get(rel) != h)
         removed = len(set(previous) - set(w.hashes))
@@ -351,9 +350,9 @@ def _build(
             )
         if not docs:
             raise BuildError("no usable document: nothing to publish")
-        with stage("verify"):
+        with stage("verify"):  # files not written this time removed, the rest checked
             try:
-                entries = output.verify_tree(tmp, w, deep=verify)
+                entries = output.verify_tree(tmp, w, deep=verify, prune=True)
             except output.OutputError as e:
                 raise BuildError(
                     f"the staging tree is not what the build wrote ({e}): "

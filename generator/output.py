@@ -311,23 +311,9 @@ def stage(target: Path, previous_ok: bool) -> Path:
     return tmp
 
 
-def prune(root: Path, keep: set[str], keep_prefixes: tuple[str, ...] = ()) -> int:
-    """Remove files of ``root`` that this build did not write (and empty directories)."""
-    removed = 0
-    for dirpath, dirnames, files in os.walk(root, topdown=False):
-        rel_dir = os.path.relpath(dirpath, root)
-        for f in files + [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]:
-            rel = f if rel_dir == "." else f"{rel_dir}/{f}"
-            if rel not in keep and not rel.startswith(keep_prefixes):
-                os.unlink(os.path.join(dirpath, f))
-                removed += 1
-        if rel_dir != "." and not os.listdir(dirpath):
-            os.rmdir(dirpath)
-    return removed
-
-
-def scan(root: Path) -> dict[str, tuple[int, int]]:
-    """``{relative path: (size, mtime_ns)}`` of every file under ``root``."""
+def scan(root: Path, dirs: list[str] | None = None) -> dict[str, tuple[int, int]]:
+    """``{relative path: (size, mtime_ns)}`` of every file under ``root`` (and, in
+    ``dirs``, the relative path of every folder)."""
     out: dict[str, tuple[int, int]] = {}
     stack = [""]
     base = str(root)
@@ -342,17 +328,36 @@ def scan(root: Path) -> dict[str, tuple[int, int]]:
                 rel = f"{d}/{e.name}" if d else e.name
                 if e.is_dir(follow_symlinks=False):
                     stack.append(rel)
+                    if dirs is not None:
+                        dirs.append(rel)
                 else:
                     st = e.stat(follow_symlinks=False)
                     out[rel] = (st.st_size, st.st_mtime_ns)
     return out
 
 
-def verify_tree(root: Path, w: Writer, deep: bool = False) -> dict[str, list]:
+def verify_tree(root: Path, w: Writer, deep: bool = False, prune: bool = False) -> dict[str, list]:
     """Check the staging tree against what the build wrote: every file there, of the size
-    written (and, with ``deep``, of the hash), nothing else. Returns the manifest entries
+    written (and, with ``deep``, of the hash), nothing else (with ``prune``, the files the
+    build did not write are removed first, with the folders they leave empty: one walk of
+    the tree for both). Returns the manifest entries
     ``{rel: [sha256, size, mtime_ns]}``; raises :class:`OutputError` naming what is wrong."""
-    disk = scan(root)
+    folders: list[str] = []
+    disk = scan(root, folders)
+    if prune:  # what the build did not write goes, and the folders left empty
+        for rel in set(disk) - set(w.hashes):
+            os.unlink(f"{root}/{rel}")
+            del disk[rel]
+        needed = {rel.rpartition("/")[0] for rel in disk}
+        for d in list(needed):
+            while "/" in d:
+                d = d.rpartition("/")[0]
+                needed.add(d)
+        for d in sorted(set(folders) - needed, key=lambda x: -x.count("/")):
+            try:
+                os.rmdir(f"{root}/{d}")
+            except OSError:
+                pass  # not empty: a file appeared since the scan
     missing = sorted(set(w.hashes) - set(disk))
     extra = sorted(set(disk) - set(w.hashes))
     short = sorted(rel for rel, size in w.sizes.items() if rel in disk and disk[rel][0] != size)
