@@ -323,7 +323,7 @@ def _build(
                 workers,
                 render.Previous(previous_m.units, previous_m.files, cache_mod.render_code(inputs)),
             )
-        search_digest = _search_step(tmp, w, previous_m, search, stage)
+        search_digest = _search_step(tmp, w, previous_m, search, stage, reg, workers, cache_dir)
         # what changed from the published site (the staging tree may be the spare)
         changed_files = sum(1 for rel, h in w.hashes.items() if previous.get(rel) != h)
         removed = len(set(previous) - set(w.hashes))
@@ -441,33 +441,30 @@ def write_database(
     return export.summary(exp, site.descriptor)
 
 
-def _html_digest(w: output.Writer) -> str:
-    """What the search index is built from: every HTML page and its hash."""
-    import hashlib
-
-    h = hashlib.sha256()
-    for rel in sorted(r for r in w.hashes if r.endswith(".html") and not r.startswith("pagefind/")):
-        h.update(f"{rel}\0{w.hashes[rel]}\0".encode())
-    return h.hexdigest()
-
-
 def _search_step(
-    tmp: Path, w: output.Writer, previous_m: output.Manifest, search, stage: _Stages
-) -> str | None:
-    """The search index under ``pagefind/``: kept from the previous site when it was built
-    from exactly these pages (or under ``serve``, as it is), else built again. Returns
-    the digest of the pages the published index was built from (None: no index)."""
+    tmp: Path,
+    w: output.Writer,
+    previous_m: output.Manifest,
+    search,
+    stage: _Stages,
+    reg,
+    workers,
+    cache_dir: Path | None,
+) -> dict[str, str] | None:
+    """The search index under ``pagefind/`` (generator/search.py): kept from the previous
+    site when it was made from exactly these pages, else made from bundles of pages, each
+    indexed again only when its pages changed (``workers`` Pagefind processes at a time)
+    and merged; under ``serve`` the previous index is kept as it is. Returns the digest of
+    each bundle of the published index (None: no index)."""
     if not search:
         return None
-    old = {rel: e for rel, e in previous_m.files.items() if rel.startswith("pagefind/")}
-    digest = _html_digest(w)
-    damaged = any(r.startswith("pagefind/") for r in previous_m.dropped)
-    if old and not damaged and (search == "keep" or previous_m.search == digest):
+    if search == "keep":
+        old = {rel: e for rel, e in previous_m.files.items() if rel.startswith("pagefind/")}
+        if not old or any(r.startswith("pagefind/") for r in previous_m.dropped):
+            return None
         for rel, e in old.items():
             w.keep(rel, e[0], e[1])
         return previous_m.search
-    if search == "keep":
-        return None
     with stage("search index"):
         pages = sorted(
             r
@@ -477,10 +474,19 @@ def _search_step(
             and not r.startswith(render.NOT_SEARCHED)
         )
         try:
-            search_mod.write_index(tmp, pages, w)
+            done = search_mod.update(
+                tmp,
+                pages,
+                w,
+                previous_m,
+                search_mod.comune_regions(reg),
+                render.default_workers(workers),
+                cache_dir,
+            )
         except search_mod.SearchIndexError as e:
             raise BuildError(f"search index: {e}") from None
-    return digest
+        stage.log.info(done.summary())
+    return done.digests
 
 
 _BACKGROUND: dict = {}  # what the background workers inherit when forked

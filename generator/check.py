@@ -96,8 +96,7 @@ def main_check(site: str | None = None) -> int:
         bad += bool(m.dropped or m.extra)
     if (site_dir / search.OUT).exists():
         try:
-            search.check_written(site_dir)
-            print("search index: complete")
+            print(f"search index: complete ({search.check_written(site_dir)})")
         except search.SearchIndexError as e:
             print(f"search index: BROKEN ({e})")
             bad += 1

@@ -541,7 +541,7 @@ class Manifest:
     files: dict[str, list] = field(default_factory=dict)  # rel -> [sha256, size, mtime_ns]
     inputs: str | None = None
     blocking: int = 0
-    search: str | None = None  # digest of the HTML the search index was built from
+    search: dict | None = None  # search bundle -> digest of the pages it was built from
     # render units (render.py): unit id -> [key of its inputs, [the files it wrote]]
     units: dict[str, list] = field(default_factory=dict)
     complete: bool = False  # every entry matches the disk and there is no other file
@@ -624,7 +624,7 @@ def save_manifest(
     files: dict[str, list],
     inputs: str | None,
     blocking: int = 0,
-    search: str | None = None,
+    search: dict | None = None,
     units: dict[str, list] | None = None,
     tree: list | None = None,
 ) -> None:
