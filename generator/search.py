@@ -277,17 +277,21 @@ def build_bundles(root: Path, bundles: dict[str, list[str]], workers: int = 1) -
             while queue or running:
                 while queue and len(running) < slots:
                     name = queue.pop(0)
-                    running[pool.submit(_index_and_prepare, _start(), root, bundles[name])] = name
+                    proc = _start()
+                    running[pool.submit(_index_and_prepare, proc, root, bundles[name])] = (
+                        name,
+                        proc,
+                    )
                 finished, _ = wait(running, return_when=FIRST_COMPLETED)
-                for fut in sorted(finished, key=lambda f: running[f]):
-                    name = running.pop(fut)
+                for fut in sorted(finished, key=lambda f: running[f][0]):
+                    name, _proc = running.pop(fut)
                     try:
                         done[name] = fut.result()
                     except SearchIndexError as e:
                         raise SearchIndexError(f"bundle {name}: {e}") from None
-        finally:
-            for fut in running:
-                fut.cancel()
+        finally:  # a failure (or Ctrl-C): the other Pagefind processes stop too
+            for _name, proc in running.values():
+                proc.kill()
     return done
 
 

@@ -269,7 +269,7 @@ def test_a_damaged_validation_entry_is_validated_again(tmp_path):
 
 # -- the search index ---------------------------------------------------------------------------
 PAGE = (
-    '<!doctype html><html lang="it"><head><title>{t}</title></head><body><main>'
+    '<!doctype html><html lang="it"><head><title>{t}</title></head><body><main data-pagefind-body>'
     "<h1>{t}</h1><p>{t} è un comune della provincia di prova, pagina {i}.</p></main></body></html>"
 )
 
