@@ -200,3 +200,54 @@ def test_an_act_is_found_by_its_number_with_its_kind(browser, server):
     acts = {h: k for h, k in _kinds(browser) if "/atti/" in h}
     assert "/documenti/burl-2018-so47/atti/dds-2018-11-14-16506/" in acts, _kinds(browser)
     assert set(acts.values()) == {"Atto"}
+
+
+# The index is built in bundles (comune pages by groups of regions, the rest apart) and
+# merged into one (generator/search.py): a comune of every bundle is found first by its
+# name, and the filters list the values of every bundle.
+ONE_COMUNE_PER_BUNDLE = {
+    "regioni-01-02": ("Ivrea", "/comuni/001125/"),
+    "regioni-03": ("Fenegrò", FENEGRO),
+    "regioni-04-07": ("Bassano del Grappa", "/comuni/024012/"),
+    "regioni-08-12": ("Gubbio", "/comuni/054024/"),
+    "regioni-13-16": ("Sulmona", "/comuni/066098/"),
+    "regioni-17-20": ("Cefalù", "/comuni/082027/"),
+}
+
+
+def test_a_comune_of_every_bundle_is_found_first(browser, server):
+    from generator import search
+
+    assert set(ONE_COMUNE_PER_BUNDLE) == {name for name, _ in search.REGION_BUNDLES}
+    for bundle, (name, url) in ONE_COMUNE_PER_BUNDLE.items():
+        browser.get(server.url("/cerca/?" + urlencode({"q": name})))
+        hrefs = [r["href"] for r in wait_results(browser)]
+        assert hrefs and hrefs[0] == url, (bundle, name, hrefs[:5])
+
+
+def _options(drv, name: str) -> dict[str, str]:
+    return drv.execute_script(
+        "return Array.from(document.getElementById('filtro-' + arguments[0]).options)"
+        ".slice(1).map(function (o) { return [o.value, o.textContent]; });",
+        name,
+    )
+
+
+def test_the_filters_list_the_values_of_every_bundle(browser, server, reg):
+    browser.get(server.url("/cerca/"))
+    browser.find_element(By.ID, "search-q").click()  # the focus loads the filters
+    WebDriverWait(browser, 20).until(lambda d: len(_options(d, "regione")) > 0)
+    regions = dict(_options(browser, "regione"))
+    assert set(regions) == {c.region for c in reg.current.values()}
+    provinces = dict(_options(browser, "provincia"))
+    assert {"Como", "Lecce", "Palermo", "Torino"} <= set(provinces)
+    kinds = dict(_options(browser, "tipo"))
+    assert {"Comune", "Documento", "Programma"} <= set(kinds), kinds
+
+
+def test_a_filter_keeps_the_pages_of_its_region(browser, server):
+    browser.get(server.url("/cerca/?" + urlencode({"q": "cefalu", "regione": "Sicilia"})))
+    hrefs = [r["href"] for r in wait_results(browser)]
+    assert hrefs and hrefs[0] == "/comuni/082027/"
+    browser.get(server.url("/cerca/?" + urlencode({"q": "cefalu", "regione": "Lombardia"})))
+    assert "/comuni/082027/" not in [r["href"] for r in wait_results(browser)]

@@ -212,7 +212,10 @@ def inject(fault: str) -> None:
     if fault == "kill-render":  # a worker's first task: the build dies under it
         _ORIGINAL["run_task"] = render._run_task
         render._run_task = _run_task_killing_the_build
-    elif fault == "kill-search":  # while Pagefind indexes
+    elif fault == "kill-search":  # while Pagefind indexes (no bundle from the cache)
+        from generator import paths
+
+        shutil.rmtree(paths.CACHE / search.CACHE, ignore_errors=True)
         answers = search._answers
 
         def answers_then_die(stream):
