@@ -616,12 +616,12 @@ def _store(cache_dir: Path | None, name: str, dig: str, files, pages: int, prepa
     body = {"files": kept, "pages": pages, "prepared": prepared}
     cache.put(path, pickle.dumps(body, protocol=pickle.HIGHEST_PROTOCOL))
     older = sorted(
-        (p for p in path.parent.glob(f"{name}-*.pickle") if p != path),
-        key=lambda p: p.stat().st_mtime_ns,
+        (q for q in path.parent.glob("*.pickle") if q != path and q.stem.rsplit("-", 1)[0] == name),
+        key=lambda q: q.stat().st_mtime_ns,
         reverse=True,
     )
-    for p in older[CACHE_KEEP - 1 :]:
-        cache.discard(p)
+    for q in older[CACHE_KEEP - 1 :]:
+        cache.discard(q)
 
 
 def update(
