@@ -166,11 +166,13 @@ def _build(
     except output.OutputError as e:
         raise BuildError(str(e)) from None
     inputs = cache_mod.read_inputs(search=search, validate=validate)
+    # the output manifest, checked against the files once (by size and mtime; by hash
+    # under --verify, below): the build holds the lock, nothing else changes them
+    checked = output.load_manifest(cache_dir, site_dir) if cache and not verify else None
     if (
-        cache
+        checked is not None
         and not force
-        and not verify
-        and cache_mod.unchanged(cache_dir, site_dir, inputs.digest, strict)
+        and cache_mod.unchanged(cache_dir, site_dir, inputs.digest, strict, checked)
     ):
         log.info("no input changed since the last build: site/ is up to date")
         report.stages["unchanged"] = round(time.perf_counter() - t0, 3)
@@ -228,9 +230,12 @@ def _build(
     except metadata.ConfigError as e:
         raise BuildError(str(e)) from None
 
-    previous_m = (
-        output.load_manifest(cache_dir, site_dir, verify=verify) if cache else output.Manifest()
-    )
+    if checked is not None:
+        previous_m = checked
+    elif cache:
+        previous_m = output.load_manifest(cache_dir, site_dir, verify=verify)
+    else:
+        previous_m = output.Manifest()
     if previous_m.problem:
         log.info(f"warning: {previous_m.problem}")
     if previous_m.dropped:
@@ -266,12 +271,19 @@ def _build(
             comuni_ids = set(reg.current) | set(reg.historical)
             infos, pending = {}, {}
             acts = coverage.acts_by_key(results)
+            keys = _package_keys(datasets, docs, results, inputs, created) if cache else {}
+            taken = 0
             for ds in datasets:
-                info = infos[ds.name] = packages.write_files(
-                    ds, w, _package_sources(ds, by_doc), created
-                )
-                info.coverage = coverage.of_dataset(ds, reg, by_doc, acts)
-                info.themes = list(ds.themes)
+                key = keys.get(ds.name)
+                info = key and packages.reuse_files(w, ds.name, key, cache_dir, previous_m.files)
+                taken += bool(info)
+                if not info:
+                    info = packages.write_files(ds, w, _package_sources(ds, by_doc), created)
+                    info.coverage = coverage.of_dataset(ds, reg, by_doc, acts)
+                    info.themes = list(ds.themes)
+                    if key:
+                        packages.remember_files(w, info, key, cache_dir)
+                infos[ds.name] = info
                 if validate:
                     pending[ds.name] = background.submit(
                         packages.cached_validation,
@@ -279,6 +291,7 @@ def _build(
                         info.descriptor_bytes,
                         cache_dir,
                     )
+            log.info(f"  {taken} of {len(datasets)} data packages unchanged, taken over")
         with stage("model"):
             model = site_model.build(
                 reg,
@@ -554,6 +567,37 @@ def _background_pool(workers: int | None, size: int | None = None):
     return ProcessPoolExecutor(
         size or n, mp_context=multiprocessing.get_context("fork"), initializer=guard.die_with_parent
     )
+
+
+def _package_keys(datasets, docs, results, inputs, created: str) -> dict[str, str]:
+    """The key of each package's files (packages.reuse_files): the parse keys and
+    manifest entries of the documents whose results hold a dataset of that name (every
+    document, for ``documenti``), the code, the data and content files besides the
+    documents (registry, known defects, catalogue, programme pages), the date."""
+    import hashlib
+
+    code = cache_mod.parse_code(inputs)
+    by_id = {d.id: d for d in docs}
+    doc_keys = {d.id: f"{cache_mod.parse_key(d, code)}:{sorted(d.meta.items())!r}" for d in docs}
+    by_name: dict[str, list[str]] = {}
+    for doc_id, r in results.items():
+        for ds in r.datasets:
+            by_name.setdefault(ds.name, []).append(doc_id)
+    data = [
+        f
+        for f in inputs.digests
+        if f.startswith(("data/", "content/")) and not f.startswith("data/sources/")
+    ]
+    base = f"{cache_mod.render_code(inputs)}\0{inputs.digest_of(data)}\0{created}"
+    out = {}
+    for ds in datasets:
+        if ds.name == "documenti":
+            contributors = sorted(by_id)
+        else:
+            contributors = sorted(set(by_name.get(ds.name.split("--")[0], [])))
+        parts = [base, ds.name] + [f"{d}\0{doc_keys.get(d)}" for d in contributors]
+        out[ds.name] = hashlib.sha256("\0".join(parts).encode()).hexdigest()
+    return out
 
 
 def _package_sources(ds: Dataset, by_doc: dict) -> list[dict]:

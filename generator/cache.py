@@ -258,13 +258,16 @@ def save_parse(cache_dir: Path, doc, code: str, result, resolutions, problems) -
             discard(old)
 
 
-def unchanged(cache_dir: Path, site_dir: Path, fingerprint: str, strict: bool) -> bool:
+def unchanged(
+    cache_dir: Path, site_dir: Path, fingerprint: str, strict: bool, manifest=None
+) -> bool:
     """True when the last successful build of ``site_dir`` had exactly these inputs
     (and, for ``--strict``, had nothing blocking) and its output is on disk exactly as
-    that build left it (every file of its size and mtime, and no other file)."""
+    that build left it (every file of its size and mtime, and no other file).
+    ``manifest``: the output Manifest, if already loaded (by size and mtime)."""
     from .output import load_manifest
 
-    m = load_manifest(cache_dir, site_dir)
+    m = manifest if manifest is not None else load_manifest(cache_dir, site_dir)
     if m.inputs is None or m.inputs != fingerprint or not m.complete or not m.files:
         return False
     return not (strict and m.blocking)

@@ -228,6 +228,64 @@ def write_files(ds: Dataset, w, sources: list[dict], created: str) -> PackageInf
     return info
 
 
+# -- packages whose inputs did not change ---------------------------------------------
+# A package's files are a function of its dataset, its sources and the date; the dataset
+# is a function of the parse results of the documents that publish it (cached by their
+# own keys, cache.parse_key) and of the code. The build gives each package a key over
+# those (build._package_key); under an unchanged key the files of the last build are
+# taken over and the PackageInfo (descriptor, resources, coverage) read from the cache,
+# instead of writing ~2 MB of CSV and JSON again.
+def _info_file(cache_dir: Path, name: str, key: str) -> Path:
+    return Path(cache_dir) / "packages" / f"{name}-{key}.pickle"
+
+
+def reuse_files(w, name: str, key: str, cache_dir: Path | None, previous: dict[str, list]):
+    """The PackageInfo of package ``name`` under ``key``, its files taken over from the
+    last build (``previous``: its manifest entries); None when anything is missing."""
+    import pickle
+
+    from . import cache
+
+    if cache_dir is None:
+        return None
+    try:
+        payload = cache.get(_info_file(cache_dir, name, key))
+        if payload is None:
+            return None
+        info, files = pickle.loads(payload)
+    except Exception:  # noqa: BLE001 - corrupt or of another version: written again
+        cache.discard(_info_file(cache_dir, name, key))
+        return None
+    if not all(
+        previous.get(rel, [None])[0] == sha and w.can_take(rel, sha) for rel, sha, _ in files
+    ):
+        return None
+    for rel, sha, size in files:
+        w.reuse(rel, sha, size)
+    return info
+
+
+def remember_files(w, info: PackageInfo, key: str, cache_dir: Path | None) -> None:
+    """Keep ``info`` and the files just written for the package under ``key``."""
+    import pickle
+
+    from . import cache
+
+    if cache_dir is None:
+        return
+    prefix = f"data/{info.name}/"
+    files = sorted(
+        (rel, sha, w.sizes[rel])
+        for rel, sha in w.hashes.items()
+        if rel.startswith(prefix) and "/" not in rel[len(prefix) :]
+    )
+    final = _info_file(cache_dir, info.name, key)
+    cache.put(final, pickle.dumps((info, files), protocol=pickle.HIGHEST_PROTOCOL))
+    for old in final.parent.glob(f"{info.name}-*.pickle"):
+        if old != final:
+            cache.discard(old)
+
+
 def finish(
     info: PackageInfo, ds: Dataset, w, report: dict | None, comuni_ids: set[str] | None
 ) -> PackageInfo:

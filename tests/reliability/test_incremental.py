@@ -19,36 +19,50 @@ from corpus import write_corpus
 from minibuild import Mini, make_project
 
 NEW_ID = "gu-1992-eccezionalita-calamita-piemonte"
+OLDER_ID = "gu-1990-eccezionalita-calamita-lombardia"  # older than NEW_ID: the date stays
 
 
-def _sources(with_new: bool) -> list[Source]:
+def _real(doc_id: str) -> Source:
+    e = real_entries()[doc_id]
+    meta = {k: v for k, v in e.items() if k not in ("id", "file", "sha256", "parser")}
+    return Source(doc_id, (REAL_SOURCES / e["file"]).read_bytes(), None, e["file"], meta=meta)
+
+
+def _sources(*extra: str) -> list[Source]:
     docs = [Source(GU_ID, encode(GU_FRAGMENT), "gu_sovrimposta", meta={"date": "1983-10-24"})]
-    if with_new:
-        e = real_entries()[NEW_ID]
-        meta = {k: v for k, v in e.items() if k not in ("id", "file", "sha256", "parser")}
-        docs.append(
-            Source(NEW_ID, (REAL_SOURCES / e["file"]).read_bytes(), None, e["file"], meta=meta)
-        )
-    return docs
+    return docs + [_real(d) for d in extra]
 
 
-def _units(stderr: str) -> tuple[int, int]:
-    m = re.search(r"(\d+) of (\d+) render units unchanged", stderr)
+def _units(stderr: str, what: str = "render units") -> tuple[int, int]:
+    m = re.search(rf"(\d+) of (\d+) {what} unchanged", stderr)
     assert m, stderr[-2000:]
     return int(m.group(1)), int(m.group(2))
+
+
+def _same_as_cold(m: Mini) -> None:
+    """A cold build of the project's inputs (no cache, a new folder) gives ``site/``."""
+    shutil.rmtree(m.root / ".cache")
+    cold = m.root / "cold"
+    shutil.rmtree(cold, ignore_errors=True)
+    r = m.run("none", "--site", str(cold))
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert _units(r.stderr)[0] == 0
+    site, cold_digest = m.digest(), tree_digest(cold)
+    differ = sorted(f for f in set(site) | set(cold_digest) if site.get(f) != cold_digest.get(f))
+    assert not differ, f"{len(differ)} files differ from a cold build, e.g. {differ[:5]}"
 
 
 def test_adding_a_document_is_incremental_and_identical_to_a_cold_build(tmp_path):
     m = Mini(make_project(tmp_path / "project"))
     sources = m.root / "data" / "sources"
     shutil.rmtree(sources)
-    write_corpus(sources, _sources(with_new=False))
+    write_corpus(sources, _sources())
     first = m.build_ok()
     assert _units(first)[0] == 0  # nothing to take over: a cold build
     before = m.digest()
 
     shutil.rmtree(sources)
-    write_corpus(sources, _sources(with_new=True))
+    write_corpus(sources, _sources(NEW_ID))
     reused, total = _units(m.build_ok())
     after = m.digest()
 
@@ -61,13 +75,20 @@ def test_adding_a_document_is_incremental_and_identical_to_a_cold_build(tmp_path
     # ...and the build took over every unit it did not change (most of them)
     assert 0 < reused < total
     assert reused >= len(comuni_all) - len(comuni_changed)
+    _same_as_cold(m)
 
-    # a cold build of the same inputs: the same bytes
-    shutil.rmtree(m.root / ".cache")
-    cold = m.root / "cold"
-    r = m.run("none", "--site", str(cold))
-    assert r.returncode == 0, r.stderr[-3000:]
-    assert _units(r.stderr)[0] == 0
-    cold_digest = tree_digest(cold)
-    differ = sorted(f for f in set(after) | set(cold_digest) if after.get(f) != cold_digest.get(f))
-    assert not differ, f"{len(differ)} files differ from a cold build, e.g. {differ[:5]}"
+
+def test_an_older_document_leaves_the_other_packages_as_they_were(tmp_path):
+    """A document older than the newest leaves the site's date as it is: the packages of
+    the other documents are taken over, not written again."""
+    m = Mini(make_project(tmp_path / "project"))
+    sources = m.root / "data" / "sources"
+    shutil.rmtree(sources)
+    write_corpus(sources, _sources(NEW_ID))
+    m.build_ok()
+    shutil.rmtree(sources)
+    write_corpus(sources, _sources(NEW_ID, OLDER_ID))
+    log = m.build_ok()
+    taken, total = _units(log, "data packages")
+    assert 0 < taken < total, log[-2000:]
+    _same_as_cold(m)
