@@ -515,3 +515,45 @@ def _union(pairs_lists) -> list[str]:
         for label, _ in pairs:
             seen.setdefault(label, None)
     return list(seen)
+
+
+# -- a comune page with many programmes ---------------------------------------------------
+# A comune named by hundreds of documents (a corpus of 1,000 bulletins) would get a page of
+# megabytes. Past these limits the page shows the most recent programmes in full and the
+# others as one line each (title, rows, source); the JSON twin and the CSV keep every row.
+PAGE_LIMITS = {"programmes": 10, "gaps": 10, "mentions": 20}
+
+
+def page_selection(model, ctx: dict) -> dict:
+    """Which programmes a comune page shows in full (``full``: slugs) and the one-line
+    entries of the others (``rest``, in the page's order): all in full up to
+    ``PAGE_LIMITS["programmes"]``, else those whose newest source document is the most
+    recent (then by title)."""
+    progs = ctx["programmes"]
+    limit = PAGE_LIMITS["programmes"]
+    if len(progs) <= limit:
+        return {"full": [p["slug"] for p in progs], "rest": []}
+
+    def newest(p: dict) -> str:
+        dates = [
+            str(model.documents[f["source"]["document"]].doc.meta.get("date") or "")
+            for f in p["facts"]
+            if f["source"]["document"] in model.documents
+        ]
+        return max(dates, default="")
+
+    ranked = sorted(progs, key=lambda p: (newest(p), p["title"]), reverse=True)
+    full = {p["slug"] for p in ranked[:limit]}
+    rest = [
+        {
+            "slug": p["slug"],
+            "title": p["title"],
+            "url": p["url"],
+            "rows": len(p["facts"]),
+            "date": newest(p) or None,
+            "documents": sorted({f["source"]["document"] for f in p["facts"]}),
+        }
+        for p in progs
+        if p["slug"] not in full
+    ]
+    return {"full": [p["slug"] for p in progs if p["slug"] in full], "rest": rest}

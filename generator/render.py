@@ -70,7 +70,7 @@ def environment() -> Environment:
     env.filters["code"] = lambda s: Markup(html_escape(str(s), quote=False))
     env.filters["label_of"] = lambda slug, labels: labels.get(slug, slug)
     env.globals.update(check_anchor=glance.check_anchor, name_anchor=glance.name_anchor)
-    env.globals.update(site_name=SITE_NAME, site_url=SITE_URL)
+    env.globals.update(site_name=SITE_NAME, site_url=SITE_URL, limits=glance.PAGE_LIMITS)
     return env
 
 
@@ -674,6 +674,7 @@ def _comune_inputs(model: SiteModel, istat: str, ctx: dict, files) -> dict:
     """Everything else a comune's files are made from (all computed from the model)."""
     out: dict = {}
     if "html" in files:
+        out["selection"] = glance.page_selection(model, ctx)
         c = model.comuni[istat]
         out["locator"] = (
             maps.locator_html(istat, c.name, c.province)
@@ -700,7 +701,12 @@ def _comune_files(pg: _Pages, istat: str, ctx: dict, common: dict, inputs: dict,
                 data=ctx,
                 locator=Markup(inputs["locator"]),
                 jsonld=metadata.jsonld_script(inputs["jsonld"]),
-                groups={p["slug"]: glance.fact_groups(p) for p in ctx["programmes"]},
+                selection=inputs["selection"],
+                groups={
+                    p["slug"]: glance.fact_groups(p)
+                    for p in ctx["programmes"]
+                    if p["slug"] in inputs["selection"]["full"]
+                },
                 **common,
             ),
         )
