@@ -682,7 +682,10 @@ def _comune_inputs(model: SiteModel, istat: str, ctx: dict, files) -> dict:
             else ""
         )
         out["jsonld"] = schemaorg.comune(
-            SITE_URL, ctx, coverage.gazetteer(), _datasets_about(model, ctx)
+            SITE_URL,
+            ctx,
+            coverage.gazetteer(),
+            _datasets_about(model, ctx, set(out["selection"]["full"])),
         )
     if "feed" in files:
         out["feed"] = comune_feed(model, ctx)
@@ -849,10 +852,13 @@ def _catalogue_jsonld(model: SiteModel, refs: bool = False) -> dict:
     return schemaorg.catalogue(SITE_URL, datasets, metadata.CATALOGUE_DESCRIPTION)
 
 
-def _datasets_about(model: SiteModel, ctx: dict) -> list[dict]:
-    """References to the datasets with facts about a comune (its page's programmes)."""
+def _datasets_about(model: SiteModel, ctx: dict, shown=None) -> list[dict]:
+    """References to the datasets with facts about a comune (its page's programmes; only
+    those in ``shown`` when the page shows some of them in full: glance.page_selection)."""
     out = []
     for p in ctx["programmes"]:
+        if shown is not None and p["slug"] not in shown:
+            continue
         prog = model.programmes.get(p["slug"])
         for info in prog.packages if prog else []:
             out.append(
