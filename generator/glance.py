@@ -45,6 +45,10 @@ class Glance:
     dates: dict[str, str] = field(default_factory=dict)  # programme slug -> oldest source date
     neighbours: dict[str, list[str]] = field(default_factory=dict)  # istat -> istat codes
     pairs: set[tuple[str, str]] = field(default_factory=set)  # neighbours with a built page
+    # per process, built at first use (:func:`_index`): the programmes in page order, and
+    # for each comune and each area the summaries and programmes that concern it, so a
+    # comune page costs what concerns it, not the number of programmes of the site
+    index: dict = field(default_factory=dict, repr=False, compare=False)
 
     def set_neighbours(self, neighbours: dict[str, list[str]]) -> None:
         """Bordering comuni (longest border first) and the pairs whose comparison page is
@@ -137,28 +141,29 @@ def context(model, istat: str) -> dict:
     c = model.comuni[istat]
     own = [istat] + model.predecessors.get(istat, [])
     summary, compare = [], []
-    for slug in sorted(g.summaries, key=lambda s: model.programmes[s].title):
-        for s in g.summaries[slug]:
-            for code in own:
-                segs = views.sentence(s, code, reg)
-                if not segs:
-                    continue
-                item = {
-                    "programme": slug,
-                    "key": s.key,
-                    "title": s.decl.get("title") or model.programmes[slug].title,
-                    "url": f"/programmi/{slug}/",
-                    "sentence": segs,
-                    "text": "".join(x["text"] for x in segs),
-                    "figures": figures(s, code),
-                }
-                if code != istat:
-                    pc = model.comuni[code]
-                    item["via"] = {"istat": code, "name": pc.name, "url": f"/comuni/{code}/"}
-                summary.append(item)
-            cmp = views.comparison(s, istat, reg)
-            if cmp and s.decl.get("median") is not False:
-                compare.append(_figure(cmp, slug, c, s))
+    ix = _index(model)
+    at = sorted({i for code in own for i in ix["by_comune"].get(code, ())})
+    for slug, s in (ix["summaries"][i] for i in at):
+        for code in own:
+            segs = views.sentence(s, code, reg)
+            if not segs:
+                continue
+            item = {
+                "programme": slug,
+                "key": s.key,
+                "title": s.decl.get("title") or model.programmes[slug].title,
+                "url": f"/programmi/{slug}/",
+                "sentence": segs,
+                "text": "".join(x["text"] for x in segs),
+                "figures": figures(s, code),
+            }
+            if code != istat:
+                pc = model.comuni[code]
+                item["via"] = {"istat": code, "name": pc.name, "url": f"/comuni/{code}/"}
+            summary.append(item)
+        cmp = views.comparison(s, istat, reg)
+        if cmp and s.decl.get("median") is not False:
+            compare.append(_figure(cmp, slug, c, s))
     return {
         "summary": summary,
         "gaps": gaps(model, istat),
@@ -176,6 +181,35 @@ def context(model, istat: str) -> dict:
             if n in model.comuni
         ],
     }
+
+
+def _index(model) -> dict:
+    """``order``: programme slugs as the page lists them (by title); ``summaries``: the
+    ``(slug, summary)`` pairs in that order; ``by_comune``: istat -> positions in
+    ``summaries`` of those with a row or a compared value for it; ``by_area``:
+    ``("province", sigla)`` or ``("region", name)`` -> positions in ``order`` of the
+    programmes whose list covers that area (glance.gaps)."""
+    g: Glance = model.glance
+    if g.index:
+        return g.index
+    order = sorted(g.summaries, key=lambda s: model.programmes[s].title)
+    pairs = [(slug, s) for slug in order for s in g.summaries[slug]]
+    by_comune: dict[str, list[int]] = defaultdict(list)
+    for i, (_, s) in enumerate(pairs):
+        codes = set(s.rows)
+        for st in s.stats.values():
+            codes.update(st.values)
+        for code in codes:
+            by_comune[code].append(i)
+    by_area: dict[tuple[str, str], set[int]] = defaultdict(set)
+    for i, slug in enumerate(order):
+        for s in g.summaries[slug]:
+            kind = s.decl.get("coverage")
+            if kind:
+                for area in s.covered:
+                    by_area[("province" if kind == "province" else "region", area)].add(i)
+    g.index = {"order": order, "summaries": pairs, "by_comune": by_comune, "by_area": by_area}
+    return g.index
 
 
 def figures(s: views.Summary, istat: str) -> dict:
@@ -282,7 +316,11 @@ def gaps(model, istat: str) -> list[dict]:
         return []
     own = [istat] + model.predecessors.get(istat, [])
     out = []
-    for slug in sorted(g.summaries, key=lambda s: model.programmes[s].title):
+    ix = _index(model)
+    near = ix["by_area"].get(("province", c.province_sigla), set()) | ix["by_area"].get(
+        ("region", c.region), set()
+    )
+    for slug in (ix["order"][i] for i in sorted(near)):
         sums = g.summaries[slug]
         if any(code in s.rows for s in sums for code in own):
             continue
