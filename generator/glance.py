@@ -70,17 +70,25 @@ def build(registry, datasets, programmes, documents, resolutions) -> Glance:
             sums[s.programme].append(s)
     g = Glance(dict(sums))
     known = _missing_comuni()
+    # by document, in their order (hundreds of documents: no scan of all per programme)
+    unresolved_of: dict[str, set[int]] = defaultdict(set)
+    for i, r in enumerate(resolutions):
+        if r.status != "resolved":
+            unresolved_of[r.doc_id].add(i)
+    known_of: dict[str, set[int]] = defaultdict(set)
+    known_items = list(known.items())
+    for i, ((doc, _), _) in enumerate(known_items):
+        known_of[doc].add(i)
     for slug, prog in programmes.items():
         srcs = set(prog.sources)
         g.defects[slug] = [
             (sel, why, check_anchor(doc, cid))
-            for (doc, cid), (sel, why) in known.items()
-            if doc in srcs
+            for (doc, cid), (sel, why) in (
+                known_items[i] for i in sorted(set().union(*(known_of[d] for d in srcs)))
+            )
         ]
         by_prov: dict[str, list[dict]] = defaultdict(list)
-        for r in resolutions:
-            if r.doc_id not in srcs or r.status == "resolved":
-                continue
+        for r in (resolutions[i] for i in sorted(set().union(*(unresolved_of[d] for d in srcs)))):
             provs = {
                 registry.current[c].province_sigla for c in r.candidates if c in registry.current
             }

@@ -356,8 +356,16 @@ def build(
             prog.comuni.add(istat)
         srcs = {r.get("source_id") for t in ds.tables for r in t.rows if r.get("source_id")}
         prog.sources = sorted(set(prog.sources) | srcs)
+    # by document (a corpus of hundreds of documents: no scan of every check per document)
+    checks_of: dict[str, list] = defaultdict(list)
+    for c in checks:
+        checks_of[c.doc_id].append(c)
+    rejects_of: dict[str, list] = defaultdict(list)
+    for x in rejects:
+        rejects_of[x.doc_id].append(x)
     for prog in programmes.values():
-        prog.checks = [c for c in checks if c.doc_id in prog.sources]
+        srcs = set(prog.sources)
+        prog.checks = [c for c in checks if c.doc_id in srcs]
     documents = {}
     for d in docs:
         r = results.get(d.id)
@@ -371,8 +379,8 @@ def build(
             # the datasets read from this document (one it shares with another document,
             # rows merged, included; the registry and the document list are not read from it)
             sorted({ds.name for ds in r.datasets} if r else []),
-            [c for c in checks if c.doc_id == d.id],
-            [x for x in rejects if x.doc_id == d.id],
+            list(checks_of.get(d.id, [])),
+            list(rejects_of.get(d.id, [])),
             r is not None,
             lines,
             withheld,
