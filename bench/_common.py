@@ -9,9 +9,17 @@ seconds (the journal waits for the discards): measured 1.1 s vs 11-18 s for the 
 
 from __future__ import annotations
 
+import hashlib
 import itertools
+import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PROJECT_DIRS = ("data", "templates", "content", "static")  # what a project root holds
 
 
 class Trash:
@@ -32,3 +40,92 @@ class Trash:
 
     def empty(self) -> None:
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def copy_project(dest: Path) -> Path:
+    """A project root for ``COMUNI_APERTI_ROOT``: a copy of the inputs a build reads from
+    the project (the generator's code is imported from this checkout). Its ``.cache/`` is
+    its own, so a bench never touches the checkout's caches or ``site/``."""
+    dest = Path(dest)
+    for d in PROJECT_DIRS:
+        shutil.copytree(ROOT / d, dest / d)
+    return dest
+
+
+# A build in a fresh process: argv = site, search (1/0), profile (1/0), force (1/0).
+# Prints one JSON line: seconds, stages, files, pages written, and peak RSS of this process
+# and of its largest child (render workers, background jobs, Pagefind).
+CHILD = r"""
+import cProfile, io, json, pstats, resource, sys, time
+from pathlib import Path
+from generator.build import build
+from generator.quality import Log
+prof = cProfile.Profile() if sys.argv[3] == "1" else None
+log = Log(stream=io.StringIO(), quiet=True)
+t = time.perf_counter()
+if prof: prof.enable()
+rep = build(Path(sys.argv[1]), log=log, search=sys.argv[2] == "1", force=sys.argv[4] == "1")
+if prof: prof.disable()
+out = {"total": round(time.perf_counter() - t, 2), "stages": rep.stages, "files": rep.files,
+       "pages": rep.pages, "written": rep.written, "problems": rep.problems,
+       "blocking": len(rep.blocking),
+       "peak_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+       "child_peak_mib": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)}
+if prof:
+    s = io.StringIO(); pstats.Stats(prof, stream=s).sort_stats("tottime").print_stats(15)
+    out["profile"] = s.getvalue()
+print(json.dumps(out))
+"""
+
+
+def run_build(
+    root: Path, site: Path, search: bool = True, profile: bool = False, force: bool = False
+) -> dict:
+    """One build of the project at ``root`` into ``site``, in a fresh process (the
+    ``CHILD`` script's JSON; ``wall`` adds the process's start-up and exit)."""
+    import time
+
+    env = {**os.environ, "COMUNI_APERTI_ROOT": str(root), "PYTHONPATH": str(ROOT)}
+    args = [str(site), "1" if search else "0", "1" if profile else "0", "1" if force else "0"]
+    t = time.perf_counter()
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD, *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    wall = time.perf_counter() - t
+    if out.returncode != 0:
+        raise RuntimeError(f"build failed ({out.returncode}):\n{out.stderr[-3000:]}")
+    r = json.loads(out.stdout.strip().splitlines()[-1])
+    r["wall"] = round(wall, 2)
+    return r
+
+
+def load() -> str:
+    """The load averages (1, 5, 15 min): the machine's 2 cores are shared."""
+    one, five, fifteen = os.getloadavg()
+    return f"load {one:.2f} {five:.2f} {fifteen:.2f}"
+
+
+def stages_line(stages: dict) -> str:
+    return ", ".join(f"{k} {v:.2f}" for k, v in stages.items())
+
+
+def tree_hashes(root: Path) -> dict[str, str]:
+    """sha256 of every file under ``root``, by relative path."""
+    root = Path(root)
+    out = {}
+    for dirpath, _dirs, files in os.walk(root):
+        for f in files:
+            p = Path(dirpath) / f
+            out[p.relative_to(root).as_posix()] = hashlib.sha256(p.read_bytes()).hexdigest()
+    return out
+
+
+def compare_trees(a: Path, b: Path) -> tuple[list[str], list[str], list[str]]:
+    """(files that differ, only in ``a``, only in ``b``)."""
+    ha, hb = tree_hashes(a), tree_hashes(b)
+    differ = sorted(k for k in ha.keys() & hb.keys() if ha[k] != hb[k])
+    return differ, sorted(ha.keys() - hb.keys()), sorted(hb.keys() - ha.keys())
