@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 VNU_VERSION := 26.9.27
 VNU := $(VENV)/vnu/.installed-$(VNU_VERSION)
 
-.PHONY: site test lint install install-dev system-deps lock serve check bench clean
+.PHONY: site test lint install install-dev system-deps lock serve check bench bench-scale clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -67,8 +67,16 @@ serve: install
 check: install
 	$(BIN)/python -m generator check
 
+# Issue 13's ratios: add one document / cold build (with the byte-identity check), and
+# our cold build / (Hugo + Pagefind) and / Hugo (needs Debian's hugo). BENCH_RUNS alternates.
+# The scale table (1, 10, 100 synthetic bulletins, ~15 min): make bench-scale.
+BENCH_RUNS ?= 1
 bench: install
-	$(BIN)/python bench/build_bench.py
+	$(BIN)/python bench/incremental_bench.py --runs $(BENCH_RUNS)
+	$(BIN)/python bench/hugo_bench.py --runs $(BENCH_RUNS)
+
+bench-scale: install
+	$(BIN)/python bench/scale_bench.py --sizes 1,10,100
 
 clean:
 	rm -rf site .site-* .cache

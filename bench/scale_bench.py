@@ -174,6 +174,7 @@ def make_root(n: int, dest: Path) -> Path:
 # -- comune pages -------------------------------------------------------------------------
 _SECTION = re.compile(r"<section\b[^>]*?aria-labelledby=\"([^\"]+)\"[^>]*>|</section>")
 _SYNTH = re.compile(r"-s\d{4}$")
+_JSONLD = re.compile(r'<script type="application/ld\+json">.*?</script>', re.S)
 _FACETS = re.compile(r"<div hidden data-pagefind-ignore><span data-pagefind-filter.*?</div>", re.S)
 
 
@@ -181,7 +182,7 @@ def page_sections(html: str) -> dict[str, int]:
     """Bytes of a comune page by section: the top-level sections (``in-sintesi``: the
     glance, ``identita``, ``citato``: the documents naming it, …), each programme's section
     (``p-<slug>``, copies summed under the programme they copy), the search filters, the
-    rest (``other``: head, navigation, footer)."""
+    schema.org JSON-LD (``json-ld``), the rest (``other``: head, navigation, footer)."""
     out: dict[str, int] = {}
     stack: list[tuple[str, int]] = []
     inner = 0  # bytes of programme sections inside the current top-level one
@@ -210,6 +211,7 @@ def page_sections(html: str) -> dict[str, int]:
     facets = _FACETS.search(html)  # the search filters (partials/search-facets.html)
     if facets:
         out["search-facets"] = len(facets.group(0).encode())
+    out["json-ld"] = sum(len(m.group(0).encode()) for m in _JSONLD.finditer(html))  # schema.org
     out["other"] = len(raw) - sum(out.values())
     return out
 
