@@ -82,31 +82,107 @@ def run_build(
     root: Path, site: Path, search: bool = True, profile: bool = False, force: bool = False
 ) -> dict:
     """One build of the project at ``root`` into ``site``, in a fresh process (the
-    ``CHILD`` script's JSON; ``wall`` adds the process's start-up and exit)."""
+    ``CHILD`` script's JSON; ``wall`` adds the process's start-up and exit; ``tree_pss_mib``
+    and ``rss_by_name_mib``: :class:`TreeMemory`)."""
     import time
 
     env = {**os.environ, "COMUNI_APERTI_ROOT": str(root), "PYTHONPATH": str(ROOT)}
     args = [str(site), "1" if search else "0", "1" if profile else "0", "1" if force else "0"]
     t = time.perf_counter()
-    out = subprocess.run(
+    proc = subprocess.Popen(
         [sys.executable, "-c", CHILD, *args],
         cwd=ROOT,
         env=env,
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
     )
+    with TreeMemory(proc.pid) as mem:
+        stdout, stderr = proc.communicate()
     wall = time.perf_counter() - t
-    if out.returncode != 0:
-        raise RuntimeError(f"build failed ({out.returncode}):\n{out.stderr[-3000:]}")
-    r = json.loads(out.stdout.strip().splitlines()[-1])
+    if proc.returncode != 0:
+        raise RuntimeError(f"build failed ({proc.returncode}):\n{stderr[-3000:]}")
+    r = json.loads(stdout.strip().splitlines()[-1])
     r["wall"] = round(wall, 2)
+    r["tree_pss_mib"] = round(mem.peak_pss / 1024, 1)
+    r["rss_by_name_mib"] = {k: round(v / 1024, 1) for k, v in sorted(mem.peak_rss.items())}
     return r
+
+
+class TreeMemory:
+    """Samples, every ``interval`` seconds, the memory of a process and its descendants
+    (from /proc; Linux): the peak of their summed PSS (proportional set size: the pages
+    forked workers share with the build process count once, so this is what the build
+    really holds) and the peak RSS per program name (``python``, ``pagefind``)."""
+
+    def __init__(self, pid: int, interval: float = 0.25):
+        import threading
+
+        self.pid, self.interval = pid, interval
+        self.peak_pss = 0  # KiB
+        self.peak_rss: dict[str, int] = {}  # KiB, by program name
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self):
+        if Path("/proc/self/smaps_rollup").exists():
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
+
+    def _tree(self) -> list[tuple[int, str]]:
+        children: dict[int, list[tuple[int, str]]] = {}
+        for d in os.scandir("/proc"):
+            if not d.name.isdigit():
+                continue
+            try:
+                raw = Path(d.path, "stat").read_text()
+            except OSError:
+                continue
+            name = raw[raw.index("(") + 1 : raw.rindex(")")]
+            ppid = int(raw[raw.rindex(")") + 2 :].split()[1])
+            children.setdefault(ppid, []).append((int(d.name), name))
+        out, todo = [], [(self.pid, "")]
+        while todo:
+            pid, name = todo.pop()
+            out.append((pid, name))
+            todo += children.get(pid, [])
+        return out
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            total = 0
+            for pid, name in self._tree():
+                try:
+                    rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+                except OSError:
+                    continue
+                fields = dict(
+                    (ln.split(":")[0], int(ln.split()[1])) for ln in rollup.splitlines()[1:]
+                )
+                total += fields.get("Pss", 0)
+                key = "pagefind" if "pagefind" in name else name or "build"
+                self.peak_rss[key] = max(self.peak_rss.get(key, 0), fields.get("Rss", 0))
+            self.peak_pss = max(self.peak_pss, total)
 
 
 def load() -> str:
     """The load averages (1, 5, 15 min): the machine's 2 cores are shared."""
     one, five, fifteen = os.getloadavg()
     return f"load {one:.2f} {five:.2f} {fifteen:.2f}"
+
+
+def memory_line(r: dict) -> str:
+    """Peak memory of a :func:`run_build` result."""
+    rss = ", ".join(f"{k} {v:,.0f}" for k, v in r.get("rss_by_name_mib", {}).items())
+    return (
+        f"peak RSS {r['peak_mib']:,.0f} MiB (largest child {r['child_peak_mib']:,.0f}); "
+        f"whole tree PSS {r.get('tree_pss_mib', 0):,.0f} MiB (RSS by process: {rss})"
+    )
 
 
 def stages_line(stages: dict) -> str:

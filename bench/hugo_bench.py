@@ -23,7 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import Trash, copy_project, load, run_build, stages_line
+from _common import Trash, copy_project, load, memory_line, run_build, stages_line
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -125,7 +125,7 @@ def main() -> int:
                     else ""
                 )
                 + f" | ours {ours_t[-1]:.2f} s (build() {r['total']:.2f} s; "
-                f"{stages_line(r['stages'])}) | {before}",
+                f"{stages_line(r['stages'])}; {memory_line(r)}) | {before}",
                 flush=True,
             )
         h, o = statistics.median(hugo_t), statistics.median(ours_t)

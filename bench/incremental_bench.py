@@ -47,7 +47,16 @@ from pathlib import Path
 
 import yaml
 
-from _common import Trash, compare_trees, copy_project, load, run_build, stages_line, tree_hashes
+from _common import (
+    Trash,
+    compare_trees,
+    copy_project,
+    load,
+    memory_line,
+    run_build,
+    stages_line,
+    tree_hashes,
+)
 
 DEFAULT_DOC = "smart-polizia-locale-2025"
 
@@ -113,8 +122,8 @@ def build(label: str, root: Path, site: Path, search: bool) -> dict:
     r["load"] = before
     print(
         f"  {label:>16}: {r['total']:7.2f} s (process {r['wall']:.2f} s) | written "
-        f"{r['written']} of {r['files']} files | peak {r['peak_mib']} MiB (largest child "
-        f"{r['child_peak_mib']} MiB) | {before}\n"
+        f"{r['written']} of {r['files']} files | {before}\n"
+        f"  {'':>16}  {memory_line(r)}\n"
         f"  {'':>16}  {stages_line(r['stages'])}",
         flush=True,
     )

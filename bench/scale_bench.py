@@ -38,7 +38,7 @@ from pathlib import Path
 
 import yaml
 
-from _common import Trash, copy_project, load, run_build, stages_line
+from _common import Trash, copy_project, load, memory_line, run_build, stages_line
 
 BURL = "burl-2018-so47"
 # one Fondo 0-6 row on one line: ISTAT code, name, 1-4 counts, 5 amounts ("-" for zero)
@@ -257,9 +257,8 @@ def measure(root: Path, site: Path, search: bool, profile: bool = False) -> dict
 def report(n: int, r: dict) -> None:
     ph = r["pages_html"]
     print(
-        f"{n:5d} bulletins: {r['total']:7.1f} s | files {r['files']} | peak {r['peak_mib']} MiB "
-        f"(largest child {r['child_peak_mib']} MiB) | problems {r['problems']} "
-        f"(blocking {r['blocking']}) | {r['load']}",
+        f"{n:5d} bulletins: {r['total']:7.1f} s | files {r['files']} | problems {r['problems']} "
+        f"(blocking {r['blocking']}) | {r['load']}\n      {memory_line(r)}",
         flush=True,
     )
     print(f"      stages: {stages_line(r['stages'])}")
@@ -308,8 +307,7 @@ def main() -> int:
                     print(
                         f"      add one bulletin (warm): {a['total']:.1f} s = "
                         f"{a['total'] / r['total']:.3f} x cold | written {a['written']} of "
-                        f"{a['files']} files | peak {a['peak_mib']} MiB (largest child "
-                        f"{a['child_peak_mib']} MiB) | {a['load']}\n"
+                        f"{a['files']} files | {a['load']}\n      {memory_line(a)}\n"
                         f"      stages: {stages_line(a['stages'])}",
                         flush=True,
                     )
