@@ -69,7 +69,7 @@ check: install
 
 # Issue 13's ratios: add one document / cold build (with the byte-identity check), and
 # our cold build / (Hugo + Pagefind) and / Hugo (needs Debian's hugo). BENCH_RUNS alternates.
-# The scale table (1, 10, 100 synthetic bulletins, ~15 min): make bench-scale.
+# The scale table (1, 10, 100 synthetic bulletins; 20-30 min on 2 shared cores): make bench-scale.
 BENCH_RUNS ?= 1
 bench: install
 	$(BIN)/python bench/incremental_bench.py --runs $(BENCH_RUNS)
