@@ -42,6 +42,15 @@ class Trash:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+def outputs(site: Path) -> list[Path]:
+    """The output folder and the build's spare tree beside it (``.site-spare``, the site
+    before last, which the next build brings up to date): what a cold build must not find."""
+    sys.path.insert(0, str(ROOT))
+    from generator.output import spare_path
+
+    return [Path(site), spare_path(Path(site))]
+
+
 def copy_project(dest: Path) -> Path:
     """A project root for ``COMUNI_APERTI_ROOT``: a copy of the inputs a build reads from
     the project (the generator's code is imported from this checkout). Its ``.cache/`` is

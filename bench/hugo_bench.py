@@ -23,7 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import Trash, copy_project, load, memory_line, run_build, stages_line
+from _common import Trash, copy_project, load, memory_line, outputs, run_build, stages_line
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -113,7 +113,7 @@ def main() -> int:
             hugo_t.append(time_cmd([hugo, "--quiet"], tmp / "hugo"))
             if search:  # the same search index over Hugo's pages
                 pf_t.append(time_cmd([pagefind, "--site", "public", "--quiet"], tmp / "hugo"))
-            trash(ours_site, root / ".cache")
+            trash(*outputs(ours_site), root / ".cache")
             r = run_build(root, ours_site, search)
             ours_t.append(r["wall"])
             ours_build.append(r["total"])

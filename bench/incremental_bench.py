@@ -24,25 +24,17 @@ aliases in both states by default: adding an alias changes the registry, which e
 cached parse result depends on; ``--with-aliases`` sets them aside too (a document that
 brings new aliases).
 
-Every page prints the site's date ("dati al …": the newest document's date, or
-``SOURCE_DATE_EPOCH``): a document newer than all the others (the default one is) changes
-every page through that date alone. ``--fixed-date`` fixes the date in all four builds, to
-see what the document itself touches.
-
 Usage: python bench/incremental_bench.py [--runs N] [--no-search] [--doc ID] [--with-aliases]
-       [--fixed-date]
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import statistics
 import sys
 import tempfile
 from collections import Counter
-from datetime import datetime, timezone
 from pathlib import Path
 
 import yaml
@@ -53,6 +45,7 @@ from _common import (
     copy_project,
     load,
     memory_line,
+    outputs,
     run_build,
     stages_line,
     tree_hashes,
@@ -84,13 +77,6 @@ def document_files(root: Path, doc_id: str, aliases: bool) -> tuple[dict, list[P
     if aliases:
         files += sorted((root / "data/registry/aliases").glob(f"{doc_id}*.csv"))
     return entry, [f for f in files if f.is_file()]
-
-
-def newest_source_epoch(root: Path) -> int:
-    """The date of the newest document of the manifest, as a Unix time (UTC midnight)."""
-    manifest = yaml.safe_load((root / "data/sources/sources.yaml").read_text(encoding="utf-8"))
-    newest = max(str(e["date"]) for e in manifest["documents"] if e.get("date"))
-    return int(datetime.fromisoformat(newest).replace(tzinfo=timezone.utc).timestamp())
 
 
 class Document:
@@ -154,12 +140,6 @@ def main() -> int:
     ap.add_argument("--no-search", action="store_true")
     ap.add_argument("--doc", default=DEFAULT_DOC, help="the document added (manifest id)")
     ap.add_argument("--with-aliases", action="store_true", help="the document brings aliases")
-    ap.add_argument(
-        "--fixed-date",
-        action="store_true",
-        help="SOURCE_DATE_EPOCH = the newest source's date in every build, so the site's "
-        "date ('dati al', on every page) does not move when the document is the newest",
-    )
     args = ap.parse_args()
     search = not args.no_search
     tmp = Path(tempfile.mkdtemp(prefix="incremental-bench-"))
@@ -168,22 +148,15 @@ def main() -> int:
     try:
         root = copy_project(tmp / "root")
         doc = Document(root, args.doc, args.with_aliases)
-        if args.fixed_date:
-            os.environ["SOURCE_DATE_EPOCH"] = str(newest_source_epoch(root))
         print(
             f"document added: {args.doc} ({len(doc.files)} files: "
             + ", ".join(str(f.relative_to(root)) for f in doc.files)
             + f"); search index {'on' if search else 'off'}"
-            + (
-                f"; SOURCE_DATE_EPOCH={os.environ['SOURCE_DATE_EPOCH']}"
-                if args.fixed_date
-                else "; site date: the newest source's (as in CI)"
-            )
         )
         site, cold_site = tmp / "site", tmp / "site-cold"
         for i in range(args.runs):
             print(f"run {i + 1}:")
-            trash(site, cold_site, root / ".cache")
+            trash(*outputs(site), *outputs(cold_site), root / ".cache")
             doc.remove()
             without = build("cold without", root, site, search)
             same = build("no-change", root, site, search)
@@ -191,7 +164,7 @@ def main() -> int:
             doc.restore()
             add = build("add one", root, site, search)
             touched = changed_outputs(hashes_without, tree_hashes(site))
-            trash(root / ".cache")
+            trash(root / ".cache")  # cold_site has no spare tree: it was never built over
             cold = build("cold", root, cold_site, search)
             differ, only_inc, only_cold = compare_trees(site, cold_site)
             print(

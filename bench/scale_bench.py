@@ -238,7 +238,7 @@ def comune_pages(site: Path) -> dict:
         "most_facts": (most, facts[most], sizes[most]),
         "most_facts_gzip": len(gzip.compress(html.encode(), mtime=0)),
         "sections": page_sections(html),
-        "programmes_on_page": html.count('class="programme-section"'),
+        "programmes_on_page": html.count('aria-labelledby="p-'),
     }
 
 
