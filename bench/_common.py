@@ -106,16 +106,37 @@ def run_build(
         stderr=subprocess.PIPE,
         text=True,
     )
-    with TreeMemory(proc.pid) as mem:
+    with TreeMemory(proc.pid) as mem, CpuTime() as cpu:
         stdout, stderr = proc.communicate()
     wall = time.perf_counter() - t
     if proc.returncode != 0:
         raise RuntimeError(f"build failed ({proc.returncode}):\n{stderr[-3000:]}")
     r = json.loads(stdout.strip().splitlines()[-1])
     r["wall"] = round(wall, 2)
+    r["cpu"] = round(cpu.seconds, 2)
     r["tree_pss_mib"] = round(mem.peak_pss / 1024, 1)
     r["rss_by_name_mib"] = {k: round(v / 1024, 1) for k, v in sorted(mem.peak_rss.items())}
     return r
+
+
+class CpuTime:
+    """CPU seconds (user + system) of the child processes that end inside the block, with
+    their own children (render workers, Pagefind, Hugo's threads). On a machine shared with
+    other jobs, wall time varies with their load; CPU time much less, so the ratios are
+    given on both."""
+
+    def __enter__(self):
+        import resource
+
+        ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+        self._start = ru.ru_utime + ru.ru_stime
+        return self
+
+    def __exit__(self, *exc):
+        import resource
+
+        ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+        self.seconds = ru.ru_utime + ru.ru_stime - self._start
 
 
 class TreeMemory:

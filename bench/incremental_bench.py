@@ -14,6 +14,7 @@ static/), each run, in fresh processes:
 
 Runs alternate these steps (``--runs N``). Prints seconds (per stage), files written, peak
 RSS of the build process and of its largest child, the load average before each build;
+CPU seconds of each build's process tree (less sensitive than wall time to other jobs);
 which outputs the added document changed (comune pages and others); the ratio add-one /
 cold (target <= 0.15); and whether the incremental site is byte-identical to the cold one
 (files that differ, listed).
@@ -107,7 +108,7 @@ def build(label: str, root: Path, site: Path, search: bool) -> dict:
     r = run_build(root, site, search)
     r["load"] = before
     print(
-        f"  {label:>16}: {r['total']:7.2f} s (process {r['wall']:.2f} s) | written "
+        f"  {label:>16}: {r['total']:7.2f} s (process {r['wall']:.2f} s, CPU {r['cpu']:.2f} s) | written "
         f"{r['written']} of {r['files']} files | {before}\n"
         f"  {'':>16}  {memory_line(r)}\n"
         f"  {'':>16}  {stages_line(r['stages'])}",
@@ -172,7 +173,8 @@ def main() -> int:
                 + ", ".join(f"{k} {v}" for k, v in sorted(touched.items()) if v)
             )
             print(
-                f"  add one / cold = {add['total'] / cold['total']:.3f} (target <= 0.15); "
+                f"  add one / cold = {add['total'] / cold['total']:.3f} (target <= 0.15; "
+                f"CPU: {add['cpu'] / cold['cpu']:.3f}); "
                 f"no-change / cold = {same['total'] / cold['total']:.3f}"
             )
             print(
@@ -184,15 +186,16 @@ def main() -> int:
                 print(f"    {rel}")
             rows.append((without, same, add, cold, touched, len(differ + only_inc + only_cold)))
         if args.runs > 1:
-            med = {
-                k: statistics.median(r[j]["total"] for r in rows)
-                for j, k in enumerate(("cold without", "no-change", "add one", "cold"))
-            }
-            print(
-                f"median of {args.runs} runs: "
-                + ", ".join(f"{k} {v:.2f} s" for k, v in med.items())
-                + f"; add one / cold = {med['add one'] / med['cold']:.3f}"
-            )
+            for key, what in (("total", "build()"), ("cpu", "CPU")):
+                med = {
+                    k: statistics.median(r[j][key] for r in rows)
+                    for j, k in enumerate(("cold without", "no-change", "add one", "cold"))
+                }
+                print(
+                    f"median of {args.runs} runs ({what}): "
+                    + ", ".join(f"{k} {v:.2f} s" for k, v in med.items())
+                    + f"; add one / cold = {med['add one'] / med['cold']:.3f}"
+                )
     finally:
         trash.empty()
         shutil.rmtree(tmp, ignore_errors=True)

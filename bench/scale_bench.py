@@ -257,7 +257,8 @@ def measure(root: Path, site: Path, search: bool, profile: bool = False) -> dict
 def report(n: int, r: dict) -> None:
     ph = r["pages_html"]
     print(
-        f"{n:5d} bulletins: {r['total']:7.1f} s | files {r['files']} | problems {r['problems']} "
+        f"{n:5d} bulletins: {r['total']:7.1f} s (CPU {r['cpu']:.1f} s) | files {r['files']} | "
+        f"problems {r['problems']} "
         f"(blocking {r['blocking']}) | {r['load']}\n      {memory_line(r)}",
         flush=True,
     )
@@ -305,7 +306,7 @@ def main() -> int:
                     a = measure(root, tmp / "site", search)
                     r["add_one"] = a
                     print(
-                        f"      add one bulletin (warm): {a['total']:.1f} s = "
+                        f"      add one bulletin (warm): {a['total']:.1f} s (CPU {a['cpu']:.1f} s) = "
                         f"{a['total'] / r['total']:.3f} x cold | written {a['written']} of "
                         f"{a['files']} files | {a['load']}\n      {memory_line(a)}\n"
                         f"      stages: {stages_line(a['stages'])}",
