@@ -56,7 +56,7 @@ import subprocess
 import tempfile
 import threading
 import time
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -67,7 +67,7 @@ MAIN = "main"
 CACHE = "search"  # .cache/search/<bundle>-<digest>: a bundle's Pagefind files
 CACHE_KEEP = 2  # entries kept per bundle: the current one and the one before
 # Bump when the files made from the same pages change (cached bundles are then rebuilt).
-FORMAT = 1
+FORMAT = 3
 # Comune pages by ISTAT region code, in consecutive groups of about the same size (pages
 # in 2026: current comuni + historical ones by their successor's region), so that a
 # document about one region changes one bundle, and Lombardia, the region of most of the
@@ -83,6 +83,12 @@ REGION_BUNDLES: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 _BUNDLE_OF_REGION = {code: name for name, codes in REGION_BUNDLES for code in codes}
 _COMUNE_PAGE = re.compile(r"comuni/(\d{6})/index\.html")
+_PROVINCE_PAGE = re.compile(r"province/([A-Z]{2})/index\.html")
+# Pages under these folders are bundled by their first subfolder (a document with its
+# acts, a programme with its table pages, a dataset), in this order in the index.
+FOLDERS = ("documenti", "programmi", "dati")
+_FOLDER_PAGE = re.compile(rf"({'|'.join(FOLDERS)})/([^/]+)/.+")
+_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _BODY = re.compile(rb"<[a-zA-Z][^<>]*?\sdata-pagefind-body[\s=/>]")
 _META_MAGIC = b"pagefind_dcd"
 _CHUNK_SIZE = 20000  # Pagefind's: a chunk ends once its words' locations reach it
@@ -131,87 +137,127 @@ def searched(html: bytes) -> bool:
     return _BODY.search(html) is not None
 
 
-def _index(proc: subprocess.Popen, root: Path, pages: list[str]) -> tuple[dict[str, bytes], int]:
-    """Feed ``pages`` (sorted; those :func:`searched`) to the service ``proc``; its index
-    files, reproducible (:func:`_stable_filters`), and the number of pages sent."""
-    sent = [0]
-    failure: list[BaseException] = []
+class _Service:
+    """A Pagefind service process that indexes bundles one after the other, each in an
+    index of its own (``NewIndex``, ``AddFile`` per page, ``GetFiles``), deleted once its
+    files are read (``DeleteIndex``): the process holds the pages of one bundle at a time,
+    and a bundle's files do not depend on the bundles indexed before it in the same
+    process (test). Started by the thread that runs the bundles (:func:`_start`)."""
 
-    def send() -> None:
-        def msg(i: int, payload: dict) -> None:
-            proc.stdin.write(
-                base64.b64encode(json.dumps({"message_id": i, "payload": payload}).encode()) + b","
-            )
+    def __init__(self) -> None:
+        self.proc = _start()
+        self.answers = _answers(self.proc.stdout)
+        self.message = 0
+        self.indexes = 0  # Pagefind numbers the indexes of a process 0, 1, 2, ...
 
-        try:
-            msg(0, {"type": "NewIndex", "config": None})
-            for rel in pages:
-                raw = (root / rel).read_bytes()
-                if not searched(raw):
-                    continue
-                sent[0] += 1
-                msg(
-                    sent[0],
-                    {
-                        "type": "AddFile",
-                        "index_id": 0,
-                        "file_path": rel,
-                        "url": None,
-                        "file_contents": raw.decode("utf-8"),
-                    },
+    def index(self, root: Path, pages: list[str]) -> tuple[dict[str, bytes], int]:
+        """Index ``pages`` (sorted; those :func:`searched`): the index files, reproducible
+        (:func:`_stable_filters`), checked, and the number of pages sent."""
+        proc, index_id, first = self.proc, self.indexes, self.message
+        self.indexes += 1
+        sent = [0]
+        failure: list[BaseException] = []
+        ids = iter(range(first, first + len(pages) + 3))
+        last = [first]
+
+        def send() -> None:
+            def msg(payload: dict) -> None:
+                last[0] = next(ids)
+                proc.stdin.write(
+                    base64.b64encode(
+                        json.dumps({"message_id": last[0], "payload": payload}).encode()
+                    )
+                    + b","
                 )
-            msg(sent[0] + 1, {"type": "GetFiles", "index_id": 0})
-            proc.stdin.flush()
-        except (OSError, ValueError) as e:  # Pagefind died: the reader says why
-            failure.append(e)
 
-    writer = threading.Thread(target=send, name="pagefind-feed", daemon=True)
-    writer.start()
-    files = None
-    try:
-        for answer in _answers(proc.stdout):
-            payload = answer.get("payload") or {}
-            if payload.get("type") == "Error":
-                raise SearchIndexError(f"pagefind: {payload.get('message')}")
-            if payload.get("type") == "GetFiles":
-                files = payload["files"]
-                break
-    finally:
+            try:
+                msg({"type": "NewIndex", "config": None})
+                for rel in pages:
+                    raw = (root / rel).read_bytes()
+                    if not searched(raw):
+                        continue
+                    sent[0] += 1
+                    msg(
+                        {
+                            "type": "AddFile",
+                            "index_id": index_id,
+                            "file_path": rel,
+                            "url": None,
+                            "file_contents": raw.decode("utf-8"),
+                        }
+                    )
+                msg({"type": "GetFiles", "index_id": index_id})
+                msg({"type": "DeleteIndex", "index_id": index_id})
+                proc.stdin.flush()
+            except (OSError, ValueError) as e:  # Pagefind died: the reader says why
+                failure.append(e)
+
+        writer = threading.Thread(target=send, name="pagefind-feed", daemon=True)
+        writer.start()
+        files = None
         try:
-            proc.stdin.close()
+            for answer in self.answers:
+                payload = answer.get("payload") or {}
+                kind = payload.get("type")
+                if kind == "Error":
+                    raise SearchIndexError(f"pagefind: {payload.get('message')}")
+                if kind == "NewIndex" and payload.get("index_id") != index_id:
+                    raise SearchIndexError(
+                        f"pagefind numbered a new index {payload.get('index_id')}, not {index_id}"
+                    )
+                if kind == "GetFiles":
+                    files = payload["files"]
+                elif kind == "DeleteIndex":
+                    break
+            else:
+                self._died(failure)
+        finally:
+            writer.join()
+        self.message = last[0] + 1
+        out = _stable_filters({f["path"]: base64.b64decode(f["content"]) for f in files})
+        check_index(out, sent[0])
+        return out, sent[0]
+
+    def _died(self, failure: list[BaseException]) -> None:
+        """Pagefind's output ended before the bundle's answers: say why."""
+        self.proc.kill()
+        self.proc.wait()
+        err = self.proc.errlog
+        err.seek(0)
+        tail = err.read().decode("utf-8", "replace").strip()[-300:]
+        raise SearchIndexError(
+            f"pagefind ended without an index (exit {self.proc.returncode})"
+            + (f": {tail}" if tail else "")
+            + (f"; {failure[0]}" if failure else "")
+        )
+
+    def close(self) -> None:
+        """End the process (at once: what it still holds is not wanted)."""
+        try:
+            self.proc.stdin.close()
         except OSError:
             pass
-        proc.kill()
-        proc.wait()
-        writer.join()
-    err = proc.errlog
-    try:
-        if files is None:
-            err.seek(0)
-            tail = err.read().decode("utf-8", "replace").strip()[-300:]
-            raise SearchIndexError(
-                f"pagefind ended without an index (exit {proc.returncode})"
-                + (f": {tail}" if tail else "")
-                + (f"; {failure[0]}" if failure else "")
-            )
-    finally:
-        err.close()
-    out = _stable_filters({f["path"]: base64.b64decode(f["content"]) for f in files})
-    check_index(out, sent[0])
-    return out, sent[0]
+        self.proc.kill()
+        self.proc.wait()
+        self.proc.errlog.close()
 
 
 def pagefind_files(root: Path, pages: list[str]) -> dict[str, bytes]:
     """``{path under pagefind/: bytes}`` of one index of the HTML ``pages`` (relative
-    paths under ``root``) that are :func:`searched`, indexed in sorted order; checked with
-    :func:`check_index`."""
-    return _index(_start(), Path(root), sorted(pages))[0]
+    paths under ``root``) that are :func:`searched`, indexed in sorted order by a
+    Pagefind process of its own; checked with :func:`check_index`."""
+    service = _Service()
+    try:
+        return service.index(Path(root), sorted(pages))[0]
+    finally:
+        service.close()
 
 
 # -- bundles ----------------------------------------------------------------------------
-def comune_regions(registry) -> dict[str, str]:
-    """ISTAT code -> ISTAT region code of every comune with a page: a current comune's
-    own, a historical comune's successor's (followed through later suppressions)."""
+def page_regions(registry) -> dict[str, str]:
+    """The ISTAT region code of every comune with a page, by ISTAT code (a current
+    comune's own, a historical comune's successor's, followed through later
+    suppressions), and of every province, by sigla."""
     out = {c.istat: c.region_code for c in registry.current.values() if c.region_code}
     for c in registry.historical.values():
         seen, code = set(), c.successor
@@ -220,20 +266,54 @@ def comune_regions(registry) -> dict[str, str]:
             code = registry.historical[code].successor
         if code in out:
             out[c.istat] = out[code]
+    for sigla, p in registry.provinces.items():
+        if p.get("region_code"):
+            out[sigla] = p["region_code"]
     return out
 
 
+def _folder_bundle(folder: str, key: str) -> str:
+    """The bundle of the pages under ``folder/key/``: ``folder-key`` when ``key`` is a
+    plain slug, else ``folder--`` and 16 hex digits of its sha256 (no slug gives a
+    double dash): a name safe in a file name, the same in every build."""
+    if len(key) <= 100 and _SLUG.fullmatch(key):
+        return f"{folder}-{key}"
+    return f"{folder}--{hashlib.sha256(key.encode()).hexdigest()[:16]}"
+
+
+def bundle_of(rel: str, regions: dict[str, str]) -> str:
+    """The bundle of the page ``rel`` (module docstring): its region's for a comune or
+    province page, its document's, programme's or dataset's for a page under
+    ``documenti/``, ``programmi/`` or ``dati/``, else ``main``."""
+    m = _COMUNE_PAGE.fullmatch(rel) or _PROVINCE_PAGE.fullmatch(rel)
+    if m:
+        return _BUNDLE_OF_REGION.get(regions.get(m.group(1), ""), MAIN)
+    m = _FOLDER_PAGE.fullmatch(rel)
+    if m:
+        return _folder_bundle(m.group(1), m.group(2))
+    return MAIN
+
+
 def assign(pages, regions: dict[str, str]) -> dict[str, list[str]]:
-    """The bundle of each page: ``{bundle: sorted pages}``, the region bundles that have
-    pages in :data:`REGION_BUNDLES` order, then ``main`` (always there, possibly empty):
-    the order their pages take in the index. A comune page of unknown region is in main."""
-    out: dict[str, list[str]] = {name: [] for name, _ in REGION_BUNDLES}
-    out[MAIN] = []
+    """The bundle of each page: ``{bundle: sorted pages}``, in the order their pages take
+    in the index: the region bundles that have pages in :data:`REGION_BUNDLES` order, then
+    the bundles of :data:`FOLDERS` in the order of their pages' paths, then ``main``
+    (always there, possibly empty)."""
+    out: dict[str, list[str]] = {}
     for rel in sorted(pages):
-        m = _COMUNE_PAGE.fullmatch(rel)
-        name = _BUNDLE_OF_REGION.get(regions.get(m.group(1), "")) if m else None
-        out[name or MAIN].append(rel)
-    return {name: ps for name, ps in out.items() if ps or name == MAIN}
+        out.setdefault(bundle_of(rel, regions), []).append(rel)
+    out.setdefault(MAIN, [])
+    rank = {name: i for i, (name, _codes) in enumerate(REGION_BUNDLES)}
+    folder = {f: i for i, f in enumerate(FOLDERS)}
+
+    def order(name: str) -> tuple:
+        if name in rank:
+            return (0, rank[name], "")
+        if name == MAIN:
+            return (2, 0, "")
+        return (1, folder[name.split("-", 1)[0]], out[name][0])
+
+    return {name: out[name] for name in sorted(out, key=order)}
 
 
 def _pagefind_version() -> str:
@@ -254,44 +334,56 @@ def digest(pages: list[str], hashes: dict[str, str]) -> str:
     return h.hexdigest()
 
 
-def _index_and_prepare(proc: subprocess.Popen, root: Path, pages: list[str]):
-    files, n = _index(proc, root, pages)
-    return files, n, prepare(files)
-
-
 def build_bundles(root: Path, bundles: dict[str, list[str]], workers: int = 1) -> dict:
-    """Index each bundle (``{name: pages}``) in a Pagefind process of its own, ``workers``
-    at a time, the largest first: ``{name: (files, pages indexed, prepared)}``, each
-    checked (:func:`prepare` runs while the next bundles are indexed). A bundle depends on
-    its own pages only: the same bytes whatever ``workers`` is."""
+    """Index each bundle (``{name: pages}``) in an index of its own: ``workers`` Pagefind
+    processes, each taking the next bundle, the largest first, when it is done with one:
+    ``{name: (files, pages indexed, prepared)}``, each checked (:func:`prepare` runs while
+    the process indexes the next bundle); ``({}, 0, None)`` for a bundle without a page
+    :func:`searched` (Pagefind is not asked). A bundle depends on its own pages only: the
+    same bytes whatever ``workers`` is and whichever process indexes it."""
     import cbor2  # noqa: F401 - imported before the threads start (see _start)
 
     root = Path(root)
     size = {n: sum(os.path.getsize(root / rel) for rel in ps) for n, ps in bundles.items()}
     queue = sorted(bundles, key=lambda n: (-size[n], n))
     done: dict = {}
-    running: dict = {}
-    slots = max(1, workers)
-    with ThreadPoolExecutor(slots, thread_name_prefix="pagefind") as pool:
-        try:
-            while queue or running:
-                while queue and len(running) < slots:
-                    name = queue.pop(0)
-                    proc = _start()
-                    running[pool.submit(_index_and_prepare, proc, root, bundles[name])] = (
-                        name,
-                        proc,
-                    )
-                finished, _ = wait(running, return_when=FIRST_COMPLETED)
-                for fut in sorted(finished, key=lambda f: running[f][0]):
-                    name, _proc = running.pop(fut)
-                    try:
-                        done[name] = fut.result()
-                    except SearchIndexError as e:
-                        raise SearchIndexError(f"bundle {name}: {e}") from None
-        finally:  # a failure (or Ctrl-C): the other Pagefind processes stop too
-            for _name, proc in running.values():
-                proc.kill()
+    lock = threading.Lock()
+    stop = threading.Event()
+
+    def run(service: _Service) -> None:
+        while not stop.is_set():
+            with lock:
+                if not queue:
+                    return
+                name = queue.pop(0)
+            pages = bundles[name]
+            if not any(searched((root / rel).read_bytes()) for rel in pages):
+                files, n, prepared = {}, 0, None  # nothing to send: no Pagefind index
+            else:
+                try:
+                    files, n = service.index(root, pages)
+                except SearchIndexError as e:
+                    raise SearchIndexError(f"bundle {name}: {e}") from None
+                prepared = prepare(files)
+            with lock:
+                done[name] = (files, n, prepared)
+
+    services: list[_Service] = []
+    try:
+        for _ in range(min(max(1, workers), len(queue))):
+            services.append(_Service())
+        with ThreadPoolExecutor(len(services) or 1, thread_name_prefix="pagefind") as pool:
+            futures = [pool.submit(run, s) for s in services]
+            try:
+                for fut in as_completed(futures):
+                    fut.result()  # the first failure is the one reported
+            finally:  # a failure (or Ctrl-C): the other processes stop too
+                stop.set()
+                for s in services:
+                    s.proc.kill()
+    finally:
+        for s in services:
+            s.close()
     return done
 
 
@@ -338,22 +430,24 @@ def _items(value: list) -> bytes:
 
 def _postings(postings: list) -> tuple:
     """A bundle's postings of a word, ready to merge: ``(count, first delta, last page,
-    size in Pagefind's chunk measure, CBOR of the first posting's locations, CBOR of the
-    other postings, the postings themselves if any has meta locations)``."""
-    first = postings[0]
-    return (
-        len(postings),
-        first[0],
-        sum(p[0] for p in postings),
-        sum(len(p[1]) + len(p[2]) + 1 for p in postings),
-        _items(first[1:]),
-        _items(postings[1:]),
-        postings if any(p[2] for p in postings) else None,
-    )
+    size in Pagefind's chunk measure, CBOR of the postings after the first delta, the
+    postings themselves if any has meta locations)``. One CBOR encoding of the list: the
+    bytes after the first posting's delta are what the merge copies."""
+    import cbor2
+
+    count, first = len(postings), postings[0][0]
+    skip = len(_head(4, count)) + 1 + len(_head(0, first))  # array, posting, delta heads
+    last = size = 0
+    meta = False
+    for delta, locs, metas in postings:
+        last += delta
+        size += len(locs) + len(metas) + 1
+        meta = meta or bool(metas)
+    return (count, first, last, size, cbor2.dumps(postings)[skip:], postings if meta else None)
 
 
 def prepare(files: dict[str, bytes]) -> dict:
-    """A bundle's index (its files as :func:`_index` returns them), decoded for
+    """A bundle's index (its files as :meth:`_Service.index` returns them), decoded for
     :func:`merge`: per language its pages, metadata fields, filters and words."""
     import gc
 
@@ -393,10 +487,10 @@ def prepare(files: dict[str, bytes]) -> dict:
 def _segment(p: tuple, offset: int, last: int, fields: list[int] | None) -> bytes:
     """A bundle's postings of a word in the merged index: pages moved by ``offset``, after
     the page ``last`` of the bundles before; metadata fields renumbered by ``fields``."""
-    if fields is None or p[6] is None:
-        return b"\x83" + _head(0, offset + p[1] - last) + p[4] + p[5]
+    if fields is None or p[5] is None:
+        return b"\x83" + _head(0, offset + p[1] - last) + p[4]
     postings = [
-        [d, locs, [-fields[-x - 1] - 1 if x < 0 else x for x in ml]] for d, locs, ml in p[6]
+        [d, locs, [-fields[-x - 1] - 1 if x < 0 else x for x in ml]] for d, locs, ml in p[5]
     ]
     postings[0][0] += offset - last
     return _items(postings)
@@ -408,11 +502,19 @@ def _encode_postings(contributions: list) -> tuple[bytes, int]:
     and the chunk size of the postings."""
     segments, last, count, size = [], 0, 0, 0
     for offset, fields, p in contributions:
-        segments.append(_segment(p, offset, last, fields))
+        delta = offset + p[1] - last
+        if (fields is None or p[5] is None) and delta < 24:  # the common case, inline
+            segments.append(_SMALL_POSTING[delta] + p[4])
+        else:
+            segments.append(_segment(p, offset, last, fields))
         last = offset + p[2]
         count += p[0]
         size += p[3]
     return _head(4, count) + b"".join(segments), size
+
+
+# a posting's array head and a delta below 24, in one byte each
+_SMALL_POSTING = tuple(bytes([0x83, n]) for n in range(24))
 
 
 def _chunk_bounds(words: list[list[str]]) -> list[list[str]]:
@@ -443,14 +545,18 @@ def _unique(name: str, data: bytes, taken: dict, full: str) -> str:
 
 
 def merge(parts: list[tuple[dict[str, bytes], dict]]) -> dict[str, bytes]:
-    """The index of all the pages of ``parts`` (each a bundle's files as :func:`_index`
-    returns them, and what :func:`prepare` makes of them), numbered part after part: what one
-    Pagefind run over those pages in that order writes. Fragments are the bundles'; word
-    chunks are made again by Pagefind's rules and named as Pagefind names them; filters
-    and metadata are written as :func:`_stable_filters` writes them. The scripts and
-    WASM must be the same in every part (one Pagefind version)."""
+    """The index of all the pages of ``parts`` (each a bundle's files as
+    :meth:`_Service.index` returns them, and what :func:`prepare` makes of them; a part
+    without a searched page, ``prepared`` None, is left out), numbered part after part:
+    what one Pagefind run over those pages in that order writes. Fragments are the
+    bundles'; word chunks are made again by Pagefind's rules and named as Pagefind names
+    them; filters and metadata are written as :func:`_stable_filters` writes them. The
+    scripts and WASM must be the same in every part (one Pagefind version)."""
     import gc
 
+    parts = [(files, prep) for files, prep in parts if prep is not None]
+    if not parts:
+        raise SearchIndexError("no bundle with a searched page to merge")
     out: dict[str, bytes] = {}
     for files, _prep in parts:
         for rel, data in files.items():
@@ -557,19 +663,26 @@ class Update:
     cached: dict[str, int] = field(default_factory=dict)  # bundle -> pages it holds
     kept: bool = False  # the published index was kept as it is
     pages: int = 0
-    seconds: dict[str, float] = field(default_factory=dict)  # index, merge
+    pruned: int = 0  # cache entries removed
+    seconds: dict[str, float] = field(default_factory=dict)  # cache, index, merge
 
-    def summary(self) -> str:
+    def summary(self, shown: int = 8) -> str:
+        """One line for the build's log; the indexed bundles named, ``shown`` at most."""
         if self.kept:
             return f"  search index kept ({len(self.digests)} bundles unchanged)"
-
-        def names(d):
-            return ", ".join(f"{n} {p:,}" for n, p in d.items()) or "none"
-
+        built = {n: p for n, p in self.built.items() if p}
+        names = ", ".join(f"{n} {p:,}" for n, p in list(built.items())[:shown])
+        if len(built) > shown:
+            rest = list(built.values())[shown:]
+            names += f" and {len(rest)} more, {sum(rest):,} pages"
+        empty = len(self.built) - len(built)
         return (
-            f"  search bundles: {len(self.built)} indexed ({names(self.built)}) in "
-            f"{self.seconds.get('index', 0):.2f} s, {len(self.cached)} from the cache; "
+            f"  search bundles: {len(built)} indexed ({names or 'none'}) in "
+            f"{self.seconds.get('index', 0):.2f} s"
+            + (f", {empty} without searched pages" if empty else "")
+            + f", {len(self.cached)} from the cache ({self.seconds.get('cache', 0):.2f} s); "
             f"merged, {self.pages:,} pages, in {self.seconds.get('merge', 0):.2f} s"
+            + (f"; {self.pruned} cache entries removed" if self.pruned else "")
         )
 
 
@@ -601,8 +714,10 @@ def _cached(cache_dir: Path | None, name: str, dig: str):
 
 
 def _store(cache_dir: Path | None, name: str, dig: str, files, pages: int, prepared) -> None:
-    """Keep a bundle in ``.cache/search/`` (its files but the word chunks, filters and
-    metadata, which ``prepared`` holds), with the :data:`CACHE_KEEP` newest of its name."""
+    """Keep a bundle in ``.cache/search/``: its page fragments and what :func:`prepare`
+    made of its word chunks, filters and metadata (Pagefind's scripts and WASM, the same
+    for every bundle, are not kept: :func:`update` takes them from a bundle it indexes,
+    or from an empty index)."""
     if cache_dir is None:
         return
     import pickle
@@ -611,17 +726,47 @@ def _store(cache_dir: Path | None, name: str, dig: str, files, pages: int, prepa
 
     path = _cache_file(cache_dir, name, dig)
     path.parent.mkdir(parents=True, exist_ok=True)
-    kept = {rel: data for rel, data in files.items() if not rel.startswith(("index/", "filter/"))}
-    kept = {rel: data for rel, data in kept.items() if not rel.endswith(".pf_meta")}
+    kept = {rel: data for rel, data in files.items() if rel.startswith("fragment/")}
     body = {"files": kept, "pages": pages, "prepared": prepared}
     cache.put(path, pickle.dumps(body, protocol=pickle.HIGHEST_PROTOCOL))
-    older = sorted(
-        (q for q in path.parent.glob("*.pickle") if q != path and q.stem.rsplit("-", 1)[0] == name),
-        key=lambda q: q.stat().st_mtime_ns,
-        reverse=True,
-    )
-    for q in older[CACHE_KEEP - 1 :]:
-        cache.discard(q)
+
+
+def prune(cache_dir: Path | None, current: dict[str, str]) -> int:
+    """Bound ``.cache/search/``: of each bundle of ``current`` (``{bundle: digest}``) its
+    entry for that digest and the :data:`CACHE_KEEP` - 1 newest others are kept; the
+    entries of bundles the site no longer has (a document removed or renamed) are
+    removed. Returns the number of entries removed."""
+    if cache_dir is None:
+        return 0
+    from . import cache
+
+    folder = Path(cache_dir) / CACHE
+    by_bundle: dict[str, list[Path]] = {}
+    try:
+        entries = list(folder.glob("*.pickle"))
+    except OSError:
+        return 0
+    for q in entries:
+        by_bundle.setdefault(q.stem.rsplit("-", 1)[0], []).append(q)
+    removed = 0
+    for name, paths in by_bundle.items():
+        dig = current.get(name)
+        if dig is None:
+            stale = paths
+        else:
+            own = _cache_file(cache_dir, name, dig)
+
+            def age(q: Path) -> tuple:
+                try:
+                    return (q == own, q.stat().st_mtime_ns)
+                except OSError:
+                    return (q == own, 0)
+
+            stale = sorted(paths, key=age, reverse=True)[CACHE_KEEP:]
+        for q in stale:
+            cache.discard(q)
+            removed += 1
+    return removed
 
 
 def update(
@@ -637,8 +782,9 @@ def update(
     ``pagefind/`` through ``w``. Kept as it is when the previous build (``previous``: its
     :class:`~generator.output.Manifest`, ``search`` the digest of each bundle) made it
     from the same bundles and its files are as that build left them; else each bundle is
-    taken from the cache or indexed (``workers`` Pagefind processes at a time, stored in
-    the cache), and the bundles are merged into one index (:func:`merge`), checked."""
+    taken from the cache or indexed (``workers`` Pagefind processes, stored in the cache),
+    the bundles are merged into one index (:func:`merge`), checked, and the cache is
+    pruned (:func:`prune`)."""
     root = Path(root)
     bundles = assign(pages, regions)
     up = Update(digests={n: digest(ps, w.hashes) for n, ps in bundles.items()})
@@ -652,6 +798,18 @@ def update(
             w.keep(rel, e[0], e[1])
         up.kept = True
         return up
+    import gc
+
+    enabled = gc.isenabled()
+    gc.disable()  # millions of small objects, no cycles: collections would rescan them
+    try:
+        return _update(root, bundles, w, up, workers, cache_dir)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _update(root: Path, bundles: dict, w, up: Update, workers: int, cache_dir) -> Update:
     t0 = time.perf_counter()
     have = {}
     for name in bundles:
@@ -659,20 +817,43 @@ def update(
         if hit is not None:
             have[name] = hit
             up.cached[name] = hit[1]
+    up.seconds["cache"] = time.perf_counter() - t0
     stale = {n: ps for n, ps in bundles.items() if n not in have}
     for name, (files, n, prepared) in sorted(build_bundles(root, stale, workers).items()):
         _store(cache_dir, name, up.digests[name], files, n, prepared)
         have[name] = (files, n, prepared)
         up.built[name] = n
+    # Pagefind's scripts, styles and WASM (one per language) come with the bundles just
+    # indexed; the cache does not keep them, so a language none of those has (every
+    # bundle from the cache) takes them from its smallest bundle, indexed again.
+    fresh = {lang for n in up.built if have[n][1] for lang in _languages(have[n][2])}
+    smallest: dict[str, str] = {}
+    for n in bundles:
+        for lang in _languages(have[n][2]) if have[n][1] else ():
+            if lang in fresh:
+                continue
+            if lang not in smallest or have[n][1] < have[smallest[lang]][1]:
+                smallest[lang] = n
+    again = {n: bundles[n] for n in sorted(set(smallest.values()))}
+    for name, (files, n, prepared) in build_bundles(root, again, workers).items():
+        have[name] = (files, n, prepared)
+        up.built[name] = n
+        del up.cached[name]
     up.built = {n: up.built[n] for n in bundles if n in up.built}
     t1 = time.perf_counter()
-    files = merge([(have[n][0], have[n][2]) for n in bundles])
+    parts = [(have[n][0], have[n][2]) for n in bundles if have[n][1]]
+    files = merge(parts) if parts else pagefind_files(root, [])  # no page: an empty index
     up.pages = sum(have[n][1] for n in bundles)
     check_index(files, up.pages)
     for rel in sorted(files):
         w.write(f"/{OUT}/{rel}", files[rel])
-    up.seconds = {"index": t1 - t0, "merge": time.perf_counter() - t1}
+    up.pruned = prune(cache_dir, up.digests)
+    up.seconds.update(index=t1 - t0 - up.seconds["cache"], merge=time.perf_counter() - t1)
     return up
+
+
+def _languages(prepared: dict) -> list[str]:
+    return [k for k in prepared if k not in ("version", "include")]
 
 
 def _stable_filters(files: dict[str, bytes]) -> dict[str, bytes]:
