@@ -10,15 +10,27 @@ the build's :class:`~generator.output.Writer` like every other file (a full disk
 the build instead of leaving empty files behind).
 
 **Bundles.** Indexing is most of the search stage's time (about 1.5 ms a page, whether
-Pagefind reads the HTML or is given the text), and a new bulletin of one region changes
-a few hundred comune pages of that region. So the pages are indexed in bundles
-(:func:`assign`): the comune pages ``/comuni/<istat>/`` by groups of ISTAT regions
-(:data:`REGION_BUNDLES`; a historical comune with its successor's region, from the
-registry), everything else (programmes, documents and acts, provinces, /dati/, content
-pages) in ``main``. Each bundle is indexed by a Pagefind process of its own, ``workers``
-at a time, and its files are kept in ``.cache/search/`` under the digest of its pages
+Pagefind reads the HTML or is given the text), and a new document changes its own pages,
+a few hundred comune pages of its region and a few lists. So the pages are indexed in
+bundles (:func:`assign`) whose size does not grow with the number of documents: the
+comune pages ``/comuni/<istat>/`` and province pages ``/province/<sigla>/`` by groups of
+ISTAT regions (:data:`REGION_BUNDLES`; a historical comune with its successor's region,
+from the registry); each document with its acts (``documenti/<id>/``), each programme
+with its table pages (``programmi/<slug>/``) and each page of ``dati/<name>/`` in a
+bundle of its own (``documenti-<id>``, ...: :func:`bundle_of`); the lists and content
+pages in ``main``. ``workers`` Pagefind processes index the bundles, each taking the
+next one (the largest first) in an index of its own; a bundle without a searched page is
+not sent. Each bundle's index is kept in ``.cache/search/`` under the digest of its pages
 (path and sha256, :func:`digest`): a bundle whose pages did not change is not indexed
-again.
+again, and a bulletin added to a site indexes its own bundles and its region's.
+
+**Merge groups.** Merging costs about a microsecond per word of each part, and every
+document repeats most of the vocabulary: merging 500 small bundles costs several times
+what merging the same pages in one bundle does. So the bundles of each folder are joined
+in merge groups (:func:`units`: about the square root of their number, by a hash of the
+bundle's name), each kept merged in the cache under the digests of its bundles; the
+index is merged from the region bundles, the groups and main, and a new document makes
+its group again.
 
 **One published index.** The bundles are not published as separate Pagefind indexes
 merged in the browser (``mergeIndex``): each would be searched with its own statistics,
@@ -27,10 +39,10 @@ that is a prefix of the term (Pagefind's fallback for typos), so "lecco" found 5
 pages instead of 278 and "aree interne" 1,346 instead of 4. Instead :func:`merge` joins
 the bundles' files into the index one Pagefind run over all the pages would have
 written: same pages, words, locations, filters and metadata fields, chunked by
-Pagefind's rule, every file named as Pagefind names it; the pages are numbered bundle
-after bundle (region bundles first, ``main`` last) rather than in path order, which only
-changes the order of results of equal score. The search page is unchanged (one index at
-``/pagefind/``).
+Pagefind's rule, every file named as Pagefind names it; the pages are numbered part
+after part (region bundles, merge groups, ``main``) rather than in path order, which
+only changes the order of results of equal score. The search page is unchanged (one
+index at ``/pagefind/``).
 
 A page is searched when it carries ``data-pagefind-body`` (templates mark every page
 meant to be found); the others are not sent to Pagefind. Pagefind applies that rule per
@@ -50,6 +62,7 @@ import base64
 import gzip
 import hashlib
 import json
+import math
 import os
 import re
 import subprocess
@@ -64,22 +77,22 @@ from . import guard
 
 OUT = "pagefind"
 MAIN = "main"
-CACHE = "search"  # .cache/search/<bundle>-<digest>: a bundle's Pagefind files
+CACHE = "search"  # .cache/search/<bundle or group>-<digest>: its fragments, prepared words
 CACHE_KEEP = 2  # entries kept per bundle: the current one and the one before
 # Bump when the files made from the same pages change (cached bundles are then rebuilt).
 FORMAT = 3
-# Comune pages by ISTAT region code, in consecutive groups of about the same size (pages
-# in 2026: current comuni + historical ones by their successor's region), so that a
-# document about one region changes one bundle, and Lombardia, the region of most of the
-# documents, is a bundle of its own. Fewer bundles cost less in a cold build (a Pagefind
-# process each); smaller ones cost less when one changes.
+# Comune and province pages by ISTAT region code, in consecutive groups of about the same
+# size (pages in 2026: current comuni + historical ones by their successor's region +
+# provinces), so that a document about one region changes one bundle, and Lombardia, the
+# region of most of the documents, is a bundle of its own. Fewer bundles cost less in a
+# cold build; smaller ones cost less when one changes.
 REGION_BUNDLES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("regioni-01-02", ("01", "02")),  # Piemonte, Valle d'Aosta: 1,256 pages
-    ("regioni-03", ("03",)),  # Lombardia: 1,569
-    ("regioni-04-07", ("04", "05", "06", "07")),  # Trentino-A.A. to Liguria: 1,326
-    ("regioni-08-12", ("08", "09", "10", "11", "12")),  # Emilia-Romagna to Lazio: 1,323
-    ("regioni-13-16", ("13", "14", "15", "16")),  # Abruzzo to Puglia: 1,250
-    ("regioni-17-20", ("17", "18", "19", "20")),  # Basilicata to Sardegna: 1,304
+    ("regioni-01-02", ("01", "02")),  # Piemonte, Valle d'Aosta: 1,265 pages
+    ("regioni-03", ("03",)),  # Lombardia: 1,581
+    ("regioni-04-07", ("04", "05", "06", "07")),  # Trentino-A.A. to Liguria: 1,343
+    ("regioni-08-12", ("08", "09", "10", "11", "12")),  # Emilia-Romagna to Lazio: 1,354
+    ("regioni-13-16", ("13", "14", "15", "16")),  # Abruzzo to Puglia: 1,267
+    ("regioni-17-20", ("17", "18", "19", "20")),  # Basilicata to Sardegna: 1,325
 )
 _BUNDLE_OF_REGION = {code: name for name, codes in REGION_BUNDLES for code in codes}
 _COMUNE_PAGE = re.compile(r"comuni/(\d{6})/index\.html")
@@ -89,6 +102,10 @@ _PROVINCE_PAGE = re.compile(r"province/([A-Z]{2})/index\.html")
 FOLDERS = ("documenti", "programmi", "dati")
 _FOLDER_PAGE = re.compile(rf"({'|'.join(FOLDERS)})/([^/]+)/.+")
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+# The bundles of each folder are merged in groups (group_count), each kept merged in the
+# cache: the index is merged from the region bundles, the groups and main, and a new
+# document makes its group again, not the merge of every document.
+GROUP = "gruppo"
 _BODY = re.compile(rb"<[a-zA-Z][^<>]*?\sdata-pagefind-body[\s=/>]")
 _META_MAGIC = b"pagefind_dcd"
 _CHUNK_SIZE = 20000  # Pagefind's: a chunk ends once its words' locations reach it
@@ -314,6 +331,52 @@ def assign(pages, regions: dict[str, str]) -> dict[str, list[str]]:
         return (1, folder[name.split("-", 1)[0]], out[name][0])
 
     return {name: out[name] for name in sorted(out, key=order)}
+
+
+def group_count(bundles: int) -> int:
+    """How many merge groups the bundles of one folder make: the power of two nearest
+    above the square root of their number (1,000 documents: 32 groups of about 31), so
+    that neither a group made again nor the merge of all the groups grows like the
+    number of documents."""
+    root = math.isqrt(bundles - 1) + 1 if bundles > 1 else 1  # the square root, rounded up
+    return 1 << (root - 1).bit_length()
+
+
+def group_of(name: str, groups: int) -> str | None:
+    """The merge group of a bundle of :data:`FOLDERS` among ``groups``
+    (``gruppo-<folder>-<nnn>``, by a hash of the bundle's name), None for a region
+    bundle and main."""
+    folder = name.split("-", 1)[0]
+    if folder not in FOLDERS:
+        return None
+    return f"{GROUP}-{folder}-{int(hashlib.sha256(name.encode()).hexdigest()[:8], 16) % groups:03d}"
+
+
+def units(bundles: dict[str, list[str]], digests: dict[str, str]) -> dict:
+    """The parts the published index is merged from, in their order: each region bundle,
+    the merge groups (:func:`group_of`, :func:`group_count` per folder) by folder and
+    number, then main; each as ``(its bundles in index order, digest)``, a group's digest
+    made from its bundles' names and digests."""
+    per_folder: dict[str, int] = {}
+    for name in bundles:
+        folder = name.split("-", 1)[0]
+        per_folder[folder] = per_folder.get(folder, 0) + 1
+    groups: dict[str, list[str]] = {}
+    out = {}
+    for name in bundles:
+        group = group_of(name, group_count(per_folder[name.split("-", 1)[0]]))
+        if group:
+            groups.setdefault(group, []).append(name)
+        elif name != MAIN:
+            out[name] = ([name], digests[name])
+    folder = {f: i for i, f in enumerate(FOLDERS)}
+    for group in sorted(groups, key=lambda g: (folder[g.split("-")[1]], g)):
+        h = hashlib.sha256(f"{FORMAT}\0{GROUP}\0".encode())
+        for name in groups[group]:
+            h.update(f"{name}\0{digests[name]}\0".encode())
+        out[group] = (groups[group], h.hexdigest())
+    out[MAIN] = ([MAIN], digests[MAIN])
+    return out
 
 
 def _pagefind_version() -> str:
@@ -544,73 +607,110 @@ def _unique(name: str, data: bytes, taken: dict, full: str) -> str:
     return name
 
 
-def merge(parts: list[tuple[dict[str, bytes], dict]]) -> dict[str, bytes]:
-    """The index of all the pages of ``parts`` (each a bundle's files as
-    :meth:`_Service.index` returns them, and what :func:`prepare` makes of them; a part
-    without a searched page, ``prepared`` None, is left out), numbered part after part:
-    what one Pagefind run over those pages in that order writes. Fragments are the
-    bundles'; word chunks are made again by Pagefind's rules and named as Pagefind names
-    them; filters and metadata are written as :func:`_stable_filters` writes them. The
-    scripts and WASM must be the same in every part (one Pagefind version)."""
-    import gc
+@dataclass
+class _Joined:
+    """The pages of several bundles in one language, numbered bundle after bundle."""
 
+    wasm: str
+    fields: list[str]  # metadata fields, sorted: the bundles' numbering mapped to these
+    pages: list = field(default_factory=list)  # [fragment name, word count]
+    fragments: dict[str, bytes] = field(default_factory=dict)  # fragment name -> bytes
+    # word -> [[(offset, field renumbering or None, prepared postings)], {form: [...]}]
+    words: dict[str, list] = field(default_factory=dict)
+    filters: dict[str, dict[str, list[int]]] = field(default_factory=dict)
+
+
+def _join(parts: list) -> tuple[dict[str, bytes], dict, dict[str, _Joined]]:
+    """What :func:`merge` and :func:`merge_group` share: Pagefind's scripts and WASM
+    (the same in every part), the entry's version and characters, and per language the
+    pages, fragments (a name two bundles give to different pages lengthened, as Pagefind
+    does), words and filters of ``parts`` (with a searched page), numbered part after
+    part."""
     parts = [(files, prep) for files, prep in parts if prep is not None]
     if not parts:
         raise SearchIndexError("no bundle with a searched page to merge")
-    out: dict[str, bytes] = {}
+    scripts: dict[str, bytes] = {}
     for files, _prep in parts:
         for rel, data in files.items():
-            if not _index_part(rel) and out.setdefault(rel, data) != data:
+            if not _index_part(rel) and scripts.setdefault(rel, data) != data:
                 raise SearchIndexError(f"the bundles disagree on {rel} (two Pagefind versions?)")
     versions = {prep["version"] for _files, prep in parts}
     if len(versions) != 1:
         raise SearchIndexError(f"bundles of several Pagefind versions: {sorted(versions)}")
-    entry = {"version": versions.pop(), "languages": {}}
-    entry["include_characters"] = parts[0][1]["include"]
+    head = {"version": versions.pop(), "include": parts[0][1]["include"]}
     langs = sorted({k for _f, prep in parts for k in prep if k not in ("version", "include")})
+    joined = {}
+    for lang in langs:
+        here = [(files, prep[lang]) for files, prep in parts if lang in prep]
+        j = joined[lang] = _Joined(
+            wasm=sorted({p["wasm"] for _f, p in here})[0],
+            fields=sorted({name for _f, p in here for name in p["fields"]}),
+        )
+        pages, fragments, words, filters = j.pages, j.fragments, j.words, j.filters
+        for files, p in here:
+            offset = len(pages)
+            for h, count in p["pages"]:
+                data = files[f"fragment/{h}.pf_fragment"]
+                if h in fragments and fragments[h] != data:  # another bundle's page
+                    full = _pagefind_hash(gzip.decompress(data)[len(_META_MAGIC) :])
+                    h = _unique(h, data, fragments, full)
+                fragments[h] = data
+                pages.append([h, count])
+            renumber = [j.fields.index(f) for f in p["fields"]]
+            renumber = None if renumber == list(range(len(renumber))) else renumber
+            for word, postings, variants in p["words"]:
+                e = words.get(word)
+                if e is None:
+                    e = words[word] = [[], {}]
+                if postings:
+                    e[0].append((offset, renumber, postings))
+                for form, vp in variants:
+                    e[1].setdefault(form, []).append((offset, renumber, vp))
+            for fname, values in p["filters"]:
+                into = filters.setdefault(fname, {})
+                for value, vpages in values:
+                    into.setdefault(value, []).extend(x + offset for x in vpages)
+    return scripts, head, joined
+
+
+def _forms(variants: dict) -> list:
+    """A word's variants, by their first page (Pagefind's order)."""
+    return sorted(variants.items(), key=lambda kv: kv[1][0][0] + kv[1][0][2][1])
+
+
+def _filter_values(values: dict[str, list[int]]) -> list:
+    return sorted([v, sorted(ps)] for v, ps in values.items())
+
+
+def merge(parts: list[tuple[dict[str, bytes], dict]]) -> dict[str, bytes]:
+    """The index of all the pages of ``parts`` (each a bundle's files as
+    :meth:`_Service.index` returns them, and what :func:`prepare` makes of them, or a
+    merge group's from :func:`merge_group`; a part without a searched page, ``prepared``
+    None, is left out), numbered part after part: what one Pagefind run over those pages
+    in that order writes. Fragments are the bundles'; word chunks are made again by
+    Pagefind's rules and named as Pagefind names them; filters and metadata are written as
+    :func:`_stable_filters` writes them. The scripts and WASM must be the same in every
+    part (one Pagefind version)."""
+    import gc
+
     enabled = gc.isenabled()
     gc.disable()
     try:
-        for lang in langs:
-            here = [(files, prep[lang]) for files, prep in parts if lang in prep]
-            fields = sorted({name for _f, p in here for name in p["fields"]})
-            fragments = {}  # short hash -> fragment bytes
-            pages: list = []
-            words: dict[str, list] = {}  # word -> [[(offset, renumber, postings)], {form: [...]}]
-            filters: dict[str, dict[str, list[int]]] = {}
-            for files, p in here:
-                offset = len(pages)
-                for h, count in p["pages"]:
-                    data = files[f"fragment/{h}.pf_fragment"]
-                    if h in fragments and fragments[h] != data:  # another bundle's page
-                        full = _pagefind_hash(gzip.decompress(data)[len(_META_MAGIC) :])
-                        h = _unique(h, data, fragments, full)
-                    fragments[h] = data
-                    pages.append([h, count])
-                renumber = [fields.index(f) for f in p["fields"]]
-                renumber = None if renumber == list(range(len(renumber))) else renumber
-                for word, postings, variants in p["words"]:
-                    e = words.get(word)
-                    if e is None:
-                        e = words[word] = [[], {}]
-                    if postings:
-                        e[0].append((offset, renumber, postings))
-                    for form, vp in variants:
-                        e[1].setdefault(form, []).append((offset, renumber, vp))
-                for fname, values in p["filters"]:
-                    into = filters.setdefault(fname, {})
-                    for value, vpages in values:
-                        into.setdefault(value, []).extend(x + offset for x in vpages)
-            for h, data in fragments.items():
+        out, head, joined = _join(parts)
+        entry = {"version": head["version"], "languages": {}}
+        entry["include_characters"] = head["include"]
+        for lang, j in joined.items():
+            for h, data in j.fragments.items():
                 out[f"fragment/{h}.pf_fragment"] = data
             chunks: list[list[bytes]] = []
             chunk_words: list[list[str]] = []
             current, current_words, size = [], [], 0
-            for word in sorted(words):
-                contributions, variants = words[word]
+            for word in sorted(j.words):
+                contributions, variants = j.words[word]
                 main, n = _encode_postings(contributions)
-                forms = sorted(variants.items(), key=lambda kv: kv[1][0][0] + kv[1][0][2][1])
-                encoded = [b"\x82" + _text(form) + _encode_postings(vc)[0] for form, vc in forms]
+                encoded = [
+                    b"\x82" + _text(form) + _encode_postings(vc)[0] for form, vc in _forms(variants)
+                ]
                 current.append(
                     b"\x83" + _text(word) + main + _head(4, len(encoded)) + b"".join(encoded)
                 )
@@ -634,16 +734,15 @@ def merge(parts: list[tuple[dict[str, bytes], dict]]) -> dict[str, bytes]:
                 )
                 chunk_meta.append([lo, hi, ref])
             filter_meta = []
-            for fname in sorted(filters):
-                body = _pack([fname, sorted([v, sorted(ps)] for v, ps in filters[fname].items())])
+            for fname in sorted(j.filters):
+                body = _pack([fname, _filter_values(j.filters[fname])])
                 ref = f"{lang}_{_content_hash(body, 7)}"
                 out[f"filter/{ref}.pf_filter"] = body
                 filter_meta.append([fname, ref])
-            body = _pack([entry["version"], pages, chunk_meta, filter_meta, [], fields])
+            body = _pack([entry["version"], j.pages, chunk_meta, filter_meta, [], j.fields])
             ref = f"{lang}_{_content_hash(body, 10)}"
             out[f"pagefind.{ref}.pf_meta"] = body
-            wasm = sorted({p["wasm"] for _f, p in here})
-            entry["languages"][lang] = {"hash": ref, "wasm": wasm[0], "page_count": len(pages)}
+            entry["languages"][lang] = {"hash": ref, "wasm": j.wasm, "page_count": len(j.pages)}
     finally:
         if enabled:
             gc.enable()
@@ -651,6 +750,22 @@ def merge(parts: list[tuple[dict[str, bytes], dict]]) -> dict[str, bytes]:
         entry, ensure_ascii=False, separators=(",", ":")
     ).encode()
     return out
+
+
+def _joined_postings(contributions: list) -> tuple:
+    """A word's postings in a merge group, in the shape :func:`_postings` gives a
+    bundle's: the merged CBOR array cut after its first delta."""
+    encoded, size = _encode_postings(contributions)
+    count = sum(p[0] for _offset, _fields, p in contributions)
+    first = contributions[0][0] + contributions[0][2][1]
+    last = contributions[-1][0] + contributions[-1][2][2]
+    skip = len(_head(4, count)) + 1 + len(_head(0, first))
+    meta = None
+    if any(p[5] is not None for _offset, _fields, p in contributions):
+        import cbor2
+
+        meta = cbor2.loads(encoded)  # renumbered to the group's fields
+    return (count, first, last, size, encoded[skip:], meta)
 
 
 # -- the build's search step ------------------------------------------------------------
@@ -662,6 +777,8 @@ class Update:
     built: dict[str, int] = field(default_factory=dict)  # bundle -> pages indexed
     cached: dict[str, int] = field(default_factory=dict)  # bundle -> pages it holds
     kept: bool = False  # the published index was kept as it is
+    groups: dict[str, str] = field(default_factory=dict)  # merge group -> digest
+    merged: list[str] = field(default_factory=list)  # the merge groups made again
     pages: int = 0
     pruned: int = 0  # cache entries removed
     seconds: dict[str, float] = field(default_factory=dict)  # cache, index, merge
@@ -681,6 +798,7 @@ class Update:
             f"{self.seconds.get('index', 0):.2f} s"
             + (f", {empty} without searched pages" if empty else "")
             + f", {len(self.cached)} from the cache ({self.seconds.get('cache', 0):.2f} s); "
+            f"{len(self.merged)} of {len(self.groups)} merge groups made again; "
             f"merged, {self.pages:,} pages, in {self.seconds.get('merge', 0):.2f} s"
             + (f"; {self.pruned} cache entries removed" if self.pruned else "")
         )
@@ -691,8 +809,8 @@ def _cache_file(cache_dir: Path, name: str, dig: str) -> Path:
 
 
 def _cached(cache_dir: Path | None, name: str, dig: str):
-    """A bundle from ``.cache/search/``: ``(files, pages, prepared)``, or None (not there,
-    or damaged: then discarded)."""
+    """A bundle or merge group from ``.cache/search/``: ``(files, pages, prepared, pages
+    of each bundle of a group)``, or None (not there, or damaged: then discarded)."""
     if cache_dir is None:
         return None
     import pickle
@@ -705,7 +823,7 @@ def _cached(cache_dir: Path | None, name: str, dig: str):
         if payload is None:
             return None
         body = pickle.loads(payload)
-        found = (body["files"], body["pages"], body["prepared"])
+        found = (body["files"], body["pages"], body["prepared"], body.get("members"))
     except (cache.CorruptEntry, pickle.UnpicklingError, ValueError, KeyError, TypeError, EOFError):
         cache.discard(path)
         return None
@@ -713,11 +831,13 @@ def _cached(cache_dir: Path | None, name: str, dig: str):
     return found
 
 
-def _store(cache_dir: Path | None, name: str, dig: str, files, pages: int, prepared) -> None:
-    """Keep a bundle in ``.cache/search/``: its page fragments and what :func:`prepare`
-    made of its word chunks, filters and metadata (Pagefind's scripts and WASM, the same
-    for every bundle, are not kept: :func:`update` takes them from a bundle it indexes,
-    or from an empty index)."""
+def _store(
+    cache_dir: Path | None, name: str, dig: str, files, pages: int, prepared, members=None
+) -> None:
+    """Keep a bundle or a merge group (``members``: the pages of each of its bundles) in
+    ``.cache/search/``: its page fragments and what :func:`prepare` made of its word
+    chunks, filters and metadata (Pagefind's scripts and WASM, the same for every bundle,
+    are not kept: :func:`update` takes them from a bundle it indexes, or from Pagefind)."""
     if cache_dir is None:
         return
     import pickle
@@ -727,15 +847,16 @@ def _store(cache_dir: Path | None, name: str, dig: str, files, pages: int, prepa
     path = _cache_file(cache_dir, name, dig)
     path.parent.mkdir(parents=True, exist_ok=True)
     kept = {rel: data for rel, data in files.items() if rel.startswith("fragment/")}
-    body = {"files": kept, "pages": pages, "prepared": prepared}
+    body = {"files": kept, "pages": pages, "prepared": prepared, "members": members}
     cache.put(path, pickle.dumps(body, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def prune(cache_dir: Path | None, current: dict[str, str]) -> int:
-    """Bound ``.cache/search/``: of each bundle of ``current`` (``{bundle: digest}``) its
-    entry for that digest and the :data:`CACHE_KEEP` - 1 newest others are kept; the
-    entries of bundles the site no longer has (a document removed or renamed) are
-    removed. Returns the number of entries removed."""
+    """Bound ``.cache/search/``: of each bundle or merge group of ``current`` (``{name:
+    digest}``) its entry for that digest and the :data:`CACHE_KEEP` - 1 newest others are
+    kept; the entries of the names the site no longer has (a document removed or
+    renamed, a merge group of another number of groups) are removed. Returns the number
+    of entries removed."""
     if cache_dir is None:
         return 0
     from . import cache
@@ -811,49 +932,119 @@ def update(
 
 def _update(root: Path, bundles: dict, w, up: Update, workers: int, cache_dir) -> Update:
     t0 = time.perf_counter()
-    have = {}
-    for name in bundles:
-        hit = _cached(cache_dir, name, up.digests[name])
+    parts = units(bundles, up.digests)
+    up.groups = {u: dig for u, (_names, dig) in parts.items() if _is_group(u)}
+    have: dict[str, tuple] = {}  # each part of the index: (files, pages, prepared)
+    for unit, (names, dig) in parts.items():
+        hit = _cached(cache_dir, unit, dig)
         if hit is not None:
-            have[name] = hit
+            have[unit] = hit[:3]
+            up.cached.update(hit[3] or {unit: hit[1]})
+    # the bundles of the parts not in the cache: from the cache, or indexed
+    members: dict[str, tuple] = {}
+    wanted = [n for unit, (names, _dig) in parts.items() if unit not in have for n in names]
+    for name in wanted:
+        hit = _cached(cache_dir, name, up.digests[name]) if name not in parts else None
+        if hit is not None:
+            members[name] = hit[:3]
             up.cached[name] = hit[1]
     up.seconds["cache"] = time.perf_counter() - t0
-    stale = {n: ps for n, ps in bundles.items() if n not in have}
+    stale = {n: bundles[n] for n in wanted if n not in members}
     for name, (files, n, prepared) in sorted(build_bundles(root, stale, workers).items()):
         _store(cache_dir, name, up.digests[name], files, n, prepared)
-        have[name] = (files, n, prepared)
+        members[name] = (files, n, prepared)
         up.built[name] = n
-    # Pagefind's scripts, styles and WASM (one per language) come with the bundles just
-    # indexed; the cache does not keep them, so a language none of those has (every
-    # bundle from the cache) takes them from its smallest bundle, indexed again.
-    fresh = {lang for n in up.built if have[n][1] for lang in _languages(have[n][2])}
-    smallest: dict[str, str] = {}
-    for n in bundles:
-        for lang in _languages(have[n][2]) if have[n][1] else ():
-            if lang in fresh:
-                continue
-            if lang not in smallest or have[n][1] < have[smallest[lang]][1]:
-                smallest[lang] = n
-    again = {n: bundles[n] for n in sorted(set(smallest.values()))}
-    for name, (files, n, prepared) in build_bundles(root, again, workers).items():
-        have[name] = (files, n, prepared)
-        up.built[name] = n
-        del up.cached[name]
     up.built = {n: up.built[n] for n in bundles if n in up.built}
+    up.cached = {n: up.cached[n] for n in bundles if n in up.cached}
     t1 = time.perf_counter()
-    parts = [(have[n][0], have[n][2]) for n in bundles if have[n][1]]
-    files = merge(parts) if parts else pagefind_files(root, [])  # no page: an empty index
-    up.pages = sum(have[n][1] for n in bundles)
+    for unit, (names, dig) in parts.items():
+        if unit in have:
+            continue
+        if not _is_group(unit):
+            have[unit] = members[unit]
+            continue
+        files, prepared = merge_group([(members[n][0], members[n][2]) for n in names])
+        pages = {n: members[n][1] for n in names}
+        _store(cache_dir, unit, dig, files, sum(pages.values()), prepared, pages)
+        have[unit] = (files, sum(pages.values()), prepared)
+        up.merged.append(unit)
+    index = [(have[u][0], have[u][2]) for u in parts if have[u][1]]
+    files = merge(index) if index else pagefind_files(root, [])  # no page: an empty index
+    _add_scripts(files)
+    up.pages = sum(have[u][1] for u in parts)
     check_index(files, up.pages)
     for rel in sorted(files):
         w.write(f"/{OUT}/{rel}", files[rel])
-    up.pruned = prune(cache_dir, up.digests)
+    up.pruned = prune(cache_dir, {**up.digests, **up.groups})
     up.seconds.update(index=t1 - t0 - up.seconds["cache"], merge=time.perf_counter() - t1)
     return up
 
 
-def _languages(prepared: dict) -> list[str]:
-    return [k for k in prepared if k not in ("version", "include")]
+def _is_group(unit: str) -> bool:
+    return unit.startswith(f"{GROUP}-")
+
+
+def merge_group(parts: list[tuple[dict[str, bytes], dict | None]]) -> tuple[dict, dict | None]:
+    """The bundles of a merge group (``parts`` as for :func:`merge`) as one part of the
+    index: its fragments (and Pagefind's scripts, if a bundle brought them) and the
+    prepared form :func:`prepare` gives a bundle, made directly (no chunk is written and
+    read back); ``({}, None)`` when none of them has a searched page. Merging the groups
+    gives the index merging all their bundles gives (test)."""
+    import gc
+
+    if all(prep is None for _files, prep in parts):
+        return {}, None
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        files, head, joined = _join(parts)
+        prepared: dict = {"version": head["version"], "include": head["include"]}
+        for lang, j in joined.items():
+            for h, data in j.fragments.items():
+                files[f"fragment/{h}.pf_fragment"] = data
+            prepared[lang] = {
+                "wasm": j.wasm,
+                "pages": j.pages,
+                "fields": j.fields,
+                "filters": [[f, _filter_values(j.filters[f])] for f in sorted(j.filters)],
+                "words": [
+                    (
+                        word,
+                        _joined_postings(j.words[word][0]) if j.words[word][0] else None,
+                        [(form, _joined_postings(vc)) for form, vc in _forms(j.words[word][1])],
+                    )
+                    for word in sorted(j.words)
+                ],
+            }
+    finally:
+        if enabled:
+            gc.enable()
+    return files, prepared
+
+
+def _add_scripts(files: dict[str, bytes]) -> None:
+    """Pagefind's scripts, styles and WASM come with the bundles just indexed; the cache
+    does not keep them, so when every bundle came from it (or a language's WASM is
+    missing) they are taken from Pagefind: an index of one small page per language
+    (static files: the same whatever the pages)."""
+    entry = json.loads(files["pagefind-entry.json"])
+    need = ["pagefind.js", *(f"wasm.{x['wasm']}.pagefind" for x in entry["languages"].values())]
+    if all(rel in files for rel in need):
+        return
+    with tempfile.TemporaryDirectory(prefix="pagefind-scripts-") as tmp:
+        pages = []
+        for i, lang in enumerate(sorted(entry["languages"])):
+            page = Path(tmp) / f"{i}.html"
+            page.write_text(
+                f'<!doctype html><html lang="{lang}"><body><main data-pagefind-body>'
+                f"<p>{lang}</p></main></body></html>",
+                encoding="utf-8",
+            )
+            pages.append(page.name)
+        got = pagefind_files(Path(tmp), pages)
+    for rel, data in got.items():
+        if not _index_part(rel):
+            files.setdefault(rel, data)
 
 
 def _stable_filters(files: dict[str, bytes]) -> dict[str, bytes]:

@@ -285,6 +285,33 @@ def test_pages_of_two_bundles_with_the_same_short_hash(sample):
     assert _urls(merged) == _urls(whole)
 
 
+def test_merge_groups_give_the_index_of_all_bundles(sample):
+    """The index is merged from the region bundles and the merge groups (each the merge
+    of its bundles, kept in the cache): the same bytes as merging every bundle in that
+    order."""
+    site, _pages, bundles = sample
+    built = search.build_bundles(site, bundles, workers=2)
+    parts = search.units({**bundles, search.MAIN: []}, dict.fromkeys([*bundles, "main"], "x"))
+    groups = [u for u in parts if u.startswith(search.GROUP)]
+    assert len(groups) > 2 and all(len(parts[g][0]) >= 1 for g in groups)
+    assert list(parts)[:2] == ["regioni-01-02", "regioni-13-16"] and list(parts)[-1] == "main"
+    two_level = []
+    for unit, (names, _dig) in parts.items():
+        if unit in groups:
+            two_level.append(search.merge_group(_parts(built, names)))
+        elif unit in built:
+            two_level.append((built[unit][0], built[unit][2]))
+    flat = [n for names, _dig in parts.values() for n in names if n in built]
+    assert search.merge(two_level) == search.merge(_parts(built, flat))
+    # the group of a bundle depends on its name and the number of groups only; that
+    # number grows like the square root of the number of bundles
+    assert search.group_of("documenti-gu-1", 16) == search.group_of("documenti-gu-1", 16)
+    assert re.fullmatch(r"gruppo-documenti-\d\d\d", search.group_of("documenti-gu-1", 16))
+    assert search.group_of("regioni-03", 16) is None and search.group_of("main", 16) is None
+    counts = {n: search.group_count(n) for n in (1, 2, 4, 5, 16, 17, 100, 1000, 4500)}
+    assert counts == {1: 1, 2: 2, 4: 2, 5: 4, 16: 4, 17: 8, 100: 16, 1000: 32, 4500: 128}
+
+
 # -- reuse, through the real build --------------------------------------------------------
 REGION_CHANGE = [
     line.replace("2.\tAlbugnano\t16", "2.\tAlbugnano\t18") for line in GU_FRAGMENT
@@ -400,13 +427,12 @@ def test_adding_a_document_indexes_its_bundles_only(tmp_path):
     assert "0 from the cache" in _summary(cold.build_ok())
     assert cold.digest() == with_it
 
-    # removed again: every bundle from the cache (regioni-01-02's entry before last; the
-    # smallest bundle indexed again for Pagefind's scripts), the same site as before, and
-    # the document's bundles gone from the cache
+    # removed again: every bundle from the cache (regioni-01-02's entry before last), the
+    # same site as before, and the document's bundles gone from the cache
     (sources / _added().filename).unlink()
     write_corpus(sources, [gu])
     removed = _summary(mini.build_ok())
-    assert _indexed(removed) == [f"documenti-{GU_ID}"], removed
+    assert _indexed(removed) == [], removed
     assert "cache entries removed" in removed, removed
     assert mini.digest() == without
     names = {k.rsplit("-", 1)[0] for k in _entries(mini)}
@@ -454,18 +480,27 @@ def test_a_damaged_cached_bundle_is_indexed_again(tmp_path):
     out = _summary(mini.build_ok())
     assert _indexed(out) == ["regioni-13-16"] and "9 from the cache" in out, out
     assert mini.digest() == published
+    # a damaged merge group is made again from its bundles' entries: nothing indexed
+    group = search.group_of(f"documenti-{GU_ID}", 1)  # the only document: one group
+    entry = next((mini.root / ".cache" / "search").glob(f"{group}-*"))
+    entry.write_bytes(entry.read_bytes()[:-10])
+    shutil.rmtree(mini.site / "pagefind")
+    out = _summary(mini.build_ok())
+    assert _indexed(out) == [] and re.search(r"; 1 of \d+ merge groups made again", out), out
+    assert mini.digest() == published
 
 
 def test_every_bundle_from_the_cache(tmp_path):
     """The published index lost, every bundle in the cache (which does not keep Pagefind's
-    scripts and WASM): only the smallest bundle is indexed again, for them, and the site
-    is the same."""
+    scripts and WASM: they come from Pagefind, for a page of each language): nothing is
+    indexed, and the site is the same."""
     mini = Mini(make_project(tmp_path / "project"))
     mini.build_ok()
     published = mini.digest()
     shutil.rmtree(mini.site / "pagefind")
     out = _summary(mini.build_ok())
-    assert _indexed(out) == [f"documenti-{GU_ID}"] and "9 from the cache" in out, out
+    assert _indexed(out) == [] and "10 from the cache" in out, out
+    assert re.search(r"; 0 of \d+ merge groups made again", out), out
     assert mini.digest() == published
 
 
