@@ -231,6 +231,8 @@ class _Service:
         finally:
             writer.join()
         self.message = last[0] + 1
+        if files is None:
+            raise SearchIndexError("pagefind deleted an index without giving its files")
         out = _stable_filters({f["path"]: base64.b64decode(f["content"]) for f in files})
         check_index(out, sent[0])
         return out, sent[0]
@@ -397,19 +399,28 @@ def digest(pages: list[str], hashes: dict[str, str]) -> str:
     return h.hexdigest()
 
 
-def build_bundles(root: Path, bundles: dict[str, list[str]], workers: int = 1) -> dict:
+def build_bundles(
+    root: Path,
+    bundles: dict[str, list[str]],
+    workers: int = 1,
+    rank: dict[str, int] | None = None,
+    done=None,
+) -> dict:
     """Index each bundle (``{name: pages}``) in an index of its own: ``workers`` Pagefind
-    processes, each taking the next bundle, the largest first, when it is done with one:
-    ``{name: (files, pages indexed, prepared)}``, each checked (:func:`prepare` runs while
-    the process indexes the next bundle); ``({}, 0, None)`` for a bundle without a page
-    :func:`searched` (Pagefind is not asked). A bundle depends on its own pages only: the
-    same bytes whatever ``workers`` is and whichever process indexes it."""
+    processes, each taking the next bundle when it is done with one (by ``rank``, then
+    the largest first): ``{name: (files, pages indexed, prepared)}``, each checked
+    (:func:`prepare` runs while the process indexes the next bundle); ``({}, 0, None)``
+    for a bundle without a page :func:`searched` (Pagefind is not asked). With ``done``,
+    each result is handed to ``done(name, result)`` (in the thread that made it) instead
+    of being returned. A bundle depends on its own pages only: the same bytes whatever
+    ``workers`` is and whichever process indexes it."""
     import cbor2  # noqa: F401 - imported before the threads start (see _start)
 
     root = Path(root)
+    rank = rank or {}
     size = {n: sum(os.path.getsize(root / rel) for rel in ps) for n, ps in bundles.items()}
-    queue = sorted(bundles, key=lambda n: (-size[n], n))
-    done: dict = {}
+    queue = sorted(bundles, key=lambda n: (rank.get(n, 0), -size[n], n))
+    results: dict = {}
     lock = threading.Lock()
     stop = threading.Event()
 
@@ -428,8 +439,11 @@ def build_bundles(root: Path, bundles: dict[str, list[str]], workers: int = 1) -
                 except SearchIndexError as e:
                     raise SearchIndexError(f"bundle {name}: {e}") from None
                 prepared = prepare(files)
+            if done is not None:
+                done(name, (files, n, prepared))
+                continue
             with lock:
-                done[name] = (files, n, prepared)
+                results[name] = (files, n, prepared)
 
     services: list[_Service] = []
     try:
@@ -447,7 +461,7 @@ def build_bundles(root: Path, bundles: dict[str, list[str]], workers: int = 1) -
     finally:
         for s in services:
             s.close()
-    return done
+    return results
 
 
 # -- one index from the bundles ---------------------------------------------------------
@@ -949,25 +963,62 @@ def _update(root: Path, bundles: dict, w, up: Update, workers: int, cache_dir) -
             members[name] = hit[:3]
             up.cached[name] = hit[1]
     up.seconds["cache"] = time.perf_counter() - t0
-    stale = {n: bundles[n] for n in wanted if n not in members}
-    for name, (files, n, prepared) in sorted(build_bundles(root, stale, workers).items()):
-        _store(cache_dir, name, up.digests[name], files, n, prepared)
-        members[name] = (files, n, prepared)
-        up.built[name] = n
-    up.built = {n: up.built[n] for n in bundles if n in up.built}
-    up.cached = {n: up.cached[n] for n in bundles if n in up.cached}
-    t1 = time.perf_counter()
-    for unit, (names, dig) in parts.items():
-        if unit in have:
-            continue
-        if not _is_group(unit):
-            have[unit] = members[unit]
-            continue
+    # Index what is missing. A merge group is made as soon as its last bundle is there,
+    # and its bundles let go: the bundles are indexed group after group (the region
+    # bundles and main first), so the build holds the bundles of a few groups at a time.
+    part_of = {n: unit for unit, (names, _dig) in parts.items() for n in names}
+    waiting = {
+        unit: {n for n in names if n not in members}
+        for unit, (names, _dig) in parts.items()
+        if _is_group(unit) and unit not in have
+    }
+    rank = {unit: i for i, unit in enumerate(parts)}
+    lock = threading.Lock()
+
+    def make_group(unit: str) -> None:
+        names, dig = parts[unit]
         files, prepared = merge_group([(members[n][0], members[n][2]) for n in names])
         pages = {n: members[n][1] for n in names}
         _store(cache_dir, unit, dig, files, sum(pages.values()), prepared, pages)
-        have[unit] = (files, sum(pages.values()), prepared)
-        up.merged.append(unit)
+        with lock:
+            have[unit] = (files, sum(pages.values()), prepared)
+            up.merged.append(unit)
+            for n in names:
+                del members[n]
+
+    def indexed(name: str, result: tuple) -> None:
+        _store(cache_dir, name, up.digests[name], *result)
+        unit = part_of[name]
+        with lock:
+            members[name] = result
+            up.built[name] = result[1]
+            if unit not in waiting:
+                return
+            waiting[unit].discard(name)
+            if waiting[unit]:
+                return
+            del waiting[unit]
+        make_group(unit)  # outside the lock: the other worker goes on
+
+    stale = {n: bundles[n] for unit in parts if unit not in have for n in parts[unit][0]}
+    stale = {n: ps for n, ps in stale.items() if n not in members}
+    build_bundles(
+        root,
+        stale,
+        workers,
+        rank={n: rank[part_of[n]] if _is_group(part_of[n]) else -1 for n in stale},
+        done=indexed,
+    )
+    t1 = time.perf_counter()
+    for unit in [u for u in waiting if not waiting[u]]:  # every bundle from the cache
+        del waiting[unit]
+        make_group(unit)
+    for unit in parts:
+        if unit not in have:  # a region bundle or main
+            have[unit] = members.pop(unit)
+    up.built = {n: up.built[n] for n in bundles if n in up.built}
+    up.cached = {n: up.cached[n] for n in bundles if n in up.cached}
+    up.merged.sort(key=rank.get)
     index = [(have[u][0], have[u][2]) for u in parts if have[u][1]]
     files = merge(index) if index else pagefind_files(root, [])  # no page: an empty index
     _add_scripts(files)
