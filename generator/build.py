@@ -492,7 +492,7 @@ def _search_step(
                 pages,
                 w,
                 previous_m,
-                search_mod.comune_regions(reg),
+                search_mod.page_regions(reg),
                 render.default_workers(workers),
                 cache_dir,
             )

@@ -10,15 +10,27 @@ the build's :class:`~generator.output.Writer` like every other file (a full disk
 the build instead of leaving empty files behind).
 
 **Bundles.** Indexing is most of the search stage's time (about 1.5 ms a page, whether
-Pagefind reads the HTML or is given the text), and a new bulletin of one region changes
-a few hundred comune pages of that region. So the pages are indexed in bundles
-(:func:`assign`): the comune pages ``/comuni/<istat>/`` by groups of ISTAT regions
-(:data:`REGION_BUNDLES`; a historical comune with its successor's region, from the
-registry), everything else (programmes, documents and acts, provinces, /dati/, content
-pages) in ``main``. Each bundle is indexed by a Pagefind process of its own, ``workers``
-at a time, and its files are kept in ``.cache/search/`` under the digest of its pages
+Pagefind reads the HTML or is given the text), and a new document changes its own pages,
+a few hundred comune pages of its region and a few lists. So the pages are indexed in
+bundles (:func:`assign`) whose size does not grow with the number of documents: the
+comune pages ``/comuni/<istat>/`` and province pages ``/province/<sigla>/`` by groups of
+ISTAT regions (:data:`REGION_BUNDLES`; a historical comune with its successor's region,
+from the registry); each document with its acts (``documenti/<id>/``), each programme
+with its table pages (``programmi/<slug>/``) and each page of ``dati/<name>/`` in a
+bundle of its own (``documenti-<id>``, ...: :func:`bundle_of`); the lists and content
+pages in ``main``. ``workers`` Pagefind processes index the bundles, each taking the
+next one (the largest first) in an index of its own; a bundle without a searched page is
+not sent. Each bundle's index is kept in ``.cache/search/`` under the digest of its pages
 (path and sha256, :func:`digest`): a bundle whose pages did not change is not indexed
-again.
+again, and a bulletin added to a site indexes its own bundles and its region's.
+
+**Merge groups.** Merging costs about a microsecond per word of each part, and every
+document repeats most of the vocabulary: merging 500 small bundles costs several times
+what merging the same pages in one bundle does. So the bundles of each folder are joined
+in merge groups (:func:`units`: about the square root of their number, by a hash of the
+bundle's name), each kept merged in the cache under the digests of its bundles; the
+index is merged from the region bundles, the groups and main, and a new document makes
+its group again.
 
 **One published index.** The bundles are not published as separate Pagefind indexes
 merged in the browser (``mergeIndex``): each would be searched with its own statistics,
@@ -27,10 +39,10 @@ that is a prefix of the term (Pagefind's fallback for typos), so "lecco" found 5
 pages instead of 278 and "aree interne" 1,346 instead of 4. Instead :func:`merge` joins
 the bundles' files into the index one Pagefind run over all the pages would have
 written: same pages, words, locations, filters and metadata fields, chunked by
-Pagefind's rule, every file named as Pagefind names it; the pages are numbered bundle
-after bundle (region bundles first, ``main`` last) rather than in path order, which only
-changes the order of results of equal score. The search page is unchanged (one index at
-``/pagefind/``).
+Pagefind's rule, every file named as Pagefind names it; the pages are numbered part
+after part (region bundles, merge groups, ``main``) rather than in path order, which
+only changes the order of results of equal score. The search page is unchanged (one
+index at ``/pagefind/``).
 
 A page is searched when it carries ``data-pagefind-body`` (templates mark every page
 meant to be found); the others are not sent to Pagefind. Pagefind applies that rule per
@@ -50,13 +62,14 @@ import base64
 import gzip
 import hashlib
 import json
+import math
 import os
 import re
 import subprocess
 import tempfile
 import threading
 import time
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -64,25 +77,35 @@ from . import guard
 
 OUT = "pagefind"
 MAIN = "main"
-CACHE = "search"  # .cache/search/<bundle>-<digest>: a bundle's Pagefind files
+CACHE = "search"  # .cache/search/<bundle or group>-<digest>: its fragments, prepared words
 CACHE_KEEP = 2  # entries kept per bundle: the current one and the one before
 # Bump when the files made from the same pages change (cached bundles are then rebuilt).
-FORMAT = 1
-# Comune pages by ISTAT region code, in consecutive groups of about the same size (pages
-# in 2026: current comuni + historical ones by their successor's region), so that a
-# document about one region changes one bundle, and Lombardia, the region of most of the
-# documents, is a bundle of its own. Fewer bundles cost less in a cold build (a Pagefind
-# process each); smaller ones cost less when one changes.
+FORMAT = 3
+# Comune and province pages by ISTAT region code, in consecutive groups of about the same
+# size (pages in 2026: current comuni + historical ones by their successor's region +
+# provinces), so that a document about one region changes one bundle, and Lombardia, the
+# region of most of the documents, is a bundle of its own. Fewer bundles cost less in a
+# cold build; smaller ones cost less when one changes.
 REGION_BUNDLES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("regioni-01-02", ("01", "02")),  # Piemonte, Valle d'Aosta: 1,256 pages
-    ("regioni-03", ("03",)),  # Lombardia: 1,569
-    ("regioni-04-07", ("04", "05", "06", "07")),  # Trentino-A.A. to Liguria: 1,326
-    ("regioni-08-12", ("08", "09", "10", "11", "12")),  # Emilia-Romagna to Lazio: 1,323
-    ("regioni-13-16", ("13", "14", "15", "16")),  # Abruzzo to Puglia: 1,250
-    ("regioni-17-20", ("17", "18", "19", "20")),  # Basilicata to Sardegna: 1,304
+    ("regioni-01-02", ("01", "02")),  # Piemonte, Valle d'Aosta: 1,265 pages
+    ("regioni-03", ("03",)),  # Lombardia: 1,581
+    ("regioni-04-07", ("04", "05", "06", "07")),  # Trentino-A.A. to Liguria: 1,343
+    ("regioni-08-12", ("08", "09", "10", "11", "12")),  # Emilia-Romagna to Lazio: 1,354
+    ("regioni-13-16", ("13", "14", "15", "16")),  # Abruzzo to Puglia: 1,267
+    ("regioni-17-20", ("17", "18", "19", "20")),  # Basilicata to Sardegna: 1,325
 )
 _BUNDLE_OF_REGION = {code: name for name, codes in REGION_BUNDLES for code in codes}
 _COMUNE_PAGE = re.compile(r"comuni/(\d{6})/index\.html")
+_PROVINCE_PAGE = re.compile(r"province/([A-Z]{2})/index\.html")
+# Pages under these folders are bundled by their first subfolder (a document with its
+# acts, a programme with its table pages, a dataset), in this order in the index.
+FOLDERS = ("documenti", "programmi", "dati")
+_FOLDER_PAGE = re.compile(rf"({'|'.join(FOLDERS)})/([^/]+)/.+")
+_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+# The bundles of each folder are merged in groups (group_count), each kept merged in the
+# cache: the index is merged from the region bundles, the groups and main, and a new
+# document makes its group again, not the merge of every document.
+GROUP = "gruppo"
 _BODY = re.compile(rb"<[a-zA-Z][^<>]*?\sdata-pagefind-body[\s=/>]")
 _META_MAGIC = b"pagefind_dcd"
 _CHUNK_SIZE = 20000  # Pagefind's: a chunk ends once its words' locations reach it
@@ -131,87 +154,129 @@ def searched(html: bytes) -> bool:
     return _BODY.search(html) is not None
 
 
-def _index(proc: subprocess.Popen, root: Path, pages: list[str]) -> tuple[dict[str, bytes], int]:
-    """Feed ``pages`` (sorted; those :func:`searched`) to the service ``proc``; its index
-    files, reproducible (:func:`_stable_filters`), and the number of pages sent."""
-    sent = [0]
-    failure: list[BaseException] = []
+class _Service:
+    """A Pagefind service process that indexes bundles one after the other, each in an
+    index of its own (``NewIndex``, ``AddFile`` per page, ``GetFiles``), deleted once its
+    files are read (``DeleteIndex``): the process holds the pages of one bundle at a time,
+    and a bundle's files do not depend on the bundles indexed before it in the same
+    process (test). Started by the thread that runs the bundles (:func:`_start`)."""
 
-    def send() -> None:
-        def msg(i: int, payload: dict) -> None:
-            proc.stdin.write(
-                base64.b64encode(json.dumps({"message_id": i, "payload": payload}).encode()) + b","
-            )
+    def __init__(self) -> None:
+        self.proc = _start()
+        self.answers = _answers(self.proc.stdout)
+        self.message = 0
+        self.indexes = 0  # Pagefind numbers the indexes of a process 0, 1, 2, ...
 
-        try:
-            msg(0, {"type": "NewIndex", "config": None})
-            for rel in pages:
-                raw = (root / rel).read_bytes()
-                if not searched(raw):
-                    continue
-                sent[0] += 1
-                msg(
-                    sent[0],
-                    {
-                        "type": "AddFile",
-                        "index_id": 0,
-                        "file_path": rel,
-                        "url": None,
-                        "file_contents": raw.decode("utf-8"),
-                    },
+    def index(self, root: Path, pages: list[str]) -> tuple[dict[str, bytes], int]:
+        """Index ``pages`` (sorted; those :func:`searched`): the index files, reproducible
+        (:func:`_stable_filters`), checked, and the number of pages sent."""
+        proc, index_id, first = self.proc, self.indexes, self.message
+        self.indexes += 1
+        sent = [0]
+        failure: list[BaseException] = []
+        ids = iter(range(first, first + len(pages) + 3))
+        last = [first]
+
+        def send() -> None:
+            def msg(payload: dict) -> None:
+                last[0] = next(ids)
+                proc.stdin.write(
+                    base64.b64encode(
+                        json.dumps({"message_id": last[0], "payload": payload}).encode()
+                    )
+                    + b","
                 )
-            msg(sent[0] + 1, {"type": "GetFiles", "index_id": 0})
-            proc.stdin.flush()
-        except (OSError, ValueError) as e:  # Pagefind died: the reader says why
-            failure.append(e)
 
-    writer = threading.Thread(target=send, name="pagefind-feed", daemon=True)
-    writer.start()
-    files = None
-    try:
-        for answer in _answers(proc.stdout):
-            payload = answer.get("payload") or {}
-            if payload.get("type") == "Error":
-                raise SearchIndexError(f"pagefind: {payload.get('message')}")
-            if payload.get("type") == "GetFiles":
-                files = payload["files"]
-                break
-    finally:
+            try:
+                msg({"type": "NewIndex", "config": None})
+                for rel in pages:
+                    raw = (root / rel).read_bytes()
+                    if not searched(raw):
+                        continue
+                    sent[0] += 1
+                    msg(
+                        {
+                            "type": "AddFile",
+                            "index_id": index_id,
+                            "file_path": rel,
+                            "url": None,
+                            "file_contents": raw.decode("utf-8"),
+                        }
+                    )
+                msg({"type": "GetFiles", "index_id": index_id})
+                msg({"type": "DeleteIndex", "index_id": index_id})
+                proc.stdin.flush()
+            except (OSError, ValueError) as e:  # Pagefind died: the reader says why
+                failure.append(e)
+
+        writer = threading.Thread(target=send, name="pagefind-feed", daemon=True)
+        writer.start()
+        files = None
         try:
-            proc.stdin.close()
+            for answer in self.answers:
+                payload = answer.get("payload") or {}
+                kind = payload.get("type")
+                if kind == "Error":
+                    raise SearchIndexError(f"pagefind: {payload.get('message')}")
+                if kind == "NewIndex" and payload.get("index_id") != index_id:
+                    raise SearchIndexError(
+                        f"pagefind numbered a new index {payload.get('index_id')}, not {index_id}"
+                    )
+                if kind == "GetFiles":
+                    files = payload["files"]
+                elif kind == "DeleteIndex":
+                    break
+            else:
+                self._died(failure)
+        finally:
+            writer.join()
+        self.message = last[0] + 1
+        if files is None:
+            raise SearchIndexError("pagefind deleted an index without giving its files")
+        out = _stable_filters({f["path"]: base64.b64decode(f["content"]) for f in files})
+        check_index(out, sent[0])
+        return out, sent[0]
+
+    def _died(self, failure: list[BaseException]) -> None:
+        """Pagefind's output ended before the bundle's answers: say why."""
+        self.proc.kill()
+        self.proc.wait()
+        err = self.proc.errlog
+        err.seek(0)
+        tail = err.read().decode("utf-8", "replace").strip()[-300:]
+        raise SearchIndexError(
+            f"pagefind ended without an index (exit {self.proc.returncode})"
+            + (f": {tail}" if tail else "")
+            + (f"; {failure[0]}" if failure else "")
+        )
+
+    def close(self) -> None:
+        """End the process (at once: what it still holds is not wanted)."""
+        try:
+            self.proc.stdin.close()
         except OSError:
             pass
-        proc.kill()
-        proc.wait()
-        writer.join()
-    err = proc.errlog
-    try:
-        if files is None:
-            err.seek(0)
-            tail = err.read().decode("utf-8", "replace").strip()[-300:]
-            raise SearchIndexError(
-                f"pagefind ended without an index (exit {proc.returncode})"
-                + (f": {tail}" if tail else "")
-                + (f"; {failure[0]}" if failure else "")
-            )
-    finally:
-        err.close()
-    out = _stable_filters({f["path"]: base64.b64decode(f["content"]) for f in files})
-    check_index(out, sent[0])
-    return out, sent[0]
+        self.proc.kill()
+        self.proc.wait()
+        self.proc.errlog.close()
 
 
 def pagefind_files(root: Path, pages: list[str]) -> dict[str, bytes]:
     """``{path under pagefind/: bytes}`` of one index of the HTML ``pages`` (relative
-    paths under ``root``) that are :func:`searched`, indexed in sorted order; checked with
-    :func:`check_index`."""
-    return _index(_start(), Path(root), sorted(pages))[0]
+    paths under ``root``) that are :func:`searched`, indexed in sorted order by a
+    Pagefind process of its own; checked with :func:`check_index`."""
+    service = _Service()
+    try:
+        return service.index(Path(root), sorted(pages))[0]
+    finally:
+        service.close()
 
 
 # -- bundles ----------------------------------------------------------------------------
-def comune_regions(registry) -> dict[str, str]:
-    """ISTAT code -> ISTAT region code of every comune with a page: a current comune's
-    own, a historical comune's successor's (followed through later suppressions)."""
+def page_regions(registry) -> dict[str, str]:
+    """The ISTAT region code of every comune with a page, by ISTAT code (a current
+    comune's own, a historical comune's successor's, followed through later
+    suppressions), and of every province, by sigla."""
     out = {c.istat: c.region_code for c in registry.current.values() if c.region_code}
     for c in registry.historical.values():
         seen, code = set(), c.successor
@@ -220,20 +285,100 @@ def comune_regions(registry) -> dict[str, str]:
             code = registry.historical[code].successor
         if code in out:
             out[c.istat] = out[code]
+    for sigla, p in registry.provinces.items():
+        if p.get("region_code"):
+            out[sigla] = p["region_code"]
     return out
 
 
+def _folder_bundle(folder: str, key: str) -> str:
+    """The bundle of the pages under ``folder/key/``: ``folder-key`` when ``key`` is a
+    plain slug, else ``folder--`` and 16 hex digits of its sha256 (no slug gives a
+    double dash): a name safe in a file name, the same in every build."""
+    if len(key) <= 100 and _SLUG.fullmatch(key):
+        return f"{folder}-{key}"
+    return f"{folder}--{hashlib.sha256(key.encode()).hexdigest()[:16]}"
+
+
+def bundle_of(rel: str, regions: dict[str, str]) -> str:
+    """The bundle of the page ``rel`` (module docstring): its region's for a comune or
+    province page, its document's, programme's or dataset's for a page under
+    ``documenti/``, ``programmi/`` or ``dati/``, else ``main``."""
+    m = _COMUNE_PAGE.fullmatch(rel) or _PROVINCE_PAGE.fullmatch(rel)
+    if m:
+        return _BUNDLE_OF_REGION.get(regions.get(m.group(1), ""), MAIN)
+    m = _FOLDER_PAGE.fullmatch(rel)
+    if m:
+        return _folder_bundle(m.group(1), m.group(2))
+    return MAIN
+
+
 def assign(pages, regions: dict[str, str]) -> dict[str, list[str]]:
-    """The bundle of each page: ``{bundle: sorted pages}``, the region bundles that have
-    pages in :data:`REGION_BUNDLES` order, then ``main`` (always there, possibly empty):
-    the order their pages take in the index. A comune page of unknown region is in main."""
-    out: dict[str, list[str]] = {name: [] for name, _ in REGION_BUNDLES}
-    out[MAIN] = []
+    """The bundle of each page: ``{bundle: sorted pages}``, in the order their pages take
+    in the index: the region bundles that have pages in :data:`REGION_BUNDLES` order, then
+    the bundles of :data:`FOLDERS` in the order of their pages' paths, then ``main``
+    (always there, possibly empty)."""
+    out: dict[str, list[str]] = {}
     for rel in sorted(pages):
-        m = _COMUNE_PAGE.fullmatch(rel)
-        name = _BUNDLE_OF_REGION.get(regions.get(m.group(1), "")) if m else None
-        out[name or MAIN].append(rel)
-    return {name: ps for name, ps in out.items() if ps or name == MAIN}
+        out.setdefault(bundle_of(rel, regions), []).append(rel)
+    out.setdefault(MAIN, [])
+    rank = {name: i for i, (name, _codes) in enumerate(REGION_BUNDLES)}
+    folder = {f: i for i, f in enumerate(FOLDERS)}
+
+    def order(name: str) -> tuple:
+        if name in rank:
+            return (0, rank[name], "")
+        if name == MAIN:
+            return (2, 0, "")
+        return (1, folder[name.split("-", 1)[0]], out[name][0])
+
+    return {name: out[name] for name in sorted(out, key=order)}
+
+
+def group_count(bundles: int) -> int:
+    """How many merge groups the bundles of one folder make: the power of two nearest
+    above the square root of their number (1,000 documents: 32 groups of about 31), so
+    that neither a group made again nor the merge of all the groups grows like the
+    number of documents."""
+    root = math.isqrt(bundles - 1) + 1 if bundles > 1 else 1  # the square root, rounded up
+    return 1 << (root - 1).bit_length()
+
+
+def group_of(name: str, groups: int) -> str | None:
+    """The merge group of a bundle of :data:`FOLDERS` among ``groups``
+    (``gruppo-<folder>-<nnn>``, by a hash of the bundle's name), None for a region
+    bundle and main."""
+    folder = name.split("-", 1)[0]
+    if folder not in FOLDERS:
+        return None
+    return f"{GROUP}-{folder}-{int(hashlib.sha256(name.encode()).hexdigest()[:8], 16) % groups:03d}"
+
+
+def units(bundles: dict[str, list[str]], digests: dict[str, str]) -> dict:
+    """The parts the published index is merged from, in their order: each region bundle,
+    the merge groups (:func:`group_of`, :func:`group_count` per folder) by folder and
+    number, then main; each as ``(its bundles in index order, digest)``, a group's digest
+    made from its bundles' names and digests."""
+    per_folder: dict[str, int] = {}
+    for name in bundles:
+        folder = name.split("-", 1)[0]
+        per_folder[folder] = per_folder.get(folder, 0) + 1
+    groups: dict[str, list[str]] = {}
+    out = {}
+    for name in bundles:
+        group = group_of(name, group_count(per_folder[name.split("-", 1)[0]]))
+        if group:
+            groups.setdefault(group, []).append(name)
+        elif name != MAIN:
+            out[name] = ([name], digests[name])
+    folder = {f: i for i, f in enumerate(FOLDERS)}
+    for group in sorted(groups, key=lambda g: (folder[g.split("-")[1]], g)):
+        h = hashlib.sha256(f"{FORMAT}\0{GROUP}\0".encode())
+        for name in groups[group]:
+            h.update(f"{name}\0{digests[name]}\0".encode())
+        out[group] = (groups[group], h.hexdigest())
+    out[MAIN] = ([MAIN], digests[MAIN])
+    return out
 
 
 def _pagefind_version() -> str:
@@ -254,45 +399,69 @@ def digest(pages: list[str], hashes: dict[str, str]) -> str:
     return h.hexdigest()
 
 
-def _index_and_prepare(proc: subprocess.Popen, root: Path, pages: list[str]):
-    files, n = _index(proc, root, pages)
-    return files, n, prepare(files)
-
-
-def build_bundles(root: Path, bundles: dict[str, list[str]], workers: int = 1) -> dict:
-    """Index each bundle (``{name: pages}``) in a Pagefind process of its own, ``workers``
-    at a time, the largest first: ``{name: (files, pages indexed, prepared)}``, each
-    checked (:func:`prepare` runs while the next bundles are indexed). A bundle depends on
-    its own pages only: the same bytes whatever ``workers`` is."""
+def build_bundles(
+    root: Path,
+    bundles: dict[str, list[str]],
+    workers: int = 1,
+    rank: dict[str, int] | None = None,
+    done=None,
+) -> dict:
+    """Index each bundle (``{name: pages}``) in an index of its own: ``workers`` Pagefind
+    processes, each taking the next bundle when it is done with one (by ``rank``, then
+    the largest first): ``{name: (files, pages indexed, prepared)}``, each checked
+    (:func:`prepare` runs while the process indexes the next bundle); ``({}, 0, None)``
+    for a bundle without a page :func:`searched` (Pagefind is not asked). With ``done``,
+    each result is handed to ``done(name, result)`` (in the thread that made it) instead
+    of being returned. A bundle depends on its own pages only: the same bytes whatever
+    ``workers`` is and whichever process indexes it."""
     import cbor2  # noqa: F401 - imported before the threads start (see _start)
 
     root = Path(root)
+    rank = rank or {}
     size = {n: sum(os.path.getsize(root / rel) for rel in ps) for n, ps in bundles.items()}
-    queue = sorted(bundles, key=lambda n: (-size[n], n))
-    done: dict = {}
-    running: dict = {}
-    slots = max(1, workers)
-    with ThreadPoolExecutor(slots, thread_name_prefix="pagefind") as pool:
-        try:
-            while queue or running:
-                while queue and len(running) < slots:
-                    name = queue.pop(0)
-                    proc = _start()
-                    running[pool.submit(_index_and_prepare, proc, root, bundles[name])] = (
-                        name,
-                        proc,
-                    )
-                finished, _ = wait(running, return_when=FIRST_COMPLETED)
-                for fut in sorted(finished, key=lambda f: running[f][0]):
-                    name, _proc = running.pop(fut)
-                    try:
-                        done[name] = fut.result()
-                    except SearchIndexError as e:
-                        raise SearchIndexError(f"bundle {name}: {e}") from None
-        finally:  # a failure (or Ctrl-C): the other Pagefind processes stop too
-            for _name, proc in running.values():
-                proc.kill()
-    return done
+    queue = sorted(bundles, key=lambda n: (rank.get(n, 0), -size[n], n))
+    results: dict = {}
+    lock = threading.Lock()
+    stop = threading.Event()
+
+    def run(service: _Service) -> None:
+        while not stop.is_set():
+            with lock:
+                if not queue:
+                    return
+                name = queue.pop(0)
+            pages = bundles[name]
+            if not any(searched((root / rel).read_bytes()) for rel in pages):
+                files, n, prepared = {}, 0, None  # nothing to send: no Pagefind index
+            else:
+                try:
+                    files, n = service.index(root, pages)
+                except SearchIndexError as e:
+                    raise SearchIndexError(f"bundle {name}: {e}") from None
+                prepared = prepare(files)
+            if done is not None:
+                done(name, (files, n, prepared))
+                continue
+            with lock:
+                results[name] = (files, n, prepared)
+
+    services: list[_Service] = []
+    try:
+        for _ in range(min(max(1, workers), len(queue))):
+            services.append(_Service())
+        with ThreadPoolExecutor(len(services) or 1, thread_name_prefix="pagefind") as pool:
+            futures = [pool.submit(run, s) for s in services]
+            try:
+                for fut in as_completed(futures):
+                    fut.result()  # the first failure is the one reported
+            finally:  # a failure (or Ctrl-C): the other processes stop too
+                stop.set()
+                for s in services:
+                    s.proc.kill()
+    finally:
+        for s in services:
+            s.close()
+    return results
 
 
 # -- one index from the bundles ---------------------------------------------------------
@@ -338,22 +507,24 @@ def _items(value: list) -> bytes:
 
 def _postings(postings: list) -> tuple:
     """A bundle's postings of a word, ready to merge: ``(count, first delta, last page,
-    size in Pagefind's chunk measure, CBOR of the first posting's locations, CBOR of the
-    other postings, the postings themselves if any has meta locations)``."""
-    first = postings[0]
-    return (
-        len(postings),
-        first[0],
-        sum(p[0] for p in postings),
-        sum(len(p[1]) + len(p[2]) + 1 for p in postings),
-        _items(first[1:]),
-        _items(postings[1:]),
-        postings if any(p[2] for p in postings) else None,
-    )
+    size in Pagefind's chunk measure, CBOR of the postings after the first delta, the
+    postings themselves if any has meta locations)``. One CBOR encoding of the list: the
+    bytes after the first posting's delta are what the merge copies."""
+    import cbor2
+
+    count, first = len(postings), postings[0][0]
+    skip = len(_head(4, count)) + 1 + len(_head(0, first))  # array, posting, delta heads
+    last = size = 0
+    meta = False
+    for delta, locs, metas in postings:
+        last += delta
+        size += len(locs) + len(metas) + 1
+        meta = meta or bool(metas)
+    return (count, first, last, size, cbor2.dumps(postings)[skip:], postings if meta else None)
 
 
 def prepare(files: dict[str, bytes]) -> dict:
-    """A bundle's index (its files as :func:`_index` returns them), decoded for
+    """A bundle's index (its files as :meth:`_Service.index` returns them), decoded for
     :func:`merge`: per language its pages, metadata fields, filters and words."""
     import gc
 
@@ -393,10 +564,10 @@ def prepare(files: dict[str, bytes]) -> dict:
 def _segment(p: tuple, offset: int, last: int, fields: list[int] | None) -> bytes:
     """A bundle's postings of a word in the merged index: pages moved by ``offset``, after
     the page ``last`` of the bundles before; metadata fields renumbered by ``fields``."""
-    if fields is None or p[6] is None:
-        return b"\x83" + _head(0, offset + p[1] - last) + p[4] + p[5]
+    if fields is None or p[5] is None:
+        return b"\x83" + _head(0, offset + p[1] - last) + p[4]
     postings = [
-        [d, locs, [-fields[-x - 1] - 1 if x < 0 else x for x in ml]] for d, locs, ml in p[6]
+        [d, locs, [-fields[-x - 1] - 1 if x < 0 else x for x in ml]] for d, locs, ml in p[5]
     ]
     postings[0][0] += offset - last
     return _items(postings)
@@ -408,11 +579,19 @@ def _encode_postings(contributions: list) -> tuple[bytes, int]:
     and the chunk size of the postings."""
     segments, last, count, size = [], 0, 0, 0
     for offset, fields, p in contributions:
-        segments.append(_segment(p, offset, last, fields))
+        delta = offset + p[1] - last
+        if (fields is None or p[5] is None) and delta < 24:  # the common case, inline
+            segments.append(_SMALL_POSTING[delta] + p[4])
+        else:
+            segments.append(_segment(p, offset, last, fields))
         last = offset + p[2]
         count += p[0]
         size += p[3]
     return _head(4, count) + b"".join(segments), size
+
+
+# a posting's array head and a delta below 24, in one byte each
+_SMALL_POSTING = tuple(bytes([0x83, n]) for n in range(24))
 
 
 def _chunk_bounds(words: list[list[str]]) -> list[list[str]]:
@@ -442,69 +621,110 @@ def _unique(name: str, data: bytes, taken: dict, full: str) -> str:
     return name
 
 
-def merge(parts: list[tuple[dict[str, bytes], dict]]) -> dict[str, bytes]:
-    """The index of all the pages of ``parts`` (each a bundle's files as :func:`_index`
-    returns them, and what :func:`prepare` makes of them), numbered part after part: what one
-    Pagefind run over those pages in that order writes. Fragments are the bundles'; word
-    chunks are made again by Pagefind's rules and named as Pagefind names them; filters
-    and metadata are written as :func:`_stable_filters` writes them. The scripts and
-    WASM must be the same in every part (one Pagefind version)."""
-    import gc
+@dataclass
+class _Joined:
+    """The pages of several bundles in one language, numbered bundle after bundle."""
 
-    out: dict[str, bytes] = {}
+    wasm: str
+    fields: list[str]  # metadata fields, sorted: the bundles' numbering mapped to these
+    pages: list = field(default_factory=list)  # [fragment name, word count]
+    fragments: dict[str, bytes] = field(default_factory=dict)  # fragment name -> bytes
+    # word -> [[(offset, field renumbering or None, prepared postings)], {form: [...]}]
+    words: dict[str, list] = field(default_factory=dict)
+    filters: dict[str, dict[str, list[int]]] = field(default_factory=dict)
+
+
+def _join(parts: list) -> tuple[dict[str, bytes], dict, dict[str, _Joined]]:
+    """What :func:`merge` and :func:`merge_group` share: Pagefind's scripts and WASM
+    (the same in every part), the entry's version and characters, and per language the
+    pages, fragments (a name two bundles give to different pages lengthened, as Pagefind
+    does), words and filters of ``parts`` (with a searched page), numbered part after
+    part."""
+    parts = [(files, prep) for files, prep in parts if prep is not None]
+    if not parts:
+        raise SearchIndexError("no bundle with a searched page to merge")
+    scripts: dict[str, bytes] = {}
     for files, _prep in parts:
         for rel, data in files.items():
-            if not _index_part(rel) and out.setdefault(rel, data) != data:
+            if not _index_part(rel) and scripts.setdefault(rel, data) != data:
                 raise SearchIndexError(f"the bundles disagree on {rel} (two Pagefind versions?)")
     versions = {prep["version"] for _files, prep in parts}
     if len(versions) != 1:
         raise SearchIndexError(f"bundles of several Pagefind versions: {sorted(versions)}")
-    entry = {"version": versions.pop(), "languages": {}}
-    entry["include_characters"] = parts[0][1]["include"]
+    head = {"version": versions.pop(), "include": parts[0][1]["include"]}
     langs = sorted({k for _f, prep in parts for k in prep if k not in ("version", "include")})
+    joined = {}
+    for lang in langs:
+        here = [(files, prep[lang]) for files, prep in parts if lang in prep]
+        j = joined[lang] = _Joined(
+            wasm=sorted({p["wasm"] for _f, p in here})[0],
+            fields=sorted({name for _f, p in here for name in p["fields"]}),
+        )
+        pages, fragments, words, filters = j.pages, j.fragments, j.words, j.filters
+        for files, p in here:
+            offset = len(pages)
+            for h, count in p["pages"]:
+                data = files[f"fragment/{h}.pf_fragment"]
+                if h in fragments and fragments[h] != data:  # another bundle's page
+                    full = _pagefind_hash(gzip.decompress(data)[len(_META_MAGIC) :])
+                    h = _unique(h, data, fragments, full)
+                fragments[h] = data
+                pages.append([h, count])
+            renumber = [j.fields.index(f) for f in p["fields"]]
+            renumber = None if renumber == list(range(len(renumber))) else renumber
+            for word, postings, variants in p["words"]:
+                e = words.get(word)
+                if e is None:
+                    e = words[word] = [[], {}]
+                if postings:
+                    e[0].append((offset, renumber, postings))
+                for form, vp in variants:
+                    e[1].setdefault(form, []).append((offset, renumber, vp))
+            for fname, values in p["filters"]:
+                into = filters.setdefault(fname, {})
+                for value, vpages in values:
+                    into.setdefault(value, []).extend(x + offset for x in vpages)
+    return scripts, head, joined
+
+
+def _forms(variants: dict) -> list:
+    """A word's variants, by their first page (Pagefind's order)."""
+    return sorted(variants.items(), key=lambda kv: kv[1][0][0] + kv[1][0][2][1])
+
+
+def _filter_values(values: dict[str, list[int]]) -> list:
+    return sorted([v, sorted(ps)] for v, ps in values.items())
+
+
+def merge(parts: list[tuple[dict[str, bytes], dict]]) -> dict[str, bytes]:
+    """The index of all the pages of ``parts`` (each a bundle's files as
+    :meth:`_Service.index` returns them, and what :func:`prepare` makes of them, or a
+    merge group's from :func:`merge_group`; a part without a searched page, ``prepared``
+    None, is left out), numbered part after part: what one Pagefind run over those pages
+    in that order writes. Fragments are the bundles'; word chunks are made again by
+    Pagefind's rules and named as Pagefind names them; filters and metadata are written as
+    :func:`_stable_filters` writes them. The scripts and WASM must be the same in every
+    part (one Pagefind version)."""
+    import gc
+
     enabled = gc.isenabled()
     gc.disable()
     try:
-        for lang in langs:
-            here = [(files, prep[lang]) for files, prep in parts if lang in prep]
-            fields = sorted({name for _f, p in here for name in p["fields"]})
-            fragments = {}  # short hash -> fragment bytes
-            pages: list = []
-            words: dict[str, list] = {}  # word -> [[(offset, renumber, postings)], {form: [...]}]
-            filters: dict[str, dict[str, list[int]]] = {}
-            for files, p in here:
-                offset = len(pages)
-                for h, count in p["pages"]:
-                    data = files[f"fragment/{h}.pf_fragment"]
-                    if h in fragments and fragments[h] != data:  # another bundle's page
-                        full = _pagefind_hash(gzip.decompress(data)[len(_META_MAGIC) :])
-                        h = _unique(h, data, fragments, full)
-                    fragments[h] = data
-                    pages.append([h, count])
-                renumber = [fields.index(f) for f in p["fields"]]
-                renumber = None if renumber == list(range(len(renumber))) else renumber
-                for word, postings, variants in p["words"]:
-                    e = words.get(word)
-                    if e is None:
-                        e = words[word] = [[], {}]
-                    if postings:
-                        e[0].append((offset, renumber, postings))
-                    for form, vp in variants:
-                        e[1].setdefault(form, []).append((offset, renumber, vp))
-                for fname, values in p["filters"]:
-                    into = filters.setdefault(fname, {})
-                    for value, vpages in values:
-                        into.setdefault(value, []).extend(x + offset for x in vpages)
-            for h, data in fragments.items():
+        out, head, joined = _join(parts)
+        entry = {"version": head["version"], "languages": {}}
+        entry["include_characters"] = head["include"]
+        for lang, j in joined.items():
+            for h, data in j.fragments.items():
                 out[f"fragment/{h}.pf_fragment"] = data
             chunks: list[list[bytes]] = []
             chunk_words: list[list[str]] = []
             current, current_words, size = [], [], 0
-            for word in sorted(words):
-                contributions, variants = words[word]
+            for word in sorted(j.words):
+                contributions, variants = j.words[word]
                 main, n = _encode_postings(contributions)
-                forms = sorted(variants.items(), key=lambda kv: kv[1][0][0] + kv[1][0][2][1])
-                encoded = [b"\x82" + _text(form) + _encode_postings(vc)[0] for form, vc in forms]
+                encoded = [
+                    b"\x82" + _text(form) + _encode_postings(vc)[0] for form, vc in _forms(variants)
+                ]
                 current.append(
                     b"\x83" + _text(word) + main + _head(4, len(encoded)) + b"".join(encoded)
                 )
@@ -528,16 +748,15 @@ def merge(parts: list[tuple[dict[str, bytes], dict]]) -> dict[str, bytes]:
                 )
                 chunk_meta.append([lo, hi, ref])
             filter_meta = []
-            for fname in sorted(filters):
-                body = _pack([fname, sorted([v, sorted(ps)] for v, ps in filters[fname].items())])
+            for fname in sorted(j.filters):
+                body = _pack([fname, _filter_values(j.filters[fname])])
                 ref = f"{lang}_{_content_hash(body, 7)}"
                 out[f"filter/{ref}.pf_filter"] = body
                 filter_meta.append([fname, ref])
-            body = _pack([entry["version"], pages, chunk_meta, filter_meta, [], fields])
+            body = _pack([entry["version"], j.pages, chunk_meta, filter_meta, [], j.fields])
             ref = f"{lang}_{_content_hash(body, 10)}"
             out[f"pagefind.{ref}.pf_meta"] = body
-            wasm = sorted({p["wasm"] for _f, p in here})
-            entry["languages"][lang] = {"hash": ref, "wasm": wasm[0], "page_count": len(pages)}
+            entry["languages"][lang] = {"hash": ref, "wasm": j.wasm, "page_count": len(j.pages)}
     finally:
         if enabled:
             gc.enable()
@@ -545,6 +764,22 @@ def merge(parts: list[tuple[dict[str, bytes], dict]]) -> dict[str, bytes]:
         entry, ensure_ascii=False, separators=(",", ":")
     ).encode()
     return out
+
+
+def _joined_postings(contributions: list) -> tuple:
+    """A word's postings in a merge group, in the shape :func:`_postings` gives a
+    bundle's: the merged CBOR array cut after its first delta."""
+    encoded, size = _encode_postings(contributions)
+    count = sum(p[0] for _offset, _fields, p in contributions)
+    first = contributions[0][0] + contributions[0][2][1]
+    last = contributions[-1][0] + contributions[-1][2][2]
+    skip = len(_head(4, count)) + 1 + len(_head(0, first))
+    meta = None
+    if any(p[5] is not None for _offset, _fields, p in contributions):
+        import cbor2
+
+        meta = cbor2.loads(encoded)  # renumbered to the group's fields
+    return (count, first, last, size, encoded[skip:], meta)
 
 
 # -- the build's search step ------------------------------------------------------------
@@ -556,20 +791,30 @@ class Update:
     built: dict[str, int] = field(default_factory=dict)  # bundle -> pages indexed
     cached: dict[str, int] = field(default_factory=dict)  # bundle -> pages it holds
     kept: bool = False  # the published index was kept as it is
+    groups: dict[str, str] = field(default_factory=dict)  # merge group -> digest
+    merged: list[str] = field(default_factory=list)  # the merge groups made again
     pages: int = 0
-    seconds: dict[str, float] = field(default_factory=dict)  # index, merge
+    pruned: int = 0  # cache entries removed
+    seconds: dict[str, float] = field(default_factory=dict)  # cache, index, merge
 
-    def summary(self) -> str:
+    def summary(self, shown: int = 8) -> str:
+        """One line for the build's log; the indexed bundles named, ``shown`` at most."""
         if self.kept:
             return f"  search index kept ({len(self.digests)} bundles unchanged)"
-
-        def names(d):
-            return ", ".join(f"{n} {p:,}" for n, p in d.items()) or "none"
-
+        built = {n: p for n, p in self.built.items() if p}
+        names = ", ".join(f"{n} {p:,}" for n, p in list(built.items())[:shown])
+        if len(built) > shown:
+            rest = list(built.values())[shown:]
+            names += f" and {len(rest)} more, {sum(rest):,} pages"
+        empty = len(self.built) - len(built)
         return (
-            f"  search bundles: {len(self.built)} indexed ({names(self.built)}) in "
-            f"{self.seconds.get('index', 0):.2f} s, {len(self.cached)} from the cache; "
+            f"  search bundles: {len(built)} indexed ({names or 'none'}) in "
+            f"{self.seconds.get('index', 0):.2f} s"
+            + (f", {empty} without searched pages" if empty else "")
+            + f", {len(self.cached)} from the cache ({self.seconds.get('cache', 0):.2f} s); "
+            f"{len(self.merged)} of {len(self.groups)} merge groups made again; "
             f"merged, {self.pages:,} pages, in {self.seconds.get('merge', 0):.2f} s"
+            + (f"; {self.pruned} cache entries removed" if self.pruned else "")
         )
 
 
@@ -578,8 +823,8 @@ def _cache_file(cache_dir: Path, name: str, dig: str) -> Path:
 
 
 def _cached(cache_dir: Path | None, name: str, dig: str):
-    """A bundle from ``.cache/search/``: ``(files, pages, prepared)``, or None (not there,
-    or damaged: then discarded)."""
+    """A bundle or merge group from ``.cache/search/``: ``(files, pages, prepared, pages
+    of each bundle of a group)``, or None (not there, or damaged: then discarded)."""
     if cache_dir is None:
         return None
     import pickle
@@ -592,7 +837,7 @@ def _cached(cache_dir: Path | None, name: str, dig: str):
         if payload is None:
             return None
         body = pickle.loads(payload)
-        found = (body["files"], body["pages"], body["prepared"])
+        found = (body["files"], body["pages"], body["prepared"], body.get("members"))
     except (cache.CorruptEntry, pickle.UnpicklingError, ValueError, KeyError, TypeError, EOFError):
         cache.discard(path)
         return None
@@ -600,9 +845,13 @@ def _cached(cache_dir: Path | None, name: str, dig: str):
     return found
 
 
-def _store(cache_dir: Path | None, name: str, dig: str, files, pages: int, prepared) -> None:
-    """Keep a bundle in ``.cache/search/`` (its files but the word chunks, filters and
-    metadata, which ``prepared`` holds), with the :data:`CACHE_KEEP` newest of its name."""
+def _store(
+    cache_dir: Path | None, name: str, dig: str, files, pages: int, prepared, members=None
+) -> None:
+    """Keep a bundle or a merge group (``members``: the pages of each of its bundles) in
+    ``.cache/search/``: its page fragments and what :func:`prepare` made of its word
+    chunks, filters and metadata (Pagefind's scripts and WASM, the same for every bundle,
+    are not kept: :func:`update` takes them from a bundle it indexes, or from Pagefind)."""
     if cache_dir is None:
         return
     import pickle
@@ -611,17 +860,48 @@ def _store(cache_dir: Path | None, name: str, dig: str, files, pages: int, prepa
 
     path = _cache_file(cache_dir, name, dig)
     path.parent.mkdir(parents=True, exist_ok=True)
-    kept = {rel: data for rel, data in files.items() if not rel.startswith(("index/", "filter/"))}
-    kept = {rel: data for rel, data in kept.items() if not rel.endswith(".pf_meta")}
-    body = {"files": kept, "pages": pages, "prepared": prepared}
+    kept = {rel: data for rel, data in files.items() if rel.startswith("fragment/")}
+    body = {"files": kept, "pages": pages, "prepared": prepared, "members": members}
     cache.put(path, pickle.dumps(body, protocol=pickle.HIGHEST_PROTOCOL))
-    older = sorted(
-        (q for q in path.parent.glob("*.pickle") if q != path and q.stem.rsplit("-", 1)[0] == name),
-        key=lambda q: q.stat().st_mtime_ns,
-        reverse=True,
-    )
-    for q in older[CACHE_KEEP - 1 :]:
-        cache.discard(q)
+
+
+def prune(cache_dir: Path | None, current: dict[str, str]) -> int:
+    """Bound ``.cache/search/``: of each bundle or merge group of ``current`` (``{name:
+    digest}``) its entry for that digest and the :data:`CACHE_KEEP` - 1 newest others are
+    kept; the entries of the names the site no longer has (a document removed or
+    renamed, a merge group of another number of groups) are removed. Returns the number
+    of entries removed."""
+    if cache_dir is None:
+        return 0
+    from . import cache
+
+    folder = Path(cache_dir) / CACHE
+    by_bundle: dict[str, list[Path]] = {}
+    try:
+        entries = list(folder.glob("*.pickle"))
+    except OSError:
+        return 0
+    for q in entries:
+        by_bundle.setdefault(q.stem.rsplit("-", 1)[0], []).append(q)
+    removed = 0
+    for name, paths in by_bundle.items():
+        dig = current.get(name)
+        if dig is None:
+            stale = paths
+        else:
+            own = _cache_file(cache_dir, name, dig)
+
+            def age(q: Path) -> tuple:
+                try:
+                    return (q == own, q.stat().st_mtime_ns)
+                except OSError:
+                    return (q == own, 0)
+
+            stale = sorted(paths, key=age, reverse=True)[CACHE_KEEP:]
+        for q in stale:
+            cache.discard(q)
+            removed += 1
+    return removed
 
 
 def update(
@@ -637,8 +917,9 @@ def update(
     ``pagefind/`` through ``w``. Kept as it is when the previous build (``previous``: its
     :class:`~generator.output.Manifest`, ``search`` the digest of each bundle) made it
     from the same bundles and its files are as that build left them; else each bundle is
-    taken from the cache or indexed (``workers`` Pagefind processes at a time, stored in
-    the cache), and the bundles are merged into one index (:func:`merge`), checked."""
+    taken from the cache or indexed (``workers`` Pagefind processes, stored in the cache),
+    the bundles are merged into one index (:func:`merge`), checked, and the cache is
+    pruned (:func:`prune`)."""
     root = Path(root)
     bundles = assign(pages, regions)
     up = Update(digests={n: digest(ps, w.hashes) for n, ps in bundles.items()})
@@ -652,27 +933,169 @@ def update(
             w.keep(rel, e[0], e[1])
         up.kept = True
         return up
+    import gc
+
+    enabled = gc.isenabled()
+    gc.disable()  # millions of small objects, no cycles: collections would rescan them
+    try:
+        return _update(root, bundles, w, up, workers, cache_dir)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _update(root: Path, bundles: dict, w, up: Update, workers: int, cache_dir) -> Update:
     t0 = time.perf_counter()
-    have = {}
-    for name in bundles:
-        hit = _cached(cache_dir, name, up.digests[name])
+    parts = units(bundles, up.digests)
+    up.groups = {u: dig for u, (_names, dig) in parts.items() if _is_group(u)}
+    have: dict[str, tuple] = {}  # each part of the index: (files, pages, prepared)
+    for unit, (names, dig) in parts.items():
+        hit = _cached(cache_dir, unit, dig)
         if hit is not None:
-            have[name] = hit
+            have[unit] = hit[:3]
+            up.cached.update(hit[3] or {unit: hit[1]})
+    # the bundles of the parts not in the cache: from the cache, or indexed
+    members: dict[str, tuple] = {}
+    wanted = [n for unit, (names, _dig) in parts.items() if unit not in have for n in names]
+    for name in wanted:
+        hit = _cached(cache_dir, name, up.digests[name]) if name not in parts else None
+        if hit is not None:
+            members[name] = hit[:3]
             up.cached[name] = hit[1]
-    stale = {n: ps for n, ps in bundles.items() if n not in have}
-    for name, (files, n, prepared) in sorted(build_bundles(root, stale, workers).items()):
-        _store(cache_dir, name, up.digests[name], files, n, prepared)
-        have[name] = (files, n, prepared)
-        up.built[name] = n
-    up.built = {n: up.built[n] for n in bundles if n in up.built}
+    up.seconds["cache"] = time.perf_counter() - t0
+    # Index what is missing. A merge group is made as soon as its last bundle is there,
+    # and its bundles let go: the bundles are indexed group after group (the region
+    # bundles and main first), so the build holds the bundles of a few groups at a time.
+    part_of = {n: unit for unit, (names, _dig) in parts.items() for n in names}
+    waiting = {
+        unit: {n for n in names if n not in members}
+        for unit, (names, _dig) in parts.items()
+        if _is_group(unit) and unit not in have
+    }
+    rank = {unit: i for i, unit in enumerate(parts)}
+    lock = threading.Lock()
+
+    def make_group(unit: str) -> None:
+        names, dig = parts[unit]
+        files, prepared = merge_group([(members[n][0], members[n][2]) for n in names])
+        pages = {n: members[n][1] for n in names}
+        _store(cache_dir, unit, dig, files, sum(pages.values()), prepared, pages)
+        with lock:
+            have[unit] = (files, sum(pages.values()), prepared)
+            up.merged.append(unit)
+            for n in names:
+                del members[n]
+
+    def indexed(name: str, result: tuple) -> None:
+        _store(cache_dir, name, up.digests[name], *result)
+        unit = part_of[name]
+        with lock:
+            members[name] = result
+            up.built[name] = result[1]
+            if unit not in waiting:
+                return
+            waiting[unit].discard(name)
+            if waiting[unit]:
+                return
+            del waiting[unit]
+        make_group(unit)  # outside the lock: the other worker goes on
+
+    stale = {n: bundles[n] for unit in parts if unit not in have for n in parts[unit][0]}
+    stale = {n: ps for n, ps in stale.items() if n not in members}
+    build_bundles(
+        root,
+        stale,
+        workers,
+        rank={n: rank[part_of[n]] if _is_group(part_of[n]) else -1 for n in stale},
+        done=indexed,
+    )
     t1 = time.perf_counter()
-    files = merge([(have[n][0], have[n][2]) for n in bundles])
-    up.pages = sum(have[n][1] for n in bundles)
+    for unit in [u for u in waiting if not waiting[u]]:  # every bundle from the cache
+        del waiting[unit]
+        make_group(unit)
+    for unit in parts:
+        if unit not in have:  # a region bundle or main
+            have[unit] = members.pop(unit)
+    up.built = {n: up.built[n] for n in bundles if n in up.built}
+    up.cached = {n: up.cached[n] for n in bundles if n in up.cached}
+    up.merged.sort(key=rank.get)
+    index = [(have[u][0], have[u][2]) for u in parts if have[u][1]]
+    files = merge(index) if index else pagefind_files(root, [])  # no page: an empty index
+    _add_scripts(files)
+    up.pages = sum(have[u][1] for u in parts)
     check_index(files, up.pages)
     for rel in sorted(files):
         w.write(f"/{OUT}/{rel}", files[rel])
-    up.seconds = {"index": t1 - t0, "merge": time.perf_counter() - t1}
+    up.pruned = prune(cache_dir, {**up.digests, **up.groups})
+    up.seconds.update(index=t1 - t0 - up.seconds["cache"], merge=time.perf_counter() - t1)
     return up
+
+
+def _is_group(unit: str) -> bool:
+    return unit.startswith(f"{GROUP}-")
+
+
+def merge_group(parts: list[tuple[dict[str, bytes], dict | None]]) -> tuple[dict, dict | None]:
+    """The bundles of a merge group (``parts`` as for :func:`merge`) as one part of the
+    index: its fragments (and Pagefind's scripts, if a bundle brought them) and the
+    prepared form :func:`prepare` gives a bundle, made directly (no chunk is written and
+    read back); ``({}, None)`` when none of them has a searched page. Merging the groups
+    gives the index merging all their bundles gives (test)."""
+    import gc
+
+    if all(prep is None for _files, prep in parts):
+        return {}, None
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        files, head, joined = _join(parts)
+        prepared: dict = {"version": head["version"], "include": head["include"]}
+        for lang, j in joined.items():
+            for h, data in j.fragments.items():
+                files[f"fragment/{h}.pf_fragment"] = data
+            prepared[lang] = {
+                "wasm": j.wasm,
+                "pages": j.pages,
+                "fields": j.fields,
+                "filters": [[f, _filter_values(j.filters[f])] for f in sorted(j.filters)],
+                "words": [
+                    (
+                        word,
+                        _joined_postings(j.words[word][0]) if j.words[word][0] else None,
+                        [(form, _joined_postings(vc)) for form, vc in _forms(j.words[word][1])],
+                    )
+                    for word in sorted(j.words)
+                ],
+            }
+    finally:
+        if enabled:
+            gc.enable()
+    return files, prepared
+
+
+def _add_scripts(files: dict[str, bytes]) -> None:
+    """Pagefind's scripts, styles and WASM come with the bundles just indexed; the cache
+    does not keep them, so when every bundle came from it (or a language's WASM is
+    missing) they are taken from Pagefind: an index of one small page per language
+    (static files: the same whatever the pages)."""
+    entry = json.loads(files["pagefind-entry.json"])
+    need = ["pagefind.js", *(f"wasm.{x['wasm']}.pagefind" for x in entry["languages"].values())]
+    if all(rel in files for rel in need):
+        return
+    with tempfile.TemporaryDirectory(prefix="pagefind-scripts-") as tmp:
+        pages = []
+        for i, lang in enumerate(sorted(entry["languages"])):
+            page = Path(tmp) / f"{i}.html"
+            page.write_text(
+                f'<!doctype html><html lang="{lang}"><body><main data-pagefind-body>'
+                f"<p>{lang}</p></main></body></html>",
+                encoding="utf-8",
+            )
+            pages.append(page.name)
+        got = pagefind_files(Path(tmp), pages)
+    for rel, data in got.items():
+        if not _index_part(rel):
+            files.setdefault(rel, data)
 
 
 def _stable_filters(files: dict[str, bytes]) -> dict[str, bytes]:

@@ -1,22 +1,28 @@
 """The search index in bundles (generator/search.py), with the real Pagefind.
 
-The pages are indexed in bundles (comune pages by groups of regions, the rest in
-``main``) that are reused while their pages do not change, and merged into one index.
-What must hold: the bundles partition the searched pages; the merged index is the one a
-single Pagefind run over the same pages writes; the number of Pagefind processes changes
-no byte; a change confined to one region indexes that region's bundle (and main) only,
-and the result is the site a cold build of the same inputs publishes.
+The pages are indexed in bundles (comune and province pages by groups of regions, each
+document with its acts, each programme with its table pages, each dataset page, the rest
+in ``main``) that are reused while their pages do not change, and merged into one index.
+What must hold: the bundles partition the searched pages, under names safe as file names;
+the merged index is the one a single Pagefind run over the same pages writes; neither the
+number of Pagefind processes nor the bundles a process indexed before changes a byte; a
+change confined to one region indexes that region's bundle only, adding a document
+indexes its own bundles and those of the pages it changes, and the result is the site a
+cold build of the same inputs publishes; the cache keeps a bounded number of entries per
+bundle and none of the bundles the site no longer has.
 """
 
 from __future__ import annotations
 
 import gzip
 import json
+import os
+import re
 import shutil
 from pathlib import Path
 
 import pytest
-from corpus import GU_FRAGMENT, GU_ID, Source, encode, write_corpus
+from corpus import GU_FRAGMENT, GU_ID, Source, encode, real_entries, real_lines, write_corpus
 from minibuild import Mini, make_project
 
 from generator import search
@@ -59,23 +65,93 @@ def test_only_pages_marked_for_search_are_indexed(tmp_path):
 
 
 # -- the bundles ------------------------------------------------------------------------
-def test_every_comune_page_has_a_region_bundle(reg):
+def test_every_comune_and_province_page_has_a_region_bundle(reg):
     """Every region of the registry is in exactly one bundle, and every comune page,
-    current or historical, goes to a region bundle (none falls back to main)."""
+    current or historical, and every province page goes to a region bundle (none falls
+    back to main)."""
     codes = [c for _name, group in search.REGION_BUNDLES for c in group]
     assert len(codes) == len(set(codes))
     assert {c.region_code for c in reg.current.values()} <= set(codes)
-    regions = search.comune_regions(reg)
+    regions = search.page_regions(reg)
     pages = [f"comuni/{code}/index.html" for code in [*reg.current, *reg.historical]]
+    pages += [f"province/{sigla}/index.html" for sigla in reg.provinces]
     bundles = search.assign(pages, regions)
     assert bundles[search.MAIN] == []
     lombardia = [n for n, group in search.REGION_BUNDLES if "03" in group]
     assert lombardia == ["regioni-03"] and set(search.REGION_BUNDLES[1][1]) == {"03"}
+    assert "province/MI/index.html" in bundles["regioni-03"]
+    assert "province/AT/index.html" in bundles["regioni-01-02"]
     # a historical comune goes with its successor
     for c in reg.historical.values():
         succ = reg.current.get(c.successor)
         if succ:
             assert regions[c.istat] == succ.region_code
+
+
+def test_bundle_names():
+    """A document's pages (with its acts), a programme's (with its table pages) and a
+    dataset page are a bundle each, named after the folder and the slug; a name that is
+    not a plain slug gets a hash instead (the same in every build, safe in a file name,
+    never a slug's name); lists, content pages and pages of unknown region are main's.
+    The index takes the bundles in a fixed order."""
+    regions = {"005002": "01", "AT": "01", "012001": "03"}
+    odd = ["Strano nome è", "x--y", "a" * 101, "-x"]
+    pages = [
+        "comuni/012001/index.html",
+        "comuni/005002/index.html",
+        "province/AT/index.html",
+        "comuni/999999/index.html",  # unknown: main
+        "province/ZZ/index.html",
+        "documenti/gu-1/index.html",
+        "documenti/gu-1/atti/dgr-1/index.html",
+        "documenti/gu-1-bis/index.html",
+        "documenti/index.html",
+        "programmi/fondo/index.html",
+        "programmi/fondo/tabelle/fondo-riparto/index.html",
+        "programmi/index.html",
+        "dati/fondo/index.html",
+        "dati/index.html",
+        "index.html",
+        "cerca/index.html",
+        *[f"documenti/{k}/index.html" for k in odd],
+    ]
+    bundles = search.assign(pages, regions)
+    assert bundles["regioni-01-02"] == ["comuni/005002/index.html", "province/AT/index.html"]
+    assert bundles["regioni-03"] == ["comuni/012001/index.html"]
+    assert bundles["documenti-gu-1"] == [
+        "documenti/gu-1/atti/dgr-1/index.html",
+        "documenti/gu-1/index.html",
+    ]
+    assert bundles["programmi-fondo"] == [
+        "programmi/fondo/index.html",
+        "programmi/fondo/tabelle/fondo-riparto/index.html",
+    ]
+    assert bundles["dati-fondo"] == ["dati/fondo/index.html"]
+    assert bundles[search.MAIN] == [
+        "cerca/index.html",
+        "comuni/999999/index.html",
+        "dati/index.html",
+        "documenti/index.html",
+        "index.html",
+        "programmi/index.html",
+        "province/ZZ/index.html",
+    ]
+    hashed = [search.bundle_of(f"documenti/{k}/index.html", regions) for k in odd]
+    assert len(set(hashed)) == len(odd)
+    for name in hashed:
+        assert re.fullmatch(r"documenti--[0-9a-f]{16}", name), name
+    assert hashed == [search.bundle_of(f"documenti/{k}/x.html", regions) for k in odd]
+    for name in bundles:
+        assert re.fullmatch(r"[a-z0-9-]{1,120}", name), name
+    order = list(bundles)
+    assert order[:2] == ["regioni-01-02", "regioni-03"] and order[-1] == search.MAIN
+    kinds = [n.split("-")[0] for n in order[2:-1]]
+    assert kinds == sorted(kinds, key=search.FOLDERS.index)
+    # within a folder, in the order of their pages (a slug that extends another comes
+    # first: "-" sorts before "/")
+    docs = [n for n in order if n.startswith("documenti-")]
+    assert [bundles[n][0] for n in docs] == sorted(bundles[n][0] for n in docs)
+    assert docs.index("documenti-gu-1-bis") < docs.index("documenti-gu-1")
 
 
 def test_the_bundles_partition_the_searched_pages(built_site, reg):
@@ -85,14 +161,24 @@ def test_the_bundles_partition_the_searched_pages(built_site, reg):
         for p in site.rglob("*.html")
         if not p.relative_to(site).as_posix().startswith(("pagefind/", "confronta/"))
     )
-    bundles = search.assign(pages, search.comune_regions(reg))
+    bundles = search.assign(pages, search.page_regions(reg))
     flat = [p for ps in bundles.values() for p in ps]
     assert sorted(flat) == pages and len(flat) == len(set(flat))  # none lost, none twice
     assert list(bundles)[-1] == search.MAIN  # main's pages come last in the index
+    regional = {name for name, _ in search.REGION_BUNDLES}
     for name, ps in bundles.items():
-        if name != search.MAIN:
-            assert ps and all(search._COMUNE_PAGE.fullmatch(p) for p in ps), name
-    assert not any(search._COMUNE_PAGE.fullmatch(p) for p in bundles[search.MAIN])
+        if name in regional:
+            assert ps and all(
+                search._COMUNE_PAGE.fullmatch(p) or search._PROVINCE_PAGE.fullmatch(p) for p in ps
+            ), name
+        elif name != search.MAIN:
+            folder, key = name.split("-", 1)
+            assert ps and all(p.startswith(f"{folder}/{key}/") for p in ps), name
+    # main holds the lists and content pages only: nothing that grows with the documents
+    assert not [p for p in bundles[search.MAIN] if p.count("/") > 1], bundles[search.MAIN]
+    assert {f"documenti-{d}" for d in os.listdir(site / "documenti") if "." not in d} <= set(
+        bundles
+    )
     # the published index holds each searched page of the site once
     searched = sum(search.searched((site / p).read_bytes()) for p in pages)
     assert search.check_written(site) == f"{searched:,} pages"
@@ -101,9 +187,10 @@ def test_the_bundles_partition_the_searched_pages(built_site, reg):
 # -- the merge --------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def sample(built_site, reg):
-    """Real pages of three bundles (the comuni of Asti and of Lecce, the programmes,
-    documents and provinces), whose bundle order is also their path order: so the merged
-    index must be, file for file, the one a single Pagefind run writes."""
+    """Real pages of many bundles (the comuni of Asti and of Lecce, every document with
+    its acts, every programme with its table pages), whose bundle order is also their
+    path order: so the merged index must be, file for file, the one a single Pagefind run
+    writes."""
     site, _ = built_site
     pages = sorted(
         p.relative_to(site).as_posix()
@@ -112,28 +199,34 @@ def sample(built_site, reg):
     )
     pages += sorted(
         p.relative_to(site).as_posix()
-        for folder in ("programmi", "documenti", "province")
-        for p in (site / folder).rglob("index.html")
+        for folder in ("documenti", "programmi")
+        for p in (site / folder).glob("*/**/index.html")
     )
-    bundles = search.assign(pages, search.comune_regions(reg))
-    assert list(bundles) == ["regioni-01-02", "regioni-13-16", search.MAIN]
+    bundles = search.assign(pages, search.page_regions(reg))
+    assert list(bundles)[:2] == ["regioni-01-02", "regioni-13-16"]
+    assert bundles.pop(search.MAIN) == []
+    assert len(bundles) > 10
     assert [p for ps in bundles.values() for p in ps] == sorted(pages)
     return site, pages, bundles
+
+
+def _parts(built: dict, names) -> list:
+    return [(built[n][0], built[n][2]) for n in names]
 
 
 def test_merged_bundles_are_one_pagefind_run(sample):
     site, pages, bundles = sample
     one = search.pagefind_files(site, pages)
     built = search.build_bundles(site, bundles, workers=2)
-    merged = search.merge([(built[n][0], built[n][2]) for n in bundles])
+    merged = search.merge(_parts(built, bundles))
     search.check_index(merged, sum(built[n][1] for n in bundles))
     assert sorted(merged) == sorted(one)  # the same files, named alike ...
     a, b = _decompressed(merged), _decompressed(one)
     assert [rel for rel in sorted(a) if a[rel] != b[rel]] == []  # ... holding the same
-    # the main bundle numbers its metadata fields otherwise than the comune bundles: the
-    # merge renumbered them
-    fields = {n: built[n][2]["it"]["fields"] for n in bundles}
-    assert fields[search.MAIN] != fields["regioni-01-02"]
+    # a document numbers its metadata fields otherwise than the comune bundles: the merge
+    # renumbered them
+    doc = next(n for n in bundles if n.startswith("documenti-"))
+    assert built[doc][2]["it"]["fields"] != built["regioni-01-02"][2]["it"]["fields"]
 
 
 def test_the_number_of_pagefind_processes_changes_no_byte(sample):
@@ -141,9 +234,25 @@ def test_the_number_of_pagefind_processes_changes_no_byte(sample):
     one = search.build_bundles(site, bundles, workers=1)
     two = search.build_bundles(site, bundles, workers=2)
     assert {n: v[:2] for n, v in one.items()} == {n: v[:2] for n, v in two.items()}
-    assert search.merge([(one[n][0], one[n][2]) for n in bundles]) == search.merge(
-        [(two[n][0], two[n][2]) for n in bundles]
-    )
+    assert search.merge(_parts(one, bundles)) == search.merge(_parts(two, bundles))
+    # one process indexes the bundles one after the other: each is what a process of
+    # its own writes (nothing of the bundles before it is left in the process)
+    some = list(bundles)[:2] + list(bundles)[-3:]
+    assert {n: one[n][0] for n in some} == {
+        n: search.pagefind_files(site, bundles[n]) for n in some
+    }
+
+
+def test_a_bundle_without_searched_pages_is_not_sent(tmp_path):
+    """Pages without data-pagefind-body (the /dati/ pages, the lists) make a bundle with
+    no index: Pagefind is not asked, the merge leaves it out."""
+    page = '<!doctype html><html lang="it"><body><main{}><h1>{}</h1></main></body></html>'
+    for name, mark in (("a", ""), ("b", " data-pagefind-body"), ("c", "")):
+        (tmp_path / f"{name}.html").write_text(page.format(mark, name), encoding="utf-8")
+    built = search.build_bundles(tmp_path, {"x": ["a.html", "c.html"], "y": ["b.html"]}, 2)
+    assert built["x"] == ({}, 0, None) and built["y"][1] == 1
+    merged = search.merge(_parts(built, ["x", "y"]))
+    assert _urls(merged) == ["/b.html"]
 
 
 def test_pages_of_two_bundles_with_the_same_short_hash(sample):
@@ -162,11 +271,8 @@ def test_pages_of_two_bundles_with_the_same_short_hash(sample):
     files[f"fragment/{taken}.pf_fragment"] = data  # the second bundle's page, renamed
     pages[0][0] = taken
     prepared["it"]["pages"] = pages
-    parts = [
-        (built[first][0], built[first][2]),
-        (files, prepared),
-        (built[search.MAIN][0], built[search.MAIN][2]),
-    ]
+    rest = [n for n in bundles if n not in (first, second)]
+    parts = [(built[first][0], built[first][2]), (files, prepared), *_parts(built, rest)]
     merged = search.merge(parts)
     search.check_index(merged, sum(v[1] for v in built.values()))
     meta = next(rel for rel in merged if rel.endswith(".pf_meta"))
@@ -175,46 +281,100 @@ def test_pages_of_two_bundles_with_the_same_short_hash(sample):
     assert len(set(names)) == len(names) and taken in names
     assert f"it_{full[:8]}" in names  # one digit more of the page's own hash
     assert merged[f"fragment/it_{full[:8]}.pf_fragment"] == data
-    whole = search.merge([(built[n][0], built[n][2]) for n in bundles])
+    whole = search.merge(_parts(built, bundles))
     assert _urls(merged) == _urls(whole)
+
+
+def test_merge_groups_give_the_index_of_all_bundles(sample):
+    """The index is merged from the region bundles and the merge groups (each the merge
+    of its bundles, kept in the cache): the same bytes as merging every bundle in that
+    order."""
+    site, _pages, bundles = sample
+    built = search.build_bundles(site, bundles, workers=2)
+    parts = search.units({**bundles, search.MAIN: []}, dict.fromkeys([*bundles, "main"], "x"))
+    groups = [u for u in parts if u.startswith(search.GROUP)]
+    assert len(groups) > 2 and all(len(parts[g][0]) >= 1 for g in groups)
+    assert list(parts)[:2] == ["regioni-01-02", "regioni-13-16"] and list(parts)[-1] == "main"
+    two_level = []
+    for unit, (names, _dig) in parts.items():
+        if unit in groups:
+            two_level.append(search.merge_group(_parts(built, names)))
+        elif unit in built:
+            two_level.append((built[unit][0], built[unit][2]))
+    flat = [n for names, _dig in parts.values() for n in names if n in built]
+    assert search.merge(two_level) == search.merge(_parts(built, flat))
+    # the group of a bundle depends on its name and the number of groups only; that
+    # number grows like the square root of the number of bundles
+    assert search.group_of("documenti-gu-1", 16) == search.group_of("documenti-gu-1", 16)
+    assert re.fullmatch(r"gruppo-documenti-\d\d\d", search.group_of("documenti-gu-1", 16))
+    assert search.group_of("regioni-03", 16) is None and search.group_of("main", 16) is None
+    counts = {n: search.group_count(n) for n in (1, 2, 4, 5, 16, 17, 100, 1000, 4500)}
+    assert counts == {1: 1, 2: 2, 4: 2, 5: 4, 16: 4, 17: 8, 100: 16, 1000: 32, 4500: 128}
 
 
 # -- reuse, through the real build --------------------------------------------------------
 REGION_CHANGE = [
     line.replace("2.\tAlbugnano\t16", "2.\tAlbugnano\t18") for line in GU_FRAGMENT
 ]  # Albugnano is in the province of Asti (Piemonte): one region bundle changes
+# A second, real document about comuni of Asti (among others): a programme of its own.
+ADDED = "gu-1992-eccezionalita-calamita-piemonte"
+
+
+def _gu(lines: list[str], date: str = "1983-10-24") -> Source:
+    return Source(
+        GU_ID,
+        encode(lines),
+        "gu_sovrimposta",
+        meta={"date": date, "title": "Aliquote della sovrimposta (prova)"},
+    )
+
+
+def _added() -> Source:
+    e = real_entries()[ADDED]
+    meta = {k: v for k, v in e.items() if k not in ("id", "file", "sha256")}
+    return Source(ADDED, encode(real_lines(e["file"])), None, file=e["file"], meta=meta)
 
 
 def _write_document(root: Path, lines: list[str]) -> None:
-    write_corpus(
-        root / "data" / "sources",
-        [
-            Source(
-                GU_ID,
-                encode(lines),
-                "gu_sovrimposta",
-                meta={"date": "1983-10-24", "title": "Aliquote della sovrimposta (prova)"},
-            )
-        ],
-    )
+    write_corpus(root / "data" / "sources", [_gu(lines)])
 
 
 def _summary(stderr: str) -> str:
     return next(line for line in stderr.splitlines() if "search bundles:" in line)
 
 
+def _indexed(summary: str) -> list[str]:
+    """The bundles a build's summary line names as indexed."""
+    inside = re.search(r"indexed \((.*?)\) in ", summary).group(1)
+    return [] if inside == "none" else [part.rsplit(" ", 1)[0] for part in inside.split(", ")]
+
+
+def _entries(mini: Mini) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in (mini.root / ".cache" / "search").iterdir()}
+
+
 def test_a_change_in_one_region_indexes_its_bundle_only(tmp_path):
     mini = Mini(make_project(tmp_path / "incremental"))
     first = _summary(mini.build_ok())
-    assert "3 indexed" in first and "0 from the cache" in first
-    entries = {p.name: p.read_bytes() for p in (mini.root / ".cache" / "search").iterdir()}
+    assert _indexed(first) == [
+        "regioni-01-02",
+        "regioni-13-16",
+        f"documenti-{GU_ID}",
+        "programmi-sovrimposta-fabbricati-1983",
+    ], first
+    assert "0 from the cache" in first
+    entries = _entries(mini)
     lecce = next(k for k in entries if k.startswith("regioni-13-16-"))
     before = mini.digest()
 
     _write_document(mini.root, REGION_CHANGE)
     second = _summary(mini.build_ok())
-    assert "2 indexed (regioni-01-02 " in second and ", main " in second, second
-    assert "1 from the cache" in second, second
+    # the region of Albugnano, and the document and programme that print its rate
+    assert _indexed(second) == [
+        "regioni-01-02",
+        f"documenti-{GU_ID}",
+        "programmi-sovrimposta-fabbricati-1983",
+    ], second
     after = mini.digest()
     changed = sorted(f for f in after if before.get(f) != after[f])
     comuni = [f for f in changed if search._COMUNE_PAGE.fullmatch(f)]
@@ -234,6 +394,82 @@ def test_a_change_in_one_region_indexes_its_bundle_only(tmp_path):
     assert mini.digest() == after
 
 
+def test_adding_a_document_indexes_its_bundles_only(tmp_path):
+    """A document added to a built site is indexed in bundles of its own (its page, its
+    programme): the other document's and programme's bundles come from the cache, and of
+    the region bundles only the one whose pages it changes is indexed again. The site is
+    the one a cold build publishes; removing the document again indexes nothing and
+    drops its bundles from the cache."""
+    sources = tmp_path / "incremental" / "data" / "sources"
+    mini = Mini(make_project(tmp_path / "incremental"))
+    gu = _gu(GU_FRAGMENT, date="1995-01-01")  # the newest: the site's date does not move
+    write_corpus(sources, [gu])
+    mini.build_ok()
+    without = mini.digest()
+    entries = _entries(mini)
+
+    write_corpus(sources, [gu, _added()])
+    added = _summary(mini.build_ok())
+    assert _indexed(added) == [
+        "regioni-01-02",  # the comuni of Asti it names, and the province page
+        f"documenti-{ADDED}",
+        "programmi-calamita-agricole-eccezionalita",
+    ], added
+    after = _entries(mini)
+    for name in ("regioni-13-16", f"documenti-{GU_ID}", "programmi-sovrimposta-fabbricati-1983"):
+        entry = next(k for k in entries if k.startswith(name + "-"))
+        assert after[entry] == entries[entry], name  # taken from the cache as it was
+    with_it = mini.digest()
+    assert f"documenti/{ADDED}/index.html" in with_it
+
+    cold = Mini(make_project(tmp_path / "cold"))
+    write_corpus(cold.root / "data" / "sources", [gu, _added()])
+    assert "0 from the cache" in _summary(cold.build_ok())
+    assert cold.digest() == with_it
+
+    # removed again: every bundle from the cache (regioni-01-02's entry before last), the
+    # same site as before, and the document's bundles gone from the cache
+    (sources / _added().filename).unlink()
+    write_corpus(sources, [gu])
+    removed = _summary(mini.build_ok())
+    assert _indexed(removed) == [], removed
+    assert "cache entries removed" in removed, removed
+    assert mini.digest() == without
+    names = {k.rsplit("-", 1)[0] for k in _entries(mini)}
+    assert f"documenti-{ADDED}" not in names
+    assert "programmi-calamita-agricole-eccezionalita" not in names
+
+
+def test_the_cache_keeps_few_entries_per_bundle(tmp_path):
+    """Of each bundle of the site the current entry and the one before are kept, of a
+    bundle the site no longer has none; other files are left alone."""
+    from generator import cache
+
+    folder = tmp_path / search.CACHE
+    folder.mkdir()
+    made = {}
+    for name in ("main", "documenti-a", "documenti-a-b", "documenti-gone"):
+        for i in range(4):
+            dig = f"{name}{i}".encode().hex().ljust(64, "0")
+            path = search._cache_file(tmp_path, name, dig)
+            cache.put(path, b"x")
+            os.utime(path, ns=(i * 10**9, i * 10**9))  # entry 3 is the newest
+            made[name, i] = (path, dig)
+    (folder / "other.txt").write_text("not an entry", encoding="utf-8")
+    current = {
+        "main": made["main", 1][1],  # an older entry is the current one: it is kept
+        "documenti-a": made["documenti-a", 3][1],
+        "documenti-a-b": made["documenti-a-b", 0][1],
+    }
+    assert search.prune(tmp_path, current) == 2 + 2 + 2 + 4
+    left = sorted(p.name for p in folder.iterdir())
+    expect = [made[k][0].name for k in (("main", 1), ("main", 3), ("documenti-a", 3))]
+    expect += [made[k][0].name for k in (("documenti-a", 2), ("documenti-a-b", 0))]
+    expect += [made["documenti-a-b", 3][0].name, "other.txt"]
+    assert left == sorted(expect)
+    assert search.prune(tmp_path, current) == 0
+
+
 def test_a_damaged_cached_bundle_is_indexed_again(tmp_path):
     mini = Mini(make_project(tmp_path / "project"))
     mini.build_ok()
@@ -242,7 +478,29 @@ def test_a_damaged_cached_bundle_is_indexed_again(tmp_path):
     entry.write_bytes(entry.read_bytes()[:-10])
     shutil.rmtree(mini.site / "pagefind")  # the published index is gone: it is made again
     out = _summary(mini.build_ok())
-    assert "1 indexed (regioni-13-16 " in out and "2 from the cache" in out, out
+    assert _indexed(out) == ["regioni-13-16"] and "9 from the cache" in out, out
+    assert mini.digest() == published
+    # a damaged merge group is made again from its bundles' entries: nothing indexed
+    group = search.group_of(f"documenti-{GU_ID}", 1)  # the only document: one group
+    entry = next((mini.root / ".cache" / "search").glob(f"{group}-*"))
+    entry.write_bytes(entry.read_bytes()[:-10])
+    shutil.rmtree(mini.site / "pagefind")
+    out = _summary(mini.build_ok())
+    assert _indexed(out) == [] and re.search(r"; 1 of \d+ merge groups made again", out), out
+    assert mini.digest() == published
+
+
+def test_every_bundle_from_the_cache(tmp_path):
+    """The published index lost, every bundle in the cache (which does not keep Pagefind's
+    scripts and WASM: they come from Pagefind, for a page of each language): nothing is
+    indexed, and the site is the same."""
+    mini = Mini(make_project(tmp_path / "project"))
+    mini.build_ok()
+    published = mini.digest()
+    shutil.rmtree(mini.site / "pagefind")
+    out = _summary(mini.build_ok())
+    assert _indexed(out) == [] and "10 from the cache" in out, out
+    assert re.search(r"; 0 of \d+ merge groups made again", out), out
     assert mini.digest() == published
 
 
