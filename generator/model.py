@@ -94,6 +94,11 @@ class SiteModel:
     changelog: list[dict] = field(default_factory=list)  # data/changelog.yaml
     database: dict | None = None  # the analysts' export (build: stage "database")
     glance: object = None  # glance.Glance: summaries, gaps, neighbours
+    # istat -> ids of the documents whose text names it, in document order (one pass over
+    # the documents at build time: a page asks for its own, not every document's)
+    mentioned_in: dict[str, list[str]] = field(default_factory=dict)
+    # document id -> act id -> slugs of the programmes with rows from that act
+    act_programmes: dict[str, dict[str, set[str]]] = field(default_factory=dict)
 
     # -- page contexts (also the JSON twins) -------------------------------------------
     def comune_context(self, istat: str) -> dict:
@@ -167,15 +172,14 @@ class SiteModel:
             for code in [istat, *self.predecessors.get(istat, [])]
             for f in self.facts.get(code, [])
         }
-        return out | {d for d, dv in self.documents.items() if dv.mentions.get(istat)}
+        return out | set(self.mentioned_in.get(istat, ()))
 
     def mentions_of(self, istat: str) -> list[dict]:
         """Documents (and acts) whose text names the comune, with the lines."""
         out = []
-        for doc_id, dv in self.documents.items():
-            lines = dv.mentions.get(istat)
-            if not lines:
-                continue
+        for doc_id in self.mentioned_in.get(istat, ()):
+            dv = self.documents[doc_id]
+            lines = dv.mentions[istat]
             by_act: dict[str | None, list[int]] = {}
             for n in sorted(lines):
                 a = dv.act_at(n)
@@ -337,6 +341,7 @@ def build(
     comuni: dict[str, Comune] = {**registry.current, **registry.historical}
     facts: dict[str, list[dict]] = defaultdict(list)
     programmes: dict[str, Programme] = {}
+    act_programmes: dict[str, dict[str, set[str]]] = defaultdict(dict)
     checks = [c for r in results.values() for c in r.checks]
     rejects = [x for r in results.values() for x in r.rejects]
     for ds in datasets:
@@ -354,7 +359,13 @@ def build(
         for istat, fl in facts_from_dataset(ds, registry).items():
             facts[istat].extend(fl)
             prog.comuni.add(istat)
-        srcs = {r.get("source_id") for t in ds.tables for r in t.rows if r.get("source_id")}
+        srcs = set()
+        for t in ds.tables:
+            for r in t.rows:
+                if r.get("source_id"):
+                    srcs.add(r["source_id"])
+                    if r.get("act_id"):
+                        act_programmes[r["source_id"]].setdefault(r["act_id"], set()).add(slug)
         prog.sources = sorted(set(prog.sources) | srcs)
     # by document (a corpus of hundreds of documents: no scan of every check per document)
     checks_of: dict[str, list] = defaultdict(list)
@@ -363,9 +374,11 @@ def build(
     rejects_of: dict[str, list] = defaultdict(list)
     for x in rejects:
         rejects_of[x.doc_id].append(x)
-    for prog in programmes.values():
-        srcs = set(prog.sources)
-        prog.checks = [c for c in checks if c.doc_id in srcs]
+    order = {id(c): i for i, c in enumerate(checks)}
+    for prog in programmes.values():  # its documents' checks, in the order of all checks
+        prog.checks = sorted(
+            (c for d in prog.sources for c in checks_of.get(d, ())), key=lambda c: order[id(c)]
+        )
     documents = {}
     for d in docs:
         r = results.get(d.id)
@@ -412,7 +425,12 @@ def build(
         dict(predecessors),
         created,
         load_changelog(),
+        act_programmes=dict(act_programmes),
     )
+    for doc_id, dv in documents.items():
+        for istat, lines in dv.mentions.items():
+            if lines:
+                model.mentioned_in.setdefault(istat, []).append(doc_id)
     model.glance = glance.build(registry, datasets, programmes, documents, resolutions)
     return model
 

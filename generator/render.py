@@ -521,15 +521,10 @@ def _document_pages(pg: _Pages, doc_id: str) -> None:
         text=html_lines(d),
         jsonld=metadata.jsonld_script(schemaorg.document(SITE_URL, ctx, lds)),
     )
-    progs: dict[str, set[str]] = {}  # act id -> programmes with rows from the act
-    for p in model.programmes.values():
-        for ds in p.datasets:
-            for t in ds.tables:
-                for r in t.rows:
-                    if r.get("source_id") == doc_id and r.get("act_id"):
-                        progs.setdefault(r["act_id"], set()).add(
-                            glance.programme_label(model, p.slug)
-                        )
+    progs = {  # act id -> programmes with rows from the act
+        a: {glance.programme_label(model, s) for s in slugs}
+        for a, slugs in model.act_programmes.get(doc_id, {}).items()
+    }
     for act in ctx["acts"]:
         actx = act_context(model, doc_id, act)
         places = [
