@@ -22,6 +22,7 @@ WITHHELD_CF = "[codice fiscale omesso]"
 WITHHELD_NAME = "[persona fisica]"
 _WORD = re.compile(r"[A-Za-zÀ-ÿ'’]+")
 _CODE = re.compile(r"\b\d{6,}\b|\b[A-Z0-9]{16}\b")
+_TOKEN = re.compile(r"\w+")
 
 
 def name_key(text: str) -> list[str] | None:
@@ -37,10 +38,12 @@ def redact(lines: list[str], private: list[tuple[int, int]]) -> tuple[list[str],
     out = list(lines)
     changed = set()
     alts = set()
+    firsts = set()  # the first word piece of every name, lower case
     for start, end in private:
         k = name_key(" ".join(lines[start - 1 : end]))
         if k:
             alts.add(r"\W+".join(map(re.escape, k)))
+            firsts.add(_TOKEN.findall(k[0].lower())[0])
         for n in range(start, min(end, len(out)) + 1):
             out[n - 1] = WITHHELD_ROW
             changed.add(n)
@@ -50,7 +53,9 @@ def redact(lines: list[str], private: list[tuple[int, int]]) -> tuple[list[str],
         if i + 1 in changed:
             continue
         new = CF_PERSONAL.sub(WITHHELD_CF, line)
-        if names:
+        # a name starts on this line only if its first word piece is one of the line's:
+        # the alternation of every name runs on those lines only (a bulletin has thousands)
+        if names and not firsts.isdisjoint(_TOKEN.findall(new.lower())):
             nxt = lines[i + 1] if i + 1 < len(lines) else ""
             pos = 0
             # a name may start on this line and end on the next ("Donina / Diego")
