@@ -271,14 +271,17 @@ def _build(
             comuni_ids = set(reg.current) | set(reg.historical)
             infos, pending = {}, {}
             acts = coverage.acts_by_key(results)
-            keys = _package_keys(datasets, docs, results, inputs, created) if cache else {}
+            dates = {ds.name: package_date(ds, by_doc, created) for ds in datasets}
+            keys = _package_keys(datasets, docs, results, inputs, dates) if cache else {}
             taken = 0
             for ds in datasets:
                 key = keys.get(ds.name)
                 info = key and packages.reuse_files(w, ds.name, key, cache_dir, previous_m.files)
                 taken += bool(info)
                 if not info:
-                    info = packages.write_files(ds, w, _package_sources(ds, by_doc), created)
+                    info = packages.write_files(
+                        ds, w, _package_sources(ds, by_doc), dates[ds.name]
+                    )
                     info.coverage = coverage.of_dataset(ds, reg, by_doc, acts)
                     info.themes = list(ds.themes)
                     if key:
@@ -569,11 +572,30 @@ def _background_pool(workers: int | None, size: int | None = None):
     )
 
 
-def _package_keys(datasets, docs, results, inputs, created: str) -> dict[str, str]:
+def package_date(ds: Dataset, by_doc: dict, site_date: str) -> str:
+    """A package's ``created`` (and its DCAT ``issued``/``modified``): the date of the
+    newest document its rows come from, so a newer document elsewhere leaves the package
+    as it is; the registry's date for ``comuni``; the site's date under SOURCE_DATE_EPOCH
+    or for a package whose documents have no date."""
+    if os.environ.get("SOURCE_DATE_EPOCH"):
+        return site_date
+    if ds.name == "comuni":
+        return coverage.REGISTRY_DATE
+    ids = {r.get("source_id") for t in ds.tables for r in t.rows if r.get("source_id")}
+    dates = [
+        str(by_doc[i].meta["date"]) for i in ids if i in by_doc and by_doc[i].meta.get("date")
+    ]
+    return max(dates) if dates else site_date
+
+
+def _package_keys(datasets, docs, results, inputs, dates: dict[str, str]) -> dict[str, str]:
     """The key of each package's files (packages.reuse_files): the parse keys and
     manifest entries of the documents whose results hold a dataset of that name (every
-    document, for ``documenti``), the code, the data and content files besides the
-    documents (registry, known defects, catalogue, programme pages), the date."""
+    document, for ``documenti``), the code (with the registry's, cache.parse_code), the
+    registry and known-defects files, the package's date. Not the specs (in the parse
+    keys of the documents that use them) nor the content pages and the catalogue's
+    configuration (the package's files do not show them): a new document with its spec
+    and programme page leaves the other packages' keys as they were."""
     import hashlib
 
     code = cache_mod.parse_code(inputs)
@@ -583,19 +605,16 @@ def _package_keys(datasets, docs, results, inputs, created: str) -> dict[str, st
     for doc_id, r in results.items():
         for ds in r.datasets:
             by_name.setdefault(ds.name, []).append(doc_id)
-    data = [
-        f
-        for f in inputs.digests
-        if f.startswith(("data/", "content/")) and not f.startswith("data/sources/")
-    ]
-    base = f"{cache_mod.render_code(inputs)}\0{inputs.digest_of(data)}\0{created}"
+    data = [f for f in inputs.digests if f.startswith(("data/registry/", "data/known-defects/"))]
+    base = f"{cache_mod.render_code(inputs)}\0{code}\0{inputs.digest_of(data)}"
     out = {}
     for ds in datasets:
         if ds.name == "documenti":
             contributors = sorted(by_id)
         else:
             contributors = sorted(set(by_name.get(ds.name.split("--")[0], [])))
-        parts = [base, ds.name] + [f"{d}\0{doc_keys.get(d)}" for d in contributors]
+        parts = [base, ds.name, dates[ds.name]]
+        parts += [f"{d}\0{doc_keys.get(d)}" for d in contributors]
         out[ds.name] = hashlib.sha256("\0".join(parts).encode()).hexdigest()
     return out
 

@@ -228,8 +228,19 @@ def facts_from_dataset(ds: Dataset, registry: Registry | None = None) -> dict[st
         if not any(f["name"] == "istat" for f in fields):
             continue
         technical = set((ds.views.get("technical") or {}).get(t.name) or [])
-        shown = [f for f in fields if f["name"] not in HIDDEN_FIELDS | technical]
-        tech = [f for f in fields if f["name"] in technical]
+        # (name, title, type) of the fields shown, and of those shown collapsed
+        shown = [
+            (f["name"], f.get("title", f["name"]), f.get("type", "string"))
+            for f in fields
+            if f["name"] not in HIDDEN_FIELDS | technical
+        ]
+        tech = [
+            (f["name"], f.get("title", f["name"]), f.get("type", "string"))
+            for f in fields
+            if f["name"] in technical
+        ]
+        published = [f["name"] for f in fields if f["name"] not in HIDDEN_FIELDS]
+        show = formatting.value
         for r in t.rows:
             istat = r.get("istat")
             if not istat:
@@ -240,27 +251,17 @@ def facts_from_dataset(ds: Dataset, registry: Registry | None = None) -> dict[st
                     "dataset": ds.name,
                     "table": t.name,
                     "table_title": t.title,
-                    "values": {
-                        f["name"]: json_value(r.get(f["name"]))
-                        for f in fields
-                        if f["name"] not in HIDDEN_FIELDS
-                    },
+                    "values": {n: json_value(r.get(n)) for n in published},
                     "display": [
-                        [
-                            f.get("title", f["name"]),
-                            formatting.value(r.get(f["name"]), f.get("type", "string")),
-                        ]
-                        for f in shown
-                        if r.get(f["name"]) not in (None, "")
+                        [title, show(v, ftype)]
+                        for n, title, ftype in shown
+                        if (v := r.get(n)) not in (None, "")
                     ],
                     # fields for the curious (how the row was read), shown collapsed
                     "technical": [
-                        [
-                            f.get("title", f["name"]),
-                            formatting.value(r.get(f["name"]), f.get("type", "string")),
-                        ]
-                        for f in tech
-                        if r.get(f["name"]) not in (None, "")
+                        [title, show(v, ftype)]
+                        for n, title, ftype in tech
+                        if (v := r.get(n)) not in (None, "")
                     ],
                     "via": None,
                     "extra": extra.get(istat, {}).get((t.name, r.get("line_start")), []),

