@@ -279,9 +279,7 @@ def _build(
                 info = key and packages.reuse_files(w, ds.name, key, cache_dir, previous_m.files)
                 taken += bool(info)
                 if not info:
-                    info = packages.write_files(
-                        ds, w, _package_sources(ds, by_doc), dates[ds.name]
-                    )
+                    info = packages.write_files(ds, w, _package_sources(ds, by_doc), dates[ds.name])
                     info.coverage = coverage.of_dataset(ds, reg, by_doc, acts)
                     info.themes = list(ds.themes)
                     if key:
@@ -582,9 +580,7 @@ def package_date(ds: Dataset, by_doc: dict, site_date: str) -> str:
     if ds.name == "comuni":
         return coverage.REGISTRY_DATE
     ids = {r.get("source_id") for t in ds.tables for r in t.rows if r.get("source_id")}
-    dates = [
-        str(by_doc[i].meta["date"]) for i in ids if i in by_doc and by_doc[i].meta.get("date")
-    ]
+    dates = [str(by_doc[i].meta["date"]) for i in ids if i in by_doc and by_doc[i].meta.get("date")]
     return max(dates) if dates else site_date
 
 

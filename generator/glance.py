@@ -567,7 +567,28 @@ def _union(pairs_lists) -> list[str]:
 # A comune named by hundreds of documents (a corpus of 1,000 bulletins) would get a page of
 # megabytes. Past these limits the page shows the most recent programmes in full and the
 # others as one line each (title, rows, source); the JSON twin and the CSV keep every row.
-PAGE_LIMITS = {"programmes": 10, "gaps": 10, "mentions": 20}
+# Past ``rest`` one-line entries, the page shows the ``rest`` newest and links the list of
+# all of them: ``/comuni/<istat>/programmi/``, ``rest_page`` lines per page (rest_pages).
+PAGE_LIMITS = {"programmes": 10, "gaps": 10, "mentions": 20, "rest": 20, "rest_page": 200}
+
+
+def rest_pages(istat: str, rest: list[dict]) -> list[dict]:
+    """The pages listing every programme a comune page gives one line (``rest``, in the
+    page's order): none when the page shows them all, else ``{"url", "number", "rows"}``
+    of ``PAGE_LIMITS["rest_page"]`` lines each (``/comuni/<istat>/programmi/``, then
+    ``…/programmi/2/``, …)."""
+    if len(rest) <= PAGE_LIMITS["rest"]:
+        return []
+    size = PAGE_LIMITS["rest_page"]
+    base = f"/comuni/{istat}/programmi/"
+    return [
+        {
+            "url": base if i == 0 else f"{base}{i // size + 1}/",
+            "number": i // size + 1,
+            "rows": rest[i : i + size],
+        }
+        for i in range(0, len(rest), size)
+    ]
 
 
 def page_selection(model, ctx: dict) -> dict:
@@ -590,6 +611,9 @@ def page_selection(model, ctx: dict) -> dict:
 
     ranked = sorted(progs, key=lambda p: (newest(p), p["title"]), reverse=True)
     full = {p["slug"] for p in ranked[:limit]}
+    # past PAGE_LIMITS["rest"] one-line entries, the page lists the newest ones (in the
+    # page's order) and links the pages of them all (rest_pages)
+    shown = {p["slug"] for p in ranked[limit : limit + PAGE_LIMITS["rest"]]}
     rest = [
         {
             "slug": p["slug"],
@@ -602,4 +626,11 @@ def page_selection(model, ctx: dict) -> dict:
         for p in progs
         if p["slug"] not in full
     ]
-    return {"full": [p["slug"] for p in progs if p["slug"] in full], "rest": rest}
+    out = {"full": [p["slug"] for p in progs if p["slug"] in full], "rest": rest}
+    if len(rest) > PAGE_LIMITS["rest"]:
+        out["shown"] = [r for r in rest if r["slug"] in shown]
+        out["pages"] = [
+            {"url": x["url"], "number": x["number"], "count": len(x["rows"])}
+            for x in rest_pages(ctx["istat"], rest)
+        ]
+    return out

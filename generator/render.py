@@ -713,6 +713,16 @@ def _comune_files(pg: _Pages, istat: str, ctx: dict, common: dict, inputs: dict,
                 **common,
             ),
         )
+        sel = inputs["selection"]
+        for page in glance.rest_pages(istat, sel["rest"]) if sel.get("pages") else []:
+            w.write(
+                page["url"],
+                env.get_template("comune-programmes.html").render(
+                    page_url=page["url"],
+                    data=comune_programmes_context(ctx, sel, page),
+                    **common,
+                ),
+            )
     if "json" in files:
         w.json(url + "index.json", api.twin("comune", ctx), default=_json_default)
     if "csv" in files:
@@ -733,6 +743,24 @@ def _comune_files(pg: _Pages, istat: str, ctx: dict, common: dict, inputs: dict,
                 page_url=url + "rss.xml", data=inputs["rss"], **common
             ),
         )
+
+
+def comune_programmes_context(ctx: dict, selection: dict, page: dict) -> dict:
+    """A page of the list of every programme a comune page gives one line
+    (glance.rest_pages): the comune, the rows of this page, all the pages."""
+    return {
+        "istat": ctx["istat"],
+        "name": ctx["name"],
+        "historical": ctx["historical"],
+        "region": ctx["region"],
+        "province": ctx["province"]["name"],
+        "urls": ctx["urls"],
+        "full": len(selection["full"]),
+        "rest": len(selection["rest"]),
+        "rows": page["rows"],
+        "page": {"number": page["number"], "url": page["url"]},
+        "pages": selection["pages"],
+    }
 
 
 def _compare_pages(pg: _Pages, istat: str, body, units: bool = True) -> None:

@@ -95,7 +95,8 @@ REGION_BUNDLES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("regioni-17-20", ("17", "18", "19", "20")),  # Basilicata to Sardegna: 1,325
 )
 _BUNDLE_OF_REGION = {code: name for name, codes in REGION_BUNDLES for code in codes}
-_COMUNE_PAGE = re.compile(r"comuni/(\d{6})/index\.html")
+# a comune's page and the pages listing its other programmes (glance.rest_pages)
+_COMUNE_PAGE = re.compile(r"comuni/(\d{6})/(?:programmi/(?:\d+/)?)?index\.html")
 _PROVINCE_PAGE = re.compile(r"province/([A-Z]{2})/index\.html")
 # Pages under these folders are bundled by their first subfolder (a document with its
 # acts, a programme with its table pages, a dataset), in this order in the index.

@@ -128,3 +128,57 @@ def test_past_the_limit_the_newest_programmes_in_full_the_others_one_line_each()
     cited = html[html.index('id="citato"') :]
     assert cited.count('<li><a href="/documenti/doc-') == glance.PAGE_LIMITS["mentions"]
     assert f"E altri {N + 10 - glance.PAGE_LIMITS['mentions']} documenti" in cited
+
+
+def _filters(html: str) -> list[str]:
+    return re.findall(r'data-pagefind-filter="programma">([^<]+)<', html)
+
+
+def test_past_the_one_line_limit_the_page_links_every_programme_on_pages_of_their_own(
+    monkeypatch,
+):
+    """More one-line programmes than PAGE_LIMITS["rest"]: the page lists the newest of them
+    and links /comuni/<istat>/programmi/ (pages of PAGE_LIMITS["rest_page"] lines), where
+    every other programme is, once, with its search filter."""
+    monkeypatch.setitem(glance.PAGE_LIMITS, "rest", 3)
+    monkeypatch.setitem(glance.PAGE_LIMITS, "rest_page", 2)
+    ctx, limit = _ctx(), glance.PAGE_LIMITS["programmes"]
+    sel = glance.page_selection(_model(), ctx)
+    rest = [f"prog-{i:02d}" for i in range(N - limit)]  # prog-00 .. prog-04
+    assert [r["slug"] for r in sel["rest"]] == rest
+    assert [r["slug"] for r in sel["shown"]] == ["prog-02", "prog-03", "prog-04"]  # newest
+    base = "/comuni/019035/programmi/"
+    assert sel["pages"] == [
+        {"url": base, "number": 1, "count": 2},
+        {"url": f"{base}2/", "number": 2, "count": 2},
+        {"url": f"{base}3/", "number": 3, "count": 1},
+    ]
+    html = _render(ctx, sel)
+    part = html[html.index('id="altri-programmi"') :]
+    assert re.findall(r'<th scope="row" id="p-(prog-\d+)"', part) == [
+        "prog-02",
+        "prog-03",
+        "prog-04",
+    ]
+    assert f'href="{base}"' in part and "Tutti gli altri 5 programmi" in part
+    # the page's search filters: the programmes it shows, not those only on the list pages
+    newest = [f"prog-{i:02d}" for i in range(N - limit, N)]
+    assert sorted(_filters(html)) == sorted(newest + ["prog-02", "prog-03", "prog-04"])
+
+    env, seen = render.environment(), []
+    for page in glance.rest_pages("019035", sel["rest"]):
+        out = env.get_template("comune-programmes.html").render(
+            page_url=page["url"],
+            data=render.comune_programmes_context(ctx, sel, page),
+            nav=[],
+            created="2025-01-01",
+            labels={},
+        )
+        rows = re.findall(r'<th scope="row" id="p-(prog-\d+)"', out)
+        assert _filters(out) == rows  # each list page is found by its programmes' filters
+        seen += rows
+        assert f'aria-current="page">{page["number"]}<' in out
+        others = [p["url"] for p in sel["pages"] if p["url"] != page["url"]]
+        assert all(f'href="{u}"' in out for u in others)
+        assert 'href="/comuni/019035/"' in out and 'href="/comuni/019035/index.csv"' in out
+    assert seen == rest  # every one-line programme once, in the page's order

@@ -98,6 +98,8 @@ def test_bundle_names():
     odd = ["Strano nome è", "x--y", "a" * 101, "-x"]
     pages = [
         "comuni/012001/index.html",
+        "comuni/012001/programmi/index.html",  # its other programmes (glance.rest_pages)
+        "comuni/012001/programmi/2/index.html",
         "comuni/005002/index.html",
         "province/AT/index.html",
         "comuni/999999/index.html",  # unknown: main
@@ -117,7 +119,11 @@ def test_bundle_names():
     ]
     bundles = search.assign(pages, regions)
     assert bundles["regioni-01-02"] == ["comuni/005002/index.html", "province/AT/index.html"]
-    assert bundles["regioni-03"] == ["comuni/012001/index.html"]
+    assert bundles["regioni-03"] == [
+        "comuni/012001/index.html",
+        "comuni/012001/programmi/2/index.html",
+        "comuni/012001/programmi/index.html",
+    ]
     assert bundles["documenti-gu-1"] == [
         "documenti/gu-1/atti/dgr-1/index.html",
         "documenti/gu-1/index.html",
