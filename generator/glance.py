@@ -569,7 +569,7 @@ def _union(pairs_lists) -> list[str]:
 # others as one line each (title, rows, source); the JSON twin and the CSV keep every row.
 # Past ``rest`` one-line entries, the page shows the ``rest`` newest and links the list of
 # all of them: ``/comuni/<istat>/programmi/``, ``rest_page`` lines per page (rest_pages).
-PAGE_LIMITS = {"programmes": 10, "gaps": 10, "mentions": 20, "rest": 20, "rest_page": 200}
+PAGE_LIMITS = {"programmes": 10, "gaps": 10, "mentions": 10, "rest": 20, "rest_page": 200}
 
 
 def rest_pages(istat: str, rest: list[dict]) -> list[dict]:
@@ -627,6 +627,11 @@ def page_selection(model, ctx: dict) -> dict:
         if p["slug"] not in full
     ]
     out = {"full": [p["slug"] for p in progs if p["slug"] in full], "rest": rest}
+    # "Fonte" (come citare): the documents of the programmes in full; the others' are on
+    # their lines
+    out["sources"] = sorted(
+        {f["source"]["document"] for p in progs if p["slug"] in full for f in p["facts"]}
+    )
     if len(rest) > PAGE_LIMITS["rest"]:
         out["shown"] = [r for r in rest if r["slug"] in shown]
         out["pages"] = [

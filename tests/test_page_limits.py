@@ -128,6 +128,13 @@ def test_past_the_limit_the_newest_programmes_in_full_the_others_one_line_each()
     cited = html[html.index('id="citato"') :]
     assert cited.count('<li><a href="/documenti/doc-') == glance.PAGE_LIMITS["mentions"]
     assert f"E altri {N + 10 - glance.PAGE_LIMITS['mentions']} documenti" in cited
+    # "Fonte": the documents of the programmes in full, and how many others are on the lines
+    source = html[html.index('id="come-citare"') :]
+    source = source[source.index("<dt>Fonte</dt>") : source.index("<dt>Licenza</dt>")]
+    assert re.findall(r'href="/documenti/(doc-\d+)/"', source) == [
+        f"doc-{i:02d}" for i in range(N - limit, N)
+    ]
+    assert f"e altri {N - limit} documenti" in source
 
 
 def _filters(html: str) -> list[str]:
