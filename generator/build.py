@@ -189,7 +189,12 @@ def _build(
     try:
         with stage("parse"):
             results, resolutions = parse_all(
-                docs, reg, log, cache_dir, cache_mod.parse_code(inputs)
+                docs,
+                reg,
+                log,
+                cache_dir,
+                cache_mod.parse_code(inputs),
+                render.default_workers(workers),
             )
             checks = [c for r in results.values() for c in r.checks]
             quality.mark_known_checks(checks, log.known)

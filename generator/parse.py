@@ -40,12 +40,23 @@ def doc_file(doc) -> str:
     return f"data/sources/{doc.path.name}"
 
 
-def parse_all(docs, reg: Registry, log: Log, cache_dir: Path | None = None, code: str = ""):
+def parse_all(
+    docs,
+    reg: Registry,
+    log: Log,
+    cache_dir: Path | None = None,
+    code: str = "",
+    workers: int = 1,
+):
     """``({doc_id: ParseResult}, [ResolutionRecord])`` for the documents that have a parser
     or a spec (the others are left out: they have no dataset). ``code``: what the cached
-    results depend on besides each document (``cache.parse_code``)."""
+    results depend on besides each document (``cache.parse_code``). The documents not in
+    the cache are parsed by ``workers`` forked processes (a corpus of hundreds of
+    bulletins, cold); what they report is replayed here in the documents' order, so the
+    log, the results and the cache are those of a parse in this process."""
     results: dict[str, ParseResult] = {}
     resolutions = []
+    hits = {}
     for doc in docs:
         try:
             hit = cache_mod.load_parse(cache_dir, doc, code) if cache_dir else None
@@ -53,20 +64,86 @@ def parse_all(docs, reg: Registry, log: Log, cache_dir: Path | None = None, code
             log.info(f"warning: {e}: discarded, document parsed again")
             hit = None
         if hit is not None:
-            res, recs, problems = hit
-            for p in problems:
-                log.replay(p)
-        else:
-            before = len(log.problems)
-            out = parse_document(doc, reg, log)
+            hits[doc.id] = hit
+    misses = [d for d in docs if d.id not in hits]
+    pool, jobs = _pool(workers, misses, reg), {}
+    try:
+        if pool is not None:
+            for d in sorted(misses, key=lambda d: -len(d.lines)):  # the longest first
+                jobs[d.id] = pool.submit(_parse_job, d.id)
+        for doc in docs:
+            if doc.id in hits:
+                res, recs, problems = hits[doc.id]
+                for p in problems:
+                    log.replay(p)
+                collect(doc, res, recs, results, resolutions, log)
+                continue
+            if doc.id in jobs:
+                out, problems, infos = jobs[doc.id].result()
+                for message in infos:
+                    log.info(message)
+                for p in problems:
+                    log.replay(p)
+            else:
+                before = len(log.problems)
+                out = _parse_and_screen(doc, reg, log)
+                problems = log.problems[before:]
             if out is None:
                 continue
             res, recs = out
-            screen_text(res, log, doc_file(doc))
             if cache_dir:
-                cache_mod.save_parse(cache_dir, doc, code, res, recs, log.problems[before:])
-        collect(doc, res, recs, results, resolutions, log)
+                cache_mod.save_parse(cache_dir, doc, code, res, recs, problems)
+            collect(doc, res, recs, results, resolutions, log)
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+            _JOB.clear()
     return results, resolutions
+
+
+def _parse_and_screen(doc, reg: Registry, log: Log):
+    out = parse_document(doc, reg, log)
+    if out is not None:
+        screen_text(out[0], log, doc_file(doc))
+    return out
+
+
+# -- parsing in forked processes ------------------------------------------------------------
+_JOB: dict = {}  # set before the fork: the documents to parse, the registry
+
+
+class _Captured(Log):
+    """A worker's log: problems and messages kept, to be replayed by the build's log."""
+
+    def __init__(self):
+        super().__init__(quiet=True)
+        self.infos: list[str] = []
+
+    def info(self, message: str):
+        self.infos.append(message)
+
+
+def _parse_job(doc_id: str):
+    log = _Captured()
+    out = _parse_and_screen(_JOB["docs"][doc_id], _JOB["reg"], log)
+    return out, log.problems, log.infos
+
+
+def _pool(workers: int, misses: list, reg: Registry):
+    """Forked processes for ``misses`` (None for one worker, fewer than two documents or
+    no fork)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from . import guard
+
+    n = min(workers, len(misses))
+    if n < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return None
+    _JOB.update(docs={d.id: d for d in misses}, reg=reg)
+    return ProcessPoolExecutor(
+        n, mp_context=multiprocessing.get_context("fork"), initializer=guard.die_with_parent
+    )
 
 
 def parse_document(doc, reg: Registry, log: Log):
