@@ -70,6 +70,11 @@ def discard(path: Path) -> None:
 
 
 # -- inputs -------------------------------------------------------------------------------
+# The generator package that runs: <project>/generator, or the checkout a project root
+# set by COMUNI_APERTI_ROOT (tests, benchmarks) is built with; its code is an input either way
+CODE = Path(__file__).resolve().parent
+
+
 def input_roots() -> list[Path]:
     """Every folder and file of the project a build reads (a new kind of input, e.g. a
     folder of parser specs under ``data/``, is covered by its folder here)."""
@@ -79,7 +84,7 @@ def input_roots() -> list[Path]:
         paths.TEMPLATES,
         paths.CONTENT,
         paths.STATIC,
-        paths.ROOT / "generator",
+        CODE,
         paths.ROOT / "pyproject.toml",
     ]
 
@@ -175,7 +180,7 @@ def read_inputs(**flags) -> Inputs:
 def parse_code(inputs: Inputs) -> str:
     """What every parse result depends on besides its document: the parsers' and the
     registry's code, the registry's data and files."""
-    gen = paths.ROOT / "generator"
+    gen = CODE
     files = list(_tree(gen / "parsers", gen / "extract", gen / "specs", suffixes=(".py",)))
     files += [gen / "parse.py", gen / "registry.py", gen / "quality.py", gen / "sources.py"]
     files += list(_tree(paths.DATA / "registry"))
@@ -188,7 +193,7 @@ def parse_code(inputs: Inputs) -> str:
 def render_code(inputs: Inputs) -> str:
     """What every rendered file depends on besides its own context: the generator's code,
     the templates and the site's address (a render unit's key, render.py)."""
-    files = list(_tree(paths.ROOT / "generator", suffixes=(".py",)))
+    files = list(_tree(CODE, suffixes=(".py",)))
     files += list(_tree(paths.TEMPLATES))
     site_url = os.environ.get("SITE_URL", "")
     return hashlib.sha256(
