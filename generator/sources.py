@@ -356,6 +356,9 @@ def discover(log: Log, sources_dir: Path | None = None) -> list[Document]:
     return docs
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0d-\x1f]")
+
+
 def load_document(path: Path, meta: dict, log: Log) -> Document | None:
     rel = _rel(path)
     try:
@@ -416,9 +419,12 @@ def load_document(path: Path, meta: dict, log: Log) -> Document | None:
                 i,
             )
             lines[i - 1] = ln[:MAX_LINE]
-    bad = [
-        i for i, ln in enumerate(lines, start=1) if any(ord(c) < 32 and c not in "\t\f" for c in ln)
-    ]
+    # control characters other than tab and form feed (a line holds no newline or CR)
+    bad = (
+        [i for i, ln in enumerate(lines, start=1) if _CONTROL.search(ln)]
+        if _CONTROL.search(text)
+        else []
+    )
     if bad:
         log.warning("control-chars", f"{len(bad)} lines contain control characters", rel, bad[0])
     return Document(id=meta["id"], path=path, meta=meta, text=text, sha256=digest, lines=lines)

@@ -116,3 +116,21 @@ def test_path_traversal_id_and_file_are_refused(srcdir):
     data["documents"][0]["file"] = "../../etc/passwd"
     (srcdir / "sources.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
     assert ("error", "manifest-path") in _problems(srcdir)[1]
+
+
+def test_control_characters_are_reported_with_the_first_line(srcdir):
+    """Tab and form feed are text; any other control character is reported (its first
+    line, and how many lines hold one)."""
+    doc = srcdir / "doc.txt"
+    lines = doc.read_text(encoding="utf-8").split("\n")
+    lines[1] += "\tcolonna\f"  # allowed
+    lines[4] += "\x07"  # line 5
+    lines[9] = "\x1b[0m" + lines[9]  # line 10
+    doc.write_bytes("\r\n".join(lines).encode())  # CRLF: not a control character either
+    data = yaml.safe_load((srcdir / "sources.yaml").read_text())
+    data["documents"][0]["sha256"] = hashlib.sha256(doc.read_bytes()).hexdigest()
+    (srcdir / "sources.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
+    docs, probs = _problems(srcdir)
+    p = probs[("warning", "control-chars")]
+    assert (p.line, p.message) == (5, "2 lines contain control characters")
+    assert set(probs) == {("warning", "control-chars"), ("warning", "line-endings")}
