@@ -113,11 +113,15 @@ _JOB: dict = {}  # set before the fork: the documents to parse, the registry
 
 
 class _Captured(Log):
-    """A worker's log: problems and messages kept, to be replayed by the build's log."""
+    """A worker's log: problems and messages kept, to be replayed (and matched with the
+    known defects) by the build's log."""
 
-    def __init__(self):
-        super().__init__(quiet=True)
-        self.infos: list[str] = []
+    def __init__(self):  # noqa: D107 - no known defects to load: the build's log has them
+        self.problems, self.infos = [], []
+        self.stream, self.quiet, self.known = None, True, {}
+
+    def _add(self, p):
+        self.problems.append(p)
 
     def info(self, message: str):
         self.infos.append(message)

@@ -88,13 +88,21 @@ class Log:
     def warning(self, code, message, file=None, line=None):
         self._add(Problem("warning", code, message, file, line))
 
+    def _known_problems(self, file: str, code: str) -> list[dict]:
+        """The known-defect entries for ``file`` and ``code``, in their files' order (an
+        index: a corpus of hundreds of bulletins has thousands of entries)."""
+        index = getattr(self, "_index", None)
+        if index is None:
+            index = self._index = {}
+            for k in self.known.get("problems", []):
+                index.setdefault((k["file"], k["code"]), []).append(k)
+        return index.get((file, code), [])
+
     def _add(self, p: Problem):
         if p.level == "warning":
-            for k in self.known.get("problems", []):
+            for k in self._known_problems(p.file or "", p.code):
                 if (
-                    k["file"] == (p.file or "")
-                    and k["code"] == p.code
-                    and k.get("line") in (None, p.line)
+                    k.get("line") in (None, p.line)
                     and (not k.get("match") or k["match"] in p.message)
                     and (not k.get("names") or any(repr(str(n)) in p.message for n in k["names"]))
                 ):
