@@ -258,8 +258,17 @@ def save_parse(cache_dir: Path, doc, code: str, result, resolutions, problems) -
         final,
         pickle.dumps((result, list(resolutions), list(problems)), protocol=pickle.HIGHEST_PROTOCOL),
     )
-    for old in final.parent.glob(f"{doc.id}-*.pickle"):
-        if old != final:
+    drop_other_entries(final, doc.id)
+
+
+def drop_other_entries(entry: Path, doc_id: str) -> None:
+    """Remove the entries of ``doc_id`` beside ``entry`` (``<doc_id>-<hex key>.pickle``;
+    not those of a document whose id only starts the same, ``<doc_id>-bis-<key>``)."""
+    import re
+
+    own = re.compile(re.escape(doc_id) + r"-[0-9a-f]+\.pickle")
+    for old in entry.parent.glob(f"{doc_id}-*.pickle"):
+        if old != entry and own.fullmatch(old.name):
             discard(old)
 
 
