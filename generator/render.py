@@ -74,9 +74,22 @@ def environment() -> Environment:
     return env
 
 
+class Lazy:
+    """A template value made only when its page is rendered (a document's text as HTML:
+    most builds take the page over); a unit key holds ``key``, a digest of what the value
+    is made from, instead of the value."""
+
+    __slots__ = ("key", "make")
+
+    def __init__(self, key: str, make):
+        self.key, self.make = key, make
+
+
 def _json_default(o):
     from decimal import Decimal
 
+    if isinstance(o, Lazy):
+        return o.key
     if isinstance(o, Decimal):
         return json_value(o)
     if isinstance(o, (set, tuple)):
@@ -122,6 +135,7 @@ class _Pages:
             if self.reuse(f"page:{url}", key):
                 return
             self.begin(f"page:{url}", key)
+        extra = {k: v.make() if isinstance(v, Lazy) else v for k, v in extra.items()}
         html = self.env.get_template(template).render(
             page_url=url, data=ctx, **self.common, **extra
         )
@@ -518,7 +532,7 @@ def _document_pages(pg: _Pages, doc_id: str) -> None:
         "document.html",
         f"/documenti/{doc_id}/",
         ctx,
-        text=html_lines(d),
+        text=lazy_lines(d),
         jsonld=metadata.jsonld_script(schemaorg.document(SITE_URL, ctx, lds)),
     )
     progs = {  # act id -> programmes with rows from the act
@@ -543,7 +557,7 @@ def _document_pages(pg: _Pages, doc_id: str) -> None:
                 [m["istat"] for m in actx["mentioned"]],
                 sorted(progs.get(act["id"], ())),
             ),
-            excerpt=html_lines(d, act["line_start"], min(act["line_end"], act["line_start"] + 399)),
+            excerpt=lazy_lines(d, act["line_start"], min(act["line_end"], act["line_start"] + 399)),
             jsonld=metadata.jsonld_script(schemaorg.act(SITE_URL, actx, ctx["meta"], places)),
         )
 
@@ -1216,6 +1230,16 @@ def _mentioned(model: SiteModel, by_istat: dict[str, list[int]]) -> list[dict]:
                 }
             )
     return sorted(out, key=lambda m: (m["name"], m["istat"]))
+
+
+def lazy_lines(d, first: int = 1, last: int | None = None) -> Lazy:
+    """:func:`html_lines` when the page is rendered; keyed by the lines' text and the
+    mentions on them (what :func:`mentions.link_line` reads)."""
+    end = min(last or len(d.lines), len(d.lines))
+    h = hashlib.sha256("\n".join(d.lines[first - 1 : end]).encode())
+    for n in sorted(k for k in d.line_mentions if first <= k <= end):
+        h.update(repr((n, sorted((m.start, m.end, m.istat) for m in d.line_mentions[n]))).encode())
+    return Lazy(f"lines:{first}:{end}:{h.hexdigest()}", lambda: html_lines(d, first, last))
 
 
 def html_lines(d, first: int = 1, last: int | None = None) -> list[tuple[int, Markup]]:
