@@ -18,6 +18,20 @@ def num(v, decimals: int | None = None) -> str:
         return ("-" if v < 0 else "") + format(abs(v), ",").translate(_IT)
     if isinstance(v, bool):
         return "sì" if v else "no"
+    key = (type(v), repr(v), decimals)  # repr: Decimal("1.0") and ("1.00") print apart
+    out = _NUM_MEMO.get(key)
+    if out is None:
+        out = _num(v, decimals)
+        if len(_NUM_MEMO) < 200_000:
+            _NUM_MEMO[key] = out
+    return out
+
+
+# a page shows the same few thousand amounts over and over (ranks, medians, comparisons)
+_NUM_MEMO: dict[tuple, str] = {}
+
+
+def _num(v, decimals: int | None) -> str:
     try:
         d = v if isinstance(v, Decimal) else Decimal(str(v))
     except ArithmeticError:  # not a number: show it as it is
