@@ -137,7 +137,7 @@ class _Pages:
             self.begin(f"page:{url}", key)
         extra = {k: v.make() if isinstance(v, Lazy) else v for k, v in extra.items()}
         html = self.env.get_template(template).render(
-            page_url=url, data=ctx, **self.common, **extra
+            page_url=url, data=ctx, **{**self.common, **extra}
         )
         self.w.write(url, html)
         if twin:
@@ -373,10 +373,20 @@ def _index_pages(pg: _Pages) -> None:
         for prov in reg["provinces"]:
             ctx = province_context(model, prov["sigla"])
             place = gaz.by_sigla[prov["sigla"]]
+            # dated like a comune page: by the newest document its comuni's facts cite
+            # (a document about other provinces leaves the page, and its search bundle, as
+            # they were)
+            cited = {
+                f["source"]["document"]
+                for code in _province_codes(model, prov["sigla"])
+                for f in model.facts.get(code, [])
+            }
             pg.page(
                 "province.html",
                 f"/province/{prov['sigla']}/",
                 ctx,
+                created=page_date(model, cited) if cited else REGISTRY_DATE,
+                created_scope="page" if cited else "registry",
                 jsonld=metadata.jsonld_script(
                     schemaorg.area(
                         SITE_URL, place, gaz, [gaz.comuni[c["istat"]] for c in ctx["comuni"]]
@@ -973,6 +983,13 @@ def comuni_index(model: SiteModel) -> list[dict]:
     for r in out:
         r["provinces"].sort(key=lambda p: p["name"])
     return out
+
+
+def _province_codes(model: SiteModel, sigla: str) -> list[str]:
+    """The ISTAT codes of a province's comuni, current and historical."""
+    return [c.istat for c in model.registry.comuni_of_province(sigla)] + [
+        c.istat for c in model.registry.historical.values() if c.province_sigla == sigla
+    ]
 
 
 def province_context(model: SiteModel, sigla: str) -> dict:

@@ -89,6 +89,10 @@ def test_adding_a_document_is_incremental_and_identical_to_a_cold_build(tmp_path
     comuni_changed = {f for f in changed if re.fullmatch(r"comuni/\d{6}/index\.html", f)}
     comuni_all = {f for f in after if re.fullmatch(r"comuni/\d{6}/index\.html", f)}
     assert comuni_changed and comuni_changed != comuni_all
+    # a province page is dated by its own comuni's documents, like a comune page: the
+    # 1992 list names comuni of Asti, not of Lecce (whose page and search bundle stay)
+    assert "province/AT/index.html" in changed
+    assert "province/LE/index.html" not in changed
     # ...and the build took over every unit it did not change (most of them)
     assert 0 < reused < total
     assert reused >= len(comuni_all) - len(comuni_changed)
