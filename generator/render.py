@@ -739,14 +739,14 @@ def _comune_files(pg: _Pages, istat: str, ctx: dict, common: dict, inputs: dict,
         )
         sel = inputs["selection"]
         for page in glance.rest_pages(istat, sel["rest"]) if sel.get("pages") else []:
+            pctx = comune_programmes_context(ctx, sel, page)
             w.write(
                 page["url"],
                 env.get_template("comune-programmes.html").render(
-                    page_url=page["url"],
-                    data=comune_programmes_context(ctx, sel, page),
-                    **common,
+                    page_url=page["url"], data=pctx, **common
                 ),
             )
+            w.json(page["url"] + "index.json", pctx, default=_json_default)  # its twin
     if "json" in files:
         w.json(url + "index.json", api.twin("comune", ctx), default=_json_default)
     if "csv" in files:
