@@ -478,10 +478,21 @@ def card(model, istat: str) -> dict:
     }
 
 
-def pair_context(model, a: dict, b: dict) -> dict:
-    """Two comuni side by side: identity, then every summary either of them has (its figures
-    in a table, its sentences below), in programme order."""
+def summary_order(model) -> list[tuple[str, str, str]]:
+    """``(programme slug, summary key, title)`` of every summary, in the order a comparison
+    page shows them: what :func:`pair_context` reads besides the two cards."""
     g: Glance = model.glance
+    return [
+        (slug, s.key, s.decl.get("title") or model.programmes[slug].title)
+        for slug in sorted(g.summaries, key=lambda s: model.programmes[s].title)
+        for s in g.summaries[slug]
+    ]
+
+
+def pair_context(model, a: dict, b: dict, order: list | None = None) -> dict:
+    """Two comuni side by side: identity, then every summary either of them has (its figures
+    in a table, its sentences below), in programme order (``order``: :func:`summary_order`,
+    computed here if not given)."""
     rows = [
         ["Provincia", f"{a['province']} ({a['sigla']})", f"{b['province']} ({b['sigla']})"],
         ["Regione", a["region"], b["region"]],
@@ -497,29 +508,27 @@ def pair_context(model, a: dict, b: dict) -> dict:
         ],
     ]
     programmes = []
-    for slug in sorted(g.summaries, key=lambda s: model.programmes[s].title):
-        for s in g.summaries[slug]:
-            ia, ib = a["items"].get(s.key), b["items"].get(s.key)
-            if not ia and not ib:
-                continue
-            title = s.decl.get("title") or model.programmes[slug].title
-            for which in ("value", "per", "rank_province", "rank_region"):
-                fa = (ia or {}).get("figures", {}).get(which)
-                fb = (ib or {}).get("figures", {}).get(which)
-                if fa or fb:
-                    label = (fa or fb)["label"]
-                    rows.append(
-                        [f"{title}: {label}", fa["text"] if fa else "–", fb["text"] if fb else "–"]
-                    )
-            programmes.append(
-                {
-                    "key": s.key,
-                    "title": title,
-                    "url": f"/programmi/{slug}/",
-                    "a": ia["text"] if ia else f"{a['name']} non compare.",
-                    "b": ib["text"] if ib else f"{b['name']} non compare.",
-                }
-            )
+    for slug, key, title in summary_order(model) if order is None else order:
+        ia, ib = a["items"].get(key), b["items"].get(key)
+        if not ia and not ib:
+            continue
+        for which in ("value", "per", "rank_province", "rank_region"):
+            fa = (ia or {}).get("figures", {}).get(which)
+            fb = (ib or {}).get("figures", {}).get(which)
+            if fa or fb:
+                label = (fa or fb)["label"]
+                rows.append(
+                    [f"{title}: {label}", fa["text"] if fa else "–", fb["text"] if fb else "–"]
+                )
+        programmes.append(
+            {
+                "key": key,
+                "title": title,
+                "url": f"/programmi/{slug}/",
+                "a": ia["text"] if ia else f"{a['name']} non compare.",
+                "b": ib["text"] if ib else f"{b['name']} non compare.",
+            }
+        )
     return {
         "a": {
             **{k: a[k] for k in ("istat", "name", "url")},

@@ -794,6 +794,10 @@ def _compare_pages(pg: _Pages, istat: str, body, units: bool = True) -> None:
     render unit (``pair:<a>-<b>``)."""
     model = pg.model
     cards = _WORKER.setdefault("cards", {})  # this worker's comuni, computed once each
+    digests = _WORKER.setdefault("card-digests", {})  # and the digest of each card
+    if "summary-order" not in _WORKER:
+        _WORKER["summary-order"] = glance.summary_order(model)
+    order = _WORKER["summary-order"]
     shells = _WORKER.setdefault("compare-shells", {})
     for n in model.glance.neighbours.get(istat, []):
         if n <= istat or n not in model.comuni or (istat, n) not in model.glance.pairs:
@@ -801,13 +805,19 @@ def _compare_pages(pg: _Pages, istat: str, body, units: bool = True) -> None:
         for code in (istat, n):
             if code not in cards:
                 cards[code] = glance.card(model, code)
-        ctx = glance.pair_context(model, cards[istat], cards[n])
+                digests[code] = unit_key("card", cards[code])
         cited = model.cited_documents(istat) | model.cited_documents(n)
         dated = (page_date(model, cited), "page") if cited else (REGISTRY_DATE, "registry")
         uid = f"pair:{istat}-{n}"
-        key = unit_key("pair", dated, ctx)
+        # glance.pair_context is a function of the two cards and of the order and titles
+        # of the summaries either of them has: keyed by those, an unchanged pair is taken
+        # over without making its context
+        a, b = cards[istat]["items"], cards[n]["items"]
+        shared = [e for e in order if e[1] in a or e[1] in b]
+        key = unit_key("pair", dated, shared, digests[istat], digests[n])
         if units and pg.reuse(uid, key):
             continue
+        ctx = glance.pair_context(model, cards[istat], cards[n], shared)
         if dated not in shells:
             shells[dated] = pg.env.get_template("compare.html").render(
                 page_url="@@URL@@",
