@@ -455,9 +455,13 @@ def card(model, istat: str) -> dict:
     figures), by summary key."""
     c = model.comuni[istat]
     g: Glance = model.glance
+    ix = _index(model)
+    mine = {id(ix["summaries"][i][1]) for i in ix["by_comune"].get(istat, ())}
     items = {}
     for slug in g.summaries:
         for s in g.summaries[slug]:
+            if id(s) not in mine:  # no row for it: no sentence (views.sentence)
+                continue
             # the declared sentence only: its ranks and medians are in the table
             segs = views.sentence(s, istat, model.registry, context=False)
             if segs:

@@ -331,18 +331,22 @@ def render_site(
         data_files=sorted(r for r in w.hashes if r.startswith("data/")),
         render_code=previous.code,
         world=previous.world,
+        digests=input_digests(model),
         prev_units=previous.units if w.previous else {},
         prev_files=previous.files if w.previous else {},
     )
-    reused = sum(
-        1 for k, u in w.units.items() if not k.startswith("task:") and previous.units.get(k) == u
-    )
-    keyed = [k for k in w.units if k.startswith("task:")]
+
+    def same(prefix: str) -> str:
+        ks = [k for k in w.units if k.startswith(prefix)]
+        return f"{sum(1 for k in ks if previous.units.get(k) == w.units[k])} of {len(ks)}"
+
+    units = [k for k in w.units if not k.startswith(("task:", "pre:"))]
+    reused = sum(1 for k in units if previous.units.get(k) == w.units[k])
     log.info(
         f"  {len(tasks)} render tasks, {len(codes)} comune pages ({workers} processes); "
-        f"{sum(1 for k in keyed if previous.units.get(k) == w.units[k])} of {len(keyed)} "
-        f"document and programme tasks unchanged, taken over; "
-        f"{reused} of {len(w.units) - len(keyed)} render units unchanged, taken over"
+        f"taken over by their inputs: {same('task:')} document and programme tasks "
+        f"unchanged, {same('pre:comune:')} comuni unchanged, {same('pre:pair:')} comparison "
+        f"pages unchanged; {reused} of {len(units)} render units unchanged, taken over"
     )
     w.write(
         "/sitemap.xml",
@@ -419,17 +423,78 @@ def task_key(model: SiteModel, task: tuple) -> str | None:
     its pages are made from, digested without making their contexts. None for the other
     tasks (their units are keyed one by one)."""
     try:
-        if task[0] == "document":
-            return unit_key(
-                "task", task, _WORKER.get("world", ""), _document_inputs(model, task[1])
-            )
-        if task[0] == "programme":
-            return unit_key(
-                "task", task, _WORKER.get("world", ""), _programme_inputs(model, task[1])
-            )
+        if task[0] not in ("document", "programme"):
+            return None
+        digests = _WORKER.get("digests") or input_digests(model)
+        group = "documents" if task[0] == "document" else "programmes"
+        return unit_key("task", task, _WORKER.get("world", ""), digests[group][task[1]])
     except (TypeError, ValueError):  # a value JSON cannot hold: keyed unit by unit
         return None
     return None
+
+
+def input_digests(model: SiteModel) -> dict:
+    """The digest of each programme's and each document's slice of the model (made once,
+    before the render workers start): what task and comune keys are made of."""
+    g = model.glance
+    programmes = {}
+    for slug in model.programmes:
+        glance_part = (
+            (
+                [(s.key, s.decl) for s in g.summaries.get(slug, [])],
+                g.defects.get(slug),
+                g.unresolved.get(slug),
+                g.dates.get(slug),
+            )
+            if g is not None
+            else None
+        )
+        programmes[slug] = _digest(_programme_inputs(model, slug), glance_part)
+    documents = {d: _digest(_document_inputs(model, d)) for d in model.documents}
+    return {"programmes": programmes, "documents": documents}
+
+
+def comune_prekey(model: SiteModel, istat: str) -> str | None:
+    """The key of a comune's files (and, with a neighbour's, of their comparison page)
+    made without its context: the digests of every programme with a row for it (or for a
+    comune merged into it), compared with it, or covering its province or region (its
+    "Dove non compare"), and of every document its page cites; the registry and maps data
+    (its name, neighbours, predecessors) are in ``world``. None when a fact comes from a
+    programme without a digest (then only the unit's own key applies)."""
+    memo = _WORKER.setdefault("prekeys", {})
+    if istat in memo:
+        return memo[istat]
+    digests = _WORKER.get("digests")
+    key = None
+    if digests is not None and model.glance is not None:
+        own = [istat] + model.predecessors.get(istat, [])
+        progs = {f["programme"] for code in own for f in model.facts.get(code, ())}
+        ix = glance._index(model)
+        for code in own:
+            progs.update(ix["summaries"][i][0] for i in ix["by_comune"].get(code, ()))
+        c = model.registry.current.get(istat)
+        if c is not None:
+            near = ix["by_area"].get(("province", c.province_sigla), set()) | ix["by_area"].get(
+                ("region", c.region), set()
+            )
+            progs.update(ix["order"][i] for i in near)
+        docs = sorted(model.cited_documents(istat))
+        if all(p in digests["programmes"] for p in progs) and all(
+            d in digests["documents"] for d in docs
+        ):
+            key = unit_key(
+                "comune-pre",
+                istat,
+                _WORKER.get("world", ""),
+                [(p, digests["programmes"][p]) for p in sorted(progs)],
+                [(d, digests["documents"][d]) for d in docs],
+                # the site's date stands in for a cited document without one (page_date)
+                model.created
+                if any(not model.documents[d].doc.meta.get("date") for d in docs)
+                else None,
+            )
+    memo[istat] = key
+    return key
 
 
 def _digest(*parts) -> str:
@@ -457,6 +522,7 @@ def _document_inputs(model: SiteModel, doc_id: str) -> dict:
         "doc": _digest(
             d.doc.sha256, d.doc.title, sorted((k, str(v)) for k, v in d.doc.meta.items())
         ),
+        "date": page_date(model, [doc_id]),  # the pages' date (the site's, if it has none)
         "text": lazy_lines(d).key,  # the published lines and the mentions on them
         "mentions": _digest(sorted(d.mentions.items())),
         "comuni": _digest(
@@ -826,22 +892,34 @@ def _comune_pages(pg: _Pages, codes, files: tuple[str, ...] = COMUNE_FILES) -> N
     model = pg.model
     units = tuple(files) == COMUNE_FILES
     for istat in codes:
-        ctx = model.comune_context(istat)
-        # the comparison charts: their SVG is a file of its own, not part of the twin
-        charts_ = [(c["svg"], c.pop("_file")) for c in ctx.get("compare", [])]
-        common = _comune_common(pg, ctx)
-        inputs = _comune_inputs(model, istat, ctx, files)
-        inputs["charts"] = [(path, svg) for path, svg in charts_ if svg]
-        if units:
-            key = unit_key("comune", istat, common, ctx, inputs)
-            if not pg.reuse(f"comune:{istat}", key):
-                pg.begin(f"comune:{istat}", key)
-                _comune_files(pg, istat, ctx, common, inputs, files)
-                pg.end()
+        pre = comune_prekey(model, istat) if units else None
+        if pre and pg.reuse_task(f"pre:comune:{istat}", pre):
+            pass  # its files taken over without making its context
         else:
-            _comune_files(pg, istat, ctx, common, inputs, files)
+            before = pg.begin_task() if pre else set()
+            _comune_unit(pg, istat, files, units)
+            if pre:
+                pg.end_task(f"pre:comune:{istat}", pre, before)
         if "compare" in files:
             _compare_pages(pg, istat, pg.env.get_template("partials/compare-body.html"), units)
+
+
+def _comune_unit(pg: _Pages, istat: str, files, units: bool) -> None:
+    model = pg.model
+    ctx = model.comune_context(istat)
+    # the comparison charts: their SVG is a file of its own, not part of the twin
+    charts_ = [(c["svg"], c.pop("_file")) for c in ctx.get("compare", [])]
+    common = _comune_common(pg, ctx)
+    inputs = _comune_inputs(model, istat, ctx, files, common["created"])
+    inputs["charts"] = [(path, svg) for path, svg in charts_ if svg]
+    if units:
+        key = unit_key("comune", istat, common, ctx, inputs)
+        if not pg.reuse(f"comune:{istat}", key):
+            pg.begin(f"comune:{istat}", key)
+            _comune_files(pg, istat, ctx, common, inputs, files)
+            pg.end()
+    else:
+        _comune_files(pg, istat, ctx, common, inputs, files)
 
 
 def _comune_common(pg: _Pages, ctx: dict) -> dict:
@@ -874,7 +952,7 @@ def page_date(model: SiteModel, doc_ids) -> str:
     return max(dates) if dates else model.created
 
 
-def _comune_inputs(model: SiteModel, istat: str, ctx: dict, files) -> dict:
+def _comune_inputs(model: SiteModel, istat: str, ctx: dict, files, dated: str) -> dict:
     """Everything else a comune's files are made from (all computed from the model)."""
     out: dict = {}
     if "html" in files:
@@ -892,8 +970,8 @@ def _comune_inputs(model: SiteModel, istat: str, ctx: dict, files) -> dict:
             _datasets_about(model, ctx, set(out["selection"]["full"])),
         )
     if "feed" in files:
-        out["feed"] = comune_feed(model, ctx)
-        out["rss"] = comune_rss(model, ctx)
+        out["feed"] = comune_feed(model, ctx, dated)
+        out["rss"] = comune_rss(model, ctx, dated)
     return out
 
 
@@ -982,51 +1060,64 @@ def _compare_pages(pg: _Pages, istat: str, body, units: bool = True) -> None:
     for n in model.glance.neighbours.get(istat, []):
         if n <= istat or n not in model.comuni or (istat, n) not in model.glance.pairs:
             continue
-        for code in (istat, n):
-            if code not in cards:
-                cards[code] = glance.card(model, code)
-                digests[code] = unit_key("card", cards[code])
-        cited = model.cited_documents(istat) | model.cited_documents(n)
-        dated = (page_date(model, cited), "page") if cited else (REGISTRY_DATE, "registry")
-        uid = f"pair:{istat}-{n}"
-        # glance.pair_context is a function of the two cards and of the order and titles
-        # of the summaries either of them has: keyed by those, an unchanged pair is taken
-        # over without making its context
-        a, b = cards[istat]["items"], cards[n]["items"]
-        shared = [e for e in order if e[1] in a or e[1] in b]
-        key = unit_key("pair", dated, shared, digests[istat], digests[n])
-        if units and pg.reuse(uid, key):
-            continue
-        ctx = glance.pair_context(model, cards[istat], cards[n], shared)
-        if dated not in shells:
-            shells[dated] = pg.env.get_template("compare.html").render(
-                page_url="@@URL@@",
-                data={},
-                shell=True,
-                **{**pg.common, "created": dated[0], "created_scope": dated[1]},
-            )
-        title = f"{ctx['a']['name']} e {ctx['b']['name']}"
-        html = (
-            shells[dated]
-            .replace("@@URL@@", ctx["url"])
-            .replace("@@TITLE@@", str(escape(title + " a confronto")))
-            .replace(
-                "@@DESCRIPTION@@",
-                str(
-                    escape(
-                        f"{title}: popolazione, programmi e cifre a confronto, con la fonte di "
-                        "ogni valore."
-                    )
-                ),
-            )
-            .replace("@@CRUMB@@", str(escape(title)))
-            .replace("@@CONTENT@@", body.render(data=ctx))
+        pre = None
+        if units and (a_pre := comune_prekey(model, istat)) and (b_pre := comune_prekey(model, n)):
+            pre = unit_key("pair-pre", istat, n, a_pre, b_pre)
+            if pg.reuse_task(f"pre:pair:{istat}-{n}", pre):
+                continue
+        before = pg.begin_task() if pre else set()
+        _pair_page(pg, istat, n, body, units, cards, digests, order, shells)
+        if pre:
+            pg.end_task(f"pre:pair:{istat}-{n}", pre, before)
+
+
+def _pair_page(pg: _Pages, istat: str, n: str, body, units, cards, digests, order, shells) -> None:
+    model = pg.model
+    for code in (istat, n):
+        if code not in cards:
+            cards[code] = glance.card(model, code)
+            digests[code] = unit_key("card", cards[code])
+    cited = model.cited_documents(istat) | model.cited_documents(n)
+    dated = (page_date(model, cited), "page") if cited else (REGISTRY_DATE, "registry")
+    uid = f"pair:{istat}-{n}"
+    # glance.pair_context is a function of the two cards and of the order and titles
+    # of the summaries either of them has: keyed by those, an unchanged pair is taken
+    # over without making its context
+    a, b = cards[istat]["items"], cards[n]["items"]
+    shared = [e for e in order if e[1] in a or e[1] in b]
+    key = unit_key("pair", dated, shared, digests[istat], digests[n])
+    if units and pg.reuse(uid, key):
+        return
+    ctx = glance.pair_context(model, cards[istat], cards[n], shared)
+    if dated not in shells:
+        shells[dated] = pg.env.get_template("compare.html").render(
+            page_url="@@URL@@",
+            data={},
+            shell=True,
+            **{**pg.common, "created": dated[0], "created_scope": dated[1]},
         )
-        if units:
-            pg.begin(uid, key)
-        pg.w.write(ctx["url"], html)
-        if units:
-            pg.end()
+    title = f"{ctx['a']['name']} e {ctx['b']['name']}"
+    html = (
+        shells[dated]
+        .replace("@@URL@@", ctx["url"])
+        .replace("@@TITLE@@", str(escape(title + " a confronto")))
+        .replace(
+            "@@DESCRIPTION@@",
+            str(
+                escape(
+                    f"{title}: popolazione, programmi e cifre a confronto, con la fonte di "
+                    "ogni valore."
+                )
+            ),
+        )
+        .replace("@@CRUMB@@", str(escape(title)))
+        .replace("@@CONTENT@@", body.render(data=ctx))
+    )
+    if units:
+        pg.begin(uid, key)
+    pg.w.write(ctx["url"], html)
+    if units:
+        pg.end()
 
 
 def render_comuni(
@@ -1504,8 +1595,9 @@ def programme_feed(model: SiteModel, slug: str) -> dict:
     }
 
 
-def comune_feed(model: SiteModel, ctx: dict) -> dict:
-    """A comune's feed: one entry per document that added facts about it."""
+def comune_feed(model: SiteModel, ctx: dict, dated: str | None = None) -> dict:
+    """A comune's feed: one entry per document that added facts about it; without one, it
+    is as new as its page (``dated``: the page's date), not the site's newest document."""
     by_doc: dict[str, list[str]] = {}
     for p in ctx["programmes"]:
         for f in p["facts"]:
@@ -1529,7 +1621,7 @@ def comune_feed(model: SiteModel, ctx: dict) -> dict:
         "self": ctx["urls"]["html"] + "feed.xml",
         "alternate": ctx["urls"]["html"],
         "entries": entries,
-        "updated": entries[0]["updated"] if entries else model.created,
+        "updated": entries[0]["updated"] if entries else (dated or model.created),
     }
 
 
@@ -1546,7 +1638,7 @@ def rfc822(iso: str) -> str:
 RSS_MAX_ITEMS = 25  # AlboPOP: at most 25 items, newest first
 
 
-def comune_rss(model: SiteModel, ctx: dict) -> dict:
+def comune_rss(model: SiteModel, ctx: dict, dated: str | None = None) -> dict:
     """A comune's RSS feed, compatible with AlboPOP's (albopop.it/specs): channel categories
     with the country, region, province, comune, its ISTAT code (``istat:019035``), type and
     name; one item per fact the site states about the comune (the "In sintesi" sentence of
@@ -1564,7 +1656,7 @@ def comune_rss(model: SiteModel, ctx: dict) -> dict:
         rows = sm.rows.get(code, []) if sm else []
         src = rows[0][0] if rows else {}
         doc = model.documents.get(src.get("source_id"))
-        date = str(doc.doc.meta.get("date")) if doc else model.created
+        date = str(doc.doc.meta.get("date")) if doc else (dated or model.created)
         cats = [("uid", f"{date[:4]}/{s['key']}"), ("type", s["title"])]
         amount = sm.values.get(code) if sm and sm.decl.get("format") in ("euro", "euro0") else None
         if amount is not None:
@@ -1585,7 +1677,7 @@ def comune_rss(model: SiteModel, ctx: dict) -> dict:
             continue
         for f in p["facts"]:
             doc = model.documents.get(f["source"]["document"])
-            date = str(doc.doc.meta.get("date")) if doc else model.created
+            date = str(doc.doc.meta.get("date")) if doc else (dated or model.created)
             desc = "; ".join(f"{k}: {v}" for k, v in f["display"])
             items.append(
                 {
@@ -1621,7 +1713,7 @@ def comune_rss(model: SiteModel, ctx: dict) -> dict:
         "alternate": ctx["urls"]["html"],
         "description": f"*non ufficiale* feed RSS di {SITE_NAME}: i dati su {ctx['name']} "
         "tratti da atti ufficiali, con la fonte di ciascuno",
-        "pub_date": rfc822(items[0]["date"] if items else model.created),
+        "pub_date": rfc822(items[0]["date"] if items else (dated or model.created)),
         "categories": [(k, v) for k, v in cats if v],
         "entries": items[:RSS_MAX_ITEMS],
     }

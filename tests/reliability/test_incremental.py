@@ -70,6 +70,7 @@ def test_adding_a_document_is_incremental_and_identical_to_a_cold_build(tmp_path
     assert r.returncode == 0, r.stderr[-3000:]
     # the 1983 document's and programme's tasks: rendered again, and the same as before
     assert _units(r.stderr, "document and programme tasks") == (2, 4), r.stderr[-2000:]
+    assert _units(r.stderr, "comuni")[0] > 0, r.stderr[-2000:]
     shutil.rmtree(m.root / ".cache")  # the same step again, as a normal build
     shutil.rmtree(m.site)
     write_corpus(sources, _sources())
@@ -80,8 +81,12 @@ def test_adding_a_document_is_incremental_and_identical_to_a_cold_build(tmp_path
     reused, total = _units(log)
     after = m.digest()
     # the 1983 document's task (its page) and its programme's were taken over without
-    # making their contexts: the new document is not in their inputs
+    # making their contexts: the new document is not in their inputs; so were the comuni
+    # it does not concern (Lecce's) and their comparison pages
     assert _units(log, "document and programme tasks") == (2, 4), log[-2000:]
+    comuni_kept, comuni_keyed = _units(log, "comuni")
+    pairs_kept, pairs_keyed = _units(log, "comparison pages")
+    assert 0 < comuni_kept < comuni_keyed and 0 < pairs_kept < pairs_keyed, log[-2000:]
 
     # each package is dated by the newest document its rows come from (the registry's
     # date for comuni): the newer document rewrites its own package and the document
@@ -115,6 +120,8 @@ def test_adding_a_document_is_incremental_and_identical_to_a_cold_build(tmp_path
     # ...and the build took over every unit it did not change (most of them)
     assert 0 < reused < total
     assert reused >= len(comuni_all) - len(comuni_changed)
+    # ...and exactly those comuni were taken over by their inputs, without their contexts
+    assert comuni_kept == len(comuni_all) - len(comuni_changed), log[-2000:]
     _same_as_cold(m)
 
 
