@@ -8,6 +8,7 @@ as the page's JSON twin (``index.json``), as Datasette does.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from . import formatting, glance, mentions, privacy, views
@@ -81,7 +82,7 @@ class DocumentView:
 class SiteModel:
     registry: Registry
     comuni: dict[str, Comune]  # current + historical, by ISTAT code
-    facts: dict[str, list[dict]]  # istat -> fact dicts
+    facts: Facts  # istat -> fact dicts (made on demand)
     programmes: dict[str, Programme]
     documents: dict[str, DocumentView]
     packages: dict[str, PackageInfo]
@@ -129,7 +130,7 @@ class SiteModel:
         preds = []
         for h in self.predecessors.get(istat, []):
             summary = self.comune_summary(h)
-            summary["facts"] = len(self.facts.get(h, []))
+            summary["facts"] = self.facts.count(h)
             preds.append(summary)
         ctx = {
             "istat": c.istat,
@@ -168,9 +169,9 @@ class SiteModel:
         """The documents a comune's page cites: those of its facts (and of the comuni
         merged into it) and those whose text names it."""
         out = {
-            f["source"]["document"]
+            d
             for code in [istat, *self.predecessors.get(istat, [])]
-            for f in self.facts.get(code, [])
+            for d in self.facts.documents(code)
         }
         return out | set(self.mentioned_in.get(istat, ()))
 
@@ -218,66 +219,131 @@ class SiteModel:
         }
 
 
-def facts_from_dataset(ds: Dataset, registry: Registry | None = None) -> dict[str, list[dict]]:
-    """Every row naming a comune becomes one fact about it, with its provenance
-    (plus the programme's view: ranks, group members, footnotes; see views.py)."""
-    out: dict[str, list[dict]] = defaultdict(list)
-    extra = views.extras(ds, registry)
-    for t in ds.tables:
-        fields = t.schema()["fields"]
-        if not any(f["name"] == "istat" for f in fields):
-            continue
+class _TableView:
+    """How one table's rows become facts: its field tuples, worked out once."""
+
+    __slots__ = ("ds", "table", "shown", "tech", "published", "extra")
+
+    def __init__(self, ds: Dataset, t, fields: list[dict], extra: dict):
         technical = set((ds.views.get("technical") or {}).get(t.name) or [])
         # (name, title, type) of the fields shown, and of those shown collapsed
-        shown = [
+        self.shown = [
             (f["name"], f.get("title", f["name"]), f.get("type", "string"))
             for f in fields
             if f["name"] not in HIDDEN_FIELDS | technical
         ]
-        tech = [
+        self.tech = [
             (f["name"], f.get("title", f["name"]), f.get("type", "string"))
             for f in fields
             if f["name"] in technical
         ]
-        published = [f["name"] for f in fields if f["name"] not in HIDDEN_FIELDS]
-        show = formatting.value
-        for r in t.rows:
-            istat = r.get("istat")
-            if not istat:
+        self.published = [f["name"] for f in fields if f["name"] not in HIDDEN_FIELDS]
+        self.ds, self.table, self.extra = ds, t, extra
+
+    def fact(self, r: dict) -> dict:
+        ds, t, show = self.ds, self.table, formatting.value
+        istat = r.get("istat")
+        return {
+            "programme": ds.programme or ds.name,
+            "dataset": ds.name,
+            "table": t.name,
+            "table_title": t.title,
+            "values": {n: json_value(r.get(n)) for n in self.published},
+            "display": [
+                [title, show(v, ftype)]
+                for n, title, ftype in self.shown
+                if (v := r.get(n)) not in (None, "")
+            ],
+            # fields for the curious (how the row was read), shown collapsed
+            "technical": [
+                [title, show(v, ftype)]
+                for n, title, ftype in self.tech
+                if (v := r.get(n)) not in (None, "")
+            ],
+            "via": None,
+            "extra": self.extra.get(istat, {}).get((t.name, r.get("line_start")), []),
+            "resolution": {
+                "method": r.get("resolution_method"),
+                "score": json_value(r.get("resolution_score")),
+            },
+            "source": {
+                "document": r.get("source_id"),
+                "act": r.get("act_id") or None,
+                "line_start": r.get("line_start"),
+                "line_end": r.get("line_end"),
+                "url": line_url(r.get("source_id"), r.get("line_start")),
+            },
+        }
+
+
+class Facts(Mapping):
+    """istat -> the comune's facts: every row naming it, with its provenance (plus the
+    programme's view: ranks, group members, footnotes; see views.py), sorted by
+    programme, table and line. A fact dict is made when a page asks for it, not kept:
+    the rows are in the datasets already, and the dicts (about 2 kB each) were most of
+    the model's memory on a large corpus. Only (table view, row) references are kept."""
+
+    def __init__(self, registry: Registry | None = None):
+        self.registry = registry
+        self._refs: dict[str, list[tuple[_TableView, dict]]] = defaultdict(list)
+
+    def add(self, ds: Dataset) -> set[str]:
+        """The facts of ``ds``'s rows; returns the comuni they are about."""
+        extra = views.extras(ds, self.registry)
+        codes = set()
+        for t in ds.tables:
+            fields = t.schema()["fields"]
+            if not any(f["name"] == "istat" for f in fields):
                 continue
-            out[istat].append(
-                {
-                    "programme": ds.programme or ds.name,
-                    "dataset": ds.name,
-                    "table": t.name,
-                    "table_title": t.title,
-                    "values": {n: json_value(r.get(n)) for n in published},
-                    "display": [
-                        [title, show(v, ftype)]
-                        for n, title, ftype in shown
-                        if (v := r.get(n)) not in (None, "")
-                    ],
-                    # fields for the curious (how the row was read), shown collapsed
-                    "technical": [
-                        [title, show(v, ftype)]
-                        for n, title, ftype in tech
-                        if (v := r.get(n)) not in (None, "")
-                    ],
-                    "via": None,
-                    "extra": extra.get(istat, {}).get((t.name, r.get("line_start")), []),
-                    "resolution": {
-                        "method": r.get("resolution_method"),
-                        "score": json_value(r.get("resolution_score")),
-                    },
-                    "source": {
-                        "document": r.get("source_id"),
-                        "act": r.get("act_id") or None,
-                        "line_start": r.get("line_start"),
-                        "line_end": r.get("line_end"),
-                        "url": line_url(r.get("source_id"), r.get("line_start")),
-                    },
-                }
+            tv = _TableView(ds, t, fields, extra)
+            for r in t.rows:
+                istat = r.get("istat")
+                if istat:
+                    self._refs[istat].append((tv, r))
+                    codes.add(istat)
+        return codes
+
+    def sort(self) -> None:
+        for refs in self._refs.values():
+            refs.sort(
+                key=lambda x: (
+                    x[0].ds.programme or x[0].ds.name,
+                    x[0].table.name,
+                    x[1].get("line_start") or 0,
+                )
             )
+
+    def __getitem__(self, istat: str) -> list[dict]:
+        if istat not in self._refs:
+            raise KeyError(istat)
+        return [tv.fact(r) for tv, r in self._refs[istat]]
+
+    def __iter__(self):
+        return iter(self._refs)
+
+    def __len__(self) -> int:
+        return len(self._refs)
+
+    def count(self, istat: str) -> int:
+        return len(self._refs.get(istat, ()))
+
+    def documents(self, istat: str) -> set[str]:
+        """The documents of the comune's facts, without making them."""
+        return {r.get("source_id") for _, r in self._refs.get(istat, ())}
+
+    def programmes(self, istat: str) -> set[str]:
+        """The programmes of the comune's facts, without making them."""
+        return {tv.ds.programme or tv.ds.name for tv, _ in self._refs.get(istat, ())}
+
+
+def facts_from_dataset(ds: Dataset, registry: Registry | None = None) -> dict[str, list[dict]]:
+    """Every row of ``ds`` naming a comune as one fact about it (:class:`Facts`), in
+    row order."""
+    out: dict[str, list[dict]] = defaultdict(list)
+    f = Facts(registry)
+    f.add(ds)
+    for istat, refs in f._refs.items():
+        out[istat] = [tv.fact(r) for tv, r in refs]
     return out
 
 
@@ -340,7 +406,7 @@ def build(
     """``found_mentions``: document id -> :func:`document_mentions` (computed here when
     missing)."""
     comuni: dict[str, Comune] = {**registry.current, **registry.historical}
-    facts: dict[str, list[dict]] = defaultdict(list)
+    facts = Facts(registry)
     programmes: dict[str, Programme] = {}
     act_programmes: dict[str, dict[str, set[str]]] = defaultdict(dict)
     checks = [c for r in results.values() for c in r.checks]
@@ -357,9 +423,7 @@ def build(
         prog.datasets.append(ds)
         if ds.name in packages:
             prog.packages.append(packages[ds.name])
-        for istat, fl in facts_from_dataset(ds, registry).items():
-            facts[istat].extend(fl)
-            prog.comuni.add(istat)
+        prog.comuni |= facts.add(ds)
         srcs = set()
         for t in ds.tables:
             for r in t.rows:
@@ -410,12 +474,11 @@ def build(
     for h in registry.historical.values():
         if h.successor:
             predecessors[h.successor].append(h.istat)
-    for fl in facts.values():
-        fl.sort(key=lambda f: (f["programme"], f["table"], f["source"]["line_start"] or 0))
+    facts.sort()
     model = SiteModel(
         registry,
         comuni,
-        dict(facts),
+        facts,
         programmes,
         documents,
         packages,

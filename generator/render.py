@@ -468,7 +468,7 @@ def comune_prekey(model: SiteModel, istat: str) -> str | None:
     key = None
     if digests is not None and model.glance is not None:
         own = [istat] + model.predecessors.get(istat, [])
-        progs = {f["programme"] for code in own for f in model.facts.get(code, ())}
+        progs = {p for code in own for p in model.facts.programmes(code)}
         ix = glance._index(model)
         for code in own:
             progs.update(ix["summaries"][i][0] for i in ix["by_comune"].get(code, ()))
@@ -619,9 +619,9 @@ def _index_pages(pg: _Pages) -> None:
             # (a document about other provinces leaves the page, and its search bundle, as
             # they were)
             cited = {
-                f["source"]["document"]
+                d
                 for code in _province_codes(model, prov["sigla"])
-                for f in model.facts.get(code, [])
+                for d in model.facts.documents(code)
             }
             pg.page(
                 "province.html",
@@ -1290,7 +1290,7 @@ def province_context(model: SiteModel, sigla: str) -> dict:
                 "name": c.name,
                 "url": comune_url(c.istat),
                 "population": c.population,
-                "programmes": sorted({f["programme"] for f in model.facts.get(c.istat, [])}),
+                "programmes": sorted(model.facts.programmes(c.istat)),
             }
             for c in comuni
         ],

@@ -20,7 +20,7 @@ from .formatting import num
 
 def digest(docs, datasets, model, checks, log) -> dict:
     """The state a summary compares (small: no rows, only counts and ids)."""
-    facts = {istat: len(fl) for istat, fl in model.facts.items()} if model else {}
+    facts = {istat: model.facts.count(istat) for istat in model.facts} if model else {}
     return {
         "documents": {d.id: d.sha256 for d in docs},
         "tables": {f"{ds.name}/{t.name}": len(t.rows) for ds in datasets for t in ds.tables},
