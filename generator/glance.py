@@ -10,6 +10,7 @@ the render workers that build 8,000 comune contexts only look things up.
 from __future__ import annotations
 
 import re
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -295,7 +296,23 @@ def _figure(cmp: dict, slug: str, c, s) -> dict:
         "height": h,
         "embed": embed,
         # the file itself: written beside the page, not part of the twin
-        "_file": chart([(short, v) for _, short, v in cmp["items"]], title, fmt, alt),
+        # made when written: (key, make), the key a digest of what the SVG is drawn from,
+        # so a comune page that changes does not redraw its unchanged charts
+        "_file": (
+            hashlib.sha256(
+                repr(
+                    (
+                        [(short, v) for _, short, v in cmp["items"]],
+                        title,
+                        alt,
+                        s.measure,
+                        s.decl.get("format"),
+                        s.decl.get("per_format"),
+                    )
+                ).encode()
+            ).hexdigest(),
+            lambda: chart([(short, v) for _, short, v in cmp["items"]], title, fmt, alt),
+        ),
     }
 
 

@@ -911,7 +911,7 @@ def _comune_unit(pg: _Pages, istat: str, files, units: bool) -> None:
     charts_ = [(c["svg"], c.pop("_file")) for c in ctx.get("compare", [])]
     common = _comune_common(pg, ctx)
     inputs = _comune_inputs(model, istat, ctx, files, common["created"])
-    inputs["charts"] = [(path, svg) for path, svg in charts_ if svg]
+    inputs["charts"] = [(path, f[0]) for path, f in charts_ if f]
     if units:
         key = unit_key("comune", istat, common, ctx, inputs)
         if not pg.reuse(f"comune:{istat}", key):
@@ -920,6 +920,19 @@ def _comune_unit(pg: _Pages, istat: str, files, units: bool) -> None:
             pg.end()
     else:
         _comune_files(pg, istat, ctx, common, inputs, files)
+    # each comparison chart a unit of its own, keyed by what it is drawn from: a page that
+    # changes (a new programme) takes its other charts over
+    for path, f in charts_ if "html" in files else ():
+        if not f:
+            continue
+        if not units:
+            pg.w.write(path, f[1]())
+            continue
+        ckey = unit_key("chart", path, f[0])
+        if not pg.reuse(f"chart:{path}", ckey):
+            pg.begin(f"chart:{path}", ckey)
+            pg.w.write(path, f[1]())
+            pg.end()
 
 
 def _comune_common(pg: _Pages, ctx: dict) -> dict:
@@ -1009,9 +1022,6 @@ def _comune_files(pg: _Pages, istat: str, ctx: dict, common: dict, inputs: dict,
         w.json(url + "index.json", api.twin("comune", ctx), default=_json_default)
     if "csv" in files:
         w.write(url + "index.csv", comune_csv(ctx))
-    if "html" in files:
-        for path, svg in inputs["charts"]:
-            w.write(path, svg)
     if "feed" in files:
         w.write(
             url + "feed.xml",
