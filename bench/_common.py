@@ -71,13 +71,16 @@ from generator.build import build
 from generator.quality import Log
 prof = cProfile.Profile() if sys.argv[3] == "1" else None
 log = Log(stream=io.StringIO(), quiet=True)
+reuse = []  # the build's lines on what it took over (render units, packages, bundles)
+_info = log.info
+log.info = lambda m: reuse.append(m.strip()) if "taken over" in m else None
 t = time.perf_counter()
 if prof: prof.enable()
 rep = build(Path(sys.argv[1]), log=log, search=sys.argv[2] == "1", force=sys.argv[4] == "1")
 if prof: prof.disable()
 out = {"total": round(time.perf_counter() - t, 2), "stages": rep.stages, "files": rep.files,
        "pages": rep.pages, "written": rep.written, "problems": rep.problems,
-       "blocking": len(rep.blocking),
+       "blocking": len(rep.blocking), "reuse": reuse,
        "peak_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
        "child_peak_mib": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)}
 if prof:

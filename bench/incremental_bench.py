@@ -111,7 +111,8 @@ def build(label: str, root: Path, site: Path, search: bool) -> dict:
         f"  {label:>16}: {r['total']:7.2f} s (process {r['wall']:.2f} s, CPU {r['cpu']:.2f} s) | written "
         f"{r['written']} of {r['files']} files | {before}\n"
         f"  {'':>16}  {memory_line(r)}\n"
-        f"  {'':>16}  {stages_line(r['stages'])}",
+        f"  {'':>16}  {stages_line(r['stages'])}"
+        + "".join(f"\n  {'':>16}  {line}" for line in r.get("reuse", ())),
         flush=True,
     )
     return r
