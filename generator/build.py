@@ -647,20 +647,26 @@ def _package_keys(datasets, docs, results, inputs, dates: dict[str, str]) -> dic
     """The key of each package's files (packages.reuse_files): the parse keys and
     manifest entries of the documents whose results hold a dataset of that name (every
     document, for ``documenti``), the code (with the registry's, cache.parse_code), the
-    registry and known-defects files, the package's date. Not the specs (in the parse
-    keys of the documents that use them) nor the content pages and the catalogue's
-    configuration (the package's files do not show them): a new document with its spec
-    and programme page leaves the other packages' keys as they were."""
+    registry's files, the package's date. Not the specs (in the parse keys of the
+    documents that use them) nor the content pages, the catalogue's configuration and the
+    known defects (the package's files do not show them): a new document with its spec,
+    programme page and known defects leaves the other packages' keys as they were."""
     import hashlib
 
     code = cache_mod.parse_code(inputs)
     by_id = {d.id: d for d in docs}
-    doc_keys = {d.id: f"{cache_mod.parse_key(d, code)}:{sorted(d.meta.items())!r}" for d in docs}
+    # a document's manifest entry without where it stands (``_line``): an entry added above
+    # it changes no package
+    doc_keys = {
+        d.id: f"{cache_mod.parse_key(d, code)}:"
+        f"{sorted((k, v) for k, v in d.meta.items() if not k.startswith('_'))!r}"
+        for d in docs
+    }
     by_name: dict[str, list[str]] = {}
     for doc_id, r in results.items():
         for ds in r.datasets:
             by_name.setdefault(ds.name, []).append(doc_id)
-    data = [f for f in inputs.digests if f.startswith(("data/registry/", "data/known-defects/"))]
+    data = [f for f in inputs.digests if f.startswith("data/registry/")]
     base = f"{cache_mod.render_code(inputs)}\0{code}\0{inputs.digest_of(data)}"
     out = {}
     for ds in datasets:

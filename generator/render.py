@@ -519,8 +519,12 @@ def _document_inputs(model: SiteModel, doc_id: str) -> dict:
     """What the pages of a document (and of its acts) are made from."""
     d = model.documents[doc_id]
     return {
+        # its manifest entry, without where it stands in the manifest (``_line``: an entry
+        # added above would otherwise change every document's key)
         "doc": _digest(
-            d.doc.sha256, d.doc.title, sorted((k, str(v)) for k, v in d.doc.meta.items())
+            d.doc.sha256,
+            d.doc.title,
+            sorted((k, str(v)) for k, v in d.doc.meta.items() if not k.startswith("_")),
         ),
         "date": page_date(model, [doc_id]),  # the pages' date (the site's, if it has none)
         "text": lazy_lines(d).key,  # the published lines and the mentions on them
