@@ -524,7 +524,8 @@ def _document_inputs(model: SiteModel, doc_id: str) -> dict:
         "doc": _digest(
             d.doc.sha256,
             d.doc.title,
-            sorted((k, str(v)) for k, v in d.doc.meta.items() if not k.startswith("_")),
+            # in the manifest's order: the twin shows the entry's keys in that order
+            [(k, str(v)) for k, v in d.doc.meta.items() if not k.startswith("_")],
         ),
         "date": page_date(model, [doc_id]),  # the pages' date (the site's, if it has none)
         "text": lazy_lines(d).key,  # the published lines and the mentions on them
