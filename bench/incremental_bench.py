@@ -93,7 +93,11 @@ class Document:
     def remove(self) -> None:
         m = yaml.safe_load(self.full)
         m["documents"] = [e for e in m["documents"] if e["id"] != self.doc_id]
-        self.manifest.write_text(yaml.safe_dump(m, allow_unicode=True), encoding="utf-8")
+        # the other entries as they were, keys in their order (a document is removed, not
+        # every entry rewritten: a page shows its entry's keys in the manifest's order)
+        self.manifest.write_text(
+            yaml.safe_dump(m, allow_unicode=True, sort_keys=False), encoding="utf-8"
+        )
         for f in self.files:
             f.unlink()
 
