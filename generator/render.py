@@ -182,14 +182,15 @@ class _Pages:
         self.units[uid] = [key, sorted(set(self.w.recording))]
         self._unit, self.w.recording = None, None
 
-    # -- render tasks: a document's or a programme's pages, keyed by the model's slice --
-    # Computing every page's context to find its key costs most of a build that changes a
-    # few pages (at 100 bulletins, two thirds of an add-one's render stage). A document's
-    # and a programme's pages are a function of a slice of the model that is cheaper to
-    # digest than the contexts are to make (:func:`task_key`): when a task's key is the
-    # last build's, every file it wrote, and every unit it made, is taken over at once.
-    # COMUNI_APERTI_CHECK_TASK_KEYS=1 (tests) renders such a task anyway and fails if a
-    # unit's key differs from the last build's: an input the task key misses.
+    # -- groups keyed by their inputs: a document's or a programme's pages (a task), a
+    # comune's files, a comparison page. Computing every page's context to find its key
+    # costs most of a build that changes a few pages (at 100 bulletins, two thirds of an
+    # add-one's render stage). Each group is a function of a slice of the model that is
+    # cheaper to digest than its contexts are to make (:func:`task_key`,
+    # :func:`comune_prekey`): when a group's input key is the last build's, every file it
+    # wrote and every unit it made is taken over at once. COMUNI_APERTI_CHECK_TASK_KEYS=1
+    # (tests) renders such a group anyway and fails if one of its units differs from the
+    # last build's: an input the key misses.
     def reuse_task(self, uid: str, key: str) -> bool:
         prev = _WORKER.get("prev_units", {}).get(uid)
         units = _WORKER.get("prev_units", {})
