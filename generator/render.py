@@ -162,14 +162,18 @@ class _Pages:
     def reuse(self, uid: str, key: str) -> bool:
         """Take over unit ``uid`` from the previous build if it had this ``key``."""
         prev = _WORKER.get("prev_units", {}).get(uid)
-        files = _WORKER.get("prev_files", {})
-        if not prev or prev[0] != key:
+        if not prev or prev[0] != key or not self._take_over(prev[1]):
             return False
-        if not all(r in files and self.w.can_take(r, files[r][0]) for r in prev[1]):
-            return False
-        for r in prev[1]:
-            self.w.reuse(r, files[r][0], files[r][1])
         self.units[uid] = [key, list(prev[1])]
+        return True
+
+    def _take_over(self, rels) -> bool:
+        """Take over the last build's files ``rels`` if all of them can be."""
+        files = _WORKER.get("prev_files", {})
+        if not all(r in files and self.w.can_take(r, files[r][0]) for r in rels):
+            return False
+        for r in rels:
+            self.w.reuse(r, files[r][0], files[r][1])
         return True
 
     def begin(self, uid: str, key: str) -> None:
@@ -192,19 +196,16 @@ class _Pages:
     # (tests) renders such a group anyway and fails if one of its units differs from the
     # last build's: an input the key misses.
     def reuse_task(self, uid: str, key: str) -> bool:
-        prev = _WORKER.get("prev_units", {}).get(uid)
         units = _WORKER.get("prev_units", {})
-        files = _WORKER.get("prev_files", {})
+        prev = units.get(uid)
         if not prev or prev[0] != key or len(prev) < 3:
             return False
         if any(u not in units for u in prev[2]):
             return False
-        if not all(r in files and self.w.can_take(r, files[r][0]) for r in prev[1]):
-            return False
         if os.environ.get("COMUNI_APERTI_CHECK_TASK_KEYS"):
             return False  # rendered, then compared in end_task
-        for r in prev[1]:
-            self.w.reuse(r, files[r][0], files[r][1])
+        if not self._take_over(prev[1]):
+            return False
         for u in prev[2]:
             self.units[u] = list(units[u])
         self.units[uid] = [key, list(prev[1]), list(prev[2])]
@@ -423,15 +424,11 @@ def task_key(model: SiteModel, task: tuple) -> str | None:
     the render code, the registry and map data (``world``), and the slice of the model
     its pages are made from, digested without making their contexts. None for the other
     tasks (their units are keyed one by one)."""
-    try:
-        if task[0] not in ("document", "programme"):
-            return None
-        digests = _WORKER.get("digests") or input_digests(model)
-        group = "documents" if task[0] == "document" else "programmes"
-        return unit_key("task", task, _WORKER.get("world", ""), digests[group][task[1]])
-    except (TypeError, ValueError):  # a value JSON cannot hold: keyed unit by unit
+    digests = _WORKER.get("digests")  # None outside render_site: no input keys
+    if digests is None or task[0] not in ("document", "programme"):
         return None
-    return None
+    group = "documents" if task[0] == "document" else "programmes"
+    return unit_key("task", task, _WORKER.get("world", ""), digests[group][task[1]])
 
 
 def input_digests(model: SiteModel) -> dict:
@@ -1067,12 +1064,6 @@ def _compare_pages(pg: _Pages, istat: str, body, units: bool = True) -> None:
     and date (``compare.html`` with markers) and only the body per page. Each page is a
     render unit (``pair:<a>-<b>``)."""
     model = pg.model
-    cards = _WORKER.setdefault("cards", {})  # this worker's comuni, computed once each
-    digests = _WORKER.setdefault("card-digests", {})  # and the digest of each card
-    if "summary-order" not in _WORKER:
-        _WORKER["summary-order"] = glance.summary_order(model)
-    order = _WORKER["summary-order"]
-    shells = _WORKER.setdefault("compare-shells", {})
     for n in model.glance.neighbours.get(istat, []):
         if n <= istat or n not in model.comuni or (istat, n) not in model.glance.pairs:
             continue
@@ -1082,13 +1073,19 @@ def _compare_pages(pg: _Pages, istat: str, body, units: bool = True) -> None:
             if pg.reuse_task(f"pre:pair:{istat}-{n}", pre):
                 continue
         before = pg.begin_task() if pre else set()
-        _pair_page(pg, istat, n, body, units, cards, digests, order, shells)
+        _pair_page(pg, istat, n, body, units)
         if pre:
             pg.end_task(f"pre:pair:{istat}-{n}", pre, before)
 
 
-def _pair_page(pg: _Pages, istat: str, n: str, body, units, cards, digests, order, shells) -> None:
+def _pair_page(pg: _Pages, istat: str, n: str, body, units: bool) -> None:
     model = pg.model
+    cards = _WORKER.setdefault("cards", {})  # this worker's comuni, computed once each
+    digests = _WORKER.setdefault("card-digests", {})  # and the digest of each card
+    if "summary-order" not in _WORKER:
+        _WORKER["summary-order"] = glance.summary_order(model)
+    order = _WORKER["summary-order"]
+    shells = _WORKER.setdefault("compare-shells", {})
     for code in (istat, n):
         if code not in cards:
             cards[code] = glance.card(model, code)
