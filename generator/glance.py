@@ -599,7 +599,19 @@ def _union(pairs_lists) -> list[str]:
 # others as one line each (title, rows, source); the JSON twin and the CSV keep every row.
 # Past ``rest`` one-line entries, the page shows the ``rest`` newest and links the list of
 # all of them: ``/comuni/<istat>/programmi/``, ``rest_page`` lines per page (rest_pages).
-PAGE_LIMITS = {"programmes": 10, "gaps": 10, "mentions": 10, "rest": 20, "rest_page": 200}
+PAGE_LIMITS = {
+    "programmes": 10,
+    "gaps": 10,
+    "mentions": 10,
+    "mention_acts": 10,
+    "rest": 20,
+    "rest_page": 200,
+}
+# ... and a page's size: past PAGE_BUDGET bytes of HTML (programmes with many rows, a comune
+# with merged predecessors), fewer programmes are shown in full, the oldest first becoming
+# one-line entries (render.comune_html), down to none. Everything else on the page is cut
+# by PAGE_LIMITS, so the page stays within the budget however many documents name it.
+PAGE_BUDGET = 60_000
 
 
 def rest_pages(istat: str, rest: list[dict]) -> list[dict]:
@@ -621,13 +633,14 @@ def rest_pages(istat: str, rest: list[dict]) -> list[dict]:
     ]
 
 
-def page_selection(model, ctx: dict) -> dict:
+def page_selection(model, ctx: dict, limit: int | None = None) -> dict:
     """Which programmes a comune page shows in full (``full``: slugs) and the one-line
-    entries of the others (``rest``, in the page's order): all in full up to
-    ``PAGE_LIMITS["programmes"]``, else those whose newest source document is the most
+    entries of the others (``rest``, in the page's order): all in full up to ``limit``
+    (``PAGE_LIMITS["programmes"]``), else those whose newest source document is the most
     recent (then by title)."""
     progs = ctx["programmes"]
-    limit = PAGE_LIMITS["programmes"]
+    if limit is None:
+        limit = PAGE_LIMITS["programmes"]
     if len(progs) <= limit:
         return {"full": [p["slug"] for p in progs], "rest": []}
 

@@ -972,18 +972,12 @@ def _comune_inputs(model: SiteModel, istat: str, ctx: dict, files, dated: str) -
     """Everything else a comune's files are made from (all computed from the model)."""
     out: dict = {}
     if "html" in files:
-        out["selection"] = glance.page_selection(model, ctx)
+        out["selection"], out["jsonld"] = _comune_selection(model, ctx)
         c = model.comuni[istat]
         out["locator"] = (
             maps.locator_html(istat, c.name, c.province)
             if not c.historical and maps.has_boundary(istat)
             else ""
-        )
-        out["jsonld"] = schemaorg.comune(
-            SITE_URL,
-            ctx,
-            coverage.gazetteer(),
-            _datasets_about(model, ctx, set(out["selection"]["full"])),
         )
     if "feed" in files:
         out["feed"] = comune_feed(model, ctx, dated)
@@ -991,27 +985,60 @@ def _comune_inputs(model: SiteModel, istat: str, ctx: dict, files, dated: str) -
     return out
 
 
+def _comune_selection(model: SiteModel, ctx: dict, limit: int | None = None):
+    """The programmes a comune page shows in full (glance.page_selection, at most
+    ``limit``) and the page's JSON-LD, which names their datasets."""
+    selection = glance.page_selection(model, ctx, limit)
+    jsonld = schemaorg.comune(
+        SITE_URL, ctx, coverage.gazetteer(), _datasets_about(model, ctx, set(selection["full"]))
+    )
+    return selection, jsonld
+
+
+_SECTION = '<section class="programme-section" aria-labelledby="p-'
+
+
+def comune_html(env, ctx: dict, common: dict, inputs: dict, reselect) -> tuple[str, dict]:
+    """A comune's page and the selection it shows, within glance.PAGE_BUDGET bytes: while
+    the page is larger, ``reselect(limit)`` (a selection and its JSON-LD) gives fewer
+    programmes in full, as many fewer as the excess over the average size of a programme's
+    section (its rows, chart and sentences) calls for, down to none. A page still larger
+    with none in full is written as it is: everything else on it is cut by
+    glance.PAGE_LIMITS (bench/scale_bench.py prints the largest page)."""
+    selection, jsonld = inputs["selection"], inputs["jsonld"]
+    while True:
+        html = env.get_template("comune.html").render(
+            page_url=ctx["urls"]["html"],
+            data=ctx,
+            locator=Markup(inputs["locator"]),
+            jsonld=metadata.jsonld_script(jsonld),
+            selection=selection,
+            groups={
+                p["slug"]: glance.fact_groups(p)
+                for p in ctx["programmes"]
+                if p["slug"] in selection["full"]
+            },
+            **common,
+        )
+        size, full = len(html.encode("utf-8")), len(selection["full"])
+        if size <= glance.PAGE_BUDGET or not full:
+            return html, selection
+        # the bytes of the sections in full, from the first one's start to the last one's end
+        start = html.find(_SECTION)
+        end = html.index("</section>", html.rindex(_SECTION)) if start >= 0 else start
+        per = max(1, (end - start) // full)
+        fewer = min(full, -(-(size - glance.PAGE_BUDGET) // per))
+        selection, jsonld = reselect(full - fewer)
+
+
 def _comune_files(pg: _Pages, istat: str, ctx: dict, common: dict, inputs: dict, files) -> None:
     w, env = pg.w, pg.env
     url = comune_url(istat)
     if "html" in files:
-        w.write(
-            url,
-            env.get_template("comune.html").render(
-                page_url=url,
-                data=ctx,
-                locator=Markup(inputs["locator"]),
-                jsonld=metadata.jsonld_script(inputs["jsonld"]),
-                selection=inputs["selection"],
-                groups={
-                    p["slug"]: glance.fact_groups(p)
-                    for p in ctx["programmes"]
-                    if p["slug"] in inputs["selection"]["full"]
-                },
-                **common,
-            ),
+        html, sel = comune_html(
+            env, ctx, common, inputs, lambda limit: _comune_selection(pg.model, ctx, limit)
         )
-        sel = inputs["selection"]
+        w.write(url, html)
         for page in glance.rest_pages(istat, sel["rest"]) if sel.get("pages") else []:
             pctx = comune_programmes_context(ctx, sel, page)
             w.write(

@@ -189,3 +189,128 @@ def test_past_the_one_line_limit_the_page_links_every_programme_on_pages_of_thei
         assert all(f'href="{u}"' in out for u in others)
         assert 'href="/comuni/019035/"' in out and 'href="/comuni/019035/index.csv"' in out
     assert seen == rest  # every one-line programme once, in the page's order
+
+
+# -- the page's size (glance.PAGE_BUDGET) -------------------------------------------------
+
+
+def _heavy_ctx(n: int = 8) -> dict:
+    """``n`` programmes (document i dated 2000+i), each with one fact of 40 fields: about
+    2 kB of HTML per programme section."""
+    ctx = _ctx()
+    ctx["programmes"] = [
+        {
+            "slug": f"prog-{i:02d}",
+            "title": f"Programma {i:02d}",
+            "url": f"/programmi/prog-{i:02d}/",
+            "facts": [
+                {
+                    "table": "t",
+                    "table_title": f"Tabella {i:02d}",
+                    "display": [(f"Campo {k}", f"{i * 1000 + k:,}") for k in range(40)],
+                    "extra": [],
+                    "technical": [],
+                    "resolution": {"method": "exact"},
+                    "source": {
+                        "document": f"doc-{i:02d}",
+                        "url": f"/documenti/doc-{i:02d}/#L{i + 1}",
+                        "line_start": i + 1,
+                        "line_end": i + 1,
+                    },
+                }
+            ],
+        }
+        for i in range(n)
+    ]
+    ctx["summary"] = ctx["summary"][:n]
+    ctx["sources"] = [f"doc-{i:02d}" for i in range(n)]
+    return ctx
+
+
+def _page(ctx, budget, monkeypatch) -> tuple[str, dict]:
+    monkeypatch.setattr(glance, "PAGE_BUDGET", budget)
+    model = _model()
+    calls = []
+
+    def reselect(limit):
+        calls.append(limit)
+        return glance.page_selection(model, ctx, limit), {}
+
+    inputs = {"selection": glance.page_selection(model, ctx), "jsonld": {}, "locator": ""}
+    common = {"nav": [], "created": "2025-01-01", "labels": {}}
+    html, sel = render.comune_html(render.environment(), ctx, common, inputs, reselect)
+    return html, sel, calls
+
+
+def _full(html: str) -> list[str]:
+    return re.findall(r'<section class="programme-section" aria-labelledby="p-([^"]+)"', html)
+
+
+def test_a_page_within_its_budget_is_rendered_once(monkeypatch):
+    ctx = _heavy_ctx()
+    html, sel, calls = _page(ctx, 10**9, monkeypatch)
+    assert calls == [] and len(_full(html)) == 8 and "altri-programmi" not in html
+
+
+def test_past_its_budget_the_page_shows_fewer_programmes_in_full_the_oldest_first(monkeypatch):
+    ctx = _heavy_ctx()
+    whole, _, _ = _page(ctx, 10**9, monkeypatch)
+    size = len(whole.encode())
+    # room for about five of the eight sections: the three oldest become one line each
+    section = (size - len(_page(_heavy_ctx(0), 10**9, monkeypatch)[0].encode())) // 8
+    budget = size - int(2.5 * section)
+    html, sel, calls = _page(ctx, budget, monkeypatch)
+    assert len(html.encode()) <= budget < size
+    full = _full(html)
+    assert 3 <= len(full) <= 6 and calls  # a page of fewer sections, re-rendered
+    assert full == [f"prog-{i:02d}" for i in range(8 - len(full), 8)]  # the newest, in order
+    assert sel["full"] == full
+    assert [r["slug"] for r in sel["rest"]] == [f"prog-{i:02d}" for i in range(8 - len(full))]
+    rest = html[html.index('id="altri-programmi"') :]
+    assert f"Altri {8 - len(full)} programmi" in rest
+    assert f"Qui sopra i {len(full)} programmi con i documenti più recenti" in rest
+    assert all(f'href="/programmi/prog-{i:02d}/"' in rest for i in range(8 - len(full)))
+    # every row is still in the twin and the CSV, which the page links
+    assert 'href="/comuni/019035/index.csv"' in rest and 'href="/comuni/019035/index.json"' in rest
+    # the largest budget that drops a section: one fewer (the oldest), no more
+    html, sel, calls = _page(ctx, size - 1, monkeypatch)
+    assert _full(html) == [f"prog-{i:02d}" for i in range(1, 8)]
+    assert len(html.encode()) < size
+
+
+def test_a_page_that_cannot_fit_any_programme_in_full_lists_them_all_one_line_each(
+    monkeypatch,
+):
+    ctx = _heavy_ctx()
+    html, sel, calls = _page(ctx, 1_000, monkeypatch)
+    assert sel["full"] == [] and _full(html) == [] and calls[-1] == 0
+    assert [r["slug"] for r in sel["rest"]] == [f"prog-{i:02d}" for i in range(8)]
+    part = html[html.index('id="altri-programmi"') :]
+    assert "8 programmi, una riga ciascuno" in part
+    assert "I programmi sono troppi per mostrarne le righe in questa pagina" in part
+    assert "Qui sopra" not in part
+    glance_part = html[html.index('id="in-sintesi"') : html.index('id="programmi"')]
+    assert "Frase." not in glance_part and "8 programmi:" in glance_part
+    # "Fonte": no document list of its own, the documents are on the programmes' lines
+    source = html[html.index("<dt>Fonte</dt>") : html.index("<dt>Licenza</dt>")]
+    assert "8 documenti, indicati accanto a ciascuno dei" in source
+    assert "Registro dei comuni" not in source
+
+
+def test_a_document_naming_the_comune_in_many_acts_lists_the_first_ones(monkeypatch):
+    ctx = _ctx()
+    ctx["mentions"] = [
+        {
+            "document": "doc-00",
+            "title": "Documento 0",
+            "act": {"label": f"D.d.s. {k}", "title": f"Atto {k}", "url": f"/a/{k}/"},
+            "lines": [k + 1],
+            "more": 0,
+            "url": f"/documenti/doc-00/#L{k + 1}",
+        }
+        for k in range(14)
+    ]
+    html = _render(ctx, glance.page_selection(_model(), ctx))
+    cited = html[html.index('id="citato"') :]
+    assert cited.count('href="/a/') == glance.PAGE_LIMITS["mention_acts"]
+    assert f"E altri {14 - glance.PAGE_LIMITS['mention_acts']} atti" in cited
