@@ -55,14 +55,29 @@ def euro(v, decimals: int = 2) -> str:
 
 
 def date_it(iso: str | None) -> str:
-    """``'2018-11-22'`` -> ``'22 novembre 2018'``."""
+    """``'2018-11-22'`` -> ``'22 novembre 2018'``; the first of the month as an ordinal,
+    ``'2025-11-01'`` -> ``'1º novembre 2025'``."""
     if not iso:
         return "–"
     try:
         y, m, d = (int(x) for x in str(iso)[:10].split("-"))
     except ValueError:
         return str(iso)
-    return f"{d} {MONTHS[m - 1]} {y}"
+    return f"{'1º' if d == 1 else d} {MONTHS[m - 1]} {y}"
+
+
+# a preposition with the article before a date: elided before a vowel sound, as in
+# "all'8 maggio", "dall'11 giugno", "l'8 marzo" (otto, undici), else "al 22 novembre"
+_ELIDED = {"al": "all'", "dal": "dall'", "del": "dell'", "il": "l'", "nel": "nell'"}
+
+
+def date_with(prep: str, iso: str | None) -> str:
+    """``date_with('al', '1992-05-08')`` -> ``"all'8 maggio 1992"``; ``'al 1º novembre
+    2025'``; a missing date as :func:`date_it` gives it, after the preposition."""
+    text = date_it(iso)
+    if text.split(" ", 1)[0] in ("8", "11") and prep in _ELIDED:
+        return _ELIDED[prep] + text
+    return f"{prep} {text}"
 
 
 def value(v, ftype: str = "string") -> str:

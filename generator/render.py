@@ -64,6 +64,7 @@ def environment() -> Environment:
     env.filters["num"] = formatting.num
     env.filters["euro"] = formatting.euro
     env.filters["date_it"] = formatting.date_it
+    env.filters["date_with"] = lambda iso, prep: formatting.date_with(prep, iso)
     env.filters["method_it"] = formatting.method_it
     env.filters["atom_date"] = formatting.atom_date
     # code shown as text (an embedding snippet): escaped, with its quotes kept readable
