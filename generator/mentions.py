@@ -188,7 +188,7 @@ _DATELINE = re.compile(  # "Roma, addì 24 ottobre 1983", "Roma - Lunedì, 24 ot
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Mention:
     """One linked comune name (or the part of it that lies on one line)."""
 
@@ -200,7 +200,7 @@ class Mention:
     rule: str  # the rule that linked it (see the module docstring)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Candidate:
     """A registry name found in the text and the decision taken on it.
 

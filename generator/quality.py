@@ -61,7 +61,7 @@ class Reject:
     part: str = ""  # the rejected part of the line, when the rest of it is published
 
 
-@dataclass
+@dataclass(slots=True)
 class ResolutionRecord:
     doc_id: str
     line: int | None

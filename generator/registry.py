@@ -97,7 +97,7 @@ class Comune:
         return parts
 
 
-@dataclass
+@dataclass(slots=True)
 class Resolution:
     """Outcome of resolving one name. ``status``: resolved | ambiguous | unresolved."""
 
