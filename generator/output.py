@@ -299,19 +299,36 @@ def stage(target: Path, previous_ok: bool) -> Path:
         remove_tree(tmp)
     if previous_ok and target.is_dir():
         try:
-            shutil.copytree(target, tmp, copy_function=os.link, symlinks=True)
+            link_tree(target, tmp)
             return tmp
-        except shutil.Error as e:
-            remove_tree(tmp)
-            for _, _, why in e.args[0]:
-                if "No space left" in str(why):
-                    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(tmp)) from None
         except OSError as e:  # hard links not possible here: start empty
             remove_tree(tmp)
             if e.errno in (errno.ENOSPC, errno.EDQUOT):
                 raise
     tmp.mkdir(parents=True)
     return tmp
+
+
+def link_tree(src: Path, dst: Path) -> None:
+    """``dst``: a copy of the tree ``src`` whose files are hard links to its files (symbolic
+    links copied as links). Unlike ``shutil.copytree(copy_function=os.link)`` it copies no
+    folder's times, mode or extended attributes (18,000 folders: three calls each) and
+    stops at the first error, which it raises."""
+    base, out = str(src), str(dst)
+    os.mkdir(out)
+    stack = [""]
+    while stack:
+        d = stack.pop()
+        with os.scandir(f"{base}/{d}" if d else base) as it:
+            for e in it:
+                rel = f"{d}/{e.name}" if d else e.name
+                if e.is_dir(follow_symlinks=False):
+                    os.mkdir(f"{out}/{rel}")
+                    stack.append(rel)
+                elif e.is_symlink():
+                    os.symlink(os.readlink(e.path), f"{out}/{rel}")
+                else:
+                    os.link(e.path, f"{out}/{rel}")
 
 
 def scan(root: Path, dirs: list[str] | None = None) -> dict[str, tuple[int, int]]:
