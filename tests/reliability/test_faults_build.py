@@ -11,6 +11,8 @@ and that the site was left as it was.
 
 from __future__ import annotations
 
+import hashlib
+
 import json
 import os
 import subprocess
@@ -83,7 +85,20 @@ def test_damaged_validation_cache_entries_are_discarded_and_recomputed(mini):
     assert all(f.read_bytes() != raw for f, raw in damaged.items() if f.exists())
 
 
-@pytest.mark.parametrize("content", [b"", b"[]", b'{"sha256": "x", "body": {"version": 2}}'])
+_ZEROS = b"0" * 64
+_LIST_SHA = hashlib.sha256(b"[]").hexdigest().encode()
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"",
+        b"[]",
+        b'{"sha256": "x", "body": {"version": 2}}',
+        b'{"body":{"version":2},"sha256":"' + _ZEROS + b'"}',  # checksum of another body
+        b'{"body":[],"sha256":"' + _LIST_SHA + b'"}',  # the right checksum, not a manifest
+    ],
+)
 def test_a_damaged_output_manifest_means_a_checked_build_not_a_traceback(mini, content):
     mini.reset()
     (manifest,) = [  # the manifest of site/ (not the spare tree's)
