@@ -15,7 +15,7 @@ a few hundred comune pages of its region and a few lists. So the pages are index
 bundles (:func:`assign`) whose size does not grow with the number of documents: the
 comune pages ``/comuni/<istat>/`` and province pages ``/province/<sigla>/`` by groups of
 ISTAT regions (:data:`REGION_BUNDLES`; a historical comune with its successor's region,
-from the registry); each document with its acts (``documenti/<id>/``), each programme
+from the registry; Lombardia in two, by province: :data:`REGION_PARTS`); each document with its acts (``documenti/<id>/``), each programme
 with its table pages (``programmi/<slug>/``) and each page of ``dati/<name>/`` in a
 bundle of its own (``documenti-<id>``, ...: :func:`bundle_of`); the lists and content
 pages in ``main``. ``workers`` Pagefind processes index the bundles, each taking the
@@ -88,12 +88,24 @@ FORMAT = 3
 # cold build; smaller ones cost less when one changes.
 REGION_BUNDLES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("regioni-01-02", ("01", "02")),  # Piemonte, Valle d'Aosta: 1,265 pages
-    ("regioni-03", ("03",)),  # Lombardia: 1,581
+    ("regioni-03-1", ("03-1",)),  # Lombardia (REGION_PARTS): 740
+    ("regioni-03-2", ("03-2",)),  # Lombardia: 841
     ("regioni-04-07", ("04", "05", "06", "07")),  # Trentino-A.A. to Liguria: 1,343
     ("regioni-08-12", ("08", "09", "10", "11", "12")),  # Emilia-Romagna to Lazio: 1,354
     ("regioni-13-16", ("13", "14", "15", "16")),  # Abruzzo to Puglia: 1,267
     ("regioni-17-20", ("17", "18", "19", "20")),  # Basilicata to Sardegna: 1,325
 )
+# A region whose documents are most of the corpus, in parts by ISTAT province code: a
+# document about the whole region (the SMART list: every Lombardy comune page changes)
+# changes both parts, which the two Pagefind processes index at the same time (one bundle
+# of 1,581 pages was the longest step of adding such a document).
+REGION_PARTS: dict[str, dict[str, str]] = {
+    "03": {
+        **dict.fromkeys(("012", "013", "014", "015", "097", "098", "108"), "03-1"),
+        **dict.fromkeys(("016", "017", "018", "019", "020"), "03-2"),
+    },  # 03-1: Varese, Como, Sondrio, Milano, Lecco, Lodi, Monza e Brianza; 03-2: Bergamo,
+    # Brescia, Pavia, Cremona, Mantova
+}
 _BUNDLE_OF_REGION = {code: name for name, codes in REGION_BUNDLES for code in codes}
 # a comune's page and the pages listing its other programmes (glance.rest_pages)
 _COMUNE_PAGE = re.compile(r"comuni/(\d{6})/(?:programmi/(?:\d+/)?)?index\.html")
@@ -274,11 +286,22 @@ def pagefind_files(root: Path, pages: list[str]) -> dict[str, bytes]:
 
 
 # -- bundles ----------------------------------------------------------------------------
+def _region_part(region: str, province: str) -> str:
+    """The region code, or its part's (:data:`REGION_PARTS`) for a province of a split
+    region."""
+    parts = REGION_PARTS.get(region)
+    return parts.get(province, region) if parts else region
+
+
 def page_regions(registry) -> dict[str, str]:
-    """The ISTAT region code of every comune with a page, by ISTAT code (a current
-    comune's own, a historical comune's successor's, followed through later
-    suppressions), and of every province, by sigla."""
-    out = {c.istat: c.region_code for c in registry.current.values() if c.region_code}
+    """The ISTAT region code (or region part, :data:`REGION_PARTS`) of every comune with a
+    page, by ISTAT code (a current comune's own, a historical comune's successor's,
+    followed through later suppressions), and of every province, by sigla."""
+    out = {
+        c.istat: _region_part(c.region_code, c.province_code)
+        for c in registry.current.values()
+        if c.region_code
+    }
     for c in registry.historical.values():
         seen, code = set(), c.successor
         while code and code not in out and code in registry.historical and code not in seen:
@@ -288,7 +311,7 @@ def page_regions(registry) -> dict[str, str]:
             out[c.istat] = out[code]
     for sigla, p in registry.provinces.items():
         if p.get("region_code"):
-            out[sigla] = p["region_code"]
+            out[sigla] = _region_part(p["region_code"], p["code"])
     return out
 
 

@@ -207,7 +207,8 @@ def test_an_act_is_found_by_its_number_with_its_kind(browser, server):
 # name, and the filters list the values of every bundle.
 ONE_COMUNE_PER_BUNDLE = {
     "regioni-01-02": ("Ivrea", "/comuni/001125/"),
-    "regioni-03": ("Fenegrò", FENEGRO),
+    "regioni-03-1": ("Fenegrò", FENEGRO),
+    "regioni-03-2": ("Sabbioneta", "/comuni/020054/"),
     "regioni-04-07": ("Bassano del Grappa", "/comuni/024012/"),
     "regioni-08-12": ("Gubbio", "/comuni/054024/"),
     "regioni-13-16": ("Sulmona", "/comuni/066098/"),

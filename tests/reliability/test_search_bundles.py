@@ -71,21 +71,28 @@ def test_every_comune_and_province_page_has_a_region_bundle(reg):
     back to main)."""
     codes = [c for _name, group in search.REGION_BUNDLES for c in group]
     assert len(codes) == len(set(codes))
-    assert {c.region_code for c in reg.current.values()} <= set(codes)
     regions = search.page_regions(reg)
+    assert {regions[c.istat] for c in reg.current.values()} <= set(codes)
+    assert {c.region_code for c in reg.current.values()} - set(codes) == set(search.REGION_PARTS)
     pages = [f"comuni/{code}/index.html" for code in [*reg.current, *reg.historical]]
     pages += [f"province/{sigla}/index.html" for sigla in reg.provinces]
     bundles = search.assign(pages, regions)
     assert bundles[search.MAIN] == []
-    lombardia = [n for n, group in search.REGION_BUNDLES if "03" in group]
-    assert lombardia == ["regioni-03"] and set(search.REGION_BUNDLES[1][1]) == {"03"}
-    assert "province/MI/index.html" in bundles["regioni-03"]
+    # Lombardia in two parts by province (search.REGION_PARTS), each province in one
+    assert "03" not in codes and {"03-1", "03-2"} <= set(codes)
+    lombardia = {c.province_code for c in reg.current.values() if c.region_code == "03"}
+    assert set(search.REGION_PARTS["03"]) == lombardia
+    assert "province/MI/index.html" in bundles["regioni-03-1"]
+    assert "province/BG/index.html" in bundles["regioni-03-2"]
+    assert "comuni/020054/index.html" in bundles["regioni-03-2"]  # Sabbioneta (MN)
+    sizes = [len(bundles[n]) for n in ("regioni-03-1", "regioni-03-2")]
+    assert sum(sizes) > 1500 and min(sizes) > 0.4 * sum(sizes), sizes  # about half each
     assert "province/AT/index.html" in bundles["regioni-01-02"]
     # a historical comune goes with its successor
     for c in reg.historical.values():
         succ = reg.current.get(c.successor)
         if succ:
-            assert regions[c.istat] == succ.region_code
+            assert regions[c.istat] == regions[succ.istat]
 
 
 def test_bundle_names():
@@ -94,7 +101,7 @@ def test_bundle_names():
     not a plain slug gets a hash instead (the same in every build, safe in a file name,
     never a slug's name); lists, content pages and pages of unknown region are main's.
     The index takes the bundles in a fixed order."""
-    regions = {"005002": "01", "AT": "01", "012001": "03"}
+    regions = {"005002": "01", "AT": "01", "012001": "03-1"}
     odd = ["Strano nome è", "x--y", "a" * 101, "-x"]
     pages = [
         "comuni/012001/index.html",
@@ -119,7 +126,7 @@ def test_bundle_names():
     ]
     bundles = search.assign(pages, regions)
     assert bundles["regioni-01-02"] == ["comuni/005002/index.html", "province/AT/index.html"]
-    assert bundles["regioni-03"] == [
+    assert bundles["regioni-03-1"] == [
         "comuni/012001/index.html",
         "comuni/012001/programmi/2/index.html",
         "comuni/012001/programmi/index.html",
@@ -150,7 +157,7 @@ def test_bundle_names():
     for name in bundles:
         assert re.fullmatch(r"[a-z0-9-]{1,120}", name), name
     order = list(bundles)
-    assert order[:2] == ["regioni-01-02", "regioni-03"] and order[-1] == search.MAIN
+    assert order[:2] == ["regioni-01-02", "regioni-03-1"] and order[-1] == search.MAIN
     kinds = [n.split("-")[0] for n in order[2:-1]]
     assert kinds == sorted(kinds, key=search.FOLDERS.index)
     # within a folder, in the order of their pages (a slug that extends another comes
@@ -313,7 +320,7 @@ def test_merge_groups_give_the_index_of_all_bundles(sample):
     # number grows like the square root of the number of bundles
     assert search.group_of("documenti-gu-1", 16) == search.group_of("documenti-gu-1", 16)
     assert re.fullmatch(r"gruppo-documenti-\d\d\d", search.group_of("documenti-gu-1", 16))
-    assert search.group_of("regioni-03", 16) is None and search.group_of("main", 16) is None
+    assert search.group_of("regioni-03-1", 16) is None and search.group_of("main", 16) is None
     counts = {n: search.group_count(n) for n in (1, 2, 4, 5, 16, 17, 100, 1000, 4500)}
     assert counts == {1: 1, 2: 2, 4: 2, 5: 4, 16: 4, 17: 8, 100: 16, 1000: 32, 4500: 128}
 
