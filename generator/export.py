@@ -264,6 +264,23 @@ def _keys(t: Table, has_acts: bool) -> list[tuple[list[str], str, list[str]]]:
     return keys
 
 
+# SQLite's default limit on the terms of one compound SELECT (SQLITE_MAX_COMPOUND_SELECT);
+# 300 bulletins give 600 tables with an ISTAT code
+MAX_COMPOUND = 500
+
+
+def _union_all(parts: list[str]) -> str:
+    """``parts`` joined by UNION ALL, in nested compounds of at most :data:`MAX_COMPOUND`
+    terms each (the same rows in the same order; unnested up to the limit)."""
+    if len(parts) <= MAX_COMPOUND:
+        return "\n  UNION ALL\n".join(parts)
+    chunks = [
+        f"  SELECT * FROM (\n{_union_all(parts[i : i + MAX_COMPOUND])}\n  )"
+        for i in range(0, len(parts), MAX_COMPOUND)
+    ]
+    return _union_all(chunks)
+
+
 def views(tables: list[Table]) -> dict[str, str]:
     """The views: facts joined to the comuni (per comune and programme), per programme."""
     parts = []
@@ -276,7 +293,7 @@ def views(tables: list[Table]) -> dict[str, str]:
             f"  SELECT istat, '{t.programme}' AS programma, '{t.package}' AS pacchetto, "
             f"{measure} AS importo FROM {_q(t.name)} WHERE istat IS NOT NULL"
         )
-    facts = "\n  UNION ALL\n".join(parts) or "  SELECT NULL, NULL, NULL, NULL WHERE 0"
+    facts = _union_all(parts) or "  SELECT NULL, NULL, NULL, NULL WHERE 0"
     comuni_programmi = f"""SELECT f.istat AS istat, c.nome AS comune, c.provincia AS provincia,
        c.sigla_provincia AS sigla_provincia, c.regione AS regione, c.esistente AS esistente,
        c.popolazione AS popolazione, c.popolazione_0_6 AS popolazione_0_6,

@@ -330,3 +330,54 @@ def test_catalogue_lists_the_database_with_its_schema(site):
     assert len(parquet) == len(list((site / "data" / export.PARQUET_DIR).glob("*.parquet")))
     size = int(g.value(sqlite_dist, ns.DCAT.byteSize))
     assert size == (site / "data" / export.SQLITE).stat().st_size
+
+
+def test_the_views_hold_past_sqlites_compound_select_limit(tmp_path):
+    """1,201 tables of facts (about 600 bulletins) join the views in nested UNION ALLs of
+    at most export.MAX_COMPOUND terms: at 300 synthetic bulletins one compound of 600
+    terms made the database fail ("too many terms in compound SELECT")."""
+    comuni_fields = [
+        {"name": n, "type": t}
+        for n, t in (
+            ("istat", "string"),
+            ("nome", "string"),
+            ("provincia", "string"),
+            ("sigla_provincia", "string"),
+            ("regione", "string"),
+            ("esistente", "boolean"),
+            ("popolazione", "integer"),
+            ("popolazione_0_6", "integer"),
+        )
+    ]
+    comuni = export.Table(
+        "comuni",
+        "comuni",
+        "comuni",
+        {"schema": {"fields": comuni_fields, "primaryKey": ["istat"]}},
+        None,
+        [("001001", "Agliè", "Torino", "TO", "Piemonte", 1, 2600, 120)],
+    )
+    n = 2 * export.MAX_COMPOUND + 201
+    facts = [
+        export.Table(
+            f"p{i:04d}__righe",
+            f"p{i:04d}",
+            "righe",
+            {"schema": {"fields": [{"name": "istat", "type": "string"}]}},
+            f"programma-{i:04d}",
+            [("001001",)],
+        )
+        for i in range(n)
+    ]
+    data, schema = export.sqlite_bytes([comuni, *facts])
+    db = tmp_path / "x.sqlite"
+    db.write_bytes(data)
+    con = sqlite3.connect(db)
+    rows = con.execute(
+        "SELECT programma, righe FROM comuni_programmi ORDER BY programma"
+    ).fetchall()
+    assert rows == [(f"programma-{i:04d}", 1) for i in range(n)]
+    assert con.execute("SELECT COUNT(*) FROM programmi").fetchone() == (n,)
+    # up to the limit the view is one compound, as before
+    few = export.views(facts[:3])["comuni_programmi"]
+    assert few.count("UNION ALL") == 2 and "SELECT * FROM (" not in few
