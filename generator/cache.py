@@ -244,6 +244,10 @@ def load_world(cache_dir: Path | None, inputs: Inputs):
                 registry.seed(reg)
                 coverage.seed(gaz)
                 return reg
+    # made from the files, not from what this process read before (serve, tests): the
+    # entry is stored under the key of the files as they are now
+    registry.load.cache_clear()
+    coverage.gazetteer.cache_clear()
     reg = registry.load()
     gaz = coverage.gazetteer()
     if path is not None:

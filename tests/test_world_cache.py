@@ -64,3 +64,19 @@ def test_a_changed_registry_file_is_another_entry(tmp_path, fresh, monkeypatch):
     (aliases,) = [p for p in (data / "registry").rglob("*.csv")][:1]
     aliases.write_text(aliases.read_text(encoding="utf-8") + "\n", encoding="utf-8")
     assert cache._world_file(tmp_path, cache.read_inputs()) != before
+
+
+def test_a_miss_reads_the_files_not_what_the_process_read_before(tmp_path, fresh, monkeypatch):
+    """Under ``serve`` the process lives across builds: an edited registry file must not
+    be stored under its new key with the registry read before the edit."""
+    stale = registry.load()
+    data = tmp_path / "data"
+    shutil.copytree(paths.DATA / "registry", data / "registry")
+    monkeypatch.setattr(paths, "DATA", data)
+    (new,) = list((data / "registry").rglob("comuni-nuovi.csv"))
+    with new.open("a", encoding="utf-8") as f:
+        f.write("999998,Comune Di Prova,MI,Z999,2023-01-01,prova\n")
+    reg = cache.load_world(tmp_path, cache.read_inputs())
+    assert reg is not stale and "999998" in reg.current
+    registry.load.cache_clear()
+    assert "999998" in cache.load_world(tmp_path, cache.read_inputs()).current  # stored so
