@@ -80,7 +80,7 @@ rep = build(Path(sys.argv[1]), log=log, search=sys.argv[2] == "1", force=sys.arg
 if prof: prof.disable()
 out = {"total": round(time.perf_counter() - t, 2), "stages": rep.stages, "files": rep.files,
        "pages": rep.pages, "written": rep.written, "problems": rep.problems,
-       "blocking": len(rep.blocking), "reuse": reuse,
+       "blocking": len(rep.blocking), "blocking_list": rep.blocking[:5], "reuse": reuse,
        "peak_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
        "child_peak_mib": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)}
 if prof:
