@@ -255,3 +255,47 @@ def test_a_filter_keeps_the_pages_of_its_region(browser, server):
     assert hrefs and hrefs[0] == "/comuni/082027/"
     browser.get(server.url("/cerca/?" + urlencode({"q": "cefalu", "regione": "Lombardia"})))
     assert "/comuni/082027/" not in [r["href"] for r in wait_results(browser)]
+
+
+def _all_result_urls(drv, query: str) -> list[str]:
+    """Every page Pagefind finds for ``query`` (not only the ten the UI shows first)."""
+    drv.set_script_timeout(60)
+    urls = drv.execute_async_script(
+        """
+        var q = arguments[0], done = arguments[arguments.length - 1];
+        import('/pagefind/pagefind.js')
+          .then(function (pf) { return pf.search(q); })
+          .then(function (s) { return Promise.all(s.results.map(function (r) { return r.data(); })); })
+          .then(function (ds) { done(ds.map(function (d) { return d.url; })); })
+          .catch(function (e) { done('error: ' + e); });
+        """,
+        query,
+    )
+    assert isinstance(urls, list), urls
+    return urls
+
+
+def test_a_programme_is_found_on_its_comuni_not_on_the_rest_of_its_region(
+    browser, server, site_root
+):
+    """A comune page says which programmes of its area leave it out ("Dove non compare"),
+    but that list is not indexed: a search for the SMART groups finds the comuni in them,
+    not the 1,100 other Lombard comuni the list names it on."""
+    import json
+
+    slug = "smart-polizia-locale-2025"
+    browser.get(server.url("/cerca/"))
+    urls = _all_result_urls(browser, "SMART")
+    comuni = {u.split("/")[2] for u in urls if re.fullmatch(r"/comuni/\d{6}/", u)}
+    assert f"/programmi/{slug}/" in urls
+    inside, left_out = set(), set()
+    for twin in (site_root / "comuni").glob("*/index.json"):
+        d = json.loads(twin.read_text(encoding="utf-8"))
+        if any(p.get("programme") == slug for p in d["summary"]):
+            inside.add(d["istat"])
+        elif any(g["programme"] == slug for g in d["gaps"]):
+            left_out.add(d["istat"])
+    assert len(inside) > 300 and len(left_out) > 1000, (len(inside), len(left_out))
+    assert not comuni & left_out, sorted(comuni & left_out)[:5]
+    assert comuni <= inside, sorted(comuni - inside)[:5]
+    assert len(comuni) > 0.9 * len(inside), (len(comuni), len(inside))
