@@ -77,7 +77,8 @@ class _Stages:
 
             def __exit__(self_inner, *exc):
                 dt = time.perf_counter() - self_inner.t
-                stages.report.stages[name] = round(dt, 3)
+                # a stage entered twice (staging: begun, then waited for) adds up
+                stages.report.stages[name] = round(stages.report.stages.get(name, 0) + dt, 3)
                 if exc[0] is None:
                     stages.log.info(f"  {name}: {dt:.2f} s")
 
@@ -179,63 +180,6 @@ def _build(
         report.stages["unchanged"] = round(time.perf_counter() - t0, 3)
         return report
 
-    with stage("sources"):
-        docs = sources.discover(log)
-        try:
-            reg = cache_mod.load_world(cache_dir, inputs)
-        except registry.RegistryError as e:
-            raise BuildError(f"registry: {e}") from None
-        created = build_date(docs)
-    maps_job = _MapsJob(workers)  # map geometry, while this process parses
-    try:
-        with stage("parse"):
-            results, resolutions = parse_all(
-                docs,
-                reg,
-                log,
-                cache_dir,
-                cache_mod.parse_code(inputs),
-                render.default_workers(workers),
-            )
-            checks = [c for r in results.values() for c in r.checks]
-            quality.mark_known_checks(checks, log.known)
-            for c in checks:
-                if not c.passed and not c.known:
-                    log.info(
-                        f"  check FAILED: {c.doc_id}:{c.line_start or ''} [{c.id}] "
-                        f"declared {c.declared!r} parsed {c.parsed!r}"
-                        + (f" ({c.explanation})" if c.explanation else "")
-                    )
-            log.info(
-                "  " + log.known_summary(checks, [x for r in results.values() for x in r.rejects])
-            )
-    except BaseException:
-        maps_job.shutdown(cancel_futures=True)
-        raise
-    for doc_id, r in results.items():
-        assemble.attach_facts(doc_id, r)
-    datasets = [assemble.comuni_dataset(reg), assemble.documents_dataset(docs, results)]
-    by_name = {ds.name: ds for ds in datasets}
-    for doc_id, r in results.items():
-        for ds in r.datasets:
-            if ds.name not in by_name:
-                by_name[ds.name] = ds
-                datasets.append(ds)
-            elif not assemble.merge_dataset(by_name[ds.name], ds):
-                log.warning(
-                    "duplicate-dataset",
-                    f"dataset {ds.name} is also published by "
-                    f"another document with other tables: renamed {ds.name}--{doc_id}",
-                )
-                ds.name = f"{ds.name}--{doc_id}"
-                by_name[ds.name] = ds
-                datasets.append(ds)
-    try:  # themes and contact point of the catalogue
-        for problem in metadata.config_problems({ds.name: ds.themes for ds in datasets}):
-            log.error("catalogue-config", problem, f"data/{metadata.CONFIG_FILE}")
-    except metadata.ConfigError as e:
-        raise BuildError(str(e)) from None
-
     if checked is not None:
         previous_m = checked
     elif cache:
@@ -254,12 +198,76 @@ def _build(
         # the spare tree (the site before last) brought up to date, or a hard-linked copy
         # of the site; never the spare under --verify (it is checked by size and mtime)
         spare = output.take_spare(cache_dir, target) if cache and previous and not verify else None
+        filler = None
         if spare is not None:
             tmp, held = spare
             w = output.Writer(tmp, held, source=target)
-        else:
-            tmp = output.stage(target, previous_ok=bool(previous))
-            w = output.Writer(tmp, previous)
+        else:  # the hard-linked copy made by a child process until the render
+            tmp, filler = output.stage(target, previous_ok=bool(previous), background=True)
+            w = output.Writer(tmp, previous, source=target if filler else None, mirror=True)
+    try:  # the staging tree goes if the build fails from here
+        with stage("sources"):
+            docs = sources.discover(log)
+            try:
+                reg = cache_mod.load_world(cache_dir, inputs)
+            except registry.RegistryError as e:
+                raise BuildError(f"registry: {e}") from None
+            created = build_date(docs)
+        maps_job = _MapsJob(workers)  # map geometry, while this process parses
+        try:
+            with stage("parse"):
+                results, resolutions = parse_all(
+                    docs,
+                    reg,
+                    log,
+                    cache_dir,
+                    cache_mod.parse_code(inputs),
+                    render.default_workers(workers),
+                )
+                checks = [c for r in results.values() for c in r.checks]
+                quality.mark_known_checks(checks, log.known)
+                for c in checks:
+                    if not c.passed and not c.known:
+                        log.info(
+                            f"  check FAILED: {c.doc_id}:{c.line_start or ''} [{c.id}] "
+                            f"declared {c.declared!r} parsed {c.parsed!r}"
+                            + (f" ({c.explanation})" if c.explanation else "")
+                        )
+                log.info(
+                    "  "
+                    + log.known_summary(checks, [x for r in results.values() for x in r.rejects])
+                )
+        except BaseException:
+            maps_job.shutdown(cancel_futures=True)
+            raise
+        for doc_id, r in results.items():
+            assemble.attach_facts(doc_id, r)
+        datasets = [assemble.comuni_dataset(reg), assemble.documents_dataset(docs, results)]
+        by_name = {ds.name: ds for ds in datasets}
+        for doc_id, r in results.items():
+            for ds in r.datasets:
+                if ds.name not in by_name:
+                    by_name[ds.name] = ds
+                    datasets.append(ds)
+                elif not assemble.merge_dataset(by_name[ds.name], ds):
+                    log.warning(
+                        "duplicate-dataset",
+                        f"dataset {ds.name} is also published by "
+                        f"another document with other tables: renamed {ds.name}--{doc_id}",
+                    )
+                    ds.name = f"{ds.name}--{doc_id}"
+                    by_name[ds.name] = ds
+                    datasets.append(ds)
+        try:  # themes and contact point of the catalogue
+            for problem in metadata.config_problems({ds.name: ds.themes for ds in datasets}):
+                log.error("catalogue-config", problem, f"data/{metadata.CONFIG_FILE}")
+        except metadata.ConfigError as e:
+            raise BuildError(str(e)) from None
+    except BaseException:
+        if filler is not None:
+            filler.kill()
+        output.remove_tree(tmp)
+        raise
     by_doc = {d.id: d for d in docs}
     # the costly, independent jobs go to background processes while this one writes the
     # packages: the comuni named in each document's text, and the frictionless validation
@@ -341,6 +349,14 @@ def _build(
             maps_job.result()
             maps_job.shutdown()
             model.glance.set_neighbours(maps.neighbours())  # for the comparison pages
+        if filler is not None:  # the render's workers count on a complete copy
+            with stage("staging"):
+                problem = filler.join()
+            if problem:
+                log.info(
+                    f"warning: the copy of {site_dir.name}/ was not completed ({problem}):"
+                    " its files are linked one by one"
+                )
         with stage("render"):
             report.pages = render.render_site(  # + the quality page
                 model,
@@ -399,6 +415,8 @@ def _build(
         maps_job.shutdown(cancel_futures=True)
         background.shutdown(cancel_futures=True)
         _BACKGROUND.clear()
+        if filler is not None:
+            filler.kill()
         output.remove_tree(tmp)
         raise
     if cache:

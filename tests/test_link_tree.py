@@ -5,7 +5,10 @@ not half-done silently."""
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
+import time
+from pathlib import Path
 
 import pytest
 
@@ -48,8 +51,8 @@ def test_link_tree_raises_when_it_cannot_link(tmp_path, monkeypatch):
     target.mkdir()
     (target / "a.html").write_text("x")
     monkeypatch.setattr(os, "link", _failing(errno.EPERM))
-    staged = output.stage(target, previous_ok=True)
-    assert staged.is_dir() and not any(staged.iterdir())
+    staged, filler = output.stage(target, previous_ok=True)
+    assert filler is None and staged.is_dir() and not any(staged.iterdir())
     # ... but a full disk is the build's failure, not a reason to start empty
     monkeypatch.setattr(os, "link", _failing(errno.ENOSPC))
     with pytest.raises(OSError) as e:
@@ -62,3 +65,129 @@ def _failing(code):
         raise OSError(code, os.strerror(code))
 
     return link
+
+
+# -- the copy made in the background (output.Filler) beside the build's Writer ------------
+def _site(root, n=3000):
+    """A site of ``n`` pages in folders of 3, like /comuni/<istat>/."""
+    for i in range(n):
+        d = root / "comuni" / f"{i:06d}"
+        d.mkdir(parents=True)
+        (d / "index.html").write_text(f"pagina {i}")
+    (root / "index.html").write_text("home")
+    return {
+        f"comuni/{i:06d}/index.html": hashlib.sha256(f"pagina {i}".encode()).hexdigest()
+        for i in range(n)
+    }
+
+
+def test_the_background_copy_and_the_writer_make_the_same_tree_whoever_comes_first(tmp_path):
+    """The build writes and takes over files while the child links the site: pages
+    written anew (from the last one back, so the two meet), pages taken over, a page
+    written with the bytes it had. The site is never written through a link, every
+    file ends as the build meant, whichever of the two got there first."""
+    site = tmp_path / "site"
+    hashes = _site(site)
+    before = {p: p.read_bytes() for p in site.rglob("*.html")}
+    tmp, filler = output.stage(site, previous_ok=True, background=True)
+    assert filler is not None and tmp.is_dir()
+    w = output.Writer(tmp, hashes, source=site, mirror=True)
+    changed = [f"comuni/{i:06d}/index.html" for i in range(2999, -1, -3)]
+    for rel in changed:
+        w.write("/" + rel, f"nuova {rel}")
+    taken = [f"comuni/{i:06d}/index.html" for i in range(2998, -1, -3)]
+    for rel in taken:
+        w.reuse(rel, hashes[rel], len(f"pagina {rel}"))
+    w.write("/comuni/000001/index.html", "pagina 1")  # the same bytes: linked, not written
+    assert filler.join() is None
+    assert {p: p.read_bytes() for p in site.rglob("*.html")} == before  # the site as it was
+    for rel in changed:
+        assert (tmp / rel).read_text() == f"nuova {rel}"
+        assert os.stat(tmp / rel).st_ino != os.stat(site / rel).st_ino
+    for rel in taken + ["comuni/000001/index.html", "index.html"]:
+        assert os.stat(tmp / rel).st_ino == os.stat(site / rel).st_ino, rel
+    assert len(list(tmp.rglob("*.html"))) == len(before)
+
+
+def test_the_writer_never_writes_through_a_link_into_the_site(tmp_path):
+    site, tmp = tmp_path / "site", tmp_path / "staging"
+    (site / "a").mkdir(parents=True)
+    (site / "a" / "index.html").write_text("vecchia")
+    (tmp / "a").mkdir(parents=True)
+    os.link(site / "a" / "index.html", tmp / "a" / "index.html")  # the child was first
+    w = output.Writer(tmp, {}, source=site, mirror=True)
+    w.write("/a/", "nuova")
+    w.write("/a/", "nuovissima")  # a page written twice
+    assert (site / "a" / "index.html").read_text() == "vecchia"
+    assert (tmp / "a" / "index.html").read_text() == "nuovissima"
+
+
+def test_a_copy_that_fails_is_reported_and_a_full_disk_fails_the_build(tmp_path, monkeypatch):
+    site = tmp_path / "site"
+    hashes = _site(site, 20)
+    monkeypatch.setattr(os, "link", _failing(errno.EPERM))  # the child inherits it
+    tmp, filler = output.stage(site, previous_ok=True, background=True)
+    problem = filler.join()
+    assert problem and "Operation not permitted" in problem
+    monkeypatch.undo()
+    # the build goes on: what it takes over it links from the site itself
+    w = output.Writer(tmp, hashes, source=site, mirror=True)
+    w.reuse("comuni/000007/index.html", hashes["comuni/000007/index.html"], 8)
+    assert (tmp / "comuni/000007/index.html").read_text() == "pagina 7"
+    output.remove_tree(tmp)
+    monkeypatch.setattr(os, "link", _failing(errno.ENOSPC))
+    tmp, filler = output.stage(site, previous_ok=True, background=True)
+    with pytest.raises(OSError) as e:
+        filler.join()
+    assert e.value.errno == errno.ENOSPC
+
+
+def test_a_failed_build_stops_the_copy(tmp_path):
+    site = tmp_path / "site"
+    _site(site, 4000)
+    tmp, filler = output.stage(site, previous_ok=True, background=True)
+    pid = filler.pid
+    filler.kill()
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)  # gone, and reaped
+    output.remove_tree(tmp)
+    assert not tmp.exists()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has ended
+    except FileNotFoundError:
+        return False
+
+
+def test_a_killed_build_leaves_no_copy_going_on(tmp_path):
+    site = tmp_path / "site"
+    _site(site, 3000)
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the build: starts the copy, then is killed (kill -9, the OOM killer)
+        try:
+            link = os.link
+
+            def slow_link(*a, **k):  # a copy of a few seconds (the child inherits it)
+                time.sleep(0.002)
+                return link(*a, **k)
+
+            os.link = slow_link
+            tmp, filler = output.stage(site, previous_ok=True, background=True)
+            os.write(w, f"{filler.pid} {tmp}".encode())
+            time.sleep(0.2)
+        finally:
+            os.kill(os.getpid(), 9)
+    os.close(w)
+    child, _, tmp = os.read(r, 1000).decode().partition(" ")
+    os.close(r)
+    os.waitpid(pid, 0)
+    deadline = time.monotonic() + 20
+    while _alive(int(child)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(int(child))
+    linked = sum(1 for _ in Path(tmp).rglob("index.html"))
+    assert 0 < linked < 3000  # stopped with the build, not run to its end
