@@ -32,6 +32,7 @@ from _common import (
     memory_line,
     outputs,
     run_build,
+    settle,
     stages_line,
 )
 
@@ -80,6 +81,7 @@ def make_hugo_site(dest: Path) -> int:
 
 def time_cmd(cmd: list[str], cwd: Path) -> tuple[float, float]:
     """(wall seconds, CPU seconds) of a command."""
+    settle()
     t = time.perf_counter()
     with CpuTime() as cpu:
         subprocess.run(cmd, cwd=cwd, check=True, capture_output=True)
