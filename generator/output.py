@@ -218,11 +218,15 @@ class Writer:
             self._dirs.add(d)
 
     def json(self, url_path: str, obj, default=None) -> None:
+        self.write(url_path, self.json_text(obj, default))
+
+    @staticmethod
+    def json_text(obj, default=None) -> str:
+        """The text :meth:`json` writes."""
         # compact separators keep the C encoder (indent= falls back to pure Python)
-        self.write(
-            url_path,
+        return (
             inert_json(json.dumps(obj, ensure_ascii=False, separators=(",", ":"), default=default))
-            + "\n",
+            + "\n"
         )
 
     def keep(self, rel: str, sha: str, size: int) -> None:

@@ -948,10 +948,13 @@ def _comune_unit(pg: _Pages, istat: str, files, units: bool) -> None:
     inputs = _comune_inputs(model, istat, ctx, files, common["created"])
     inputs["charts"] = [(path, f[0]) for path, f in charts_ if f]
     if units:
-        key = unit_key("comune", istat, common, ctx, inputs)
+        # the JSON twin is the whole context: made once, it is both the file and (its
+        # digest) what the unit's key holds of the context
+        twin = _twin_text(ctx)
+        key = unit_key("comune", istat, common, _sha(twin), inputs)
         if not pg.reuse(f"comune:{istat}", key):
             pg.begin(f"comune:{istat}", key)
-            _comune_files(pg, istat, ctx, common, inputs, files)
+            _comune_files(pg, istat, ctx, common, inputs, files, twin)
             pg.end()
     else:
         _comune_files(pg, istat, ctx, common, inputs, files)
@@ -1063,7 +1066,24 @@ def comune_html(env, ctx: dict, common: dict, inputs: dict, reselect) -> tuple[s
         selection, jsonld = reselect(full - fewer)
 
 
-def _comune_files(pg: _Pages, istat: str, ctx: dict, common: dict, inputs: dict, files) -> None:
+def _twin_text(ctx: dict) -> str:
+    """A comune's JSON twin, as the Writer writes it."""
+    return Writer.json_text(api.twin("comune", ctx), default=_json_default)
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _comune_files(
+    pg: _Pages,
+    istat: str,
+    ctx: dict,
+    common: dict,
+    inputs: dict,
+    files,
+    twin: str | None = None,
+) -> None:
     w, env = pg.w, pg.env
     url = comune_url(istat)
     if "html" in files:
@@ -1081,7 +1101,7 @@ def _comune_files(pg: _Pages, istat: str, ctx: dict, common: dict, inputs: dict,
             )
             w.json(page["url"] + "index.json", pctx, default=_json_default)  # its twin
     if "json" in files:
-        w.json(url + "index.json", api.twin("comune", ctx), default=_json_default)
+        w.write(url + "index.json", twin if twin is not None else _twin_text(ctx))
     if "csv" in files:
         w.write(url + "index.csv", comune_csv(ctx))
     if "feed" in files:
