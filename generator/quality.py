@@ -8,7 +8,7 @@ fails when the log holds an error, or a warning/failed check that is not listed 
 from __future__ import annotations
 
 import sys
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 import yaml
@@ -211,5 +211,26 @@ def mark_known_checks(checks: list[Check], known: dict) -> None:
                 c.explanation = why
 
 
+_FIELDS: dict[type, tuple[str, ...]] = {}
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
 def as_dict(obj) -> dict:
-    return asdict(obj)
+    """``dataclasses.asdict(obj)``, without its deep copy when every field is a scalar or a
+    list of scalars (the checks, rejected lines and name resolutions: at 100 bulletins
+    the quality page lists 200,000 of them, 5.8 s through ``asdict``); the same dict."""
+    cls = type(obj)
+    names = _FIELDS.get(cls)
+    if names is None:
+        names = _FIELDS[cls] = tuple(f.name for f in fields(cls))
+    out = {}
+    for n in names:
+        v = getattr(obj, n)
+        t = type(v)
+        if t in _SCALARS:
+            out[n] = v
+        elif t is list and all(type(x) in _SCALARS for x in v):
+            out[n] = list(v)
+        else:  # anything else (a nested record, a dict, a Decimal) as asdict copies it
+            return asdict(obj)
+    return out
