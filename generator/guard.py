@@ -80,10 +80,11 @@ class BuildLock:
             os.close(fd)
 
 
-def die_with_parent() -> None:
+def die_with_parent(parent: int | None = None) -> None:
     """Ask the kernel to SIGKILL this (child) process when its parent dies; if the parent
-    is already gone (it died between fork and here), exit now."""
-    parent = os.getppid()
+    is already gone (it died between fork and here), exit now. ``parent``: the pid the
+    parent had before the fork (safer than asking now, when it may be gone already)."""
+    parent = os.getppid() if parent is None else parent
     # a child ends when the build tells it (its pool's SIGTERM) or dies with it; Ctrl-C is
     # the build's to handle (it removes the staging tree and stops the pools)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)

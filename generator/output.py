@@ -37,7 +37,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import paths
+from . import guard, paths
 
 MANIFEST = "build-manifest"  # kept in the cache dir, one per output directory
 MANIFEST_VERSION = 2
@@ -199,7 +199,7 @@ class Writer:
                 os.unlink(path)
             except OSError as e:  # no hard link here (too many links, another
                 # filesystem): a copy
-                if e.errno in (errno.ENOSPC, errno.EDQUOT):
+                if e.errno in guard.DISK_FULL:
                     raise
                 shutil.copyfile(f"{self.source}/{rel}", path)
                 return
@@ -385,16 +385,6 @@ def link_tree(src: Path, dst: Path, merge: bool = False) -> None:
                         raise
 
 
-def _die_with(parent: int) -> None:
-    """Have this (forked) process killed when ``parent`` ends (Linux ``prctl``)."""
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(1, 9)  # PR_SET_PDEATHSIG, SIGKILL
-    except (OSError, AttributeError):
-        pass
-    if os.getppid() != parent:  # it ended before that was set
-        os._exit(1)
-
-
 class Filler:
     """The staging tree filled with hard links to the site's files by a forked child
     (:func:`link_tree`) while the build makes its packages, model and database: the
@@ -417,7 +407,7 @@ class Filler:
             code = 0
             try:
                 os.close(r)
-                _die_with(parent)  # a killed build leaves no copy going on
+                guard.die_with_parent(parent)  # a killed build leaves no copy going on
                 link_tree(src, dst, merge=True)
             except BaseException as e:  # noqa: BLE001 - reported to the parent
                 code = 1
@@ -448,7 +438,7 @@ class Filler:
         if status == 0:
             return None
         code, _, msg = b"".join(chunks).decode(errors="replace").partition("\0")
-        if code.isdigit() and int(code) in (errno.ENOSPC, errno.EDQUOT):
+        if code.isdigit() and int(code) in guard.DISK_FULL:
             raise OSError(int(code), msg or os.strerror(int(code)))
         return msg or f"the process copying the site ended with {status}"
 
