@@ -184,6 +184,7 @@ def parse_code(inputs: Inputs) -> str:
     gen = CODE
     files = list(_tree(gen / "parsers", gen / "extract", gen / "specs", suffixes=(".py",)))
     files += [gen / "parse.py", gen / "registry.py", gen / "quality.py", gen / "sources.py"]
+    files += [gen / "privacy.py"]  # the published text is made with the parse
     files += list(_tree(paths.DATA / "registry"))
     from . import registry
 

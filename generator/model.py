@@ -380,7 +380,7 @@ def document_mentions(
     """The comuni named in a document's published (redacted) text. The costly part of
     the model (about 1.6 s for the five documents), so ``build`` can be handed it
     computed elsewhere, e.g. in a background process while packages are written."""
-    lines, _ = privacy.redact(doc.lines, result.private if result else [])
+    lines, _ = published_lines(doc, result)
     return mentions.find_mentions(
         lines,
         registry,
@@ -389,6 +389,15 @@ def document_mentions(
         if result
         else None,
     )
+
+
+def published_lines(doc: Document, result: ParseResult | None) -> tuple[list[str], int]:
+    """The document's lines as the site shows them (privacy.redact), and how many differ:
+    from the parse result when it has them (made and cached with the parse)."""
+    if result is not None and result.redacted is not None:
+        changed, n = result.redacted
+        return privacy.published(doc.lines, changed), n
+    return privacy.redact(doc.lines, result.private if result else [])
 
 
 def build(
@@ -447,7 +456,7 @@ def build(
     documents = {}
     for d in docs:
         r = results.get(d.id)
-        lines, withheld = privacy.redact(d.lines, r.private if r else [])
+        lines, withheld = published_lines(d, r)
         found = (found_mentions or {}).get(d.id)
         if found is None:
             found = document_mentions(registry, d, r, resolutions)

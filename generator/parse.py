@@ -22,7 +22,7 @@ import traceback
 from pathlib import Path
 
 from . import cache as cache_mod
-from . import specs
+from . import privacy, specs
 from .extract import acts
 from .extract.fields import check_name
 from .extract.recorder import accounting_errors
@@ -105,6 +105,7 @@ def _parse_and_screen(doc, reg: Registry, log: Log):
     out = parse_document(doc, reg, log)
     if out is not None:
         screen_text(out[0], log, doc_file(doc))
+        out[0].redacted = privacy.changes(doc.lines, out[0].private)
     return out
 
 

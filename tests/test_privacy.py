@@ -34,3 +34,34 @@ def test_redact_without_private_rows_masks_codes_only():
     out, changed = redact(LINES, [])
     assert out[1] == f"Donina Diego {WITHHELD_CF} 1.200,00"
     assert out[3] == LINES[3] and changed == 2
+
+
+def test_the_changes_made_with_the_parse_give_the_same_published_text():
+    """privacy.changes (cached with the parse result) and privacy.published make what
+    redact makes, sharing the unchanged lines with the document."""
+    from generator.privacy import changes, published
+
+    for private in ([(2, 2), (3, 3)], []):
+        want, n = redact(LINES, private)
+        changed, m = changes(LINES, private)
+        assert (published(LINES, changed), m) == (want, n)
+        assert set(changed) == {i + 1 for i, (a, b) in enumerate(zip(LINES, want)) if a != b}
+        assert published(LINES, changed)[0] is LINES[0]
+
+
+def test_a_parse_result_carries_the_published_text_of_its_document(built_site):
+    """The build takes a document's published lines from its parse result: the real
+    bulletin with natural persons' rows (BURL SO 47/2018) shows every one withheld."""
+    import io
+
+    from generator import parse, registry, sources
+    from generator.quality import Log
+
+    log = Log(stream=io.StringIO(), quiet=True)
+    doc = next(d for d in sources.discover(log) if d.id == "burl-2018-so47")
+    res, _ = parse.parse_document(doc, registry.load(), log)
+    assert res.redacted is None  # made by the build's parse step (parse_all), not here
+    want = redact(doc.lines, res.private)[0].count(WITHHELD_ROW)
+    site, _ = built_site
+    html = (site / "documenti" / "burl-2018-so47" / "index.html").read_text(encoding="utf-8")
+    assert html.count(WITHHELD_ROW) == want > 200

@@ -111,6 +111,9 @@ class ParseResult:
     # line ranges (start, end) of rows describing a natural person: withheld from the
     # published document text (see generator/privacy.py)
     private: list[tuple[int, int]] = field(default_factory=list)
+    # what generator/privacy.py changes in the document's text (privacy.changes), made with
+    # the parse and cached with it; None until then
+    redacted: tuple[dict[int, str], int] | None = None
 
     def dataset(self, name: str) -> Dataset | None:
         return next((d for d in self.datasets if d.name == name), None)
