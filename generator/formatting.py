@@ -12,13 +12,18 @@ _IT = str.maketrans({",": ".", ".": ","})
 
 def num(v, decimals: int | None = None) -> str:
     """``1234567.5`` -> ``'1.234.567,5'``; ``None`` -> ``'–'``."""
-    if v is None or v == "":
+    t = type(v)
+    # the memo's key: the value itself where equal values print alike (an int, a float: -0.0
+    # and 0.0 both print 0; a Decimal rounded to ``decimals``), else its repr (Decimal("1.0")
+    # and Decimal("1.00") are equal and print apart)
+    if t is int or t is float or (t is Decimal and decimals is not None):
+        key = (t, v, decimals)
+    elif v is None or v == "":
         return "–"
-    if type(v) is int and decimals is None:  # the common case, fast
-        return ("-" if v < 0 else "") + format(abs(v), ",").translate(_IT)
-    if isinstance(v, bool):
+    elif isinstance(v, bool):
         return "sì" if v else "no"
-    key = (type(v), repr(v), decimals)  # repr: Decimal("1.0") and ("1.00") print apart
+    else:
+        key = (t, repr(v), decimals)
     out = _NUM_MEMO.get(key)
     if out is None:
         out = _num(v, decimals)

@@ -5,11 +5,12 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 import pytest
 
 from generator import render
-from generator.formatting import date_it, date_with
+from generator.formatting import _num, date_it, date_with, num
 
 
 @pytest.mark.parametrize(
@@ -59,3 +60,33 @@ def test_footers_of_the_real_site_read_as_italian(built_site):
     footer = re.search(r"Dati aggiornati (al[^<]*)\.<", home)
     assert footer and not re.match(r"al (8|11) ", footer.group(1)), footer
     assert not re.search(r"\bal 1 [a-z]", home)  # "al 1º novembre", not "al 1 novembre"
+
+
+# -- numbers: the memo keyed by value prints what the formatter prints --------------------
+_NUMBERS = [
+    0, 7, -7, 1234567, -1234567, 10**20,
+    0.0, -0.0, 0.5, -0.5, 1234.565, 2.675, 1e20, 1e-7,
+    Decimal("0"), Decimal("-0"), Decimal("1.0"), Decimal("1.00"), Decimal("1.005"),
+    Decimal("-1234.5678"), Decimal("1E+3"),
+    True, False, None, "", "n.d.", "12,5",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("decimals", [None, 0, 1, 2])
+def test_num_prints_what_the_formatter_prints_twice_over(decimals):
+    """``num`` memoises by value where equal values print alike: each value, asked twice
+    and after an equal value of another form (``Decimal("1.0")`` then ``("1.00")``, 0.0
+    then -0.0, 1 then 1.0), prints exactly what the unmemoised formatter prints."""
+    for _ in range(2):
+        for v in _NUMBERS:
+            if v is None or v == "":
+                expected = "–"
+            elif isinstance(v, bool):
+                expected = "sì" if v else "no"
+            else:
+                expected = _num(v, decimals)
+            assert num(v, decimals) == expected, (v, decimals)
+    assert num(Decimal("1.0")) == "1,0" and num(Decimal("1.00")) == "1,00"
+    assert num(1) == "1" and num(1.0) == "1,0"
+    assert num(-0.0, 1) == num(0.0, 1) == "0,0"
+    assert num(1234567) == "1.234.567" and num(-1234.5, 2) == "-1.234,50"
