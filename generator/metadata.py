@@ -721,6 +721,7 @@ _TYPE_RANK = [
 ]
 
 
+@lru_cache(maxsize=4096)
 def _qname(iri: str) -> str | None:
     best = None
     for prefix, ns in PREFIXES.items():
@@ -740,18 +741,23 @@ def _term_key(o) -> tuple:
 
 
 def _subjects(g: Graph) -> list[tuple[URIRef, list[URIRef], list[tuple]]]:
-    """(subject, sorted types, sorted (predicate, object) pairs) in a stable order."""
+    """(subject, sorted types, sorted (predicate, object) pairs) in a stable order: by
+    :data:`_TYPE_RANK` of the subject's types, then by IRI. One pass over the triples
+    (made once per catalogue for its three serialisations, :func:`dcat_catalogue`)."""
+    by_subject: dict = {}
+    for s, p, o in g:
+        by_subject.setdefault(s, []).append((p, o))
     out = []
-    for s in sorted(set(g.subjects()), key=str):
-        types = sorted(g.objects(s, RDF.type), key=str)
+    for s, po in by_subject.items():
+        types = sorted((o for p, o in po if p == RDF.type), key=str)
         pairs = sorted(
-            ((p, o) for p, o in g.predicate_objects(s) if p != RDF.type),
+            ((p, o) for p, o in po if p != RDF.type),
             key=lambda po: (str(po[0]), _term_key(po[1])),
         )
         rank = min((_TYPE_RANK.index(t) for t in types if t in _TYPE_RANK), default=len(_TYPE_RANK))
-        out.append((rank, s, types, pairs))
-    out.sort(key=lambda x: (x[0], str(x[1])))
-    return [(s, types, pairs) for _, s, types, pairs in out]
+        out.append((rank, str(s), s, types, pairs))
+    out.sort(key=lambda x: x[:2])
+    return [(s, types, pairs) for _, _, s, types, pairs in out]
 
 
 def _primary_type(types: list[URIRef]) -> URIRef | None:
@@ -765,11 +771,11 @@ def _xml_attr(s: str) -> str:
     return _xml_escape(s, {'"': "&quot;", "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})
 
 
-def to_rdfxml(g: Graph) -> bytes:
+def to_rdfxml(g: Graph, subjects: list | None = None) -> bytes:
     """RDF/XML written from the sorted triples: typed node elements, no blank nodes."""
     used = set()
     lines = []
-    for s, types, pairs in _subjects(g):
+    for s, types, pairs in subjects if subjects is not None else _subjects(g):
         primary = _primary_type(types)
         tag = _qname(str(primary)) if primary is not None else "rdf:Description"
         used.add(tag.split(":")[0])
@@ -813,11 +819,11 @@ def _ttl_term(o) -> str:
     return f'"{text}"'
 
 
-def to_turtle(g: Graph) -> bytes:
+def to_turtle(g: Graph, subjects: list | None = None) -> bytes:
     """Turtle written from the sorted triples (literals keep their lexical form)."""
     used = set()
     blocks = []
-    for s, types, pairs in _subjects(g):
+    for s, types, pairs in subjects if subjects is not None else _subjects(g):
         lines = []
         if types:
             tq = [_qname(str(t)) or f"<{t}>" for t in types]
@@ -849,11 +855,11 @@ def _jsonld_value(o):
     return {"@value": str(o)}
 
 
-def to_jsonld(g: Graph) -> bytes:
+def to_jsonld(g: Graph, subjects: list | None = None) -> bytes:
     """JSON-LD (a compacted ``@graph`` with prefix terms) written from the sorted triples."""
     nodes = []
     used = set()
-    for s, types, pairs in _subjects(g):
+    for s, types, pairs in subjects if subjects is not None else _subjects(g):
         node: dict = {"@id": str(s)}
         if types:
             tq = [_qname(str(t)) or str(t) for t in types]
@@ -889,10 +895,11 @@ def dcat_catalogue(
     ``spatial`` (the catalogue's own coverage: place dicts), ``title``, ``description``.
     """
     g = catalogue_graph(descriptors, site_url, issued, **options)
+    subjects = _subjects(g)  # sorted once for the three
     return {
-        "catalogo.ttl": to_turtle(g),
-        "catalogo.rdf": to_rdfxml(g),
-        "catalogo.jsonld": to_jsonld(g),
+        "catalogo.ttl": to_turtle(g, subjects),
+        "catalogo.rdf": to_rdfxml(g, subjects),
+        "catalogo.jsonld": to_jsonld(g, subjects),
     }
 
 
