@@ -528,7 +528,7 @@ def _search_step(
                 pages,
                 w,
                 previous_m,
-                search_mod.page_regions(reg),
+                search_mod.page_provinces(reg),
                 render.default_workers(workers),
                 cache_dir,
             )

@@ -11,25 +11,28 @@ the build instead of leaving empty files behind).
 
 **Bundles.** Indexing is most of the search stage's time (about 1.5 ms a page, whether
 Pagefind reads the HTML or is given the text), and a new document changes its own pages,
-a few hundred comune pages of its region and a few lists. So the pages are indexed in
+a few hundred comune pages of its provinces and a few lists. So the pages are indexed in
 bundles (:func:`assign`) whose size does not grow with the number of documents: the
-comune pages ``/comuni/<istat>/`` and province pages ``/province/<sigla>/`` by groups of
-ISTAT regions (:data:`REGION_BUNDLES`; a historical comune with its successor's region,
-from the registry; Lombardia in two, by province: :data:`REGION_PARTS`); each document with its acts (``documenti/<id>/``), each programme
+comune pages ``/comuni/<istat>/`` and province pages ``/province/<sigla>/`` by ISTAT
+province (``provincia-<region>-<province>``, :func:`page_provinces`; a historical comune
+with its successor's province, from the registry); each document with its acts (``documenti/<id>/``), each programme
 with its table pages (``programmi/<slug>/``) and each page of ``dati/<name>/`` in a
 bundle of its own (``documenti-<id>``, ...: :func:`bundle_of`); the lists and content
 pages in ``main``. ``workers`` Pagefind processes index the bundles, each taking the
 next one (the largest first) in an index of its own; a bundle without a searched page is
 not sent. Each bundle's index is kept in ``.cache/search/`` under the digest of its pages
 (path and sha256, :func:`digest`): a bundle whose pages did not change is not indexed
-again, and a bulletin added to a site indexes its own bundles and its region's.
+again, and a bulletin added to a site indexes its own bundles and those of the provinces
+whose pages it changes (a dpcm naming 29 comuni of three provinces: 368 pages, not the
+1,267 of the four regions its bundle had before; a bundle costs Pagefind about 12 ms more
+than its pages, 1.3 s of a cold build's 107 province bundles).
 
 **Merge groups.** Merging costs about a microsecond per word of each part, and every
 document repeats most of the vocabulary: merging 500 small bundles costs several times
 what merging the same pages in one bundle does. So the bundles of each folder are joined
 in merge groups (:func:`units`: about the square root of their number, by a hash of the
 bundle's name), each kept merged in the cache under the digests of its bundles; the
-index is merged from the region bundles, the groups and main, and a new document makes
+index is merged from the province bundles, the groups and main, and a new document makes
 its group again.
 
 **One published index.** The bundles are not published as separate Pagefind indexes
@@ -40,7 +43,7 @@ pages instead of 278 and "aree interne" 1,346 instead of 4. Instead :func:`merge
 the bundles' files into the index one Pagefind run over all the pages would have
 written: same pages, words, locations, filters and metadata fields, chunked by
 Pagefind's rule, every file named as Pagefind names it; the pages are numbered part
-after part (region bundles, merge groups, ``main``) rather than in path order, which
+after part (province bundles, merge groups, ``main``) rather than in path order, which
 only changes the order of results of equal score. The search page is unchanged (one
 index at ``/pagefind/``).
 
@@ -81,32 +84,12 @@ CACHE = "search"  # .cache/search/<bundle or group>-<digest>: its fragments, pre
 CACHE_KEEP = 2  # entries kept per bundle: the current one and the one before
 # Bump when the files made from the same pages change (cached bundles are then rebuilt).
 FORMAT = 3
-# Comune and province pages by ISTAT region code, in consecutive groups of about the same
-# size (pages in 2026: current comuni + historical ones by their successor's region +
-# provinces), so that a document about one region changes one bundle, and Lombardia, the
-# region of most of the documents, is a bundle of its own. Fewer bundles cost less in a
-# cold build; smaller ones cost less when one changes.
-REGION_BUNDLES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("regioni-01-02", ("01", "02")),  # Piemonte, Valle d'Aosta: 1,265 pages
-    ("regioni-03-1", ("03-1",)),  # Lombardia (REGION_PARTS): 740
-    ("regioni-03-2", ("03-2",)),  # Lombardia: 841
-    ("regioni-04-07", ("04", "05", "06", "07")),  # Trentino-A.A. to Liguria: 1,343
-    ("regioni-08-12", ("08", "09", "10", "11", "12")),  # Emilia-Romagna to Lazio: 1,354
-    ("regioni-13-16", ("13", "14", "15", "16")),  # Abruzzo to Puglia: 1,267
-    ("regioni-17-20", ("17", "18", "19", "20")),  # Basilicata to Sardegna: 1,325
-)
-# A region whose documents are most of the corpus, in parts by ISTAT province code: a
-# document about the whole region (the SMART list: every Lombardy comune page changes)
-# changes both parts, which the two Pagefind processes index at the same time (one bundle
-# of 1,581 pages was the longest step of adding such a document).
-REGION_PARTS: dict[str, dict[str, str]] = {
-    "03": {
-        **dict.fromkeys(("012", "013", "014", "015", "097", "098", "108"), "03-1"),
-        **dict.fromkeys(("016", "017", "018", "019", "020"), "03-2"),
-    },  # 03-1: Varese, Como, Sondrio, Milano, Lecco, Lodi, Monza e Brianza; 03-2: Bergamo,
-    # Brescia, Pavia, Cremona, Mantova
-}
-_BUNDLE_OF_REGION = {code: name for name, codes in REGION_BUNDLES for code in codes}
+# Comune and province pages in a bundle per ISTAT province (``provincia-<RR>-<PPP>``,
+# region code and province code: in name order, the index holds them region by region), so
+# that a document about a few comuni changes the bundles of their provinces only. (Groups
+# of regions of about 1,300 pages each, the bundles before, made a dpcm about 29 comuni of
+# Campania index 1,267 pages.)
+PROVINCE = "provincia"
 # a comune's page and the pages listing its other programmes (glance.rest_pages)
 _COMUNE_PAGE = re.compile(r"comuni/(\d{6})/(?:programmi/(?:\d+/)?)?index\.html")
 _PROVINCE_PAGE = re.compile(r"province/([A-Z]{2})/index\.html")
@@ -116,7 +99,7 @@ FOLDERS = ("documenti", "programmi", "dati")
 _FOLDER_PAGE = re.compile(rf"({'|'.join(FOLDERS)})/([^/]+)/.+")
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 # The bundles of each folder are merged in groups (group_count), each kept merged in the
-# cache: the index is merged from the region bundles, the groups and main, and a new
+# cache: the index is merged from the province bundles, the groups and main, and a new
 # document makes its group again, not the merge of every document.
 GROUP = "gruppo"
 _BODY = re.compile(rb"<[a-zA-Z][^<>]*?\sdata-pagefind-body[\s=/>]")
@@ -286,21 +269,14 @@ def pagefind_files(root: Path, pages: list[str]) -> dict[str, bytes]:
 
 
 # -- bundles ----------------------------------------------------------------------------
-def _region_part(region: str, province: str) -> str:
-    """The region code, or its part's (:data:`REGION_PARTS`) for a province of a split
-    region."""
-    parts = REGION_PARTS.get(region)
-    return parts.get(province, region) if parts else region
-
-
-def page_regions(registry) -> dict[str, str]:
-    """The ISTAT region code (or region part, :data:`REGION_PARTS`) of every comune with a
-    page, by ISTAT code (a current comune's own, a historical comune's successor's,
-    followed through later suppressions), and of every province, by sigla."""
+def page_provinces(registry) -> dict[str, str]:
+    """``<region code>-<province code>`` (ISTAT) of every comune with a page, by ISTAT code
+    (a current comune's own, a historical comune's successor's, followed through later
+    suppressions), and of every province, by sigla."""
     out = {
-        c.istat: _region_part(c.region_code, c.province_code)
+        c.istat: f"{c.region_code}-{c.province_code}"
         for c in registry.current.values()
-        if c.region_code
+        if c.region_code and c.province_code
     }
     for c in registry.historical.values():
         seen, code = set(), c.successor
@@ -310,8 +286,8 @@ def page_regions(registry) -> dict[str, str]:
         if code in out:
             out[c.istat] = out[code]
     for sigla, p in registry.provinces.items():
-        if p.get("region_code"):
-            out[sigla] = _region_part(p["region_code"], p["code"])
+        if p.get("region_code") and p.get("code"):
+            out[sigla] = f"{p['region_code']}-{p['code']}"
     return out
 
 
@@ -324,34 +300,34 @@ def _folder_bundle(folder: str, key: str) -> str:
     return f"{folder}--{hashlib.sha256(key.encode()).hexdigest()[:16]}"
 
 
-def bundle_of(rel: str, regions: dict[str, str]) -> str:
-    """The bundle of the page ``rel`` (module docstring): its region's for a comune or
-    province page, its document's, programme's or dataset's for a page under
+def bundle_of(rel: str, provinces: dict[str, str]) -> str:
+    """The bundle of the page ``rel`` (module docstring): its province's for a comune or
+    province page (``main`` for one whose province is unknown), its document's, programme's or dataset's for a page under
     ``documenti/``, ``programmi/`` or ``dati/``, else ``main``."""
     m = _COMUNE_PAGE.fullmatch(rel) or _PROVINCE_PAGE.fullmatch(rel)
     if m:
-        return _BUNDLE_OF_REGION.get(regions.get(m.group(1), ""), MAIN)
+        key = provinces.get(m.group(1))
+        return f"{PROVINCE}-{key}" if key else MAIN
     m = _FOLDER_PAGE.fullmatch(rel)
     if m:
         return _folder_bundle(m.group(1), m.group(2))
     return MAIN
 
 
-def assign(pages, regions: dict[str, str]) -> dict[str, list[str]]:
+def assign(pages, provinces: dict[str, str]) -> dict[str, list[str]]:
     """The bundle of each page: ``{bundle: sorted pages}``, in the order their pages take
-    in the index: the region bundles that have pages in :data:`REGION_BUNDLES` order, then
+    in the index: the province bundles that have pages, by name (region, then province), then
     the bundles of :data:`FOLDERS` in the order of their pages' paths, then ``main``
     (always there, possibly empty)."""
     out: dict[str, list[str]] = {}
     for rel in sorted(pages):
-        out.setdefault(bundle_of(rel, regions), []).append(rel)
+        out.setdefault(bundle_of(rel, provinces), []).append(rel)
     out.setdefault(MAIN, [])
-    rank = {name: i for i, (name, _codes) in enumerate(REGION_BUNDLES)}
     folder = {f: i for i, f in enumerate(FOLDERS)}
 
     def order(name: str) -> tuple:
-        if name in rank:
-            return (0, rank[name], "")
+        if name.startswith(PROVINCE + "-"):
+            return (0, 0, name)
         if name == MAIN:
             return (2, 0, "")
         return (1, folder[name.split("-", 1)[0]], out[name][0])
@@ -370,7 +346,7 @@ def group_count(bundles: int) -> int:
 
 def group_of(name: str, groups: int) -> str | None:
     """The merge group of a bundle of :data:`FOLDERS` among ``groups``
-    (``gruppo-<folder>-<nnn>``, by a hash of the bundle's name), None for a region
+    (``gruppo-<folder>-<nnn>``, by a hash of the bundle's name), None for a province
     bundle and main."""
     folder = name.split("-", 1)[0]
     if folder not in FOLDERS:
@@ -379,7 +355,7 @@ def group_of(name: str, groups: int) -> str | None:
 
 
 def units(bundles: dict[str, list[str]], digests: dict[str, str]) -> dict:
-    """The parts the published index is merged from, in their order: each region bundle,
+    """The parts the published index is merged from, in their order: each province bundle,
     the merge groups (:func:`group_of`, :func:`group_count` per folder) by folder and
     number, then main; each as ``(its bundles in index order, digest)``, a group's digest
     made from its bundles' names and digests."""
@@ -933,7 +909,7 @@ def update(
     pages: list[str],
     w,
     previous,
-    regions: dict[str, str],
+    provinces: dict[str, str],
     workers: int = 1,
     cache_dir: Path | None = None,
 ) -> Update:
@@ -945,7 +921,7 @@ def update(
     the bundles are merged into one index (:func:`merge`), checked, and the cache is
     pruned (:func:`prune`)."""
     root = Path(root)
-    bundles = assign(pages, regions)
+    bundles = assign(pages, provinces)
     up = Update(digests={n: digest(ps, w.hashes) for n, ps in bundles.items()})
     old = {rel: e for rel, e in previous.files.items() if rel.startswith(f"{OUT}/")}
     if (
@@ -988,7 +964,7 @@ def _update(root: Path, bundles: dict, w, up: Update, workers: int, cache_dir) -
             up.cached[name] = hit[1]
     up.seconds["cache"] = time.perf_counter() - t0
     # Index what is missing. A merge group is made as soon as its last bundle is there,
-    # and its bundles let go: the bundles are indexed group after group (the region
+    # and its bundles let go: the bundles are indexed group after group (the province
     # bundles and main first), so the build holds the bundles of a few groups at a time.
     part_of = {n: unit for unit, (names, _dig) in parts.items() for n in names}
     waiting = {
@@ -1038,7 +1014,7 @@ def _update(root: Path, bundles: dict, w, up: Update, workers: int, cache_dir) -
         del waiting[unit]
         make_group(unit)
     for unit in parts:
-        if unit not in have:  # a region bundle or main
+        if unit not in have:  # a province bundle or main
             have[unit] = members.pop(unit)
     up.built = {n: up.built[n] for n in bundles if n in up.built}
     up.cached = {n: up.cached[n] for n in bundles if n in up.cached}

@@ -202,25 +202,28 @@ def test_an_act_is_found_by_its_number_with_its_kind(browser, server):
     assert set(acts.values()) == {"Atto"}
 
 
-# The index is built in bundles (comune pages by groups of regions, the rest apart) and
-# merged into one (generator/search.py): a comune of every bundle is found first by its
-# name, and the filters list the values of every bundle.
+# The index is built in bundles (comune pages by province, the rest apart) and merged into
+# one (generator/search.py): a comune of seven provinces from Piemonte to Sicilia is found
+# first by its name (each of the 107 province bundles is checked page for page by
+# tests/reliability/test_search_bundles.py), and the filters list the values of every
+# bundle.
 ONE_COMUNE_PER_BUNDLE = {
-    "regioni-01-02": ("Ivrea", "/comuni/001125/"),
-    "regioni-03-1": ("Fenegrò", FENEGRO),
-    "regioni-03-2": ("Sabbioneta", "/comuni/020054/"),
-    "regioni-04-07": ("Bassano del Grappa", "/comuni/024012/"),
-    "regioni-08-12": ("Gubbio", "/comuni/054024/"),
-    "regioni-13-16": ("Sulmona", "/comuni/066098/"),
-    "regioni-17-20": ("Cefalù", "/comuni/082027/"),
+    "provincia-01-001": ("Ivrea", "/comuni/001125/"),
+    "provincia-03-013": ("Fenegrò", FENEGRO),
+    "provincia-03-020": ("Sabbioneta", "/comuni/020054/"),
+    "provincia-05-024": ("Bassano del Grappa", "/comuni/024012/"),
+    "provincia-10-054": ("Gubbio", "/comuni/054024/"),
+    "provincia-13-066": ("Sulmona", "/comuni/066098/"),
+    "provincia-19-082": ("Cefalù", "/comuni/082027/"),
 }
 
 
-def test_a_comune_of_every_bundle_is_found_first(browser, server):
+def test_a_comune_of_every_bundle_is_found_first(browser, server, reg):
     from generator import search
 
-    assert set(ONE_COMUNE_PER_BUNDLE) == {name for name, _ in search.REGION_BUNDLES}
+    provinces = search.page_provinces(reg)
     for bundle, (name, url) in ONE_COMUNE_PER_BUNDLE.items():
+        assert search.bundle_of(url.strip("/") + "/index.html", provinces) == bundle, name
         browser.get(server.url("/cerca/?" + urlencode({"q": name})))
         hrefs = [r["href"] for r in wait_results(browser)]
         assert hrefs and hrefs[0] == url, (bundle, name, hrefs[:5])

@@ -1,12 +1,12 @@
 """The search index in bundles (generator/search.py), with the real Pagefind.
 
-The pages are indexed in bundles (comune and province pages by groups of regions, each
+The pages are indexed in bundles (comune and province pages by ISTAT province, each
 document with its acts, each programme with its table pages, each dataset page, the rest
 in ``main``) that are reused while their pages do not change, and merged into one index.
 What must hold: the bundles partition the searched pages, under names safe as file names;
 the merged index is the one a single Pagefind run over the same pages writes; neither the
 number of Pagefind processes nor the bundles a process indexed before changes a byte; a
-change confined to one region indexes that region's bundle only, adding a document
+change confined to one province indexes that province's bundle only, adding a document
 indexes its own bundles and those of the pages it changes, and the result is the site a
 cold build of the same inputs publishes; the cache keeps a bounded number of entries per
 bundle and none of the bundles the site no longer has.
@@ -65,43 +65,44 @@ def test_only_pages_marked_for_search_are_indexed(tmp_path):
 
 
 # -- the bundles ------------------------------------------------------------------------
-def test_every_comune_and_province_page_has_a_region_bundle(reg):
-    """Every region of the registry is in exactly one bundle, and every comune page,
-    current or historical, and every province page goes to a region bundle (none falls
-    back to main)."""
-    codes = [c for _name, group in search.REGION_BUNDLES for c in group]
-    assert len(codes) == len(set(codes))
-    regions = search.page_regions(reg)
-    assert {regions[c.istat] for c in reg.current.values()} <= set(codes)
-    assert {c.region_code for c in reg.current.values()} - set(codes) == set(search.REGION_PARTS)
+def test_every_comune_and_province_page_has_its_province_bundle(reg):
+    """Every comune page, current or historical, and every province page goes to the
+    bundle of its ISTAT province (none falls back to main): one bundle per province, with
+    its province page, in the index region by region; a historical comune goes with its
+    successor."""
+    provinces = search.page_provinces(reg)
     pages = [f"comuni/{code}/index.html" for code in [*reg.current, *reg.historical]]
     pages += [f"province/{sigla}/index.html" for sigla in reg.provinces]
-    bundles = search.assign(pages, regions)
+    bundles = search.assign(pages, provinces)
     assert bundles[search.MAIN] == []
-    # Lombardia in two parts by province (search.REGION_PARTS), each province in one
-    assert "03" not in codes and {"03-1", "03-2"} <= set(codes)
-    lombardia = {c.province_code for c in reg.current.values() if c.region_code == "03"}
-    assert set(search.REGION_PARTS["03"]) == lombardia
-    assert "province/MI/index.html" in bundles["regioni-03-1"]
-    assert "province/BG/index.html" in bundles["regioni-03-2"]
-    assert "comuni/020054/index.html" in bundles["regioni-03-2"]  # Sabbioneta (MN)
-    sizes = [len(bundles[n]) for n in ("regioni-03-1", "regioni-03-2")]
-    assert sum(sizes) > 1500 and min(sizes) > 0.4 * sum(sizes), sizes  # about half each
-    assert "province/AT/index.html" in bundles["regioni-01-02"]
-    # a historical comune goes with its successor
+    regional = [n for n in bundles if n.startswith(search.PROVINCE + "-")]
+    assert len(regional) == len(reg.provinces) == 107
+    assert list(bundles)[: len(regional)] == regional == sorted(regional)
+    for sigla, p in reg.provinces.items():
+        name = f"provincia-{p['region_code']}-{p['code']}"
+        assert f"province/{sigla}/index.html" in bundles[name]
+        assert all(
+            f"comuni/{code}/index.html" in bundles[name]
+            for code in p["comuni"]
+            if code in reg.current
+        ), name
+    assert "comuni/020054/index.html" in bundles["provincia-03-020"]  # Sabbioneta (MN)
+    assert "province/AT/index.html" in bundles["provincia-01-005"]
+    regions = [n.split("-")[1] for n in regional]
+    assert regions == sorted(regions)
     for c in reg.historical.values():
         succ = reg.current.get(c.successor)
         if succ:
-            assert regions[c.istat] == regions[succ.istat]
+            assert provinces[c.istat] == provinces[succ.istat]
 
 
 def test_bundle_names():
     """A document's pages (with its acts), a programme's (with its table pages) and a
     dataset page are a bundle each, named after the folder and the slug; a name that is
     not a plain slug gets a hash instead (the same in every build, safe in a file name,
-    never a slug's name); lists, content pages and pages of unknown region are main's.
+    never a slug's name); lists, content pages and pages of unknown province are main's.
     The index takes the bundles in a fixed order."""
-    regions = {"005002": "01", "AT": "01", "012001": "03-1"}
+    provinces = {"005002": "01-005", "AT": "01-005", "012001": "03-012"}
     odd = ["Strano nome è", "x--y", "a" * 101, "-x"]
     pages = [
         "comuni/012001/index.html",
@@ -124,9 +125,9 @@ def test_bundle_names():
         "cerca/index.html",
         *[f"documenti/{k}/index.html" for k in odd],
     ]
-    bundles = search.assign(pages, regions)
-    assert bundles["regioni-01-02"] == ["comuni/005002/index.html", "province/AT/index.html"]
-    assert bundles["regioni-03-1"] == [
+    bundles = search.assign(pages, provinces)
+    assert bundles["provincia-01-005"] == ["comuni/005002/index.html", "province/AT/index.html"]
+    assert bundles["provincia-03-012"] == [
         "comuni/012001/index.html",
         "comuni/012001/programmi/2/index.html",
         "comuni/012001/programmi/index.html",
@@ -149,15 +150,15 @@ def test_bundle_names():
         "programmi/index.html",
         "province/ZZ/index.html",
     ]
-    hashed = [search.bundle_of(f"documenti/{k}/index.html", regions) for k in odd]
+    hashed = [search.bundle_of(f"documenti/{k}/index.html", provinces) for k in odd]
     assert len(set(hashed)) == len(odd)
     for name in hashed:
         assert re.fullmatch(r"documenti--[0-9a-f]{16}", name), name
-    assert hashed == [search.bundle_of(f"documenti/{k}/x.html", regions) for k in odd]
+    assert hashed == [search.bundle_of(f"documenti/{k}/x.html", provinces) for k in odd]
     for name in bundles:
         assert re.fullmatch(r"[a-z0-9-]{1,120}", name), name
     order = list(bundles)
-    assert order[:2] == ["regioni-01-02", "regioni-03-1"] and order[-1] == search.MAIN
+    assert order[:2] == ["provincia-01-005", "provincia-03-012"] and order[-1] == search.MAIN
     kinds = [n.split("-")[0] for n in order[2:-1]]
     assert kinds == sorted(kinds, key=search.FOLDERS.index)
     # within a folder, in the order of their pages (a slug that extends another comes
@@ -174,13 +175,12 @@ def test_the_bundles_partition_the_searched_pages(built_site, reg):
         for p in site.rglob("*.html")
         if not p.relative_to(site).as_posix().startswith(("pagefind/", "confronta/"))
     )
-    bundles = search.assign(pages, search.page_regions(reg))
+    bundles = search.assign(pages, search.page_provinces(reg))
     flat = [p for ps in bundles.values() for p in ps]
     assert sorted(flat) == pages and len(flat) == len(set(flat))  # none lost, none twice
     assert list(bundles)[-1] == search.MAIN  # main's pages come last in the index
-    regional = {name for name, _ in search.REGION_BUNDLES}
     for name, ps in bundles.items():
-        if name in regional:
+        if name.startswith(search.PROVINCE + "-"):
             assert ps and all(
                 search._COMUNE_PAGE.fullmatch(p) or search._PROVINCE_PAGE.fullmatch(p) for p in ps
             ), name
@@ -215,8 +215,8 @@ def sample(built_site, reg):
         for folder in ("documenti", "programmi")
         for p in (site / folder).glob("*/**/index.html")
     )
-    bundles = search.assign(pages, search.page_regions(reg))
-    assert list(bundles)[:2] == ["regioni-01-02", "regioni-13-16"]
+    bundles = search.assign(pages, search.page_provinces(reg))
+    assert list(bundles)[:2] == ["provincia-01-005", "provincia-16-075"]
     assert bundles.pop(search.MAIN) == []
     assert len(bundles) > 10
     assert [p for ps in bundles.values() for p in ps] == sorted(pages)
@@ -239,7 +239,7 @@ def test_merged_bundles_are_one_pagefind_run(sample):
     # a document numbers its metadata fields otherwise than the comune bundles: the merge
     # renumbered them
     doc = next(n for n in bundles if n.startswith("documenti-"))
-    assert built[doc][2]["it"]["fields"] != built["regioni-01-02"][2]["it"]["fields"]
+    assert built[doc][2]["it"]["fields"] != built["provincia-01-005"][2]["it"]["fields"]
 
 
 def test_the_number_of_pagefind_processes_changes_no_byte(sample):
@@ -274,7 +274,7 @@ def test_pages_of_two_bundles_with_the_same_short_hash(sample):
     one build in eight at 8,000 pages): the merge lengthens the later page's name."""
     site, _pages, bundles = sample
     built = search.build_bundles(site, bundles, workers=2)
-    first, second = "regioni-01-02", "regioni-13-16"
+    first, second = "provincia-01-005", "provincia-16-075"
     taken = built[first][2]["it"]["pages"][0][0]
     files, prepared = dict(built[second][0]), dict(built[second][2])
     prepared["it"] = dict(prepared["it"])
@@ -299,7 +299,7 @@ def test_pages_of_two_bundles_with_the_same_short_hash(sample):
 
 
 def test_merge_groups_give_the_index_of_all_bundles(sample):
-    """The index is merged from the region bundles and the merge groups (each the merge
+    """The index is merged from the province bundles and the merge groups (each the merge
     of its bundles, kept in the cache): the same bytes as merging every bundle in that
     order."""
     site, _pages, bundles = sample
@@ -307,7 +307,7 @@ def test_merge_groups_give_the_index_of_all_bundles(sample):
     parts = search.units({**bundles, search.MAIN: []}, dict.fromkeys([*bundles, "main"], "x"))
     groups = [u for u in parts if u.startswith(search.GROUP)]
     assert len(groups) > 2 and all(len(parts[g][0]) >= 1 for g in groups)
-    assert list(parts)[:2] == ["regioni-01-02", "regioni-13-16"] and list(parts)[-1] == "main"
+    assert list(parts)[:2] == ["provincia-01-005", "provincia-16-075"] and list(parts)[-1] == "main"
     two_level = []
     for unit, (names, _dig) in parts.items():
         if unit in groups:
@@ -320,7 +320,7 @@ def test_merge_groups_give_the_index_of_all_bundles(sample):
     # number grows like the square root of the number of bundles
     assert search.group_of("documenti-gu-1", 16) == search.group_of("documenti-gu-1", 16)
     assert re.fullmatch(r"gruppo-documenti-\d\d\d", search.group_of("documenti-gu-1", 16))
-    assert search.group_of("regioni-03-1", 16) is None and search.group_of("main", 16) is None
+    assert search.group_of("provincia-03-012", 16) is None and search.group_of("main", 16) is None
     counts = {n: search.group_count(n) for n in (1, 2, 4, 5, 16, 17, 100, 1000, 4500)}
     assert counts == {1: 1, 2: 2, 4: 2, 5: 4, 16: 4, 17: 8, 100: 16, 1000: 32, 4500: 128}
 
@@ -328,7 +328,7 @@ def test_merge_groups_give_the_index_of_all_bundles(sample):
 # -- reuse, through the real build --------------------------------------------------------
 REGION_CHANGE = [
     line.replace("2.\tAlbugnano\t16", "2.\tAlbugnano\t18") for line in GU_FRAGMENT
-]  # Albugnano is in the province of Asti (Piemonte): one region bundle changes
+]  # Albugnano is in the province of Asti (Piemonte): one province bundle changes
 # A second, real document about comuni of Asti (among others): a programme of its own.
 ADDED = "gu-1992-eccezionalita-calamita-piemonte"
 
@@ -366,25 +366,25 @@ def _entries(mini: Mini) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in (mini.root / ".cache" / "search").iterdir()}
 
 
-def test_a_change_in_one_region_indexes_its_bundle_only(tmp_path):
+def test_a_change_in_one_province_indexes_its_bundle_only(tmp_path):
     mini = Mini(make_project(tmp_path / "incremental"))
     first = _summary(mini.build_ok())
     assert _indexed(first) == [
-        "regioni-01-02",
-        "regioni-13-16",
+        "provincia-01-005",
+        "provincia-16-075",
         f"documenti-{GU_ID}",
         "programmi-sovrimposta-fabbricati-1983",
     ], first
     assert "0 from the cache" in first
     entries = _entries(mini)
-    lecce = next(k for k in entries if k.startswith("regioni-13-16-"))
+    lecce = next(k for k in entries if k.startswith("provincia-16-075-"))
     before = mini.digest()
 
     _write_document(mini.root, REGION_CHANGE)
     second = _summary(mini.build_ok())
     # the region of Albugnano, and the document and programme that print its rate
     assert _indexed(second) == [
-        "regioni-01-02",
+        "provincia-01-005",
         f"documenti-{GU_ID}",
         "programmi-sovrimposta-fabbricati-1983",
     ], second
@@ -410,7 +410,7 @@ def test_a_change_in_one_region_indexes_its_bundle_only(tmp_path):
 def test_adding_a_document_indexes_its_bundles_only(tmp_path):
     """A document added to a built site is indexed in bundles of its own (its page, its
     programme): the other document's and programme's bundles come from the cache, and of
-    the region bundles only the one whose pages it changes is indexed again. The site is
+    the province bundles only the one whose pages it changes is indexed again. The site is
     the one a cold build publishes; removing the document again indexes nothing and
     drops its bundles from the cache."""
     sources = tmp_path / "incremental" / "data" / "sources"
@@ -424,12 +424,12 @@ def test_adding_a_document_indexes_its_bundles_only(tmp_path):
     write_corpus(sources, [gu, _added()])
     added = _summary(mini.build_ok())
     assert _indexed(added) == [
-        "regioni-01-02",  # the comuni of Asti it names, and the province page
+        "provincia-01-005",  # the comuni of Asti it names, and the province page
         f"documenti-{ADDED}",
         "programmi-calamita-agricole-eccezionalita",
     ], added
     after = _entries(mini)
-    for name in ("regioni-13-16", f"documenti-{GU_ID}", "programmi-sovrimposta-fabbricati-1983"):
+    for name in ("provincia-16-075", f"documenti-{GU_ID}", "programmi-sovrimposta-fabbricati-1983"):
         entry = next(k for k in entries if k.startswith(name + "-"))
         assert after[entry] == entries[entry], name  # taken from the cache as it was
     with_it = mini.digest()
@@ -440,7 +440,7 @@ def test_adding_a_document_indexes_its_bundles_only(tmp_path):
     assert "0 from the cache" in _summary(cold.build_ok())
     assert cold.digest() == with_it
 
-    # removed again: every bundle from the cache (regioni-01-02's entry before last), the
+    # removed again: every bundle from the cache (provincia-01-005's entry before last), the
     # same site as before, and the document's bundles gone from the cache
     (sources / _added().filename).unlink()
     write_corpus(sources, [gu])
@@ -487,11 +487,11 @@ def test_a_damaged_cached_bundle_is_indexed_again(tmp_path):
     mini = Mini(make_project(tmp_path / "project"))
     mini.build_ok()
     published = mini.digest()
-    entry = next((mini.root / ".cache" / "search").glob("regioni-13-16-*"))
+    entry = next((mini.root / ".cache" / "search").glob("provincia-16-075-*"))
     entry.write_bytes(entry.read_bytes()[:-10])
     shutil.rmtree(mini.site / "pagefind")  # the published index is gone: it is made again
     out = _summary(mini.build_ok())
-    assert _indexed(out) == ["regioni-13-16"] and "9 from the cache" in out, out
+    assert _indexed(out) == ["provincia-16-075"] and "9 from the cache" in out, out
     assert mini.digest() == published
     # a damaged merge group is made again from its bundles' entries: nothing indexed
     group = search.group_of(f"documenti-{GU_ID}", 1)  # the only document: one group
