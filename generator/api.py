@@ -143,10 +143,8 @@ def fields(name: str) -> list[dict]:
 
 def changelog(path: Path | None = None) -> dict:
     """``content/api.yaml``: the API's version and its changelog (newest first)."""
-    import yaml
-
     path = path or paths.CONTENT / CHANGELOG
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else {}
+    data = paths.load_yaml(path.read_text(encoding="utf-8")) if path.exists() else {}
     data = data or {}
     return {
         "version": str(data.get("version") or ""),

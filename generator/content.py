@@ -12,7 +12,6 @@ from pathlib import Path
 
 import markdown
 from markdown.extensions.tables import TableExtension
-import yaml
 
 from . import paths
 
@@ -35,7 +34,7 @@ def read(path: Path) -> Page:
     if text.startswith("---\n"):
         end = text.find("\n---", 4)
         if end != -1:
-            meta = yaml.safe_load(text[4:end]) or {}
+            meta = paths.load_yaml(text[4:end]) or {}
             text = text[end + 4 :].lstrip("\n")
     html = markdown.markdown(
         text,

@@ -602,14 +602,12 @@ QUERIES_FILE = "banca-dati.yaml"  # in content/
 def load_queries(path: Path | None = None) -> list[dict]:
     """The example queries of /dati/ (``content/banca-dati.yaml``): id, title, description,
     sql and the columns they return (:func:`run_queries` adds their rows at build time)."""
-    import yaml
-
     from . import paths
 
     path = path or paths.CONTENT / QUERIES_FILE
     if not path.exists():
         return []
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = paths.load_yaml(path.read_text(encoding="utf-8")) or {}
     out = []
     for i, q in enumerate(data.get("queries") or [], start=1):
         missing = [k for k in ("id", "title", "sql", "columns") if k not in q]

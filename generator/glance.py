@@ -14,7 +14,6 @@ import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-import yaml
 
 from . import formatting, paths, views
 from .registry import normalise
@@ -118,7 +117,7 @@ def _missing_comuni() -> dict[tuple[str, str], tuple[dict, str]]:
     if not paths.KNOWN_DEFECTS.is_dir():
         return out
     for path in sorted(paths.KNOWN_DEFECTS.glob("*.yaml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = paths.load_yaml(path.read_text(encoding="utf-8")) or {}
         for d in data.get("checks", []) or []:
             if d.get("missing_comuni"):
                 out[(d["doc_id"], d["id"])] = (

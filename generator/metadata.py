@@ -200,7 +200,7 @@ def load_config(path: Path | None = None) -> dict:
     path = path or paths.DATA / CONFIG_FILE
     where = f"data/{CONFIG_FILE}" if path == paths.DATA / CONFIG_FILE else str(path)
     try:
-        conf = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        conf = paths.load_yaml(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as e:
         raise ConfigError(f"{where}: cannot be read: {e}") from None
     return check_config(conf, where)

@@ -510,11 +510,9 @@ def build(
 
 def load_changelog() -> list[dict]:
     """Changes to the published data users must know (``data/changelog.yaml``), newest first."""
-    import yaml
-
     from . import paths
 
     path = paths.DATA / "changelog.yaml"
     if not path.is_file():
         return []
-    return list((yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("changes") or [])
+    return list((paths.load_yaml(path.read_text(encoding="utf-8")) or {}).get("changes") or [])

@@ -11,8 +11,6 @@ import sys
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-import yaml
-
 from . import paths
 
 
@@ -193,7 +191,7 @@ def load_known_defects() -> dict:
     """
     out: dict = {"problems": []}
     for path in sorted(paths.KNOWN_DEFECTS.glob("*.yaml")) if paths.KNOWN_DEFECTS.is_dir() else []:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = paths.load_yaml(path.read_text(encoding="utf-8")) or {}
         out["problems"] += list(data.get("problems", []) or [])
         for d in data.get("rejects", []) or []:
             out[("reject", d["doc_id"], int(d["line"]))] = d.get("explanation", "")
