@@ -297,6 +297,14 @@ def prepare_target(site_dir: Path) -> Path:
     return target
 
 
+# the kernel writes a space, tab, newline or backslash in a mount point as \ooo (octal)
+_MOUNT_ESCAPE = re.compile(r"\\([0-7]{3})")
+
+
+def _unescape(m: re.Match) -> str:
+    return chr(int(m.group(1), 8))
+
+
 def is_mount_point(path: Path) -> bool:
     """Whether ``path`` is a mount point (bind mounts of the same filesystem included,
     which ``os.path.ismount`` misses: Linux's mount table is read where it exists)."""
@@ -304,11 +312,9 @@ def is_mount_point(path: Path) -> bool:
         return True
     real = os.path.realpath(path)
     try:
-        with open("/proc/self/mountinfo", encoding="utf-8") as f:
+        with open("/proc/self/mountinfo", encoding="utf-8", errors="surrogateescape") as f:
             points = {
-                line.split()[4].encode().decode("unicode_escape")
-                for line in f
-                if len(line.split()) > 4
+                _MOUNT_ESCAPE.sub(_unescape, line.split()[4]) for line in f if len(line.split()) > 4
             }
     except OSError:
         return False

@@ -276,6 +276,23 @@ def test_a_mount_point_site_is_refused_before_any_work(mini):
     assert mini.digest() == mini.old and mini.leftovers() == []
 
 
+def test_a_bind_mount_with_a_space_and_an_accent_in_its_path_is_a_mount_point(tmp_path):
+    """The kernel's mount table writes a space as ``\\040``, and a non-ASCII name in UTF-8:
+    the mount point is found under its real name (it was decoded as Latin-1 before)."""
+    from generator.output import is_mount_point
+
+    site = tmp_path / "sito di perché" / "site"
+    site.mkdir(parents=True)
+    assert not is_mount_point(site)
+    if subprocess.run(["mount", "--bind", str(site), str(site)], capture_output=True).returncode:
+        pytest.skip("cannot bind-mount here")
+    try:
+        assert is_mount_point(site)
+        assert not is_mount_point(site.parent)
+    finally:
+        subprocess.run(["umount", str(site)], check=True)
+
+
 def test_a_small_tmpfs_fills_up_and_the_site_stays_as_it_was(mini, tmp_path):
     """A real full disk: the site on a tmpfs with room for it but not for a second copy
     of the changed files (skipped where mounting is not allowed)."""
