@@ -369,3 +369,52 @@ def test_serve_template_error_on_one_comune_leaves_the_site_and_manifest_as_they
     assert out["manifest_true"]
     log = mini.build_ok("--strict")  # the template as before: the site is current
     assert mini.digest() == mini.old, log[-2000:]
+
+
+COLLECTOR = """
+import gc, io, json, sys
+sys.path.insert(0, sys.argv[1])
+import minibuild
+minibuild.use_small_registry()
+from generator import build as b, render
+from generator.quality import Log
+
+seen = []
+real = render.render_site
+
+def render_site(*args, **kwargs):
+    seen.append(gc.get_freeze_count())  # what the build froze before its render
+    if sys.argv[2] == "fail":
+        raise RuntimeError("render fails")
+    return real(*args, **kwargs)
+
+render.render_site = render_site
+try:
+    b.build(force=True, log=Log(stream=io.StringIO(), quiet=True), search=True)
+except b.BuildError as e:
+    seen.append(str(e))
+print(json.dumps([seen, gc.get_freeze_count(), gc.isenabled()]))
+"""
+
+
+@pytest.mark.parametrize("outcome", ["ok", "fail"])
+def test_the_build_gives_back_to_the_collector_what_it_froze(mini, outcome):
+    """The build moves its long-lived objects out of the collector's reach (gc.freeze)
+    while it runs; when it ends, built or failed, they are given back and the collector is
+    on, so a long-running process (``serve``, the tests) collects them later."""
+    mini.reset()
+    run = subprocess.run(
+        [sys.executable, "-c", COLLECTOR, str(Path(__file__).parent), outcome],
+        cwd=mini.root,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "COMUNI_APERTI_ROOT": str(mini.root)},
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    seen, after, enabled = json.loads(run.stdout.strip().splitlines()[-1])
+    assert seen[0] > 10_000  # the registry, documents, model: frozen before the render
+    if outcome == "fail":
+        assert seen[1] == "render: RuntimeError: render fails"
+    assert after == 0 and enabled
+    assert mini.digest() == mini.old and mini.leftovers() == []
