@@ -10,22 +10,24 @@ the build's :class:`~generator.output.Writer` like every other file (a full disk
 the build instead of leaving empty files behind).
 
 **Bundles.** Indexing is most of the search stage's time (about 1.5 ms a page, whether
-Pagefind reads the HTML or is given the text), and a new document changes its own pages,
-a few hundred comune pages of its provinces and a few lists. So the pages are indexed in
-bundles (:func:`assign`) whose size does not grow with the number of documents: the
-comune pages ``/comuni/<istat>/`` and province pages ``/province/<sigla>/`` by ISTAT
-province (``provincia-<region>-<province>``, :func:`page_provinces`; a historical comune
-with its successor's province, from the registry); each document with its acts (``documenti/<id>/``), each programme
-with its table pages (``programmi/<slug>/``) and each page of ``dati/<name>/`` in a
-bundle of its own (``documenti-<id>``, ...: :func:`bundle_of`); the lists and content
-pages in ``main``. ``workers`` Pagefind processes index the bundles, each taking the
-next one (the largest first) in an index of its own; a bundle without a searched page is
-not sent. Each bundle's index is kept in ``.cache/search/`` under the digest of its pages
-(path and sha256, :func:`digest`): a bundle whose pages did not change is not indexed
-again, and a bulletin added to a site indexes its own bundles and those of the provinces
-whose pages it changes (a dpcm naming 29 comuni of three provinces: 373 pages, not the
-1,267 of the four regions its bundle had before; a bundle costs Pagefind about 12 ms more
-than its pages, 1.3 s of a cold build's 107 province bundles).
+Pagefind reads the HTML or is given the text), and a new document changes its own pages, a
+few hundred comune pages of its provinces and a few lists. So the pages are indexed in
+bundles (:func:`assign`) whose size does not grow with the number of documents: the comune
+pages ``/comuni/<istat>/`` and province pages ``/province/<sigla>/`` by ISTAT province
+(``provincia-<region>-<province>``, :func:`page_provinces`; a historical comune with its
+successor's province, from the registry); each document with its acts
+(``documenti/<id>/``), each programme with its table pages (``programmi/<slug>/``) and
+each page of ``dati/<name>/`` in a bundle of its own (``documenti-<id>``, ...:
+:func:`bundle_of`); the lists and content pages in ``main``. ``workers`` Pagefind
+processes index the bundles, each taking the next one (the largest first) in an index of
+its own; a bundle without a searched page is not sent. Each bundle's index is kept in
+``.cache/search/`` under the digest of its pages (path and sha256, :func:`digest`): a
+bundle whose pages did not change is not indexed again, and a bulletin added to a site
+indexes its own bundles and those of the provinces whose pages it changes (a dpcm naming
+29 comuni of three provinces: 373 pages, not the 1,267 of the four regions its bundle had
+before; a bundle costs Pagefind about 12 ms more than its pages: 1.3 s of Pagefind's time
+over a cold build's 107 province bundles, lost in the noise of the search stage's wall
+time).
 
 **Merge groups.** Merging costs about a microsecond per word of each part, and every
 document repeats most of the vocabulary: merging 500 small bundles costs several times
@@ -302,8 +304,9 @@ def _folder_bundle(folder: str, key: str) -> str:
 
 def bundle_of(rel: str, provinces: dict[str, str]) -> str:
     """The bundle of the page ``rel`` (module docstring): its province's for a comune or
-    province page (``main`` for one whose province is unknown), its document's, programme's or dataset's for a page under
-    ``documenti/``, ``programmi/`` or ``dati/``, else ``main``."""
+    province page (``main`` for one whose province is unknown), its document's,
+    programme's or dataset's for a page under ``documenti/``, ``programmi/`` or ``dati/``,
+    else ``main``."""
     m = _COMUNE_PAGE.fullmatch(rel) or _PROVINCE_PAGE.fullmatch(rel)
     if m:
         key = provinces.get(m.group(1))
