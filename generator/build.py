@@ -112,17 +112,6 @@ def _long_lived():
         gc.unfreeze()
 
 
-@contextlib.contextmanager
-def _collector_paused():
-    enabled = gc.isenabled()
-    gc.disable()  # a parse of 100,000 small containers, no cycle among them
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def build(
     site_dir: Path | None = None,
     strict: bool = False,
@@ -199,7 +188,7 @@ def _build(
     inputs = cache_mod.read_inputs(search=search, validate=validate)
     # the output manifest, checked against the files once (by size and mtime; by hash
     # under --verify, below): the build holds the lock, nothing else changes them
-    with _collector_paused():
+    with guard.collector_paused():  # 100,000 small containers
         checked = output.load_manifest(cache_dir, site_dir) if cache and not verify else None
     if (
         checked is not None
@@ -213,7 +202,7 @@ def _build(
     if checked is not None:
         previous_m = checked
     elif cache:
-        with _collector_paused():
+        with guard.collector_paused():  # 100,000 small containers
             previous_m = output.load_manifest(cache_dir, site_dir, verify=verify)
     else:
         previous_m = output.Manifest()

@@ -526,41 +526,34 @@ def _postings(postings: list) -> tuple:
     return (count, first, last, size, cbor2.dumps(postings)[skip:], postings if meta else None)
 
 
+@guard.collector_paused()  # millions of small lists, no cycles: collections would rescan them
 def prepare(files: dict[str, bytes]) -> dict:
     """A bundle's index (its files as :meth:`_Service.index` returns them), decoded for
     :func:`merge`: per language its pages, metadata fields, filters and words."""
-    import gc
-
     entry = json.loads(files["pagefind-entry.json"])
     out = {"version": entry["version"], "include": entry.get("include_characters", [])}
-    enabled = gc.isenabled()
-    gc.disable()  # millions of small lists, no cycles: the collector would only rescan them
-    try:
-        for lang, info in entry["languages"].items():
-            meta = _unpack(files[f"pagefind.{info['hash']}.pf_meta"])
-            if len(meta) != 6 or meta[4]:
-                raise SearchIndexError("a bundle's metadata has sorts or an unknown shape")
-            _version, pages, chunks, filters, _sorts, fields = meta
-            words = []
-            for _from, _to, ref in chunks:
-                for word, postings, variants in _unpack(files[f"index/{ref}.pf_index"])[0]:
-                    words.append(
-                        (
-                            word,
-                            _postings(postings) if postings else None,
-                            [(form, _postings(vp)) for form, vp in variants if vp],
-                        )
+    for lang, info in entry["languages"].items():
+        meta = _unpack(files[f"pagefind.{info['hash']}.pf_meta"])
+        if len(meta) != 6 or meta[4]:
+            raise SearchIndexError("a bundle's metadata has sorts or an unknown shape")
+        _version, pages, chunks, filters, _sorts, fields = meta
+        words = []
+        for _from, _to, ref in chunks:
+            for word, postings, variants in _unpack(files[f"index/{ref}.pf_index"])[0]:
+                words.append(
+                    (
+                        word,
+                        _postings(postings) if postings else None,
+                        [(form, _postings(vp)) for form, vp in variants if vp],
                     )
-            out[lang] = {
-                "wasm": info["wasm"],
-                "pages": pages,
-                "fields": fields,
-                "filters": [_unpack(files[f"filter/{ref}.pf_filter"]) for _name, ref in filters],
-                "words": words,
-            }
-    finally:
-        if enabled:
-            gc.enable()
+                )
+        out[lang] = {
+            "wasm": info["wasm"],
+            "pages": pages,
+            "fields": fields,
+            "filters": [_unpack(files[f"filter/{ref}.pf_filter"]) for _name, ref in filters],
+            "words": words,
+        }
     return out
 
 
@@ -699,6 +692,7 @@ def _filter_values(values: dict[str, list[int]]) -> list:
     return sorted([v, sorted(ps)] for v, ps in values.items())
 
 
+@guard.collector_paused()
 def merge(parts: list[tuple[dict[str, bytes], dict]]) -> dict[str, bytes]:
     """The index of all the pages of ``parts`` (each a bundle's files as
     :meth:`_Service.index` returns them, and what :func:`prepare` makes of them, or a
@@ -708,61 +702,53 @@ def merge(parts: list[tuple[dict[str, bytes], dict]]) -> dict[str, bytes]:
     Pagefind's rules and named as Pagefind names them; filters and metadata are written as
     :func:`_stable_filters` writes them. The scripts and WASM must be the same in every
     part (one Pagefind version)."""
-    import gc
-
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        out, head, joined = _join(parts)
-        entry = {"version": head["version"], "languages": {}}
-        entry["include_characters"] = head["include"]
-        for lang, j in joined.items():
-            for h, data in j.fragments.items():
-                out[f"fragment/{h}.pf_fragment"] = data
-            chunks: list[list[bytes]] = []
-            chunk_words: list[list[str]] = []
-            current, current_words, size = [], [], 0
-            for word in sorted(j.words):
-                contributions, variants = j.words[word]
-                main, n = _encode_postings(contributions)
-                encoded = [
-                    b"\x82" + _text(form) + _encode_postings(vc)[0] for form, vc in _forms(variants)
-                ]
-                current.append(
-                    b"\x83" + _text(word) + main + _head(4, len(encoded)) + b"".join(encoded)
-                )
-                current_words.append(word)
-                size += n
-                if size >= _CHUNK_SIZE:
-                    chunks.append(current)
-                    chunk_words.append(current_words)
-                    current, current_words, size = [], [], 0
-            if current:
+    out, head, joined = _join(parts)
+    entry = {"version": head["version"], "languages": {}}
+    entry["include_characters"] = head["include"]
+    for lang, j in joined.items():
+        for h, data in j.fragments.items():
+            out[f"fragment/{h}.pf_fragment"] = data
+        chunks: list[list[bytes]] = []
+        chunk_words: list[list[str]] = []
+        current, current_words, size = [], [], 0
+        for word in sorted(j.words):
+            contributions, variants = j.words[word]
+            main, n = _encode_postings(contributions)
+            encoded = [
+                b"\x82" + _text(form) + _encode_postings(vc)[0] for form, vc in _forms(variants)
+            ]
+            current.append(
+                b"\x83" + _text(word) + main + _head(4, len(encoded)) + b"".join(encoded)
+            )
+            current_words.append(word)
+            size += n
+            if size >= _CHUNK_SIZE:
                 chunks.append(current)
                 chunk_words.append(current_words)
-            chunk_meta, taken = [], {}
-            for chunk, (lo, hi) in zip(chunks, _chunk_bounds(chunk_words)):
-                raw = b"\x81" + _head(4, len(chunk)) + b"".join(chunk)
-                full = _pagefind_hash(raw)
-                ref = _unique(f"{lang}_{full[:7]}", raw, taken, full)
-                taken[ref] = raw
-                out[f"index/{ref}.pf_index"] = gzip.compress(
-                    _META_MAGIC + raw, compresslevel=_CHUNK_LEVEL, mtime=0
-                )
-                chunk_meta.append([lo, hi, ref])
-            filter_meta = []
-            for fname in sorted(j.filters):
-                body = _pack([fname, _filter_values(j.filters[fname])])
-                ref = f"{lang}_{_content_hash(body, 7)}"
-                out[f"filter/{ref}.pf_filter"] = body
-                filter_meta.append([fname, ref])
-            body = _pack([entry["version"], j.pages, chunk_meta, filter_meta, [], j.fields])
-            ref = f"{lang}_{_content_hash(body, 10)}"
-            out[f"pagefind.{ref}.pf_meta"] = body
-            entry["languages"][lang] = {"hash": ref, "wasm": j.wasm, "page_count": len(j.pages)}
-    finally:
-        if enabled:
-            gc.enable()
+                current, current_words, size = [], [], 0
+        if current:
+            chunks.append(current)
+            chunk_words.append(current_words)
+        chunk_meta, taken = [], {}
+        for chunk, (lo, hi) in zip(chunks, _chunk_bounds(chunk_words)):
+            raw = b"\x81" + _head(4, len(chunk)) + b"".join(chunk)
+            full = _pagefind_hash(raw)
+            ref = _unique(f"{lang}_{full[:7]}", raw, taken, full)
+            taken[ref] = raw
+            out[f"index/{ref}.pf_index"] = gzip.compress(
+                _META_MAGIC + raw, compresslevel=_CHUNK_LEVEL, mtime=0
+            )
+            chunk_meta.append([lo, hi, ref])
+        filter_meta = []
+        for fname in sorted(j.filters):
+            body = _pack([fname, _filter_values(j.filters[fname])])
+            ref = f"{lang}_{_content_hash(body, 7)}"
+            out[f"filter/{ref}.pf_filter"] = body
+            filter_meta.append([fname, ref])
+        body = _pack([entry["version"], j.pages, chunk_meta, filter_meta, [], j.fields])
+        ref = f"{lang}_{_content_hash(body, 10)}"
+        out[f"pagefind.{ref}.pf_meta"] = body
+        entry["languages"][lang] = {"hash": ref, "wasm": j.wasm, "page_count": len(j.pages)}
     out["pagefind-entry.json"] = json.dumps(
         entry, ensure_ascii=False, separators=(",", ":")
     ).encode()
@@ -936,15 +922,8 @@ def update(
             w.keep(rel, e[0], e[1])
         up.kept = True
         return up
-    import gc
-
-    enabled = gc.isenabled()
-    gc.disable()  # millions of small objects, no cycles: collections would rescan them
-    try:
+    with guard.collector_paused():  # millions of small objects, no cycles
         return _update(root, bundles, w, up, workers, cache_dir)
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _update(root: Path, bundles: dict, w, up: Update, workers: int, cache_dir) -> Update:
@@ -1038,41 +1017,34 @@ def _is_group(unit: str) -> bool:
     return unit.startswith(f"{GROUP}-")
 
 
+@guard.collector_paused()
 def merge_group(parts: list[tuple[dict[str, bytes], dict | None]]) -> tuple[dict, dict | None]:
     """The bundles of a merge group (``parts`` as for :func:`merge`) as one part of the
     index: its fragments (and Pagefind's scripts, if a bundle brought them) and the
     prepared form :func:`prepare` gives a bundle, made directly (no chunk is written and
     read back); ``({}, None)`` when none of them has a searched page. Merging the groups
     gives the index merging all their bundles gives (test)."""
-    import gc
-
     if all(prep is None for _files, prep in parts):
         return {}, None
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        files, head, joined = _join(parts)
-        prepared: dict = {"version": head["version"], "include": head["include"]}
-        for lang, j in joined.items():
-            for h, data in j.fragments.items():
-                files[f"fragment/{h}.pf_fragment"] = data
-            prepared[lang] = {
-                "wasm": j.wasm,
-                "pages": j.pages,
-                "fields": j.fields,
-                "filters": [[f, _filter_values(j.filters[f])] for f in sorted(j.filters)],
-                "words": [
-                    (
-                        word,
-                        _joined_postings(j.words[word][0]) if j.words[word][0] else None,
-                        [(form, _joined_postings(vc)) for form, vc in _forms(j.words[word][1])],
-                    )
-                    for word in sorted(j.words)
-                ],
-            }
-    finally:
-        if enabled:
-            gc.enable()
+    files, head, joined = _join(parts)
+    prepared: dict = {"version": head["version"], "include": head["include"]}
+    for lang, j in joined.items():
+        for h, data in j.fragments.items():
+            files[f"fragment/{h}.pf_fragment"] = data
+        prepared[lang] = {
+            "wasm": j.wasm,
+            "pages": j.pages,
+            "fields": j.fields,
+            "filters": [[f, _filter_values(j.filters[f])] for f in sorted(j.filters)],
+            "words": [
+                (
+                    word,
+                    _joined_postings(j.words[word][0]) if j.words[word][0] else None,
+                    [(form, _joined_postings(vc)) for form, vc in _forms(j.words[word][1])],
+                )
+                for word in sorted(j.words)
+            ],
+        }
     return files, prepared
 
 
