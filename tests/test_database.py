@@ -40,6 +40,8 @@ def test_database_opens_and_is_sound(site, db):
     assert (site / "data" / export.SQLITE).read_bytes()[:16] == b"SQLite format 3\x00"
     assert db.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
     assert db.execute("PRAGMA foreign_key_check").fetchall() == []
+    # compact without a VACUUM (export.sqlite_bytes): no free page in the file
+    assert db.execute("PRAGMA freelist_count").fetchone() == (0,)
 
 
 def test_sqlite3_command_line_opens_it(site):
