@@ -3,7 +3,13 @@ package, the SQLite database and the Parquet files made from the packages of a b
 prints times (median of N runs, in this process) and sizes, and how long one frictionless
 run takes to validate the combined package (keys across packages included).
 
-Usage: python bench/export_bench.py [--site site/] [--runs 5] [--no-validate]
+With ``--copies N`` the export is made from the site's packages plus N-1 renamed copies of
+each programme's package (the same CSV files, linked; ``<name>-c0002``...), which is what a
+site of N times the documents hands to the database stage: its time per part (reading the
+CSV files, SQLite, Parquet, the example queries) shows how each grows with the number of
+tables (SQLite's schema work grows with their square: ``docs/scaling.md``).
+
+Usage: python bench/export_bench.py [--site site/] [--runs 5] [--no-validate] [--copies N]
 Build first: python -m generator build
 """
 
@@ -12,8 +18,10 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import copy
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -32,7 +40,10 @@ def main() -> int:
     ap.add_argument("--site", default=str(ROOT / "site"))
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--no-validate", action="store_true")
+    ap.add_argument("--copies", type=int, default=1, help="packages N times (see above)")
     args = ap.parse_args()
+    if args.copies > 1:
+        return scaled(Path(args.site) / "data", args.copies, args.runs)
     data = Path(args.site) / "data"
     combined = json.loads((data / export.PACKAGE).read_text(encoding="utf-8"))
     descriptors = [
@@ -85,6 +96,55 @@ def main() -> int:
             f"frictionless validate data/datapackage.json: valid={report.valid}, "
             f"{len(report.tasks)} tables, {time.perf_counter() - t:.2f} s"
         )
+    return 0
+
+
+def scaled(data: Path, n: int, runs: int) -> int:
+    """The export of the site's packages and n-1 copies of each programme's package, timed
+    part by part."""
+    descriptors = [
+        json.loads(p.read_text(encoding="utf-8")) for p in sorted(data.glob("*/datapackage.json"))
+    ]
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        out = []
+        for d in descriptors:
+            (root / d["name"]).symlink_to(data / d["name"])
+            out.append(d)
+            if d["name"] in ("comuni", "documenti"):
+                continue
+            for i in range(2, n + 1):
+                c = copy.deepcopy(d)
+                c["name"] = f"{d['name']}-c{i:04d}"
+                (root / c["name"]).symlink_to(data / d["name"])
+                out.append(c)
+        programmes = {
+            d["name"]: None if d["name"] in ("comuni", "documenti") else d["name"] for d in out
+        }
+        created = descriptors[0]["created"][:10]
+        parts: dict[str, list[float]] = {}
+
+        def timed(name, f, *a):
+            t = time.perf_counter()
+            r = f(*a)
+            parts.setdefault(name, []).append(time.perf_counter() - t)
+            return r
+
+        for _ in range(runs):
+            _, tables = timed(
+                "read the CSV files", export.combined, root, out, {}, programmes, created
+            )
+            db, _ = timed("SQLite", export.sqlite_bytes, tables)
+            timed("Parquet", lambda: [export.parquet_bytes(t) for t in tables])
+            timed("example queries", export.run_queries, db, export.load_queries())
+        total = sum(statistics.median(v) for v in parts.values())
+        print(
+            f"export of {len(out)} packages ({n} copies of each programme's), {len(tables):,} "
+            f"tables, {sum(len(t.rows) for t in tables):,} rows, SQLite {mb(len(db))}: "
+            f"{total:.1f} s (medians of {runs} runs)"
+        )
+        for name, v in parts.items():
+            print(f"  {name:<20} {statistics.median(v):7.2f} s")
     return 0
 
 
