@@ -65,7 +65,7 @@ def main() -> int:
         d["name"]: d["homepage"].split("/")[2] if d["homepage"].startswith("/programmi/") else None
         for d in descriptors
     }
-    created = descriptors[0]["created"][:10]
+    created = combined["created"][:10]  # the site's date (each package has its own)
 
     times, exp = [], None
     for _ in range(args.runs):
