@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import json
 import copy
+import json
 import statistics
 import sys
 import tempfile
@@ -49,18 +49,7 @@ def main() -> int:
     descriptors = [
         json.loads(p.read_text(encoding="utf-8")) for p in sorted(data.glob("*/datapackage.json"))
     ]
-    # the cross-package keys as the build passed them (read back from the combined package)
-    cross: dict = {}
-    for res in combined["resources"]:
-        pkg, table = res["path"].split("/")[0], res["path"].split("/")[1][:-4]
-        for fk in res["schema"].get("foreignKeys", []):
-            if fk["reference"]["resource"] == "comuni" and pkg != "comuni":
-                cross.setdefault(pkg, {}).setdefault(table, []).append(
-                    {
-                        "fields": fk["fields"],
-                        "reference": {"package": "comuni", "resource": "comuni", "fields": "istat"},
-                    }
-                )
+    cross = cross_keys(combined)
     programmes = {
         d["name"]: d["homepage"].split("/")[2] if d["homepage"].startswith("/programmi/") else None
         for d in descriptors
@@ -99,12 +88,31 @@ def main() -> int:
     return 0
 
 
+def cross_keys(combined: dict) -> dict:
+    """The cross-package keys as the build passed them (read back from the combined
+    package): package -> table -> keys to ``comuni``."""
+    cross: dict = {}
+    for res in combined["resources"]:
+        pkg, table = res["path"].split("/")[0], res["path"].split("/")[1][:-4]
+        for fk in res["schema"].get("foreignKeys", []):
+            if fk["reference"]["resource"] == "comuni" and pkg != "comuni":
+                cross.setdefault(pkg, {}).setdefault(table, []).append(
+                    {
+                        "fields": fk["fields"],
+                        "reference": {"package": "comuni", "resource": "comuni", "fields": "istat"},
+                    }
+                )
+    return cross
+
+
 def scaled(data: Path, n: int, runs: int) -> int:
     """The export of the site's packages and n-1 copies of each programme's package, timed
     part by part."""
+    combined = json.loads((data / export.PACKAGE).read_text(encoding="utf-8"))
     descriptors = [
         json.loads(p.read_text(encoding="utf-8")) for p in sorted(data.glob("*/datapackage.json"))
     ]
+    cross = cross_keys(combined)
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         out = []
@@ -118,10 +126,12 @@ def scaled(data: Path, n: int, runs: int) -> int:
                 c["name"] = f"{d['name']}-c{i:04d}"
                 (root / c["name"]).symlink_to(data / d["name"])
                 out.append(c)
+                if d["name"] in cross:
+                    cross[c["name"]] = cross[d["name"]]
         programmes = {
             d["name"]: None if d["name"] in ("comuni", "documenti") else d["name"] for d in out
         }
-        created = descriptors[0]["created"][:10]
+        created = combined["created"][:10]
         parts: dict[str, list[float]] = {}
 
         def timed(name, f, *a):
@@ -132,7 +142,7 @@ def scaled(data: Path, n: int, runs: int) -> int:
 
         for _ in range(runs):
             _, tables = timed(
-                "read the CSV files", export.combined, root, out, {}, programmes, created
+                "read the CSV files", export.combined, root, out, cross, programmes, created
             )
             db, _ = timed("SQLite", export.sqlite_bytes, tables)
             timed("Parquet", lambda: [export.parquet_bytes(t) for t in tables])
