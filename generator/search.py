@@ -729,16 +729,17 @@ def merge(parts: list[tuple[dict[str, bytes], dict]]) -> dict[str, bytes]:
         if current:
             chunks.append(current)
             chunk_words.append(current_words)
-        chunk_meta, taken = [], {}
+        chunk_meta, taken, raws = [], {}, {}
         for chunk, (lo, hi) in zip(chunks, _chunk_bounds(chunk_words)):
             raw = b"\x81" + _head(4, len(chunk)) + b"".join(chunk)
             full = _pagefind_hash(raw)
             ref = _unique(f"{lang}_{full[:7]}", raw, taken, full)
             taken[ref] = raw
-            out[f"index/{ref}.pf_index"] = gzip.compress(
-                _META_MAGIC + raw, compresslevel=_CHUNK_LEVEL, mtime=0
-            )
+            raws[f"index/{ref}.pf_index"] = raw
             chunk_meta.append([lo, hi, ref])
+        # compressed two at a time: zlib lets go of the interpreter while it works
+        with ThreadPoolExecutor(2) as pool:
+            out.update(zip(raws, pool.map(_compress_chunk, raws.values())))
         filter_meta = []
         for fname in sorted(j.filters):
             body = _pack([fname, _filter_values(j.filters[fname])])
@@ -753,6 +754,10 @@ def merge(parts: list[tuple[dict[str, bytes], dict]]) -> dict[str, bytes]:
         entry, ensure_ascii=False, separators=(",", ":")
     ).encode()
     return out
+
+
+def _compress_chunk(raw: bytes) -> bytes:
+    return gzip.compress(_META_MAGIC + raw, compresslevel=_CHUNK_LEVEL, mtime=0)
 
 
 def _joined_postings(contributions: list) -> tuple:
