@@ -186,6 +186,12 @@ def _build(
     except output.OutputError as e:
         raise BuildError(str(e)) from None
     inputs = cache_mod.read_inputs(search=search, validate=validate)
+    # the spare tree (below) scanned by a child beside the site's scan and this process
+    spare_scan = (
+        output.Scan(output.spare_path(target))
+        if cache and not verify and output.spare_path(target).is_dir()
+        else None
+    )
     # the output manifest, checked against the files once (by size and mtime; by hash
     # under --verify, below): the build holds the lock, nothing else changes them
     with guard.collector_paused():  # 100,000 small containers
@@ -195,6 +201,8 @@ def _build(
         and not force
         and cache_mod.unchanged(cache_dir, site_dir, inputs.digest, strict, checked)
     ):
+        if spare_scan is not None:
+            spare_scan.kill()
         log.info("no input changed since the last build: site/ is up to date")
         report.stages["unchanged"] = round(time.perf_counter() - t0, 3)
         return report
@@ -218,11 +226,18 @@ def _build(
     with stage("staging"):
         # the spare tree (the site before last) brought up to date, or a hard-linked copy
         # of the site; never the spare under --verify (it is checked by size and mtime)
-        spare = output.take_spare(cache_dir, target) if cache and previous and not verify else None
+        spare = (
+            output.take_spare(cache_dir, target, spare_scan)
+            if cache and previous and not verify
+            else None
+        )
+        if spare is None and spare_scan is not None:
+            spare_scan.kill()
         filler = None
         if spare is not None:
             tmp, held = spare
             w = output.Writer(tmp, held, source=target)
+            w.present = True  # held: the files the scan found as the manifest says
         else:  # the hard-linked copy made by a child process until the render
             tmp, filler = output.stage(target, previous_ok=bool(previous), background=True)
             w = output.Writer(tmp, previous, source=target if filler else None, mirror=True)
@@ -304,6 +319,7 @@ def _build(
         cache_dir=cache_dir if cache else None,
     )
     background = _background_pool(workers)
+    final_scan = None  # the staging tree's scan for the verify stage
     try:
         found = {
             d.id: background.submit(_document_mentions, d.id, key)
@@ -366,8 +382,8 @@ def _build(
                     )
         background.shutdown()
         _BACKGROUND.clear()
-        with stage("database"):  # SQLite, Parquet, combined package
-            model.database = write_database(datasets, infos, w, created, log)
+        # SQLite, Parquet, combined package: made beside the render (DatabaseJob)
+        database = DatabaseJob(model, datasets, infos, created, log)
         with stage("maps"):
             maps_job.result()
             maps_job.shutdown()
@@ -375,6 +391,7 @@ def _build(
         if filler is not None:  # the render's workers count on a complete copy
             with stage("staging"):
                 problem = filler.join()
+            w.present = not problem  # every file of the site linked
             if problem:
                 log.info(
                     f"warning: the copy of {site_dir.name}/ was not completed ({problem}):"
@@ -392,8 +409,13 @@ def _build(
                     cache_mod.render_code(inputs),
                     cache_mod.world_digest(inputs),
                 ),
+                late=database,
             )
+        report.stages["database"] = round(database.seconds, 3)  # within the render's time
         gc.freeze()  # as before the render, whose workers' pool unfroze them
+        # only the search index writes in the staging tree from here: the rest of it is
+        # scanned for the verify stage by a child while the index is made
+        final_scan = output.Scan(tmp, skip=(search_mod.OUT,))
         search_digest = _search_step(tmp, w, previous_m, search, stage, reg, workers, cache_dir)
         # what changed from the published site (the staging tree may be the spare)
         changed_files = sum(1 for rel, h in w.hashes.items() if previous.get(rel) != h)
@@ -423,7 +445,7 @@ def _build(
             raise BuildError("no usable document: nothing to publish")
         with stage("verify"):  # files not written this time removed, the rest checked
             try:
-                entries = output.verify_tree(tmp, w, deep=verify, prune=True)
+                entries = output.verify_tree(tmp, w, deep=verify, prune=True, scanned=final_scan)
             except output.OutputError as e:
                 raise BuildError(
                     f"the staging tree is not what the build wrote ({e}): "
@@ -439,6 +461,8 @@ def _build(
         maps_job.shutdown(cancel_futures=True)
         background.shutdown(cancel_futures=True)
         _BACKGROUND.clear()
+        if final_scan is not None:
+            final_scan.kill()
         if filler is not None:
             filler.kill()
         output.remove_tree(tmp)
@@ -471,47 +495,80 @@ def _build(
     return report
 
 
-def write_database(
-    datasets: list[Dataset], infos: dict, w: output.Writer, created: str, log: Log
-) -> dict | None:
-    """The analysts' export (generator/export.py) of the valid packages just written: files
-    under /data/, and what the catalogue and /dati/ say about them (None: no export)."""
-    import sqlite3
+class DatabaseJob:
+    """The analysts' export (generator/export.py) of the valid packages just written: the
+    SQLite database, the Parquet files and the combined package under /data/, and what the
+    catalogue and /dati/ say about them (``model.database``; None: no export).
 
-    valid = [ds for ds in datasets if infos[ds.name].valid]
-    for ds in datasets:
-        if ds not in valid:
-            log.warning(
-                "database-skipped",
-                f"data package {ds.name} is not valid: left out of "
-                "the database, the Parquet files and the combined package",
-            )
-    if not valid:
-        return None
-    cross = {
-        ds.name: {
-            t.name: [fk for fk in t.foreign_keys if "package" in fk["reference"]] for t in ds.tables
-        }
-        for ds in valid
-    }
-    try:
-        exp = export.build(
-            w.root / "data",
+    It depends on the packages only, and only /dati/, the catalogue, the home page and the
+    quality page show it, so it is made during the render (:func:`render.render_site`):
+    :meth:`run` by a render worker, first of its tasks, while the other worker makes pages;
+    :meth:`finish`, in the build's process, logs what it found and sets ``model.database``
+    before the pages that show it are made."""
+
+    def __init__(
+        self,
+        model: site_model.SiteModel,
+        datasets: list[Dataset],
+        infos: dict,
+        created: str,
+        log: Log,
+    ):
+        self.model, self.log = model, log
+        valid = [ds for ds in datasets if infos[ds.name].valid]
+        for ds in datasets:
+            if ds not in valid:
+                log.warning(
+                    "database-skipped",
+                    f"data package {ds.name} is not valid: left out of "
+                    "the database, the Parquet files and the combined package",
+                )
+        self.valid = bool(valid)
+        self._args = (
             [infos[ds.name].descriptor for ds in valid],
-            cross,
+            {
+                ds.name: {
+                    t.name: [fk for fk in t.foreign_keys if "package" in fk["reference"]]
+                    for t in ds.tables
+                }
+                for ds in valid
+            },
             {ds.name: ds.programme for ds in valid},
             created,
         )
-    except (export.ExportError, sqlite3.Error) as e:
-        log.error("database", f"the database could not be built: {e}")
-        return None
-    for path, data in sorted(exp.files.items()):
-        w.write(f"/data/{path}", data)
-    for q in exp.queries:
-        if q["rows"] is None:
-            log.info(f"example query {q['id']!r} not shown on /dati/: {q['skipped']}")
-    site = infos["comuni"] if "comuni" in infos else infos[valid[0].name]
-    return export.summary(exp, site.descriptor)
+        site = infos["comuni"] if "comuni" in infos else (valid and infos[valid[0].name])
+        self._site = site.descriptor if site else None
+        self.seconds = 0.0  # the export's own time
+
+    def run(self, w: output.Writer) -> tuple:
+        """The export's files written through ``w``; returns ``(summary or None, [(level,
+        message)], seconds)`` for :meth:`finish` (in a worker: picklable)."""
+        import sqlite3
+
+        if not self.valid:
+            return None, [], 0.0
+        t = time.perf_counter()
+        try:
+            exp = export.build(w.root / "data", *self._args)
+        except (export.ExportError, sqlite3.Error) as e:
+            return None, [("error", f"the database could not be built: {e}")], 0.0
+        for path, data in sorted(exp.files.items()):
+            w.write(f"/data/{path}", data)
+        notes = [
+            ("info", f"example query {q['id']!r} not shown on /dati/: {q['skipped']}")
+            for q in exp.queries
+            if q["rows"] is None
+        ]
+        return export.summary(exp, self._site), notes, time.perf_counter() - t
+
+    def finish(self, outcome: tuple) -> None:
+        summary, notes, self.seconds = outcome
+        for level, message in notes:
+            if level == "error":
+                self.log.error("database", message)
+            else:
+                self.log.info(message)
+        self.model.database = summary
 
 
 def _search_step(

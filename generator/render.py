@@ -14,7 +14,7 @@ from functools import lru_cache
 from html import escape as html_escape
 import io
 import multiprocessing
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 import os
 from pathlib import Path
@@ -134,6 +134,7 @@ class _Pages:
         self.model = model
         self.env = env or environment()
         self.w = writer(root, previous, _WORKER.get("source"))
+        self.w.present = _WORKER.get("present", False)
         self.common = {
             "nav": _nav(model),
             "created": model.created,
@@ -286,13 +287,45 @@ def _merge(w: Writer, results) -> None:
         w.units.update(units)
 
 
-def _run(tasks: list, model: SiteModel, w: Writer, workers: int, **shared) -> None:
-    """Run the render ``tasks`` in ``workers`` forked processes (in-process if 1)."""
+# the tasks whose pages show the database (model.database: /dati/ and the catalogue, the
+# home page's JSON-LD) or every problem of the build (the quality page): made once the
+# database is (render_site's ``late``)
+LATE_TASKS = ("indexes", "catalogue", "quality")
+
+
+def _run(tasks: list, model: SiteModel, w: Writer, workers: int, late=None, **shared) -> None:
+    """Run the render ``tasks`` in ``workers`` forked processes (in-process if 1).
+    ``late`` (the build's DatabaseJob; None: nothing to wait for) is run first, by a
+    worker, while the other makes pages; the tasks of :data:`LATE_TASKS` wait for it, and
+    take the database and the data files with them (the workers were forked before
+    either existed). The quality page is made in this process, whose log is the live one."""
     maps.geometry()  # load once, before forking
     coverage.gazetteer()
     _WORKER.update(
-        model=model, root=w.root, previous=w.previous, source=w.source, writer=type(w), **shared
+        model=model,
+        root=w.root,
+        previous=w.previous,
+        source=w.source,
+        present=w.present,
+        writer=type(w),
+        late=late,
+        **shared,
     )
+    early = [t for t in tasks if t[0] not in LATE_TASKS]
+    late_kinds = [t[0] for t in tasks if t[0] in LATE_TASKS]
+
+    def release(done: tuple | None) -> list[tuple]:
+        """The late tasks, once ``late`` is done (``done``: what its task returned)."""
+        files = set(w.hashes)
+        if done is not None:
+            files |= set(done[0][0])
+            late.finish(done[1])
+        extra = {
+            "database": model.database,
+            "data_files": sorted(r for r in files if r.startswith("data/")),
+        }
+        return [(kind, extra) for kind in late_kinds]
+
     try:
         if workers > 1 and len(tasks) > 1 and "fork" in multiprocessing.get_all_start_methods():
             # objects alive now (the model: hundreds of MB) move to the GC's permanent
@@ -305,16 +338,61 @@ def _run(tasks: list, model: SiteModel, w: Writer, workers: int, **shared) -> No
                     mp_context=multiprocessing.get_context("fork"),
                     initializer=guard.die_with_parent,
                 ) as pool:
-                    results = [
-                        f.result() for f in as_completed([pool.submit(_run_task, t) for t in tasks])
-                    ]
+                    results = _schedule(pool, workers, early, late is not None, release)
             finally:
                 gc.unfreeze()
         else:
-            results = [_run_task(t) for t in tasks]
+            done = _late_task() if late is not None else None
+            results = [done[0]] if done else []
+            results += [_run_task(t) for t in early + release(done)]
     finally:
         _WORKER.clear()
     _merge(w, results)
+
+
+def _late_task() -> tuple:
+    """Run the render's ``late`` job (the database) into a Writer of its own: ``(what
+    :func:`_merge` takes, what the job's ``finish`` takes)``."""
+    w = _WORKER["writer"](_WORKER["root"], _WORKER["previous"], _WORKER.get("source"))
+    w.present = _WORKER.get("present", False)
+    outcome = _WORKER["late"].run(w)
+    return (w.hashes, w.sizes, w.pages, w.count, w.written, {}), outcome
+
+
+def _schedule(pool, workers: int, early: list, late: bool, release) -> list:
+    """The tasks through ``pool``: the ``late`` job first, then the others longest first,
+    a few at a time, so that the late tasks, released once the job is done, go before the
+    early ones still waiting."""
+    waiting = list(reversed(early))  # popped from the end: the longest first
+    running: set = set()
+    results = []
+
+    def top_up() -> None:
+        while waiting and len(running) < workers + 1:
+            running.add(pool.submit(_run_task, waiting.pop()))
+
+    job = pool.submit(_late_task) if late else None
+    if job is not None:
+        running.add(job)
+    later = None if late else release(None)
+    top_up()
+    while running or later:
+        if later:  # first in line; the quality page here, with the live log
+            waiting += [t for t in reversed(later) if t[0] != "quality"]
+            top_up()
+            results += [_run_task(t) for t in later if t[0] == "quality"]
+            later = None
+        done, _ = wait(running, return_when=FIRST_COMPLETED)
+        for f in done:
+            running.discard(f)
+            if f is job:
+                res, outcome = f.result()
+                results.append(res)
+                later = release((res, outcome))
+            else:
+                results.append(f.result())
+        top_up()
+    return results
 
 
 @dataclass
@@ -339,13 +417,16 @@ def render_site(
     log: Log,
     workers: int | None = None,
     previous: Previous | None = None,
+    late=None,
 ) -> int:
     """Every page of the site. The work is cut into tasks (one per document, one per
     programme, the indexes, the catalogue, chunks of comuni) run by ``workers`` forked
     processes, longest first. A page's bytes depend only on the model, so the output is
     the same whatever the number of workers or the order in which tasks finish. With
     ``previous`` (the last build's units and files, already in ``w``'s staging tree),
-    render units whose inputs did not change are taken over, not rendered again."""
+    render units whose inputs did not change are taken over, not rendered again. ``late``
+    (the build's DatabaseJob) is the first task, and the pages that show the database wait
+    for it (:func:`_run`)."""
     _copy_static(w)
     codes = sorted(model.comuni)
     workers = default_workers(workers)
@@ -362,7 +443,7 @@ def render_site(
         w,
         workers,
         log=log,
-        data_files=sorted(r for r in w.hashes if r.startswith("data/")),
+        late=late,
         render_code=previous.code,
         world=previous.world,
         digests=input_digests(model),
@@ -429,6 +510,9 @@ def _run_task(task: tuple) -> tuple:
         _WORKER["model"], _WORKER["root"], _WORKER["previous"], env, _WORKER.get("writer") or Writer
     )
     kind = task[0]
+    if kind in LATE_TASKS:  # what the workers were forked without (_run)
+        pg.model.database = task[1]["database"]
+        _WORKER["data_files"] = task[1]["data_files"]
     tkey = task_key(pg.model, task)
     uid = f"task:{kind}:{task[1]}" if tkey else ""
     if tkey and pg.reuse_task(uid, tkey):

@@ -191,3 +191,66 @@ def test_a_killed_build_leaves_no_copy_going_on(tmp_path):
     assert not _alive(int(child))
     linked = sum(1 for _ in Path(tmp).rglob("index.html"))
     assert 0 < linked < 3000  # stopped with the build, not run to its end
+
+
+# -- the scans made by a child beside the build (output.Scan) -------------------------------
+def test_a_scan_made_by_a_child_is_the_scan_made_here(tmp_path):
+    root = tmp_path / "site"
+    root.mkdir()
+    _tree(root)
+    folders: list[str] = []
+    assert output.Scan(root).result() == (output.scan(root, folders), folders)
+    files, dirs = output.Scan(root, skip=("pagefind",)).result()
+    assert "index.html" in files and not any(f.startswith("pagefind") for f in [*files, *dirs])
+    sub: list[str] = []
+    rest = output.scan(root, sub, top="pagefind")
+    assert {**files, **rest} == output.scan(root)
+    assert sorted(dirs + sub) == sorted(folders)
+
+
+def test_verify_with_the_scan_made_beside_the_build_sees_the_skipped_folder_as_it_is_now(
+    tmp_path,
+):
+    """The verify stage's scan of the staging tree is made while the search index is
+    written (build.py): the index's folder is scanned at the end, so a file the index
+    writes meanwhile is checked like any other, and a leftover there is pruned."""
+    root = tmp_path / "staging"
+    root.mkdir()
+    w = output.Writer(root)
+    w.write("/index.html", "home")
+    w.write("/comuni/001001/index.html", "<p>Agliè</p>")
+    (root / "pagefind").mkdir()
+    (root / "pagefind" / "old.pf_index").write_bytes(b"old")  # the last build's
+    scanned = output.Scan(root, skip=("pagefind",))
+    w.write("/pagefind/pagefind-entry.json", "{}")  # written after the scan began
+    entries = output.verify_tree(root, w, prune=True, scanned=scanned)
+    assert sorted(entries) == [
+        "comuni/001001/index.html",
+        "index.html",
+        "pagefind/pagefind-entry.json",
+    ]
+    assert not (root / "pagefind" / "old.pf_index").exists()
+    assert entries == output.verify_tree(root, w)  # the same as a scan made now
+
+
+class _FailingScan(output.Scan):
+    def _scan(self):
+        if os.getpid() != self.parent:
+            raise OSError("the child cannot read the tree")
+        return super()._scan()
+
+
+def test_a_scan_whose_child_fails_is_made_here_and_a_killed_one_leaves_no_child(tmp_path):
+    root = tmp_path / "site"
+    root.mkdir()
+    _tree(root)
+    _FailingScan.parent = os.getpid()
+    assert _FailingScan(root).result()[0] == output.scan(root)
+    s = output.Scan(root)
+    pid = s.pid
+    assert pid is not None
+    s.kill()
+    assert s.pid is None
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)  # reaped
+    s.kill()  # twice: nothing

@@ -209,7 +209,14 @@ def _run_task_killing_the_build(task):
 def inject(fault: str) -> None:
     from generator import cache, output, render, search
 
-    if fault == "kill-render":  # a worker's first task: the build dies under it
+    if fault == "database-error":  # the analysts' export fails (a query, SQLite)
+        from generator import export
+
+        def build_(*a, **k):
+            raise export.ExportError("injected: the export fails")
+
+        export.build = build_
+    elif fault == "kill-render":  # a worker's first task: the build dies under it
         _ORIGINAL["run_task"] = render._run_task
         render._run_task = _run_task_killing_the_build
     elif fault == "kill-search":  # while Pagefind indexes (no bundle from the cache)

@@ -142,6 +142,26 @@ def test_a_file_edited_in_place_without_changing_its_size_is_found_by_verify(min
     assert "up to date" not in log and path.read_bytes() == good
 
 
+def test_a_failed_database_is_a_problem_on_the_quality_page_and_dati_says_so(mini):
+    """The export is made by a render worker while the other pages are made; what it
+    reports reaches the quality page and /dati/, which wait for it (render.LATE_TASKS)."""
+    mini.reset()
+    r = mini.run("database-error")
+    assert r.returncode == 0, r.stderr[-3000:]
+    quality = json.loads((mini.site / "dati/qualita/quality.json").read_text(encoding="utf-8"))
+    (problem,) = [p for p in quality["problems"] if p["code"] == "database"]
+    assert "injected: the export fails" in problem["message"]
+    assert "injected: the export fails" in (mini.site / "dati/qualita/index.html").read_text(
+        encoding="utf-8"
+    )
+    assert not (mini.site / "data/comuni-aperti.sqlite").exists()
+    dati = (mini.site / "dati/index.html").read_text(encoding="utf-8")
+    assert "comuni-aperti.sqlite" not in dati
+    assert mini.run("database-error", "--strict").returncode != 0  # an error blocks CI
+    mini.build_ok()  # and the next build without the fault publishes the database again
+    assert mini.digest() == mini.old
+
+
 def test_check_reports_a_broken_search_index_and_changed_files(mini):
     mini.reset()
     frag = next((mini.site / "pagefind" / "fragment").iterdir())
