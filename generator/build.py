@@ -388,16 +388,8 @@ def _build(
             maps_job.result()
             maps_job.shutdown()
             model.glance.set_neighbours(maps.neighbours())  # for the comparison pages
-        if filler is not None:  # the render's workers count on a complete copy
-            with stage("staging"):
-                problem = filler.join()
-            w.present = not problem  # every file of the site linked
-            if problem:
-                log.info(
-                    f"warning: the copy of {site_dir.name}/ was not completed ({problem}):"
-                    " its files are linked one by one"
-                )
-        with stage("render"):
+        with stage("render"):  # beside the copy, if it is still being made: a file
+            # taken over that it has not linked yet is linked from the site (Writer._take)
             report.pages = render.render_site(  # + the quality page
                 model,
                 w,
@@ -413,6 +405,15 @@ def _build(
             )
         report.stages["database"] = round(database.seconds, 3)  # within the render's time
         gc.freeze()  # as before the render, whose workers' pool unfroze them
+        if filler is not None:  # the search index and verify read the tree as a whole
+            with stage("staging"):
+                problem = filler.join()
+            w.present = not problem  # every file of the site linked
+            if problem:
+                log.info(
+                    f"warning: the copy of {site_dir.name}/ was not completed ({problem}):"
+                    " the files the site needed were linked one by one"
+                )
         # only the search index writes in the staging tree from here: the rest of it is
         # scanned for the verify stage by a child while the index is made
         final_scan = output.Scan(tmp, skip=(search_mod.OUT,))

@@ -402,7 +402,7 @@ def link_tree(src: Path, dst: Path, merge: bool = False) -> None:
 
 class Filler:
     """The staging tree filled with hard links to the site's files by a forked child
-    (:func:`link_tree`) while the build makes its packages, model and database: the
+    (:func:`link_tree`) while the build makes its packages, model and pages: the
     18,500 folders and 61,000 links of the real site are 1.5-3 s of system calls, done
     on the build's other core.
 
@@ -411,8 +411,9 @@ class Filler:
     through), a file it takes over that the child has not linked yet it links from the
     site itself, and the child leaves alone whatever is already there. So the tree is
     right whichever comes first, and even if the child fails (the build then links on
-    demand, more slowly). :meth:`join` before the render (its workers count on the copy
-    being complete) and before anything reads the tree as a whole."""
+    demand, more slowly). The render goes on beside it (its workers' Writers link from the
+    site what they take over and the copy has not linked yet); :meth:`join` before
+    anything reads the tree as a whole (the search index, verify)."""
 
     def __init__(self, src: Path, dst: Path):
         r, w = os.pipe()

@@ -290,7 +290,10 @@ def _merge(w: Writer, results) -> None:
 # the tasks whose pages show the database (model.database: /dati/ and the catalogue, the
 # home page's JSON-LD) or every problem of the build (the quality page): made once the
 # database is (render_site's ``late``)
-LATE_TASKS = ("indexes", "catalogue", "quality")
+LATE_TASKS = ("indexes", "catalogue", "quality", "bulk")
+# late tasks made in the build's process, while the workers make the others: the quality
+# page (the live log)
+HERE_TASKS = ("quality",)
 
 
 def _run(tasks: list, model: SiteModel, w: Writer, workers: int, late=None, **shared) -> None:
@@ -298,7 +301,8 @@ def _run(tasks: list, model: SiteModel, w: Writer, workers: int, late=None, **sh
     ``late`` (the build's DatabaseJob; None: nothing to wait for) is run first, by a
     worker, while the other makes pages; the tasks of :data:`LATE_TASKS` wait for it, and
     take the database and the data files with them (the workers were forked before
-    either existed). The quality page is made in this process, whose log is the live one."""
+    either existed). The quality page (with the live log) is made in this process
+    (:data:`HERE_TASKS`)."""
     maps.geometry()  # load once, before forking
     coverage.gazetteer()
     _WORKER.update(
@@ -377,10 +381,10 @@ def _schedule(pool, workers: int, early: list, late: bool, release) -> list:
     later = None if late else release(None)
     top_up()
     while running or later:
-        if later:  # first in line; the quality page here, with the live log
-            waiting += [t for t in reversed(later) if t[0] != "quality"]
+        if later:  # first in line; HERE_TASKS in this process
+            waiting += [t for t in reversed(later) if t[0] not in HERE_TASKS]
             top_up()
-            results += [_run_task(t) for t in later if t[0] == "quality"]
+            results += [_run_task(t) for t in later if t[0] in HERE_TASKS]
             later = None
         done, _ = wait(running, return_when=FIRST_COMPLETED)
         for f in done:
@@ -433,7 +437,7 @@ def render_site(
     chunks = max(1, workers * 6)
     tasks: list[tuple] = [("document", d) for d in model.documents]
     tasks += [("programme", slug) for slug in model.programmes]
-    tasks += [("indexes",), ("catalogue",), ("quality",)]
+    tasks += [("indexes",), ("catalogue",), ("quality",), ("bulk",)]
     tasks += [("comuni", tuple(codes[i::chunks])) for i in range(chunks)]
     tasks.sort(key=_task_weight(model), reverse=True)
     previous = previous or Previous()
@@ -527,9 +531,11 @@ def _run_task(task: tuple) -> tuple:
     elif kind == "indexes":
         _index_pages(pg)
     elif kind == "catalogue":
-        _catalogue_pages(pg, _WORKER["data_files"])
+        _catalogue_pages(pg)
     elif kind == "quality":
         write_quality(pg.model, _WORKER["log"], pg.w)
+    elif kind == "bulk":
+        _bulk_zip_file(pg.w, _WORKER["data_files"])
     if tkey:
         pg.end_task(uid, tkey, before)
     return pg.result()
@@ -937,8 +943,9 @@ def _document_pages(pg: _Pages, doc_id: str) -> None:
         )
 
 
-def _catalogue_pages(pg: _Pages, data_files: list[str]) -> None:
-    """/dati/: one page per package (schema.org JSON-LD), DCAT-AP_IT files, the bulk zip."""
+def _catalogue_pages(pg: _Pages) -> None:
+    """/dati/: one page per package (schema.org JSON-LD), DCAT-AP_IT files (the bulk zip:
+    :func:`_bulk_zip_file`)."""
     model, w = pg.model, pg.w
     database = None
     if model.database:
@@ -965,21 +972,6 @@ def _catalogue_pages(pg: _Pages, data_files: list[str]) -> None:
             package_summary(info),
             jsonld=metadata.jsonld_script(_dataset_ld(info, url=url)),
         )
-    # the bulk zip: every package and the combined descriptor (the database and the
-    # Parquet files are the same data in other formats, downloaded on their own)
-    w.write(
-        "/dati/comuni-aperti-dati.zip",
-        bulk_zip(
-            w.root,
-            [
-                f
-                for f in data_files
-                if not f.startswith(
-                    ("data/parquet/", f"data/{export.SQLITE}", f"data/{export.SCHEMA_SQL}")
-                )
-            ],
-        ),
-    )
     gaz = coverage.gazetteer()
     descriptors = [p.descriptor for p in model.packages.values()]
     cov = {p.name: p.coverage for p in model.packages.values()}
@@ -1967,6 +1959,24 @@ def write_quality(model: SiteModel, log: Log, w: Writer) -> None:
             nav=_nav(model),
             created=model.created,
             jsonld=metadata.jsonld_script(ld),
+        ),
+    )
+
+
+def _bulk_zip_file(w: Writer, data_files: list[str]) -> None:
+    """The bulk zip: every package and the combined descriptor (the database and the
+    Parquet files are the same data in other formats, downloaded on their own)."""
+    w.write(
+        "/dati/comuni-aperti-dati.zip",
+        bulk_zip(
+            w.root,
+            [
+                f
+                for f in data_files
+                if not f.startswith(
+                    ("data/parquet/", f"data/{export.SQLITE}", f"data/{export.SCHEMA_SQL}")
+                )
+            ],
         ),
     )
 
