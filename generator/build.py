@@ -490,7 +490,7 @@ def _build(
     report.problems = len(log.problems)
     report.model = model
     log.info(
-        f"built {report.pages} files ({changed_files} changed, {removed} removed) in "
+        f"built {report.files} files ({changed_files} changed, {removed} removed) in "
         f"{time.perf_counter() - t0:.1f} s; {len(report.blocking)} blocking problems"
     )
     return report
