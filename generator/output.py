@@ -400,7 +400,74 @@ def link_tree(src: Path, dst: Path, merge: bool = False) -> None:
                         raise
 
 
-class Filler:
+class _Child:
+    """A forked child process that runs ``work()`` and sends what it returns (bytes) down a
+    pipe, then leaves without Python's cleanup; killed with the build (it dies with its
+    parent). :meth:`_collect` is ``(its bytes, exit status)``."""
+
+    pid: int | None = None
+
+    def _fork(self, work) -> bool:
+        """Start the child; False if it could not be made."""
+        try:
+            r, w = os.pipe()
+        except OSError:
+            return False
+        parent = os.getpid()
+        try:
+            pid = os.fork()
+        except OSError:
+            os.close(r)
+            os.close(w)
+            return False
+        if pid == 0:  # the child
+            code = 0
+            try:
+                os.close(r)
+                guard.die_with_parent(parent)  # a killed build leaves no child going on
+                data = work()
+            except BaseException as e:  # noqa: BLE001 - reported to the parent
+                code, data = 1, f"{getattr(e, 'errno', '') or ''}\0{e}".encode()[:2000]
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(w, view) :]
+            except BaseException:  # noqa: BLE001
+                code = code or 1
+            finally:
+                os._exit(code)
+        os.close(w)
+        self.pid, self._fd = pid, r
+        return True
+
+    def _collect(self) -> tuple[bytes, int]:
+        chunks = []
+        try:
+            while chunk := os.read(self._fd, 1 << 20):
+                chunks.append(chunk)
+        finally:
+            os.close(self._fd)
+        try:
+            _, status = os.waitpid(self.pid, 0)
+        except ChildProcessError:  # waited for elsewhere: its outcome is unknown
+            status = -1
+        self.pid = None
+        return b"".join(chunks), status
+
+    def kill(self) -> None:
+        """Stop the child (not wanted any more, or the build failed)."""
+        if self.pid is None:
+            return
+        try:
+            os.kill(self.pid, 9)
+            os.waitpid(self.pid, 0)
+        except (ProcessLookupError, ChildProcessError):
+            pass
+        os.close(self._fd)
+        self.pid = None
+
+
+class Filler(_Child):
     """The staging tree filled with hard links to the site's files by a forked child
     (:func:`link_tree`) while the build makes its packages, model and pages: the
     18,500 folders and 61,000 links of the real site are 1.5-3 s of system calls, done
@@ -416,59 +483,25 @@ class Filler:
     anything reads the tree as a whole (the search index, verify)."""
 
     def __init__(self, src: Path, dst: Path):
-        r, w = os.pipe()
-        parent = os.getpid()
-        pid = os.fork()
-        if pid == 0:  # the child: system calls only, then out without Python's cleanup
-            code = 0
-            try:
-                os.close(r)
-                guard.die_with_parent(parent)  # a killed build leaves no copy going on
-                link_tree(src, dst, merge=True)
-            except BaseException as e:  # noqa: BLE001 - reported to the parent
-                code = 1
-                try:
-                    os.write(w, f"{getattr(e, 'errno', '') or ''}\0{e}".encode()[:2000])
-                except BaseException:  # noqa: BLE001
-                    pass
-            finally:
-                os._exit(code)
-        os.close(w)
-        self.pid: int | None = pid
-        self._fd = r
+        def work() -> bytes:  # system calls only
+            link_tree(src, dst, merge=True)
+            return b""
+
+        if not self._fork(work):
+            raise OSError(errno.EAGAIN, "the process copying the site could not be started")
 
     def join(self) -> str | None:
         """Wait for the child: None when it made the whole copy, else what went wrong. A
         full disk is raised (the build cannot go on without space)."""
         if self.pid is None:
             return None
-        chunks = []
-        while b := os.read(self._fd, 4096):
-            chunks.append(b)
-        os.close(self._fd)
-        try:
-            _, status = os.waitpid(self.pid, 0)
-        except ChildProcessError:  # waited for elsewhere: its outcome is unknown
-            status = -1
-        self.pid = None
+        data, status = self._collect()
         if status == 0:
             return None
-        code, _, msg = b"".join(chunks).decode(errors="replace").partition("\0")
+        code, _, msg = data.decode(errors="replace").partition("\0")
         if code.isdigit() and int(code) in guard.DISK_FULL:
             raise OSError(int(code), msg or os.strerror(int(code)))
         return msg or f"the process copying the site ended with {status}"
-
-    def kill(self) -> None:
-        """Stop the child (the build failed; the caller removes the tree)."""
-        if self.pid is None:
-            return
-        try:
-            os.kill(self.pid, 9)
-            os.waitpid(self.pid, 0)
-        except (ProcessLookupError, ChildProcessError):
-            pass
-        os.close(self._fd)
-        self.pid = None
 
 
 def scan(
@@ -503,7 +536,7 @@ def scan(
     return out
 
 
-class Scan:
+class Scan(_Child):
     """:func:`scan` of ``root`` (its folders too; ``skip`` left out) made by a forked child
     while this process goes on. What a scan costs is system calls (a ``stat`` a file: 0.3
     s of system time for the site's 61,000 files on the 2-core machine), which a thread
@@ -513,32 +546,7 @@ class Scan:
 
     def __init__(self, root: Path, skip: tuple[str, ...] = ()):
         self.root, self.skip = str(root), skip
-        self.pid: int | None = None
-        try:
-            r, w = os.pipe()
-        except OSError:
-            return
-        parent = os.getpid()
-        try:
-            pid = os.fork()
-        except OSError:
-            os.close(r)
-            os.close(w)
-            return
-        if pid == 0:  # the child: the scan, pickled down the pipe, out without cleanup
-            code = 0
-            try:
-                os.close(r)
-                guard.die_with_parent(parent)
-                view = memoryview(pickle.dumps(self._scan(), protocol=pickle.HIGHEST_PROTOCOL))
-                while view:
-                    view = view[os.write(w, view) :]
-            except BaseException:  # noqa: BLE001 - the parent scans again
-                code = 1
-            finally:
-                os._exit(code)
-        os.close(w)
-        self.pid, self._fd = pid, r
+        self._fork(lambda: pickle.dumps(self._scan(), protocol=pickle.HIGHEST_PROTOCOL))
 
     def _scan(self) -> tuple[dict, list]:
         folders: list[str] = []
@@ -547,38 +555,16 @@ class Scan:
     def result(self) -> tuple[dict[str, tuple[int, int]], list[str]]:
         if self.pid is None:
             return self._scan()
-        chunks = []
-        try:
-            while chunk := os.read(self._fd, 1 << 20):
-                chunks.append(chunk)
-        finally:
-            os.close(self._fd)
-        try:
-            _, status = os.waitpid(self.pid, 0)
-        except ChildProcessError:
-            status = -1
-        self.pid = None
+        data, status = self._collect()
         if status == 0:
             try:
-                return pickle.loads(b"".join(chunks))
+                return pickle.loads(data)
             except Exception:  # noqa: BLE001 - scanned again
                 pass
         return self._scan()
 
     def __del__(self) -> None:  # a scan never asked for: the child does not linger
         self.kill()
-
-    def kill(self) -> None:
-        """Stop the child (its scan is not wanted any more)."""
-        if self.pid is None:
-            return
-        try:
-            os.kill(self.pid, 9)
-            os.waitpid(self.pid, 0)
-        except (ProcessLookupError, ChildProcessError):
-            pass
-        os.close(self._fd)
-        self.pid = None
 
 
 def verify_tree(

@@ -246,8 +246,8 @@ def test_a_damaged_entry_is_reported_and_removed(tmp_path, raw):
     assert cache.get(f) == b"{}"
 
 
-def test_a_damaged_validation_entry_is_validated_again(tmp_path):
-    w = output.Writer(tmp_path / "site")
+def _one_package(tmp_path) -> tuple:
+    """A one-table package written under ``tmp_path/site``: its info and descriptor path."""
     t = Table(
         "t",
         "T",
@@ -255,8 +255,14 @@ def test_a_damaged_validation_entry_is_validated_again(tmp_path):
         [{"name": "a", "type": "string"}],
         [{"a": "x", "source_id": "s", "act_id": "", "line_start": 1, "line_end": 1}],
     )
-    info = write_files(Dataset("p", "P", "d", [t]), w, [], "2024-01-01")
-    dp = tmp_path / "site/data/p/datapackage.json"
+    info = write_files(
+        Dataset("p", "P", "d", [t]), output.Writer(tmp_path / "site"), [], "2024-01-01"
+    )
+    return info, tmp_path / "site/data/p/datapackage.json"
+
+
+def test_a_damaged_validation_entry_is_validated_again(tmp_path):
+    info, dp = _one_package(tmp_path)
     from generator.packages import cached_validation
 
     report, note = cached_validation(dp, info.descriptor_bytes, tmp_path / "cache")
@@ -278,17 +284,7 @@ def test_a_cached_validation_does_not_import_frictionless(tmp_path):
     from generator.packages import _frictionless_version
 
     assert _frictionless_version() == frictionless.__version__
-    t = Table(
-        "t",
-        "T",
-        "d",
-        [{"name": "a", "type": "string"}],
-        [{"a": "x", "source_id": "s", "act_id": "", "line_start": 1, "line_end": 1}],
-    )
-    info = write_files(
-        Dataset("p", "P", "d", [t]), output.Writer(tmp_path / "site"), [], "2024-01-01"
-    )
-    dp = tmp_path / "site/data/p/datapackage.json"
+    info, dp = _one_package(tmp_path)
     from generator.packages import cached_validation
 
     report, _ = cached_validation(dp, info.descriptor_bytes, tmp_path / "cache")
