@@ -120,6 +120,13 @@ def _json_default(o):
 _WORKER: dict = {}  # what forked render workers inherit (set before the pool starts)
 
 
+def _task_writer(writer: type, root: Path, previous: dict[str, str]) -> Writer:
+    """A render task's own Writer into the staging tree (its files merged by _merge)."""
+    w = writer(root, previous, _WORKER.get("source"))
+    w.present = _WORKER.get("present", False)
+    return w
+
+
 class _Pages:
     """Renders the pages of one task into its own Writer (in a worker or in-process)."""
 
@@ -133,8 +140,7 @@ class _Pages:
     ):
         self.model = model
         self.env = env or environment()
-        self.w = writer(root, previous, _WORKER.get("source"))
-        self.w.present = _WORKER.get("present", False)
+        self.w = _task_writer(writer, root, previous)
         self.common = {
             "nav": _nav(model),
             "created": model.created,
@@ -357,8 +363,7 @@ def _run(tasks: list, model: SiteModel, w: Writer, workers: int, late=None, **sh
 def _late_task() -> tuple:
     """Run the render's ``late`` job (the database) into a Writer of its own: ``(what
     :func:`_merge` takes, what the job's ``finish`` takes)``."""
-    w = _WORKER["writer"](_WORKER["root"], _WORKER["previous"], _WORKER.get("source"))
-    w.present = _WORKER.get("present", False)
+    w = _task_writer(_WORKER["writer"], _WORKER["root"], _WORKER["previous"])
     outcome = _WORKER["late"].run(w)
     return (w.hashes, w.sizes, w.pages, w.count, w.written, {}), outcome
 
