@@ -383,3 +383,77 @@ def test_the_views_hold_past_sqlites_compound_select_limit(tmp_path):
     # up to the limit the view is one compound, as before
     few = export.views(facts[:3])["comuni_programmi"]
     assert few.count("UNION ALL") == 2 and "SELECT * FROM (" not in few
+
+
+def _mixed_table(rows: list[tuple]) -> export.Table:
+    fields = [
+        {"name": "istat", "type": "string", "title": "Codice", "description": "ISTAT"},
+        {"name": "n", "type": "integer"},
+        {"name": "euro", "type": "number"},
+        {"name": "ok", "type": "boolean"},
+        {"name": "giorno", "type": "date"},
+    ]
+    return export.Table(
+        "t__righe", "t", "righe", {"path": "righe.csv", "schema": {"fields": fields}}, None, rows
+    )
+
+
+MIXED_ROWS = [
+    ("016024", 1, 1.5, True, "2018-11-23"),
+    (None, None, None, None, None),
+    ('Forlì-Cesena, "virgolette"\n', -(2**63), -0.0, False, "1970-01-01"),
+    ("", 2**63 - 1, 1e300, True, "1969-12-31"),
+    ("Città di Castello ✓", 0, 123456789.125, None, "2099-02-28"),
+]
+
+
+@pytest.mark.parametrize("rows", [MIXED_ROWS, [], [MIXED_ROWS[1]] * 3, MIXED_ROWS[2:3] * 9])
+def test_parquet_columns_are_what_pyarrow_array_makes(rows):
+    """export._arrow_array builds each column from its buffers (pyarrow.array imports
+    pandas on its first use): the same arrays, so the same Parquet bytes."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from datetime import date
+
+    t = _mixed_table(rows)
+    types = {
+        "string": pa.string(),
+        "integer": pa.int64(),
+        "number": pa.float64(),
+        "boolean": pa.bool_(),
+        "date": pa.date32(),
+    }
+    for i, f in enumerate(t.fields):
+        values = [r[i] for r in rows]
+        ours = export._arrow_array(values, f["type"], types)
+        ours.validate(full=True)
+        if f["type"] == "date":
+            values = [None if v is None else date.fromisoformat(v) for v in values]
+        theirs = pa.array(values, type=types[f["type"]])
+        assert ours.equals(theirs), f["name"]
+        assert ours.null_count == theirs.null_count
+    got = pq.read_table(pa.BufferReader(export.parquet_bytes(t)))
+    assert got.to_pylist() == [
+        {
+            f["name"]: (date.fromisoformat(v) if f["type"] == "date" and v else v)
+            for f, v in zip(t.fields, r)
+        }
+        for r in rows
+    ]
+
+
+def test_writing_parquet_does_not_import_pandas():
+    """The database job of an add-one build runs in a process without pandas: writing the
+    Parquet files must not import it (0.5 s)."""
+    code = (
+        "import sys\n"
+        "from generator import export\n"
+        "fields = [{'name': n, 'type': t} for n, t in (('a', 'string'), ('b', 'integer'),"
+        " ('c', 'number'), ('d', 'boolean'), ('e', 'date'))]\n"
+        "t = export.Table('t', 't', 't', {'path': 't.csv', 'schema': {'fields': fields}},"
+        " None, [('x', 1, 1.5, True, '2018-11-23'), (None,) * 5])\n"
+        "assert export.parquet_bytes(t)[:4] == b'PAR1'\n"
+        "print(sorted(m for m in ('pandas', 'pyarrow') if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "['pyarrow']", out.stderr
