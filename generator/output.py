@@ -38,6 +38,8 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import orjson
+
 from . import guard, paths
 
 MANIFEST = "build-manifest"  # kept in the cache dir, one per output directory
@@ -807,8 +809,10 @@ class Manifest:
 
 
 # The manifest file is ``{"body":<body>,"sha256":"<sha256 of <body>>"}``, the body as
-# ``json.dumps(sort_keys=True, separators=(",", ":"))`` writes it: serialised once when
-# saved, and checked on its bytes when read (no second serialisation of 60,000 entries).
+# compact JSON with sorted keys: serialised once when saved, and checked on its bytes when
+# read (no second serialisation of 60,000 entries). orjson writes and reads it: the same
+# bytes as ``json.dumps(sort_keys=True, separators=(",", ":"))`` for its ASCII paths, in
+# 0.02 s instead of 0.15-0.30 s.
 _MANIFEST_FILE = re.compile(rb'\{"body":(.*),"sha256":"([0-9a-f]{64})"\}', re.S)
 
 
@@ -820,7 +824,7 @@ def read_manifest(cache_dir: Path, site_dir: Path) -> tuple[dict | None, str]:
     try:
         m = _MANIFEST_FILE.fullmatch(p.read_bytes())
         ok = m is not None and hashlib.sha256(m.group(1)).hexdigest() == m.group(2).decode()
-        body = json.loads(m.group(1)) if ok else None
+        body = orjson.loads(m.group(1)) if ok else None
         ok = (
             ok
             and isinstance(body, dict)
@@ -901,7 +905,7 @@ def save_manifest(
         "tree": tree,
     }
     final = manifest_path(cache_dir, site_dir)
-    text = json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
+    text = orjson.dumps(body, option=orjson.OPT_SORT_KEYS)
     digest = hashlib.sha256(text).hexdigest()
     atomic_write(final, b'{"body":' + text + b',"sha256":"' + digest.encode() + b'"}')
     atomic_write(final.with_suffix(".site"), body["site"].encode())
