@@ -388,6 +388,7 @@ def _build(
             maps_job.result()
             maps_job.shutdown()
             model.glance.set_neighbours(maps.neighbours())  # for the comparison pages
+        code = cache_mod.render_code(inputs)
         with stage("render"):  # beside the copy, if it is still being made: a file
             # taken over that it has not linked yet is linked from the site (Writer._take)
             report.pages = render.render_site(  # + the quality page
@@ -398,10 +399,11 @@ def _build(
                 render.Previous(
                     previous_m.units,
                     previous_m.files,
-                    cache_mod.render_code(inputs),
+                    code,
                     cache_mod.world_digest(inputs),
                 ),
                 late=database,
+                templates=render.TemplateCache(cache_dir, code) if cache else None,
             )
         report.stages["database"] = round(database.seconds, 3)  # within the render's time
         gc.freeze()  # as before the render, whose workers' pool unfroze them

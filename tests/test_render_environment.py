@@ -39,3 +39,66 @@ def test_a_missing_key_is_undefined_as_in_jinja():
     with pytest.raises(Exception) as e:
         env.from_string("{{ d.missing }}").render(d={"a": 1})
     assert "missing" in str(e.value)
+
+
+def _compiles(monkeypatch) -> list[str]:
+    """The names of the templates Jinja compiles from here on."""
+    seen: list[str] = []
+    compile_ = Environment.compile
+
+    def spy(self, source, name=None, filename=None, raw=False, defer_init=False):
+        seen.append(name)
+        return compile_(self, source, name, filename, raw, defer_init)
+
+    monkeypatch.setattr(Environment, "compile", spy)
+    return seen
+
+
+def test_compiled_templates_are_kept_between_builds(tmp_path, monkeypatch):
+    """render.TemplateCache: a worker of the next build (a new environment) loads the
+    compiled template instead of compiling it, and renders the same bytes."""
+    cache = render.TemplateCache(tmp_path, "code-a")
+    monkeypatch.setattr(render, "_template_cache", cache)
+    seen = _compiles(monkeypatch)
+    first = render.environment().get_template("sitemap.xml").render(urls=["/a/"], data={})
+    assert "sitemap.xml" in seen and any(cache.dir.iterdir())
+    seen.clear()
+    again = render.environment().get_template("sitemap.xml").render(urls=["/a/"], data={})
+    assert seen == [] and again == first
+
+
+def test_a_corrupt_or_stale_compiled_template_is_compiled_again(tmp_path, monkeypatch):
+    cache = render.TemplateCache(tmp_path, "code-a")
+    monkeypatch.setattr(render, "_template_cache", cache)
+    seen = _compiles(monkeypatch)
+    first = render.environment().get_template("sitemap.xml").render(urls=["/a/"], data={})
+    (entry,) = list(cache.dir.iterdir())
+    raw = entry.read_bytes()
+    entry.write_bytes(raw[:-40] + bytes(40))  # a changed entry: its sha256 no longer holds
+    seen.clear()
+    again = render.environment().get_template("sitemap.xml").render(urls=["/a/"], data={})
+    assert seen == ["sitemap.xml"] and again == first
+    assert entry.read_bytes() == raw  # written again, whole
+    # the template's source changed (Jinja's own checksum): compiled again
+    templates = tmp_path / "source"
+    templates.mkdir()
+    (templates / "t.html").write_text("uno")
+    monkeypatch.setattr(render.paths, "TEMPLATES", templates)
+    assert render.environment().get_template("t.html").render() == "uno"
+    (templates / "t.html").write_text("due")
+    seen.clear()
+    assert render.environment().get_template("t.html").render() == "due"
+    assert seen == ["t.html"]
+
+
+def test_templates_of_other_code_are_never_used_and_are_removed(tmp_path, monkeypatch):
+    old, new = render.TemplateCache(tmp_path, "code-a"), render.TemplateCache(tmp_path, "code-b")
+    assert old.dir != new.dir and old.dir.parent == new.dir.parent
+    monkeypatch.setattr(render, "_template_cache", old)
+    render.environment().get_template("sitemap.xml")
+    monkeypatch.setattr(render, "_template_cache", new)
+    seen = _compiles(monkeypatch)
+    render.environment().get_template("sitemap.xml")
+    assert seen == ["sitemap.xml"]
+    new.prune()
+    assert [d.name for d in new.base.iterdir()] == [new.dir.name]
