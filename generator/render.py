@@ -281,7 +281,7 @@ class _Pages:
             return False
         if any(u not in units for u in prev[2]):
             return False
-        if os.environ.get("COMUNI_APERTI_CHECK_TASK_KEYS"):
+        if _WORKER.get("check_keys"):
             return False  # rendered, then compared in end_task
         if not self._take_over(prev[1]):
             return False
@@ -304,7 +304,7 @@ class _Pages:
         self._add_unit(uid, [key, sorted(set(self.w.task_recording)), inner])
         self.w.task_recording = None
         prev = _WORKER.get("prev_units", {}).get(uid)
-        if os.environ.get("COMUNI_APERTI_CHECK_TASK_KEYS") and prev and prev[0] == key:
+        if _WORKER.get("check_keys") and prev and prev[0] == key:
             units = _WORKER.get("prev_units", {})
             stale = [u for u in inner if units.get(u, [None])[0] != self.units[u][0]]
             if stale or sorted(prev[2]) != inner or sorted(prev[1]) != self.units[uid][1]:
@@ -364,6 +364,8 @@ def _run(tasks: list, model: SiteModel, w: Writer, workers: int, late=None, **sh
         present=w.present,
         writer=type(w),
         late=late,
+        # read once: os.environ.get is a Python call, 18,000 of them in an add-one
+        check_keys=bool(os.environ.get("COMUNI_APERTI_CHECK_TASK_KEYS")),
         **shared,
     )
     early = [t for t in tasks if t[0] not in LATE_TASKS]
@@ -661,23 +663,39 @@ def comune_prekey(model: SiteModel, istat: str) -> str | None:
                 ("region", c.region), set()
             )
             progs.update(ix["order"][i] for i in near)
-        docs = sorted(model.cited_documents(istat))
-        if all(p in digests["programmes"] for p in progs) and all(
-            d in digests["documents"] for d in docs
-        ):
+        p_digest = _set_digest(model, "programmes", progs, digests)
+        d_digest = _set_digest(model, "documents", model.cited_documents(istat), digests)
+        if p_digest is not None and d_digest is not None:
             key = unit_key(
                 "comune-pre",
                 istat,
                 _WORKER.get("world", ""),
-                [(p, digests["programmes"][p]) for p in sorted(progs)],
-                [(d, digests["documents"][d]) for d in docs],
+                p_digest,
+                d_digest[0],
                 # the site's date stands in for a cited document without one (page_date)
-                model.created
-                if any(not model.documents[d].doc.meta.get("date") for d in docs)
-                else None,
+                model.created if d_digest[1] else None,
             )
     memo[istat] = key
     return key
+
+
+def _set_digest(model: SiteModel, kind: str, names: set[str], digests: dict):
+    """The digest of the programmes (``kind``) or documents ``names`` with their input
+    digests, None if one has none; for documents, ``(digest, whether one is undated)``.
+    Many comuni share a set (every comune of a province without a programme of its own):
+    each set is digested once per process."""
+    memo = _WORKER.setdefault("set-digests", {})
+    k = (kind, frozenset(names))
+    if k not in memo:
+        have = digests[kind]
+        if not all(n in have for n in names):
+            memo[k] = None
+        else:
+            d = _digest(*[(n, have[n]) for n in sorted(names)])
+            if kind == "documents":
+                d = d, any(not model.documents[n].doc.meta.get("date") for n in names)
+            memo[k] = d
+    return memo[k]
 
 
 def _digest(*parts) -> str:

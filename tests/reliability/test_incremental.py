@@ -81,10 +81,19 @@ def test_adding_a_document_is_incremental_and_identical_to_a_cold_build(tmp_path
     shutil.rmtree(m.site)
     write_corpus(sources, _sources())
     m.build_ok()
+
+    def compiled() -> dict:
+        cached = (m.root / ".cache" / "templates").rglob("*")
+        return {f: f.stat().st_mtime_ns for f in cached if f.is_file()}
+
+    first_compiled = compiled()
+    assert len(first_compiled) > 10  # the first build's compiled templates (TemplateCache)
     shutil.rmtree(sources)
     write_corpus(sources, _new_first())
     log = m.build_ok()
     reused, total = _units(log)
+    # ...which the next build loaded: Jinja writes an entry only after compiling it
+    assert first_compiled.items() <= compiled().items()
     after = m.digest()
     # the 1983 document's task (its page) and its programme's were taken over without
     # making their contexts: the new document is not in their inputs; so were the comuni
