@@ -257,13 +257,9 @@ def reuse_files(w, name: str, key: str, cache_dir: Path | None, previous: dict[s
     except Exception:  # noqa: BLE001 - corrupt or of another version: written again
         cache.discard(_info_file(cache_dir, name, key))
         return None
-    if not all(
-        previous.get(rel, [None])[0] == sha and w.can_take(rel, sha) for rel, sha, _ in files
-    ):
+    if not all(previous.get(rel, [None])[0] == sha for rel, sha, _ in files):
         return None
-    for rel, sha, size in files:
-        w.reuse(rel, sha, size)
-    return info
+    return info if w.take_over(files) else None
 
 
 def remember_files(w, info: PackageInfo, key: str, cache_dir: Path | None) -> None:

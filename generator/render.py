@@ -167,7 +167,7 @@ _WORKER: dict = {}  # what forked render workers inherit (set before the pool st
 
 def _task_writer(writer: type, root: Path, previous: dict[str, str]) -> Writer:
     """A render task's own Writer into the staging tree (its files merged by _merge)."""
-    w = writer(root, previous, _WORKER.get("source"))
+    w = writer(root, previous, _WORKER.get("source"), mirror=_WORKER.get("mirror", False))
     w.present = _WORKER.get("present", False)
     return w
 
@@ -249,11 +249,9 @@ class _Pages:
     def _take_over(self, rels) -> bool:
         """Take over the last build's files ``rels`` if all of them can be."""
         files = _WORKER.get("prev_files", {})
-        if not all(r in files and self.w.can_take(r, files[r][0]) for r in rels):
+        if not all(r in files for r in rels):
             return False
-        for r in rels:
-            self.w.reuse(r, files[r][0], files[r][1])
-        return True
+        return self.w.take_over([(r, files[r][0], files[r][1]) for r in rels])
 
     def begin(self, uid: str, key: str) -> None:
         """Start rendering unit ``uid``: the files written until :meth:`end` are its own."""
@@ -362,6 +360,7 @@ def _run(tasks: list, model: SiteModel, w: Writer, workers: int, late=None, **sh
         previous=w.previous,
         source=w.source,
         present=w.present,
+        mirror=w.mirror,  # the staging tree is being filled from the site (Filler)
         writer=type(w),
         late=late,
         # read once: os.environ.get is a Python call, 18,000 of them in an add-one

@@ -261,3 +261,41 @@ def test_a_scan_whose_child_fails_is_made_here_and_a_killed_one_leaves_no_child(
     with pytest.raises(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)  # reaped
     s.kill()  # twice: nothing
+
+
+def test_taking_over_beside_the_background_copy_links_each_file_once(tmp_path, monkeypatch):
+    """Writer.take_over while the child links the site (``mirror``): each file of the
+    last build ends as the site's file (the same inode), whoever linked it; where the
+    folder is there, with one system call a file (the link, or its "exists": the child's
+    link); a unit with a file gone from the site is not taken over, and nothing of it is
+    recorded (it is made again)."""
+    site = tmp_path / "site"
+    hashes = _site(site)
+    units = [
+        [(f"comuni/{i:06d}/index.html", hashes[f"comuni/{i:06d}/index.html"], 0)]
+        for i in range(2999, -1, -1)
+    ]
+    tmp, filler = output.stage(site, previous_ok=True, background=True)
+    w = output.Writer(tmp, hashes, source=site, mirror=True)
+    assert all(w.take_over(u) for u in units)  # racing the child, from the other end
+    assert filler.join() is None
+    for ((rel, sha, _size),) in units:
+        assert os.stat(tmp / rel).st_ino == os.stat(site / rel).st_ino
+        assert w.hashes[rel] == sha
+    assert w.count == 3000
+    # every folder there: no file or folder looked for, nothing linked twice
+    calls = []
+    exists = os.path.exists
+    monkeypatch.setattr(os.path, "exists", lambda p: calls.append(p) or exists(p))
+    again = output.Writer(tmp, hashes, source=site, mirror=True)
+    assert all(again.take_over(u) for u in units)
+    assert calls == [] and again.written == 0 and again.count == 3000
+    monkeypatch.undo()
+    # a file of the last build gone from the site: the unit is made again
+    os.unlink(site / "comuni/000005/index.html")
+    w2 = output.Writer(tmp_path / "other", hashes, source=site, mirror=True)
+    unit = [(f"comuni/{i:06d}/index.html", hashes[f"comuni/{i:06d}/index.html"], 0) for i in (4, 5)]
+    assert not w2.take_over(unit)
+    assert w2.hashes == {} and w2.count == 0
+    w2.write("/comuni/000005/", "pagina 5")  # made again: written, not linked
+    assert (tmp_path / "other/comuni/000005/index.html").read_text() == "pagina 5"
