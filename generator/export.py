@@ -388,17 +388,24 @@ def sqlite_bytes(tables: list[Table]) -> tuple[bytes, str]:
 
 
 # --------------------------------------------------------------------------- Parquet
-def parquet_bytes(t: Table) -> bytes:
+def arrow_types() -> dict:
+    """The Arrow type of each Table Schema field type the export knows."""
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
-    types = {
+    return {
         "string": pa.string(),
         "integer": pa.int64(),
         "number": pa.float64(),
         "boolean": pa.bool_(),
         "date": pa.date32(),
     }
+
+
+def parquet_bytes(t: Table) -> bytes:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    types = arrow_types()
     cols = [
         _arrow_array([r[i] for r in t.rows], f.get("type", "string"), types)
         for i, f in enumerate(t.fields)

@@ -416,13 +416,7 @@ def test_parquet_columns_are_what_pyarrow_array_makes(rows):
     from datetime import date
 
     t = _mixed_table(rows)
-    types = {
-        "string": pa.string(),
-        "integer": pa.int64(),
-        "number": pa.float64(),
-        "boolean": pa.bool_(),
-        "date": pa.date32(),
-    }
+    types = export.arrow_types()
     for i, f in enumerate(t.fields):
         values = [r[i] for r in rows]
         ours = export._arrow_array(values, f["type"], types)
