@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import gc
 import hashlib
-import json
 from functools import lru_cache
 from html import escape as html_escape
 import io
@@ -39,7 +38,7 @@ from . import (
 from . import cache as cache_mod
 from .model import SiteModel, comune_url
 from .mentions import link_line
-from .output import Writer
+from .output import Writer, compact_json
 from .packages import json_value
 from .quality import Log, as_dict
 
@@ -320,9 +319,7 @@ class _Pages:
 def unit_key(*parts) -> str:
     """The key of a render unit: the render code's digest and ``parts`` (JSON)."""
     h = hashlib.sha256(_WORKER.get("render_code", "").encode())
-    h.update(
-        json.dumps(parts, ensure_ascii=False, separators=(",", ":"), default=_json_default).encode()
-    )
+    h.update(compact_json(parts, _json_default))
     return h.hexdigest()
 
 

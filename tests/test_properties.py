@@ -6,7 +6,8 @@
 * ``registry.normalise`` / ``folded`` ignore case, accents, apostrophes and
   abbreviations, and are idempotent;
 * ``gu_sovrimposta.reading_order`` reads two columns printed side by side as the whole
-  left column, then the whole right one, losing and duplicating nothing.
+  left column, then the whole right one, losing and duplicating nothing;
+* ``output.compact_json`` (orjson) writes the bytes the standard library's json writes.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from generator.formatting import num
+from generator.output import compact_json
 from generator.extract.cells import number as parse_it_number
 from generator.parsers.gu_sovrimposta import reading_order
 from generator.registry import folded, normalise
@@ -275,3 +277,36 @@ def test_a_tail_goes_where_the_order_numbers_continue(n_left, n_tail, n_right, t
     lines = [H3 + "\t" + H3] + run + ["\t".join(t) for t in tail]
     items = [it for it in reading_order(list(enumerate(lines, start=1))) if it.column != "header"]
     assert [it.cells for it in items] == [tuple(c) for c in expected]
+
+
+# -- the site's JSON: orjson, the standard library's bytes ----------------------------------
+_JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.sampled_from([1e-05, 1e-07, 9.99e-05, 0.0001, 1e16, 1e22, -0.0, 5e-324, 0.1])
+    | st.decimals(allow_nan=False, allow_infinity=False, places=2)
+    | st.text(),
+    lambda inner: (
+        st.lists(inner, max_size=5)
+        | st.dictionaries(st.text() | st.integers(min_value=0, max_value=9), inner, max_size=5)
+    ),
+    max_leaves=30,
+)
+
+
+def _default(o):
+    if isinstance(o, Decimal):
+        return float(o)
+    raise TypeError(type(o).__name__)
+
+
+@PROPERTY
+@given(_JSON)
+@example({"a": [1, 2.5, None, True, "città <b> & \u2028"], "1e-05": 1e-05})
+def test_compact_json_is_what_json_writes(value):
+    import json
+
+    expected = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=_default)
+    assert compact_json(value, _default) == expected.encode()
