@@ -62,18 +62,34 @@ JSON_SUFFIXES = (".json", ".jsonld")
 def compact_json(obj, default=None) -> bytes:
     """What ``json.dumps(obj, ensure_ascii=False, separators=(",", ":"), default=default)``
     writes, UTF-8 encoded, made by orjson: 0.13 s instead of 0.54 s for the real site's
-    8,028 comune twins (46 MB), the same bytes. orjson writes a non-zero number below 1e-4
-    otherwise (``0.00001`` and ``1e-7``, where json writes ``1e-05`` and ``1e-07``): a result
-    with ``e-`` or ``0.0000`` in it is made by json, and so is whatever orjson refuses (keys
-    that are not strings, integers beyond 64 bits). One difference is left: NaN and
+    8,028 comune twins (46 MB), the same bytes. What orjson writes otherwise is made by
+    json: a non-zero number below 1e-4 (:func:`_small_number`) and whatever orjson refuses
+    (keys that are not strings, integers beyond 64 bits). One difference is left: NaN and
     infinity, which json writes as ``NaN`` and ``Infinity`` (not JSON), are ``null``."""
     try:
         raw = orjson.dumps(obj, default=default)
     except TypeError:  # orjson.JSONEncodeError
-        raw = b"e-"
-    if b"e-" in raw or b"0.0000" in raw:
+        raw = None
+    if raw is None or _small_number(raw):
         raw = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), default=default).encode()
     return raw
+
+
+def _small_number(raw: bytes) -> bool:
+    """Whether orjson's ``raw`` may hold a number below 1e-4, which it writes ``0.00001`` or
+    ``1e-7`` where json writes ``1e-05`` and ``1e-07``: an ``e-`` after a digit, or a
+    ``0.0000`` where a value starts (in a text too: then json writes the whole)."""
+    i = raw.find(b"e-")
+    while i > 0:
+        if 48 <= raw[i - 1] <= 57:
+            return True
+        i = raw.find(b"e-", i + 2)
+    i = raw.find(b"0.0000")
+    while i >= 0:
+        if i == 0 or raw[i - 1] in b":,[-":
+            return True
+        i = raw.find(b"0.0000", i + 6)
+    return False
 
 
 def inert_bytes(raw: bytes) -> bytes:
