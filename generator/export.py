@@ -436,8 +436,9 @@ _EPOCH = date(1970, 1, 1).toordinal()
 def _arrow_array(values: list, ftype: str, types: dict):
     """The Arrow array of one column's cast values (``None`` is null), built from its
     buffers: what ``pyarrow.array(values, type)`` makes, without that call's first use in
-    a process importing pandas (0.5 s of the add-one's database job; pyarrow checks
-    whether the values are pandas objects, and ours are lists)."""
+    a process importing pandas (0.1-0.3 s of the add-one's database job, whose worker has
+    not imported it; pyarrow checks whether the values are pandas objects, and ours are
+    lists)."""
     import numpy as np
     import pyarrow as pa
 
