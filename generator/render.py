@@ -26,6 +26,7 @@ from markupsafe import Markup, escape
 
 from . import (
     api,
+    cache as cache_mod,
     coverage,
     export,
     formatting,
@@ -37,7 +38,6 @@ from . import (
     schemaorg,
     views,
 )
-from . import cache as cache_mod
 from .model import SiteModel, comune_url
 from .mentions import link_line
 from .output import Writer, compact_json
