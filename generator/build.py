@@ -410,12 +410,16 @@ def _build(
         if filler is not None:  # the search index and verify read the tree as a whole
             with stage("staging"):
                 problem = filler.join()
-            w.present = not problem  # every file of the site linked
             if problem:
                 log.info(
                     f"warning: the copy of {site_dir.name}/ was not completed ({problem}):"
                     " the files the site needed were linked one by one"
                 )
+                try:  # the pages the render took over (Writer.defer)
+                    w.link_missing()
+                except output.OutputError as e:
+                    raise BuildError(str(e)) from None
+            w.present = not problem  # every file of the site linked
         # only the search index writes in the staging tree from here: the rest of it is
         # scanned for the verify stage by a child while the index is made
         final_scan = output.Scan(tmp, skip=(search_mod.OUT,))
@@ -452,7 +456,8 @@ def _build(
             except output.OutputError as e:
                 raise BuildError(
                     f"the staging tree is not what the build wrote ({e}): "
-                    "disk full or another process writing there?"
+                    "disk full, or another process writing there or removing files of "
+                    f"{site_dir.name}/?"
                 ) from None
         with stage("publish"):
             output.publish(

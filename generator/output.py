@@ -155,6 +155,10 @@ class Writer:
         # completed), unless this build wrote it: taking one over needs no ``stat`` (about
         # 66,000 of them when a document is added); verify_tree checks the tree in the end
         self.present = False
+        # the render's take-overs while the Filler runs: recorded, not linked (the Filler
+        # links every file of the site; nothing reads a page before it is done, and
+        # :meth:`link_missing` makes what it did not if it failed)
+        self.defer = False
 
     @staticmethod
     def rel(url_path: str) -> str:
@@ -274,7 +278,9 @@ class Writer:
         system call: the Filler's link, there already, is the same file) instead of
         looked for first in ``root`` and then in the site (2 to 5 calls a file, 61,000
         files in an add-one); the site's files are as the manifest says (checked when the
-        build began), and one gone meanwhile makes this False, as it did before."""
+        build began), and one gone meanwhile makes this False, as it did before. With
+        ``defer`` (the render's Writers) such a file is only recorded: the Filler's link is
+        the one, and a file gone meanwhile is found missing when the tree is verified."""
         if not self.mirror or self.present:
             if not all(self.can_take(rel, sha) for rel, sha, _size in files):
                 return False
@@ -284,6 +290,8 @@ class Writer:
         prev = self.previous
         for rel, sha, _size in files:
             if prev.get(rel) == sha:
+                if self.defer:
+                    continue
                 try:
                     self.written += self._link(rel, f"{self._root}/{rel}")
                 except FileNotFoundError:  # gone from the site: made again
@@ -295,6 +303,21 @@ class Writer:
         for rel, sha, size in files:
             self._record(rel, sha, size)
         return True
+
+    def link_missing(self) -> int:
+        """After a :class:`Filler` that failed: link from the site each file recorded as
+        taken over (its hash the last build's) that the staging tree lacks; how many."""
+        n = 0
+        for rel, sha in self.hashes.items():
+            path = f"{self._root}/{rel}"
+            if self.previous.get(rel) == sha and not os.path.lexists(path):
+                try:
+                    n += self._link(rel, path)
+                except FileNotFoundError:
+                    raise OutputError(
+                        f"{rel}: gone from the site while the build ran (build again)"
+                    ) from None
+        return n
 
     def _makedirs(self, rel: str) -> None:
         d = rel.rpartition("/")[0]

@@ -167,6 +167,7 @@ def _task_writer(writer: type, root: Path, previous: dict[str, str]) -> Writer:
     """A render task's own Writer into the staging tree (its files merged by _merge)."""
     w = writer(root, previous, _WORKER.get("source"), mirror=_WORKER.get("mirror", False))
     w.present = _WORKER.get("present", False)
+    w.defer = _WORKER.get("defer", False)
     return w
 
 
@@ -357,6 +358,10 @@ def _run(tasks: list, model: SiteModel, w: Writer, workers: int, late=None, **sh
         source=w.source,
         present=w.present,
         mirror=w.mirror,  # the staging tree is being filled from the site (Filler)
+        # a page taken over is left to the Filler to link (61,000 in an add-one after a
+        # cold build: as many system calls, racing the Filler's, saved); nothing reads
+        # pages before the build has joined the Filler
+        defer=w.mirror and not w.present,
         writer=type(w),
         late=late,
         # read once: os.environ.get is a Python call, 18,000 of them in an add-one

@@ -299,3 +299,47 @@ def test_taking_over_beside_the_background_copy_links_each_file_once(tmp_path, m
     assert w2.hashes == {} and w2.count == 0
     w2.write("/comuni/000005/", "pagina 5")  # made again: written, not linked
     assert (tmp_path / "other/comuni/000005/index.html").read_text() == "pagina 5"
+
+
+def test_a_deferring_writer_leaves_the_links_to_the_background_copy(tmp_path, monkeypatch):
+    """The render's Writers (``defer``) record the files they take over beside the child
+    without a system call: the child's links are the tree. A file gone from the site
+    meanwhile is found missing by verify_tree (the build fails, the site is untouched);
+    after a copy that failed, link_missing makes the files taken over, and names one the
+    site no longer has."""
+    site = tmp_path / "site"
+    hashes = _site(site, 600)
+    units = [[(rel, sha, len(f"pagina {int(rel[7:13])}"))] for rel, sha in hashes.items()]
+    os.unlink(site / "comuni/000005/index.html")  # gone before the copy reaches it
+    tmp, filler = output.stage(site, previous_ok=True, background=True)
+    calls = []
+    for name in ("link", "stat", "lstat", "mkdir"):  # the child was forked before this
+        real = getattr(os, name)
+        monkeypatch.setattr(os, name, lambda *a, _r=real, **k: calls.append(a) or _r(*a, **k))
+    w = output.Writer(tmp, hashes, source=site, mirror=True)
+    w.defer = True
+    assert all(w.take_over(u) for u in units)
+    assert calls == [] and w.written == 0 and w.count == 600
+    monkeypatch.undo()
+    assert filler.join() is None
+    for rel in hashes:
+        if rel != "comuni/000005/index.html":
+            assert os.stat(tmp / rel).st_ino == os.stat(site / rel).st_ino
+    w.write("/index.html", "home")
+    with pytest.raises(output.OutputError, match="1 files missing.*000005"):
+        output.verify_tree(tmp, w)
+    # the copy failed: the files taken over are linked by the build itself
+    output.remove_tree(tmp)
+    monkeypatch.setattr(os, "link", _failing(errno.EPERM))  # the child inherits it
+    tmp, filler = output.stage(site, previous_ok=True, background=True)
+    assert filler.join()
+    monkeypatch.undo()
+    w = output.Writer(tmp, hashes, source=site, mirror=True)
+    w.defer = True
+    assert all(w.take_over(u) for u in units[:10])
+    with pytest.raises(output.OutputError, match="000005/index.html: gone from the site"):
+        w.link_missing()
+    del w.hashes["comuni/000005/index.html"], w.sizes["comuni/000005/index.html"]
+    assert w.link_missing() == 4  # 000006-000009: 000000-000004 were linked before it
+    for rel in w.hashes:
+        assert os.stat(tmp / rel).st_ino == os.stat(site / rel).st_ino

@@ -317,6 +317,12 @@ def inject(fault: str) -> None:
 
             output.stage = stage_
             output.take_spare = lambda *a, **k: None
+    elif fault == "copy-fails":  # the background copy of the site fails (the child
+        # inherits this): the build links what it took over itself
+        def link_tree_(src, dst, merge=False):
+            raise OSError(errno.EPERM, "no links here")
+
+        output.link_tree = link_tree_
     elif fault == "edit-during-build":
         render_site = render.render_site
 

@@ -130,6 +130,23 @@ def test_truncated_published_files_are_rewritten_by_the_next_build(mini):
     assert mini.digest() == mini.old
 
 
+def test_a_copy_of_the_site_that_fails_still_publishes_the_whole_site(mini):
+    """No spare tree: the staging tree is the site's copy made by a child beside the
+    render, whose Writers only record the pages they take over (``Writer.defer``). The
+    child fails: the build links those pages itself, and the site is whole."""
+    mini.reset()
+    spare = mini.root / ".site-spare"
+    if spare.exists():
+        os.rename(spare, mini.root / "old-spare")  # kept out of the way, then removed
+        subprocess.run(["rm", "-rf", str(mini.root / "old-spare")], check=True)
+    page = mini.site / "comuni/075098/index.html"
+    page.write_bytes(page.read_bytes()[:100])  # a build, taking over every other page
+    r = mini.run("copy-fails")
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert "was not completed ([Errno 1] no links here)" in r.stderr
+    assert mini.digest() == mini.old and mini.leftovers() == []
+
+
 def test_a_file_edited_in_place_without_changing_its_size_is_found_by_verify(mini):
     mini.reset()
     path = mini.site / "comuni/005001/index.csv"
