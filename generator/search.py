@@ -106,6 +106,9 @@ _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 # document makes its group again, not the merge of every document.
 GROUP = "gruppo"
 _BODY = re.compile(rb"<[a-zA-Z][^<>]*?\sdata-pagefind-body[\s=/>]")
+_TAG_NAME = re.compile(rb"<([a-zA-Z][a-zA-Z0-9-]*)\s")
+_HTML_TAG = re.compile(rb"<html(?:\s[^<>]*)?>", re.I)
+_TITLE = re.compile(rb"<title>[^<]*</title>")
 _META_MAGIC = b"pagefind_dcd"
 _CHUNK_SIZE = 20000  # Pagefind's: a chunk ends once its words' locations reach it
 # gzip level of the merged word chunks: Pagefind uses 9; 6 is 7 times faster here for 1.7%
@@ -151,6 +154,45 @@ def _start() -> subprocess.Popen:
 def searched(html: bytes) -> bool:
     """Whether a page is searched: it marks its text with ``data-pagefind-body``."""
     return _BODY.search(html) is not None
+
+
+def for_pagefind(raw: bytes) -> bytes:
+    """What Pagefind is sent of a searched page: its ``<html>`` tag (the language), its
+    title and its ``data-pagefind-body`` element, without the rest of its head and body
+    (the JSON-LD, the navigation, the footer: 40 % of the bytes of the site's searched
+    pages, and Pagefind parses every byte it is sent: a third of its time). Only when
+    nothing outside that element can change the index: the element's tag opens once in
+    the page, and no ``data-pagefind`` attribute is outside it; else the page as it is.
+    The index is the same bytes either way (test, on every kind of searched page)."""
+    at = raw.find(b" data-pagefind-body")
+    start = raw.rfind(b"<", 0, at)
+    m = _TAG_NAME.match(raw, start) if at > 0 and start >= 0 else None
+    if m is None or raw.find(b">", start, at) >= 0:  # not an attribute of that tag
+        return raw
+    tag = m.group(1)
+    close = b"</" + tag + b">"
+    end = raw.rfind(close)
+    html = _HTML_TAG.search(raw, 0, start)
+    if (
+        end < start
+        or html is None
+        or raw.count(b"<" + tag) != 1  # (counts <tagx too: then the page as it is)
+        or raw.find(b"data-pagefind", 0, start) >= 0
+        or raw.find(b"data-pagefind", end) >= 0
+    ):
+        return raw
+    title = _TITLE.search(raw, 0, start)
+    return b"".join(
+        (
+            b"<!DOCTYPE html>\n",
+            html.group(0),
+            b'<head><meta charset="utf-8">',
+            title.group(0) if title else b"",
+            b"</head><body>",
+            raw[start : end + len(close)],
+            b"</body></html>\n",
+        )
+    )
 
 
 class _Service:
@@ -199,7 +241,7 @@ class _Service:
                             "index_id": index_id,
                             "file_path": rel,
                             "url": None,
-                            "file_contents": raw.decode("utf-8"),
+                            "file_contents": for_pagefind(raw).decode("utf-8"),
                         }
                     )
                 msg({"type": "GetFiles", "index_id": index_id})

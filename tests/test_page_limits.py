@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from types import SimpleNamespace
 
-from generator import glance, render
+from generator import glance, render, search
 
 N = 15  # programmes, each from its own document; document i is dated 2000+i
 
@@ -142,7 +142,7 @@ def _filters(html: str) -> list[str]:
 
 
 def test_past_the_one_line_limit_the_page_links_every_programme_on_pages_of_their_own(
-    monkeypatch,
+    monkeypatch, tmp_path
 ):
     """More one-line programmes than PAGE_LIMITS["rest"]: the page lists the newest of them
     and links /comuni/<istat>/programmi/ (pages of PAGE_LIMITS["rest_page"] lines), where
@@ -188,7 +188,17 @@ def test_past_the_one_line_limit_the_page_links_every_programme_on_pages_of_thei
         others = [p["url"] for p in sel["pages"] if p["url"] != page["url"]]
         assert all(f'href="{u}"' in out for u in others)
         assert 'href="/comuni/019035/"' in out and 'href="/comuni/019035/index.csv"' in out
+        # Pagefind is sent the searched element only (search.for_pagefind)
+        assert len(search.for_pagefind(out.encode())) < len(out.encode())
+        rel = page["url"].lstrip("/") + "index.html"
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(out, encoding="utf-8")
     assert seen == rest  # every one-line programme once, in the page's order
+    # and it indexes them as it indexes the whole pages
+    pages = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*.html"))
+    reduced = search.pagefind_files(tmp_path, pages)
+    monkeypatch.setattr(search, "for_pagefind", lambda raw: raw)
+    assert search.pagefind_files(tmp_path, pages) == reduced
 
 
 # -- the page's size (glance.PAGE_BUDGET) -------------------------------------------------

@@ -109,3 +109,60 @@ def test_the_index_keeps_apart_the_words_of_neighbouring_cells_and_terms(built_s
 
 def _words(fragment: str) -> list[str]:
     return html_mod.unescape(_TAG.sub("", fragment)).split()
+
+
+# -- what Pagefind is sent of a page (search.for_pagefind) -------------------------------
+def test_pagefind_is_sent_the_searched_element_only_and_indexes_the_same(built_site, monkeypatch):
+    """Pagefind is sent a page's ``<html>`` tag, title and ``data-pagefind-body`` element
+    only, and the index of those is the index of the whole pages, byte for byte (the
+    filters as the build writes them): on pages of every kind the real site searches, with
+    their filters, metadata, anchors and ignored parts. (The list of a comune's other
+    programmes, searched too, exists only past 20 programmes: see test_page_limits.)"""
+    site, _ = built_site
+    kinds = {
+        "comune": r"comuni/\d{6}/index\.html",
+        "province": r"province/[A-Z]{2}/index\.html",
+        "programme": r"programmi/[^/]+/index\.html",
+        "document": r"documenti/[^/]+/index\.html",
+        "act": r"documenti/[^/]+/atti/[^/]+/index\.html",
+    }
+    pages: dict[str, list[str]] = {k: [] for k in kinds}
+    for page in sorted(site.rglob("*.html")):
+        rel = str(page.relative_to(site))
+        for kind, pattern in kinds.items():
+            if re.fullmatch(pattern, rel) and len(pages[kind]) < 4:
+                if search.searched(page.read_bytes()):
+                    pages[kind].append(rel)
+    sample = sorted(rel for rels in pages.values() for rel in rels)
+    assert all(pages.values()), {k: v for k, v in pages.items() if not v}
+    whole_pages = []  # every searched page is cut (none sent whole: a template changed?)
+    for page in site.rglob("*.html"):
+        raw = page.read_bytes()
+        if search.searched(raw):
+            sent = search.for_pagefind(raw)
+            if len(sent) >= len(raw) or b"application/ld+json" in sent:
+                whole_pages.append(str(page.relative_to(site)))
+    assert whole_pages == []
+    reduced = search.pagefind_files(site, sample)
+    monkeypatch.setattr(search, "for_pagefind", lambda raw: raw)
+    whole = search.pagefind_files(site, sample)
+    assert reduced == whole
+
+
+def test_a_page_is_sent_whole_when_something_outside_its_searched_element_counts():
+    head = '<!DOCTYPE html><html lang="it"><head><title>t</title>'
+    body = "<article data-pagefind-body><h1>Agliè</h1></article>"
+    plain = f'{head}<script type="application/ld+json">{{}}</script></head><body><nav>menu</nav>{body}<footer>piè</footer></body></html>'
+    sent = search.for_pagefind(plain.encode()).decode()
+    assert sent == (
+        '<!DOCTYPE html>\n<html lang="it"><head><meta charset="utf-8"><title>t</title></head>'
+        f"<body>{body}</body></html>\n"
+    )
+    for page in (
+        plain.replace("<nav>", '<nav data-pagefind-filter="tipo">'),  # a filter outside
+        plain.replace("<footer>", '<footer><meta data-pagefind-meta="x:y">'),
+        plain.replace("<nav>menu</nav>", "<article>altro</article>"),  # the tag twice
+        plain.replace(body, "<article><h1>Agliè</h1></article>"),  # nothing searched
+        plain.replace("</article>", ""),  # not closed
+    ):
+        assert search.for_pagefind(page.encode()) == page.encode()
