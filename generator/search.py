@@ -109,6 +109,12 @@ _BODY = re.compile(rb"<[a-zA-Z][^<>]*?\sdata-pagefind-body[\s=/>]")
 _TAG_NAME = re.compile(rb"<([a-zA-Z][a-zA-Z0-9-]*)\s")
 _HTML_TAG = re.compile(rb"<html(?:\s[^<>]*)?>", re.I)
 _TITLE = re.compile(rb"<title>[^<]*</title>")
+# the elements Pagefind leaves out of the index that are sent empty: kinds that always
+# have their end tag here
+_EMPTIED = frozenset(b"details div section tbody table p ul ol dl aside figure span".split())
+# what Pagefind takes from an element it leaves out of the index: filters and metadata
+# (data-pagefind-*), the page's image (its first <img>), its title (its first <h1>)
+_KEPT_INSIDE = (b"data-pagefind", b"<img", b"<h1")
 _META_MAGIC = b"pagefind_dcd"
 _CHUNK_SIZE = 20000  # Pagefind's: a chunk ends once its words' locations reach it
 # gzip level of the merged word chunks: Pagefind uses 9; 6 is 7 times faster here for 1.7%
@@ -163,7 +169,9 @@ def for_pagefind(raw: bytes) -> bytes:
     pages, and Pagefind parses every byte it is sent: a third of its time). Only when
     nothing outside that element can change the index: the element's tag opens once in
     the page, and no ``data-pagefind`` attribute is outside it; else the page as it is.
-    The index is the same bytes either way (test, on every kind of searched page)."""
+    Inside it, the elements marked ``data-pagefind-ignore`` are sent empty
+    (:func:`_without_ignored`). The index is the same bytes either way (test, on every
+    kind of searched page)."""
     at = raw.find(b" data-pagefind-body")
     start = raw.rfind(b"<", 0, at)
     m = _TAG_NAME.match(raw, start) if at > 0 and start >= 0 else None
@@ -189,10 +197,51 @@ def for_pagefind(raw: bytes) -> bytes:
             b'<head><meta charset="utf-8">',
             title.group(0) if title else b"",
             b"</head><body>",
-            raw[start : end + len(close)],
+            _without_ignored(raw, start, end + len(close)),
             b"</body></html>\n",
         )
     )
+
+
+def _without_ignored(raw: bytes, start: int, end: int) -> bytes:
+    """``raw[start:end]`` with each element marked ``data-pagefind-ignore`` emptied (its
+    start and end tags kept), unless it holds something Pagefind takes from such an
+    element (:data:`_KEPT_INSIDE`): 44 of the 72 MB the cut pages still had (the lists of
+    documents and downloads, the citation, the technical details). Only elements of
+    :data:`_EMPTIED`; one whose end is not found is left as it is."""
+    out, pos, at = [], start, start
+    while True:
+        at = raw.find(b" data-pagefind-ignore", at, end)
+        if at < 0:
+            break
+        tag_at = raw.rfind(b"<", pos, at)
+        opened = raw.find(b">", at, end)
+        name = raw[tag_at + 1 : at].split(None, 1)[0] if tag_at >= 0 else b""
+        at += 21
+        if opened < 0 or name not in _EMPTIED or raw.find(b">", tag_at, at) >= 0:
+            continue  # not an attribute of an element of those kinds
+        # its end tag: the first "</name>" with as many "<name" before it as ends
+        close, inner_from, depth, i = b"</" + name + b">", opened + 1, 1, opened + 1
+        while depth:
+            j = raw.find(close, i, end)
+            if j < 0:
+                break
+            depth += _opens(raw, name, i, j) - 1
+            i = j + len(close)
+        if depth:
+            continue
+        inner = raw[inner_from : i - len(close)]
+        if any(k in inner for k in _KEPT_INSIDE):
+            continue
+        out += (raw[pos:inner_from], close)
+        pos = at = i
+    out.append(raw[pos:end])
+    return b"".join(out)
+
+
+def _opens(raw: bytes, name: bytes, i: int, j: int) -> int:
+    """How many ``<name`` start tags ``raw[i:j]`` holds."""
+    return raw.count(b"<" + name + b" ", i, j) + raw.count(b"<" + name + b">", i, j)
 
 
 class _Service:

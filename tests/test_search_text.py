@@ -166,3 +166,35 @@ def test_a_page_is_sent_whole_when_something_outside_its_searched_element_counts
         plain.replace("</article>", ""),  # not closed
     ):
         assert search.for_pagefind(page.encode()) == page.encode()
+
+
+def test_the_elements_pagefind_leaves_out_are_sent_empty_unless_it_takes_something_from_them():
+    def sent(body: str) -> str:
+        page = (
+            '<!DOCTYPE html><html lang="it"><head><title>t</title></head><body>'
+            f"<article data-pagefind-body><h1>Agliè</h1>{body}</article></body></html>"
+        )
+        out = search.for_pagefind(page.encode()).decode()
+        return out[out.index("</h1>") + 5 : out.rindex("</article>")]
+
+    nested = "<div data-pagefind-ignore><div>a<div>b</div></div>c</div><p>dopo</p>"
+    assert sent(nested) == "<div data-pagefind-ignore></div><p>dopo</p>"
+    assert sent('<section class="x" data-pagefind-ignore><ul><li>1</li></ul></section>') == (
+        '<section class="x" data-pagefind-ignore></section>'
+    )
+    for kept in (
+        '<div data-pagefind-ignore><span data-pagefind-filter="tipo">Comune</span></div>',
+        '<div data-pagefind-ignore><img src="/a.svg" alt=""></div>',
+        "<div data-pagefind-ignore><h1>Titolo</h1></div>",
+        "<div data-pagefind-ignore><div>not closed</div>",  # its end not found
+        '<img data-pagefind-ignore src="/a.svg" alt="">',  # not a kind emptied
+        '<a data-pagefind-ignore href="/x/">x</a>',
+    ):
+        assert sent(kept) == kept
+    # an element kept whole (a filter inside) still has its own ignored parts emptied
+    assert sent(
+        '<div data-pagefind-ignore><p data-pagefind-ignore>testo</p><b data-pagefind-meta="m">'
+        "v</b></div>"
+    ) == (
+        '<div data-pagefind-ignore><p data-pagefind-ignore></p><b data-pagefind-meta="m">v</b></div>'
+    )
