@@ -153,10 +153,13 @@ def test_a_failed_build_stops_the_copy(tmp_path):
     site = tmp_path / "site"
     _site(site, 4000)
     tmp, filler = output.stage(site, previous_ok=True, background=True)
-    pid = filler.pid
+    pids = filler.pids
+    assert len(pids) == output.Filler.PARTS
     filler.kill()
-    with pytest.raises(ChildProcessError):
-        os.waitpid(pid, os.WNOHANG)  # gone, and reaped
+    for pid in pids:
+        with pytest.raises(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)  # gone, and reaped
+    assert filler.pids == []
     output.remove_tree(tmp)
     assert not tmp.exists()
 
@@ -184,18 +187,19 @@ def test_a_killed_build_leaves_no_copy_going_on(tmp_path):
 
             os.link = slow_link
             tmp, filler = output.stage(site, previous_ok=True, background=True)
-            os.write(w, f"{filler.pid} {tmp}".encode())
+            os.write(w, f"{','.join(map(str, filler.pids))} {tmp}".encode())
             time.sleep(0.2)
         finally:
             os.kill(os.getpid(), 9)
     os.close(w)
-    child, _, tmp = os.read(r, 1000).decode().partition(" ")
+    children, _, tmp = os.read(r, 1000).decode().partition(" ")
     os.close(r)
     os.waitpid(pid, 0)
     deadline = time.monotonic() + 20
-    while _alive(int(child)) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not _alive(int(child))
+    for child in map(int, children.split(",")):
+        while _alive(child) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not _alive(child)
     linked = sum(1 for _ in Path(tmp).rglob("index.html"))
     assert 0 < linked < 3000  # stopped with the build, not run to its end
 
@@ -343,3 +347,35 @@ def test_a_deferring_writer_leaves_the_links_to_the_background_copy(tmp_path, mo
     assert w.link_missing() == 4  # 000006-000009: 000000-000004 were linked before it
     for rel in w.hashes:
         assert os.stat(tmp / rel).st_ino == os.stat(site / rel).st_ino
+
+
+@pytest.mark.parametrize("parts", [1, 2, 3])
+def test_the_parts_of_the_copy_make_the_whole_tree_once(tmp_path, parts):
+    """link_tree's parts (one per Filler child) together link every file and make every
+    folder of the site, each exactly once, whatever the number of parts."""
+    site = tmp_path / "site"
+    _tree(site)
+    _site(site, 300)
+    (site / "comuni" / "000007" / "sotto").mkdir()
+    (site / "comuni" / "000007" / "sotto" / "a.json").write_text("{}")
+    dst = tmp_path / "copy"
+    dst.mkdir()
+    for e in os.scandir(site):
+        if e.is_dir(follow_symlinks=False):
+            (dst / e.name).mkdir()
+    made: list = []
+    link, mkdir = os.link, os.mkdir
+    try:
+        os.link = lambda a, b, **k: made.append(("link", str(b))) or link(a, b, **k)
+        os.mkdir = lambda p, *a, **k: made.append(("mkdir", str(p))) or mkdir(p, *a, **k)
+        for k in range(parts):
+            output.link_tree(site, dst, merge=True, part=(k, parts))
+    finally:
+        os.link, os.mkdir = link, mkdir
+    assert len(made) == len(set(made))  # nothing made twice
+    assert sorted(str(p.relative_to(dst)) for p in dst.rglob("*")) == sorted(
+        str(p.relative_to(site)) for p in site.rglob("*")
+    )
+    for p in site.rglob("*"):
+        if p.is_file() and not p.is_symlink():
+            assert os.stat(dst / p.relative_to(site)).st_ino == os.stat(p).st_ino

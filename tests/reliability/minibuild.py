@@ -319,7 +319,7 @@ def inject(fault: str) -> None:
             output.take_spare = lambda *a, **k: None
     elif fault == "copy-fails":  # the background copy of the site fails (the child
         # inherits this): the build links what it took over itself
-        def link_tree_(src, dst, merge=False):
+        def link_tree_(src, dst, merge=False, part=None):
             raise OSError(errno.EPERM, "no links here")
 
         output.link_tree = link_tree_
