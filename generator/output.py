@@ -608,17 +608,18 @@ class Filler:
     (:func:`link_tree`, a part each) while the build makes its packages, model and pages:
     the 18,500 folders and 61,000 links of the real site are 1.5-3 s of system calls, done
     beside the build. Two children: once the render is done (with no spare tree the build
-    waits for the copy there) both cores make what is left of it (1.3-2.4 s for one child
-    against 0.8-1.9 s for two, measured on the site's tree).
+    waits for the copy there) both cores make what is left of it (the site's tree linked
+    by one process in 1.3-3.8 s, by two in 0.8-1.9 s).
 
     The build's :class:`Writer` (``mirror``) is safe beside it: a file it writes is
     created exclusively (a link the child made first is unlinked, never written
     through), a file it takes over that the child has not linked yet it links from the
     site itself, and the child leaves alone whatever is already there. So the tree is
     right whichever comes first, and even if the child fails (the build then links on
-    demand, more slowly). The render goes on beside it (its workers' Writers link from the
-    site what they take over and the copy has not linked yet); :meth:`join` before
-    anything reads the tree as a whole (the search index, verify)."""
+    demand, more slowly). The render goes on beside it (its workers' Writers record what
+    they take over and leave its link to the copy: ``Writer.defer``; if the copy fails the
+    build links those files, ``Writer.link_missing``); :meth:`join` before anything reads
+    the tree as a whole (the search index, verify)."""
 
     PARTS = 2
 
