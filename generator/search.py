@@ -115,6 +115,7 @@ _EMPTIED = frozenset(b"details div section tbody table p ul ol dl aside figure s
 # what Pagefind takes from an element it leaves out of the index: filters and metadata
 # (data-pagefind-*), the page's image (its first <img>), its title (its first <h1>)
 _KEPT_INSIDE = (b"data-pagefind", b"<img", b"<h1")
+_IGNORE_ATTR = b" data-pagefind-ignore"
 _META_MAGIC = b"pagefind_dcd"
 _CHUNK_SIZE = 20000  # Pagefind's: a chunk ends once its words' locations reach it
 # gzip level of the merged word chunks: Pagefind uses 9; 6 is 7 times faster here for 1.7%
@@ -211,13 +212,13 @@ def _without_ignored(raw: bytes, start: int, end: int) -> bytes:
     :data:`_EMPTIED`; one whose end is not found is left as it is."""
     out, pos, at = [], start, start
     while True:
-        at = raw.find(b" data-pagefind-ignore", at, end)
+        at = raw.find(_IGNORE_ATTR, at, end)
         if at < 0:
             break
         tag_at = raw.rfind(b"<", pos, at)
         opened = raw.find(b">", at, end)
         name = raw[tag_at + 1 : at].split(None, 1)[0] if tag_at >= 0 else b""
-        at += 21
+        at += len(_IGNORE_ATTR)
         if opened < 0 or name not in _EMPTIED or raw.find(b">", tag_at, at) >= 0:
             continue  # not an attribute of an element of those kinds
         # its end tag: the first "</name>" with as many "<name" before it as ends
