@@ -29,7 +29,10 @@ from . import guard, output, paths, render
 from .build import BuildError, build
 from .quality import Log
 
-FAST_KINDS = {"comune.html": "html"}  # template used only by comune pages -> the file it makes
+# a template used only by comune pages -> the files it makes: the page, and the twin, which
+# says which comparison charts the page draws (render._drawn_only: a page past its size
+# budget shows fewer programmes in full)
+FAST_KINDS = {"comune.html": ("html", "json")}
 VIEWED: deque[str] = deque(maxlen=16)  # comune pages the browser asked for, newest first
 
 
@@ -122,13 +125,13 @@ class Rebuilder:
         }
         pages = {n for n in affected_templates(tpl) if not n.startswith("partials/")}
         if self.model is not None and len(tpl) == len(changed) and pages <= set(FAST_KINDS):
-            self.comuni_only(tpl, tuple(FAST_KINDS[n] for n in sorted(pages)))
+            self.comuni_only(tpl, tuple(k for n in sorted(pages) for k in FAST_KINDS[n]))
         else:
             self.full()
 
     def comuni_only(self, tpl: set[str], files: tuple[str, ...], background: bool = True) -> None:
-        """Re-render the comune files made by the changed templates (the HTML pages for
-        comune.html: the JSON, CSV and feeds do not depend on it): the pages being
+        """Re-render the comune files made by the changed templates (the HTML pages and
+        twins for comune.html: the CSV and feeds do not depend on it): the pages being
         viewed now, then the rest (in a background thread unless ``background`` is off).
         Pages are rendered into a staging folder and moved into place only when the
         whole part rendered; if the rest fails, the viewed pages are put back."""
