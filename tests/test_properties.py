@@ -7,11 +7,17 @@
   abbreviations, and are idempotent;
 * ``gu_sovrimposta.reading_order`` reads two columns printed side by side as the whole
   left column, then the whole right one, losing and duplicating nothing;
-* ``output.compact_json`` (orjson) writes the bytes the standard library's json writes.
+* ``output.compact_json`` (orjson) writes the bytes the standard library's json writes;
+* ``packages._rows_json`` writes the bytes of ``json.dumps(rows, ensure_ascii=False,
+  indent=1)``;
+* ``extract.text.Prose`` joins lines and maps positions back to lines as the plain
+  line-by-line construction below does (:func:`naive_prose`).
 """
 
 from __future__ import annotations
 
+import json
+import re
 import unicodedata
 from decimal import Decimal
 
@@ -19,7 +25,9 @@ import pytest
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
+from generator.extract.text import Prose, clean
 from generator.formatting import num
+from generator.packages import _rows_json
 from generator.output import compact_json
 from generator.extract.cells import number as parse_it_number
 from generator.parsers.gu_sovrimposta import reading_order
@@ -310,3 +318,74 @@ def test_compact_json_is_what_json_writes(value):
 
     expected = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=_default)
     assert compact_json(value, _default) == expected.encode()
+
+
+# -- package JSON -----------------------------------------------------------------------------
+SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(),
+)
+
+
+@PROPERTY
+@given(
+    st.lists(st.text(min_size=1, max_size=5), max_size=5, unique=True).flatmap(
+        lambda names: st.tuples(
+            st.just(names),
+            st.lists(st.fixed_dictionaries({n: SCALARS for n in names}), max_size=4),
+        )
+    )
+)
+def test_rows_json_is_json_dumps(case):
+    names, rows = case
+    assert _rows_json(rows, names) == json.dumps(rows, ensure_ascii=False, indent=1)
+
+
+def test_rows_json_other_values_fall_back():
+    rows = [{"a": 1, "b": "x"}, {"a": [1, 2], "b": {"c": None}}]
+    assert _rows_json(rows, ["a", "b"]) == json.dumps(rows, ensure_ascii=False, indent=1)
+
+
+# -- prose ----------------------------------------------------------------------------------
+def naive_prose(lines, start, end, joiner):
+    """The text and the (offset, line) marks, built one line at a time on a string."""
+    end = len(lines) if end is None else min(end, len(lines))
+    text, marks = "", []
+    for n in range(start, end + 1):
+        t = clean(lines[n - 1]) if joiner == " " else lines[n - 1]
+        if joiner == " " and not t:
+            continue
+        if marks:
+            if joiner == " " and re.search(r"[a-zà-ÿ]-$", text) and re.match(r"[a-zà-ÿ]", t):
+                text = text[:-1]
+            else:
+                text += joiner
+        marks.append((len(text), n))
+        text += t
+    return text, marks
+
+
+LINE = st.lists(st.sampled_from(["a", "b-", "-", "", " ", "à-", "Z-", "1-", "\xa0", "x y", "\n"]))
+
+
+@PROPERTY
+@given(
+    st.lists(LINE.map("".join), max_size=8),
+    st.integers(1, 4),
+    st.one_of(st.none(), st.integers(0, 10)),
+    st.sampled_from([" ", "\n"]),
+)
+def test_prose_is_the_naive_join(lines, start, end, joiner):
+    p = Prose(lines, start, end, joiner)
+    text, marks = naive_prose(lines, start, end, joiner)
+    assert (p.text, p._marks) == (text, marks)
+    for pos in range(-1, len(text) + 2):
+        line = start
+        for off, n in marks:
+            if off > pos:
+                break
+            line = n
+        assert p.line_of(pos) == line

@@ -131,7 +131,8 @@ def amount(s: str) -> Decimal:
 
 def amount_or_zero(s: str) -> Decimal:
     """An amount where ``-`` (or an empty cell) means zero, as in riparto tables."""
-    return Decimal("0.00") if number(s) is None else amount(s)
+    v = number(s)  # read once (it was read again by amount())
+    return Decimal("0.00") if v is None else v.quantize(CENT)
 
 
 def integer(s: str) -> int:

@@ -228,6 +228,8 @@ class TableRun:
         self.skipped: Counter = Counter()  # structure lines skipped, by kind
         self._counted: list[dict] = []  # rows built so far (``counter`` columns)
         self._prose_cache: dict = {}
+        self._cell_specs_made: dict | None = None
+        self._province_codes_made: dict[str, str] | None = None
         rec.candidate(self.name, [])  # the table is this recorder's to account for
 
     # -- 1. find -----------------------------------------------------------------------------
@@ -591,10 +593,15 @@ class TableRun:
         return value
 
     def _cell_specs(self) -> dict:
+        """The row's cells by name, each a mapping (``type``, ``pattern``, ``repeat``):
+        made once per table (it is asked for every cell read)."""
+        if self._cell_specs_made is not None:
+            return self._cell_specs_made
         out = {}
         for c in (self.t.get("row") or {}).get("cells") or []:
             name, body = (c, "text") if isinstance(c, str) else next(iter(c.items()))
             out[name] = {"type": body} if isinstance(body, str) else dict(body or {})
+        self._cell_specs_made = out
         return out
 
     def _columns(self, raw: RawRow) -> dict | None:
@@ -660,7 +667,11 @@ class TableRun:
         return None
 
     def _province_codes(self) -> dict[str, str]:
-        return {p["code"]: s for s, p in self.ctx.registry.provinces.items()}
+        if self._province_codes_made is None:
+            self._province_codes_made = {
+                p["code"]: s for s, p in self.ctx.registry.provinces.items()
+            }
+        return self._province_codes_made
 
     def _split_comune(self, c: dict, row: dict, raw: RawRow) -> None:
         """``split_comune: {from: cell, province: column, rest: column}``: the comune is

@@ -446,7 +446,12 @@ def test_spec_errors_name_the_line(tmp_path, body, message):
 def test_yaml_tricks_are_refused(tmp_path):
     p = tmp_path / "alias.yaml"
     p.write_text("spec: 1\ndataset: &d {name: a}\ntables: []\nx: *d\n", encoding="utf-8")
-    with pytest.raises(SpecError, match="anchors and aliases are not allowed"):
+    with pytest.raises(SpecError, match="anchors and aliases are not allowed") as e:
+        load(p)
+    assert e.value.where.endswith("alias.yaml:4")  # the alias's line (libyaml's parser)
+    # a star in a quoted regex is no alias
+    p.write_text('spec: 1\ndataset: {name: a}\ntables: []\nx: "a*b"\n', encoding="utf-8")
+    with pytest.raises(SpecError, match="unknown key 'x'"):
         load(p)
     p.write_text("spec: 1\nspec: 1\n", encoding="utf-8")
     with pytest.raises(SpecError, match="duplicate key 'spec'"):
