@@ -21,8 +21,14 @@ import sys
 from pathlib import Path
 
 import jinja2
-from jinja2 import BytecodeCache, Environment, FileSystemLoader, select_autoescape
+from jinja2 import BytecodeCache, Environment, FileSystemLoader, Template, select_autoescape
+import markupsafe
 from markupsafe import Markup, escape
+
+try:  # markupsafe's own escaping of a str (C where compiled), without the Markup around it
+    from markupsafe import _escape_inner
+except ImportError:  # pragma: no cover - another markupsafe: its escape as it is
+    _escape_inner = None
 
 from . import (
     api,
@@ -56,12 +62,45 @@ PREVIEW_ROWS = 50  # a programme page shows this many rows; longer tables get th
 _DICT_ATTRS = frozenset(dir(dict))
 
 
+_new_str = str.__new__
+
+
+def _escape(s) -> Markup:
+    """``markupsafe.escape`` without its Python-level ``Markup.__new__`` for the values
+    templates print most (text, numbers, markup already safe): the same Markup, 2-2.5
+    times faster (escaping was 16 % of a cold render at 100 bulletins, most of it that
+    constructor). Anything else: ``markupsafe.escape`` itself."""
+    t = type(s)
+    if _escape_inner is None:
+        return markupsafe.escape(s)
+    if t is str:
+        return _new_str(Markup, _escape_inner(s))
+    if t is Markup:
+        return s
+    if t is int:  # digits and a sign: nothing to escape
+        return _new_str(Markup, int.__repr__(s))
+    return markupsafe.escape(s)
+
+
+class _Template(Template):
+    """Jinja's template, its compiled code printing through :func:`_escape` (the name
+    ``escape`` the code imports from jinja2.runtime, bound in the template's namespace)."""
+
+    @classmethod
+    def _from_namespace(cls, environment, namespace, globals):
+        if namespace.get("escape") is markupsafe.escape:
+            namespace["escape"] = _escape
+        return super()._from_namespace(environment, namespace, globals)
+
+
 class _Environment(Environment):
     """Jinja's environment, reading ``x.name`` on a dict as ``x["name"]`` first: Jinja
     tries the attribute first, and a dict has none of that name, so every such lookup
     raised and caught an AttributeError (3.7 million per cold build). A name of a dict
     method (``items``, ``get`` ...) and any other object go the usual way: the same result
     in every case."""
+
+    template_class = _Template  # printing through _escape
 
     def getattr(self, obj, attribute):
         if type(obj) is dict and attribute not in _DICT_ATTRS:
