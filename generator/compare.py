@@ -80,18 +80,30 @@ class Stats:
             (by_reg, st.rank_region, st.median_region),
         ):
             for key, codes in groups.items():
-                ranks.update(_ranks(codes, values))
+                order = _order(codes, values)
+                ranks.update(_ranks_of(order, values))
                 medians[key] = (median([values[c] for c in codes]), len(codes))
-        for key, codes in by_prov.items():
-            st.ranking_province[key] = sorted(codes, key=lambda c: (-values[c], c))
+                if groups is by_prov:
+                    st.ranking_province[key] = order
         st.median_band = {b: (median(vs), len(vs)) for b, vs in by_band.items()}
         return st
+
+
+def _order(codes: list[str], values: dict[str, Decimal]) -> list[str]:
+    """``codes`` by value, highest first, equal values by code: what the key ``(-value,
+    code)`` gives, without a negated Decimal per comparison (a stable sort by code, then
+    one by value, reversed: Python's reverse sort keeps equal items in their order)."""
+    return sorted(sorted(codes), key=values.__getitem__, reverse=True)
 
 
 def _ranks(codes: list[str], values: dict[str, Decimal]) -> dict[str, tuple[int, int, int]]:
     """``{code: (rank, out of, tied with)}``, highest value first; equal values share the
     rank (1, 2, 2, 4) and ``tied with`` counts the others with the same value."""
-    order = sorted(codes, key=lambda c: (-values[c], c))
+    return _ranks_of(_order(codes, values), values)
+
+
+def _ranks_of(order: list[str], values: dict[str, Decimal]) -> dict[str, tuple[int, int, int]]:
+    """:func:`_ranks` of codes already in :func:`_order`."""
     out: dict[str, tuple[int, int, int]] = {}
     n = len(order)
     i = 0

@@ -15,6 +15,7 @@ import io
 import multiprocessing
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
+from decimal import Decimal
 import os
 import shutil
 import sys
@@ -188,8 +189,8 @@ class Lazy:
 
 
 def _json_default(o):
-    from decimal import Decimal
-
+    if type(o) is Decimal:  # the most frequent (orjson calls this for each one)
+        return json_value(o)
     if isinstance(o, Lazy):
         return o.key
     if isinstance(o, Decimal):

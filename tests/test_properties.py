@@ -10,6 +10,7 @@
 * ``output.compact_json`` (orjson) writes the bytes the standard library's json writes;
 * ``packages._rows_json`` writes the bytes of ``json.dumps(rows, ensure_ascii=False,
   indent=1)``;
+* ``compare._order`` ranks comuni as the key ``(-value, code)`` does;
 * ``extract.text.Prose`` joins lines and maps positions back to lines as the plain
   line-by-line construction below does (:func:`naive_prose`).
 """
@@ -389,3 +390,23 @@ def test_prose_is_the_naive_join(lines, start, end, joiner):
                 break
             line = n
         assert p.line_of(pos) == line
+
+
+# -- comparisons ------------------------------------------------------------------------------
+@PROPERTY
+@given(
+    st.dictionaries(
+        st.text("0123456789", min_size=6, max_size=6),
+        st.decimals(min_value=-1000, max_value=1000, places=2, allow_nan=False),
+        max_size=30,
+    ),
+    st.randoms(),
+)
+def test_comparison_order_is_by_value_then_code(values, rnd):
+    from generator.compare import _order
+
+    codes = list(values)
+    rnd.shuffle(codes)
+    for c in codes[: len(codes) // 3]:  # ties, as many comuni get the same amount
+        values[c] = values[codes[-1]]
+    assert _order(codes, values) == sorted(codes, key=lambda c: (-values[c], c))
