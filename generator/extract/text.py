@@ -113,13 +113,12 @@ def _tail(parts: list[str], size: int = 3) -> str:
     return out[-size:]
 
 
-def _drop_last(parts: list[str]) -> str:
-    """``parts[-1]`` (empty) after the last character of the pieces before it is dropped."""
-    for i in range(len(parts) - 2, -1, -1):
+def _drop_last(parts: list[str]) -> None:
+    """Drop the last character of ``"".join(parts)`` (in the last piece that has one)."""
+    for i in range(len(parts) - 1, -1, -1):
         if parts[i]:
             parts[i] = parts[i][:-1]
-            break
-    return ""
+            return
 
 
 class Prose:
@@ -147,7 +146,7 @@ class Prose:
                 continue
             if marks:
                 if joiner == " " and _HYPHEN_END.search(_tail(parts)) and _LOWER.match(t):
-                    parts[-1] = parts[-1][:-1] if parts[-1] else _drop_last(parts)
+                    _drop_last(parts)
                     length -= 1
                 else:
                     parts.append(joiner)
