@@ -105,7 +105,8 @@ _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 # cache: the index is merged from the province bundles, the groups and main, and a new
 # document makes its group again, not the merge of every document.
 GROUP = "gruppo"
-_BODY = re.compile(rb"<[a-zA-Z][^<>]*?\sdata-pagefind-body[\s=/>]")
+_BODY_ATTR = b"data-pagefind-body"
+_AFTER_BODY_ATTR = frozenset(bytes([c]) for c in b" \t\n\r\x0b\x0c=/>")
 _TAG_NAME = re.compile(rb"<([a-zA-Z][a-zA-Z0-9-]*)\s")
 _HTML_TAG = re.compile(rb"<html(?:\s[^<>]*)?>", re.I)
 _TITLE = re.compile(rb"<title>[^<]*</title>")
@@ -159,8 +160,23 @@ def _start() -> subprocess.Popen:
 
 
 def searched(html: bytes) -> bool:
-    """Whether a page is searched: it marks its text with ``data-pagefind-body``."""
-    return _BODY.search(html) is not None
+    """Whether a page is searched: it marks its text with ``data-pagefind-body``, an
+    attribute of a start tag: ``<[a-zA-Z][^<>]*?\\sdata-pagefind-body[\\s=/>]``, found from
+    the attribute's name instead of trying that pattern at every ``<`` of the page (a tenth
+    of the search stage's Python time; property test against the pattern)."""
+    at = html.find(_BODY_ATTR)
+    while at >= 0:
+        end = at + len(_BODY_ATTR)
+        if html[at - 1 : at].isspace() and html[end : end + 1] in _AFTER_BODY_ATTR:
+            start = html.rfind(b"<", 0, at)
+            if (
+                start >= 0
+                and html[start + 1 : start + 2].isalpha()
+                and html.find(b">", start, at) < 0
+            ):
+                return True
+        at = html.find(_BODY_ATTR, end)
+    return False
 
 
 def for_pagefind(raw: bytes) -> bytes:
@@ -258,9 +274,10 @@ class _Service:
         self.message = 0
         self.indexes = 0  # Pagefind numbers the indexes of a process 0, 1, 2, ...
 
-    def index(self, root: Path, pages: list[str]) -> tuple[dict[str, bytes], int]:
-        """Index ``pages`` (sorted; those :func:`searched`): the index files, reproducible
-        (:func:`_stable_filters`), checked, and the number of pages sent."""
+    def index(self, pages: list[tuple[str, bytes]]) -> tuple[dict[str, bytes], int]:
+        """Index ``pages`` (``(path, HTML)``, sorted by path; each :func:`searched`): the
+        index files, reproducible (:func:`_stable_filters`), checked, and the number of
+        pages sent."""
         proc, index_id, first = self.proc, self.indexes, self.message
         self.indexes += 1
         sent = [0]
@@ -280,10 +297,7 @@ class _Service:
 
             try:
                 msg({"type": "NewIndex", "config": None})
-                for rel in pages:
-                    raw = (root / rel).read_bytes()
-                    if not searched(raw):
-                        continue
+                for rel, raw in pages:
                     sent[0] += 1
                     msg(
                         {
@@ -358,9 +372,15 @@ def pagefind_files(root: Path, pages: list[str]) -> dict[str, bytes]:
     Pagefind process of its own; checked with :func:`check_index`."""
     service = _Service()
     try:
-        return service.index(Path(root), sorted(pages))[0]
+        return service.index(_searched_pages(Path(root), sorted(pages)))[0]
     finally:
         service.close()
+
+
+def _searched_pages(root: Path, pages: list[str]) -> list[tuple[str, bytes]]:
+    """``(path, HTML)`` of each of ``pages`` that is :func:`searched`, in their order."""
+    read = ((rel, (root / rel).read_bytes()) for rel in pages)
+    return [(rel, raw) for rel, raw in read if searched(raw)]
 
 
 # -- bundles ----------------------------------------------------------------------------
@@ -528,12 +548,12 @@ def build_bundles(
                 if not queue:
                     return
                 name = queue.pop(0)
-            pages = bundles[name]
-            if not any(searched((root / rel).read_bytes()) for rel in pages):
+            pages = _searched_pages(root, bundles[name])
+            if not pages:
                 files, n, prepared = {}, 0, None  # nothing to send: no Pagefind index
             else:
                 try:
-                    files, n = service.index(root, pages)
+                    files, n = service.index(pages)
                 except SearchIndexError as e:
                     raise SearchIndexError(f"bundle {name}: {e}") from None
                 prepared = prepare(files)
@@ -612,13 +632,17 @@ def _postings(postings: list) -> tuple:
 
     count, first = len(postings), postings[0][0]
     skip = len(_head(4, count)) + 1 + len(_head(0, first))  # array, posting, delta heads
-    last = size = 0
-    meta = False
-    for delta, locs, metas in postings:
-        last += delta
-        size += len(locs) + len(metas) + 1
-        meta = meta or bool(metas)
-    return (count, first, last, size, cbor2.dumps(postings)[skip:], postings if meta else None)
+    deltas, locs, metas = zip(*postings)
+    size = sum(map(len, locs)) + sum(map(len, metas)) + count
+    meta = any(metas)
+    return (
+        count,
+        first,
+        sum(deltas),
+        size,
+        cbor2.dumps(postings)[skip:],
+        postings if meta else None,
+    )
 
 
 @guard.collector_paused()  # millions of small lists, no cycles: collections would rescan them
@@ -1234,15 +1258,22 @@ def _content_hash(data: bytes, size: int) -> str:
 
 
 def _answers(stream):
-    pending = b""
+    """Pagefind's answers, one by one, from its output (base64 JSON, each followed by a
+    comma). An answer read in many pieces (a bundle's files: megabytes) is joined once, not
+    copied again with each piece."""
+    pieces: list[bytes] = []
     while True:
         chunk = stream.read1(1 << 20)
         if not chunk:
             return
-        pending += chunk
-        while b"," in pending:
-            one, _, pending = pending.partition(b",")
-            yield json.loads(base64.b64decode(one))
+        start, end = 0, chunk.find(b",")
+        while end >= 0:
+            pieces.append(chunk[start:end])
+            yield json.loads(base64.b64decode(b"".join(pieces)))
+            pieces.clear()
+            start, end = end + 1, chunk.find(b",", end + 1)
+        if start < len(chunk):
+            pieces.append(chunk[start:])
 
 
 def check_index(files: dict[str, bytes], pages: int | None = None) -> None:

@@ -12,7 +12,9 @@
   indent=1)``;
 * ``compare._order`` ranks comuni as the key ``(-value, code)`` does;
 * ``extract.text.Prose`` joins lines and maps positions back to lines as the plain
-  line-by-line construction below does (:func:`naive_prose`).
+  line-by-line construction below does (:func:`naive_prose`);
+* ``search.searched`` finds the pages its pattern matches, and ``search._answers`` reads
+  Pagefind's answers however its output is cut in pieces.
 """
 
 from __future__ import annotations
@@ -410,3 +412,51 @@ def test_comparison_order_is_by_value_then_code(values, rnd):
     for c in codes[: len(codes) // 3]:  # ties, as many comuni get the same amount
         values[c] = values[codes[-1]]
     assert _order(codes, values) == sorted(codes, key=lambda c: (-values[c], c))
+
+
+# -- the search index's reading of pages and of Pagefind ----------------------------------------
+_BODY = re.compile(rb"<[a-zA-Z][^<>]*?\sdata-pagefind-body[\s=/>]")
+_HTML_TOKENS = [
+    b"<", b">", b"div", b"p", b"1", b" ", b"\t", b"\n", b"\x0c", b"=", b"/", b'"',
+    b"data-pagefind-body", b"data-pagefind-bodyx", b"-", b"\xc3\xa0",
+]  # fmt: skip
+
+
+@PROPERTY
+@given(st.lists(st.sampled_from(_HTML_TOKENS), max_size=40))
+@example([b"<", b"div", b" ", b"data-pagefind-body", b">"])
+@example([b"<", b"div", b"data-pagefind-body", b">"])
+@example([b"<", b"1", b" ", b"data-pagefind-body", b">"])
+@example([b"<", b"div", b">", b" ", b"data-pagefind-body", b">"])
+@example([b" ", b"data-pagefind-body", b" ", b"<", b"p", b" ", b"data-pagefind-body", b"/"])
+def test_searched_is_the_pattern(tokens):
+    from generator.search import searched
+
+    html = b"".join(tokens)
+    assert searched(html) == (_BODY.search(html) is not None)
+
+
+class _Pieces:
+    """A stream whose ``read1`` gives back the given pieces, one per call."""
+
+    def __init__(self, pieces):
+        self.pieces = list(pieces)
+
+    def read1(self, _n):
+        return self.pieces.pop(0) if self.pieces else b""
+
+
+@PROPERTY
+@given(
+    st.lists(st.recursive(st.none() | st.integers() | st.text(), st.lists, max_leaves=5)),
+    st.lists(st.integers(min_value=0, max_value=10_000)),
+)
+def test_pagefind_answers_are_read_whatever_the_pieces(answers, cuts):
+    import base64
+
+    from generator.search import _answers
+
+    out = b"".join(base64.b64encode(json.dumps(a).encode()) + b"," for a in answers)
+    bounds = sorted({0, len(out), *(c % (len(out) + 1) for c in cuts)})
+    pieces = [out[a:b] for a, b in zip(bounds, bounds[1:])]
+    assert list(_answers(_Pieces(pieces))) == answers
