@@ -1,10 +1,18 @@
 """Helpers shared by the benchmarks.
 
 ``Trash`` sets previous outputs aside by renaming them, and deletes them only when
-the benchmark ends. On this machine's disk (ext4 mounted with ``discard``) deleting
-tens of thousands of files makes the *next* file creations 5-15x slower for several
-seconds (the journal waits for the discards): measured 1.1 s vs 11-18 s for the same
-40,000 creations. Deleting between timed runs would measure that, not the build.
+the benchmark ends, because on this machine deleting files makes the next file creations
+slower for minutes. Its root filesystem is ext4 *without a journal*; ext4 then declines
+to reuse an inode freed in the last 60 seconds (360 while its inode table block is not
+yet written back: ``recently_deleted()`` in ``fs/ext4/ialloc.c``), and each new file
+steps past every such inode to find a free one. ``perf record -a`` during a cold build
+made right after a site was removed: 57 % of the machine's samples in
+``recently_deleted`` and the buffer lookups under it, from ``ext4_create`` and
+``ext4_mkdir``; the build's system time 28-43 s against 25-34 s of user time, and the
+render stage 24-33 s instead of 8.4 s. Creating 61,000 small files: 382 us a file right
+after removing 61,000 and syncing, 40 us 65 s later. :func:`settle` waits for that to
+pass before a timed step; deleting between timed runs would measure it, not the build.
+(CI runners and Netlify build on journalled filesystems, where ext4 skips that check.)
 """
 
 from __future__ import annotations
@@ -90,12 +98,63 @@ print(json.dumps(out))
 """
 
 
-def settle() -> None:
-    """Flush what earlier steps wrote and removed before a timed step: on this machine's
-    filesystem (ext4 mounted with ``discard``) the blocks freed by removing a site are
-    discarded when the journal commits, and file creation right after it ran 5-7x slower
-    (bench/files_bench.py: 234 against 35-46 us a file), moving cold builds by 10 s."""
-    os.sync()
+# settle(): file creation is "slow" above this many microseconds a file (measured here:
+# 24-40 once settled, 200-380 with recently freed inodes to step past)
+SLOW_US = 100
+SETTLE_MAX_S = 420  # the longest ext4 keeps an inode from reuse (360 s), and a margin
+_PROBE_FILES = 4000
+
+
+def settle(quiet: bool = False) -> float:
+    """Before a timed step: write back what earlier steps wrote, then (see the module's
+    note) wait while creating files is slow because inodes were freed in the last minutes,
+    measured by creating a few hundred empty files (kept until the benchmark ends:
+    deleting them would make the next creations slower again). Returns the seconds
+    waited; says so when it waited, or when it gave up after :data:`SETTLE_MAX_S`."""
+    import time
+
+    waited = 0.0
+    while True:
+        os.sync()
+        us = _creation_us()
+        if us <= SLOW_US or waited >= SETTLE_MAX_S:
+            break
+        time.sleep(5)
+        waited += 5
+    if waited and not quiet:
+        state = "settled" if us <= SLOW_US else "still slow, timed anyway"
+        print(
+            f"  (settle: creating files took {us:.0f} us a file; waited {waited:.0f} s: {state})",
+            flush=True,
+        )
+    return waited
+
+
+_probes = itertools.count()
+
+
+def _creation_us() -> float:
+    """Microseconds to create (and close) an empty file, over :data:`_PROBE_FILES` files
+    in new folders under the temporary directory (where the benchmarks build)."""
+    import atexit
+    import tempfile
+    import time
+
+    global _PROBE_ROOT
+    if _PROBE_ROOT is None:
+        _PROBE_ROOT = Path(tempfile.mkdtemp(prefix="bench-settle-"))
+        atexit.register(shutil.rmtree, _PROBE_ROOT, True)
+    d = _PROBE_ROOT / str(next(_probes))
+    d.mkdir()
+    t = time.perf_counter()
+    for i in range(_PROBE_FILES):  # in folders of 8, as a site's (ext4 spreads new folders)
+        if i % 8 == 0:
+            os.mkdir(f"{d}/{i}")
+        os.close(os.open(f"{d}/{i - i % 8}/{i}.html", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
+    return (time.perf_counter() - t) / _PROBE_FILES * 1e6
+
+
+_PROBE_ROOT: Path | None = None
 
 
 def run_build(
@@ -126,6 +185,7 @@ def run_build(
     r = json.loads(stdout.strip().splitlines()[-1])
     r["wall"] = round(wall, 2)
     r["cpu"] = round(cpu.seconds, 2)
+    r["system"] = round(cpu.system, 2)
     r["tree_pss_mib"] = round(mem.peak_pss / 1024, 1)
     r["rss_by_name_mib"] = {k: round(v / 1024, 1) for k, v in sorted(mem.peak_rss.items())}
     return r
@@ -142,6 +202,7 @@ class CpuTime:
 
         ru = resource.getrusage(resource.RUSAGE_CHILDREN)
         self._start = ru.ru_utime + ru.ru_stime
+        self._system = ru.ru_stime
         return self
 
     def __exit__(self, *exc):
@@ -149,6 +210,7 @@ class CpuTime:
 
         ru = resource.getrusage(resource.RUSAGE_CHILDREN)
         self.seconds = ru.ru_utime + ru.ru_stime - self._start
+        self.system = ru.ru_stime - self._system  # of which in the kernel (files, pipes)
 
 
 class TreeMemory:

@@ -112,7 +112,7 @@ def build(label: str, root: Path, site: Path, search: bool) -> dict:
     r = run_build(root, site, search)
     r["load"] = before
     print(
-        f"  {label:>16}: {r['total']:7.2f} s (process {r['wall']:.2f} s, CPU {r['cpu']:.2f} s) | written "
+        f"  {label:>16}: {r['total']:7.2f} s (process {r['wall']:.2f} s, CPU {r['cpu']:.2f} s, of which system {r['system']:.2f} s) | written "
         f"{r['written']} of {r['files']} files | {before}\n"
         f"  {'':>16}  {memory_line(r)}\n"
         f"  {'':>16}  {stages_line(r['stages'])}"
