@@ -69,6 +69,7 @@ import hashlib
 import json
 import math
 import os
+import queue
 import re
 import subprocess
 import tempfile
@@ -526,53 +527,88 @@ def build_bundles(
 ) -> dict:
     """Index each bundle (``{name: pages}``) in an index of its own: ``workers`` Pagefind
     processes, each taking the next bundle when it is done with one (by ``rank``, then
-    the largest first): ``{name: (files, pages indexed, prepared)}``, each checked
-    (:func:`prepare` runs while the process indexes the next bundle); ``({}, 0, None)``
-    for a bundle without a page :func:`searched` (Pagefind is not asked). With ``done``,
-    each result is handed to ``done(name, result)`` (in the thread that made it) instead
-    of being returned. A bundle depends on its own pages only: the same bytes whatever
+    the largest first): ``{name: (files, pages indexed, prepared)}``, each checked;
+    ``({}, 0, None)`` for a bundle without a page :func:`searched` (Pagefind is not
+    asked). One more thread decodes each bundle's index (:func:`prepare`) while the
+    processes index the next bundles: a process is not left waiting for the Python work
+    on the bundle it just made (a few bundles wait for it at most: ``workers``). With
+    ``done``, each result is handed to ``done(name, result)`` (in that thread) instead of
+    being returned. A bundle depends on its own pages only: the same bytes whatever
     ``workers`` is and whichever process indexes it."""
     import cbor2  # noqa: F401 - imported before the threads start (see _start)
 
     root = Path(root)
     rank = rank or {}
     size = {n: sum(os.path.getsize(root / rel) for rel in ps) for n, ps in bundles.items()}
-    queue = sorted(bundles, key=lambda n: (rank.get(n, 0), -size[n], n))
+    todo = sorted(bundles, key=lambda n: (rank.get(n, 0), -size[n], n))
     results: dict = {}
     lock = threading.Lock()
-    stop = threading.Event()
+    stop = threading.Event()  # a thread failed: the others end
+    produced = threading.Event()  # every bundle indexed: the preparing thread ends when done
+    made: queue.Queue = queue.Queue(maxsize=max(1, workers))
+
+    def put(item: tuple) -> bool:
+        while not stop.is_set():
+            try:
+                made.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
 
     def run(service: _Service) -> None:
         while not stop.is_set():
             with lock:
-                if not queue:
+                if not todo:
                     return
-                name = queue.pop(0)
+                name = todo.pop(0)
             pages = _searched_pages(root, bundles[name])
-            if not pages:
-                files, n, prepared = {}, 0, None  # nothing to send: no Pagefind index
+            if not pages:  # nothing to send: no Pagefind index
+                item = (name, {}, 0, False)
             else:
                 try:
                     files, n = service.index(pages)
                 except SearchIndexError as e:
                     raise SearchIndexError(f"bundle {name}: {e}") from None
-                prepared = prepare(files)
-            if done is not None:
-                done(name, (files, n, prepared))
+                item = (name, files, n, True)
+            if not put(item):
+                return
+
+    def finish() -> None:
+        while not stop.is_set():
+            try:
+                name, files, n, indexed = made.get(timeout=0.05)
+            except queue.Empty:
+                # ``produced`` is set after the last put: once it is, an empty queue
+                # stays empty (checked after it, not before: an item put between the
+                # timeout and the check is still taken)
+                if produced.is_set() and made.empty():
+                    return
                 continue
-            with lock:
-                results[name] = (files, n, prepared)
+            result = (files, n, prepare(files) if indexed else None)
+            if done is not None:
+                done(name, result)
+            else:
+                results[name] = result
 
     services: list[_Service] = []
     try:
-        for _ in range(min(max(1, workers), len(queue))):
+        for _ in range(min(max(1, workers), len(todo))):
             services.append(_Service())
-        with ThreadPoolExecutor(len(services) or 1, thread_name_prefix="pagefind") as pool:
+        with ThreadPoolExecutor(len(services) + 1, thread_name_prefix="pagefind") as pool:
             futures = [pool.submit(run, s) for s in services]
+            left = len(futures)
+            if not left:
+                produced.set()
+            futures.append(pool.submit(finish))
             try:
                 for fut in as_completed(futures):
                     fut.result()  # the first failure is the one reported
-            finally:  # a failure (or Ctrl-C): the other processes stop too
+                    if fut is not futures[-1]:
+                        left -= 1
+                        if not left:
+                            produced.set()
+            finally:  # a failure (or Ctrl-C): the other threads and processes stop too
                 stop.set()
                 for s in services:
                     s.proc.kill()
