@@ -256,6 +256,75 @@ def test_the_number_of_pagefind_processes_changes_no_byte(sample):
     }
 
 
+def _small_bundles(root: Path, n: int) -> dict[str, list[str]]:
+    """``n`` bundles of one or two small pages each (every third without a searched page)."""
+    page = '<!doctype html><html lang="it"><body><main{}><h1>{}</h1><p>{}</p></main></body></html>'
+    bundles = {}
+    for i in range(n):
+        mark = "" if i % 3 == 2 else " data-pagefind-body"
+        names = [f"p{i:02d}-{j}.html" for j in range(1 + i % 2)]
+        for j, rel in enumerate(names):
+            (root / rel).write_text(
+                page.format(mark, f"pagina {i} {j}", f"parola{i} comune{j}"), encoding="utf-8"
+            )
+        bundles[f"b{i:02d}"] = names
+    return bundles
+
+
+def test_each_bundle_reaches_done_once_however_slow_it_is(tmp_path):
+    """The processes hand each bundle to one thread that decodes it and calls ``done``;
+    a slow ``done`` fills that hand-off (as many places as processes): every bundle still
+    arrives once, with what the processes would return without ``done``."""
+    import threading
+    import time
+
+    bundles = _small_bundles(tmp_path, 13)
+    returned = search.build_bundles(tmp_path, bundles, workers=2)
+    got, threads = [], set()
+
+    def done(name, result):
+        time.sleep(0.05)  # slower than Pagefind indexing a page
+        threads.add(threading.current_thread().name)
+        got.append((name, result))
+
+    assert search.build_bundles(tmp_path, bundles, workers=2, done=done) == {}
+    assert sorted(n for n, _r in got) == sorted(bundles)  # each once
+    assert dict(got) == returned
+    assert len(threads) == 1  # one thread does every bundle's Python work
+    assert [n for n in bundles if returned[n][0]] == [n for n in bundles if int(n[1:]) % 3 != 2]
+
+
+def _pagefind_children() -> list[int]:
+    """This process's child processes running Pagefind."""
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        comm, rest = text[text.index("(") + 1 : text.rindex(")")], text[text.rindex(")") + 2 :]
+        if int(rest.split()[1]) == os.getpid() and "pagefind" in comm:
+            out.append(int(stat.parent.name))
+    return out
+
+
+def test_a_failure_after_indexing_stops_every_process(tmp_path):
+    """An error in the Python work on a bundle (``done`` here; :func:`prepare` refusing
+    Pagefind's answer likewise) ends the stage with that error: the processes indexing
+    the other bundles are killed, not waited for, and none is left running."""
+    bundles = _small_bundles(tmp_path, 9)
+    calls = []
+
+    def done(name, result):
+        calls.append(_pagefind_children())  # the processes, as this check sees them
+        raise RuntimeError(f"refused {name}")
+
+    with pytest.raises(RuntimeError, match="refused"):
+        search.build_bundles(tmp_path, bundles, workers=2, done=done)
+    assert len(calls) == 1 and len(calls[0]) == 2  # nothing after the failure
+    assert _pagefind_children() == []
+
+
 def test_a_bundle_without_searched_pages_is_not_sent(tmp_path):
     """Pages without data-pagefind-body (the /dati/ pages, the lists) make a bundle with
     no index: Pagefind is not asked, the merge leaves it out."""
