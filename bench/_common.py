@@ -108,7 +108,7 @@ _PROBE_FILES = 4000
 def settle(quiet: bool = False) -> float:
     """Before a timed step: write back what earlier steps wrote, then (see the module's
     note) wait while creating files is slow because inodes were freed in the last minutes,
-    measured by creating a few hundred empty files (kept until the benchmark ends:
+    measured by creating :data:`_PROBE_FILES` empty files (kept until the benchmark ends:
     deleting them would make the next creations slower again). Returns the seconds
     waited; says so when it waited, or when it gave up after :data:`SETTLE_MAX_S`."""
     import time
