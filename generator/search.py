@@ -544,7 +544,6 @@ def build_bundles(
     results: dict = {}
     lock = threading.Lock()
     stop = threading.Event()  # a thread failed: the others end
-    produced = threading.Event()  # every bundle indexed: the preparing thread ends when done
     made: queue.Queue = queue.Queue(maxsize=max(1, workers))
 
     def put(item: tuple) -> bool:
@@ -559,9 +558,10 @@ def build_bundles(
     def run(service: _Service) -> None:
         while not stop.is_set():
             with lock:
-                if not todo:
-                    return
-                name = todo.pop(0)
+                name = todo.pop(0) if todo else None
+            if name is None:  # no bundle left: this process is done
+                put(None)
+                return
             pages = _searched_pages(root, bundles[name])
             if not pages:  # nothing to send: no Pagefind index
                 item = (name, {}, 0, False)
@@ -575,16 +575,16 @@ def build_bundles(
                 return
 
     def finish() -> None:
-        while not stop.is_set():
+        ended = 0  # processes that put their end (None): after the last one, nothing comes
+        while ended < len(services) and not stop.is_set():
             try:
-                name, files, n, indexed = made.get(timeout=0.05)
+                item = made.get(timeout=0.05)
             except queue.Empty:
-                # ``produced`` is set after the last put: once it is, an empty queue
-                # stays empty (checked after it, not before: an item put between the
-                # timeout and the check is still taken)
-                if produced.is_set() and made.empty():
-                    return
                 continue
+            if item is None:
+                ended += 1
+                continue
+            name, files, n, indexed = item
             result = (files, n, prepare(files) if indexed else None)
             if done is not None:
                 done(name, result)
@@ -596,18 +596,10 @@ def build_bundles(
         for _ in range(min(max(1, workers), len(todo))):
             services.append(_Service())
         with ThreadPoolExecutor(len(services) + 1, thread_name_prefix="pagefind") as pool:
-            futures = [pool.submit(run, s) for s in services]
-            left = len(futures)
-            if not left:
-                produced.set()
-            futures.append(pool.submit(finish))
+            futures = [pool.submit(run, s) for s in services] + [pool.submit(finish)]
             try:
                 for fut in as_completed(futures):
                     fut.result()  # the first failure is the one reported
-                    if fut is not futures[-1]:
-                        left -= 1
-                        if not left:
-                            produced.set()
             finally:  # a failure (or Ctrl-C): the other threads and processes stop too
                 stop.set()
                 for s in services:
